@@ -1,0 +1,124 @@
+"""The one gate to DuckDB: every statement runs through here, values bound, identifiers quoted.
+
+Like Datasette's ``Database.execute(sql, params)`` with ``escape_sqlite``: modules
+write SQL text with ``?`` placeholders for values, and build identifiers only with
+:func:`column` (checked against the dataset's own columns) or :func:`table`
+(names the library itself made). No other module calls ``execute`` on a cursor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nps.errors import UnknownColumnError
+from nps.filters import Filter
+
+# Columns every responses table has, next to the file's own columns.
+SCORE = "_score"
+CATEGORY = "_category"
+DATE = "_date"
+COMMENT = "_comment"
+RESPONDENT = "_respondent"
+WEIGHT = "_weight"
+ROW = "_row"
+WAVE = "_wave"
+RESERVED: tuple[str, ...] = (ROW, WAVE, SCORE, CATEGORY, DATE, COMMENT, RESPONDENT, WEIGHT)
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+Params = Sequence[Any]
+
+
+def quote_ident(name: str) -> str:
+    """Return ``name`` as a double-quoted SQL identifier (inner quotes doubled)."""
+    if "\x00" in name:
+        raise UnknownColumnError("a column name cannot contain a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column(name: str, allowed: Iterable[str]) -> str:
+    """Quote ``name`` if it is one of ``allowed`` (the dataset's columns); raise otherwise.
+
+    Raises :class:`UnknownColumnError` with the list of known columns.
+    """
+    allowed = list(allowed)
+    if name not in allowed:
+        known = ", ".join(repr(c) for c in allowed if not c.startswith("_"))
+        raise UnknownColumnError(f"no column {name!r} in this dataset; its columns are: {known}")
+    return quote_ident(name)
+
+
+def table(name: str) -> str:
+    """Quote a table name the library generated itself (lower-case letters, digits, ``_``)."""
+    if not _TABLE_NAME.match(name):
+        raise ValueError(f"not a table name the library makes: {name!r}")
+    return quote_ident(name)
+
+
+def execute(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> duckdb.DuckDBPyConnection:
+    """Run one statement with bound parameters and return the cursor."""
+    if params:
+        return cur.execute(sql, list(params))
+    return cur.execute(sql)
+
+
+def fetch_all(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+    """Run a query and return all rows as tuples."""
+    return execute(cur, sql, params).fetchall()
+
+
+def fetch_one(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
+    """Run a query and return its first row, or None when it returns none."""
+    return execute(cur, sql, params).fetchone()
+
+
+def fetch_value(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> Any:
+    """Run a query and return the first column of its first row (None when empty)."""
+    row = fetch_one(cur, sql, params)
+    return None if row is None else row[0]
+
+
+def fetch_df(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> pd.DataFrame:
+    """Run a query and return the result as a pandas DataFrame (use for aggregates only)."""
+    return execute(cur, sql, params).df()
+
+
+def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[Any]]:
+    """Turn a :class:`Filter` into ``"WHERE ..."`` (or ``""``) and its bound parameters.
+
+    ``columns`` is the dataset's allow-list of column names; a filter on any
+    other column raises :class:`UnknownColumnError`.
+    """
+    if flt is None:
+        return "", []
+    allowed = list(columns)
+    parts: list[str] = []
+    params: list[Any] = []
+    if flt.since is not None:
+        parts.append(f"{DATE} >= ?")
+        params.append(dt.datetime.combine(flt.since, dt.time()))
+    if flt.until is not None:
+        parts.append(f"{DATE} < ?")
+        params.append(dt.datetime.combine(flt.until + dt.timedelta(days=1), dt.time()))
+    for name, values in flt.include:
+        parts.append(f"CAST({column(name, allowed)} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(values))
+    for name, values in flt.exclude:
+        col = column(name, allowed)
+        parts.append(f"({col} IS NULL OR CAST({col} AS VARCHAR) NOT IN (SELECT unnest(?::VARCHAR[])))")
+        params.append(list(values))
+    if flt.categories:
+        parts.append(f"{CATEGORY} IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(flt.categories))
+    if flt.text:
+        parts.append(f"contains(strip_accents(lower({COMMENT})), strip_accents(lower(?)))")
+        params.append(flt.text)
+    if not parts:
+        return "", []
+    return "WHERE " + " AND ".join(parts), params

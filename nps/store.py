@@ -1,0 +1,303 @@
+"""The database: where datasets live, the catalog of datasets, and opening connections.
+
+A database file holds any number of datasets. Each dataset has a catalog row in
+``datasets``, a table of accepted responses ``responses_<id>`` and a table of
+rejected rows ``rejected_<id>``. All SQL runs through :mod:`nps.sql`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from nps import sql
+from nps.errors import UnknownDatasetError
+
+DB_ENV = "PASSAPAROLA_DB"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "passaparola.duckdb"
+
+_SCHEMA = [
+    "CREATE SEQUENCE IF NOT EXISTS dataset_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS datasets (
+        id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        source_file VARCHAR,
+        size_bytes BIGINT,
+        sha256 VARCHAR,
+        format VARCHAR,
+        layout VARCHAR,
+        encoding VARCHAR,
+        mapping JSON,
+        columns JSON,
+        labels JSON,
+        loaded_at TIMESTAMP,
+        rows_read BIGINT,
+        accepted BIGINT,
+        rejected BIGINT,
+        warnings JSON,
+        waves INTEGER,
+        kind VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS dataset_files (
+        dataset_id INTEGER,
+        wave INTEGER,
+        source_file VARCHAR,
+        size_bytes BIGINT,
+        sha256 VARCHAR,
+        loaded_at TIMESTAMP,
+        rows_read BIGINT,
+        accepted BIGINT,
+        rejected BIGINT
+    )
+    """,
+]
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which of the file's columns plays which role, and why the detector chose it.
+
+    Every name is a column of the dataset (as stored). ``reasons`` maps a role
+    (``score``, ``date``, ``comment``, ``respondent``, ``weight`` or a dimension's
+    column name) to a sentence a user can read.
+    """
+
+    score: str
+    date: str | None = None
+    comment: str | None = None
+    respondent: str | None = None
+    weight: str | None = None
+    dimensions: tuple[str, ...] = ()
+    survey_type: str | None = None
+    date_order: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_json(self) -> str:
+        """Serialise for the catalog."""
+        return json.dumps(asdict(self) | {"dimensions": list(self.dimensions)})
+
+    @classmethod
+    def from_json(cls, text: str | dict[str, Any]) -> ColumnMapping:
+        """Read back what :meth:`to_json` wrote."""
+        data = json.loads(text) if isinstance(text, str) else dict(text)
+        data["dimensions"] = tuple(data.get("dimensions") or ())
+        data["reasons"] = dict(data.get("reasons") or {})
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset's catalog record.
+
+    ``columns`` are the file's own columns as stored (the allow-list for SQL);
+    ``labels`` maps a stored column to its question text where the file had one
+    (multi-row headers). ``kind`` is ``customer`` or ``employee``.
+    """
+
+    id: int
+    name: str
+    source_file: str | None
+    size_bytes: int | None
+    sha256: str | None
+    format: str | None
+    layout: str | None
+    encoding: str | None
+    mapping: ColumnMapping
+    columns: tuple[str, ...]
+    labels: dict[str, str] = field(hash=False, compare=False)
+    loaded_at: dt.datetime | None = None
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    warnings: tuple[str, ...] = ()
+    waves: int = 1
+    kind: str = "customer"
+
+    @property
+    def table(self) -> str:
+        """Name of the accepted-responses table."""
+        return f"responses_{self.id}"
+
+    @property
+    def rejected_table(self) -> str:
+        """Name of the rejected-rows table."""
+        return f"rejected_{self.id}"
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        """Every column of the responses table: the reserved ones, then the file's own."""
+        return sql.RESERVED + self.columns
+
+
+def default_db_path() -> Path:
+    """The database file: ``$PASSAPAROLA_DB`` if set, else ``data/passaparola.duckdb``."""
+    env = os.environ.get(DB_ENV)
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a database and make sure the catalog exists.
+
+    ``path`` ``":memory:"`` gives an in-memory database. Callers keep one
+    connection per file per process and take ``.cursor()`` per thread.
+    """
+    target = ":memory:" if path == ":memory:" else str(path or default_db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(target)
+    ensure_schema(con)
+    return con
+
+
+def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalog tables if they are missing."""
+    for statement in _SCHEMA:
+        sql.execute(cur, statement)
+
+
+_DATASET_COLUMNS = (
+    "id, name, source_file, size_bytes, sha256, format, layout, encoding, mapping, columns, labels, "
+    "loaded_at, rows_read, accepted, rejected, warnings, waves, kind"
+)
+
+
+def _row_to_dataset(row: tuple[Any, ...]) -> Dataset:
+    (id_, name, source_file, size, sha, fmt, layout, enc, mapping, columns, labels,
+     loaded_at, rows_read, accepted, rejected, warnings, waves, kind) = row
+    return Dataset(
+        id=int(id_),
+        name=name,
+        source_file=source_file,
+        size_bytes=size,
+        sha256=sha,
+        format=fmt,
+        layout=layout,
+        encoding=enc,
+        mapping=ColumnMapping.from_json(mapping),
+        columns=tuple(json.loads(columns) if columns else ()),
+        labels=dict(json.loads(labels) if labels else {}),
+        loaded_at=loaded_at,
+        rows_read=int(rows_read or 0),
+        accepted=int(accepted or 0),
+        rejected=int(rejected or 0),
+        warnings=tuple(json.loads(warnings) if warnings else ()),
+        waves=int(waves or 1),
+        kind=kind or "customer",
+    )
+
+
+def list_datasets(cur: duckdb.DuckDBPyConnection) -> list[Dataset]:
+    """All datasets, newest first."""
+    rows = sql.fetch_all(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets ORDER BY id DESC")
+    return [_row_to_dataset(r) for r in rows]
+
+
+def get_dataset(cur: duckdb.DuckDBPyConnection, key: int | str) -> Dataset:
+    """The dataset with this id (int or digits) or exact name; raises :class:`UnknownDatasetError`."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        row = sql.fetch_one(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE id = ?", [int(key)])
+    else:
+        row = sql.fetch_one(
+            cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1", [key]
+        )
+    if row is None:
+        names = ", ".join(f"{d.id} ({d.name})" for d in list_datasets(cur)) or "none yet"
+        raise UnknownDatasetError(f"no dataset {key!r} in this database; datasets: {names}")
+    return _row_to_dataset(row)
+
+
+def find_by_sha256(cur: duckdb.DuckDBPyConnection, sha256: str) -> Dataset | None:
+    """The dataset one of whose waves came from a file with this sha256, if any."""
+    row = sql.fetch_one(
+        cur,
+        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE sha256 = ? OR id IN "
+        "(SELECT dataset_id FROM dataset_files WHERE sha256 = ?) ORDER BY id LIMIT 1",
+        [sha256, sha256],
+    )
+    return None if row is None else _row_to_dataset(row)
+
+
+def next_dataset_id(cur: duckdb.DuckDBPyConnection) -> int:
+    """Reserve a new dataset id."""
+    return int(sql.fetch_value(cur, "SELECT nextval('dataset_ids')"))
+
+
+def insert_dataset(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    """Write a catalog row (inside the caller's transaction) and its first file record."""
+    sql.execute(
+        cur,
+        f"INSERT INTO datasets ({_DATASET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ds.id, ds.name, ds.source_file, ds.size_bytes, ds.sha256, ds.format, ds.layout, ds.encoding,
+            ds.mapping.to_json(), json.dumps(list(ds.columns)), json.dumps(ds.labels),
+            ds.loaded_at or dt.datetime.now(), ds.rows_read, ds.accepted, ds.rejected,
+            json.dumps(list(ds.warnings)), ds.waves, ds.kind,
+        ],
+    )
+    record_file(cur, ds.id, 1, ds.source_file, ds.size_bytes, ds.sha256, ds.rows_read, ds.accepted, ds.rejected)
+
+
+def record_file(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    wave: int,
+    source_file: str | None,
+    size_bytes: int | None,
+    sha256: str | None,
+    rows_read: int,
+    accepted: int,
+    rejected: int,
+) -> None:
+    """Remember which file became which wave of a dataset."""
+    sql.execute(
+        cur,
+        "INSERT INTO dataset_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [dataset_id, wave, source_file, size_bytes, sha256, dt.datetime.now(), rows_read, accepted, rejected],
+    )
+
+
+def update_counts(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, *, rows_read: int, accepted: int, rejected: int,
+    waves: int, warnings: tuple[str, ...],
+) -> None:
+    """Update a dataset's totals after a wave is appended (inside the caller's transaction)."""
+    sql.execute(
+        cur,
+        "UPDATE datasets SET rows_read = ?, accepted = ?, rejected = ?, waves = ?, warnings = ? WHERE id = ?",
+        [rows_read, accepted, rejected, waves, json.dumps(list(warnings)), dataset_id],
+    )
+
+
+def rename_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> None:
+    """Give a dataset a new name (non-empty, stripped)."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a dataset needs a name")
+    get_dataset(cur, dataset_id)
+    sql.execute(cur, "UPDATE datasets SET name = ? WHERE id = ?", [name, dataset_id])
+
+
+def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Delete a dataset, its tables and its file records, all or nothing."""
+    ds = get_dataset(cur, dataset_id)
+    sql.execute(cur, "BEGIN TRANSACTION")
+    try:
+        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.table)}")
+        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.rejected_table)}")
+        sql.execute(cur, "DELETE FROM dataset_files WHERE dataset_id = ?", [dataset_id])
+        sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
+        sql.execute(cur, "COMMIT")
+    except Exception:
+        sql.execute(cur, "ROLLBACK")
+        raise
