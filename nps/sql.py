@@ -89,11 +89,16 @@ def fetch_df(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = N
     return execute(cur, sql, params).df()
 
 
+# The label of a NULL (missing) value of a column, in breakdowns, value lists and filters.
+BLANK = "(blank)"
+
+
 def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[Any]]:
     """Turn a :class:`Filter` into ``"WHERE ..."`` (or ``""``) and its bound parameters.
 
     ``columns`` is the dataset's allow-list of column names; a filter on any
-    other column raises :class:`UnknownColumnError`.
+    other column raises :class:`UnknownColumnError`. An include/exclude value of
+    :data:`BLANK` stands for NULL.
     """
     if flt is None:
         return "", []
@@ -106,12 +111,16 @@ def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[
     if flt.until is not None:
         parts.append(f"{DATE} < ?")
         params.append(dt.datetime.combine(flt.until + dt.timedelta(days=1), dt.time()))
+    # BLANK is how breakdowns and dimension_values show NULL, so picking it must match NULL.
     for name, values in flt.include:
-        parts.append(f"CAST({column(name, allowed)} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))")
+        col = column(name, allowed)
+        keep = f"list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
+        parts.append(f"({col} IS NULL OR {keep})" if BLANK in values else keep)
         params.append(list(values))
     for name, values in flt.exclude:
         col = column(name, allowed)
-        parts.append(f"({col} IS NULL OR CAST({col} AS VARCHAR) NOT IN (SELECT unnest(?::VARCHAR[])))")
+        drop = f"NOT list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
+        parts.append(f"({col} IS NOT NULL AND {drop})" if BLANK in values else f"({col} IS NULL OR {drop})")
         params.append(list(values))
     if flt.categories:
         parts.append(f"{CATEGORY} IN (SELECT unnest(?::VARCHAR[]))")

@@ -60,6 +60,16 @@ _SCHEMA = [
         rejected BIGINT
     )
     """,
+    """
+    CREATE TABLE IF NOT EXISTS targets (
+        dataset_id INTEGER,
+        dimension VARCHAR,
+        value VARCHAR,
+        target DOUBLE,
+        updated_at TIMESTAMP,
+        PRIMARY KEY (dataset_id, dimension, value)
+    )
+    """,
 ]
 
 
@@ -296,8 +306,50 @@ def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.table)}")
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.rejected_table)}")
         sql.execute(cur, "DELETE FROM dataset_files WHERE dataset_id = ?", [dataset_id])
+        sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ?", [dataset_id])
         sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
         sql.execute(cur, "COMMIT")
     except Exception:
         sql.execute(cur, "ROLLBACK")
         raise
+
+
+def rejected_reasons(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, int]:
+    """Rejected rows of a dataset counted by reason, most frequent first."""
+    rows = sql.fetch_all(
+        cur,
+        f"SELECT _reason, count(*) AS n FROM {sql.table(ds.rejected_table)} GROUP BY _reason ORDER BY n DESC, _reason",
+    )
+    return {str(reason): int(n) for reason, n in rows}
+
+
+def rejected_rows(cur: duckdb.DuckDBPyConnection, ds: Dataset, *, limit: int = 5000, offset: int = 0) -> Any:
+    """A page of a dataset's rejected rows (row number, column, raw value, reason, original columns) as a DataFrame."""
+    return sql.fetch_df(
+        cur,
+        f"SELECT * FROM {sql.table(ds.rejected_table)} ORDER BY _wave, _row LIMIT ? OFFSET ?",
+        [limit, offset],
+    )
+
+
+def resolve_column(ds: Dataset, name: str) -> str:
+    """The stored column a user means by ``name``: its stored name, header id or question text.
+
+    Matching is exact first, then case-insensitive. Raises :class:`nps.errors.UnknownColumnError`.
+    """
+    from nps.errors import UnknownColumnError
+
+    if name in ds.columns:
+        return name
+    for stored, label in ds.labels.items():
+        if label == name:
+            return stored
+    folded = name.strip().casefold()
+    for stored in ds.columns:
+        if stored.casefold() == folded:
+            return stored
+    for stored, label in ds.labels.items():
+        if label and label.strip().casefold() == folded:
+            return stored
+    known = ", ".join(repr(c) for c in ds.columns)
+    raise UnknownColumnError(f"no column {name!r} in dataset {ds.name!r}; its columns are: {known}")

@@ -1,0 +1,285 @@
+"""Passaparola's entrypoint: page config, navigation, the shared sidebar, then the page.
+
+Streamlit executes this file as ``__main__`` on every run; the code lives in the
+importable module ``app`` (the last lines hand over to it) so that the pages share
+one copy of the cached connection, the cached queries and the sidebar's context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from nps import demo, periods, queries, store
+from nps.errors import NpsError
+from nps.filters import Filter
+
+APP_TITLE = "Passaparola"
+GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
+COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
+METHODS = {"adjusted-wald": "Adjusted Wald (default)", "wald": "Wald"}
+
+# (file, title, icon, url path); the url path equals the name Streamlit derives from the
+# file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.
+PAGES: dict[str, list[tuple[str, str, str, str]]] = {
+    "Data": [("pages/upload.py", "Upload & datasets", ":material/upload_file:", "upload")],
+    "Explore": [
+        ("pages/overview.py", "Overview", ":material/monitoring:", "overview"),
+        ("pages/segments.py", "Segments & functions", ":material/bar_chart:", "segments"),
+        ("pages/responses.py", "Responses", ":material/table_rows:", "responses"),
+    ],
+    "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
+}
+DEFAULT_PAGE = "overview"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the shared sidebar decided, read by every page."""
+
+    dataset: store.Dataset
+    flt: Filter
+    since: dt.date | None
+    until: dt.date | None
+    period_label: str
+    compare_flt: Filter | None
+    compare_label: str | None
+    grain: str
+    opts: queries.Options
+    data_start: dt.date | None
+    data_end: dt.date | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the dataset's rows change (a new wave), so caches refresh."""
+        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}"
+
+
+# --- the database: one connection per file per process, a cursor per use --------------------
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    con = store.connect(path)
+    cur = con.cursor()
+    try:
+        demo.ensure_sample(cur)
+    finally:
+        cur.close()
+    return con
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A new cursor on the cached connection (close it, or use it in ``with``)."""
+    return _connection(str(store.default_db_path())).cursor()
+
+
+def _resolve(name: str) -> Callable[..., Any]:
+    """``overall`` → nps.queries.overall; ``review.build_scorecards`` → nps.review.build_scorecards."""
+    module_name, _, function_name = name.rpartition(".")
+    module = importlib.import_module(f"nps.{module_name or 'queries'}")
+    return getattr(module, function_name)
+
+
+@st.cache_data(show_spinner=False, max_entries=2048, ttl=3600)
+def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    with cursor() as cur:
+        ds = store.get_dataset(cur, dataset_id)
+        return _resolve(name)(cur, ds, *args, **dict(kwargs))
+
+
+def query(name: str, ctx: Context, *args: Any, **kwargs: Any) -> Any:
+    """Call an nps function ``f(cursor, dataset, *args, **kwargs)``, cached by dataset version and arguments.
+
+    ``name`` is a function of :mod:`nps.queries` (``"overall"``) or ``"module.function"`` of another nps module.
+    """
+    return _cached(name, ctx.dataset.id, ctx.version, args, tuple(sorted(kwargs.items())))
+
+
+def clear_caches() -> None:
+    """Forget cached query results (after a dataset is renamed, deleted or appended to)."""
+    _cached.clear()
+
+
+# --- the shared sidebar -----------------------------------------------------------------------
+
+
+def filter_key(column: str) -> str:
+    """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name."""
+    slug = re.sub(r"[^0-9a-zA-Z]+", "_", column).strip("_").lower()[:40]
+    return f"f_{slug or 'column'}"
+
+
+def _dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
+    return lambda i: f"{datasets[i].name} ({datasets[i].accepted:,} responses)" if i in datasets else str(i)
+
+
+def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
+    datasets = {d.id: d for d in sorted(store.list_datasets(cur), key=lambda d: d.id)}
+    side = st.sidebar
+    if not datasets:
+        side.info("No dataset yet: load one on the Upload page.")
+        return None
+    ids = list(datasets)
+    pending = st.session_state.pop("_pending_ds", None)
+    if pending in ids:
+        st.session_state["ds"] = pending
+    elif st.session_state.get("ds") not in ids and "ds" in st.session_state:
+        del st.session_state["ds"]
+    dataset_id = side.selectbox("Dataset", ids, format_func=_dataset_label(datasets), key="ds", bind="query-params")
+    ds = datasets[dataset_id] if dataset_id in datasets else datasets[ids[0]]
+    base = Context(ds, Filter(), None, None, "", None, None, "month", queries.Options(), None, None)
+    span = query("data_range", base)
+    data_start, data_end = (span if span else (None, None))
+
+    preset = side.selectbox("Period", list(periods.PRESETS), format_func=periods.PRESETS.get, key="period",
+                            bind="query-params")
+    custom: tuple[dt.date | None, dt.date | None] = (None, None)
+    if preset == "custom":
+        c1, c2 = side.columns(2)
+        start = c1.date_input("From", value=data_start, min_value=data_start, max_value=data_end, key="from",
+                              bind="query-params")
+        end = c2.date_input("To", value=data_end, min_value=data_start, max_value=data_end, key="to",
+                            bind="query-params")
+        custom = (start if isinstance(start, dt.date) else None, end if isinstance(end, dt.date) else None)
+        if custom[0] and custom[1] and custom[0] > custom[1]:
+            side.error("The period starts after it ends: pick a 'From' date before the 'To' date.")
+            custom = (custom[1], custom[0])
+    since, until = periods.resolve_preset(preset, data_start, data_end, custom=custom)
+    compare = side.selectbox("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="cmp",
+                             bind="query-params")
+    grain = side.selectbox("Time grain", list(GRAINS), index=1, format_func=GRAINS.get, key="grain",
+                           bind="query-params")
+
+    notes: list[str] = []
+    include: dict[str, list[str]] = {}
+    survey_type = ds.mapping.survey_type
+    if survey_type:
+        kinds = query("dimension_values", base, survey_type)
+        values = [str(v) for v in kinds["value"]]
+        if len(values) > 1:
+            chosen = side.segmented_control("Survey type", values, default=values[0], key="type",
+                                            bind="query-params", required=True)
+            chosen = chosen or values[0]
+            include[survey_type] = [chosen]
+            notes.append(f"This dataset mixes {len(values)} survey types ({', '.join(values)}); "
+                         f"showing **{chosen}** only, since blending them mixes different questions. "
+                         "Switch with *Survey type* in the sidebar.")
+
+    period_flt = Filter.build(since=since, until=until, include=include)
+    dims = [d for d in ds.mapping.dimensions if d != survey_type]
+    if dims:
+        with side.expander("Filters", expanded=any(st.session_state.get(filter_key(d)) for d in dims)):
+            for dim in dims:
+                options = query("dimension_values", base, dim)
+                in_period = query("dimension_values", base, dim, period_flt)
+                counts = dict(zip(in_period["value"].astype(str), in_period["n"]))
+                values = [str(v) for v in options["value"]]
+                picked = st.multiselect(
+                    ds.labels.get(dim) or dim, values, key=filter_key(dim), bind="query-params",
+                    format_func=lambda v, c=counts: f"{v} ({c.get(v, 0):,})", placeholder="All",
+                )
+                if picked:
+                    include[dim] = list(picked)
+
+    with side.expander("Statistics"):
+        method = st.selectbox("Interval method", list(METHODS), format_func=METHODS.get, key="method",
+                              bind="query-params")
+        level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=lambda x: f"{x:.0%}",
+                             key="level", bind="query-params")
+        min_n = int(st.number_input("Minimum n", min_value=1, max_value=10_000, value=30, step=5, key="min_n",
+                                    bind="query-params", help="Groups with fewer responses are marked as unreliable."))
+        dedupe = st.toggle("Latest response per respondent", key="dedupe", bind="query-params",
+                           disabled=not ds.mapping.respondent,
+                           help="Counts each respondent once (their latest answer)." if ds.mapping.respondent
+                           else "This dataset has no respondent id column.")
+        weighted = st.toggle("Weighted", key="weighted", bind="query-params", disabled=not ds.mapping.weight,
+                             help="Weights responses by the weight column (Kish's effective n in the interval)."
+                             if ds.mapping.weight else "This dataset has no weight column.")
+    opts = queries.Options(method=method, level=float(level), min_n=min_n,
+                           dedupe=bool(dedupe and ds.mapping.respondent), weighted=bool(weighted and ds.mapping.weight))
+
+    flt = Filter.build(since=since, until=until, include=include)
+    compare_flt: Filter | None = None
+    compare_label: str | None = None
+    if compare != "none" and since and until:
+        if compare == "previous":
+            c_since, c_until = periods.previous_period(since, until)
+        else:
+            c_since, c_until = periods.same_period_last_year(since, until)
+        compare_flt = replace(flt, since=c_since, until=c_until)
+        compare_label = f"{COMPARISONS[compare].lower()} ({c_since:%d %b %Y} – {c_until:%d %b %Y})"
+    period_label = periods.PRESETS[preset] if not since else f"{since:%d %b %Y} – {until:%d %b %Y}"
+    if data_end and preset not in ("all", "custom"):
+        side.caption(f"Periods end at the latest response, {data_end:%d %b %Y}.")
+    return Context(ds, flt, since, until, period_label, compare_flt, compare_label, grain, opts,
+                   data_start, data_end, tuple(notes))
+
+
+# --- the frame ----------------------------------------------------------------------------------
+
+
+def open_dataset(dataset_id: int, page: str | None = None) -> None:
+    """Make ``dataset_id`` the sidebar's dataset on the next run, then go to ``page`` (or rerun)."""
+    st.session_state["_pending_ds"] = dataset_id
+    clear_caches()
+    if page:
+        st.switch_page(page)
+    st.rerun()
+
+
+def context() -> Context | None:
+    """The shared context of this run, for a page; None when there is no dataset.
+
+    A deep link opened on a cold server is routed by Streamlit's legacy ``pages/``
+    mode, which runs the page without this entrypoint: then switch that mode off
+    and rerun, so the page comes back inside the navigation with its query params.
+    """
+    if not st.session_state.get("_frame_ran"):
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state.get("_context")
+
+
+def show_notes(ctx: Context) -> None:
+    """Show the sidebar's notes (mixed survey types, …) at the top of a page."""
+    for note in ctx.notes:
+        st.info(note, icon=":material/info:")
+
+
+def main() -> None:
+    """Run one script run of the app: config, sidebar, navigation, the chosen page."""
+    st.set_page_config(page_title=APP_TITLE, page_icon=":material/campaign:", layout="wide",
+                       initial_sidebar_state="expanded")
+    pages = {
+        section: [st.Page(file, title=title, icon=icon, url_path=url, default=(url == DEFAULT_PAGE))
+                  for file, title, icon, url in entries]
+        for section, entries in PAGES.items()
+    }
+    page = st.navigation(pages, position="sidebar")
+    st.sidebar.markdown(f"### {APP_TITLE}")
+    ctx: Context | None = None
+    try:
+        with cursor() as cur:
+            ctx = _sidebar(cur)
+    except NpsError as error:
+        st.error(f"{error}")
+    st.session_state["_context"] = ctx
+    st.session_state["_frame_ran"] = True
+    page.run()
+
+
+if __name__ == "__main__":
+    import app as _app  # the importable copy, shared with the pages
+
+    _app.main()

@@ -1,0 +1,343 @@
+"""The command line: ``python -m nps ingest|summary|datasets|sample``.
+
+Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nps import store
+from nps.errors import NpsError
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
+
+
+class UsageError(NpsError):
+    """The command line's words are off."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m nps``."""
+    parser = argparse.ArgumentParser(prog="python -m nps", description="Passaparola: NPS survey analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="load a survey export into the database")
+    ingest.add_argument("file")
+    _add_db(ingest)
+    ingest.add_argument("--name", help="dataset name (default: the file name)")
+    _add_mapping(ingest)
+    ingest.add_argument("--append-to", metavar="DATASET", help="append the file as a new wave of this dataset")
+    ingest.add_argument("--allow-duplicate", action="store_true", help="load a file even if it was loaded before")
+
+    summary = sub.add_parser("summary", help="NPS with its interval, overall and by group or period")
+    summary.add_argument("source", metavar="FILE_OR_DATASET")
+    _add_db(summary)
+    _add_mapping(summary)
+    summary.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
+    summary.add_argument("--period", choices=GRAINS, help="one group per period of this length")
+    summary.add_argument("--rolling", type=int, metavar="K", help="with --period: each period over the last K periods")
+    summary.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
+    summary.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
+    summary.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                         help="keep rows whose COLUMN equals VALUE (repeat a column for several values)")
+    summary.add_argument("--where-not", action="append", default=[], metavar="COLUMN=VALUE",
+                         help="drop rows whose COLUMN equals VALUE")
+    summary.add_argument("--method", choices=("adjusted-wald", "wald"), default="adjusted-wald")
+    summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
+    summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
+    summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
+    summary.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    datasets = sub.add_parser("datasets", help="list the datasets in the database")
+    _add_db(datasets)
+
+    sample = sub.add_parser("sample", help="load the bundled sample data into the database")
+    _add_db(sample)
+    return parser
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help=f"database file (default: ${store.DB_ENV} or data/passaparola.duckdb)")
+
+
+def _add_mapping(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", help="XLSX sheet to read (default: the one holding the data)")
+    parser.add_argument("--score-column", metavar="C", help="the 0-10 recommend question")
+    parser.add_argument("--date-column", metavar="C")
+    parser.add_argument("--comment-column", metavar="C")
+    parser.add_argument("--respondent-column", metavar="C")
+    parser.add_argument("--weight-column", metavar="C")
+    parser.add_argument("--dimension", action="append", metavar="C", help="a dimension column (repeatable; replaces detection)")
+    parser.add_argument("--date-order", choices=("dmy", "mdy", "ymd"), help="settle an ambiguous date column")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _overrides(args: argparse.Namespace) -> Any:
+    from nps.ingest import Overrides
+
+    return Overrides(
+        score=args.score_column,
+        date=args.date_column,
+        comment=args.comment_column,
+        respondent=args.respondent_column,
+        weight=args.weight_column,
+        dimensions=tuple(args.dimension) if args.dimension else None,
+        date_order=args.date_order,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return _cmd_ingest(args)
+        if args.command == "summary":
+            return _cmd_summary(args)
+        if args.command == "datasets":
+            return _cmd_datasets(args)
+        if args.command == "sample":
+            return _cmd_sample(args)
+    except NpsError as error:
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as error:
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from nps.ingest import ingest_file
+
+    con = store.connect(args.db)
+    try:
+        append_to = store.get_dataset(con, args.append_to).id if args.append_to else None
+        report = ingest_file(
+            con, Path(args.file), name=args.name, sheet=args.sheet, overrides=_overrides(args),
+            append_to=append_to, allow_duplicate=args.allow_duplicate,
+        )
+    finally:
+        con.close()
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    con = store.connect(args.db)
+    try:
+        rows = store.list_datasets(con)
+    finally:
+        con.close()
+    if not rows:
+        print("no datasets yet: load one with `python -m nps ingest FILE`")
+        return 0
+    for ds in rows:
+        print(f"{ds.id:>4}  {ds.name}  ({ds.kind}; {ds.accepted} responses, {ds.rejected} rejected, "
+              f"{ds.waves} wave(s); from {ds.source_file})")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from nps.demo import load_sample
+
+    con = store.connect(args.db)
+    try:
+        loaded = load_sample(con)
+    finally:
+        con.close()
+    for ds in loaded:
+        print(f"loaded dataset {ds.id}: {ds.name} ({ds.accepted} responses)")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    source = Path(args.source)
+    if source.is_file():
+        from nps.ingest import ingest_file
+
+        con = store.connect(":memory:")
+        report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True)
+        ds = report.dataset
+    else:
+        if args.db is None and not store.default_db_path().exists():
+            raise UsageError(f"{args.source}: no such file, and no database to find a dataset in")
+        con = store.connect(args.db)
+        ds = store.get_dataset(con, args.source)
+    try:
+        result = summarize(con, ds, args)
+    finally:
+        con.close()
+    sys.stdout.write(render(result, args.format, [by for by in args.by]))
+    return 0
+
+
+def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    """Compute the ``summary`` command's result as the fixed JSON structure."""
+    from nps import queries
+    from nps.filters import Filter
+
+    include = _where_pairs(ds, args.where)
+    exclude = _where_pairs(ds, args.where_not)
+    flt = Filter.build(since=args.since, until=args.until, include=include, exclude=exclude)
+    opts = queries.Options(method=args.method, level=args.level, min_n=args.min_n,
+                           weighted=args.weighted, dedupe=args.dedupe)
+    by_stored = [store.resolve_column(ds, name) for name in args.by]
+    warnings = list(ds.warnings)
+    if args.weighted and not ds.mapping.weight:
+        raise UsageError("--weighted needs a weight column: load the file with --weight-column C")
+    if args.dedupe and not ds.mapping.respondent:
+        warnings.append("--dedupe: no respondent id column, so every response counts")
+    overall = queries.overall(con, ds, flt, opts)
+    if args.period:
+        frame = queries.trend(con, ds, args.period, flt, opts, by=by_stored, rolling=args.rolling)
+    elif by_stored:
+        frame = queries.breakdown(con, ds, by_stored, flt, opts)
+    else:
+        frame = None
+    groups: list[dict[str, Any]] = []
+    if frame is not None:
+        for record in frame.to_dict("records"):
+            group: dict[str, Any] = {}
+            for given, stored in zip(args.by, by_stored):
+                group[given] = _plain(record[stored])
+            if args.period:
+                group["period"] = _plain(record["period"])
+            for key in STAT_KEYS:
+                group[key] = _plain(record[key])
+            group["low_n"] = bool(record["low_n"])
+            groups.append(group)
+    if overall.n == 0:
+        warnings.append("no responses match this filter")
+    elif overall.low_n:
+        warnings.append(f"only {overall.n} responses: fewer than {args.min_n}, the interval is wide")
+    rejected = store.rejected_reasons(con, ds)
+    mapping = ds.mapping
+    return {
+        "source": {
+            "file": ds.source_file,
+            "layout": ds.layout,
+            "encoding": ds.encoding,
+            "rows_read": ds.rows_read,
+            "columns": {
+                "score": _label(ds, mapping.score),
+                "date": _label(ds, mapping.date),
+                "comment": _label(ds, mapping.comment),
+                "dimensions": [_label(ds, d) for d in mapping.dimensions],
+            },
+        },
+        "rejected": {"total": sum(rejected.values()), "reasons": rejected},
+        "overall": {key: _plain(getattr(overall, key)) for key in STAT_KEYS},
+        "groups": groups,
+        "warnings": warnings,
+    }
+
+
+def _label(ds: store.Dataset, column: str | None) -> str | None:
+    return column
+
+
+def _where_pairs(ds: store.Dataset, pairs: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--where {pair!r}: write it as COLUMN=VALUE")
+        name, value = pair.split("=", 1)
+        out.setdefault(store.resolve_column(ds, name.strip()), []).append(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar: numpy numbers to Python, NaN to None, dates to ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.date().isoformat() if value == pd.Timestamp(value).normalize() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def render(result: dict[str, Any], fmt: str, by: list[str]) -> str:
+    """Render the summary as ``json``, ``csv`` (the groups, or the overall row) or an aligned ``table``."""
+    if fmt == "json":
+        return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    rows = result["groups"] or [{"group": "overall", **result["overall"], "low_n": None}]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    return _table(result, by)
+
+
+def _table(result: dict[str, Any], by: list[str]) -> str:
+    src = result["source"]
+    o = result["overall"]
+    lines = [
+        f"{src['file']}  ({src['layout']}, {src['encoding']}, {src['rows_read']} rows read)",
+        f"score: {src['columns']['score']}   date: {src['columns']['date']}   comment: {src['columns']['comment']}",
+    ]
+    if result["rejected"]["total"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in result["rejected"]["reasons"].items())
+        lines.append(f"rejected: {result['rejected']['total']} ({reasons})")
+    lines.append(
+        f"NPS {_fmt(o['nps'])}  [{_fmt(o['ci_low'])}, {_fmt(o['ci_high'])}]  n {o['n']}  "
+        f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {_fmt(o['se'])})"
+    )
+    if result["groups"]:
+        keys = [k for k in result["groups"][0] if k not in STAT_KEYS and k != "low_n"]
+        header = keys + ["n", "NPS", "95% CI", "P", "Pa", "D", ""]
+        body = []
+        for g in result["groups"]:
+            body.append([str(g[k]) for k in keys] + [
+                str(g["n"]), _fmt(g["nps"]), f"[{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]",
+                str(g["promoters"]), str(g["passives"]), str(g["detractors"]), "low n" if g["low_n"] else "",
+            ])
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        lines.append("")
+        for r in [header, *body]:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    for warning in result["warnings"]:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,46 @@
+"""The bundled sample data: loaded into an empty database so the app always has something to show."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from nps import store
+from nps.errors import DuplicateFileError
+
+DATA_DIR = store.PROJECT_ROOT / "data"
+SAMPLES: tuple[tuple[str, str], ...] = (
+    ("sample_customers.csv", "Sample: customer survey"),
+    ("sample_employees.csv", "Sample: employee survey (eNPS)"),
+)
+_lock = threading.Lock()
+
+
+def sample_files() -> list[Path]:
+    """Paths of the bundled sample CSV files."""
+    return [DATA_DIR / file for file, _ in SAMPLES]
+
+
+def load_sample(cur: duckdb.DuckDBPyConnection) -> list[store.Dataset]:
+    """Load the bundled samples as datasets; a sample already loaded is returned, not loaded again."""
+    from nps.ingest import ingest_file
+
+    loaded: list[store.Dataset] = []
+    for file, name in SAMPLES:
+        try:
+            loaded.append(ingest_file(cur, DATA_DIR / file, name=name).dataset)
+        except DuplicateFileError as duplicate:
+            loaded.append(store.get_dataset(cur, duplicate.dataset_id))
+    return loaded
+
+
+def ensure_sample(cur: duckdb.DuckDBPyConnection) -> list[store.Dataset]:
+    """Load the samples if the database has no dataset yet; return the datasets it then has."""
+    with _lock:
+        existing = store.list_datasets(cur)
+        if existing:
+            return existing
+        load_sample(cur)
+        return store.list_datasets(cur)

@@ -1,0 +1,79 @@
+"""Numbers in words: how the dashboard writes an NPS, an interval, a change and its cause."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MINUS = "\u2212"
+
+
+def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:
+    """An NPS or a change in points: ``+12.3``, ``−4.0``, ``0.0``; ``—`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{abs(value):.{digits}f}"
+    if float(text) == 0:
+        return text
+    if value < 0:
+        return MINUS + text
+    return ("+" + text) if signed else text
+
+
+def format_interval(low: float | None, high: float | None, *, level: float = 0.95) -> str:
+    """``95% CI −30.1 to −19.2``; ``no interval`` when either bound is missing."""
+    if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        return "no interval"
+    return f"{level:.0%} CI {format_points(low)} to {format_points(high)}"
+
+
+def format_share(value: float | None) -> str:
+    """A share 0..1 as a percentage with one decimal (``41.2%``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{100 * value:.1f}%"
+
+
+def describe_change(diff: float, p_value: float, significant: bool, against: str) -> str:
+    """One sentence on a change: its size, what it is measured against, and whether it is real or noise."""
+    if diff is None or math.isnan(diff):
+        return f"No comparison: no responses in the {against}."
+    if significant:
+        verdict = f"a real change (p = {p_value:.3f})" if p_value >= 0.001 else "a real change (p < 0.001)"
+    else:
+        verdict = f"within the noise (p = {p_value:.2f})"
+    return f"{format_points(diff)} points vs the {against}: {verdict}."
+
+
+def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparison period") -> str:
+    """Explain an NPS change as within-group change plus mix change, in one or two sentences.
+
+    ``parts`` is a :class:`nps.queries.ShiftShare` (or anything with ``total``,
+    ``within``, ``mix``, ``interaction`` in points and a ``segments`` frame with
+    the dimension's column, ``w_prev``, ``w_cur`` and ``nps_cur``). The mix part
+    reported includes the interaction term (the mix priced at current NPS).
+    """
+    total = float(parts.total)
+    if math.isnan(total):
+        return "No comparison period with responses, so there is no change to explain."
+    within = float(parts.within)
+    mix = float(parts.mix) + float(parts.interaction)
+    verb = "rose" if total > 0 else "fell"
+    lead = (f"NPS {verb} {format_points(abs(total), signed=False)} points vs the {against}" if round(total, 1)
+            else f"NPS did not move vs the {against}")
+    text = (f"{lead}: {format_points(within)} from changes within each {dimension} and "
+            f"{format_points(mix)} from the {dimension} mix.")
+    segments = getattr(parts, "segments", None)
+    if abs(mix) >= abs(within) and abs(mix) >= 0.5 and segments is not None and len(segments):
+        moved = (segments["w_cur"] - segments["w_prev"]) * 100
+        names = segments.iloc[:, 0].astype(str)
+        pieces = []
+        for index, verb in ((moved.idxmax(), "rose"), (moved.idxmin(), "fell")):
+            if abs(moved[index]) >= 0.5:
+                pieces.append(f"the share of {names[index]} {verb} {format_points(abs(float(moved[index])), signed=False)} "
+                              f"points (its NPS {format_points(segments.loc[index, 'nps_cur'])})")
+        if pieces:
+            text += " Mostly the mix: " + " and ".join(pieces) + "."
+    elif abs(within) > abs(mix) and abs(within) >= 0.5:
+        text += f" Mostly real change within the {dimension} groups, not a change of who answered."
+    return text

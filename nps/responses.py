@@ -1,0 +1,71 @@
+"""Individual responses for drill-down: a page at a time from the database, or all for export."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from nps import sql
+from nps.filters import Filter
+from nps.store import Dataset
+
+ORDERS: dict[str, str] = {
+    "newest": f"{sql.DATE} DESC NULLS LAST, {sql.ROW} DESC",
+    "oldest": f"{sql.DATE} ASC NULLS LAST, {sql.ROW}",
+    "lowest": f"{sql.SCORE}, {sql.DATE} DESC NULLS LAST",
+    "highest": f"{sql.SCORE} DESC, {sql.DATE} DESC NULLS LAST",
+    "file order": f"{sql.WAVE}, {sql.ROW}",
+}
+
+
+def _select_list(ds: Dataset) -> str:
+    fixed = [
+        f"{sql.ROW} AS \"row\"", f"{sql.WAVE} AS wave", f"{sql.DATE} AS \"date\"", f"{sql.SCORE} AS score",
+        f"{sql.CATEGORY} AS category", f"{sql.COMMENT} AS \"comment\"",
+    ]
+    skip = {ds.mapping.score, ds.mapping.comment, ds.mapping.date}
+    own = [sql.column(c, ds.columns) for c in ds.columns if c not in skip]
+    return ", ".join(fixed + own)
+
+
+def count_responses(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None) -> int:
+    """How many accepted responses match ``flt``."""
+    where, params = sql.where_clause(flt, ds.all_columns)
+    return int(sql.fetch_value(cur, f"SELECT count(*) FROM {sql.table(ds.table)} {where}", params))
+
+
+def load_responses_page(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    flt: Filter | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    order: str = "newest",
+) -> pd.DataFrame:
+    """One page (1-based) of responses matching ``flt``: row, wave, date, score, category, comment, then the file's other columns.
+
+    Raises ValueError for an unknown ``order`` (see :data:`ORDERS`) or a page size outside 1..5000.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    if not 1 <= page_size <= 5000:
+        raise ValueError("a page holds 1 to 5,000 responses")
+    where, params = sql.where_clause(flt, ds.all_columns)
+    return sql.fetch_df(
+        cur,
+        f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
+        [*params, page_size, (max(page, 1) - 1) * page_size],
+    )
+
+
+def load_responses_for_export(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None, *, max_rows: int = 1_048_575
+) -> pd.DataFrame:
+    """Every response matching ``flt`` (file order), up to ``max_rows``, for a CSV or XLSX download."""
+    where, params = sql.where_clause(flt, ds.all_columns)
+    return sql.fetch_df(
+        cur,
+        f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS['file order']} LIMIT ?",
+        [*params, max_rows],
+    )

@@ -1,0 +1,79 @@
+"""The review meeting's scorecards: each value of a dimension with its change, target and gap."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from nps import queries, stats
+from nps.filters import Filter
+from nps.store import Dataset
+
+FUNCTION_WORDS = ("function", "funzione", "fonction", "department", "dipartimento", "reparto", "team", "area")
+
+
+def pick_review_dimension(ds: Dataset) -> str | None:
+    """The dimension a review meeting walks through: the business-function column if one reads so, else the first."""
+    dims = list(ds.mapping.dimensions)
+    for dim in dims:
+        name = f"{dim} {ds.labels.get(dim, '')}".lower()
+        if any(word in name for word in FUNCTION_WORDS):
+            return dim
+    return dims[0] if dims else None
+
+
+def build_scorecards(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    dimension: str,
+    flt: Filter | None,
+    compare_flt: Filter | None,
+    opts: queries.Options = queries.Options(),
+    targets: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per value of ``dimension``: its NPS now, the change vs ``compare_flt`` and the gap to target.
+
+    Columns: the dimension, n, promoters, passives, detractors, nps, se, ci_low,
+    ci_high, low_n, prev_n, prev_nps, change, change_ci_low, change_ci_high,
+    change_p, change_significant (False without a comparison), target, gap
+    (nps − target, points; NaN without a target), sorted by n descending.
+    """
+    current = queries.breakdown(cur, ds, [dimension], flt, opts)
+    if compare_flt is not None:
+        previous = queries.breakdown(cur, ds, [dimension], compare_flt, opts)
+        frame = stats.add_change(current, previous, [dimension], method=opts.method, level=opts.level)
+    else:
+        frame = current.copy()
+        for column in ("prev_nps", "change", "change_ci_low", "change_ci_high", "change_p"):
+            frame[column] = np.nan
+        frame["prev_n"] = 0
+        frame["change_significant"] = False
+    goals = dict(targets or {})
+    frame["target"] = [goals.get(str(v), math.nan) for v in frame[dimension]]
+    frame["gap"] = frame["nps"] - frame["target"]
+    return frame.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def sample_verbatims(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, category: str, *, k: int = 3
+) -> list[tuple[int, str]]:
+    """Up to ``k`` recent non-blank comments of one category under ``flt``, as (score, comment)."""
+    from dataclasses import replace
+
+    from nps import responses
+
+    base = flt or Filter()
+    frame = responses.load_responses_page(
+        cur, ds, replace(base, categories=(category,)), page=1, page_size=max(k * 10, 20), order="newest"
+    )
+    out: list[tuple[int, str]] = []
+    for score, comment in zip(frame["score"], frame["comment"]):
+        if isinstance(comment, str) and len(comment.strip()) >= 12:
+            out.append((int(score), comment.strip()))
+        if len(out) == k:
+            break
+    return out

@@ -1,0 +1,88 @@
+"""Small display tables: the numbers behind a chart, laid out for people."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from nps.narrative import format_points
+
+
+def breakdown_table(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """A breakdown (from :func:`nps.queries.breakdown`) as a readable table: value, n, NPS, interval, shares, vs rest."""
+    if frame.empty:
+        return pd.DataFrame(columns=[dimension, "n", "NPS", "interval", "promoters", "passives", "detractors", "vs rest", "note"])
+    n = frame["n"].clip(lower=1)
+    out = pd.DataFrame({
+        dimension: frame[dimension].astype(str),
+        "n": frame["n"].astype("int64"),
+        "NPS": frame["nps"].map(format_points),
+        "interval": [f"{format_points(lo)} to {format_points(hi)}" for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        "promoters": (100 * frame["promoters"] / n).round(1),
+        "passives": (100 * frame["passives"] / n).round(1),
+        "detractors": (100 * frame["detractors"] / n).round(1),
+    })
+    if "vs_rest" in frame:
+        out["vs rest"] = [
+            f"{format_points(d)}{' (significant)' if s else ''}" for d, s in zip(frame["vs_rest"], frame["vs_rest_significant"])
+        ]
+    out["note"] = ["low n" if low else "" for low in frame["low_n"]]
+    return out
+
+
+def describe_vs_rest(frame: pd.DataFrame, dimension: str) -> str:
+    """Plain text naming the values significantly above or below the rest ('' when none is)."""
+    if frame.empty or "vs_rest_significant" not in frame:
+        return ""
+    sig = frame[frame["vs_rest_significant"] & ~frame["low_n"]]
+    above = [f"{v} ({format_points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d > 0]
+    below = [f"{v} ({format_points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d < 0]
+    parts = []
+    if above:
+        parts.append("Significantly above the rest: " + ", ".join(above) + ".")
+    if below:
+        parts.append("Significantly below the rest: " + ", ".join(below) + ".")
+    return " ".join(parts) or "No value differs significantly from the rest."
+
+
+def pivot_nps(frame: pd.DataFrame, rows: str, columns: str, *, min_n: int = 30) -> pd.DataFrame:
+    """A two-dimension breakdown as a grid of ``NPS (n)`` strings; cells under ``min_n`` get a ⚠ mark."""
+    if frame.empty:
+        return pd.DataFrame()
+
+    def cell(nps: float, n: int) -> str:
+        if n == 0 or (isinstance(nps, float) and math.isnan(nps)):
+            return ""
+        return f"{format_points(nps)} ({n:,}){' ⚠' if n < min_n else ''}"
+
+    shown = frame.assign(_cell=[cell(a, int(b)) for a, b in zip(frame["nps"], frame["n"])])
+    grid = shown.pivot_table(index=rows, columns=columns, values="_cell", aggfunc="first", fill_value="")
+    grid.columns = [str(c) for c in grid.columns]
+    grid.index = grid.index.astype(str)
+    return grid
+
+
+def shift_share_components(parts: Any) -> pd.DataFrame:
+    """The parts of a :class:`nps.queries.ShiftShare` as rows (component, points) for a waterfall chart."""
+    return pd.DataFrame({
+        "component": ["within-segment change", "mix change", "total"],
+        "points": [float(parts.within), float(parts.mix) + float(parts.interaction), float(parts.total)],
+    })
+
+
+def shift_share_table(parts: Any, dimension: str) -> pd.DataFrame:
+    """Per-group shares and NPS in both periods with each group's contribution, for display."""
+    seg = parts.segments
+    if seg is None or seg.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        dimension: seg[dimension].astype(str),
+        "share before %": (100 * seg["w_prev"]).round(1),
+        "share now %": (100 * seg["w_cur"]).round(1),
+        "NPS before": seg["nps_prev"].round(1),
+        "NPS now": seg["nps_cur"].round(1),
+        "within (points)": seg["within"].round(2),
+        "mix (points)": (seg["mix"] + seg["interaction"]).round(2),
+    })

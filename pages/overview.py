@@ -1,0 +1,102 @@
+"""Overview: the NPS with its interval and movement, the 0–10 distribution, the trend, and why it moved."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app
+from nps import charts, stats, tables
+from nps.narrative import describe_change, describe_shift_share, format_interval, format_points, format_share
+
+ctx = app.context()
+if ctx is None:
+    st.stop()
+
+st.title("Overview")
+st.caption(f"{ctx.dataset.name} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
+app.show_notes(ctx)
+
+current = app.query("overall", ctx, ctx.flt, ctx.opts)
+comparison = app.query("compare", ctx, ctx.flt, ctx.compare_flt, ctx.opts) if ctx.compare_flt else None
+previous = comparison.b if comparison else None
+
+if current.n == 0:
+    st.warning("No responses match this period and these filters. Widen the period or clear a filter in the sidebar.")
+    st.stop()
+
+
+def _delta(change: float | None, significant: bool) -> dict[str, object]:
+    """st.metric arguments: a coloured arrow only for a significant change, grey otherwise."""
+    if change is None or change != change:
+        return {"delta": None}
+    label = f"{format_points(change)} {'(significant)' if significant else '(noise)'}"
+    return {"delta": label, "delta_color": "normal" if significant else "off"}
+
+
+tiles = st.columns(5)
+diff = comparison.difference if comparison else None
+tiles[0].metric(
+    "NPS",
+    format_points(current.nps),
+    help=f"{format_interval(current.ci_low, current.ci_high, level=ctx.opts.level)}; n = {current.n:,}. "
+         "The change is marked significant only when the interval of the difference excludes 0.",
+    border=True,
+    **_delta(diff.diff if diff else None, bool(diff and diff.significant)),
+)
+tiles[0].caption(format_interval(current.ci_low, current.ci_high, level=ctx.opts.level))
+tiles[1].metric("Responses (n)", f"{current.n:,}", border=True,
+                **({"delta": f"{current.n - previous.n:+,}", "delta_color": "off"} if previous else {}))
+if current.low_n:
+    tiles[1].caption(f":orange[Fewer than {ctx.opts.min_n} responses: read with care.]")
+for tile, key, label, good_up in (
+    (tiles[2], "promoters", "Promoters (9–10)", True),
+    (tiles[3], "passives", "Passives (7–8)", None),
+    (tiles[4], "detractors", "Detractors (0–6)", False),
+):
+    share = getattr(current, key) / current.n
+    kwargs: dict[str, object] = {}
+    if previous and previous.n:
+        change = stats.compare_shares(getattr(current, key), current.n, getattr(previous, key), previous.n,
+                                      level=ctx.opts.level)
+        kwargs = _delta(change.diff, change.significant)
+        if kwargs.get("delta") and good_up is False:
+            kwargs["delta_color"] = "inverse" if change.significant else "off"
+    tile.metric(label, format_share(share), border=True, help=f"{getattr(current, key):,} of {current.n:,}", **kwargs)
+
+if diff is not None:
+    st.markdown(describe_change(diff.diff, diff.p_value, diff.significant, ctx.compare_label or "comparison"))
+elif ctx.since is None:
+    st.caption("Pick a period in the sidebar (for example *Last full quarter*) to compare it with the one before.")
+
+left, right = st.columns([2, 3])
+with left:
+    dist = app.query("distribution", ctx, ctx.flt, ctx.opts)
+    st.altair_chart(charts.chart_distribution(dist), width="stretch")
+with right:
+    trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts)
+    if trend["n"].sum() == 0:
+        st.info("No dated responses in this period, so there is no trend to draw.")
+    else:
+        st.altair_chart(charts.chart_trend(trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
+                                           min_n=ctx.opts.min_n), width="stretch")
+
+st.altair_chart(charts.chart_category_shares(trend), width="stretch")
+
+st.subheader("Why did it move?")
+dims = list(ctx.dataset.mapping.dimensions)
+if not ctx.compare_flt or not previous or not previous.n:
+    st.caption("Choose a period and a comparison in the sidebar to split the change into "
+               "change within groups and change of the mix of groups.")
+elif not dims:
+    st.caption("This dataset has no dimension columns to split the change by.")
+else:
+    default = next((i for i, d in enumerate(dims) if "segment" in d.lower()), 0)
+    dimension = st.selectbox("Split the change by", dims, index=default, key="why_by",
+                             format_func=lambda d: ctx.dataset.labels.get(d) or d)
+    parts = app.query("shift_share", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
+    st.text(describe_shift_share(parts, ctx.dataset.labels.get(dimension) or dimension,
+                                 against=ctx.compare_label or "comparison period"))
+    a, b = st.columns([2, 3])
+    a.altair_chart(charts.chart_shift_share(tables.shift_share_components(parts), title="Change in NPS points, by cause"),
+                   width="stretch")
+    b.dataframe(tables.shift_share_table(parts, dimension), hide_index=True, width="stretch")

@@ -1,0 +1,57 @@
+"""Responses: the individual answers behind every number, paged from the database, downloadable."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import streamlit as st
+
+import app
+from nps import export, responses
+from nps.filters import CATEGORIES
+
+PAGE_SIZE = 50
+
+ctx = app.context()
+if ctx is None:
+    st.stop()
+
+st.title("Responses")
+st.caption(f"{ctx.dataset.name} · {ctx.period_label} · the responses behind the numbers, under the sidebar's filters")
+app.show_notes(ctx)
+
+c1, c2, c3 = st.columns([2, 2, 1])
+categories = c1.multiselect("Category", list(CATEGORIES), key="cat", bind="query-params", placeholder="All",
+                            format_func=str.capitalize)
+text = c2.text_input("Comment contains", key="q", bind="query-params",
+                     help="Case- and accent-insensitive: 'citta' finds 'Città'.")
+order = c3.selectbox("Order", list(responses.ORDERS), key="order", bind="query-params")
+flt = replace(ctx.flt, categories=tuple(c for c in CATEGORIES if c in categories), text=text.strip() or None)
+
+with app.cursor() as cur:
+    total = responses.count_responses(cur, ctx.dataset, flt)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page"))
+    frame = responses.load_responses_page(cur, ctx.dataset, flt, page=page, page_size=PAGE_SIZE, order=order)
+
+st.caption(f"{total:,} responses match; showing {len(frame):,} from row {(page - 1) * PAGE_SIZE + 1:,}.")
+# Comments are user input: st.dataframe shows cell text as plain text, never as markdown or HTML.
+st.dataframe(frame, hide_index=True, width="stretch",
+             column_config={"comment": st.column_config.TextColumn("comment", width="large"),
+                            "score": st.column_config.NumberColumn("score", format="%d")})
+
+st.subheader("Download")
+if total > export.XLSX_MAX_ROWS:
+    st.caption(f"{total:,} responses: more than one Excel sheet holds; the CSV has the first {export.XLSX_MAX_ROWS:,}.")
+if st.toggle("Prepare the download files", key="prepare_download",
+             help="Reads every matching response; text cells that start with = + - @ are neutralised."):
+    with app.cursor() as cur:
+        everything = responses.load_responses_for_export(cur, ctx.dataset, flt)
+    name = f"{ctx.dataset.name}-responses"
+    d1, d2 = st.columns(2)
+    d1.download_button("CSV", export.to_csv_bytes(everything), file_name=f"{name}.csv", mime="text/csv",
+                       icon=":material/download:", key="dl_csv")
+    d2.download_button("Excel (XLSX)", export.to_xlsx_bytes(everything), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="dl_xlsx")

@@ -1,0 +1,104 @@
+"""Review meeting: one section per business function (or any dimension): scorecard, trend, distribution, voices."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import streamlit as st
+
+import app
+from nps import charts, review, targets
+from nps.narrative import format_interval, format_points
+
+ctx = app.context()
+if ctx is None:
+    st.stop()
+
+dims = list(ctx.dataset.mapping.dimensions)
+if not dims:
+    st.title("Review meeting")
+    st.info("This dataset has no dimension columns to review by.")
+    st.stop()
+
+top = st.columns([3, 2, 1])
+default_dim = review.pick_review_dimension(ctx.dataset) or dims[0]
+dimension = top[1].selectbox("Review by", dims, index=dims.index(default_dim), key="review_by", bind="query-params",
+                             format_func=lambda d: ctx.dataset.labels.get(d) or d)
+presenting = top[2].toggle("Presentation", key="present", bind="query-params",
+                           help="Larger type and one section per screen, for a projector.")
+label = ctx.dataset.labels.get(dimension) or dimension
+top[0].title("Review meeting")
+st.caption(f"{ctx.dataset.name} · {label} · {ctx.period_label}"
+           + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
+app.show_notes(ctx)
+if presenting:
+    # Styling only; no user text goes through this HTML.
+    st.html("<style>section.main p, section.main li, .stMetric label {font-size: 1.35rem !important;}"
+            "[data-testid='stMetricValue'] {font-size: 3rem !important;}</style>")
+
+with app.cursor() as cur:
+    goals = targets.load_targets(cur, ctx.dataset.id, dimension)
+cards = app.query("review.build_scorecards", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts, goals)
+if cards.empty:
+    st.warning("No responses match this period and these filters.")
+    st.stop()
+
+with st.expander(f"Targets per {label}", icon=":material/flag:"):
+    editor = pd.DataFrame({label: cards[dimension].astype(str), "target NPS": [goals.get(str(v)) for v in cards[dimension]]})
+    edited = st.data_editor(editor, hide_index=True, disabled=[label], key=f"targets_{dimension}",
+                            column_config={"target NPS": st.column_config.NumberColumn(min_value=-100, max_value=100,
+                                                                                       step=1, format="%+d")})
+    if st.button("Save targets", icon=":material/save:"):
+        try:
+            with app.cursor() as cur:
+                targets.save_targets(cur, ctx.dataset.id, dimension,
+                                     dict(zip(edited[label], edited["target NPS"].astype(float))))
+        except ValueError as error:
+            st.error(f"{error}")
+        else:
+            st.rerun()
+
+summary = pd.DataFrame({
+    label: cards[dimension].astype(str),
+    "NPS": cards["nps"].map(format_points),
+    "n": cards["n"],
+    "change": [f"{format_points(c)}{' ●' if s else ''}" for c, s in zip(cards["change"], cards["change_significant"])],
+    "target": cards["target"].map(lambda t: format_points(t) if t == t else ""),
+    "gap": cards["gap"].map(lambda g: format_points(g) if g == g else ""),
+})
+st.dataframe(summary, hide_index=True, width="stretch")
+st.caption("● marks a change that is statistically significant at the chosen level; the others are within the noise.")
+
+trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+for card in cards.to_dict("records"):
+    row = SimpleNamespace(**{k: v for k, v in card.items() if k != dimension})
+    value = str(card[dimension])
+    with st.container(border=True):
+        st.subheader(value, anchor=False)
+        c1, c2, c3, c4 = st.columns(4)
+        delta = None
+        if row.change == row.change:
+            delta = f"{format_points(row.change)} {'(significant)' if row.change_significant else '(noise)'}"
+        c1.metric("NPS", format_points(row.nps), delta=delta,
+                  delta_color="normal" if row.change_significant else "off")
+        c1.caption(format_interval(row.ci_low, row.ci_high, level=ctx.opts.level))
+        c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
+        if row.low_n:
+            c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
+        c3.metric("Target", format_points(row.target) if row.target == row.target else "—",
+                  delta=f"gap {format_points(row.gap)}" if row.gap == row.gap else None,
+                  delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
+        spark = trend[trend[dimension].astype(str) == value]
+        c4.altair_chart(charts.chart_sparkline(spark), width="stretch")
+        d1, d2 = st.columns([2, 3])
+        dist = app.query("distribution", ctx, ctx.flt.with_values(dimension, [value]), ctx.opts)
+        d1.altair_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), width="stretch")
+        with d2:
+            for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
+                quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
+                st.markdown(f"**{heading}**")
+                if not quotes:
+                    st.caption("No comments.")
+                for score, comment in quotes:
+                    st.text(f"{score} · {comment}")  # verbatims are user input: plain text only

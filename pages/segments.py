@@ -1,0 +1,80 @@
+"""Segments & functions: NPS per value of a dimension, its mix of categories, over time, and across two dimensions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app
+from nps import charts, tables
+from nps.narrative import format_points
+
+ctx = app.context()
+if ctx is None:
+    st.stop()
+
+st.title("Segments & functions")
+st.caption(f"{ctx.dataset.name} · {ctx.period_label}")
+app.show_notes(ctx)
+
+dims = list(ctx.dataset.mapping.dimensions)
+if not dims:
+    st.info("This dataset has no dimension columns. Mark some on the Upload page (re-load the file with a mapping).")
+    st.stop()
+
+
+def _label(column: str) -> str:
+    return ctx.dataset.labels.get(column) or column
+
+
+dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=_label, key="by",
+                                 bind="query-params", required=True) or dims[0]
+key = app.filter_key(dimension)
+
+
+def _apply_click() -> None:
+    """A click on a value filters the whole app to it (the sidebar's filter for this dimension)."""
+    state = st.session_state.get("breakdown_chart")
+    points = (state or {}).get("selection", {}).get("pick", []) if state else []
+    values = sorted({str(p[dimension]) for p in points if dimension in p})
+    if values:
+        st.session_state[key] = values
+
+
+overall = app.query("overall", ctx, ctx.flt, ctx.opts)
+frame = app.query("breakdown", ctx, [dimension], ctx.flt, ctx.opts)
+if frame.empty or overall.n == 0:
+    st.warning("No responses match this period and these filters.")
+    st.stop()
+
+st.altair_chart(
+    charts.chart_breakdown(frame, dimension, title=f"NPS by {_label(dimension)} (click a value to filter the app)",
+                           selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n),
+    width="stretch", on_select=_apply_click, key="breakdown_chart",
+)
+selected = st.session_state.get(key) or []
+if selected:
+    st.caption(f"Filtered to {', '.join(selected)}: clear it under *Filters* in the sidebar.")
+marks = tables.describe_vs_rest(frame, dimension)
+if marks:
+    st.text(marks)  # values are user data: plain text
+
+left, right = st.columns(2)
+with left:
+    st.altair_chart(charts.chart_diverging(frame, dimension, title=f"Promoters, passives and detractors by {_label(dimension)}"),
+                    width="stretch")
+with right:
+    by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+    st.altair_chart(charts.chart_heatmap(by_period, dimension, title=f"NPS by {_label(dimension)} and {ctx.grain}",
+                                         grain=ctx.grain), width="stretch")
+
+st.subheader("Two dimensions")
+others = [d for d in dims if d != dimension]
+if others:
+    second = st.selectbox("Against", others, format_func=_label, key="by2", bind="query-params")
+    cross = app.query("breakdown", ctx, [dimension, second], ctx.flt, ctx.opts)
+    st.caption(f"NPS (n) of each {_label(dimension)} × {_label(second)}; cells under n = {ctx.opts.min_n} are marked ⚠.")
+    st.dataframe(tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n), width="stretch")
+
+with st.expander("The numbers"):
+    st.dataframe(tables.breakdown_table(frame, dimension), hide_index=True, width="stretch")
+    st.caption(f"Overall NPS {format_points(overall.nps)} (n = {overall.n:,}).")

@@ -1,0 +1,188 @@
+"""Upload & datasets: load a survey export, check what was detected, fix the mapping, manage datasets."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import app
+from nps import charts, demo, export, ingest, store
+from nps.errors import DuplicateFileError, NpsError
+
+MAX_MB = int(st.get_option("server.maxUploadSize"))
+ROLES = ("score", "date", "comment", "respondent", "weight")
+ROLE_LABELS = {"score": "Score (0–10)", "date": "Response date", "comment": "Comment",
+               "respondent": "Respondent id", "weight": "Weight"}
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "passaparola-uploads"
+
+app.context()
+st.title("Upload & datasets")
+
+with app.cursor() as cur:
+    datasets = store.list_datasets(cur)
+
+
+def _save_upload(upload: object) -> tuple[Path, str]:
+    """Write the upload to a private temp file named by its sha256 (each session its own file)."""
+    data = upload.getvalue()  # type: ignore[attr-defined]
+    digest = hashlib.sha256(data).hexdigest()
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()[:10]}"  # type: ignore[attr-defined]
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + f".{st.session_state.get('_session_id', id(st.session_state))}.part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path, digest
+
+
+def _report(report: ingest.IngestReport) -> None:
+    """The validation report of a finished load: counts, rejected rows by reason, download."""
+    st.success(f"Loaded **{report.dataset.name}**: {report.accepted:,} responses accepted, "
+               f"{report.rejected:,} rejected, of {report.rows_read:,} rows read.")
+    for warning in report.warnings:
+        st.warning(warning)
+    if report.rejected:
+        reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
+        st.dataframe(reasons, hide_index=True)
+        with app.cursor() as cur:
+            rejected = store.rejected_rows(cur, report.dataset, limit=100_000)
+        st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),
+                           file_name=f"{report.dataset.name}-rejected.csv", mime="text/csv")
+
+
+tab_load, tab_manage = st.tabs(["Load a file", f"Datasets ({len(datasets)})"])
+
+with tab_load:
+    st.markdown(f"CSV, TSV and other delimited text, Excel (XLSX), Parquet, JSON or NDJSON exports from Qualtrics, "
+                f"SurveyMonkey, Google Forms, Typeform or a spreadsheet; up to **{MAX_MB} MB**.")
+    upload = st.file_uploader("Survey export", key="upload", help=f"Up to {MAX_MB} MB.")
+    if st.button("Load the sample data", icon=":material/dataset:"):
+        with st.spinner("Loading the sample…"), app.cursor() as cur:
+            loaded = demo.load_sample(cur)
+        app.open_dataset(loaded[0].id, "pages/overview.py")
+
+    if upload is not None:
+        path, digest = _save_upload(upload)
+        with app.cursor() as cur:
+            seen = store.find_by_sha256(cur, digest)
+        if seen:
+            st.info(f"This file was loaded before, as **{seen.name}** (dataset {seen.id}).")
+            if st.button("Open it", key="open_seen"):
+                app.open_dataset(seen.id, "pages/overview.py")
+        try:
+            first = ingest.inspect_file(path, display_name=upload.name)
+            sheet = None
+            if len(first.sheets) > 1:
+                sheet = st.selectbox("Sheet", first.sheets, index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
+                                     help="The sheet that seems to hold the responses is chosen; pick another if not.")
+            names = [c.name for c in first.columns]
+            overrides = ingest.Overrides(**{role: st.session_state.get(f"map_{role}") for role in ROLES
+                                            if st.session_state.get(f"map_{role}")},
+                                         dimensions=tuple(st.session_state["map_dims"]) if "map_dims" in st.session_state else None,
+                                         no_date=st.session_state.get("map_date") == "",
+                                         no_comment=st.session_state.get("map_comment") == "")
+            inspection = ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=upload.name)
+        except NpsError as error:
+            st.error(f"{error}")
+            st.stop()
+
+        st.markdown(f"**Detected:** {inspection.format.upper()} · encoding {inspection.encoding} · layout "
+                    f"*{inspection.layout}* ({inspection.header_rows} header row(s)) · {inspection.kind} survey")
+        for warning in inspection.warnings:
+            st.warning(warning)
+
+        st.subheader("Columns")
+        st.caption("Each column's role as detected, with the reason. Change any role below; the preview updates.")
+        info = pd.DataFrame([
+            {"column": c.name, "question": c.label or "", "role": c.role or "", "why": c.reason,
+             "distinct": c.distinct, "blank": c.blanks, "examples": " · ".join(c.examples)}
+            for c in inspection.columns
+        ])
+        st.dataframe(info, hide_index=True, width="stretch")
+
+        mapping = inspection.mapping
+        cols = st.columns(3)
+        cols[0].selectbox(ROLE_LABELS["score"], names, index=names.index(mapping.score) if mapping.score in names else 0,
+                          key="map_score", help=mapping.reasons.get("score"))
+        for slot, role in zip((cols[1], cols[2], cols[0], cols[1]), ("date", "comment", "respondent", "weight")):
+            current = getattr(mapping, role)
+            options = [""] + names
+            slot.selectbox(ROLE_LABELS[role], options, index=options.index(current) if current in options else 0,
+                           key=f"map_{role}", format_func=lambda v: v or "(none)", help=mapping.reasons.get(role))
+        cols[2].multiselect("Dimensions (segment, function, touchpoint, …)", names, default=list(mapping.dimensions),
+                            key="map_dims")
+
+        left, right = st.columns([3, 2])
+        with left:
+            st.markdown("**Preview** (first rows, as text)")
+            st.dataframe(inspection.preview, hide_index=True, width="stretch")
+        with right:
+            hist = pd.DataFrame({"score": list(inspection.score_histogram), "n": list(inspection.score_histogram.values())})
+            hist["category"] = hist["score"].map(lambda s: "detractor" if s <= 6 else "passive" if s <= 8 else "promoter")
+            hist["share"] = hist["n"] / max(int(hist["n"].sum()), 1)
+            st.altair_chart(charts.chart_distribution(hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows"),
+                            width="stretch")
+
+        st.subheader("Save")
+        mode = st.radio("Save as", ["A new dataset", "A new wave of an existing dataset"], horizontal=True,
+                        disabled=not datasets, key="save_mode")
+        append_to = None
+        if mode == "A new wave of an existing dataset" and datasets:
+            append_to = st.selectbox("Dataset", [d.id for d in datasets],
+                                     format_func=lambda i: next(d.name for d in datasets if d.id == i), key="append_to")
+            name = None
+        else:
+            name = st.text_input("Name", value=Path(upload.name).stem, key="save_name")
+        if st.button("Load", type="primary", icon=":material/upload:"):
+            bar = st.progress(0.0, text="Reading the file…")
+            try:
+                with app.cursor() as cur:
+                    report = ingest.ingest_file(
+                        cur, path, name=name, sheet=sheet, overrides=overrides, append_to=append_to,
+                        allow_duplicate=bool(seen), display_name=upload.name,
+                        limits=ingest.Limits(max_bytes=MAX_MB * 1024 * 1024),
+                        progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
+                    )
+            except DuplicateFileError as error:
+                st.error(f"{error}")
+            except NpsError as error:
+                st.error(f"{error}")
+            else:
+                bar.progress(1.0, text="Done")
+                st.session_state["last_report"] = report
+                app.open_dataset(report.dataset.id)
+        if "last_report" in st.session_state:
+            _report(st.session_state["last_report"])
+            st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
+
+with tab_manage:
+    if not datasets:
+        st.info("No dataset yet.")
+    for ds in datasets:
+        with st.container(border=True):
+            st.markdown(f"**{ds.name}** · {ds.kind} survey · {ds.accepted:,} responses · {ds.rejected:,} rejected · "
+                        f"{ds.waves} wave(s)")
+            st.caption(f"From {ds.source_file} ({ds.format}, {ds.encoding}, layout {ds.layout}); "
+                       f"loaded {ds.loaded_at:%d %b %Y %H:%M}" if ds.loaded_at else f"From {ds.source_file}")
+            c1, c2, c3 = st.columns([3, 1, 1])
+            new_name = c1.text_input("Rename", value=ds.name, key=f"rename_{ds.id}", label_visibility="collapsed")
+            if c2.button("Rename", key=f"do_rename_{ds.id}") and new_name.strip() != ds.name:
+                try:
+                    with app.cursor() as cur:
+                        store.rename_dataset(cur, ds.id, new_name)
+                except (NpsError, ValueError) as error:
+                    st.error(f"{error}")
+                else:
+                    app.clear_caches()
+                    st.rerun()
+            with c3.popover("Delete", icon=":material/delete:"):
+                st.markdown(f"Delete **{ds.name}** and its {ds.accepted:,} responses? This cannot be undone.")
+                if st.button("Yes, delete", key=f"delete_{ds.id}", type="primary"):
+                    with app.cursor() as cur:
+                        store.delete_dataset(cur, ds.id)
+                    app.clear_caches()
+                    st.rerun()

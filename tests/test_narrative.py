@@ -1,0 +1,56 @@
+"""Numbers in words, literally."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from types import SimpleNamespace
+
+from nps.narrative import describe_change, describe_shift_share, format_interval, format_points, format_share
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(12.34, "+12.3"), (-24.69, "\u221224.7"), (0.0, "0.0"), (-0.04, "0.0"), (math.nan, "—"), (None, "—")],
+)
+def test_format_points(value: float | None, expected: str) -> None:
+    assert format_points(value) == expected
+
+
+def test_format_interval_and_share() -> None:
+    assert format_interval(-30.14, -19.2) == "95% CI \u221230.1 to \u221219.2"
+    assert format_interval(math.nan, 3.0) == "no interval"
+    assert format_interval(1.0, 2.0, level=0.9) == "90% CI +1.0 to +2.0"
+    assert format_share(0.4123) == "41.2%"
+
+
+def test_describe_change_says_real_or_noise() -> None:
+    assert describe_change(5.04, 0.0123, True, "previous period") == \
+        "+5.0 points vs the previous period: a real change (p = 0.012)."
+    assert describe_change(-2.0, 0.41, False, "previous period") == \
+        "\u22122.0 points vs the previous period: within the noise (p = 0.41)."
+    assert describe_change(math.nan, math.nan, False, "previous period") == \
+        "No comparison: no responses in the previous period."
+
+
+def test_describe_shift_share_names_the_mix_driver() -> None:
+    segments = pd.DataFrame({"segment": ["B2B", "B2C"], "w_prev": [0.6, 0.4], "w_cur": [0.42, 0.58],
+                             "nps_cur": [30.0, -3.0]})
+    parts = SimpleNamespace(total=-5.0, within=-0.4, mix=-4.0, interaction=-0.6, segments=segments)
+    assert describe_shift_share(parts, "segment") == (
+        "NPS fell 5.0 points vs the comparison period: \u22120.4 from changes within each segment and "
+        "\u22124.6 from the segment mix. Mostly the mix: the share of B2C rose 18.0 points (its NPS \u22123.0) "
+        "and the share of B2B fell 18.0 points (its NPS +30.0)."
+    )
+
+
+def test_describe_shift_share_within_and_nothing() -> None:
+    parts = SimpleNamespace(total=6.0, within=5.5, mix=0.3, interaction=0.2, segments=None)
+    assert describe_shift_share(parts, "region", against="previous period") == (
+        "NPS rose 6.0 points vs the previous period: +5.5 from changes within each region and +0.5 from the "
+        "region mix. Mostly real change within the region groups, not a change of who answered."
+    )
+    empty = SimpleNamespace(total=math.nan, within=math.nan, mix=math.nan, interaction=math.nan, segments=None)
+    assert describe_shift_share(empty, "region").startswith("No comparison period")
