@@ -74,8 +74,13 @@ def fetch_all(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = 
 
 
 def fetch_one(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
-    """Run a query and return its first row, or None when it returns none."""
-    return execute(cur, sql, params).fetchone()
+    """Run a query and return its first row, or None when it returns none.
+
+    Reads the whole result (callers ask for one row): a half-read result would
+    keep the cursor busy in DuckDB 2.0.
+    """
+    rows = execute(cur, sql, params).fetchall()
+    return rows[0] if rows else None
 
 
 def fetch_value(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = None) -> Any:

@@ -53,10 +53,12 @@ for tile, key, label, good_up in (
     (tiles[3], "passives", "Passives (7–8)", None),
     (tiles[4], "detractors", "Detractors (0–6)", False),
 ):
-    share = getattr(current, key) / current.n
+    total = current.promoters + current.passives + current.detractors  # weight sums when weighted
+    share = getattr(current, key) / total
     kwargs: dict[str, object] = {}
     if previous and previous.n:
-        change = stats.compare_shares(getattr(current, key), current.n, getattr(previous, key), previous.n,
+        change = stats.compare_shares(getattr(current, key), total, getattr(previous, key),
+                                      previous.promoters + previous.passives + previous.detractors,
                                       level=ctx.opts.level)
         kwargs = _delta(change.diff, change.significant)
         if kwargs.get("delta") and good_up is False:

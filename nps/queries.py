@@ -1,0 +1,549 @@
+"""The dashboard's and the CLI's questions, answered on any filter.
+
+Each function runs one grouped query through :mod:`nps.sql` (counts per category
+with ``FILTER`` clauses) and finishes the tiny result with :mod:`nps.stats`. NPS,
+SE, bounds and differences are in points (−100..100); shares are fractions 0..1.
+
+Conventions shared by every function:
+
+* A NULL value of a column is shown as ``"(blank)"`` (:data:`nps.sql.BLANK`); a
+  filter that includes or excludes ``"(blank)"`` matches NULL.
+* ``Options.weighted``: each response counts with its ``_weight``; a NULL weight
+  counts as 1.0 (so a dataset without a weight column gives the unweighted
+  answer). ``promoters``/``passives``/``detractors`` are then sums of weights,
+  ``n`` stays the number of responses, and ``effective_n`` (Kish, (Σw)²/Σw²) is
+  added and used for the SE, the interval and ``low_n``.
+* ``Options.dedupe``: each respondent counts once, with their latest response
+  (latest ``_date``, then latest wave, then latest row; undated responses are
+  older than dated ones) within the filter's period; the filter's other
+  conditions (values, categories, text) then apply to those latest responses.
+  Responses without a respondent id are always kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from nps import sql, stats
+from nps.filters import Filter
+from nps.periods import previous_period, same_period_last_year
+from nps.store import Dataset
+
+__all__ = [
+    "GRAINS", "Comparison", "Options", "ShiftShare", "breakdown", "compare", "data_range", "dimension_values",
+    "distribution", "overall", "previous_period", "same_period_last_year", "shift_share", "trend",
+]
+
+BLANK = sql.BLANK
+
+# date_trunc part and the step between consecutive periods; week is ISO (Monday).
+GRAINS: dict[str, tuple[str, str]] = {
+    "day": ("day", "INTERVAL 1 DAY"),
+    "week": ("week", "INTERVAL 7 DAY"),
+    "month": ("month", "INTERVAL 1 MONTH"),
+    "quarter": ("quarter", "INTERVAL 3 MONTH"),
+    "year": ("year", "INTERVAL 1 YEAR"),
+}
+
+_WEIGHT = f"COALESCE({sql.WEIGHT}, 1.0)"
+# Names the results use for themselves: a column to group by cannot have one of them.
+_OUTPUT_NAMES = {"n", "promoters", "passives", "detractors", "effective_n", "sum_w2", *stats.STAT_COLUMNS}
+_BREAKDOWN_NAMES = _OUTPUT_NAMES | {"vs_rest", "vs_rest_p", "vs_rest_significant"}
+_TREND_NAMES = _OUTPUT_NAMES | {"period", *stats.CHANGE_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to count and score: interval method, confidence level, minimum n, weighting, dedupe.
+
+    Raises ValueError on an unknown method, a level outside (0, 1) or a negative minimum n.
+    """
+
+    method: str = stats.DEFAULT_METHOD
+    level: float = stats.DEFAULT_LEVEL
+    min_n: int = stats.DEFAULT_MIN_N
+    weighted: bool = False
+    dedupe: bool = False
+
+    def __post_init__(self) -> None:
+        stats.check_method(self.method)
+        stats.check_level(self.level)
+        stats.check_min_n(self.min_n)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two groups or periods and their difference ``a − b`` (points)."""
+
+    a: stats.NpsResult
+    b: stats.NpsResult
+    difference: stats.Difference
+
+
+@dataclass(frozen=True)
+class ShiftShare:
+    """An NPS change between two periods split into within-segment, mix and interaction parts.
+
+    With w the share of responses (weights when weighted) of a segment and N its
+    NPS, ``total = NPS_cur − NPS_prev = within + mix + interaction`` exactly:
+
+    * ``within``      = Σ w_prev·(N_cur − N_prev): segments getting better or worse;
+    * ``mix``         = Σ (w_cur − w_prev)·N_prev: the blend of segments moving;
+    * ``interaction`` = Σ (w_cur − w_prev)·(N_cur − N_prev).
+
+    (``mix + interaction`` = Σ Δw·N_cur, the mix effect priced at current NPS.) A
+    segment present in only one period takes that period's NPS for the other, so
+    its whole contribution is mix. ``segments`` has one row per segment: the
+    dimension's column, ``n_prev``, ``n_cur``, ``w_prev``, ``w_cur`` (fractions),
+    ``nps_prev``, ``nps_cur``, ``within``, ``mix``, ``interaction``, ``total``
+    (points), sorted by the absolute total contribution. All NaN when either
+    period has no responses.
+    """
+
+    nps_current: float
+    nps_previous: float
+    total: float
+    within: float
+    mix: float
+    interaction: float
+    segments: pd.DataFrame
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _conditions(flt: Filter | None, ds: Dataset) -> tuple[list[str], list[Any]]:
+    where, params = sql.where_clause(flt, ds.all_columns)
+    return ([where.removeprefix("WHERE ")] if where else []), params
+
+
+def _where(conds: Sequence[str]) -> str:
+    return ("WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
+
+
+def _source(
+    ds: Dataset,
+    flt: Filter | None,
+    opts: Options,
+    *,
+    require: Sequence[str] = (),
+    extra: str = "",
+    partition: Sequence[str] = (),
+) -> tuple[str, list[Any]]:
+    """A subquery of the responses to count, and its parameters.
+
+    ``require`` are extra SQL conditions applied before dedupe, ``extra`` extra
+    select items (``expr AS name``), ``partition`` extra dedupe partitions (the
+    period, for trends, so that a respondent counts once per period).
+    """
+    table = sql.table(ds.table)
+    select = f"SELECT *{', ' + extra if extra else ''} FROM {table}"
+    if not opts.dedupe:
+        conds, params = _conditions(flt, ds)
+        return f"{select} {_where([*conds, *require])}", params
+    period_only = Filter(since=flt.since, until=flt.until) if flt else None
+    rest = replace(flt, since=None, until=None) if flt else None
+    inner, p_inner = _conditions(period_only, ds)
+    outer, p_outer = _conditions(rest, ds)
+    by = ", ".join([sql.RESPONDENT, *partition])
+    text = (
+        f"{select} {_where([*inner, *require])} "
+        f"QUALIFY {sql.RESPONDENT} IS NULL OR row_number() OVER (PARTITION BY {by} "
+        f"ORDER BY {sql.DATE} DESC NULLS LAST, {sql.WAVE} DESC, {sql.ROW} DESC) = 1"
+    )
+    if outer:
+        text = f"SELECT * FROM ({text}) {_where(outer)}"
+    return text, p_inner + p_outer
+
+
+def _count_items(opts: Options) -> str:
+    """Select items counting a group: n, the three categories and, when weighted, Σw²."""
+    cat = sql.CATEGORY
+    if not opts.weighted:
+        return (
+            f"count({cat}) AS n, "
+            f"count(*) FILTER (WHERE {cat} = 'promoter') AS promoters, "
+            f"count(*) FILTER (WHERE {cat} = 'passive') AS passives, "
+            f"count(*) FILTER (WHERE {cat} = 'detractor') AS detractors"
+        )
+    w = _WEIGHT
+    return (
+        f"count({cat}) AS n, "
+        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'promoter'), 0)::DOUBLE AS promoters, "
+        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'passive'), 0)::DOUBLE AS passives, "
+        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'detractor'), 0)::DOUBLE AS detractors, "
+        f"COALESCE(sum({w} * {w}) FILTER (WHERE {cat} IS NOT NULL), 0)::DOUBLE AS sum_w2"
+    )
+
+
+def _count_names(opts: Options) -> list[str]:
+    return ["n", "promoters", "passives", "detractors"] + (["sum_w2"] if opts.weighted else [])
+
+
+def _with_effective_n(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
+    """Add Kish's effective n from the weight sums (weighted mode only)."""
+    if not opts.weighted:
+        return frame
+    out = frame.copy()
+    total = (out["promoters"] + out["passives"] + out["detractors"]).to_numpy(dtype=float)
+    w2 = out["sum_w2"].to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        out["effective_n"] = np.where(w2 > 0, total**2 / w2, 0.0)
+    return out
+
+
+def _finish(frame: pd.DataFrame, keys: Sequence[str], opts: Options) -> pd.DataFrame:
+    """Stats on a counted frame, columns in the documented order."""
+    out = stats.add_stats(_with_effective_n(frame, opts), method=opts.method, level=opts.level, min_n=opts.min_n)
+    out["n"] = out["n"].astype("int64")
+    if not opts.weighted:
+        for c in ("promoters", "passives", "detractors"):
+            out[c] = out[c].astype("int64")
+    out["low_n"] = out["low_n"].astype(bool)
+    counts = ["n"] + (["effective_n"] if opts.weighted else []) + ["promoters", "passives", "detractors"]
+    rest = [c for c in out.columns if c not in {*keys, *counts, *stats.STAT_COLUMNS, "sum_w2"}]
+    return out[[*keys, *counts, *stats.STAT_COLUMNS, *rest]]
+
+
+def _key_columns(ds: Dataset, by: Sequence[str], taken: set[str] = _OUTPUT_NAMES) -> list[str]:
+    """Quoted identifiers of ``by``, checked against the dataset and the output's own names."""
+    if isinstance(by, str):
+        by = [by]
+    if len(set(by)) != len(by):
+        raise ValueError(f"a column appears twice in {list(by)!r}")
+    clash = [b for b in by if b in taken]
+    if clash:
+        raise ValueError(f"cannot group by a column named {clash[0]!r}: the result uses that name for a statistic")
+    return [sql.column(b, ds.all_columns) for b in by]
+
+
+def _key_items(quoted: Sequence[str]) -> str:
+    return ", ".join(f"COALESCE(CAST({q} AS VARCHAR), '{BLANK}') AS k{i}" for i, q in enumerate(quoted))
+
+
+def _rename_keys(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    return frame.rename(columns={f"k{i}": b for i, b in enumerate(by)})
+
+
+def _result_of(row: dict[str, Any], opts: Options) -> stats.NpsResult:
+    kw = {"method": opts.method, "level": opts.level, "min_n": opts.min_n}
+    n = int(row.get("n") or 0)
+    if not opts.weighted:
+        return stats.score_counts(
+            int(row.get("detractors") or 0), int(row.get("passives") or 0), int(row.get("promoters") or 0), **kw
+        )
+    d, pa, p = (float(row.get(c) or 0.0) for c in ("detractors", "passives", "promoters"))
+    eff = stats.kish_effective_n(d + pa + p, float(row.get("sum_w2") or 0.0))
+    return stats.score_weighted(d, pa, p, n=n, effective_n=eff, **kw)
+
+
+def _counts_row(cur: duckdb.DuckDBPyConnection, text: str, params: list[Any], opts: Options) -> dict[str, Any]:
+    # fetch_all, not fetch_one: DuckDB 2.0 keeps a half-read result open on the cursor.
+    rows = sql.fetch_all(cur, text, params)
+    return dict(zip(_count_names(opts), rows[0] if rows else ()))
+
+
+# --- the questions -----------------------------------------------------------------------------
+
+
+def overall(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None, opts: Options = Options()
+) -> stats.NpsResult:
+    """The NPS of every response the filter keeps, as an :class:`nps.stats.NpsResult` (points).
+
+    NaN stats and ``n`` 0 when nothing matches. Raises
+    :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
+    """
+    src, params = _source(ds, flt, opts)
+    text = f"SELECT {_count_items(opts)} FROM ({src})"
+    return _result_of(_counts_row(cur, text, params, opts), opts)
+
+
+def distribution(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None, opts: Options = Options()
+) -> pd.DataFrame:
+    """Responses per score: DataFrame[score, category, n, share], always the 11 rows 0..10.
+
+    ``n`` is the number of responses with that score (0 where none); ``share`` is
+    the fraction 0..1 of all counted responses (of the weights, when weighted; 0.0
+    everywhere when nothing matches). Weighted mode adds ``weighted_n`` (Σw).
+    Raises :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
+    """
+    src, params = _source(ds, flt, opts)
+    weight = f", sum({_WEIGHT})::DOUBLE AS weighted_n" if opts.weighted else ""
+    text = (
+        f"WITH c AS (SELECT {sql.SCORE} AS score, count(*) AS n{weight} FROM ({src}) "
+        f"WHERE {sql.SCORE} IS NOT NULL GROUP BY {sql.SCORE}) "
+        "SELECT s.range::INTEGER AS score, "
+        "CASE WHEN s.range <= 6 THEN 'detractor' WHEN s.range <= 8 THEN 'passive' ELSE 'promoter' END AS category, "
+        f"COALESCE(c.n, 0)::BIGINT AS n{', COALESCE(c.weighted_n, 0)::DOUBLE AS weighted_n' if weight else ''} "
+        "FROM range(0, 11) s LEFT JOIN c ON c.score = s.range ORDER BY score"
+    )
+    frame = sql.fetch_df(cur, text, params)
+    basis = frame["weighted_n"] if opts.weighted else frame["n"]
+    total = float(basis.sum())
+    frame["share"] = basis / total if total > 0 else 0.0
+    cols = ["score", "category", "n", "share"] + (["weighted_n"] if opts.weighted else [])
+    return frame[cols]
+
+
+def breakdown(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    by: Sequence[str],
+    flt: Filter | None = None,
+    opts: Options = Options(),
+) -> pd.DataFrame:
+    """NPS per value (or combination of values) of the ``by`` columns, sorted by n (desc), then values.
+
+    Returns DataFrame[*by, n, (effective_n,) promoters, passives, detractors, nps,
+    se, ci_low, ci_high, low_n, vs_rest, vs_rest_p, vs_rest_significant]. NULL
+    values appear as ``"(blank)"``. ``vs_rest`` is the difference (points) between
+    the group and all other responses the filter keeps (adjusted for
+    ``adjusted-wald``), ``vs_rest_p`` its two-sided p-value and
+    ``vs_rest_significant`` marks groups significantly above/below the rest
+    (NaN / False when there is no rest). Empty (with these columns) when nothing
+    matches. Raises ValueError without columns, and
+    :class:`nps.errors.UnknownColumnError` for an unknown column.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise ValueError("a breakdown needs at least one column")
+    quoted = _key_columns(ds, by, _BREAKDOWN_NAMES)
+    src, params = _source(ds, flt, opts)
+    text = f"SELECT {_key_items(quoted)}, {_count_items(opts)} FROM ({src}) GROUP BY ALL"
+    frame = _rename_keys(sql.fetch_df(cur, text, params), by)
+    frame = _with_effective_n(frame, opts)
+    counted = [c for c in _count_names(opts) if c != "n"]
+    rest = pd.DataFrame({c: frame[c].sum() - frame[c] for c in counted}).clip(lower=0)
+    rest = _with_effective_n(rest, opts)
+    vs = stats.differences(frame, rest, method=opts.method, level=opts.level)
+    frame["vs_rest"] = vs["diff"]
+    frame["vs_rest_p"] = vs["p_value"]
+    frame["vs_rest_significant"] = vs["significant"].astype(bool)
+    out = _finish(frame, by, opts)
+    return out.sort_values(["n", *by], ascending=[False, *([True] * len(by))], kind="stable").reset_index(drop=True)
+
+
+def trend(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    grain: str,
+    flt: Filter | None = None,
+    opts: Options = Options(),
+    by: Sequence[str] = (),
+    rolling: int | None = None,
+) -> pd.DataFrame:
+    """NPS per period (and per value of ``by``), sorted by period then values.
+
+    Returns DataFrame[period, *by, n, (effective_n,) promoters, passives,
+    detractors, nps, se, ci_low, ci_high, low_n] plus, without ``rolling``, the
+    change versus the series' previous period: ``prev_n``, ``prev_nps``,
+    ``change``, ``change_se``, ``change_ci_low``, ``change_ci_high`` (points),
+    ``change_p``, ``change_significant``. ``period`` is the start of the period
+    (a timestamp; weeks start on Monday, ISO). ``grain`` is day, week, month,
+    quarter or year.
+
+    Responses without a date are left out. Every period from the first to the
+    last one with responses is present for every series, with n 0 and NaN stats
+    where nothing was answered, so charts show gaps instead of joining distant
+    points; periods before the first or after the last response are not added.
+    The first and last periods may be partial when the filter's dates cut them.
+    ``rolling=k`` scores each period on the counts of its last k periods
+    (itself included; fewer at the start of a series). With ``dedupe`` a
+    respondent counts once per period. Raises ValueError for an unknown grain or
+    a rolling window below 1, :class:`nps.errors.UnknownColumnError` for an
+    unknown column.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    if rolling is not None and (isinstance(rolling, bool) or int(rolling) != rolling or rolling < 1):
+        raise ValueError(f"a rolling window is a number of periods (1 or more), not {rolling!r}")
+    by = [by] if isinstance(by, str) else list(by)
+    quoted = _key_columns(ds, by, _TREND_NAMES)
+    part, step = GRAINS[grain]
+    period = f"date_trunc('{part}', {sql.DATE})"
+    src, params = _source(
+        ds, flt, opts, require=[f"{sql.DATE} IS NOT NULL"], extra=f"{period} AS _period", partition=[period]
+    )
+    keys = [f"k{i}" for i in range(len(by))]
+    key_items = (_key_items(quoted) + ", ") if by else ""
+    names = _count_names(opts)
+    grid = "SELECT p.period" + "".join(f", s.{k}" for k in keys) + " FROM periods p"
+    if keys:
+        grid += " CROSS JOIN (SELECT DISTINCT " + ", ".join(keys) + " FROM g) s"
+    zero = {"n": "0::BIGINT"} | ({} if opts.weighted else {c: "0::BIGINT" for c in names if c != "n"})
+    filled = ", ".join(f"COALESCE(g.{c}, {zero.get(c, '0::DOUBLE')}) AS {c}" for c in names)
+    if rolling is None or rolling == 1:
+        counts = ", ".join(names)
+    else:
+        window = (
+            f"OVER ({'PARTITION BY ' + ', '.join(keys) if keys else ''} ORDER BY period "
+            f"ROWS BETWEEN {int(rolling) - 1} PRECEDING AND CURRENT ROW)"
+        )
+        counts = ", ".join(f"sum({c}) {window} AS {c}" for c in names)
+    text = (
+        f"WITH g AS (SELECT _period AS period, {key_items}{_count_items(opts)} FROM ({src}) GROUP BY ALL), "
+        f"periods AS (SELECT unnest(generate_series(min(period), max(period), {step})) AS period FROM g), "
+        f"grid AS ({grid}), "
+        f"filled AS (SELECT grid.*, {filled} FROM grid LEFT JOIN g USING (period{''.join(', ' + k for k in keys)})) "
+        f"SELECT period{''.join(', ' + k for k in keys)}, {counts} FROM filled "
+        f"ORDER BY period{''.join(', ' + k for k in keys)}"
+    )
+    frame = _rename_keys(sql.fetch_df(cur, text, params), by)
+    if not opts.weighted:
+        for c in names:
+            frame[c] = frame[c].astype("int64")
+    out = _finish(frame, ["period", *by], opts)
+    if rolling is None:
+        counted = [c for c in ("n", "promoters", "passives", "detractors", "effective_n") if c in out.columns]
+        prev = out.groupby(by, sort=False)[counted].shift(1) if by else out[counted].shift(1)
+        diff = stats.differences(out, prev, method=opts.method, level=opts.level)
+        prev_stats = stats.add_stats(prev.fillna(0), method=opts.method, level=opts.level, min_n=opts.min_n)
+        out["prev_n"] = prev["n"].fillna(0).astype("int64")
+        out["prev_nps"] = prev_stats["nps"]
+        out["change"] = diff["diff"]
+        out["change_se"] = diff["se"]
+        out["change_ci_low"] = diff["ci_low"]
+        out["change_ci_high"] = diff["ci_high"]
+        out["change_p"] = diff["p_value"]
+        out["change_significant"] = diff["significant"].astype(bool)
+    out["period"] = pd.to_datetime(out["period"])
+    return out.reset_index(drop=True)
+
+
+def compare(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    flt_a: Filter | None,
+    flt_b: Filter | None,
+    opts: Options = Options(),
+) -> Comparison:
+    """Two groups or periods (two filters) and their difference a − b in points, with CI and p-value.
+
+    The two are assumed independent (no response in both). Raises
+    :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
+    """
+    src_a, params_a = _source(ds, flt_a, opts)
+    src_b, params_b = _source(ds, flt_b, opts)
+    items = _count_items(opts)
+    text = f"SELECT 'a' AS side, {items} FROM ({src_a}) UNION ALL SELECT 'b' AS side, {items} FROM ({src_b})"
+    rows = {r[0]: dict(zip(_count_names(opts), r[1:])) for r in sql.fetch_all(cur, text, params_a + params_b)}
+    a = _result_of(rows.get("a", {}), opts)
+    b = _result_of(rows.get("b", {}), opts)
+    return Comparison(a, b, stats.compare_results(a, b, method=opts.method, level=opts.level))
+
+
+def data_range(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None
+) -> tuple[dt.date, dt.date] | None:
+    """The first and last response dates (inclusive, as dates) the filter keeps; None when none is dated."""
+    conds, params = _conditions(flt, ds)
+    rows = sql.fetch_all(cur, f"SELECT min({sql.DATE}), max({sql.DATE}) FROM {sql.table(ds.table)} {_where(conds)}",
+                         params)
+    row = rows[0] if rows else None
+    if row is None or row[0] is None:
+        return None
+    return _as_date(row[0]), _as_date(row[1])
+
+
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def dimension_values(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, column: str, flt: Filter | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """The values of ``column`` with their number of responses: DataFrame[value, n], n desc then value.
+
+    NULL is ``"(blank)"``. At most ``limit`` rows. No dedupe or weights: ``n`` is
+    responses. Pass a filter without this column's own choice to list every
+    option. Raises :class:`nps.errors.UnknownColumnError` for an unknown column,
+    ValueError for a limit below 1.
+    """
+    if isinstance(limit, bool) or int(limit) != limit or limit < 1:
+        raise ValueError(f"limit must be 1 or more, not {limit!r}")
+    col = sql.column(column, ds.all_columns)
+    conds, params = _conditions(flt, ds)
+    text = (
+        f"SELECT COALESCE(CAST({col} AS VARCHAR), '{BLANK}') AS value, count(*) AS n "
+        f"FROM {sql.table(ds.table)} {_where(conds)} GROUP BY 1 ORDER BY n DESC, value LIMIT ?"
+    )
+    return sql.fetch_df(cur, text, [*params, int(limit)])
+
+
+def shift_share(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    dimension: str,
+    flt_current: Filter | None,
+    flt_previous: Filter | None,
+    opts: Options = Options(),
+) -> ShiftShare:
+    """Split the NPS change from the previous to the current filter by segments of ``dimension``.
+
+    Returns a :class:`ShiftShare` (see there for the formula): total change,
+    within-segment, mix and interaction parts in points, which sum exactly to the
+    total, and a per-segment table. Raises
+    :class:`nps.errors.UnknownColumnError` for an unknown column.
+    """
+    quoted = _key_columns(ds, [dimension])
+    src_c, params_c = _source(ds, flt_current, opts)
+    src_p, params_p = _source(ds, flt_previous, opts)
+    items = f"{_key_items(quoted)}, {_count_items(opts)}"
+    text = (
+        f"SELECT 'cur' AS side, {items} FROM ({src_c}) GROUP BY ALL "
+        f"UNION ALL SELECT 'prev' AS side, {items} FROM ({src_p}) GROUP BY ALL"
+    )
+    frame = sql.fetch_df(cur, text, params_c + params_p)
+    columns = [dimension, "n_prev", "n_cur", "w_prev", "w_cur", "nps_prev", "nps_cur", "within", "mix",
+               "interaction", "total"]
+    if frame.empty:
+        nan = float("nan")
+        return ShiftShare(nan, nan, nan, nan, nan, nan, pd.DataFrame(columns=columns))
+    frame["_w"] = frame["promoters"] + frame["passives"] + frame["detractors"]
+    frame["_net"] = (frame["promoters"] - frame["detractors"]).astype(float)
+    wide = frame.pivot_table(index="k0", columns="side", values=["n", "_w", "_net"], aggfunc="sum", fill_value=0)
+    seg = pd.DataFrame(index=wide.index)
+    for side in ("cur", "prev"):
+        for col in ("n", "_w", "_net"):
+            seg[f"{col}_{side}"] = wide[(col, side)] if (col, side) in wide.columns else 0
+    tot_c, tot_p = float(seg["_w_cur"].sum()), float(seg["_w_prev"].sum())
+    if tot_c <= 0 or tot_p <= 0:
+        nan = float("nan")
+        now = nan if tot_c <= 0 else float(seg["_net_cur"].sum()) / tot_c * 100
+        before = nan if tot_p <= 0 else float(seg["_net_prev"].sum()) / tot_p * 100
+        return ShiftShare(now, before, nan, nan, nan, nan, pd.DataFrame(columns=columns))
+    with np.errstate(all="ignore"):
+        w_c = seg["_w_cur"] / tot_c
+        w_p = seg["_w_prev"] / tot_p
+        nps_c = (seg["_net_cur"] / seg["_w_cur"] * 100).where(seg["_w_cur"] > 0)
+        nps_p = (seg["_net_prev"] / seg["_w_prev"] * 100).where(seg["_w_prev"] > 0)
+    # A segment seen in one period only: its NPS in the other is taken as equal, so it is all mix.
+    n_c, n_p = nps_c.fillna(nps_p).fillna(0.0), nps_p.fillna(nps_c).fillna(0.0)
+    out = pd.DataFrame({
+        dimension: seg.index.astype(str),
+        "n_prev": seg["n_prev"].astype("int64").to_numpy(),
+        "n_cur": seg["n_cur"].astype("int64").to_numpy(),
+        "w_prev": w_p.to_numpy(), "w_cur": w_c.to_numpy(),
+        "nps_prev": nps_p.to_numpy(), "nps_cur": nps_c.to_numpy(),
+        "within": (w_p * (n_c - n_p)).to_numpy(),
+        "mix": ((w_c - w_p) * n_p).to_numpy(),
+        "interaction": ((w_c - w_p) * (n_c - n_p)).to_numpy(),
+    })
+    out["total"] = out["within"] + out["mix"] + out["interaction"]
+    out = out.reindex(out["total"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
+    now = float(seg["_net_cur"].sum()) / tot_c * 100
+    before = float(seg["_net_prev"].sum()) / tot_p * 100
+    return ShiftShare(
+        nps_current=now, nps_previous=before, total=now - before,
+        within=float(out["within"].sum()), mix=float(out["mix"].sum()),
+        interaction=float(out["interaction"].sum()), segments=out[columns],
+    )

@@ -1,0 +1,528 @@
+"""Chart builders: structure of the Vega-Lite specs they produce, from small literal frames."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from nps import charts
+from nps.charts import CATEGORY_SCALE
+
+NAN = float("nan")
+PALETTE = {"domain": ["detractor", "passive", "promoter"], "range": ["#d7301f", "#bdbdbd", "#0f7c8c"]}
+
+
+# ---------------------------------------------------------------------------
+# Literal frames, shaped like nps.queries' results
+
+
+def distribution() -> pd.DataFrame:
+    n = [5, 2, 3, 4, 6, 10, 15, 30, 50, 60, 40]
+    return pd.DataFrame({
+        "score": list(range(11)),
+        "category": ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2,
+        "n": n,
+        "share": [v / sum(n) for v in n],
+    })
+
+
+def breakdown(names: tuple[str, str, str] = ("vs_rest", "vs_rest_p", "vs_rest_significant")) -> pd.DataFrame:
+    diff, p, significant = names
+    return pd.DataFrame({
+        "segment": ["B2C", "B2B", "Gov", "SMB"],
+        "n": [40, 1234, 0, 300],
+        "promoters": [10, 600, 0, 100],
+        "passives": [10, 334, 0, 100],
+        "detractors": [20, 300, 0, 100],
+        "nps": [-25.0, 24.3, NAN, 0.0],
+        "se": [10.0, 2.5, NAN, 4.0],
+        "ci_low": [-45.0, 19.0, NAN, -8.0],
+        "ci_high": [-5.0, 29.6, NAN, 8.0],
+        "low_n": [True, False, True, False],
+        diff: [-30.0, 20.0, NAN, -3.0],
+        p: [0.04, 0.0001, NAN, 0.4],
+        significant: [True, True, False, False],
+    })
+
+
+def trend() -> pd.DataFrame:
+    return pd.DataFrame({
+        "period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+        "n": [100, 0, 12],
+        "promoters": [50, 0, 6],
+        "passives": [30, 0, 2],
+        "detractors": [20, 0, 4],
+        "nps": [30.0, NAN, 16.7],
+        "se": [5.0, NAN, 20.0],
+        "ci_low": [20.0, NAN, -23.0],
+        "ci_high": [40.0, NAN, 56.0],
+        "low_n": [False, True, True],
+    })
+
+
+def trend_by() -> pd.DataFrame:
+    a, b = trend().assign(segment="A"), trend().assign(segment="B")
+    return pd.concat([a, b], ignore_index=True)
+
+
+def shift_share() -> pd.DataFrame:
+    return pd.DataFrame({
+        "component": ["total", "mix change", "within-segment change", "interaction"],
+        "points": [5.0, -2.0, 8.0, -1.0],
+    })
+
+
+def themes() -> pd.DataFrame:
+    return pd.DataFrame({
+        "theme": ["support", "price", "app"],
+        "mentions": [5, 10, 0],
+        "detractors": [1, 5, 0],
+        "passives": [1, 3, 0],
+        "promoters": [3, 2, 0],
+    })
+
+
+# Every builder, its input and its default title.
+BUILDERS: list[tuple[str, Callable[[], pd.DataFrame], Callable[[pd.DataFrame], Any], str]] = [
+    ("distribution", distribution, charts.chart_distribution, "Responses by score"),
+    ("trend", trend, charts.chart_trend, "NPS over time"),
+    ("trend_by", trend_by, lambda f: charts.chart_trend_by(f, "segment"), "NPS over time by segment"),
+    ("category_shares", trend, charts.chart_category_shares, "Promoters, passives and detractors over time"),
+    ("breakdown", breakdown, lambda f: charts.chart_breakdown(f, "segment"), "NPS by segment"),
+    ("diverging", breakdown, lambda f: charts.chart_diverging(f, "segment"),
+     "Promoters, passives and detractors by segment"),
+    ("heatmap", trend_by, lambda f: charts.chart_heatmap(f, "segment"), "NPS by segment and period"),
+    ("sparkline", trend, charts.chart_sparkline, None),
+    ("shift_share", shift_share, charts.chart_shift_share, "What moved NPS"),
+    ("theme_bars", themes, charts.chart_theme_bars, "Themes in comments"),
+]
+IDS = [b[0] for b in BUILDERS]
+
+
+# ---------------------------------------------------------------------------
+# Reading specs
+
+
+def layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return spec.get("layer", [spec])
+
+
+def rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    datasets = spec.get("datasets", {})
+    assert len(datasets) == 1, f"expected one embedded dataset, got {list(datasets)}"
+    return next(iter(datasets.values()))
+
+
+def title_text(spec: dict[str, Any]) -> str | None:
+    title = spec.get("title")
+    return title.get("text") if isinstance(title, dict) else title
+
+
+def encoding(spec: dict[str, Any], channel: str, field: str | None = None) -> dict[str, Any]:
+    """The first layer's encoding of ``channel`` (on ``field``, when given)."""
+    for layer in layers(spec):
+        enc = layer.get("encoding", {}).get(channel)
+        if enc is not None and (field is None or enc.get("field") == field):
+            return enc
+    raise AssertionError(f"no {channel} encoding{' on ' + field if field else ''}")
+
+
+def tooltip_fields(spec: dict[str, Any]) -> set[str]:
+    fields: set[str] = set()
+    for layer in layers(spec):
+        tips = layer.get("encoding", {}).get("tooltip", [])
+        for tip in tips if isinstance(tips, list) else [tips]:
+            if "field" in tip:
+                fields.add(tip["field"])
+    return fields
+
+
+def colour_scales(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        layer["encoding"]["color"]["scale"]
+        for layer in layers(spec)
+        if "scale" in layer.get("encoding", {}).get("color", {})
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Every builder
+
+
+def test_the_category_palette_is_one_fixed_scale() -> None:
+    assert CATEGORY_SCALE.to_dict() == PALETTE
+    assert len(set(PALETTE["range"])) == 3
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), BUILDERS, ids=IDS)
+def test_builders_embed_exactly_the_given_rows(name: str, make: Callable, build: Callable, title: str) -> None:
+    frame = make()
+    spec = build(frame).to_dict()
+    assert len(rows(spec)) == len(frame)
+    assert title_text(spec) == title
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), BUILDERS, ids=IDS)
+def test_specs_validate_against_the_vega_lite_schema_and_hold_no_nan(
+    name: str, make: Callable, build: Callable, title: str
+) -> None:
+    spec = build(make()).to_dict(validate=True)
+    assert spec["$schema"] == alt.SCHEMA_URL
+    json.dumps(spec, allow_nan=False)
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), BUILDERS, ids=IDS)
+def test_charts_fill_the_container_width(name: str, make: Callable, build: Callable, title: str) -> None:
+    assert build(make()).to_dict()["width"] == "container"
+
+
+# The shift-share frame has no counts, so it is the one chart without n in its tooltip.
+WITH_COUNTS = [b for b in BUILDERS if b[0] != "shift_share"]
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), WITH_COUNTS, ids=[b[0] for b in WITH_COUNTS])
+def test_tooltips_always_carry_the_number_of_responses(
+    name: str, make: Callable, build: Callable, title: str
+) -> None:
+    count = "mentions" if name == "theme_bars" else "n"
+    assert count in tooltip_fields(build(make()).to_dict())
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), BUILDERS, ids=IDS)
+@pytest.mark.parametrize("empty", ["no columns", "no rows"])
+def test_an_empty_frame_gives_a_no_data_chart(name: str, make: Callable, build: Callable, title: str,
+                                              empty: str) -> None:
+    frame = pd.DataFrame() if empty == "no columns" else make().iloc[0:0]
+    chart = build(frame)
+    spec = chart.to_dict(validate=True)
+    assert spec["mark"]["type"] == "text"
+    assert spec["encoding"]["text"]["field"] == "message"
+    assert title_text(spec) == title
+
+
+WITH_STATS = [b for b in BUILDERS if b[0] not in {"distribution", "shift_share", "theme_bars"}]
+
+
+@pytest.mark.parametrize(("name", "make", "build", "title"), WITH_STATS, ids=[b[0] for b in WITH_STATS])
+def test_rows_without_responses_render_without_nan(name: str, make: Callable, build: Callable, title: str) -> None:
+    frame = make()
+    spec = build(frame).to_dict(validate=True)
+    text = json.dumps(spec, allow_nan=False)
+    assert "NaN" not in text
+    blank = [r for r in rows(spec) if r["n"] == 0]
+    assert blank and all(r["nps"] is None and r["nps_ci"] == "no responses" for r in blank)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("trend", charts.chart_trend),
+        ("category_shares", charts.chart_category_shares),
+        ("sparkline", charts.chart_sparkline),
+        ("breakdown", lambda f: charts.chart_breakdown(f, "segment")),
+        ("heatmap", lambda f: charts.chart_heatmap(f.assign(segment="A"), "segment")),
+    ],
+)
+def test_frames_that_count_no_responses_at_all_say_no_data(name: str, build: Callable) -> None:
+    frame = trend().iloc[[1]]
+    spec = build(frame).to_dict(validate=True)
+    assert spec["mark"]["type"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("build", "missing"),
+    [
+        (lambda f: charts.chart_trend(f.drop(columns="ci_low")), "ci_low"),
+        (lambda f: charts.chart_breakdown(f, "region"), "region"),
+        (lambda f: charts.chart_distribution(f.drop(columns="share")), "share"),
+    ],
+)
+def test_a_missing_column_is_named_in_the_error(build: Callable, missing: str) -> None:
+    frame = trend() if missing == "ci_low" else (distribution() if missing == "share" else breakdown())
+    with pytest.raises(ValueError, match=missing):
+        build(frame)
+
+
+def test_an_unknown_grain_is_refused() -> None:
+    with pytest.raises(ValueError, match="fortnight"):
+        charts.chart_trend(trend(), grain="fortnight")
+
+
+def test_a_dimension_may_not_reuse_a_derived_column_name() -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        charts.chart_breakdown(breakdown().rename(columns={"segment": "value_label"}), "value_label")
+
+
+# ---------------------------------------------------------------------------
+# Palette and low n
+
+
+@pytest.mark.parametrize(
+    ("build", "make"),
+    [
+        (charts.chart_distribution, distribution),
+        (charts.chart_category_shares, trend),
+        (lambda f: charts.chart_diverging(f, "segment"), breakdown),
+        (charts.chart_theme_bars, themes),
+    ],
+    ids=["distribution", "category_shares", "diverging", "theme_bars"],
+)
+def test_category_charts_use_the_one_palette(build: Callable, make: Callable) -> None:
+    spec = build(make()).to_dict()
+    colour = encoding(spec, "color", "category")
+    assert colour["type"] == "nominal"
+    assert colour["scale"] == PALETTE
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda f, m: charts.chart_trend(f, min_n=m),
+        lambda f, m: charts.chart_category_shares(f, min_n=m),
+        lambda f, m: charts.chart_sparkline(f, min_n=m),
+    ],
+    ids=["trend", "category_shares", "sparkline"],
+)
+def test_low_n_rows_are_labelled_with_the_minimum(build: Callable) -> None:
+    spec = build(trend(), 30).to_dict()
+    assert [r["sample_size"] for r in rows(spec)] == ["n ≥ 30", "low n (< 30)", "low n (< 30)"]
+    assert "sample_size" in tooltip_fields(spec)
+
+
+def test_trend_draws_low_n_periods_as_hollow_points() -> None:
+    spec = charts.chart_trend(trend()).to_dict()
+    fill = encoding(spec, "fill", "sample_size")
+    assert fill["scale"] == {"domain": ["enough n", "low n"], "range": [charts.LINE_COLOUR, "white"]}
+
+
+@pytest.mark.parametrize(
+    ("build", "make", "channel"),
+    [
+        (lambda f: charts.chart_trend_by(f, "segment"), trend_by, "opacity"),
+        (lambda f: charts.chart_diverging(f, "segment"), breakdown, "opacity"),
+        (lambda f: charts.chart_heatmap(f, "segment"), trend_by, "opacity"),
+        (lambda f: charts.chart_breakdown(f, "segment"), breakdown, "color"),
+    ],
+    ids=["trend_by", "diverging", "heatmap", "breakdown"],
+)
+def test_low_n_groups_are_faded_or_greyed(build: Callable, make: Callable, channel: str) -> None:
+    enc = encoding(build(make()).to_dict(), channel, "sample_size")
+    assert enc["scale"]["domain"] == ["enough n", "low n"]
+    assert enc["scale"]["range"][0] != enc["scale"]["range"][1]
+
+
+# ---------------------------------------------------------------------------
+# One builder at a time
+
+
+def test_distribution_puts_all_eleven_scores_on_an_ordinal_axis() -> None:
+    spec = charts.chart_distribution(distribution().iloc[3:]).to_dict()
+    x, y = encoding(spec, "x"), encoding(spec, "y")
+    assert (x["field"], x["type"], x["title"]) == ("score", "ordinal", "Score (0–10)")
+    assert x["scale"]["domain"] == list(range(11))
+    assert (y["field"], y["type"], y["title"]) == ("n", "quantitative", "Responses")
+    assert {"score", "n", "share"} <= tooltip_fields(spec)
+
+
+def test_trend_is_a_line_over_an_interval_band_on_a_fixed_scale() -> None:
+    spec = charts.chart_trend(trend(), title="Monthly NPS").to_dict()
+    assert title_text(spec) == "Monthly NPS"
+    marks = [layer["mark"]["type"] for layer in layers(spec)]
+    assert marks == ["rule", "area", "line", "point"]
+    band = layers(spec)[1]["encoding"]
+    assert (band["y"]["field"], band["y2"]["field"]) == ("ci_low", "ci_high")
+    y = encoding(spec, "y", "nps")
+    assert (y["type"], y["title"], y["scale"]["domain"]) == ("quantitative", "NPS (points)", [-100, 100])
+    x = encoding(spec, "x", "period")
+    assert x["type"] == "temporal"
+    assert {"period_label", "nps_ci", "n", "promoters", "passives", "detractors"} <= tooltip_fields(spec)
+
+
+def test_trend_formats_the_interval_to_one_decimal() -> None:
+    spec = charts.chart_trend(trend()).to_dict()
+    assert [r["nps_ci"] for r in rows(spec)] == [
+        "+30.0 (95% CI +20.0 to +40.0)", "no responses", "+16.7 (95% CI -23.0 to +56.0)",
+    ]
+
+
+def test_trend_can_fit_the_axis_to_the_data_and_zero() -> None:
+    domain = encoding(charts.chart_trend(trend(), fit_y=True).to_dict(), "y", "nps")["scale"]["domain"]
+    assert domain == [-40, 70]
+
+
+@pytest.mark.parametrize(
+    ("grain", "label"),
+    [("day", "1 Apr 2024"), ("week", "Week of 1 Apr 2024"), ("month", "Apr 2024"),
+     ("quarter", "2024 Q2"), ("year", "2024")],
+)
+def test_periods_are_labelled_per_grain(grain: str, label: str) -> None:
+    frame = trend().assign(period=pd.to_datetime(["2024-04-01", "2024-05-01", "2024-06-01"]))
+    spec = charts.chart_trend(frame, grain=grain).to_dict()
+    assert rows(spec)[0]["period_label"] == label
+    assert rows(spec)[0]["period"] == "2024-04-01T00:00:00"
+
+
+def test_trend_by_colours_lines_by_value_not_by_category() -> None:
+    spec = charts.chart_trend_by(trend_by(), "segment", title="By segment").to_dict()
+    assert title_text(spec) == "By segment"
+    colour = encoding(spec, "color", "segment")
+    assert colour["type"] == "nominal"
+    assert colour["scale"] != PALETTE
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["rule", "line", "point"]
+    assert {"segment", "period_label", "n", "nps_ci"} <= tooltip_fields(spec)
+
+
+def test_category_shares_stack_to_one_hundred_percent_from_one_row_per_period() -> None:
+    spec = charts.chart_category_shares(trend()).to_dict()
+    y = encoding(spec, "y")
+    assert (y["field"], y["stack"]) == ("responses", "normalize")
+    assert spec["transform"][0] == {"fold": ["detractors", "passives", "promoters"], "as": ["group", "responses"]}
+    assert encoding(spec, "x")["scale"]["domain"] == ["Jan 2024", "Feb 2024", "Mar 2024"]
+
+
+def test_breakdown_is_dots_on_intervals_sorted_by_nps() -> None:
+    spec = charts.chart_breakdown(breakdown(), "segment").to_dict()
+    rule, point = layers(spec)[1], layers(spec)[2]
+    assert rule["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
+    assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
+    x = point["encoding"]["x"]
+    assert (x["field"], x["type"], x["title"], x["scale"]["domain"]) == (
+        "nps", "quantitative", "NPS (points)", [-100, 100])
+    order = ["B2B (n=1,234)", "SMB (n=300)", "B2C (n=40)", "Gov (n=0)"]
+    assert point["encoding"]["y"]["sort"] == order
+    assert point["encoding"]["y"]["scale"]["domain"] == order
+    assert {"segment", "n", "nps_ci", "vs_rest_text"} <= tooltip_fields(spec)
+    assert "params" not in spec
+
+
+@pytest.mark.parametrize(
+    "names",
+    [("vs_rest", "vs_rest_p", "vs_rest_significant"), ("diff_vs_rest", "p_vs_rest", "significant_vs_rest")],
+)
+def test_breakdown_marks_values_significantly_above_or_below_the_rest(names: tuple[str, str, str]) -> None:
+    spec = charts.chart_breakdown(breakdown(names), "segment").to_dict()
+    marked = {r["segment"]: (r["marker"], r["vs_rest_text"]) for r in rows(spec)}
+    assert marked == {
+        "B2B": ("▲", "+20.0 points vs the rest (significantly above, p < 0.001)"),
+        "SMB": ("", "-3.0 points vs the rest (not significant, p = 0.400)"),
+        "B2C": ("▼", "-30.0 points vs the rest (significantly below, p = 0.040)"),
+        "Gov": ("", "no comparison"),
+    }
+    assert any(layer["mark"]["type"] == "text" for layer in layers(spec))
+
+
+def test_breakdown_without_a_comparison_has_no_markers() -> None:
+    frame = breakdown().drop(columns=["vs_rest", "vs_rest_p", "vs_rest_significant"])
+    spec = charts.chart_breakdown(frame, "segment").to_dict()
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["rule", "rule", "point"]
+    assert "marker" not in rows(spec)[0]
+
+
+def test_breakdown_draws_the_overall_nps_once() -> None:
+    spec = charts.chart_breakdown(breakdown(), "segment", overall=12.5).to_dict()
+    overall = layers(spec)[-1]
+    assert overall["encoding"]["x"] == {"datum": 12.5}
+    assert overall["transform"] == [{"aggregate": [{"op": "count", "as": "rows"}]}]
+    assert "overall (+12.5)" in spec["title"]["subtitle"]
+
+
+@pytest.mark.parametrize("overall", [None, NAN])
+def test_breakdown_without_an_overall_nps_has_no_overall_rule(overall: float | None) -> None:
+    spec = charts.chart_breakdown(breakdown(), "segment", overall=overall).to_dict()
+    assert all(layer["encoding"].get("x") != {"datum": overall} for layer in layers(spec)[1:])
+    json.dumps(spec, allow_nan=False)
+
+
+def test_breakdown_selection_is_a_named_point_parameter_on_the_dimension() -> None:
+    spec = charts.chart_breakdown(breakdown(), "segment", selection_name="picked_segment").to_dict(validate=True)
+    [param] = spec["params"]
+    assert param["name"] == "picked_segment"
+    assert param["select"] == {"type": "point", "fields": ["segment"]}
+
+
+def test_dimension_names_with_dots_are_escaped_for_vega_lite() -> None:
+    frame = breakdown().rename(columns={"segment": "plan.tier"})
+    spec = charts.chart_breakdown(frame, "plan.tier", selection_name="pick").to_dict(validate=True)
+    assert "plan\\.tier" in tooltip_fields(spec)
+    assert spec["params"][0]["select"]["fields"] == ["plan\\.tier"]
+    assert encoding(spec, "y")["title"] == "plan.tier"
+
+
+def test_diverging_places_detractors_left_and_promoters_right() -> None:
+    spec = charts.chart_diverging(breakdown(), "segment").to_dict()
+    bars = layers(spec)[0]
+    assert bars["transform"][0]["fold"] == ["pct_detractor", "pct_passive", "pct_promoter"]
+    start = next(t for t in bars["transform"] if t.get("as") == "start")["calculate"]
+    assert "-(datum.pct_detractor + datum.pct_passive / 2)" in start
+    assert (bars["encoding"]["x"]["field"], bars["encoding"]["x2"]["field"]) == ("start", "end")
+    b2b = next(r for r in rows(spec) if r["segment"] == "B2B")
+    assert b2b["pct_promoter"] == pytest.approx(600 / 1234 * 100)
+    gov = next(r for r in rows(spec) if r["segment"] == "Gov")
+    assert gov["pct_promoter"] is None
+    assert bars["encoding"]["y"]["sort"] == ["B2B (n=1,234)", "SMB (n=300)", "B2C (n=40)", "Gov (n=0)"]
+
+
+def test_heatmap_colours_cells_on_a_fixed_diverging_scale() -> None:
+    spec = charts.chart_heatmap(trend_by(), "segment", grain="month").to_dict()
+    colour = encoding(spec, "color", "nps")
+    assert colour["type"] == "quantitative"
+    assert colour["scale"]["domain"] == [-100, 0, 100]
+    assert colour["scale"]["range"][0] == PALETTE["range"][0] and colour["scale"]["range"][2] == PALETTE["range"][2]
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["rect", "rect", "text"]
+    assert {"segment", "period_label", "n", "nps_ci"} <= tooltip_fields(spec)
+    assert [r["cell_text"] for r in rows(spec)][:3] == ["+30", "+30", "–"]
+
+
+def test_heatmap_drops_cell_text_when_there_are_too_many_cells() -> None:
+    periods = pd.date_range("2020-01-01", periods=charts.MAX_CELL_LABELS + 1, freq="D")
+    frame = pd.concat([trend().iloc[[0]].assign(period=p, segment="A") for p in periods], ignore_index=True)
+    spec = charts.chart_heatmap(frame, "segment", grain="day").to_dict()
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["rect", "rect"]
+
+
+def test_sparkline_has_no_axes_but_a_zero_rule() -> None:
+    spec = charts.chart_sparkline(trend(), height=48).to_dict(validate=True)
+    assert spec["height"] == 48
+    zero, line, point = layers(spec)
+    assert zero["encoding"]["y"] == {"axis": None, "datum": 0}
+    assert line["encoding"]["x"]["axis"] is None and line["encoding"]["y"]["axis"] is None
+    assert {"period_label", "nps_ci", "n"} <= tooltip_fields(spec)
+
+
+def test_shift_share_runs_the_parts_into_the_total() -> None:
+    spec = charts.chart_shift_share(shift_share(), title="Why NPS moved").to_dict()
+    assert title_text(spec) == "Why NPS moved"
+    steps = [(r["component"], r["start"], r["end"], r["kind"]) for r in rows(spec)]
+    assert steps == [
+        ("within-segment change", 0.0, 8.0, "rise"),
+        ("mix change", 8.0, 6.0, "fall"),
+        ("interaction", 6.0, 5.0, "fall"),
+        ("total", 0.0, 5.0, "total"),
+    ]
+    assert encoding(spec, "y")["sort"] == [s[0] for s in steps]
+
+
+def test_shift_share_survives_missing_points() -> None:
+    frame = shift_share().assign(points=[NAN, NAN, NAN, NAN])
+    spec = charts.chart_shift_share(frame).to_dict(validate=True)
+    assert all(r["end"] is None for r in rows(spec))
+
+
+def test_theme_bars_stack_category_shares_sorted_by_mentions() -> None:
+    spec = charts.chart_theme_bars(themes()).to_dict()
+    x, y = encoding(spec, "x"), encoding(spec, "y")
+    assert (x["field"], x["stack"]) == ("responses", "normalize")
+    assert y["sort"] == ["price (n=10)", "support (n=5)", "app (n=0)"]
+    assert {"theme", "mentions", "category", "share"} <= tooltip_fields(spec)
+
+
+def test_no_builder_leaves_a_nan_in_derived_columns() -> None:
+    for _, make, build, _ in BUILDERS:
+        for row in rows(build(make()).to_dict()):
+            assert not any(isinstance(v, float) and math.isnan(v) for v in row.values())
