@@ -20,11 +20,12 @@ import streamlit as st
 from nps import demo, periods, queries, store
 from nps.errors import NpsError
 from nps.filters import Filter
+from nps.narrative import escape_markdown
 
 APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
-METHODS = {"adjusted-wald": "Adjusted Wald (default)", "wald": "Wald"}
+METHODS = ("adjusted-wald", "wald")
 
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
 # file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.
@@ -56,6 +57,11 @@ class Context:
     data_start: dt.date | None
     data_end: dt.date | None
     notes: tuple[str, ...] = ()
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The dimensions to break down by (the survey type is a filter of its own, not one of them)."""
+        return [d for d in self.dataset.mapping.dimensions if d != self.dataset.mapping.survey_type]
 
     @property
     def version(self) -> str:
@@ -119,7 +125,9 @@ def filter_key(column: str) -> str:
 
 
 def _dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
-    return lambda i: f"{datasets[i].name} ({datasets[i].accepted:,} responses)" if i in datasets else str(i)
+    # A bound widget writes its formatted option into the URL, so labels must not change
+    # with the data (no counts here): "name · #id" is stable and unique.
+    return lambda i: f"{datasets[i].name} · #{i}" if i in datasets else str(i)
 
 
 def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
@@ -171,28 +179,33 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
             chosen = chosen or values[0]
             include[survey_type] = [chosen]
             notes.append(f"This dataset mixes {len(values)} survey types ({', '.join(values)}); "
-                         f"showing **{chosen}** only, since blending them mixes different questions. "
-                         "Switch with *Survey type* in the sidebar.")
+                         f"showing {chosen} only, since blending them mixes different questions. "
+                         "Switch with Survey type in the sidebar.")
 
     period_flt = Filter.build(since=since, until=until, include=include)
     dims = [d for d in ds.mapping.dimensions if d != survey_type]
     if dims:
-        with side.expander("Filters", expanded=any(st.session_state.get(filter_key(d)) for d in dims)):
+        with side.expander("Filters", expanded=True):
             for dim in dims:
                 options = query("dimension_values", base, dim)
                 in_period = query("dimension_values", base, dim, period_flt)
-                counts = dict(zip(in_period["value"].astype(str), in_period["n"]))
                 values = [str(v) for v in options["value"]]
-                picked = st.multiselect(
-                    ds.labels.get(dim) or dim, values, key=filter_key(dim), bind="query-params",
-                    format_func=lambda v, c=counts: f"{v} ({c.get(v, 0):,})", placeholder="All",
-                )
+                # Raw values only: a bound widget puts its formatted option into the URL.
+                picked = st.multiselect(ds.labels.get(dim) or dim, values, key=filter_key(dim),
+                                        bind="query-params", placeholder="All")
+                st.caption(escape_markdown(" · ".join(
+                    f"{v} {n:,}" for v, n in zip(in_period["value"].astype(str)[:8], in_period["n"][:8])
+                ) + (" · …" if len(in_period) > 8 else "")) or "no responses in this period")
                 if picked:
                     include[dim] = list(picked)
 
+    active = [f"{ds.labels.get(d) or d}: {', '.join(v)}" for d, v in include.items() if d != survey_type]
+    if active:
+        notes.append("Filtered to " + "; ".join(active) + ".")
+
     with side.expander("Statistics"):
-        method = st.selectbox("Interval method", list(METHODS), format_func=METHODS.get, key="method",
-                              bind="query-params")
+        method = st.selectbox("Interval method", METHODS, key="method", bind="query-params",
+                              help="Adjusted Wald (Rocks 2016) is the default: honest at small n. Wald is the textbook one.")
         level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=lambda x: f"{x:.0%}",
                              key="level", bind="query-params")
         min_n = int(st.number_input("Minimum n", min_value=1, max_value=10_000, value=30, step=5, key="min_n",
@@ -243,9 +256,9 @@ def context() -> Context | None:
     mode, which runs the page without this entrypoint: then switch that mode off
     and rerun, so the page comes back inside the navigation with its query params.
     """
-    if not st.session_state.get("_frame_ran"):
-        from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.pages_manager import PagesManager
 
+    if PagesManager.uses_pages_directory or not st.session_state.get("_frame_ran"):
         PagesManager.uses_pages_directory = False
         st.rerun()
     return st.session_state.get("_context")
@@ -254,7 +267,7 @@ def context() -> Context | None:
 def show_notes(ctx: Context) -> None:
     """Show the sidebar's notes (mixed survey types, …) at the top of a page."""
     for note in ctx.notes:
-        st.info(note, icon=":material/info:")
+        st.info(escape_markdown(note), icon=":material/filter_alt:" if note.startswith("Filtered") else ":material/info:")
 
 
 def main() -> None:

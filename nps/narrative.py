@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 MINUS = "\u2212"
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$]")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with Markdown's special characters backslash-escaped, for user data inside st.markdown/caption."""
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
 def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:

@@ -18,7 +18,7 @@ FUNCTION_WORDS = ("function", "funzione", "fonction", "department", "dipartiment
 
 def pick_review_dimension(ds: Dataset) -> str | None:
     """The dimension a review meeting walks through: the business-function column if one reads so, else the first."""
-    dims = list(ds.mapping.dimensions)
+    dims = [d for d in ds.mapping.dimensions if d != ds.mapping.survey_type]
     for dim in dims:
         name = f"{dim} {ds.labels.get(dim, '')}".lower()
         if any(word in name for word in FUNCTION_WORDS):

@@ -85,7 +85,7 @@ with right:
 st.altair_chart(charts.chart_category_shares(trend), width="stretch")
 
 st.subheader("Why did it move?")
-dims = list(ctx.dataset.mapping.dimensions)
+dims = ctx.dimensions
 if not ctx.compare_flt or not previous or not previous.n:
     st.caption("Choose a period and a comparison in the sidebar to split the change into "
                "change within groups and change of the mix of groups.")

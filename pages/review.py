@@ -15,7 +15,7 @@ ctx = app.context()
 if ctx is None:
     st.stop()
 
-dims = list(ctx.dataset.mapping.dimensions)
+dims = ctx.dimensions
 if not dims:
     st.title("Review meeting")
     st.info("This dataset has no dimension columns to review by.")

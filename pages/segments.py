@@ -16,7 +16,7 @@ st.title("Segments & functions")
 st.caption(f"{ctx.dataset.name} · {ctx.period_label}")
 app.show_notes(ctx)
 
-dims = list(ctx.dataset.mapping.dimensions)
+dims = ctx.dimensions
 if not dims:
     st.info("This dataset has no dimension columns. Mark some on the Upload page (re-load the file with a mapping).")
     st.stop()

@@ -1,0 +1,173 @@
+"""Every page under AppTest on the sample dataset: it runs, and its numbers are the engine's."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nps import demo, periods, queries, store
+from nps.filters import Filter
+from nps.narrative import format_points
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/overview.py", "pages/segments.py", "pages/responses.py", "pages/review.py", "pages/upload.py"]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("apptest") / "sample.duckdb"
+    con = store.connect(path)
+    demo.load_sample(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "app.duckdb"
+    shutil.copy(sample_db, path)
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def at(db: Path) -> Iterator[AppTest]:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    yield app
+
+
+def engine(db: Path, flt: Filter, compare: Filter | None = None) -> tuple[object, object]:
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        now = queries.overall(con, ds, flt)
+        comparison = queries.compare(con, ds, flt, compare) if compare else None
+    finally:
+        con.close()
+    return now, comparison
+
+
+def default_filter(db: Path, **include: list[str]) -> tuple[Filter, Filter]:
+    """The sidebar's defaults: last 12 months to the latest response, transactional surveys, previous period."""
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        start, end = queries.data_range(con, ds)
+    finally:
+        con.close()
+    since, until = periods.resolve_preset("12m", start, end)
+    flt = Filter.build(since=since, until=until, include={"survey_type": ["transactional"], **include})
+    p_since, p_until = periods.previous_period(since, until)
+    return flt, flt.with_period(p_since, p_until)
+
+
+def metric(at: AppTest, label: str) -> object:
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_overview_shows_the_engines_nps_and_significance(at: AppTest, db: Path) -> None:
+    assert not at.exception
+    flt, previous = default_filter(db)
+    now, comparison = engine(db, flt, previous)
+    tile = metric(at, "NPS")
+    assert tile.value == format_points(now.nps)
+    assert metric(at, "Responses (n)").value == f"{now.n:,}"
+    marker = "(significant)" if comparison.difference.significant else "(noise)"
+    assert tile.delta == f"{format_points(comparison.difference.diff)} {marker}"
+
+
+def test_a_filter_changes_the_overview_accordingly(at: AppTest, db: Path) -> None:
+    before = metric(at, "NPS").value
+    at.multiselect(key="f_segment").set_value(["B2C"]).run()
+    assert not at.exception
+    flt, previous = default_filter(db, segment=["B2C"])
+    now, comparison = engine(db, flt, previous)
+    assert metric(at, "NPS").value == format_points(now.nps)
+    assert metric(at, "NPS").value != before
+    assert metric(at, "Responses (n)").value == f"{now.n:,}"
+    assert any("Filtered to segment: B2C" in i.value.replace("\\", "") for i in at.info)
+
+
+def test_the_period_preset_and_no_comparison(at: AppTest, db: Path) -> None:
+    at.selectbox(key="period").set_value("all").run()
+    at.selectbox(key="cmp").set_value("none").run()
+    assert not at.exception
+    now, _ = engine(db, Filter.build(include={"survey_type": ["transactional"]}))
+    assert metric(at, "NPS").value == format_points(now.nps)
+    assert metric(at, "NPS").delta is None or metric(at, "NPS").delta == ""
+
+
+def test_the_other_survey_type_is_one_click_away(at: AppTest, db: Path) -> None:
+    group = next(w for w in at.get("button_group") if w.key == "type")
+    assert group.value == ["transactional"] or group.value == "transactional"
+    group.set_value("relationship").run()
+    assert not at.exception
+    flt, previous = default_filter(db)
+    flt = Filter.build(since=flt.since, until=flt.until, include={"survey_type": ["relationship"]})
+    now, _ = engine(db, flt)
+    assert metric(at, "NPS").value == format_points(now.nps)
+    assert any("showing relationship only" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(at: AppTest, page: str) -> None:
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+def test_segments_page_marks_what_the_engine_marks(at: AppTest, db: Path) -> None:
+    at.switch_page("pages/segments.py").run()
+    flt, _ = default_filter(db)
+    con = store.connect(db)
+    try:
+        frame = queries.breakdown(con, store.get_dataset(con, 1), ["survey_type"], flt)
+        by_channel = queries.breakdown(con, store.get_dataset(con, 1), ["channel"], flt)
+    finally:
+        con.close()
+    assert len(frame) == 1
+    texts = [t.value for t in at.text]
+    significant = by_channel[by_channel["vs_rest_significant"] & ~by_channel["low_n"]]
+    # the page opens on the first dimension (channel); its significance sentence names exactly those values
+    sentence = next(t for t in texts if "the rest" in t)
+    for value in by_channel["channel"]:
+        assert (value in sentence) == (value in set(significant["channel"]))
+
+
+def test_review_page_scorecards_match_the_engine(at: AppTest, db: Path) -> None:
+    at.switch_page("pages/review.py").run()
+    flt, previous = default_filter(db)
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        billing = queries.overall(con, ds, flt.with_values("business_function", ["Billing"]))
+    finally:
+        con.close()
+    assert at.selectbox(key="review_by").value == "business_function"
+    values = [m.value for m in at.metric if m.label == "NPS"]
+    assert format_points(billing.nps) in values
+
+
+def test_responses_page_counts_and_searches(at: AppTest, db: Path) -> None:
+    at.switch_page("pages/responses.py").run()
+    at.text_input(key="q").set_value("ritardo").run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "responses match" in c.value)
+    flt, _ = default_filter(db)
+    con = store.connect(db)
+    try:
+        from dataclasses import replace
+
+        from nps import responses
+
+        n = responses.count_responses(con, store.get_dataset(con, 1), replace(flt, text="ritardo"))
+    finally:
+        con.close()
+    assert caption.startswith(f"{n:,} responses match")
+    assert n > 0
