@@ -27,6 +27,15 @@ def format_points(value: float | None, *, signed: bool = True, digits: int = 1) 
     return ("+" + text) if signed else text
 
 
+def format_delta(value: float, note: str = "") -> str:
+    """A change for a metric tile: ``+3.4 (significant)``, ``-1.9 (noise)``.
+
+    The sign is ASCII on purpose: Streamlit's st.metric reads a leading ``-`` to point the arrow down.
+    """
+    text = f"{value:+.1f}"
+    return f"{text} {note}".strip()
+
+
 def format_interval(low: float | None, high: float | None, *, level: float = 0.95) -> str:
     """``95% CI −30.1 to −19.2``; ``no interval`` when either bound is missing."""
     if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):

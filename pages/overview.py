@@ -6,7 +6,7 @@ import streamlit as st
 
 import app
 from nps import charts, stats, tables
-from nps.narrative import describe_change, describe_shift_share, format_interval, format_points, format_share
+from nps.narrative import describe_change, format_delta, describe_shift_share, format_interval, format_points, format_share
 
 ctx = app.context()
 if ctx is None:
@@ -29,7 +29,7 @@ def _delta(change: float | None, significant: bool) -> dict[str, object]:
     """st.metric arguments: a coloured arrow only for a significant change, grey otherwise."""
     if change is None or change != change:
         return {"delta": None}
-    label = f"{format_points(change)} {'(significant)' if significant else '(noise)'}"
+    label = format_delta(change, "(significant)" if significant else "(noise)")
     return {"delta": label, "delta_color": "normal" if significant else "off"}
 
 
@@ -80,7 +80,7 @@ with right:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
         st.altair_chart(charts.chart_trend(trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
-                                           min_n=ctx.opts.min_n), width="stretch")
+                                           min_n=ctx.opts.min_n, fit_y=True), width="stretch")
 
 st.altair_chart(charts.chart_category_shares(trend), width="stretch")
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 import app
 from nps import charts, review, targets
-from nps.narrative import format_interval, format_points
+from nps.narrative import format_delta, format_interval, format_points
 
 ctx = app.context()
 if ctx is None:
@@ -79,7 +79,7 @@ for card in cards.to_dict("records"):
         c1, c2, c3, c4 = st.columns(4)
         delta = None
         if row.change == row.change:
-            delta = f"{format_points(row.change)} {'(significant)' if row.change_significant else '(noise)'}"
+            delta = format_delta(row.change, "(significant)" if row.change_significant else "(noise)")
         c1.metric("NPS", format_points(row.nps), delta=delta,
                   delta_color="normal" if row.change_significant else "off")
         c1.caption(format_interval(row.ci_low, row.ci_high, level=ctx.opts.level))
@@ -87,7 +87,7 @@ for card in cards.to_dict("records"):
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
         c3.metric("Target", format_points(row.target) if row.target == row.target else "—",
-                  delta=f"gap {format_points(row.gap)}" if row.gap == row.gap else None,
+                  delta=format_delta(row.gap, "vs target") if row.gap == row.gap else None,
                   delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
         spark = trend[trend[dimension].astype(str) == value]
         c4.altair_chart(charts.chart_sparkline(spark), width="stretch")

@@ -47,7 +47,7 @@ def _report(report: ingest.IngestReport) -> None:
         st.warning(warning)
     if report.rejected:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
-        st.dataframe(reasons, hide_index=True)
+        st.table(reasons.set_index("reason"))
         with app.cursor() as cur:
             rejected = store.rejected_rows(cur, report.dataset, limit=100_000)
         st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from types import SimpleNamespace
 
-from nps.narrative import describe_change, describe_shift_share, format_interval, format_points, format_share
+from nps.narrative import describe_change, format_delta, describe_shift_share, format_interval, format_points, format_share
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,11 @@ from nps.narrative import describe_change, describe_shift_share, format_interval
 )
 def test_format_points(value: float | None, expected: str) -> None:
     assert format_points(value) == expected
+
+
+def test_format_delta_uses_an_ascii_sign_for_the_metric_arrow() -> None:
+    assert format_delta(-1.94, "(noise)") == "-1.9 (noise)"
+    assert format_delta(3.44) == "+3.4"
 
 
 def test_format_interval_and_share() -> None:

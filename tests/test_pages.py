@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from nps import demo, periods, queries, store
 from nps.filters import Filter
-from nps.narrative import format_points
+from nps.narrative import format_delta, format_points
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/segments.py", "pages/responses.py", "pages/review.py", "pages/upload.py"]
@@ -78,7 +78,7 @@ def test_overview_shows_the_engines_nps_and_significance(at: AppTest, db: Path) 
     assert tile.value == format_points(now.nps)
     assert metric(at, "Responses (n)").value == f"{now.n:,}"
     marker = "(significant)" if comparison.difference.significant else "(noise)"
-    assert tile.delta == f"{format_points(comparison.difference.diff)} {marker}"
+    assert tile.delta == format_delta(comparison.difference.diff, marker)
 
 
 def test_a_filter_changes_the_overview_accordingly(at: AppTest, db: Path) -> None:

@@ -1,0 +1,125 @@
+"""End to end in headless Chromium: upload, URL filters (on a cold server too), every page, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from nps import queries, store
+from nps.filters import Filter
+from nps.narrative import format_points
+from tests.browser.conftest import Server, assert_no_exception, screenshot, start_server, wait_idle
+from tests.conftest import TELECOM
+
+PAGES = {
+    "overview": "Overview",
+    "segments": "Segments & functions",
+    "responses": "Responses",
+    "review": "Review meeting",
+    "upload": "Upload & datasets",
+}
+
+
+def open_page(page: Page, url: str, title: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
+    wait_idle(page)
+
+
+def nps_tile(page: Page) -> str:
+    tile = page.locator("[data-testid='stMetric']").filter(has_text="NPS").first
+    return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+@pytest.mark.parametrize("slug", list(PAGES))
+def test_every_page_renders_without_exception(server: Server, page: Page, slug: str) -> None:
+    open_page(page, f"{server.url}/{slug}", PAGES[slug])
+    assert_no_exception(page)
+    screenshot(page, f"page-{slug}")
+
+
+def test_upload_the_telecom_file_and_see_its_nps(tmp_path: Path, page: Page) -> None:
+    server = start_server(tmp_path / "upload")  # an empty database: the app loads the sample by itself
+    try:
+        open_page(page, f"{server.url}/upload", "Upload & datasets")
+        page.locator("input[type='file']").set_input_files(str(TELECOM))
+        expect(page.get_by_text("Detected:")).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        expect(page.get_by_text(re.compile("Detected: CSV · encoding utf-8 · layout flat"))).to_be_visible()
+        screenshot(page, "upload-mapping")
+        page.get_by_role("button", name="Load", exact=True).click()
+        expect(page.get_by_text("2,353 responses accepted")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("score is blank")).to_be_visible()
+        wait_idle(page)
+        screenshot(page, "upload-report")
+        page.get_by_role("link", name="Open the Overview").click()
+        expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        expect(page.locator("[data-testid='stMetricValue']").first).to_have_text(re.compile("[−-]24\\.7"))
+        assert_no_exception(page)
+        screenshot(page, "upload-overview")
+    finally:
+        server.stop()
+
+
+def engine_nps(db: Path, include: dict[str, list[str]]) -> str:
+    con = store.connect(db)
+    try:
+        result = queries.overall(con, store.get_dataset(con, 1), Filter.build(include=include))
+    finally:
+        con.close()
+    return format_points(result.nps)
+
+
+def test_a_shared_link_reproduces_the_view_on_a_cold_server(tmp_path: Path, seeded_db: Path, page: Page) -> None:
+    server = start_server(tmp_path / "cold", db=seeded_db)  # nobody has opened the app on this server yet
+    try:
+        query = "?ds=Sample%3A+customer+survey+%C2%B7+%231&period=All+time&f_segment=B2C&f_channel=SMS&by=region"
+        open_page(page, f"{server.url}/segments{query}", "Segments & functions")
+        expect(page.get_by_text("Filtered to segment: B2C; channel: SMS")).to_be_visible()
+        open_page(page, f"{server.url}/overview{query}", "Overview")
+        expected = engine_nps(server.db, {"survey_type": ["transactional"], "segment": ["B2C"], "channel": ["SMS"]})
+        assert nps_tile(page) == expected
+        assert "f_segment=B2C" in page.url and "f_channel=SMS" in page.url
+        assert_no_exception(page)
+        screenshot(page, "shared-link-cold")
+    finally:
+        server.stop()
+
+
+def test_a_filter_change_lands_in_the_url(server: Server, page: Page) -> None:
+    open_page(page, f"{server.url}/overview", "Overview")
+    before = nps_tile(page)
+    page.locator("[data-testid='stSidebar']").get_by_text("Last 12 months").click()
+    page.get_by_role("option", name="All time").click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile("period=All"))
+    assert nps_tile(page) != before or True  # the value may coincide; the URL is the contract here
+    link = page.url
+    other = page.context.browser.new_context().new_page()
+    try:
+        open_page(other, link, "Overview")
+        assert nps_tile(other) == nps_tile(page)
+    finally:
+        other.context.close()
+
+
+def test_download_the_responses_as_csv(server: Server, page: Page) -> None:
+    open_page(page, f"{server.url}/responses?f_segment=Partners+%26+investors", "Responses")
+    page.get_by_text("Prepare the download files").click()
+    wait_idle(page)
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="CSV").click()
+    data = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows, "the CSV has no rows"
+    assert {"row", "date", "score", "category", "comment", "segment"} <= set(rows[0])
+    assert {r["segment"] for r in rows} == {"Partners & investors"}
+    assert all(not (r["comment"] or "").startswith(("=", "+", "-", "@")) for r in rows)
+    caption = page.get_by_text(re.compile(r"[\d,]+ responses match")).inner_text()
+    assert caption.startswith(f"{len(rows):,} responses match")
