@@ -191,7 +191,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
                 in_period = query("dimension_values", base, dim, period_flt)
                 values = [str(v) for v in options["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
-                picked = st.multiselect(ds.labels.get(dim) or dim, values, key=filter_key(dim),
+                picked = st.multiselect(escape_markdown(ds.labels.get(dim) or dim), values, key=filter_key(dim),
                                         bind="query-params", placeholder="All")
                 st.caption(escape_markdown(" · ".join(
                     f"{v} {n:,}" for v, n in zip(in_period["value"].astype(str)[:8], in_period["n"][:8])
@@ -286,7 +286,7 @@ def main() -> None:
         with cursor() as cur:
             ctx = _sidebar(cur)
     except NpsError as error:
-        st.error(f"{error}")
+        st.error(escape_markdown(str(error)))
     st.session_state["_context"] = ctx
     st.session_state["_frame_ran"] = True
     page.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app
+from nps.narrative import escape_markdown as md
 from nps import charts, stats, tables
 from nps.narrative import describe_change, format_delta, describe_shift_share, format_interval, format_points, format_share
 
@@ -13,7 +14,7 @@ if ctx is None:
     st.stop()
 
 st.title("Overview")
-st.caption(f"{ctx.dataset.name} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
+st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
 app.show_notes(ctx)
 
 current = app.query("overall", ctx, ctx.flt, ctx.opts)

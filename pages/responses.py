@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 import app
+from nps.narrative import escape_markdown as md
 from nps import export, responses
 from nps.filters import CATEGORIES
 
@@ -18,7 +19,7 @@ if ctx is None:
     st.stop()
 
 st.title("Responses")
-st.caption(f"{ctx.dataset.name} · {ctx.period_label} · the responses behind the numbers, under the sidebar's filters")
+st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label} · the responses behind the numbers, under the sidebar's filters")
 app.show_notes(ctx)
 
 c1, c2, c3 = st.columns([2, 2, 1])

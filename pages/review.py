@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import app
+from nps.narrative import escape_markdown as md
 from nps import charts, review, targets
 from nps.narrative import format_delta, format_interval, format_points
 
@@ -29,7 +30,7 @@ presenting = top[2].toggle("Presentation", key="present", bind="query-params",
                            help="Larger type and one section per screen, for a projector.")
 label = ctx.dataset.labels.get(dimension) or dimension
 top[0].title("Review meeting")
-st.caption(f"{ctx.dataset.name} · {label} · {ctx.period_label}"
+st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
            + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
 app.show_notes(ctx)
 if presenting:
@@ -55,7 +56,7 @@ with st.expander(f"Targets per {label}", icon=":material/flag:"):
                 targets.save_targets(cur, ctx.dataset.id, dimension,
                                      dict(zip(edited[label], edited["target NPS"].astype(float))))
         except ValueError as error:
-            st.error(f"{error}")
+            st.error(md(str(error)))
         else:
             st.rerun()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app
+from nps.narrative import escape_markdown as md
 from nps import charts, tables
 from nps.narrative import format_points
 
@@ -13,7 +14,7 @@ if ctx is None:
     st.stop()
 
 st.title("Segments & functions")
-st.caption(f"{ctx.dataset.name} · {ctx.period_label}")
+st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}")
 app.show_notes(ctx)
 
 dims = ctx.dimensions
@@ -53,7 +54,7 @@ st.altair_chart(
 )
 selected = st.session_state.get(key) or []
 if selected:
-    st.caption(f"Filtered to {', '.join(selected)}: clear it under *Filters* in the sidebar.")
+    st.caption(f"Filtered to {md(', '.join(selected))}: clear it under *Filters* in the sidebar.")
 marks = tables.describe_vs_rest(frame, dimension)
 if marks:
     st.text(marks)  # values are user data: plain text
@@ -72,7 +73,7 @@ others = [d for d in dims if d != dimension]
 if others:
     second = st.selectbox("Against", others, format_func=_label, key="by2", bind="query-params")
     cross = app.query("breakdown", ctx, [dimension, second], ctx.flt, ctx.opts)
-    st.caption(f"NPS (n) of each {_label(dimension)} × {_label(second)}; cells under n = {ctx.opts.min_n} are marked ⚠.")
+    st.caption(f"NPS (n) of each {md(_label(dimension))} × {md(_label(second))}; cells under n = {ctx.opts.min_n} are marked ⚠.")
     st.dataframe(tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n), width="stretch")
 
 with st.expander("The numbers"):

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import app
+from nps.narrative import escape_markdown as md
 from nps import charts, demo, export, ingest, store
 from nps.errors import DuplicateFileError, NpsError
 
@@ -41,10 +42,10 @@ def _save_upload(upload: object) -> tuple[Path, str]:
 
 def _report(report: ingest.IngestReport) -> None:
     """The validation report of a finished load: counts, rejected rows by reason, download."""
-    st.success(f"Loaded **{report.dataset.name}**: {report.accepted:,} responses accepted, "
+    st.success(f"Loaded **{md(report.dataset.name)}**: {report.accepted:,} responses accepted, "
                f"{report.rejected:,} rejected, of {report.rows_read:,} rows read.")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(md(warning))
     if report.rejected:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
         st.table(reasons.set_index("reason"))
@@ -70,7 +71,7 @@ with tab_load:
         with app.cursor() as cur:
             seen = store.find_by_sha256(cur, digest)
         if seen:
-            st.info(f"This file was loaded before, as **{seen.name}** (dataset {seen.id}).")
+            st.info(f"This file was loaded before, as **{md(seen.name)}** (dataset {seen.id}).")
             if st.button("Open it", key="open_seen"):
                 app.open_dataset(seen.id, "pages/overview.py")
         try:
@@ -87,13 +88,13 @@ with tab_load:
                                          no_comment=st.session_state.get("map_comment") == "")
             inspection = ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=upload.name)
         except NpsError as error:
-            st.error(f"{error}")
+            st.error(md(str(error)))
             st.stop()
 
         st.markdown(f"**Detected:** {inspection.format.upper()} · encoding {inspection.encoding} · layout "
                     f"*{inspection.layout}* ({inspection.header_rows} header row(s)) · {inspection.kind} survey")
         for warning in inspection.warnings:
-            st.warning(warning)
+            st.warning(md(warning))
 
         st.subheader("Columns")
         st.caption("Each column's role as detected, with the reason. Change any role below; the preview updates.")
@@ -148,9 +149,9 @@ with tab_load:
                         progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
                     )
             except DuplicateFileError as error:
-                st.error(f"{error}")
+                st.error(md(str(error)))
             except NpsError as error:
-                st.error(f"{error}")
+                st.error(md(str(error)))
             else:
                 bar.progress(1.0, text="Done")
                 st.session_state["last_report"] = report
@@ -164,10 +165,10 @@ with tab_manage:
         st.info("No dataset yet.")
     for ds in datasets:
         with st.container(border=True):
-            st.markdown(f"**{ds.name}** · {ds.kind} survey · {ds.accepted:,} responses · {ds.rejected:,} rejected · "
+            st.markdown(f"**{md(ds.name)}** · {ds.kind} survey · {ds.accepted:,} responses · {ds.rejected:,} rejected · "
                         f"{ds.waves} wave(s)")
-            st.caption(f"From {ds.source_file} ({ds.format}, {ds.encoding}, layout {ds.layout}); "
-                       f"loaded {ds.loaded_at:%d %b %Y %H:%M}" if ds.loaded_at else f"From {ds.source_file}")
+            st.caption(f"From {md(ds.source_file or '?')} ({ds.format}, {ds.encoding}, layout {ds.layout}); "
+                       f"loaded {ds.loaded_at:%d %b %Y %H:%M}" if ds.loaded_at else f"From {md(ds.source_file or '?')}")
             c1, c2, c3 = st.columns([3, 1, 1])
             new_name = c1.text_input("Rename", value=ds.name, key=f"rename_{ds.id}", label_visibility="collapsed")
             if c2.button("Rename", key=f"do_rename_{ds.id}") and new_name.strip() != ds.name:
@@ -175,12 +176,12 @@ with tab_manage:
                     with app.cursor() as cur:
                         store.rename_dataset(cur, ds.id, new_name)
                 except (NpsError, ValueError) as error:
-                    st.error(f"{error}")
+                    st.error(md(str(error)))
                 else:
                     app.clear_caches()
                     st.rerun()
             with c3.popover("Delete", icon=":material/delete:"):
-                st.markdown(f"Delete **{ds.name}** and its {ds.accepted:,} responses? This cannot be undone.")
+                st.markdown(f"Delete **{md(ds.name)}** and its {ds.accepted:,} responses? This cannot be undone.")
                 if st.button("Yes, delete", key=f"delete_{ds.id}", type="primary"):
                     with app.cursor() as cur:
                         store.delete_dataset(cur, ds.id)

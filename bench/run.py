@@ -1,0 +1,1152 @@
+"""Passaparola's benchmark: ``make bench`` (``python bench/run.py [--rows 1000000,10000000] ...``).
+
+The machine it runs on is shared and noisy, so nothing here is an absolute
+timing judged against a stopwatch: every number of Passaparola (``nps``) is set
+against a *reference* measured in the same run, interleaved with it, several
+times, and the medians are compared.
+
+1. **Ingest** - ``nps.ingest.ingest_file`` (what ``python -m nps ingest`` runs)
+   into a fresh database file, against a plain DuckDB
+   ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a fresh file. Each
+   load runs in its own child process (the two alternate); its wall time is
+   measured in the child from connect to close, its peak RSS by the parent
+   (``os.wait4``: the child's own ``ru_maxrss``).
+2. **Queries** - the dashboard's query set (overall, distribution, monthly
+   trend, breakdown by segment, quarterly trend by business function) under the
+   last 12 months and two dimension filters, against the same questions as
+   hand-written DuckDB SQL on the same table and as plain pandas on the needed
+   columns already in memory. The answers are checked equal (n and NPS of every
+   group) before anything is timed.
+3. **Browser** (unless ``--skip-browser``) - ``streamlit run app.py`` on the
+   benchmark database, driven by headless Debian Chromium through Playwright:
+   the cold load of the Overview page and the time from a sidebar filter change
+   until the app is idle again. "Idle" is read from the app's own websocket
+   (the ``script_finished`` message of the run) and then the page (no running
+   indicator, no stale element, every chart drawn).
+4. **Comment tagging** - a hook for issue 4, not measured yet.
+
+It prints ``metric | nps | reference | ratio | target | ok`` and writes
+``--out`` (JSON, with the machine and every sample). Exit status 0 even when a
+target is missed (the table says MISSED); non-zero only when something failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_ROWS = (1_000_000, 10_000_000)
+DEFAULT_WORKDIR = ROOT / "bench" / "tmp"
+DEFAULT_OUT = ROOT / "bench" / "results.json"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+SEED = 7
+GB = 1e9
+
+# Targets (see the README): ratios against references measured in the same run.
+INGEST_RATIO_MAX = 1.5
+INGEST_RSS_MAX = 3 * GB
+QUERY_SQL_RATIO_MAX = 1.5
+QUERY_SQL_TARGET_ROWS = 10_000_000  # the SQL ratio is a target at 10M rows; informative below
+QUERY_PANDAS_SPEEDUP_MIN = 5.0
+QUERY_PANDAS_TARGET_ROWS = 1_000_000  # below this the fixed costs of both dominate: informative only
+INGEST_TARGET_ROWS = 1_000_000  # likewise for the ingest ratio (sniffing, detection, process start-up)
+COLD_LOAD_MAX = 5.0
+
+
+def change_p50_target(rows: int) -> float:
+    """p50 of a filter change: 300 ms up to 1M rows, 1 s above."""
+    return 0.3 if rows <= 1_000_000 else 1.0
+
+
+# The dashboard's filter in the query benchmark: last 12 months, two dimension filters.
+PERIOD_PRESET = "12m"
+FILTER_VALUES: dict[str, tuple[str, ...]] = {
+    "channel": ("email", "web"),
+    "region": ("Nord Italia", "Île-de-France", "DACH"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the printed table (and of ``table`` in the JSON)."""
+
+    metric: str
+    nps: str
+    reference: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    ok: bool | None = None  # None: no target applies (informative)
+    section: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return "—" if self.ok is None else ("ok" if self.ok else "MISSED")
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    header = ("metric", "nps", "reference", "ratio", "target", "ok")
+    cells = [header] + [(r.metric, r.nps, r.reference, r.ratio, r.target, r.verdict) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    lines = [" | ".join(c[i].ljust(widths[i]) for i in range(len(header))).rstrip() for c in cells]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def seconds(value: float) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def gigabytes(value: float) -> str:
+    return f"{value / GB:.2f} GB"
+
+
+def size_label(rows: int) -> str:
+    if rows % 1_000_000 == 0:
+        return f"{rows // 1_000_000}M"
+    if rows % 1_000 == 0:
+        return f"{rows // 1_000}k"
+    return str(rows)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a small sample."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine and data
+# ---------------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    import duckdb
+    import pandas as pd
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) * 1024
+                break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "duckdb": duckdb.__version__, "pandas": pd.__version__}
+    for name in ("streamlit", "numpy", "pyarrow", "playwright"):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # noqa: BLE001 - a missing optional package is just not reported
+            pass
+    commit = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "ram_bytes": ram,
+        "ram_gb": round(ram / 2**30, 1) if ram else None,
+        "platform": platform.platform(),
+        "versions": versions,
+        "git_commit": commit,
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "load_average_start": list(os.getloadavg()),
+    }
+
+
+def _sample_fingerprint() -> str:
+    """Changes when the generator changes, so a cached CSV is rebuilt."""
+    return hashlib.sha256((ROOT / "nps" / "sample.py").read_bytes()).hexdigest()[:16]
+
+
+def ensure_csv(workdir: Path, rows: int, log: Callable[[str], None]) -> Path:
+    """The customers-like CSV of ``rows`` rows (seed 7) in ``workdir``, generated unless already there."""
+    from nps.sample import write_large_csv
+
+    path = workdir / f"customers_{rows}.csv"
+    marker = path.with_suffix(".csv.ok")
+    stamp = f"{rows} {SEED} {_sample_fingerprint()}"
+    if path.exists() and marker.exists() and marker.read_text().strip() == f"{stamp} {path.stat().st_size}":
+        log(f"  using {path.name} ({path.stat().st_size / 1e6:,.0f} MB, already generated)")
+        return path
+    began = time.perf_counter()
+    marker.unlink(missing_ok=True)
+    write_large_csv(path, rows, seed=SEED)
+    marker.write_text(f"{stamp} {path.stat().st_size}\n")
+    log(f"  generated {path.name}: {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - began:.1f} s")
+    return path
+
+
+def dataset_name(rows: int) -> str:
+    return f"bench {size_label(rows)} ({rows:,} rows)"
+
+
+def remove_db(path: Path) -> None:
+    for p in (path, Path(f"{path}.wal")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{path}.tmp"), ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Ingest, one child process per load
+# ---------------------------------------------------------------------------------------------
+
+
+def child_main(argv: Sequence[str]) -> int:
+    """``run.py _child nps|reference CSV DB NAME``: one load, timed from connect to close; JSON on stdout."""
+    variant, csv, db, name = argv
+    import resource
+
+    if variant == "nps":
+        from nps import store
+        from nps.ingest import ingest_file
+
+        limits, raised = ingest_limits(Path(csv))
+        began, cpu = time.perf_counter(), time.process_time()
+        con = store.connect(db)
+        report = ingest_file(con, csv, name=name, limits=limits)
+        con.close()
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+        out = {"seconds": elapsed, "cpu_s": cpu, "rows": report.accepted, "rejected": report.rejected,
+               "dataset_id": report.dataset.id, "limit_raised": raised}
+    elif variant == "reference":
+        import duckdb
+
+        began, cpu = time.perf_counter(), time.process_time()
+        con = duckdb.connect(db)
+        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [csv])
+        con.close()
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+        con = duckdb.connect(db, read_only=True)
+        rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+        con.close()
+        out = {"seconds": elapsed, "cpu_s": cpu, "rows": rows}
+    else:
+        raise SystemExit(f"unknown variant {variant!r}")
+    out["maxrss_self_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(out))
+    return 0
+
+
+def ingest_limits(csv: Path) -> tuple[Any, bool]:
+    """nps's default ingest limits, with ``max_bytes`` raised to the file's size when it is over (10M rows is ~1.8 GB).
+
+    Returns the limits and whether they had to be raised (reported in the table).
+    """
+    from dataclasses import replace
+
+    from nps.ingest import Limits
+
+    limits = Limits()
+    size = csv.stat().st_size
+    if size > limits.max_bytes:
+        return replace(limits, max_bytes=size), True
+    return limits, False
+
+
+def run_ingest_child(variant: str, csv: Path, db: Path, name: str, workdir: Path) -> dict[str, Any]:
+    """Run one load in a child process; its result plus its peak RSS (bytes) from ``os.wait4``."""
+    remove_db(db)
+    err_path = workdir / f"ingest_{variant}.stderr"
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "_child", variant, str(csv), str(db), name],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+        )
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+    if proc.returncode != 0:
+        tail = err_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{variant} ingest of {csv.name} failed (exit {proc.returncode}):\n{tail}")
+    result = json.loads(output.decode().strip().splitlines()[-1])
+    result["peak_rss_bytes"] = usage.ru_maxrss * 1024
+    return result
+
+
+def bench_ingest(sizes: Sequence[int], csvs: dict[int, Path], workdir: Path, repeat: int,
+                 log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any], dict[int, Path]]:
+    """Time both loads ``repeat`` times each, alternating; return rows, raw samples and the last nps database per size."""
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    kept: dict[int, Path] = {}
+    for size in sizes:
+        label = size_label(size)
+        samples: dict[str, list[dict[str, Any]]] = {"nps": [], "reference": []}
+        for rep in range(repeat):
+            order = ("nps", "reference") if rep % 2 == 0 else ("reference", "nps")
+            for variant in order:
+                db = workdir / f"ingest_{variant}_{size}.duckdb"
+                result = run_ingest_child(variant, csvs[size], db, dataset_name(size), workdir)
+                samples[variant].append(result)
+                log(f"  ingest {label} {variant:<9} run {rep + 1}/{repeat}: {result['seconds']:.2f} s "
+                    f"(CPU {result['cpu_s']:.2f} s), "
+                    f"peak RSS {gigabytes(result['peak_rss_bytes'])}")
+        n_rows = {r["rows"] for r in samples["nps"]} | {r["rows"] for r in samples["reference"]}
+        if len(n_rows) != 1:
+            raise AssertionError(f"ingest {label}: nps and the reference loaded different row counts: {n_rows}")
+        kept[size] = workdir / f"ingest_nps_{size}.duckdb"
+        remove_db(workdir / f"ingest_reference_{size}.duckdb")
+        t_nps = median([r["seconds"] for r in samples["nps"]])
+        t_ref = median([r["seconds"] for r in samples["reference"]])
+        m_nps = median([r["peak_rss_bytes"] for r in samples["nps"]])
+        m_ref = median([r["peak_rss_bytes"] for r in samples["reference"]])
+        ratio = t_nps / t_ref
+        target = size >= INGEST_TARGET_ROWS
+        raised = any(r.get("limit_raised") for r in samples["nps"])
+        rows.append(Row(f"ingest {label}: time" + (" (max_bytes raised)" if raised else ""), seconds(t_nps), seconds(t_ref), f"{ratio:.2f}×",
+                        f"≤ {INGEST_RATIO_MAX}×" + ("" if target else " (≥1M)"),
+                        (ratio <= INGEST_RATIO_MAX) if target else None, "ingest",
+                        {"nps_s": t_nps, "reference_s": t_ref, "ratio": ratio}))
+        c_nps = median([r["cpu_s"] for r in samples["nps"]])
+        c_ref = median([r["cpu_s"] for r in samples["reference"]])
+        rows.append(Row(f"ingest {label}: CPU time (less noise-prone)", seconds(c_nps), seconds(c_ref),
+                        f"{c_nps / c_ref:.2f}×", section="ingest",
+                        values={"nps_s": c_nps, "reference_s": c_ref, "ratio": c_nps / c_ref}))
+        rows.append(Row(f"ingest {label}: peak RSS", gigabytes(m_nps), gigabytes(m_ref), f"{m_nps / m_ref:.2f}×",
+                        f"nps ≤ {INGEST_RSS_MAX / GB:.0f} GB", m_nps <= INGEST_RSS_MAX, "ingest",
+                        {"nps_bytes": m_nps, "reference_bytes": m_ref, "ratio": m_nps / m_ref}))
+        raw[str(size)] = {"nps": samples["nps"], "reference": samples["reference"], "median_nps_s": t_nps,
+                          "median_reference_s": t_ref,
+                          "median_nps_cpu_s": c_nps, "median_reference_cpu_s": c_ref, "median_nps_rss_bytes": m_nps,
+                          "median_reference_rss_bytes": m_ref, "rows_loaded": n_rows.pop(),
+                          "limit_raised": raised}
+    return rows, raw, kept
+
+
+def build_bench_db(sizes: Sequence[int], csvs: dict[int, Path], kept: dict[int, Path], target: Path,
+                   log: Callable[[str], None]) -> None:
+    """One database with every size loaded (the app's and the query benchmark's): the largest copied, the rest loaded."""
+    from nps import store
+    from nps.ingest import ingest_file
+
+    remove_db(target)
+    largest = max(sizes)
+    shutil.move(str(kept[largest]), str(target))
+    con = store.connect(target)
+    try:
+        for size in sizes:
+            if size != largest:
+                began = time.perf_counter()
+                ingest_file(con, csvs[size], name=dataset_name(size), limits=ingest_limits(csvs[size])[0])
+                log(f"  loaded {size_label(size)} into {target.name} in {time.perf_counter() - began:.1f} s")
+    finally:
+        con.close()
+    for size in sizes:
+        if size != largest:
+            remove_db(kept[size])
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. The dashboard's query set: nps vs hand-written SQL vs pandas
+# ---------------------------------------------------------------------------------------------
+
+QUERIES: tuple[tuple[str, str], ...] = (
+    ("overall", "overall"),
+    ("distribution", "distribution"),
+    ("trend_month", "monthly trend"),
+    ("breakdown_segment", "breakdown by segment"),
+    ("function_by_quarter", "business_function × quarter"),
+)
+
+_COUNTS_SQL = (
+    "count(_score) AS n, "
+    "count(*) FILTER (WHERE _score >= 9) AS promoters, "
+    "count(*) FILTER (WHERE _score BETWEEN 7 AND 8) AS passives, "
+    "count(*) FILTER (WHERE _score <= 6) AS detractors, "
+    "100.0 * (count(*) FILTER (WHERE _score >= 9) - count(*) FILTER (WHERE _score <= 6)) / count(_score) AS nps"
+)
+
+
+@dataclass
+class QueryCase:
+    """Everything the three implementations need: the table, the filter, and the pandas frame."""
+
+    cur: Any
+    ds: Any
+    flt: Any
+    table: str
+    where: str
+    params: list[Any]
+    since: Any
+    until_exclusive: Any
+    frame: Any
+
+
+def _sql_reference(case: QueryCase, query: str) -> list[tuple[Any, ...]]:
+    t, w = case.table, case.where
+    text = {
+        "overall": f"SELECT {_COUNTS_SQL} FROM {t} WHERE {w}",
+        "distribution": f"SELECT _score, count(*) AS n FROM {t} WHERE {w} AND _score IS NOT NULL GROUP BY 1 ORDER BY 1",
+        "trend_month": f"SELECT date_trunc('month', _date) AS period, {_COUNTS_SQL} FROM {t} "
+                       f"WHERE {w} AND _date IS NOT NULL GROUP BY 1 ORDER BY 1",
+        "breakdown_segment": f"SELECT segment, {_COUNTS_SQL} FROM {t} WHERE {w} GROUP BY 1 ORDER BY n DESC",
+        "function_by_quarter": f"SELECT date_trunc('quarter', _date) AS period, business_function, {_COUNTS_SQL} "
+                               f"FROM {t} WHERE {w} AND _date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    }[query]
+    return case.cur.execute(text, case.params).fetchall()
+
+
+def _nps_query(case: QueryCase, query: str) -> Any:
+    from nps import queries
+
+    if query == "overall":
+        return queries.overall(case.cur, case.ds, case.flt)
+    if query == "distribution":
+        return queries.distribution(case.cur, case.ds, case.flt)
+    if query == "trend_month":
+        return queries.trend(case.cur, case.ds, "month", case.flt)
+    if query == "breakdown_segment":
+        return queries.breakdown(case.cur, case.ds, ["segment"], case.flt)
+    if query == "function_by_quarter":
+        return queries.trend(case.cur, case.ds, "quarter", case.flt, by=["business_function"])
+    raise KeyError(query)
+
+
+def _pandas_counts(frame: Any, keys: list[Any]) -> Any:
+    import pandas as pd
+
+    score = frame["_score"]
+    promoters, detractors = score >= 9, score <= 6
+    parts = pd.DataFrame({"n": score.notna(), "promoters": promoters, "passives": score.between(7, 8),
+                          "detractors": detractors})
+    counts = parts.groupby(keys).sum() if keys else parts.sum().to_frame().T
+    counts["nps"] = 100.0 * (counts["promoters"] - counts["detractors"]) / counts["n"]
+    return counts
+
+
+def _pandas_reference(case: QueryCase, query: str) -> Any:
+    df = case.frame
+    mask = (df["_date"] >= case.since) & (df["_date"] < case.until_exclusive)
+    for column, values in FILTER_VALUES.items():
+        mask &= df[column].isin(values)
+    sub = df[mask]
+    if query == "overall":
+        return _pandas_counts(sub, [])
+    if query == "distribution":
+        return sub["_score"].value_counts().sort_index()
+    dated = sub[sub["_date"].notna()]
+    if query == "trend_month":
+        return _pandas_counts(dated, [dated["_date"].dt.to_period("M")])
+    if query == "breakdown_segment":
+        return _pandas_counts(sub, [sub["segment"]]).sort_values("n", ascending=False)
+    if query == "function_by_quarter":
+        return _pandas_counts(dated, [dated["_date"].dt.to_period("Q"), dated["business_function"]])
+    raise KeyError(query)
+
+
+IMPLEMENTATIONS: dict[str, Callable[[QueryCase, str], Any]] = {
+    "nps": _nps_query,
+    "sql": _sql_reference,
+    "pandas": _pandas_reference,
+}
+
+
+def _day(value: Any) -> str:
+    """A period key as YYYY-MM-DD, whatever type it came as (Timestamp, datetime, Period)."""
+    if hasattr(value, "start_time"):
+        value = value.start_time
+    return str(value)[:10]
+
+
+def _normalise(impl: str, query: str, result: Any) -> dict[tuple[str, ...], tuple[int, float | None]]:
+    """{group key: (n, NPS)} for any implementation's answer, groups with n 0 left out."""
+    out: dict[tuple[str, ...], tuple[int, float | None]] = {}
+
+    def put(key: tuple[str, ...], n: Any, nps: Any) -> None:
+        n = int(n)
+        if n:
+            out[key] = (n, None if nps is None else float(nps))
+
+    if query == "distribution":
+        if impl == "nps":
+            for score, n in zip(result["score"], result["n"]):
+                put((str(int(score)),), n, None)
+        elif impl == "sql":
+            for score, n in result:
+                put((str(int(score)),), n, None)
+        else:
+            for score, n in result.items():
+                put((str(int(score)),), n, None)
+        return out
+    if impl == "nps":
+        if query == "overall":
+            put((), result.n, result.nps if result.n else None)
+            return out
+        keys = {"trend_month": ["period"], "breakdown_segment": ["segment"],
+                "function_by_quarter": ["period", "business_function"]}[query]
+        for record in result[[*keys, "n", "nps"]].itertuples(index=False):
+            key = tuple(_day(v) if k == "period" else str(v) for k, v in zip(keys, record[:-2]))
+            put(key, record[-2], record[-1])
+        return out
+    if impl == "sql":
+        width = {"overall": 0, "trend_month": 1, "breakdown_segment": 1, "function_by_quarter": 2}[query]
+        for record in result:
+            key = tuple(_day(v) if query != "breakdown_segment" and i == 0 else str(v)
+                        for i, v in enumerate(record[:width]))
+            put(key, record[width], record[-1])
+        return out
+    for key, record in result.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        if query == "overall":
+            key = ()
+        else:
+            key = tuple(_day(v) if query != "breakdown_segment" and i == 0 else str(v) for i, v in enumerate(key))
+        put(key, record["n"], record["nps"])
+    return out
+
+
+def check_same(query: str, answers: dict[str, Any]) -> int:
+    """Assert every implementation gives the same groups, n and NPS; return the number of groups."""
+    normal = {impl: _normalise(impl, query, result) for impl, result in answers.items()}
+    base = normal["nps"]
+    if not base:
+        raise AssertionError(f"{query}: nps found no responses under the benchmark filter")
+    for impl, other in normal.items():
+        if set(other) != set(base):
+            missing, extra = sorted(set(base) - set(other))[:5], sorted(set(other) - set(base))[:5]
+            raise AssertionError(f"{query}: nps and {impl} disagree on the groups: "
+                                 f"only in nps {missing}, only in {impl} {extra}")
+        for key, (n, nps) in base.items():
+            n2, nps2 = other[key]
+            if n != n2:
+                raise AssertionError(f"{query} {key}: n is {n} in nps, {n2} in {impl}")
+            if nps is not None and nps2 is not None and abs(nps - nps2) > 1e-9:
+                raise AssertionError(f"{query} {key}: NPS is {nps!r} in nps, {nps2!r} in {impl}")
+    return len(base)
+
+
+def make_case(cur: Any, size: int) -> QueryCase:
+    import pandas as pd
+
+    from nps import periods, queries, sql, store
+    from nps.filters import Filter
+
+    ds = store.get_dataset(cur, dataset_name(size))
+    span = queries.data_range(cur, ds)
+    if span is None:
+        raise AssertionError(f"{ds.name}: no dated responses")
+    since, until = periods.resolve_preset(PERIOD_PRESET, *span)
+    flt = Filter.build(since=since, until=until, include={k: list(v) for k, v in FILTER_VALUES.items()})
+    since_ts = dt.datetime.combine(since, dt.time())
+    until_ts = dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
+    table = sql.table(ds.table)
+    where = "_date >= ? AND _date < ? AND " + " AND ".join(
+        f"{sql.quote_ident(c)} IN ({', '.join('?' * len(v))})" for c, v in FILTER_VALUES.items()
+    )
+    params: list[Any] = [since_ts, until_ts] + [x for v in FILTER_VALUES.values() for x in v]
+    needed = ["_score", "_date", "segment", "business_function", *FILTER_VALUES]
+    frame = cur.execute(f"SELECT {', '.join(dict.fromkeys(sql.quote_ident(c) for c in needed))} FROM {table}").df()
+    return QueryCase(cur, ds, flt, table, where, params, pd.Timestamp(since_ts), pd.Timestamp(until_ts), frame)
+
+
+def bench_queries(sizes: Sequence[int], db: Path, repeat: int,
+                  log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    from nps import store
+
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    con = store.connect(db)
+    try:
+        for size in sizes:
+            label = size_label(size)
+            cur = con.cursor()
+            case = make_case(cur, size)
+            log(f"  {label}: filter {case.flt.since} – {case.flt.until}, "
+                + ", ".join(f"{k} in {list(v)}" for k, v in FILTER_VALUES.items())
+                + f"; pandas frame {case.frame.memory_usage(deep=True).sum() / 1e6:,.0f} MB (not timed)")
+            groups: dict[str, int] = {}
+            for query, _ in QUERIES:  # warm-up and the honesty check
+                groups[query] = check_same(query, {impl: fn(case, query) for impl, fn in IMPLEMENTATIONS.items()})
+            times: dict[str, dict[str, list[float]]] = {q: {i: [] for i in IMPLEMENTATIONS} for q, _ in QUERIES}
+            cpu: dict[str, dict[str, list[float]]] = {q: {i: [] for i in IMPLEMENTATIONS} for q, _ in QUERIES}
+            impls = list(IMPLEMENTATIONS)
+            for rnd in range(repeat):
+                gc.collect()
+                for qi, (query, _) in enumerate(QUERIES):
+                    shift = (rnd + qi) % len(impls)
+                    for impl in impls[shift:] + impls[:shift]:
+                        began, cpu_began = time.perf_counter(), time.process_time()
+                        IMPLEMENTATIONS[impl](case, query)
+                        times[query][impl].append(time.perf_counter() - began)
+                        cpu[query][impl].append(time.process_time() - cpu_began)
+            totals = {i: [sum(times[q][i][r] for q, _ in QUERIES) for r in range(repeat)] for i in impls}
+            med = {q: {i: median(times[q][i]) for i in impls} for q, _ in QUERIES}
+            med_total = {i: median(totals[i]) for i in impls}
+            cpu_totals = {i: [sum(cpu[q][i][r] for q, _ in QUERIES) for r in range(repeat)] for i in impls}
+            cpu_total = {i: median(cpu_totals[i]) for i in impls}
+            sql_target = size >= QUERY_SQL_TARGET_ROWS
+            pandas_target = size >= QUERY_PANDAS_TARGET_ROWS
+            entries = [("query set", med_total)] + [(title, med[q]) for q, title in QUERIES]
+            for title, m in entries:
+                ratio = m["nps"] / m["sql"]
+                rows.append(Row(
+                    f"queries {label} vs SQL: {title}", seconds(m["nps"]), seconds(m["sql"]), f"{ratio:.2f}×",
+                    f"≤ {QUERY_SQL_RATIO_MAX}×" + ("" if sql_target else " (at 10M)"),
+                    (ratio <= QUERY_SQL_RATIO_MAX) if sql_target else None, "queries",
+                    {"nps_s": m["nps"], "sql_s": m["sql"], "ratio": ratio},
+                ))
+            ratio = cpu_total["nps"] / cpu_total["sql"]
+            rows.append(Row(f"queries {label} vs SQL: query set, CPU time", seconds(cpu_total["nps"]),
+                            seconds(cpu_total["sql"]), f"{ratio:.2f}×", section="queries",
+                            values={"nps_s": cpu_total["nps"], "sql_s": cpu_total["sql"], "ratio": ratio}))
+            for title, m in entries:
+                speedup = m["pandas"] / m["nps"]
+                rows.append(Row(
+                    f"queries {label} vs pandas: {title}", seconds(m["nps"]), seconds(m["pandas"]),
+                    f"{speedup:.1f}× faster" if speedup >= 1 else f"{1 / speedup:.1f}× slower",
+                    f"≥ {QUERY_PANDAS_SPEEDUP_MIN:.0f}× faster" + ("" if pandas_target else " (≥1M)"),
+                    (speedup >= QUERY_PANDAS_SPEEDUP_MIN) if pandas_target else None, "queries",
+                    {"nps_s": m["nps"], "pandas_s": m["pandas"], "speedup": speedup},
+                ))
+            bound = med_total["pandas"] / med_total["sql"]
+            rows.append(Row(f"queries {label}: hand-written SQL vs pandas (bound)", seconds(med_total["sql"]),
+                            seconds(med_total["pandas"]), f"{bound:.1f}× faster" if bound >= 1 else
+                            f"{1 / bound:.1f}× slower", section="queries",
+                            values={"sql_s": med_total["sql"], "pandas_s": med_total["pandas"], "speedup": bound}))
+            raw[str(size)] = {
+                "dataset": case.ds.name, "dataset_id": case.ds.id, "rows": case.ds.accepted,
+                "filter": {"since": str(case.flt.since), "until": str(case.flt.until),
+                           "include": {k: list(v) for k, v in FILTER_VALUES.items()}},
+                "answers_checked_equal": True, "groups": groups, "rounds": repeat,
+                "samples_s": times, "totals_s": totals, "median_s": med, "median_total_s": med_total,
+                "cpu_samples_s": cpu, "cpu_totals_s": cpu_totals, "median_cpu_total_s": cpu_total,
+            }
+            log(f"  {label}: query set median nps {seconds(med_total['nps'])}, SQL {seconds(med_total['sql'])}, "
+                f"pandas {seconds(med_total['pandas'])}")
+            cur.close()
+            del case
+            gc.collect()
+    finally:
+        con.close()
+    return rows, raw
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The browser: cold load and filter changes, read off the app's websocket
+# ---------------------------------------------------------------------------------------------
+
+_IDLE_JS = """() => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('[data-testid="stMetric"], [data-testid="stException"], [data-testid="stAlert"]'))
+    return false;
+  return Array.from(main.querySelectorAll('[data-testid="stVegaLiteChart"]')).every(e => e.querySelector('canvas, svg'));
+}"""
+
+
+class RunTracker:
+    """Script runs seen on the app's websocket: when each started and finished, and how."""
+
+    def __init__(self) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._msg = ForwardMsg
+        self.events: list[tuple[float, str, str]] = []
+
+    def attach(self, page: Any) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload: Any) -> None:
+        now = time.perf_counter()
+        if isinstance(payload, str):
+            return
+        try:
+            msg = self._msg.FromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: not ours to read
+            return
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.events.append((now, "start", ""))
+        elif kind == "script_finished":
+            self.events.append((now, "finish", self._msg.ScriptFinishedStatus.Name(msg.script_finished)))
+
+    def last_finish_after(self, t: float) -> tuple[float, str] | None:
+        for when, kind, status in reversed(self.events):
+            if when < t:
+                return None
+            if kind == "finish":
+                return when, status
+        return None
+
+    def started_after(self, t: float) -> bool:
+        return any(kind == "start" and when > t for when, kind, _ in self.events)
+
+    def running(self) -> bool:
+        for _, kind, _ in reversed(self.events):
+            return kind == "start"
+        return False
+
+
+def wait_app_idle(page: Any, tracker: RunTracker, began: float, *, timeout: float = 120.0,
+                  settle_ms: int = 400) -> dict[str, float]:
+    """Seconds from ``began`` until the app's run(s) ended and the page is drawn and idle.
+
+    Returns ``total`` (that time), ``server`` (until the last run's
+    ``script_finished`` message arrived) and ``render`` (the rest: the browser
+    drawing the page after the script ended), plus ``runs`` (script runs seen).
+
+    Waits for a run that finished successfully after ``began`` (runs that
+    stopped early for a rerun do not count), then for the page (no running
+    indicator, nothing stale, metrics or a message in the main area, charts
+    drawn). If another run starts within ``settle_ms`` it waits for that one
+    too. The settling time is not counted.
+    """
+    start = began
+    deadline = time.perf_counter() + timeout
+    while True:
+        while True:
+            done = tracker.last_finish_after(began)
+            if done is not None and done[1] == "FINISHED_SUCCESSFULLY" and not tracker.running():
+                break
+            if done is not None and done[1] == "FINISHED_WITH_COMPILE_ERROR":
+                raise RuntimeError("the app's script failed to compile")
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"the app did not finish a run within {timeout:.0f} s")
+            page.wait_for_timeout(5)
+        page.wait_for_function(_IDLE_JS, polling="raf", timeout=max(1.0, deadline - time.perf_counter()) * 1000)
+        finished = time.perf_counter()
+        page.wait_for_timeout(settle_ms)
+        if not tracker.started_after(done[0]):
+            break
+        began = done[0]  # another run followed: wait for that one too (the time still counts from the start)
+        deadline = time.perf_counter() + timeout
+    exceptions = page.locator('[data-testid="stException"]')
+    if exceptions.count():
+        raise RuntimeError(f"the app raised an exception: {exceptions.first.inner_text()[:1500]}")
+    runs = sum(1 for when, kind, _ in tracker.events if kind == "start" and when >= start)
+    return {"total": finished - start, "server": done[0] - start, "render": finished - done[0], "runs": runs}
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    start_s: float
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: Path, log: Path) -> Server:
+    """``streamlit run app.py`` on a free port with PASSAPAROLA_DB=db; returns once it answers its health check."""
+    port = _free_port()
+    env = dict(os.environ, PASSAPAROLA_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, process, log, time.perf_counter() - began)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def _sidebar(page: Any) -> Any:
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def _close_lists(page: Any) -> None:
+    """Close any open dropdown list (a multiselect's stays open after a pick)."""
+    lists = page.get_by_role("listbox")
+    for _ in range(5):
+        if lists.count() == 0:
+            return
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(150)
+    raise RuntimeError("a dropdown list in the sidebar does not close")
+
+
+def _settled(page: Any, option: Any) -> Any:
+    """Let the list's opening animation end, so the click lands on a still option."""
+    page.wait_for_timeout(150)
+    option.wait_for(state="visible", timeout=5000)
+    return option
+
+
+def _pick_period(page: Any, label: str) -> Any:
+    """Open the Period selectbox; return the option to click (so the click alone is timed)."""
+    _close_lists(page)
+    box = _sidebar(page).locator('[data-testid="stSelectbox"]').filter(has_text=re.compile(r"^Period"))
+    box.get_by_role("button", name="Open").click()
+    option = page.get_by_role("option", name=label, exact=True)
+    option.wait_for(state="visible")
+    return _settled(page, option)
+
+
+def _pick_value(page: Any, column: str, value: str) -> Any:
+    """Open a dimension's multiselect (in the Filters expander); return the option of ``value``."""
+    _close_lists(page)
+    side = _sidebar(page)
+    box = side.locator('[data-testid="stMultiSelect"]').filter(has_text=re.compile(rf"^{re.escape(column)}"))
+    if not box.first.is_visible():
+        side.locator('[data-testid="stExpander"]').filter(has_text="Filters").locator("summary").click()
+        box.first.wait_for(state="visible")
+    field_ = box.get_by_role("combobox")
+    # The option reads "value" or "value (count)", depending on the app's version.
+    option = page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(value)}( \(.*\))?$"))
+    # The list does not always open on the first click (focus first, then open): try a few ways.
+    for attempt in range(8):
+        if attempt % 2 == 0:
+            field_.click()
+        else:
+            field_.press("ArrowDown")
+        try:
+            option.wait_for(state="visible", timeout=1500)
+            return _settled(page, option)
+        except Exception:  # noqa: BLE001 - not open yet: try again
+            continue
+    raise RuntimeError(f"the {column!r} filter's list did not open in the sidebar")
+
+
+# Filter changes in order: (kind, column or None, value, cache state). Every "cold" one is a filter the
+# server has not seen since it started (st.cache_data misses); "warm" ones revisit a filter just seen.
+CHANGES: tuple[tuple[str, str | None, str, str], ...] = (
+    ("period", None, "Last 90 days", "cold"),
+    ("period", None, "Last 30 days", "cold"),
+    ("period", None, "This quarter", "cold"),
+    ("period", None, "Last full quarter", "cold"),
+    ("period", None, "Year to date", "cold"),
+    ("period", None, "All time", "cold"),
+    ("value", "region", "Nord Italia", "cold"),
+    ("value", "region", "DACH", "cold"),
+    ("value", "channel", "email", "cold"),
+    ("value", "channel", "web", "cold"),
+    ("period", None, "Last 90 days", "cold"),
+    ("period", None, "All time", "warm"),
+    ("period", None, "Last 90 days", "warm"),
+    ("period", None, "All time", "warm"),
+    ("period", None, "Last 90 days", "warm"),
+    ("period", None, "All time", "warm"),
+    ("period", None, "Last 90 days", "warm"),
+)
+
+
+def browser_session(browser: Any, server: Server, dataset_id: int, shots: Path | None) -> dict[str, Any]:
+    """One fresh server, one fresh browser context: the cold load, then every change of ``CHANGES``."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    tracker = RunTracker()
+    tracker.attach(page)
+    try:
+        began = time.perf_counter()
+        page.goto(f"{server.url}/?ds={dataset_id}", wait_until="commit")
+        load = wait_app_idle(page, tracker, began)
+        cold = load["total"]
+        if shots:
+            page.screenshot(path=str(shots.with_name(shots.name + "_cold.png")), full_page=True)
+        changes = []
+        for kind, column, value, cache in CHANGES:
+            option = _pick_period(page, value) if kind == "period" else _pick_value(page, column or "", value)
+            began = time.perf_counter()
+            option.click()
+            took = wait_app_idle(page, tracker, began)
+            changes.append({"change": f"{column or 'period'} {'+ ' if column else '→ '}{value}", "cache": cache,
+                            "seconds": took["total"], "server_s": took["server"], "render_s": took["render"],
+                            "runs": took["runs"]})
+        if shots:
+            page.screenshot(path=str(shots.with_name(shots.name + "_last.png")), full_page=True)
+        if errors:
+            raise RuntimeError(f"JavaScript errors on the page: {errors[:3]}")
+        return {"cold_load_s": cold, "cold_load_server_s": load["server"], "cold_load_render_s": load["render"],
+                "cold_load_runs": load["runs"], "server_start_s": server.start_s, "changes": changes}
+    except Exception:
+        if shots:
+            page.screenshot(path=str(shots.with_name(shots.name + "_failed.png")), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+def bench_browser(sizes: Sequence[int], db: Path, workdir: Path, repeat: int,
+                  log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing (apt-get install chromium); or run with --skip-browser")
+    import duckdb
+    from playwright.sync_api import sync_playwright
+
+    con = duckdb.connect(str(db), read_only=True)
+    ids = {size: int(con.execute("SELECT id FROM datasets WHERE name = ?", [dataset_name(size)]).fetchone()[0])
+           for size in sizes}
+    con.close()
+    rows: list[Row] = []
+    raw: dict[str, Any] = {"changes": [c[0] + ":" + (c[1] or "") + ":" + c[2] for c in CHANGES]}
+    shots = workdir / "screenshots"
+    shots.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for size in sizes:
+                label = size_label(size)
+                sessions = []
+                for rep in range(repeat):
+                    server = start_server(db, workdir / f"server_{size}_{rep}.log")
+                    try:
+                        session = browser_session(browser, server, ids[size], shots / f"{label}_{rep}")
+                    finally:
+                        server.stop()
+                    sessions.append(session)
+                    fresh = [c for c in session["changes"] if c["cache"] == "cold"]
+                    log(f"  browser {label} session {rep + 1}/{repeat}: cold load {seconds(session['cold_load_s'])} "
+                        f"(script {seconds(session['cold_load_server_s'])}); uncached filter change p50 "
+                        f"{seconds(percentile([c['seconds'] for c in fresh], 50))} (script "
+                        f"{seconds(percentile([c['server_s'] for c in fresh], 50))}, drawing "
+                        f"{seconds(percentile([c['render_s'] for c in fresh], 50))})")
+                cold = [s["cold_load_s"] for s in sessions]
+                uncached = [c["seconds"] for s in sessions for c in s["changes"] if c["cache"] == "cold"]
+                cached = [c["seconds"] for s in sessions for c in s["changes"] if c["cache"] == "warm"]
+                t_cold, p50, p90 = median(cold), percentile(uncached, 50), percentile(uncached, 90)
+                fresh = [c for s in sessions for c in s["changes"] if c["cache"] == "cold"]
+                script50 = percentile([c["server_s"] for c in fresh], 50)
+                draw50 = percentile([c["render_s"] for c in fresh], 50)
+                w50, w90 = percentile(cached, 50), percentile(cached, 90)
+                target = change_p50_target(size)
+                rows += [
+                    Row(f"browser {label}: cold load (Overview)", seconds(t_cold), target=f"≤ {COLD_LOAD_MAX:.0f} s",
+                        ok=t_cold <= COLD_LOAD_MAX, section="browser", values={"s": t_cold, "samples": cold}),
+                    Row(f"browser {label}: filter change p50 (uncached)", seconds(p50), target=f"≤ {seconds(target)}",
+                        ok=p50 <= target, section="browser", values={"s": p50, "n": len(uncached)}),
+                    Row(f"browser {label}: filter change p90 (uncached)", seconds(p90), section="browser",
+                        values={"s": p90, "n": len(uncached)}),
+                    Row(f"browser {label}: uncached change p50, script / drawing",
+                        f"{seconds(script50)} / {seconds(draw50)}", section="browser",
+                        values={"script_s": script50, "drawing_s": draw50}),
+                    Row(f"browser {label}: filter change p50 (cached)", seconds(w50), section="browser",
+                        values={"s": w50, "p90_s": w90, "n": len(cached)}),
+                ]
+                raw[str(size)] = {"dataset_id": ids[size], "sessions": sessions, "cold_load_median_s": t_cold,
+                                  "change_uncached_p50_s": p50, "change_uncached_p90_s": p90,
+                                  "change_cached_p50_s": w50, "change_cached_p90_s": w90}
+        finally:
+            browser.close()
+    raw["notes"] = ("Each session is a fresh `streamlit run` (cold: process, imports, connection, caches) and a "
+                    "fresh browser context. 'uncached' changes pick a filter the server has not seen since it "
+                    "started, so every st.cache_data query depending on the filter misses (DuckDB and the OS page "
+                    "cache are warm); 'cached' changes go back to the filter just seen, so they hit.")
+    return rows, raw
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Comment tagging (issue 4): the hook
+# ---------------------------------------------------------------------------------------------
+
+
+def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
+                          log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any] | None]:
+    """Comment tagging speed (issue 4): not measured yet.
+
+    When nps can tag comments, time it here on the ``bench`` datasets of ``db``
+    against a reference run in the same process (interleaved, medians, like the
+    queries) and return the table's rows and the raw samples for the JSON.
+    """
+    return [Row("comment tagging", "not measured yet (issue 4)", section="comment_tagging")], None
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_rows(text: str) -> list[int]:
+    try:
+        sizes = [int(float(part.replace("_", ""))) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--rows takes comma-separated row counts, not {text!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError("--rows needs positive row counts")
+    return sorted(dict.fromkeys(sizes))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py", description="Passaparola's benchmark: ratios against references measured in the same run."
+    )
+    parser.add_argument("--rows", type=parse_rows, default=list(DEFAULT_ROWS),
+                        help="comma-separated dataset sizes (default 1000000,10000000)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repetitions of each ingest and browser session (default 3)")
+    parser.add_argument("--query-repeat", type=int, default=None,
+                        help="rounds of the query set (default: max(7, 3 × --repeat))")
+    parser.add_argument("--skip-browser", action="store_true", help="leave out the browser measurements")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (default bench/results.json)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="generated data and databases (default bench/tmp; CSV files are reused)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["_child"]:
+        return child_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.repeat < 1 or (args.query_repeat is not None and args.query_repeat < 1):
+        raise SystemExit("--repeat and --query-repeat must be 1 or more")
+    query_repeat = args.query_repeat or max(7, 3 * args.repeat)
+    workdir: Path = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    sizes: list[int] = args.rows
+    began = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    results: dict[str, Any] = {
+        "machine": machine_info(),
+        "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
+                 "skip_browser": args.skip_browser, "workdir": str(workdir)},
+        "table": [], "ingest": None, "queries": None, "browser": None, "comment_tagging": None,
+        "missed": [], "errors": [],
+    }
+    table: list[Row] = []
+    bench_db = workdir / "bench.duckdb"
+
+    def section(name: str, fn: Callable[[], tuple[list[Row], Any]]) -> bool:
+        log(f"\n== {name}")
+        try:
+            rows, raw = fn()
+        except Exception as exc:  # noqa: BLE001 - reported, then the exit status says so
+            traceback.print_exc()
+            results["errors"].append({"section": name, "error": f"{type(exc).__name__}: {exc}"})
+            return False
+        table.extend(rows)
+        results[name] = raw
+        return True
+
+    csvs: dict[int, Path] = {}
+    kept: dict[int, Path] = {}
+
+    def data() -> tuple[list[Row], Any]:
+        for size in sizes:
+            csvs[size] = ensure_csv(workdir, size, log)
+        return [], {str(s): {"file": str(p), "bytes": p.stat().st_size} for s, p in csvs.items()}
+
+    def ingest() -> tuple[list[Row], Any]:
+        rows, raw, paths = bench_ingest(sizes, csvs, workdir, args.repeat, log)
+        kept.update(paths)
+        build_bench_db(sizes, csvs, kept, bench_db, log)
+        return rows, raw
+
+    ok = section("data", data) and section("ingest", ingest)
+    if ok:
+        ok = section("queries", lambda: bench_queries(sizes, bench_db, query_repeat, log))
+        section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
+        if args.skip_browser:
+            results["browser"] = {"skipped": True}
+        else:
+            section("browser", lambda: bench_browser(sizes, bench_db, workdir, args.repeat, log))
+
+    results["table"] = [asdict(r) | {"verdict": r.verdict} for r in table]
+    results["missed"] = [r.metric for r in table if r.ok is False]
+    results["machine"]["load_average_end"] = list(os.getloadavg())
+    results["duration_s"] = time.perf_counter() - began
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False) + "\n")
+
+    m = results["machine"]
+    print(f"\nPassaparola benchmark — {m['cpu_model']}, {m['cores']} cores, {m['ram_gb']} GB RAM, "
+          f"Python {m['versions']['python']}, DuckDB {m['versions']['duckdb']}, pandas {m['versions']['pandas']}, "
+          f"{m['date']}")
+    print(f"medians of {args.repeat} ingest/browser runs and {query_repeat} query rounds, interleaved; "
+          f"load average {m['load_average_start'][0]:.2f} → {m['load_average_end'][0]:.2f}\n")
+    print(format_table(table))
+    missed = results["missed"]
+    print(f"\n{len(missed)} target(s) MISSED" + (": " + "; ".join(missed) if missed else "")
+          + f". Results: {out} ({results['duration_s']:.0f} s)")
+    if results["errors"]:
+        for error in results["errors"]:
+            print(f"ERROR in {error['section']}: {error['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,487 @@
+"""Bytes to rows: what kind of file this is, its encoding, its delimiter, its first rows.
+
+Only the head of a file is parsed in Python (to find the header); the data
+itself is read by DuckDB. Text that DuckDB cannot read as UTF-8 is first
+transcoded, streaming, to a temporary UTF-8 file. Workbooks are streamed with
+openpyxl (read-only) into a temporary UTF-8 CSV, one line per sheet row, so
+that row numbers stay the spreadsheet's.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import io
+import math
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from nps.errors import IngestError
+
+HEAD_BYTES = 256 * 1024
+HEAD_ROWS = 60
+CHUNK_BYTES = 4 * 1024 * 1024
+
+# Formats sniff_format can return.
+XLSX = "xlsx"
+PARQUET = "parquet"
+JSON = "json"
+NDJSON = "ndjson"
+TEXT = "text"
+
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+TEXT_FORMATS = {",": "csv", ";": "csv-semicolon", "\t": "tsv", "|": "csv-pipe"}
+
+# A workbook's parts are deflated XML; real ones compress 5–50 times. Past these
+# declared sizes it is a zip bomb, not a survey export.
+ZIP_MAX_TOTAL = 4 * 1024 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 16 * 1024 * 1024
+
+# Encodings of scripts cp1252 cannot be: trusted from charset-normalizer. For
+# anything Latin the guess between cp1252, cp1250 and friends is unreliable on
+# short samples and cp1252 is what Western spreadsheets write.
+_NON_LATIN = {
+    "cp1251",
+    "koi8_r",
+    "koi8_u",
+    "mac_cyrillic",
+    "iso8859_5",
+    "cp866",
+    "cp1253",
+    "iso8859_7",
+    "cp1255",
+    "iso8859_8",
+    "cp1256",
+    "iso8859_6",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "iso2022_jp",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "big5",
+    "big5hkscs",
+    "euc_kr",
+    "cp949",
+    "johab",
+    "tis_620",
+    "cp874",
+}
+
+
+def _fallback_to_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
+    # The five bytes cp1252 leaves undefined become their latin-1 code points,
+    # as Windows itself does, instead of failing the whole file.
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("passaparola_latin1", _fallback_to_latin1)
+csv.field_size_limit(2**31 - 1)
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """Return the first ``size`` bytes of a file (fewer when the file is shorter)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def sniff_format(head: bytes, file: str) -> str:
+    """Return the container format from the first bytes: xlsx, parquet, json, ndjson or text.
+
+    Raises :class:`IngestError` for an empty file, an old ``.xls`` workbook, a
+    zip that is not a workbook's signature, or binary content.
+    """
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise IngestError("the file is empty; export the survey again with its rows", file=file)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return XLSX
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise IngestError("this is an old Excel .xls workbook; save it as .xlsx or CSV and load that", file=file)
+    if head.startswith(b"PAR1"):
+        return PARQUET
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head):
+        return TEXT
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return JSON
+    if stripped.startswith(b"{"):
+        first_line = stripped.split(b"\n", 1)[0].strip()
+        # NDJSON: one object per line; a pretty-printed single object is not a table.
+        return NDJSON if first_line.endswith(b"}") else JSON
+    if _looks_binary(head):
+        raise IngestError(
+            "this is not a table: the content is binary; load a CSV, TSV, XLSX, Parquet or JSON export", file=file
+        )
+    return TEXT
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    sample = head[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    sample = head[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
+    return control > max(8, len(sample) // 100)
+
+
+def hash_file(path: Path, *, check_utf8: bool) -> tuple[str, bool, int]:
+    """Return ``(sha256 hex, is_valid_utf8, lines)`` in one streaming pass over the file.
+
+    ``is_valid_utf8`` is only computed when ``check_utf8`` (else True); ASCII
+    chunks are recognised without decoding, so the check costs little.
+    ``lines`` counts line feeds, plus one for a last line without one.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    valid = True
+    pending = False
+    lines = 0
+    last = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if check_utf8 and valid:
+                if not pending and chunk.isascii():
+                    continue
+                try:
+                    decoder.decode(chunk)
+                    pending = bool(decoder.getstate()[0])
+                except UnicodeDecodeError:
+                    valid = False
+    if check_utf8 and valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    if last and last != b"\n":
+        lines += 1
+    return digest.hexdigest(), valid, lines
+
+
+def detect_encoding(head: bytes, utf8_valid: bool) -> str:
+    """Return the text encoding: a BOM decides, then a whole-file UTF-8 check, then a guess.
+
+    Values: ``utf-8``, ``utf-8-sig`` (UTF-8 with BOM), ``utf-16-le`` / ``utf-16-be``,
+    a non-Latin code page charset-normalizer is sure of, else ``cp1252``
+    (a superset of latin-1 for text; the few bytes it lacks read as latin-1).
+    """
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be"
+    bomless = _utf16_without_bom(head)
+    if bomless:
+        return bomless
+    if utf8_valid:
+        return "utf-8"
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(head).best()
+        if best is not None and best.encoding in _NON_LATIN:
+            return best.encoding
+    except Exception:  # the guess is only a refinement; cp1252 is the answer without it
+        pass
+    return "cp1252"
+
+
+def pick_python_codec(encoding: str) -> str:
+    """The Python codec that reads text in ``encoding`` (the BOM, if any, dropped)."""
+    return {"utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(encoding, encoding)
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    if encoding in ("utf-16-le", "utf-16-be") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode(encoding, "replace")
+    errors = "passaparola_latin1" if encoding == "cp1252" else "replace"
+    return data.decode(pick_python_codec(encoding), errors)
+
+
+def decode_head(head: bytes, encoding: str, complete: bool) -> str:
+    """Decode the head of a file; when not ``complete``, drop a possibly cut last line."""
+    if not complete:
+        cut = head.rfind(b"\n\x00" if encoding == "utf-16-le" else b"\n")
+        if encoding == "utf-16-be":
+            cut = head.rfind(b"\x00\n")
+            cut = cut + 1 if cut >= 0 else cut
+        if cut > 0:
+            head = head[: cut + 1] if encoding != "utf-16-le" else head[: cut + 2]
+    text = _decode(head, encoding)
+    return text.lstrip("\ufeff")
+
+
+def transcode_to_utf8(path: Path, encoding: str, dest: Path, file: str) -> None:
+    """Write ``path`` (text in ``encoding``) to ``dest`` as UTF-8, streaming; raise IngestError on failure."""
+    errors = "passaparola_latin1" if encoding == "cp1252" else "strict"
+    codec = pick_python_codec(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        with open(path, "rb") as probe:
+            has_bom = probe.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        codec = "utf-16" if has_bom else encoding
+    try:
+        with (
+            open(path, encoding=codec, errors=errors, newline="") as src,
+            open(dest, "w", encoding="utf-8", newline="") as out,
+        ):
+            first = True
+            while chunk := src.read(CHUNK_BYTES):
+                if first:
+                    chunk = chunk.lstrip("\ufeff")
+                    first = False
+                out.write(chunk)
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"the text is not valid {encoding} (byte {exc.start} of a block); save the file as UTF-8 and load it again",
+            file=file,
+        ) from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """Return the field delimiter among ``, ; TAB |`` that splits the first lines most consistently.
+
+    A single-column file gives ``,``.
+    """
+    lines = text.splitlines()[:HEAD_ROWS]
+    sample = "\n".join(lines)
+    best: tuple[int, int, int] = (0, 0, 0)
+    chosen = ","
+    for rank, delim in enumerate(DELIMITERS):
+        if delim not in sample:
+            continue
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim, quotechar='"') if any(f.strip() for f in r)]
+        counts = Counter(len(r) for r in rows if len(r) > 1)
+        if not counts:
+            continue
+        width, agreeing = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = (agreeing, width, -rank)
+        if score > best:
+            best, chosen = score, delim
+    return chosen
+
+
+def parse_rows(text: str, delimiter: str, limit: int = HEAD_ROWS) -> list[list[str]]:
+    """Parse up to ``limit`` records of delimited text (quotes and doubled quotes honoured).
+
+    Blank lines come back as empty lists, so indices match DuckDB's ``skip``.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    rows: list[list[str]] = []
+    for row in reader:
+        rows.append(row)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def has_quoted_newline(rows: list[list[str]]) -> bool:
+    """True when any parsed field holds a line break (DuckDB's parallel reader then needs care)."""
+    return any("\n" in f or "\r" in f for row in rows for f in row)
+
+
+# --- workbooks -------------------------------------------------------------------------------
+
+
+def check_workbook_zip(path: Path, file: str) -> None:
+    """Raise IngestError unless ``path`` is a sound xlsx zip whose declared sizes are sane.
+
+    Checks, before anything is decompressed: the zip directory reads, it holds
+    ``xl/workbook.xml``, the total declared size is under 4 GiB and no large
+    part claims to compress more than 200 times (a zip bomb).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(
+            f"the workbook is damaged and cannot be opened ({exc}); open it in Excel, save it again and reload",
+            file=file,
+        ) from exc
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise IngestError(
+            "this is a zip archive but not an Excel workbook (no xl/workbook.xml); unzip it and load the table inside",
+            file=file,
+        )
+    total = sum(i.file_size for i in infos)
+    if total > ZIP_MAX_TOTAL:
+        raise IngestError(
+            f"the workbook would expand to {total / 2**30:.1f} GiB; refusing it as a possible zip bomb — export a CSV",
+            file=file,
+        )
+    for info in infos:
+        if info.file_size > ZIP_RATIO_FLOOR and info.file_size > ZIP_MAX_RATIO * max(1, info.compress_size):
+            raise IngestError(
+                f"the workbook part {info.filename} claims to expand {info.file_size // max(1, info.compress_size)} "
+                "times; refusing it as a possible zip bomb — export a CSV",
+                file=file,
+            )
+
+
+class _Workbook:
+    """An openpyxl read-only workbook opened from a file handle (so any extension works), closed together."""
+
+    def __init__(self, path: Path, file: str) -> None:
+        import openpyxl
+
+        self.handle = open(path, "rb")
+        try:
+            self.book = openpyxl.load_workbook(self.handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types (KeyError, BadZipFile, XML errors) for bad files
+            self.handle.close()
+            raise IngestError(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc}); "
+                "open it in Excel, save it again and reload",
+                file=file,
+            ) from exc
+
+    def close(self) -> None:
+        try:
+            self.book.close()
+        finally:
+            self.handle.close()
+
+
+def list_sheets(path: Path, file: str) -> list[str]:
+    """Return the workbook's worksheet names in order; raise IngestError if it cannot be read."""
+    workbook = _Workbook(path, file)
+    try:
+        return list(workbook.book.sheetnames)
+    finally:
+        workbook.close()
+
+
+def format_cell(value: Any) -> str:
+    """Return a cell value as the text the rest of the pipeline reads.
+
+    Whole floats lose their ``.0``; dates and datetimes become ISO text
+    (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS[.ffffff]``); None becomes ``""``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def iter_sheet_rows(path: Path, sheet: str | None, file: str) -> Iterator[list[str]]:
+    """Yield every row of a worksheet as text cells, from row 1, blank rows included.
+
+    ``sheet`` None means the first sheet. Trailing blank rows are not yielded.
+    Raises IngestError for an unknown sheet or a workbook that cannot be read.
+    """
+    workbook = _Workbook(path, file)
+    try:
+        book = workbook.book
+        if sheet is not None and sheet not in book.sheetnames:
+            raise IngestError(
+                f"no sheet {sheet!r} in this workbook; its sheets are: {', '.join(book.sheetnames)}", file=file
+            )
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        pending_blank = 0
+        try:
+            for row in ws.iter_rows(values_only=True):
+                cells = [format_cell(v) for v in row]
+                if not any(c.strip() for c in cells):
+                    # Blank rows only count if data follows (formatting often pads the sheet).
+                    pending_blank += 1
+                    continue
+                for _ in range(pending_blank):
+                    yield []
+                pending_blank = 0
+                yield cells
+        except IngestError:
+            raise
+        except Exception as exc:
+            raise IngestError(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc}); "
+                "open it in Excel, save it again and reload",
+                file=file,
+            ) from exc
+    finally:
+        workbook.close()
+
+
+def read_sheet_size(path: Path, sheet: str, file: str) -> int:
+    """Return the sheet's declared row count (its dimension), 0 when it declares none."""
+    workbook = _Workbook(path, file)
+    try:
+        ws = workbook.book[sheet]
+        return int(ws.max_row or 0)
+    except Exception:
+        return 0
+    finally:
+        workbook.close()
+
+
+def write_rows_as_csv(
+    rows: Iterator[list[str]],
+    dest: Path,
+    *,
+    max_rows: int | None = None,
+    on_limit: Callable[[int], None] | None = None,
+) -> int:
+    """Write rows to ``dest`` as UTF-8 CSV (comma, minimal quoting); return how many were written.
+
+    Short rows are left short (the CSV reader pads them). Blank rows are written
+    as a lone ``""`` field so that the CSV reader keeps them and row numbers
+    stay the sheet's.
+    ``on_limit`` is called (and should raise) when more than ``max_rows`` rows come.
+    """
+    count = 0
+    with open(dest, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        for row in rows:
+            count += 1
+            if max_rows is not None and count > max_rows and on_limit is not None:
+                on_limit(count)
+            writer.writerow(row if row else [""])
+    return count
+
+
+def stat_file(path: Path, file: str) -> int:
+    """Return the size of ``path`` in bytes; raise IngestError when it is missing or unreadable."""
+    try:
+        if not path.is_file():
+            raise IngestError("no such file; check the path", file=file)
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+        return size
+    except OSError as exc:
+        raise IngestError(f"the file cannot be opened ({exc.strerror or exc})", file=file) from exc
