@@ -68,10 +68,14 @@ class Overrides:
 
 @dataclass(frozen=True)
 class Limits:
-    """Refuse files larger than ``max_bytes`` or with more than ``max_rows`` data rows."""
+    """Refuse files larger than ``max_bytes`` or with more than ``max_rows`` data rows.
 
-    max_bytes: int = 1_000_000_000
-    max_rows: int = 20_000_000
+    The defaults fit a 10M-row export with comments (about 1.8 GB); the app's upload
+    page passes its own, smaller, limit.
+    """
+
+    max_bytes: int = 4_000_000_000
+    max_rows: int = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,13 @@ def _describe(
     return [str(r[0]) for r in rows]
 
 
+def _private_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for sniffing and sampling, kept apart from the caller's database."""
+    con = duckdb.connect()
+    sql.execute(con, "SET enable_progress_bar = false")
+    return con
+
+
 class _Workspace:
     """Temporary files of one load or inspection, removed together."""
 
@@ -274,8 +285,18 @@ def _prepare(
         names = _describe(con, "read_parquet", path, "", file, "Parquet")
         select, params, internals = _typed_select("read_parquet", path, names)
         return _Source(
-            file=file, format="parquet", encoding="binary", layout=detect.make_flat_layout(names), sheet=None,
-            sheets=(), select_sql=select, params=params, internals=internals, decimal_comma=False, size=size, sha256=sha,
+            file=file,
+            format="parquet",
+            encoding="binary",
+            layout=detect.make_flat_layout(names),
+            sheet=None,
+            sheets=(),
+            select_sql=select,
+            params=params,
+            internals=internals,
+            decimal_comma=False,
+            size=size,
+            sha256=sha,
         )
     encoding = encoding or reader.detect_encoding(head, utf8_ok)
     readable = path
@@ -288,8 +309,18 @@ def _prepare(
         names = _describe(con, "read_json", readable, options, file, "JSON")
         select, params, internals = _typed_select("read_json", readable, names, options)
         return _Source(
-            file=file, format=fmt, encoding=encoding, layout=detect.make_flat_layout(names), sheet=None, sheets=(),
-            select_sql=select, params=params, internals=internals, decimal_comma=False, size=size, sha256=sha,
+            file=file,
+            format=fmt,
+            encoding=encoding,
+            layout=detect.make_flat_layout(names),
+            sheet=None,
+            sheets=(),
+            select_sql=select,
+            params=params,
+            internals=internals,
+            decimal_comma=False,
+            size=size,
+            sha256=sha,
         )
     text = reader.decode_head(head, encoding, complete=size <= len(head))
     delimiter = reader.sniff_delimiter(text)
@@ -330,8 +361,18 @@ def _text_source(
     select, params, internals = _csv_select(readable, layout, delimiter, parallel)
     texts = list(layout.headers) + list(layout.labels.values())
     return _Source(
-        file=file, format=fmt, encoding=encoding, layout=layout, sheet=sheet, sheets=sheets, select_sql=select,
-        params=params, internals=internals, decimal_comma=delimiter == ";", size=size, sha256=sha,
+        file=file,
+        format=fmt,
+        encoding=encoding,
+        layout=layout,
+        sheet=sheet,
+        sheets=sheets,
+        select_sql=select,
+        params=params,
+        internals=internals,
+        decimal_comma=delimiter == ";",
+        size=size,
+        sha256=sha,
         csv={"path": readable, "delimiter": delimiter, "parallel": parallel},
         dayfirst_language=detect.guess_language_dayfirst(texts),
     )
@@ -622,7 +663,7 @@ def inspect_file(
     path = Path(path)
     file = display_name or path.name
     work = _Workspace()
-    con = duckdb.connect()
+    con = _private_connection()
     try:
         try:
             source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False)
@@ -669,10 +710,17 @@ class _Columns:
     flags: list[tuple[str, str]]
     rejected: list[tuple[str, str]]
     accepted: list[tuple[str, str]]
+    numbered: bool
 
 
-def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detection, order: str | None) -> _Columns:
-    """Build the layered SELECT over the source and the column lists of the three tables."""
+def _load_sql(
+    source: _Source, mapping: ColumnMapping, detection: detect.Detection, order: str | None, *, numbered: bool = False
+) -> _Columns:
+    """Build the layered SELECT over the source and the column lists of the three tables.
+
+    ``numbered`` adds ``row_number()`` to the read (serial, see the note above):
+    the fallback for a plan that would not keep the file's order.
+    """
     internals = source.internals
     by_name = dict(zip(source.layout.names, internals, strict=True))
 
@@ -712,7 +760,8 @@ def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detecti
         f"ELSE {reasons[0] if len(reasons) == 1 else 'COALESCE(' + ', '.join(reasons) + ')'} END"
     )
     # One level per step so that each heavy expression is computed once (see values.build_date_layers_sql).
-    values_layers = source.select_sql
+    row_number = "CAST(row_number() OVER () AS BIGINT)" if numbered else "CAST(NULL AS BIGINT)"
+    values_layers = f"SELECT {row_number} AS __pp_rn, * FROM ({source.select_sql})"
     for step in (
         f"{values.parse_score_sql(score)} AS __pp_n, {fast} AS __pp_df, {date_text} AS __pp_dt, "
         f"{weight_value} AS __pp_w",
@@ -738,11 +787,15 @@ def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detecti
     ):
         if name is None or raw is None:
             continue
-        keys = ", ".join(values.quote_literal(r) for r in reasons_)
-        column_of_reason.append(f"WHEN __pp_reason IN ({keys}) THEN {values.quote_literal(name)}")
-        value_of_reason.append(f"WHEN __pp_reason IN ({keys}) THEN {raw}")
+        # OR-ed equalities, not IN: DuckDB turns an IN list of five constants into a join,
+        # and a join gives up the file order the row numbers rely on.
+        keys = " OR ".join(f"__pp_reason = {values.quote_literal(r)}" for r in reasons_)
+        column_of_reason.append(f"WHEN {keys} THEN {values.quote_literal(name)}")
+        value_of_reason.append(f"WHEN {keys} THEN {raw}")
     value_of_reason.append(f"WHEN __pp_reason = {values.quote_literal(values.ROW_TOO_LONG)} THEN __pp_x")
+    skip = int(source.layout.skip)
     flags = [
+        ("rn", "__pp_rn"),
         ("reason", "__pp_reason"),
         ("col", " ".join(column_of_reason) + " END" if len(column_of_reason) > 1 else "CAST(NULL AS VARCHAR)"),
         ("val", " ".join(value_of_reason) + " END"),
@@ -750,7 +803,7 @@ def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detecti
     ]
     originals_rejected = [(name, f"cells[{i + 1}]") for i, name in enumerate(source.layout.names)]
     rejected = [
-        (sql.ROW, "CAST(rowid - ? + ? AS BIGINT)"),
+        (sql.ROW, f"CAST(COALESCE(rn + {skip}, rowid - ? + ?) AS BIGINT)"),
         (sql.WAVE, "CAST(? AS INTEGER)"),
         ("_column", "col"),
         ("_value", "val"),
@@ -759,7 +812,7 @@ def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detecti
     text = values.clean_text_sql
     score_value = values.make_score_sql("__pp_n")
     accepted = [
-        (sql.ROW, "CAST(NULL AS BIGINT)"),
+        (sql.ROW, f"CAST(__pp_rn + {skip} AS BIGINT)"),
         (sql.WAVE, "CAST(? AS INTEGER)"),
         (sql.SCORE, f"CAST({score_value} AS TINYINT)"),
         (sql.CATEGORY, values.categorize_sql(score_value)),
@@ -768,7 +821,7 @@ def _load_sql(source: _Source, mapping: ColumnMapping, detection: detect.Detecti
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
     ] + [(name, sql.column(internal, internals)) for name, internal in by_name.items()]
-    return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted)
+    return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted, numbered)
 
 
 def _select_list(columns: list[tuple[str, str]]) -> str:
@@ -799,6 +852,53 @@ def _rejected_schema(names: _Names, layout: detect.Layout) -> str:
     return f"CREATE TABLE {names.rejected} ({', '.join(columns)})"
 
 
+def _accepted_statement(cols: _Columns, names: _Names, append: bool) -> str:
+    select = f"SELECT {_select_list(cols.accepted)} FROM ({cols.values_layers}) WHERE {cols.ok}"
+    if append:
+        target = ", ".join(sql.quote_ident(n) for n, _ in cols.accepted)
+        return f"INSERT INTO {names.responses} ({target}) {select}"
+    return f"CREATE TABLE {names.responses} AS {select}"
+
+
+def _flags_statement(cols: _Columns, names: _Names) -> str:
+    return f"CREATE TABLE {names.flags} AS SELECT {_select_list(cols.flags)} FROM ({cols.layers})"
+
+
+def _keeps_order(cur: duckdb.DuckDBPyConnection, statement: str, params: list[Any]) -> bool:
+    """True when DuckDB will write the rows in the order it reads them (a batch insert).
+
+    Row numbers come from the tables' rowids, so a plan without a batch insert
+    (DuckDB picks one when some operator, such as a join, loses the order)
+    means the load must number rows as it reads instead.
+    """
+    plan = sql.fetch_all(cur, f"EXPLAIN {statement}", params)
+    return any(
+        re.search(r"Batch (Create Table As|Insert)|BATCH_(CREATE_TABLE_AS|INSERT)", str(row[-1])) for row in plan
+    )
+
+
+def _plan_columns(
+    cur: duckdb.DuckDBPyConnection,
+    source: _Source,
+    mapping: ColumnMapping,
+    detection: detect.Detection,
+    order: str | None,
+    names: _Names,
+    wave: int,
+    append: bool,
+) -> _Columns:
+    """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise."""
+    cols = _load_sql(source, mapping, detection, order)
+    try:
+        parallel_ok = _keeps_order(cur, _accepted_statement(cols, names, append), [wave, *source.params]) and (
+            _keeps_order(cur, _flags_statement(cols, names), list(source.params))
+        )
+    except duckdb.Error as exc:
+        _raise_for_retry(exc, source)
+        raise _duckdb_error(exc, source.file) from exc
+    return cols if parallel_ok else _load_sql(source, mapping, detection, order, numbered=True)
+
+
 def _write_accepted(
     cur: duckdb.DuckDBPyConnection,
     source: _Source,
@@ -808,23 +908,13 @@ def _write_accepted(
     append: bool,
 ) -> int:
     """Step 2: the accepted rows, in file order; return how many."""
-    select = f"SELECT {_select_list(cols.accepted)} FROM ({cols.values_layers}) WHERE {cols.ok}"
-    if append:
-        target = ", ".join(sql.quote_ident(n) for n, _ in cols.accepted)
-        _execute_read(cur, f"INSERT INTO {names.responses} ({target}) {select}", [wave, *source.params], source)
-    else:
-        _execute_read(cur, f"CREATE TABLE {names.responses} AS {select}", [wave, *source.params], source)
+    _execute_read(cur, _accepted_statement(cols, names, append), [wave, *source.params], source)
     return int(sql.fetch_value(cur, f"SELECT count(*) FROM {names.responses} WHERE _wave = ?", [wave]) or 0)
 
 
 def _write_flags(cur: duckdb.DuckDBPyConnection, source: _Source, cols: _Columns, names: _Names) -> tuple[int, int]:
     """Step 3a: one row per file row with the reason it is rejected; return (rows, first rowid)."""
-    _execute_read(
-        cur,
-        f"CREATE TABLE {names.flags} AS SELECT {_select_list(cols.flags)} FROM ({cols.layers})",
-        list(source.params),
-        source,
-    )
+    _execute_read(cur, _flags_statement(cols, names), list(source.params), source)
     base, total = sql.fetch_one(cur, f"SELECT min(rowid), count(*) FROM {names.flags}") or (0, 0)
     return int(total or 0), int(base or 0)
 
@@ -974,6 +1064,7 @@ class _Wave:
     mapping: ColumnMapping
     warnings: list[str]
     flags_base: int | None  # first rowid of the flags table, None when nothing was rejected
+    numbered: bool  # rows were numbered as they were read: nothing left to number
 
 
 def _write_wave(
@@ -1002,7 +1093,7 @@ def _write_wave(
         sql.execute(cur, _rejected_schema(names, source.layout))
     order = mapping.date_order
     for attempt in range(2):
-        cols = _load_sql(source, mapping, detection, order)
+        cols = _plan_columns(cur, source, mapping, detection, order, names, wave, append)
         accepted = _write_accepted(cur, source, cols, names, wave, append)
         if rows_read is None:
             # Accepted rows ≤ records ≤ lines: when the first equals the last, nothing was left out
@@ -1055,8 +1146,9 @@ def _write_wave(
         )
     if accepted == 0:
         raise IngestError(
-            f"no row has a usable score in {mapping.score!r}: "
-            + ", ".join(f"{r}: {n:,}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])),
+            "no row can be loaded ("
+            + ", ".join(f"{r}: {n:,}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+            + f"); check the score column {mapping.score!r} and the date column",
             file=source.file,
         )
     if accepted + sum(reasons.values()) != rows_read:
@@ -1065,12 +1157,13 @@ def _write_wave(
             f"{sum(reasons.values()):,} rejected",
             file=source.file,
         )
-    return _Wave(rows_read, accepted, reasons, mapping, warnings, base)
+    return _Wave(rows_read, accepted, reasons, mapping, warnings, base, cols.numbered)
 
 
 def _finish_wave(cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, written: _Wave, wave: int) -> None:
     """Step 4 and the last check: number the accepted rows, drop the flags, look for an unclosed quote."""
-    _number_accepted_rows(cur, names, written.flags_base, source.layout.skip + 1, wave)
+    if not written.numbered:
+        _number_accepted_rows(cur, names, written.flags_base, source.layout.skip + 1, wave)
     if written.flags_base is not None:
         sql.execute(cur, f"DROP TABLE {names.flags}")
     _check_unclosed_quote(cur, source, names, wave)
@@ -1095,9 +1188,7 @@ def _load(
     tables are invisible until the catalog row exists, and any error or
     interrupt after the first commit drops them again.
     """
-    source, detection = plan.source, plan.detection
-    append = append_to is not None
-    mapping = append_to.mapping if append_to is not None else detection.mapping
+    mapping = append_to.mapping if append_to is not None else plan.detection.mapping
     warnings = list(plan.inspection.warnings)
     dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
     wave = append_to.waves + 1 if append_to is not None else 1
@@ -1106,6 +1197,46 @@ def _load(
         rejected=sql.table(f"rejected_{dataset_id}"),
         responses=sql.table(f"responses_{dataset_id}"),
     )
+    # DuckDB draws a progress bar on stderr for long statements; a library must not.
+    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
+    sql.execute(cur, "SET enable_progress_bar = false")
+    try:
+        return _load_transactions(
+            cur,
+            plan,
+            names,
+            mapping,
+            warnings,
+            dataset_id,
+            wave,
+            name=name,
+            append_to=append_to,
+            limits=limits,
+            source_file=source_file,
+            progress=progress,
+        )
+    finally:
+        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+
+
+def _load_transactions(
+    cur: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    names: _Names,
+    mapping: ColumnMapping,
+    warnings: list[str],
+    dataset_id: int,
+    wave: int,
+    *,
+    name: str,
+    append_to: Dataset | None,
+    limits: Limits,
+    source_file: str | None,
+    progress: Callable[[float, str], None] | None,
+) -> IngestReport:
+    """The transaction(s) of :func:`_load`."""
+    source, detection = plan.source, plan.detection
+    append = append_to is not None
     first_committed = False
     sql.execute(cur, "BEGIN TRANSACTION")
     try:
@@ -1301,7 +1432,7 @@ def _run(
 ) -> IngestReport:
     """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text."""
     work = _Workspace()
-    con = duckdb.connect()
+    con = _private_connection()
     done = 0.0
 
     def tick(fraction: float, message: str) -> None:
@@ -1425,8 +1556,17 @@ def ingest_dataframe(
             table.to_parquet(target, index=False)
         select, params, internals = _typed_select("read_parquet", target, names)
         return _Source(
-            file=name, format="dataframe", encoding="binary", layout=detect.make_flat_layout(names), sheet=None,
-            sheets=(), select_sql=select, params=params, internals=internals, decimal_comma=False, size=None,
+            file=name,
+            format="dataframe",
+            encoding="binary",
+            layout=detect.make_flat_layout(names),
+            sheet=None,
+            sheets=(),
+            select_sql=select,
+            params=params,
+            internals=internals,
+            decimal_comma=False,
+            size=None,
             sha256=None,
         )
 

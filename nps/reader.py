@@ -84,6 +84,7 @@ def _fallback_to_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
 
 
 codecs.register_error("passaparola_latin1", _fallback_to_latin1)
+# A multi-line comment in a survey export easily passes the csv module's 128 KB default.
 csv.field_size_limit(2**31 - 1)
 
 
@@ -96,8 +97,9 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
 def sniff_format(head: bytes, file: str) -> str:
     """Return the container format from the first bytes: xlsx, parquet, json, ndjson or text.
 
-    Raises :class:`IngestError` for an empty file, an old ``.xls`` workbook, a
-    zip that is not a workbook's signature, or binary content.
+    Any zip counts as xlsx here (:func:`check_workbook_zip` looks inside).
+    Raises :class:`IngestError` for an empty file, an old ``.xls`` workbook
+    or binary content.
     """
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise IngestError("the file is empty; export the survey again with its rows", file=file)
@@ -181,7 +183,7 @@ def hash_file(path: Path, *, check_utf8: bool) -> tuple[str, bool, int]:
 
 
 def detect_encoding(head: bytes, utf8_valid: bool) -> str:
-    """Return the text encoding: a BOM decides, then a whole-file UTF-8 check, then a guess.
+    """Return the text encoding: a BOM decides, then ``utf8_valid`` (the caller's UTF-8 check), then a guess.
 
     Values: ``utf-8``, ``utf-8-sig`` (UTF-8 with BOM), ``utf-16-le`` / ``utf-16-be``,
     a non-Latin code page charset-normalizer is sure of, else ``cp1252``

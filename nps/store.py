@@ -167,6 +167,7 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target)
     ensure_schema(con)
+    drop_orphan_tables(con)
     return con
 
 
@@ -174,6 +175,20 @@ def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables if they are missing."""
     for statement in _SCHEMA:
         sql.execute(cur, statement)
+
+
+def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop ``responses_N`` / ``rejected_N`` tables with no catalog row (left by a load killed mid-way)."""
+    rows = sql.fetch_all(
+        cur,
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND regexp_matches(table_name, '^(responses|rejected)_[0-9]+$') "
+        "AND CAST(regexp_extract(table_name, '[0-9]+$') AS INTEGER) NOT IN (SELECT id FROM datasets)",
+    )
+    dropped = [str(name) for (name,) in rows]
+    for name in dropped:
+        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
+    return dropped
 
 
 _DATASET_COLUMNS = (

@@ -173,7 +173,7 @@ def _build_text_date_sql(parts: str, order: str) -> str:
     second = f"COALESCE({_int(p + '.ss')}, 0) + CASE WHEN {p}.fr = '' THEN 0 ELSE CAST('0.' || {p}.fr AS DOUBLE) END"
     # Offsets are turned into UTC; "Z", "UTC" and "GMT" are already UTC.
     offset = (
-        f"CASE WHEN {p}.tz IN ('', 'Z', 'UTC', 'GMT') THEN 0 ELSE "
+        f"CASE WHEN {p}.tz = '' OR {p}.tz = 'Z' OR {p}.tz = 'UTC' OR {p}.tz = 'GMT' THEN 0 ELSE "
         f"(CASE WHEN {p}.tz[1] = '-' THEN -1 ELSE 1 END) * "
         f"(CAST({p}.tz[2:3] AS INTEGER) * 60 "
         f"+ COALESCE(TRY_CAST(NULLIF(replace({p}.tz[4:], ':', ''), '') AS INTEGER), 0)) END"

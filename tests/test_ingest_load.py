@@ -294,3 +294,18 @@ def test_unexpected_errors_become_ingest_errors(tmp_path: Path, con: duckdb.Duck
     assert str(info.value).startswith("quote.csv")
     assert "\n" not in str(info.value)
     assert tables(con) == []
+
+
+def test_rows_numbered_while_reading_when_order_is_not_kept(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback for a plan DuckDB would not run as a batch insert: row_number() as the file is read."""
+    monkeypatch.setattr(ingest, "_keeps_order", lambda *args: False)
+    path = write_survey(tmp_path / "n.csv", n=60, bad_every=7)
+    report = ingest.ingest_file(con, path)
+    assert (report.accepted, report.rejected) == (51, 9)
+    check_rows_match_file(con, report, path)
+    second = ingest.ingest_file(
+        con, write_survey(tmp_path / "n2.csv", n=20, bad_every=3, start=500), append_to=report.dataset.id
+    )
+    assert con.execute(f"SELECT min(_row), max(_row) FROM {second.dataset.table} WHERE _wave = 2").fetchone() == (2, 20)

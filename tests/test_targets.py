@@ -24,3 +24,4 @@ def test_a_target_outside_the_scale_is_refused(con) -> None:
     with pytest.raises(ValueError, match="between -100 and 100"):
         save_targets(con, 1, "segment", {"B2B": 140})
     assert load_targets(con, 1, "segment") == {"B2B": 40.0}
+

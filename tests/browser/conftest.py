@@ -138,7 +138,7 @@ def wait_idle(page: object, timeout: float = 30_000) -> None:
     )
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && !document.querySelector('[inert]')",
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=timeout,
     )
 
