@@ -115,6 +115,19 @@ def clear_caches() -> None:
     _cached.clear()
 
 
+def show_chart(chart: Any, *, where: Any = None, key: str | None = None,
+               on_select: str | Callable[[], None] = "ignore") -> Any:
+    """Draw an Altair chart from nps.charts, converted without schema validation.
+
+    st.altair_chart validates every spec against the Vega-Lite schema on every run
+    (~20 ms a chart, under a global lock); the builders are validated once, in
+    tests/test_charts.py, so the app skips it.
+    """
+    spec = chart.to_dict(validate=False)
+    spec.get("config", {}).pop("view", None)  # Altair's default 300×300 view; Streamlit sizes the chart
+    return (where or st).vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
+
+
 # --- the shared sidebar -----------------------------------------------------------------------
 
 
@@ -185,17 +198,18 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
     period_flt = Filter.build(since=since, until=until, include=include)
     dims = [d for d in ds.mapping.dimensions if d != survey_type]
     if dims:
+        options = query("dimension_counts", base, dims)
+        in_period = query("dimension_counts", base, dims, period_flt)
         with side.expander("Filters", expanded=True):
             for dim in dims:
-                options = query("dimension_values", base, dim)
-                in_period = query("dimension_values", base, dim, period_flt)
-                values = [str(v) for v in options["value"]]
+                values = [str(v) for v in options[dim]["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
                 picked = st.multiselect(escape_markdown(ds.labels.get(dim) or dim), values, key=filter_key(dim),
                                         bind="query-params", placeholder="All")
+                counts = in_period[dim]
                 st.caption(escape_markdown(" · ".join(
-                    f"{v} {n:,}" for v, n in zip(in_period["value"].astype(str)[:8], in_period["n"][:8])
-                ) + (" · …" if len(in_period) > 8 else "")) or "no responses in this period")
+                    f"{v} {n:,}" for v, n in zip(counts["value"][:8], counts["n"][:8])
+                ) + (" · …" if len(counts) > 8 else "")) or "no responses in this period")
                 if picked:
                     include[dim] = list(picked)
 

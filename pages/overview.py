@@ -17,8 +17,8 @@ st.title("Overview")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
 app.show_notes(ctx)
 
-current = app.query("overall", ctx, ctx.flt, ctx.opts)
 comparison = app.query("compare", ctx, ctx.flt, ctx.compare_flt, ctx.opts) if ctx.compare_flt else None
+current = comparison.a if comparison else app.query("overall", ctx, ctx.flt, ctx.opts)
 previous = comparison.b if comparison else None
 
 if current.n == 0:
@@ -74,16 +74,16 @@ elif ctx.since is None:
 left, right = st.columns([2, 3])
 with left:
     dist = app.query("distribution", ctx, ctx.flt, ctx.opts)
-    st.altair_chart(charts.chart_distribution(dist), width="stretch")
+    app.show_chart(charts.chart_distribution(dist))
 with right:
     trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts)
     if trend["n"].sum() == 0:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
-        st.altair_chart(charts.chart_trend(trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
-                                           min_n=ctx.opts.min_n, fit_y=True), width="stretch")
+        app.show_chart(charts.chart_trend(trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
+                                          min_n=ctx.opts.min_n, fit_y=True))
 
-st.altair_chart(charts.chart_category_shares(trend), width="stretch")
+app.show_chart(charts.chart_category_shares(trend, grain=ctx.grain, min_n=ctx.opts.min_n))
 
 st.subheader("Why did it move?")
 dims = ctx.dimensions
@@ -100,6 +100,6 @@ else:
     st.text(describe_shift_share(parts, ctx.dataset.labels.get(dimension) or dimension,
                                  against=ctx.compare_label or "comparison period"))
     a, b = st.columns([2, 3])
-    a.altair_chart(charts.chart_shift_share(tables.shift_share_components(parts), title="Change in NPS points, by cause"),
-                   width="stretch")
+    app.show_chart(charts.chart_shift_share(tables.shift_share_components(parts), title="Change in NPS points, by cause"),
+                   where=a)
     b.dataframe(tables.shift_share_table(parts, dimension), hide_index=True, width="stretch")

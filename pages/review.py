@@ -91,10 +91,10 @@ for card in cards.to_dict("records"):
                   delta=format_delta(row.gap, "vs target") if row.gap == row.gap else None,
                   delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
         spark = trend[trend[dimension].astype(str) == value]
-        c4.altair_chart(charts.chart_sparkline(spark), width="stretch")
+        app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n), where=c4)
         d1, d2 = st.columns([2, 3])
         dist = app.query("distribution", ctx, ctx.flt.with_values(dimension, [value]), ctx.opts)
-        d1.altair_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), width="stretch")
+        app.show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)
         with d2:
             for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
                 quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)

@@ -440,3 +440,26 @@ def test_weighted_vs_rest_uses_the_rests_effective_n(con: duckdb.DuckDBPyConnect
 
 def _weighted(p: float, pa: float, d: float, *, n: int, sum_w2: float) -> NpsResult:
     return stats.score_weighted(d, pa, p, n=n, effective_n=stats.kish_effective_n(p + pa + d, sum_w2), method="wald")
+
+
+def test_dimension_counts_equals_dimension_values_per_column(con) -> None:
+    import pandas as pd
+
+    from nps import queries
+    from nps.filters import Filter
+    from tests.factories import make_dataset
+
+    frame = pd.DataFrame({
+        "score": [0, 5, 9, 10, 7, 8, 3, 9],
+        "segment": ["B2B", "B2C", "B2C", None, "B2B", "B2C", "B2C", "B2B"],
+        "channel": ["web", "web", "sms", "sms", "web", None, "web", "email"],
+    })
+    ds = make_dataset(con, frame, dimensions=("segment", "channel"))
+    for flt in (None, Filter.build(include={"channel": ["web"]})):
+        counts = queries.dimension_counts(con, ds, ["segment", "channel"], flt)
+        for column in ("segment", "channel"):
+            expected = queries.dimension_values(con, ds, column, flt)
+            assert counts[column].to_dict("records") == expected.to_dict("records")
+    assert queries.dimension_counts(con, ds, []) == {}
+    assert queries.dimension_counts(con, ds, ["segment"])["segment"].to_dict("records") == [
+        {"value": "B2C", "n": 4}, {"value": "B2B", "n": 3}, {"value": "(blank)", "n": 1}]
