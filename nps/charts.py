@@ -159,7 +159,7 @@ def _period_label(value: Any, grain: str) -> str:
     if grain == "day":
         return f"{day.day} {day:%b %Y}"
     if grain == "week":
-        return f"Week of {day.day} {day:%b %Y}"
+        return f"wk {day.day} {day:%b %Y}"
     if grain == "month":
         return f"{day:%b %Y}"
     if grain == "quarter":
@@ -460,7 +460,8 @@ def chart_category_shares(
         )
         .mark_bar()
         .encode(
-            x=alt.X("period_label:O", title="Period", sort=periods, scale=alt.Scale(domain=periods)),
+            x=alt.X("period_label:O", title="Period", sort=periods, scale=alt.Scale(domain=periods),
+                    axis=alt.Axis(labelAngle=-40, labelLimit=110, labelOverlap="greedy")),
             y=alt.Y("responses:Q", title="Share of responses", stack="normalize", axis=alt.Axis(format="%")),
             color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
             order=alt.Order("stack_order:Q"),

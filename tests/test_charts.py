@@ -358,7 +358,7 @@ def test_trend_can_fit_the_axis_to_the_data_and_zero() -> None:
 
 @pytest.mark.parametrize(
     ("grain", "label"),
-    [("day", "1 Apr 2024"), ("week", "Week of 1 Apr 2024"), ("month", "Apr 2024"),
+    [("day", "1 Apr 2024"), ("week", "wk 1 Apr 2024"), ("month", "Apr 2024"),
      ("quarter", "2024 Q2"), ("year", "2024")],
 )
 def test_periods_are_labelled_per_grain(grain: str, label: str) -> None:
