@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from nps import demo, periods, queries, store
+from nps import charts, demo, periods, queries, store
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import escape_markdown
@@ -117,15 +117,28 @@ def clear_caches() -> None:
 
 def show_chart(chart: Any, *, where: Any = None, key: str | None = None,
                on_select: str | Callable[[], None] = "ignore") -> Any:
-    """Draw an Altair chart from nps.charts, converted without schema validation.
+    """Draw an Altair chart from nps.charts, with SVG and PNG downloads made only when clicked.
 
     st.altair_chart validates every spec against the Vega-Lite schema on every run
     (~20 ms a chart, under a global lock); the builders are validated once, in
-    tests/test_charts.py, so the app skips it.
+    tests/test_charts.py, so the app converts without validation.
     """
+    target = where or st
     spec = chart.to_dict(validate=False)
     spec.get("config", {}).pop("view", None)  # Altair's default 300×300 view; Streamlit sizes the chart
-    return (where or st).vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
+    state = target.vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
+    title = spec.get("title")
+    title = title.get("text") if isinstance(title, dict) else title
+    slug = re.sub(r"[^0-9a-zA-Z]+", "-", str(title or "chart")).strip("-").lower()[:60] or "chart"
+    # Keys by drawing order: stable from run to run, unique within one.
+    seq = st.session_state.get("_chart_seq", 0) + 1
+    st.session_state["_chart_seq"] = seq
+    with target.popover("Save chart", icon=":material/download:", type="tertiary", key=f"save_{seq}"):
+        st.download_button("SVG", lambda: charts.export_chart(chart, "svg"), file_name=f"{slug}.svg",
+                           mime="image/svg+xml", on_click="ignore", key=f"svg_{seq}")
+        st.download_button("PNG", lambda: charts.export_chart(chart, "png"), file_name=f"{slug}.png",
+                           mime="image/png", on_click="ignore", key=f"png_{seq}")
+    return state
 
 
 # --- the shared sidebar -----------------------------------------------------------------------
@@ -303,6 +316,7 @@ def main() -> None:
         st.error(escape_markdown(str(error)))
     st.session_state["_context"] = ctx
     st.session_state["_frame_ran"] = True
+    st.session_state["_chart_seq"] = 0
     page.run()
 
 

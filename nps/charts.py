@@ -852,3 +852,18 @@ def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") 
         )
         .properties(title=_title(title), width="container", height=alt.Step(24))
     )
+
+
+def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> bytes:
+    """The chart as an image file: ``fmt`` ``"svg"`` (UTF-8 text) or ``"png"`` (``scale`` × its size).
+
+    Rendered locally by vl-convert (no browser, no network). Raises ValueError for another format.
+    """
+    import vl_convert as vlc
+
+    spec = chart.to_dict(validate=False)
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode("utf-8")
+    if fmt == "png":
+        return bytes(vlc.vegalite_to_png(spec, scale=scale))
+    raise ValueError(f"unknown image format {fmt!r}; use svg or png")

@@ -526,3 +526,17 @@ def test_no_builder_leaves_a_nan_in_derived_columns() -> None:
     for _, make, build, _ in BUILDERS:
         for row in rows(build(make()).to_dict()):
             assert not any(isinstance(v, float) and math.isnan(v) for v in row.values())
+
+
+def test_charts_export_as_svg_and_png() -> None:
+    from nps.charts import chart_distribution, export_chart
+
+    frame = pd.DataFrame({"score": list(range(11)), "category": ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2,
+                          "n": [5] * 11, "share": [1 / 11] * 11})
+    chart = chart_distribution(frame, title="Scores in the export")
+    svg = export_chart(chart, "svg").decode("utf-8")
+    assert svg.startswith("<svg") and "Scores in the export" in svg
+    png = export_chart(chart, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    with pytest.raises(ValueError, match="unknown image format"):
+        export_chart(chart, "gif")

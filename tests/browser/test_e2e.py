@@ -132,3 +132,15 @@ def test_download_the_responses_as_csv(server: Server, page: Page) -> None:
     assert all(not (r["comment"] or "").startswith(("=", "+", "-", "@")) for r in rows)
     caption = page.get_by_text(re.compile(r"[\d,]+ responses match")).inner_text()
     assert caption.startswith(f"{len(rows):,} responses match")
+
+
+def test_a_chart_saves_as_png_and_svg(server: Server, page: Page) -> None:
+    open_page(page, f"{server.url}/", "Overview")
+    page.get_by_role("button", name="Save chart").first.click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="PNG", exact=True).click()
+    assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert info.value.suggested_filename == "responses-by-score.png"
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="SVG", exact=True).click()
+    assert Path(info.value.path()).read_text(encoding="utf-8").startswith("<svg")
