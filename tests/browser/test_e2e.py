@@ -144,3 +144,23 @@ def test_a_chart_saves_as_png_and_svg(server: Server, page: Page) -> None:
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="SVG", exact=True).click()
     assert Path(info.value.path()).read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_two_sessions_keep_their_own_filters(server: Server, browser: object) -> None:
+    first = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()  # type: ignore[attr-defined]
+    second = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()  # type: ignore[attr-defined]
+    try:
+        open_page(first, f"{server.url}/", "Overview")
+        open_page(second, f"{server.url}/", "Overview")
+        choose(first, "Period", "All time")
+        wait_idle(first)
+        expect(first).to_have_url(re.compile("period=All"))
+        second.reload()
+        expect(second.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=60_000)
+        wait_idle(second)
+        box = second.locator("[data-testid='stSelectbox']").filter(has=second.get_by_text("Period", exact=True))
+        assert box.locator("input").input_value() == "Last 12 months"
+        assert "period=" not in second.url
+    finally:
+        first.context.close()
+        second.context.close()
