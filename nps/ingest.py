@@ -25,6 +25,7 @@ import datetime as dt
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -173,6 +174,53 @@ class _Source:
     dayfirst_language: bool = False
     exact_rows: int | None = None  # data rows, when known without reading (a converted sheet)
     line_rows: int | None = None  # lines after the header: at least the data rows of a text file
+    hashing: _Hashing | None = None  # sha256 (and line count) still being computed: see _finish_hash
+    line_offset: int | None = None  # line_rows = lines - line_offset, once the hash is done
+
+
+class _Hashing:
+    """sha256 and line count of a file, computed in a background thread while DuckDB samples it.
+
+    hashlib releases the GIL on large buffers, and sampling and detection keep
+    at most one core busy, so the hash costs almost no wall time.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._stop = threading.Event()
+        self._result: tuple[str, bool, int] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(path,), name="passaparola-sha256", daemon=True)
+        self._thread.start()
+
+    def _work(self, path: Path) -> None:
+        try:
+            self._result = reader.hash_file(path, check_utf8=False, stop=self._stop.is_set)
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that asks for the result
+            self._error = exc
+
+    def result(self) -> tuple[str, bool, int]:
+        """Wait for the hash; re-raise what stopped it."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None and not self._stop.is_set()
+        return self._result
+
+    def cancel(self) -> None:
+        """Stop hashing (the load failed) and wait for the thread to end."""
+        self._stop.set()
+        self._thread.join()
+
+
+def _finish_hash(source: _Source) -> None:
+    """Fill ``sha256`` (and ``line_rows``) of a source whose file is hashed in the background."""
+    if source.hashing is None:
+        return
+    sha, _, lines = source.hashing.result()
+    source.hashing = None
+    source.sha256 = sha
+    if source.line_offset is not None:
+        source.line_rows = lines - source.line_offset
 
 
 def _csv_select(path: Path, layout: detect.Layout, delimiter: str, parallel: bool) -> tuple[str, list[Any], list[str]]:
@@ -233,12 +281,21 @@ class _Workspace:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="passaparola-"))
         self.count = 0
+        self.hashes: list[_Hashing] = []
 
     def path(self, suffix: str) -> Path:
         self.count += 1
         return self.dir / f"part{self.count}{suffix}"
 
+    def hash(self, path: Path) -> _Hashing:
+        """Start hashing ``path`` in the background; stopped by :meth:`close` if still running."""
+        job = _Hashing(path)
+        self.hashes.append(job)
+        return job
+
     def close(self) -> None:
+        for job in self.hashes:
+            job.cancel()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -272,11 +329,16 @@ def _prepare(
     head = reader.read_head(path)
     fmt = reader.sniff_format(head, file)
     sha: str | None = None
-    lines: int | None = None
     utf8_ok = _head_is_utf8(head, complete=size <= len(head))
-    if full:
-        sha, whole_utf8, lines = reader.hash_file(path, check_utf8=fmt in (reader.JSON, reader.NDJSON))
+    hashing: _Hashing | None = None
+    if full and fmt in (reader.JSON, reader.NDJSON):
+        sha, whole_utf8, _ = reader.hash_file(path, check_utf8=True)
         utf8_ok = utf8_ok and whole_utf8
+    elif full and fmt == reader.TEXT:
+        # Needed only once the sample is read and the columns found: hashed meanwhile (see _finish_hash).
+        hashing = work.hash(path)
+    elif full:
+        sha, _, _ = reader.hash_file(path, check_utf8=False)
     if fmt == reader.XLSX:
         return _prepare_xlsx(con, path, file, sheet=sheet, limits=limits, work=work, full=full, size=size, sha=sha)
     if sheet is not None:
@@ -328,8 +390,9 @@ def _prepare(
     if size > len(head) and len(rows) > 1:
         rows = rows[:-1]  # the last record may be cut by the head's end
     source = _text_source(readable, file, rows, delimiter, reader.TEXT_FORMATS[delimiter], encoding, size, sha)
-    if lines is not None and not encoding.startswith("utf-16"):  # a UTF-16 line feed is two bytes
-        source.line_rows = lines - source.layout.skip
+    source.hashing = hashing
+    if not encoding.startswith("utf-16"):  # a UTF-16 line feed is two bytes
+        source.line_offset = source.layout.skip
     return source
 
 
@@ -711,6 +774,9 @@ class _Columns:
     rejected: list[tuple[str, str]]
     accepted: list[tuple[str, str]]
     numbered: bool
+    # ``_comment`` / ``_respondent`` as VIRTUAL generated columns over the file's own column
+    # (name -> expression on the stored columns): the text is stored once, not twice.
+    generated: dict[str, str] = field(default_factory=dict)
 
 
 def _load_sql(
@@ -763,8 +829,8 @@ def _load_sql(
     row_number = "CAST(row_number() OVER () AS BIGINT)" if numbered else "CAST(NULL AS BIGINT)"
     values_layers = f"SELECT {row_number} AS __pp_rn, * FROM ({source.select_sql})"
     for step in (
-        f"{values.parse_score_sql(score)} AS __pp_n, {fast} AS __pp_df, {date_text} AS __pp_dt, "
-        f"{weight_value} AS __pp_w",
+        f"{values.parse_score_sql(score)} AS __pp_n, {fast} AS __pp_df, {weight_value} AS __pp_w",
+        f"{date_text} AS __pp_dt",
         f"{parts} AS __pp_dp",
         f"{date_value} AS __pp_d",
     ):
@@ -772,7 +838,7 @@ def _load_sql(
     layers = f"SELECT *, {reason_sql} AS __pp_reason FROM ({values_layers})"
     # The accepted rows are those without a reason; said directly it is cheaper than
     # building the reason strings (a blank row has a blank score, so it fails here too).
-    ok = ["__pp_x IS NULL", "__pp_n BETWEEN 0 AND 10", "__pp_n = floor(__pp_n)"]
+    ok = ["__pp_x IS NULL", values.score_ok_sql(score)]
     if date:
         ok.append("(__pp_d IS NOT NULL OR __pp_dt IS NULL)")
     if weight:
@@ -811,6 +877,12 @@ def _load_sql(
     ] + originals_rejected
     text = values.clean_text_sql
     score_value = values.make_score_sql("__pp_n")
+    stored = list(by_name)
+    generated = {
+        role: text(sql.column(name, stored))
+        for role, name in ((sql.COMMENT, mapping.comment), (sql.RESPONDENT, mapping.respondent))
+        if name is not None
+    }
     accepted = [
         (sql.ROW, f"CAST(__pp_rn + {skip} AS BIGINT)"),
         (sql.WAVE, "CAST(? AS INTEGER)"),
@@ -821,7 +893,20 @@ def _load_sql(
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
     ] + [(name, sql.column(internal, internals)) for name, internal in by_name.items()]
-    return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted, numbered)
+    return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted, numbered, generated)
+
+
+# Types of the responses table's own columns (the file's columns are VARCHAR).
+_ACCEPTED_TYPES = {
+    sql.ROW: "BIGINT",
+    sql.WAVE: "INTEGER",
+    sql.SCORE: "TINYINT",
+    sql.CATEGORY: "VARCHAR",
+    sql.DATE: "TIMESTAMP",
+    sql.COMMENT: "VARCHAR",
+    sql.RESPONDENT: "VARCHAR",
+    sql.WEIGHT: "DOUBLE",
+}
 
 
 def _select_list(columns: list[tuple[str, str]]) -> str:
@@ -835,6 +920,7 @@ class _Names:
     flags: str
     rejected: str
     responses: str
+    responses_name: str  # unquoted
 
 
 def _execute_read(cur: duckdb.DuckDBPyConnection, statement: str, params: list[Any], source: _Source) -> Any:
@@ -852,12 +938,35 @@ def _rejected_schema(names: _Names, layout: detect.Layout) -> str:
     return f"CREATE TABLE {names.rejected} ({', '.join(columns)})"
 
 
-def _accepted_statement(cols: _Columns, names: _Names, append: bool) -> str:
-    select = f"SELECT {_select_list(cols.accepted)} FROM ({cols.values_layers}) WHERE {cols.ok}"
-    if append:
-        target = ", ".join(sql.quote_ident(n) for n, _ in cols.accepted)
-        return f"INSERT INTO {names.responses} ({target}) {select}"
-    return f"CREATE TABLE {names.responses} AS {select}"
+def _responses_schema(cols: _Columns, names: _Names) -> str:
+    """CREATE TABLE for a new dataset's responses: ``_comment`` / ``_respondent`` generated, not stored."""
+    columns = []
+    for name, _ in cols.accepted:
+        kind = _ACCEPTED_TYPES.get(name, "VARCHAR")
+        if name in cols.generated:
+            columns.append(f"{sql.quote_ident(name)} {kind} AS ({cols.generated[name]}) VIRTUAL")
+        else:
+            columns.append(f"{sql.quote_ident(name)} {kind}")
+    return f"CREATE TABLE {names.responses} ({', '.join(columns)})"
+
+
+def _generated_columns(cur: duckdb.DuckDBPyConnection, names: _Names) -> set[str]:
+    """The generated columns of an existing responses table (none in tables written before they were used)."""
+    rows = sql.fetch_all(
+        cur,
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() AND table_name = ? AND is_generated",
+        [names.responses_name],
+    )
+    return {str(r[0]) for r in rows}
+
+
+def _accepted_statement(cols: _Columns, names: _Names, generated: set[str]) -> str:
+    """INSERT of the accepted rows; ``generated`` are the table's generated columns (left out)."""
+    accepted = [(n, e) for n, e in cols.accepted if n not in generated]
+    select = f"SELECT {_select_list(accepted)} FROM ({cols.values_layers}) WHERE {cols.ok}"
+    target = ", ".join(sql.quote_ident(n) for n, _ in accepted)
+    return f"INSERT INTO {names.responses} ({target}) {select}"
 
 
 def _flags_statement(cols: _Columns, names: _Names) -> str:
@@ -886,17 +995,28 @@ def _plan_columns(
     names: _Names,
     wave: int,
     append: bool,
-) -> _Columns:
-    """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise."""
+) -> tuple[_Columns, set[str]]:
+    """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise.
+
+    Creates the responses table of a new dataset. Returns the columns and the
+    table's generated columns (which the INSERT leaves out).
+    """
     cols = _load_sql(source, mapping, detection, order)
+    if append:
+        generated = _generated_columns(cur, names)
+    else:
+        sql.execute(cur, _responses_schema(cols, names))
+        generated = set(cols.generated)
     try:
-        parallel_ok = _keeps_order(cur, _accepted_statement(cols, names, append), [wave, *source.params]) and (
+        parallel_ok = _keeps_order(cur, _accepted_statement(cols, names, generated), [wave, *source.params]) and (
             _keeps_order(cur, _flags_statement(cols, names), list(source.params))
         )
     except duckdb.Error as exc:
         _raise_for_retry(exc, source)
         raise _duckdb_error(exc, source.file) from exc
-    return cols if parallel_ok else _load_sql(source, mapping, detection, order, numbered=True)
+    if not parallel_ok:
+        cols = _load_sql(source, mapping, detection, order, numbered=True)
+    return cols, generated
 
 
 def _write_accepted(
@@ -905,10 +1025,10 @@ def _write_accepted(
     cols: _Columns,
     names: _Names,
     wave: int,
-    append: bool,
+    generated: set[str],
 ) -> int:
     """Step 2: the accepted rows, in file order; return how many."""
-    _execute_read(cur, _accepted_statement(cols, names, append), [wave, *source.params], source)
+    _execute_read(cur, _accepted_statement(cols, names, generated), [wave, *source.params], source)
     return int(sql.fetch_value(cur, f"SELECT count(*) FROM {names.responses} WHERE _wave = ?", [wave]) or 0)
 
 
@@ -1093,8 +1213,8 @@ def _write_wave(
         sql.execute(cur, _rejected_schema(names, source.layout))
     order = mapping.date_order
     for attempt in range(2):
-        cols = _plan_columns(cur, source, mapping, detection, order, names, wave, append)
-        accepted = _write_accepted(cur, source, cols, names, wave, append)
+        cols, generated = _plan_columns(cur, source, mapping, detection, order, names, wave, append)
+        accepted = _write_accepted(cur, source, cols, names, wave, generated)
         if rows_read is None:
             # Accepted rows ≤ records ≤ lines: when the first equals the last, nothing was left out
             # and the file need not be counted.
@@ -1196,6 +1316,7 @@ def _load(
         flags=sql.table(f"load_flags_{dataset_id}"),
         rejected=sql.table(f"rejected_{dataset_id}"),
         responses=sql.table(f"responses_{dataset_id}"),
+        responses_name=f"responses_{dataset_id}",
     )
     # DuckDB draws a progress bar on stderr for long statements; a library must not.
     bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
@@ -1446,14 +1567,27 @@ def _run(
             try:
                 tick(0.0, "reading the file")
                 source = prepare(con, work, encoding)
-                _check_duplicate(cur, source.sha256, file, allow_duplicate)
                 target: Dataset | None = None
+                if append_to is not None:
+                    _finish_hash(source)
+                _check_duplicate(cur, source.sha256, file, allow_duplicate)
                 if append_to is not None:
                     target = store.get_dataset(cur, append_to)
                     _check_same_columns(target, source.layout, file)
                     overrides = _append_overrides(target)
                 tick(0.1, "finding the columns")
-                plan = _inspect_source(con, source, overrides, kind=kind)
+                # A text file is hashed while its sample is read and its columns found; a duplicate
+                # file is still reported before whatever else would stop the load.
+                try:
+                    plan = _inspect_source(con, source, overrides, kind=kind)
+                except Exception:
+                    if source.hashing is not None:
+                        _finish_hash(source)
+                        _check_duplicate(cur, source.sha256, file, allow_duplicate)
+                    raise
+                if source.hashing is not None:
+                    _finish_hash(source)
+                    _check_duplicate(cur, source.sha256, file, allow_duplicate)
                 try:
                     return _load(
                         cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick

@@ -146,12 +146,17 @@ def _looks_binary(head: bytes) -> bool:
     return control > max(8, len(sample) // 100)
 
 
-def hash_file(path: Path, *, check_utf8: bool) -> tuple[str, bool, int]:
+def hash_file(
+    path: Path, *, check_utf8: bool, stop: Callable[[], bool] | None = None
+) -> tuple[str, bool, int]:
     """Return ``(sha256 hex, is_valid_utf8, lines)`` in one streaming pass over the file.
 
     ``is_valid_utf8`` is only computed when ``check_utf8`` (else True); ASCII
     chunks are recognised without decoding, so the check costs little.
     ``lines`` counts line feeds, plus one for a last line without one.
+    ``stop`` is asked between chunks; when it answers True the pass ends early
+    (the result is then meaningless). hashlib lets go of the GIL on large
+    buffers, so this can run in a thread next to other work.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -161,6 +166,8 @@ def hash_file(path: Path, *, check_utf8: bool) -> tuple[str, bool, int]:
     last = b""
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
+            if stop is not None and stop():
+                break
             digest.update(chunk)
             lines += chunk.count(b"\n")
             last = chunk[-1:]

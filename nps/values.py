@@ -91,19 +91,47 @@ def clean_text_sql(raw: str) -> str:
     return f"CASE WHEN {raw} = '' OR {edges} THEN NULLIF(trim({raw}, {_SPACE}), '') ELSE {raw} END"
 
 
+def _parse_score_general_sql(raw: str) -> str:
+    """SQL (DOUBLE) for the number in a raw score cell by the general patterns (trimmed, quoted, labelled).
+
+    Both patterns capture ASCII digits (RE2's ``\\d``), so a cell without one
+    (most text: comments, names) skips them after one cheap search.
+    """
+    text = clean_text_sql(raw)
+    unquoted = f"trim({text}, '\"')"
+    return (
+        f"CASE WHEN regexp_matches({raw}, '[0-9]') THEN TRY_CAST(replace(COALESCE("
+        f"NULLIF(regexp_extract({unquoted}, {quote_literal(_SCORE_NUMBER_FIRST)}, 1), ''), "
+        f"NULLIF(regexp_extract({unquoted}, {quote_literal(_SCORE_LABEL_FIRST)}, 1), '')), ',', '.') AS DOUBLE) END"
+    )
+
+
 def parse_score_sql(raw: str) -> str:
     """SQL (DOUBLE) for the number a raw score cell holds; NULL when blank or when it holds none.
 
     The plain one- or two-digit case is tested on the raw text first so the
     usual file never runs the trimming and the patterns.
     """
-    text = clean_text_sql(raw)
-    unquoted = f"trim({text}, '\"')"
     return (
         f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}') THEN CAST({raw} AS DOUBLE) "
-        f"ELSE TRY_CAST(replace(COALESCE("
-        f"NULLIF(regexp_extract({unquoted}, {quote_literal(_SCORE_NUMBER_FIRST)}, 1), ''), "
-        f"NULLIF(regexp_extract({unquoted}, {quote_literal(_SCORE_LABEL_FIRST)}, 1), '')), ',', '.') AS DOUBLE) END"
+        f"ELSE {_parse_score_general_sql(raw)} END"
+    )
+
+
+def score_ok_sql(raw: str) -> str:
+    """SQL (BOOLEAN, never NULL): whether a raw score cell holds a valid score.
+
+    The same answer as ``make_score_sql(parse_score_sql(raw)) IS NOT NULL``,
+    cheaper as a filter: DuckDB pushes a filter down to the scan and inlines
+    the columns it refers to, so a condition naming the parsed number three
+    times (range and whole) parses it three times. Here the plain one- or
+    two-digit case tests the pattern once; only other cells take the general
+    way (parsed, then checked).
+    """
+    number = _parse_score_general_sql(raw)
+    return (
+        f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}') THEN CAST({raw} AS DOUBLE) <= 10 "
+        f"ELSE COALESCE({number} BETWEEN 0 AND 10 AND {number} = floor({number}), false) END"
     )
 
 
@@ -295,15 +323,18 @@ def build_date_layers_sql(
     """The four expressions of the load's date, each meant for its own nested SELECT.
 
     Returns ``(fast, text, parts, value)``: ``fast`` reads ``raw`` with the
-    strptime formats chosen on the sample (cheap); ``text`` is the cleaned cell;
+    strptime formats chosen on the sample (cheap); ``text`` is the cleaned cell,
+    only where ``fast`` failed (NULL where it read the date, so that ``text``
+    is NULL exactly when ``raw`` is blank only among those rows);
     ``parts`` splits it with the general pattern, only where ``fast`` failed;
     ``value`` is the TIMESTAMP. They refer to each other as the columns
     ``__pp_df``, ``__pp_dt`` and ``__pp_dp``: DuckDB does not share a repeated
     sub-expression inside CASE, so the pattern must be computed once, one
-    level below the expressions that take it apart.
+    level below the expressions that take it apart. Each of ``text``,
+    ``parts`` and ``value`` needs the one before it one level below.
     """
     fast = parse_date_fast_any_sql(raw, fast_formats)
-    text = clean_text_sql(raw)
+    text = f"CASE WHEN __pp_df IS NULL THEN {clean_text_sql(raw)} END"
     parts = f"CASE WHEN __pp_df IS NULL AND __pp_dt IS NOT NULL THEN {split_date_sql('__pp_dt')} END"
     value = f"COALESCE(__pp_df, {parse_date_sql('__pp_dt', '__pp_dp', kind, order)})"
     return fast, text, parts, value

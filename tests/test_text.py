@@ -1,0 +1,165 @@
+"""Comment text: masking, language detection, tokens and lemmas."""
+
+from __future__ import annotations
+
+import pytest
+
+from nps.text import detect_language, fold, lemmatize, mask_personal_data, split_words, tokenize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Scrivetemi a mario.rossi@example.it grazie", "Scrivetemi a [email] grazie"),
+        ("contact: jean-paul.dupont+nps@mail.co.uk.", "contact: [email]."),
+        ("Chiamatemi al +39 333 123 4567 domani", "Chiamatemi al [phone] domani"),
+        ("Chiamatemi al 333 123 4567", "Chiamatemi al [phone]"),
+        ("numero 3331234567 sempre occupato", "numero [phone] sempre occupato"),
+        ("fisso 02 12345678", "fisso [phone]"),
+        ("Appelez le +33 6 12 34 56 78 svp", "Appelez le [phone] svp"),
+        ("Appelez le 06 12 34 56 78", "Appelez le [phone]"),
+        ("ou le 01.23.45.67.89", "ou le [phone]"),
+        ("call +44 20 7946 0958 now", "call [phone] now"),
+        ("call +1 (415) 555-0100", "call [phone]"),
+        ("IBAN IT60X0542811101000000123456 per il rimborso", "IBAN [iban] per il rimborso"),
+        ("IBAN IT60 X054 2811 1010 0000 0123 456", "IBAN [iban]"),
+        ("carte 4111 1111 1111 1111 débitée", "carte [card] débitée"),
+        ("card 4111-1111-1111-1111", "card [card]"),
+        # Ordinary numbers stay.
+        ("ordine 12345 mai arrivato", "ordine 12345 mai arrivato"),
+        ("nel 2024 tutto bene", "nel 2024 tutto bene"),
+        ("Ho chiamato 5 volte", "Ho chiamato 5 volte"),
+        ("pagato 49,90 € al mese", "pagato 49,90 € al mese"),
+        ("charged twice (€49.90)!", "charged twice (€49.90)!"),
+        ("attente de 85 minutes, 3 jours de retard", "attente de 85 minutes, 3 jours de retard"),
+        ("reçu le 01.05.2018 à 14:30", "reçu le 01.05.2018 à 14:30"),
+        ("prezzo aumentato del 25% nel 2023-2024", "prezzo aumentato del 25% nel 2023-2024"),
+        ("", ""),
+    ],
+)
+def test_mask_personal_data(text: str, expected: str) -> None:
+    assert mask_personal_data(text) == expected
+
+
+LABELLED: dict[str, list[str]] = {
+    "it": [
+        "Il pacco è arrivato con tre giorni di ritardo",
+        "Ho chiamato cinque volte e nessuno mi ha risposto",
+        "Ottimo rapporto qualità prezzo, lo consiglio a tutti",
+        "La fattura di maggio era sbagliata un'altra volta",
+        "L'app si blocca ogni volta che provo a pagare",
+        "Personale gentile e competente, esperienza davvero positiva",
+        "Nessuno mi ha spiegato come configurare il mio account",
+        "La linea internet cade continuamente da due settimane",
+        "Consegna veloce e prodotto di ottima qualità, grazie mille",
+        "Attesa infinita al call center e poi la linea è caduta",
+    ],
+    "en": [
+        "My parcel arrived two days late and tracking never moved",
+        "The staff were friendly and really knew the product",
+        "I was charged twice and nobody fixed the invoice",
+        "Great value for money, I would recommend you to anyone",
+        "The website is slow and confusing, I cannot find anything",
+        "Waited forty minutes on the phone before someone answered",
+        "The broadband keeps dropping out every single evening",
+        "Nobody told me when the engineer was going to arrive",
+        "Setting up my account was quick and very easy",
+        "The router was faulty and we are still waiting for a new one",
+    ],
+    "fr": [
+        "Mon colis est arrivé avec trois jours de retard",
+        "Personne ne décroche jamais au service client",
+        "La facture de mai était fausse et l'avoir a pris des semaines",
+        "Le site est lent et confus, on ne trouve rien",
+        "Équipe sympathique et compétente, je recommande vivement",
+        "Le prix a augmenté de quinze pour cent sans prévenir",
+        "Commandé hier, reçu aujourd'hui, vraiment très satisfait",
+        "L'application plante à chaque fois que je veux payer",
+        "Le rendez-vous d'installation a été reporté plusieurs fois",
+        "Aucune réponse à mes mails depuis deux semaines déjà",
+    ],
+    "es": [
+        "El paquete llegó con tres días de retraso",
+        "Nadie contesta nunca el teléfono del servicio al cliente",
+        "La factura de mayo estaba mal y nadie la corrigió",
+        "Muy buena relación calidad precio, lo recomiendo a todos",
+        "La aplicación se bloquea cada vez que intento pagar",
+        "El personal fue muy amable y conocía bien el producto",
+        "Esperé más de una hora para hablar con alguien",
+        "La conexión a internet se corta todos los días",
+        "Nadie me explicó cómo configurar mi cuenta nueva",
+        "Pedido ayer y recibido hoy, todo perfecto, muchas gracias",
+    ],
+    "de": [
+        "Das Paket kam mit drei Tagen Verspätung an",
+        "Niemand geht beim Kundenservice jemals ans Telefon",
+        "Die Rechnung für Mai war falsch und niemand hat sie korrigiert",
+        "Sehr gutes Preis-Leistungs-Verhältnis, ich kann es nur empfehlen",
+        "Die App stürzt jedes Mal ab, wenn ich bezahlen will",
+        "Die Mitarbeiter waren freundlich und sehr kompetent",
+        "Ich habe über eine Stunde in der Warteschleife gewartet",
+        "Die Internetverbindung bricht jeden Abend zusammen",
+        "Niemand hat mir erklärt, wie ich mein Konto einrichte",
+        "Gestern bestellt und heute schon geliefert, vielen Dank",
+    ],
+    "pt": [
+        "A encomenda chegou com três dias de atraso",
+        "Ninguém atende o telefone do serviço de apoio ao cliente",
+        "A fatura de maio estava errada e ninguém corrigiu",
+        "Ótima relação qualidade preço, recomendo a todos os amigos",
+        "O aplicativo trava toda vez que tento pagar",
+        "Os funcionários foram simpáticos e conheciam bem o produto",
+        "Esperei mais de uma hora para falar com alguém",
+        "A ligação à internet cai todos os dias à noite",
+        "Ninguém me explicou como configurar a minha conta",
+        "Encomendei ontem e recebi hoje, tudo perfeito, obrigado",
+    ],
+}
+
+
+def test_labelled_comments_are_detected_with_at_least_95_percent_accuracy() -> None:
+    pairs = [(lang, text) for lang, texts in LABELLED.items() for text in texts]
+    assert all(len(text.split()) >= 5 for _, text in pairs)
+    wrong = [(lang, detect_language(text), text) for lang, text in pairs if detect_language(text) != lang]
+    assert len(wrong) / len(pairs) <= 0.05, wrong
+
+
+@pytest.mark.parametrize("text", ["", None, "ok", "Top!", "👍👍", "Great value", "12 34 56"])
+def test_short_texts_are_unknown(text: str | None) -> None:
+    assert detect_language(text) == "unknown"
+
+
+def test_fold_drops_case_and_accents_only() -> None:
+    assert fold("Qualità") == "qualita"
+    assert fold("ÉQUIPE") == "equipe"
+    assert fold("Verspätung") == "verspatung"
+
+
+def test_split_words_drops_punctuation_emoji_numbers_and_elisions() -> None:
+    assert split_words("L'app si blocca!! 😡 49,90 € — dell'ordine, call-center") == [
+        "app", "si", "blocca", "ordine", "call-center",
+    ]
+
+
+def test_tokenize_keeps_accents_and_removes_stopwords() -> None:
+    assert tokenize("La qualità è ottima ma la consegna è lenta", "it") == ["qualità", "ottima", "consegna", "lenta"]
+    assert tokenize("The parcel arrived late", "en") == ["parcel", "arrived", "late"]
+
+
+def test_tokenize_without_a_language_keeps_every_word() -> None:
+    assert tokenize("the parcel", "unknown") == ["the", "parcel"]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "lang", "expected"),
+    [
+        (["arrivato", "fatture"], "it", ["arrivare", "fattura"]),
+        (["factures", "commandes"], "fr", ["facture", "commande"]),
+        (["waiting", "parcels"], "en", ["wait", "parcel"]),
+        (["retrasos"], "es", ["retraso"]),
+        (["rechnungen"], "de", ["rechnung"]),
+        (["parcels"], "unknown", ["parcels"]),
+    ],
+)
+def test_lemmatize(tokens: list[str], lang: str, expected: list[str]) -> None:
+    assert lemmatize(tokens, lang) == expected
