@@ -876,7 +876,8 @@ def _load_sql(
         ("_reason", "reason"),
     ] + originals_rejected
     text = values.clean_text_sql
-    score_value = values.make_score_sql("__pp_n")
+    # Only rows passing ``ok`` are written: their number is already a whole 0–10.
+    score_value = "TRY_CAST(__pp_n AS TINYINT)"
     stored = list(by_name)
     generated = {
         role: text(sql.column(name, stored))
@@ -887,7 +888,7 @@ def _load_sql(
         (sql.ROW, f"CAST(__pp_rn + {skip} AS BIGINT)"),
         (sql.WAVE, "CAST(? AS INTEGER)"),
         (sql.SCORE, f"CAST({score_value} AS TINYINT)"),
-        (sql.CATEGORY, values.categorize_sql(score_value)),
+        (sql.CATEGORY, values.categorize_sql("__pp_n")),
         (sql.DATE, "CAST(__pp_d AS TIMESTAMP)"),
         (sql.COMMENT, text(comment) if comment else "CAST(NULL AS VARCHAR)"),
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),

@@ -49,7 +49,10 @@ DATE_ORDERS: tuple[str, ...] = ("dmy", "mdy", "ymd")
 
 # Whitespace a spreadsheet leaves around values, NBSP included.
 _SPACE_CODES = (32, 9, 10, 13, 160)
-_SPACE = " || ".join(f"chr({code})" for code in _SPACE_CODES)
+# As literals, not chr() calls: the expression of a generated column (``_comment``, ``_respondent``)
+# is bound and run on every inserted chunk without constant folding, and chr() costs there.
+_SPACE_LITERALS = tuple(f"'{chr(code)}'" for code in _SPACE_CODES)
+_SPACE = "'" + "".join(chr(code) for code in _SPACE_CODES) + "'"
 
 # A number first, then an optional "/10" or a separator and a label:
 # "9", "-1", "9.5", "9,0", "9/10", "10 - Extremely likely", "9. Very likely".
@@ -87,7 +90,7 @@ def clean_text_sql(raw: str) -> str:
     (nearly all) are only checked at both ends, which is much cheaper than
     DuckDB's ``trim`` with a character set.
     """
-    edges = " OR ".join(f"prefix({raw}, chr({code})) OR suffix({raw}, chr({code}))" for code in _SPACE_CODES)
+    edges = " OR ".join(f"prefix({raw}, {space}) OR suffix({raw}, {space})" for space in _SPACE_LITERALS)
     return f"CASE WHEN {raw} = '' OR {edges} THEN NULLIF(trim({raw}, {_SPACE}), '') ELSE {raw} END"
 
 
