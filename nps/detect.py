@@ -315,8 +315,9 @@ def profile_sample(
                    CASE WHEN length(t) <= 40 THEN {values.parse_number_sql("v", decimal_comma)} END AS num
             FROM cleaned
         )
-        SELECT name, count(*), count(t), count(DISTINCT t), coalesce(avg(length(t)), 0),
-            count(num), count({score}), min({score}), max({score}), count(DISTINCT {score}), min(n), max(n),
+        SELECT name, count(*), count(t), 0, coalesce(avg(length(t)), 0),
+            count(num), count({score}), min({score}), max({score}),
+            bit_count(COALESCE(bit_or(CAST(1 AS INTEGER) << {score}), 0)), min(n), max(n),
             count(*) FILTER (WHERE {p}.y1 <> ''),
             count(*) FILTER (WHERE {p}.p1 <> ''),
             count(*) FILTER (WHERE TRY_CAST(NULLIF({p}.p1, '') AS INTEGER) > 12),
@@ -330,17 +331,21 @@ def profile_sample(
             count({values.parse_date_number_sql(t, values.DATE_EPOCH_MS)})
         FROM parsed GROUP BY name
     """
+    # No DISTINCT aggregate above (DuckDB would materialise every parsed cell for it): the distinct
+    # scores (0–10) are counted as bits, the distinct texts by the examples' query, which groups them anyway.
     stats = {row[0]: row for row in sql.fetch_all(con, stats_sql)}
     example_sql = f"""
         WITH long AS ({long_sql}),
         firsts AS (SELECT name, {t} AS t, min(rn) AS first FROM long WHERE {t} IS NOT NULL GROUP BY name, t)
-        SELECT name, t FROM firsts
+        SELECT name, t, count(*) OVER (PARTITION BY name) FROM firsts
         QUALIFY row_number() OVER (PARTITION BY name ORDER BY first) <= 8
         ORDER BY name, first
     """
     examples: dict[str, list[str]] = {}
-    for col, text in sql.fetch_all(con, example_sql):
+    distinct: dict[str, int] = {}
+    for col, text, count in sql.fetch_all(con, example_sql):
         examples.setdefault(col, []).append(text)
+        distinct[col] = int(count)
     profiles = []
     for position, (internal, name, header, label) in enumerate(columns):
         s = stats.get(internal)
@@ -355,7 +360,7 @@ def profile_sample(
                 position=position,
                 rows=int(s[1]),
                 nonblank=int(s[2]),
-                distinct=int(s[3]),
+                distinct=distinct.get(internal, 0),
                 avg_len=float(s[4]),
                 numeric=int(s[5]),
                 score_ok=int(s[6]),
@@ -850,14 +855,17 @@ def choose_fast_formats(
     candidates = list(values.FAST_FORMATS.get(order, ())) + (list(values.FAST_FORMATS["ymd"]) if order != "ymd" else [])
     col = sql.column(internal, [internal])
     parts = []
-    for fast_format in candidates:
-        fast = values.parse_date_fast_sql("raw", fast_format)
-        parts.append(f"count({fast})")
-        parts.append(f"count(*) FILTER (WHERE {fast} IS DISTINCT FROM slow AND {fast} IS NOT NULL)")
+    fasts = []
+    for i, fast_format in enumerate(candidates):
+        # Each format is tried once per value, one level below the counts that use it twice.
+        fasts.append(f"{values.parse_date_fast_sql('raw', fast_format)} AS f{i}")
+        parts.append(f"count(f{i})")
+        parts.append(f"count(*) FILTER (WHERE f{i} IS DISTINCT FROM slow AND f{i} IS NOT NULL)")
     layered = (
+        f"(SELECT slow, {', '.join(fasts)} FROM "
         f"(SELECT raw, {values.parse_date_sql('t', 'p', kind, order)} AS slow FROM "
         f"(SELECT raw, t, {values.split_date_sql('t')} AS p FROM "
-        f"(SELECT {col} AS raw, {values.clean_text_sql(col)} AS t FROM {sql.table(table)})))"
+        f"(SELECT {col} AS raw, {values.clean_text_sql(col)} AS t FROM {sql.table(table)}))))"
     )
     row = sql.fetch_one(con, f"SELECT {', '.join(parts)} FROM {layered}")
     if row is None:

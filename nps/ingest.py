@@ -42,6 +42,7 @@ SAMPLE_ROWS = 5_000
 SAMPLE_CELLS = 2_000_000
 PREVIEW_ROWS = 20
 MAX_LINE_BYTES = 8 * 1024 * 1024
+SAMPLE_BUFFER_BYTES = 2 * MAX_LINE_BYTES  # DuckDB wants a buffer larger than the longest line
 SMALL_FILE = 8 * 1024 * 1024
 SAMPLE_TABLE = "__pp_sample"
 
@@ -223,8 +224,15 @@ def _finish_hash(source: _Source) -> None:
         source.line_rows = lines - source.line_offset
 
 
-def _csv_select(path: Path, layout: detect.Layout, delimiter: str, parallel: bool) -> tuple[str, list[Any], list[str]]:
-    """The SELECT reading a delimited UTF-8 file with DuckDB, every field as text, in file order."""
+def _csv_select(
+    path: Path, layout: detect.Layout, delimiter: str, parallel: bool, *, buffer_size: int | None = None
+) -> tuple[str, list[Any], list[str]]:
+    """The SELECT reading a delimited UTF-8 file with DuckDB, every field as text, in file order.
+
+    ``buffer_size`` (bytes, more than MAX_LINE_BYTES) overrides DuckDB's, which
+    is 16 lines of the longest allowed size: right for the whole file, but
+    reading the sample would then fill (and fault in) buffers of 128 MB.
+    """
     columns: dict[str, str] = {}
     for pos in range(layout.width):
         columns[(f"c{pos + 1}" if pos in layout.keep else f"d{pos + 1}")] = "VARCHAR"
@@ -236,9 +244,11 @@ def _csv_select(path: Path, layout: detect.Layout, delimiter: str, parallel: boo
         f"SELECT {overflow} AS __pp_x, {', '.join(sql.quote_ident(c) for c in internals)} "
         "FROM read_csv(?, header = false, skip = ?, auto_detect = false, columns = ?, delim = ?, "
         "quote = '\"', escape = '\"', null_padding = true, strict_mode = false, parallel = ?, "
-        "max_line_size = ?, encoding = 'utf-8')"
+        f"max_line_size = ?, encoding = 'utf-8'{', buffer_size = ?' if buffer_size else ''})"
     )
     params = [str(path), layout.skip, columns, delimiter, parallel, MAX_LINE_BYTES]
+    if buffer_size:
+        params.append(buffer_size)
     return select, params, internals
 
 
@@ -293,9 +303,14 @@ class _Workspace:
         self.hashes.append(job)
         return job
 
-    def close(self) -> None:
+    def stop_hashing(self) -> None:
+        """Stop the hashes still running and forget them."""
         for job in self.hashes:
             job.cancel()
+        self.hashes.clear()
+
+    def close(self) -> None:
+        self.stop_hashing()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -533,13 +548,23 @@ def _sample_profiles(
 ) -> tuple[list[detect.ColumnProfile], int]:
     """Load the sample into a temp table of ``con`` and profile its columns; return profiles and row count."""
     n_rows = max(500, min(SAMPLE_ROWS, SAMPLE_CELLS // max(1, len(source.internals))))
+    select, params = source.select_sql, source.params
+    if source.csv is not None:
+        # The same reader with smaller buffers: the sample is the first rows only.
+        select, params, _ = _csv_select(
+            source.csv["path"],
+            source.layout,
+            source.csv["delimiter"],
+            source.csv["parallel"],
+            buffer_size=SAMPLE_BUFFER_BYTES,
+        )
     sql.execute(con, f"DROP TABLE IF EXISTS {sql.table(SAMPLE_TABLE)}")
     try:
         sql.execute(
             con,
             f"CREATE TEMP TABLE {sql.table(SAMPLE_TABLE)} AS "
-            f"SELECT row_number() OVER () AS __pp_rn, * FROM (SELECT * FROM ({source.select_sql}) LIMIT ?)",
-            [*source.params, n_rows],
+            f"SELECT row_number() OVER () AS __pp_rn, * FROM (SELECT * FROM ({select}) LIMIT ?)",
+            [*params, n_rows],
         )
     except duckdb.Error as exc:
         try:
@@ -659,10 +684,11 @@ def _inspect_source(
     score_internal = source.internals[source.layout.names.index(mapping.score)]
     number = values.parse_score_sql(sql.column(score_internal, source.internals))
     histogram = {k: 0 for k in range(11)}
+    # The number one level below the score: make_score_sql names it four times.
     for value, count in sql.fetch_all(
         con,
-        f"SELECT s, count(*) FROM (SELECT {values.make_score_sql(number)} AS s FROM {sql.table(SAMPLE_TABLE)}) "
-        "WHERE s IS NOT NULL GROUP BY s",
+        f"SELECT s, count(*) FROM (SELECT {values.make_score_sql('n')} AS s FROM "
+        f"(SELECT {number} AS n FROM {sql.table(SAMPLE_TABLE)})) WHERE s IS NOT NULL GROUP BY s",
     ):
         histogram[int(value)] = int(count)
     preview_cols = ", ".join(sql.column(c, source.internals) for c in source.internals)
@@ -996,28 +1022,51 @@ def _plan_columns(
     names: _Names,
     wave: int,
     append: bool,
+    *,
+    numbered: bool = False,
 ) -> tuple[_Columns, set[str]]:
     """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise.
 
     Creates the responses table of a new dataset. Returns the columns and the
-    table's generated columns (which the INSERT leaves out).
+    table's generated columns (which the INSERT leaves out). Whether the flags
+    table (only written when rows are rejected) keeps the order is asked
+    later, by :func:`_flags_keep_order`. ``numbered`` skips the question.
     """
-    cols = _load_sql(source, mapping, detection, order)
+    cols = _load_sql(source, mapping, detection, order, numbered=numbered)
     if append:
         generated = _generated_columns(cur, names)
     else:
         sql.execute(cur, _responses_schema(cols, names))
         generated = set(cols.generated)
+    if numbered:
+        return cols, generated
     try:
-        parallel_ok = _keeps_order(cur, _accepted_statement(cols, names, generated), [wave, *source.params]) and (
-            _keeps_order(cur, _flags_statement(cols, names), list(source.params))
-        )
+        parallel_ok = _keeps_order(cur, _accepted_statement(cols, names, generated), [wave, *source.params])
     except duckdb.Error as exc:
         _raise_for_retry(exc, source)
         raise _duckdb_error(exc, source.file) from exc
     if not parallel_ok:
         cols = _load_sql(source, mapping, detection, order, numbered=True)
     return cols, generated
+
+
+def _flags_keep_order(cur: duckdb.DuckDBPyConnection, source: _Source, cols: _Columns, names: _Names) -> bool:
+    """Whether the flags table of an unnumbered load would be written in file order (see _keeps_order)."""
+    if cols.numbered:
+        return True
+    try:
+        return _keeps_order(cur, _flags_statement(cols, names), list(source.params))
+    except duckdb.Error as exc:
+        _raise_for_retry(exc, source)
+        raise _duckdb_error(exc, source.file) from exc
+
+
+def _clear_wave(cur: duckdb.DuckDBPyConnection, names: _Names, wave: int, append: bool) -> None:
+    """Take back this wave's accepted rows (the table itself for a new dataset), to write them again."""
+    if append:
+        sql.execute(cur, f"DELETE FROM {names.responses} WHERE _wave = ?", [wave])
+    else:
+        sql.execute(cur, f"DROP TABLE {names.responses}")
 
 
 def _write_accepted(
@@ -1175,6 +1224,22 @@ def _check_unclosed_quote(cur: duckdb.DuckDBPyConnection, source: _Source, names
         )
 
 
+def _rows_within_limit(cur: duckdb.DuckDBPyConnection, source: _Source, limits: Limits) -> int | None:
+    """The file's data rows when they must be counted to check ``max_rows`` (else None); raise when over.
+
+    The line count (from the hash) bounds the rows from above: under the limit, nothing is counted.
+    """
+    rows_read = source.exact_rows
+    if rows_read is None and (source.line_rows is None or source.line_rows > limits.max_rows):
+        rows_read = _count_rows(cur, source)
+    if rows_read is not None and rows_read > limits.max_rows:
+        raise IngestError(
+            f"the file has {rows_read:,} rows, over the limit of {limits.max_rows:,}; split it or raise the limit",
+            file=source.file,
+        )
+    return rows_read
+
+
 @dataclass
 class _Wave:
     """What writing one wave found."""
@@ -1203,19 +1268,18 @@ def _write_wave(
     source, detection = plan.source, plan.detection
     first_row = source.layout.skip + 1
     rows_read = source.exact_rows
-    if rows_read is None and (source.line_rows is None or source.line_rows > limits.max_rows):
-        rows_read = _count_rows(cur, source)
-    if rows_read is not None and rows_read > limits.max_rows:
-        raise IngestError(
-            f"the file has {rows_read:,} rows, over the limit of {limits.max_rows:,}; split it or raise the limit",
-            file=source.file,
-        )
+    # A text file still being hashed has no line count yet: its rows are checked once written.
+    if source.hashing is None:
+        rows_read = _rows_within_limit(cur, source, limits)
     if not append:
         sql.execute(cur, _rejected_schema(names, source.layout))
     order = mapping.date_order
     for attempt in range(2):
         cols, generated = _plan_columns(cur, source, mapping, detection, order, names, wave, append)
         accepted = _write_accepted(cur, source, cols, names, wave, generated)
+        if source.hashing is not None:
+            _finish_hash(source)  # hashed while DuckDB read and wrote the rows
+            rows_read = _rows_within_limit(cur, source, limits)
         if rows_read is None:
             # Accepted rows ≤ records ≤ lines: when the first equals the last, nothing was left out
             # and the file need not be counted.
@@ -1223,6 +1287,13 @@ def _write_wave(
         base: int | None = None
         reasons: dict[str, int] = {}
         if accepted < rows_read:
+            if not _flags_keep_order(cur, source, cols, names):
+                # The flags would lose the file's order: write both numbering rows as they are read.
+                _clear_wave(cur, names, wave, append)
+                cols, generated = _plan_columns(
+                    cur, source, mapping, detection, order, names, wave, append, numbered=True
+                )
+                accepted = _write_accepted(cur, source, cols, names, wave, generated)
             flagged, base = _write_flags(cur, source, cols, names)
             if flagged != rows_read:
                 raise IngestError(
@@ -1246,10 +1317,7 @@ def _write_wave(
                     mapping = _with_order(mapping, order, flipped)
                     warnings = [w for w in warnings if "cannot be decided" not in w]
                     sql.execute(cur, f"DROP TABLE {names.flags}")
-                    if append:
-                        sql.execute(cur, f"DELETE FROM {names.responses} WHERE _wave = ?", [wave])
-                    else:
-                        sql.execute(cur, f"DROP TABLE {names.responses}")
+                    _clear_wave(cur, names, wave, append)
                     continue
                 if flipped:
                     warnings.append(
@@ -1389,6 +1457,7 @@ def _load_transactions(
         too_long = reasons.get(values.ROW_TOO_LONG, 0)
         if too_long:
             warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
+        _finish_hash(source)  # done already, unless no row was written
         if append_to is None:
             dataset = Dataset(
                 id=dataset_id,
@@ -1505,6 +1574,19 @@ def _check_duplicate(cur: duckdb.DuckDBPyConnection, sha: str | None, file: str,
         )
 
 
+def _size_seen(cur: duckdb.DuckDBPyConnection, size: int | None) -> bool:
+    """Whether a file of exactly ``size`` bytes was loaded before (as a dataset or a wave of one)."""
+    if size is None:
+        return True
+    seen = sql.fetch_value(
+        cur,
+        "SELECT count(*) FROM datasets WHERE size_bytes = ? OR id IN "
+        "(SELECT dataset_id FROM dataset_files WHERE size_bytes = ?)",
+        [size, size],
+    )
+    return bool(seen)
+
+
 def _append_overrides(ds: Dataset) -> Overrides:
     m = ds.mapping
     return Overrides(
@@ -1586,7 +1668,9 @@ def _run(
                         _finish_hash(source)
                         _check_duplicate(cur, source.sha256, file, allow_duplicate)
                     raise
-                if source.hashing is not None:
+                # Only a file of a size loaded before can be a duplicate: for any other the hash goes
+                # on in the background while the rows are written, and is waited for after them.
+                if source.hashing is not None and not allow_duplicate and _size_seen(cur, source.size):
                     _finish_hash(source)
                     _check_duplicate(cur, source.sha256, file, allow_duplicate)
                 try:
@@ -1602,6 +1686,7 @@ def _run(
                 if encoding is not None:
                     raise IngestError("the text is neither UTF-8 nor cp1252; save it as UTF-8", file=file) from None
                 encoding = "cp1252"
+                work.stop_hashing()  # the next attempt hashes the file again
     except NpsError:
         raise
     except duckdb.Error as exc:
