@@ -26,7 +26,8 @@ import pandas as pd
 __all__ = [
     "CATEGORIES", "CATEGORY_COLOURS", "CATEGORY_SCALE", "GRAINS", "NPS_SCALE", "chart_breakdown",
     "chart_category_shares", "chart_distribution", "chart_diverging", "chart_heatmap", "chart_shift_share",
-    "chart_sparkline", "chart_theme_bars", "chart_trend", "chart_trend_by",
+    "chart_distinctive_terms", "chart_sparkline", "chart_theme_bars", "chart_theme_categories",
+    "chart_theme_impact", "chart_theme_trend", "chart_trend", "chart_trend_by",
 ]
 
 CATEGORIES: tuple[str, str, str] = ("detractor", "passive", "promoter")
@@ -867,3 +868,164 @@ def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> b
     if fmt == "png":
         return bytes(vlc.vegalite_to_png(spec, scale=scale))
     raise ValueError(f"unknown image format {fmt!r}; use svg or png")
+
+
+# ---------------------------------------------------------------------------
+# Comment themes
+
+
+def chart_theme_impact(frame: pd.DataFrame, *, title: str = "What each theme does to NPS") -> alt.Chart | alt.LayerChart:
+    """Each theme's impact: NPS of commenters who mention it minus those who don't, with its interval.
+
+    Takes :func:`nps.themes.theme_summary`'s frame (theme, mentions, impact,
+    impact_ci_low, impact_ci_high, nps_with, nps_without, share). Themes without
+    mentions are left out; sorted by impact (most negative first, the ones to
+    fix). Intervals that exclude zero are drawn solid, the others faded.
+    """
+    columns = ["theme", "mentions", "share", "nps_with", "nps_without", "impact", "impact_ci_low", "impact_ci_high"]
+    if _is_empty(frame, count="mentions"):
+        return _no_data(title, height=160)
+    _require(frame, columns, "chart_theme_impact")
+    data = frame[columns][pd.to_numeric(frame["mentions"], errors="coerce").fillna(0) > 0].copy()
+    data = data[[_finite(v) for v in data["impact"]]].sort_values("impact", kind="stable")
+    if data.empty:
+        return _no_data(title, height=160, message="Too few comments to compare")
+    data["value_label"] = _value_labels(data, "theme", n_column="mentions")
+    data["marker"] = [
+        "clear" if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0) else "within the noise"
+        for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
+    ]
+    data["points_text"] = [
+        f"{_points(v)} (95% CI {_points(lo)} to {_points(hi)})"
+        for v, lo, hi in zip(data["impact"], data["impact_ci_low"], data["impact_ci_high"], strict=True)
+    ]
+    labels = data["value_label"].tolist()
+    y = alt.Y("value_label:N", title="Theme", sort=labels, scale=alt.Scale(domain=labels),
+              axis=alt.Axis(labelLimit=260))
+    opacity = alt.Opacity("marker:N", scale=alt.Scale(domain=["clear", "within the noise"], range=[1.0, LOW_N_OPACITY]),
+                          legend=alt.Legend(title="Interval", orient="bottom"))
+    tips = [
+        alt.Tooltip("theme:N", title="Theme"),
+        alt.Tooltip("mentions:Q", title="Mentions (n)", format=","),
+        alt.Tooltip("share:Q", title="Share of comments", format=".1%"),
+        alt.Tooltip("points_text:N", title="Impact (points)"),
+        alt.Tooltip("nps_with:Q", title="NPS when mentioned", format="+.1f"),
+        alt.Tooltip("nps_without:Q", title="NPS otherwise", format="+.1f"),
+        alt.Tooltip("marker:N", title="Reading"),
+    ]
+    rules = alt.Chart().mark_rule(strokeWidth=2, color=LINE_COLOUR).encode(
+        x=alt.X("impact_ci_low:Q", title="Impact on NPS (points)"), x2="impact_ci_high:Q", y=y,
+        opacity=opacity, tooltip=tips)
+    points = alt.Chart().mark_point(filled=True, size=70, color=LINE_COLOUR).encode(
+        x="impact:Q", y=y, opacity=opacity, tooltip=tips)
+    return alt.layer(_zero_rule("x"), rules, points, data=data).properties(
+        title=_title(title, "NPS of commenters who mention the theme minus those who don't, with its interval"),
+        width="container", height=alt.Step(24),
+    )
+
+
+def chart_theme_categories(frame: pd.DataFrame, *, title: str = "Who mentions each theme") -> alt.Chart:
+    """Per theme, the share of detractors', passives' and promoters' comments that mention it.
+
+    Takes :func:`nps.themes.theme_summary`'s frame (theme, mentions, detractors,
+    passives, promoters as fractions 0..1 of each category's comments). Bars are
+    grouped per theme in the category palette; themes sorted by mentions.
+    """
+    if _is_empty(frame, count="mentions"):
+        return _no_data(title, height=160)
+    _require(frame, ["theme", "mentions", "detractors", "passives", "promoters"], "chart_theme_categories")
+    data = frame[["theme", "mentions", "detractors", "passives", "promoters"]].sort_values(
+        "mentions", ascending=False, kind="stable").reset_index(drop=True)
+    data["value_label"] = _value_labels(data, "theme", n_column="mentions")
+    labels = data["value_label"].tolist()
+    return (
+        alt.Chart(data)
+        .transform_fold(["detractors", "passives", "promoters"], as_=["group", "pct"])
+        .transform_calculate(category="slice(datum.group, 0, -1)")
+        .transform_filter("isValid(datum.pct)")
+        .mark_bar()
+        .encode(
+            x=alt.X("pct:Q", title="Share of the category's comments that mention the theme",
+                    axis=alt.Axis(format="%")),
+            y=alt.Y("value_label:N", title="Theme", sort=labels, scale=alt.Scale(domain=labels),
+                    axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("category:N", sort=list(CATEGORIES)),
+            color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
+            tooltip=[
+                alt.Tooltip("theme:N", title="Theme"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("pct:Q", title="Share of the category's comments", format=".1%"),
+                alt.Tooltip("mentions:Q", title="Mentions, all categories (n)", format=","),
+            ],
+        )
+        .properties(title=_title(title), width="container", height=alt.Step(9))
+    )
+
+
+def chart_theme_trend(
+    frame: pd.DataFrame, *, grain: str = "month", title: str = "Themes over time", min_n: float | None = None
+) -> alt.Chart | alt.LayerChart:
+    """One line per theme: the share of the period's comments that mention it.
+
+    Takes :func:`nps.themes.theme_trend`'s frame (period, theme, comments,
+    mentions, share, nps_with, n_with, low_n). Periods with fewer comments than
+    ``min_n`` (``low_n``) are drawn as faded points.
+    """
+    _grain(grain)
+    if _is_empty(frame, count="comments"):
+        return _no_data(title, height=280)
+    _require(frame, ["period", "theme", "comments", "mentions", "share", "low_n"], "chart_theme_trend")
+    data = _with_periods(frame[["period", "theme", "comments", "mentions", "share", "low_n"]], grain)
+    ok, low = _sample_labels(min_n)
+    data["sample_size"] = [low if bool(f) else ok for f in data["low_n"].astype("boolean").fillna(False)]
+    x = alt.X("period:T", title="Period")
+    y = alt.Y("share:Q", title="Share of comments", axis=alt.Axis(format="%"))
+    colour = alt.Color("theme:N", title="Theme", scale=alt.Scale(range=list(SERIES_COLOURS)))
+    tips = [
+        alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("period_label:N", title="Period"),
+        alt.Tooltip("share:Q", title="Share of comments", format=".1%"),
+        alt.Tooltip("mentions:Q", title="Mentions", format=","),
+        alt.Tooltip("comments:Q", title="Comments in the period (n)", format=","),
+        alt.Tooltip("sample_size:N", title="Sample"),
+    ]
+    lines = alt.Chart().mark_line(strokeWidth=2).encode(x=x, y=y, color=colour)
+    points = alt.Chart().mark_point(filled=True, size=40).encode(
+        x=x, y=y, color=colour, tooltip=tips,
+        opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
+                            legend=alt.Legend(title=None, orient="bottom")),
+    )
+    return alt.layer(lines, points, data=data).properties(title=_title(title), width="container", height=300)
+
+
+def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set detractors and promoters apart") -> alt.Chart:
+    """Diverging bars of the terms most typical of detractors (left, red) and promoters (right, teal).
+
+    Takes :func:`nps.themes.distinctive_terms`' frame (side, term, score,
+    detractors, promoters); the bar length is the log-odds z-score.
+    """
+    if frame is None or frame.empty:
+        return _no_data(title, height=160, message="Too few comments to compare")
+    _require(frame, ["side", "term", "score", "detractors", "promoters"], "chart_distinctive_terms")
+    data = frame[["side", "term", "score", "detractors", "promoters"]].copy()
+    data["label_at"] = [(-s if side == "detractors" else s) for side, s in zip(data["side"], data["score"], strict=True)]
+    data["category"] = ["detractor" if side == "detractors" else "promoter" for side in data["side"]]
+    data = data.sort_values("label_at", kind="stable").reset_index(drop=True)
+    data["value_label"] = [f"{t} ({s[:-1]})" for t, s in zip(data["term"], data["side"], strict=True)]
+    labels = data["value_label"].tolist()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("label_at:Q", title="← more typical of detractors · z-score · more typical of promoters →"),
+            y=alt.Y("value_label:N", title=None, sort=labels, scale=alt.Scale(domain=labels),
+                    axis=alt.Axis(labelLimit=260)),
+            color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
+            tooltip=[
+                alt.Tooltip("term:N", title="Term"), alt.Tooltip("side:N", title="Typical of"),
+                alt.Tooltip("score:Q", title="z-score (log-odds, informative prior)", format=".2f"),
+                alt.Tooltip("detractors:Q", title="Uses by detractors", format=","),
+                alt.Tooltip("promoters:Q", title="Uses by promoters", format=","),
+            ],
+        )
+        .properties(title=_title(title), width="container", height=alt.Step(16))
+    )

@@ -93,3 +93,14 @@ def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparis
     elif abs(within) > abs(mix) and abs(within) >= 0.5:
         text += f" Mostly real change within the {dimension} groups, not a change of who answered."
     return text
+
+
+LANGUAGE_NAMES: dict[str, str] = {
+    "it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese",
+    "unknown": "Unknown",
+}
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code from :func:`nps.text.detect_language` (the code itself if unknown)."""
+    return LANGUAGE_NAMES.get(code, code)

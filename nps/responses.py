@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from nps import sql
+from nps import sql, text
 from nps.filters import Filter
 from nps.store import Dataset
 
@@ -42,8 +42,12 @@ def load_responses_page(
     page: int = 1,
     page_size: int = 50,
     order: str = "newest",
+    mask: bool = True,
 ) -> pd.DataFrame:
     """One page (1-based) of responses matching ``flt``: row, wave, date, score, category, comment, then the file's other columns.
+
+    Personal data in the comment (e-mails, phone, IBAN- and card-like numbers) is
+    masked unless ``mask`` is False (:func:`nps.text.mask_personal_data`).
 
     Raises ValueError for an unknown ``order`` (see :data:`ORDERS`) or a page size outside 1..5000.
     """
@@ -52,20 +56,36 @@ def load_responses_page(
     if not 1 <= page_size <= 5000:
         raise ValueError("a page holds 1 to 5,000 responses")
     where, params = sql.where_clause(flt, ds.all_columns)
-    return sql.fetch_df(
+    frame = sql.fetch_df(
         cur,
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
         [*params, page_size, (max(page, 1) - 1) * page_size],
     )
+    return _masked(frame) if mask else frame
 
 
 def load_responses_for_export(
-    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None, *, max_rows: int = 1_048_575
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    flt: Filter | None = None,
+    *,
+    max_rows: int = 1_048_575,
+    mask: bool = True,
 ) -> pd.DataFrame:
-    """Every response matching ``flt`` (file order), up to ``max_rows``, for a CSV or XLSX download."""
+    """Every response matching ``flt`` (file order), up to ``max_rows``, for a CSV or XLSX download.
+
+    Comments are masked as in :func:`load_responses_page` unless ``mask`` is False.
+    """
     where, params = sql.where_clause(flt, ds.all_columns)
-    return sql.fetch_df(
+    frame = sql.fetch_df(
         cur,
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS['file order']} LIMIT ?",
         [*params, max_rows],
     )
+    return _masked(frame) if mask else frame
+
+
+def _masked(frame: pd.DataFrame) -> pd.DataFrame:
+    if not frame.empty:
+        frame["comment"] = frame["comment"].map(text.mask_personal_data, na_action="ignore")
+    return frame

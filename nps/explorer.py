@@ -1,0 +1,266 @@
+"""The comment explorer: search the verbatims, filter by category, theme and language, page, highlight.
+
+A search is words and "quoted phrases"; a comment matches when it contains every
+one of them, ignoring case and accents (``"citta"`` finds "Città", ``"reçu"``
+finds "recu"). A word matches inside longer words too (``deliver`` finds
+"delivery", "delivered"), so one stem covers a word's forms in any language.
+
+Themes and languages come from the stored comment tags (:mod:`nps.themes`), so a
+search never re-tags. Comments leave this module with personal data masked
+unless the caller asks otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from nps import sql, text, themes
+from nps.filters import Filter
+from nps.store import Dataset
+
+ORDERS: dict[str, str] = {
+    "newest": f"s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW} DESC",
+    "oldest": f"s.{sql.DATE} ASC NULLS LAST, s.{sql.ROW}",
+    "lowest score": f"s.{sql.SCORE}, s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW}",
+    "highest score": f"s.{sql.SCORE} DESC, s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW}",
+}
+MAX_TERMS = 10
+MAX_PAGE_SIZE = 5000
+EXPORT_MAX_ROWS = 1_048_575
+
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+@dataclass(frozen=True)
+class Search:
+    """What to look for: search terms (all must appear), and the themes, languages and categories to keep.
+
+    ``themes`` keeps comments that mention at least one of them (the special
+    name :data:`NO_THEME` keeps comments no theme covers); ``languages`` and
+    ``categories`` likewise keep any of theirs. Empty tuples keep everything.
+    """
+
+    query: str = ""
+    themes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+NO_THEME = "(no theme)"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and how many comments match in all."""
+
+    total: int
+    page: int
+    page_size: int
+    rows: pd.DataFrame
+    terms: tuple[str, ...]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill (at least 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+def parse_query(query: str | None) -> tuple[str, ...]:
+    """The search terms of ``query``: "quoted phrases" and single words, folded, deduplicated, in order.
+
+    Words are folded with :func:`nps.text.fold` (lower case, no accents); a
+    phrase keeps its inner spaces (collapsed to one). Punctuation around a word
+    is kept, so ``"C++"`` stays searchable. Raises ValueError for more than
+    :data:`MAX_TERMS` terms.
+    """
+    if not query:
+        return ()
+    terms: list[str] = []
+    for phrase, word in _TERM.findall(query):
+        term = " ".join((phrase or word).split())
+        term = text.fold(term)
+        if term and term not in terms:
+            terms.append(term)
+    if len(terms) > MAX_TERMS:
+        raise ValueError(f"search for at most {MAX_TERMS} words or phrases at a time, not {len(terms)}")
+    return tuple(terms)
+
+
+def _fold_with_positions(value: str) -> tuple[str, list[int]]:
+    """``value`` folded character by character, and for each folded character the index it came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(value):
+        decomposed = unicodedata.normalize("NFKD", ch.casefold())
+        for part in decomposed:
+            if not unicodedata.combining(part):
+                folded.append(part)
+                origin.append(i)
+    return "".join(folded), origin
+
+
+def highlight(value: str | None, terms: Sequence[str]) -> list[tuple[str, bool]]:
+    """Split ``value`` into (piece, matched) pieces, marking every occurrence of the folded ``terms``.
+
+    Matching is case- and accent-insensitive like the search; the pieces are the
+    original text (accents and case kept) and join back to ``value``. Overlapping
+    matches merge. An empty value gives ``[]``.
+    """
+    if not value:
+        return []
+    folded, origin = _fold_with_positions(value)
+    marked = [False] * len(value)
+    for term in terms:
+        if not term:
+            continue
+        start = folded.find(term)
+        while start >= 0:
+            end = start + len(term)
+            for k in range(origin[start], origin[end - 1] + 1):
+                marked[k] = True
+            start = folded.find(term, start + 1)
+    pieces: list[tuple[str, bool]] = []
+    begin = 0
+    for i in range(1, len(value) + 1):
+        if i == len(value) or marked[i] != marked[begin]:
+            pieces.append((value[begin:i], marked[begin]))
+            begin = i
+    return pieces
+
+
+def _query(ds: Dataset, codebook: themes.Codebook, flt: Filter | None, search: Search) -> tuple[str, list[object]]:
+    """FROM … WHERE … of a search, and its parameters (the tags aggregated per comment)."""
+    where, params = sql.where_clause(flt, ds.all_columns)
+    # Unqualified filter columns belong to the responses table: the aggregated tags only add __-names.
+    parts = [where[len("WHERE "):]] if where else []
+    parts.append(f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''")
+    terms = parse_query(search.query)
+    for term in terms:
+        parts.append(f"contains(strip_accents(lower({sql.COMMENT})), ?)")
+        params.append(term)
+    if search.categories:
+        parts.append(f"{sql.CATEGORY} IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(search.categories))
+    if search.languages:
+        parts.append("__language IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(search.languages))
+    if search.themes:
+        named = [t for t in search.themes if t != NO_THEME]
+        either = []
+        if named:
+            either.append("list_has_any(__themes, ?::VARCHAR[])")
+            params.append(named)
+        if NO_THEME in search.themes:
+            either.append("len(__themes) = 0")
+        parts.append("(" + " OR ".join(either) + ")")
+    tags = (
+        f"SELECT _row, _wave, any_value(language) AS __language, "
+        f"coalesce(list(theme ORDER BY theme) FILTER (WHERE theme IS NOT NULL), []) AS __themes "
+        f"FROM {sql.table(themes.tags_table(ds))} WHERE version = ? GROUP BY _row, _wave"
+    )
+    source = (
+        f"FROM {sql.table(ds.table)} s JOIN ({tags}) t ON t._row = s.{sql.ROW} AND t._wave = s.{sql.WAVE} "
+        "WHERE " + " AND ".join(parts)
+    )
+    return source, [codebook.version, *params]
+
+
+def _select_list(ds: Dataset) -> str:
+    fixed = [
+        f"s.{sql.ROW} AS \"row\"", f"s.{sql.DATE} AS \"date\"", f"s.{sql.SCORE} AS score",
+        f"s.{sql.CATEGORY} AS category", f"s.{sql.COMMENT} AS \"comment\"",
+        "__language AS \"language\"", "array_to_string(__themes, ', ') AS themes",
+    ]
+    own = [f"s.{sql.column(c, ds.columns)}" for c in ds.mapping.dimensions if c in ds.columns]
+    return ", ".join(fixed + own)
+
+
+def _finish(frame: pd.DataFrame, mask: bool) -> pd.DataFrame:
+    if mask and not frame.empty:
+        frame["comment"] = frame["comment"].map(text.mask_personal_data, na_action="ignore")
+    return frame
+
+
+def search_comments(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: themes.Codebook,
+    flt: Filter | None = None,
+    search: Search = Search(),
+    *,
+    page: int = 1,
+    page_size: int = 25,
+    order: str = "newest",
+    mask: bool = True,
+) -> SearchPage:
+    """One page (1-based) of the comments that match ``search`` under ``flt``, and the total.
+
+    Rows: row, date, score, category, comment (personal data masked unless
+    ``mask`` is False), language, themes (comma-separated, alphabetical), then
+    the dataset's dimension columns. Tags the dataset with ``codebook`` first if
+    needed. Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
+    page size outside 1..5000 or too many search terms.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"a page holds 1 to {MAX_PAGE_SIZE:,} comments")
+    themes.tag_dataset(cur, ds, codebook)
+    source, params = _query(ds, codebook, flt, search)
+    total = int(sql.fetch_value(cur, f"SELECT count(*) {source}", params))
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    rows = sql.fetch_df(
+        cur,
+        f"SELECT {_select_list(ds)} {source} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
+        [*params, page_size, (page - 1) * page_size],
+    )
+    return SearchPage(total=total, page=page, page_size=page_size, rows=_finish(rows, mask),
+                      terms=parse_query(search.query))
+
+
+def export_comments(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: themes.Codebook,
+    flt: Filter | None = None,
+    search: Search = Search(),
+    *,
+    order: str = "newest",
+    mask: bool = True,
+    max_rows: int = EXPORT_MAX_ROWS,
+) -> pd.DataFrame:
+    """Every comment matching ``search`` under ``flt`` (up to ``max_rows``), columns as :func:`search_comments`.
+
+    For a CSV / XLSX download: pass the frame to :mod:`nps.export`, which
+    neutralises formula prefixes.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    themes.tag_dataset(cur, ds, codebook)
+    source, params = _query(ds, codebook, flt, search)
+    rows = sql.fetch_df(cur, f"SELECT {_select_list(ds)} {source} ORDER BY {ORDERS[order]} LIMIT ?",
+                        [*params, max_rows])
+    return _finish(rows, mask)
+
+
+def highlight_html(value: str | None, terms: Sequence[str], *, mark: str = "mark") -> str:
+    """``value`` as inert HTML: every character escaped, matched pieces wrapped in ``<mark>``.
+
+    The only markup in the result is the ``<mark>`` tags this function adds, so
+    a comment holding HTML, a ``<script>`` or markdown shows as the text it is.
+    """
+    if mark not in {"mark", "strong", "em"}:
+        raise ValueError("mark must be 'mark', 'strong' or 'em'")
+    out = []
+    for piece, matched in highlight(value, terms):
+        escaped = html.escape(piece, quote=True)
+        out.append(f"<{mark}>{escaped}</{mark}>" if matched else escaped)
+    return "".join(out)
