@@ -1,4 +1,4 @@
-"""The command line: ``python -m nps ingest|summary|datasets|sample``.
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
 """
@@ -14,13 +14,16 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from nps import store
 from nps.errors import NpsError
+
+if TYPE_CHECKING:
+    from nps.themes import Codebook
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
@@ -62,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
     summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
     summary.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    comments = sub.add_parser("comments", help="what the comments say: languages, themes, distinctive terms, "
+                              "uncovered clusters")
+    comments.add_argument("source", metavar="FILE_OR_DATASET")
+    _add_db(comments)
+    _add_mapping(comments)
+    comments.add_argument("--by", metavar="COLUMN", help="also a theme table per value of this column")
+    comments.add_argument("--codebook", metavar="FILE",
+                          help="codebook YAML like data/codebook.yaml (default: the database's current codebook)")
+    comments.add_argument("--format", choices=("table", "json"), default="table")
 
     datasets = sub.add_parser("datasets", help="list the datasets in the database")
     _add_db(datasets)
@@ -116,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_ingest(args)
         if args.command == "summary":
             return _cmd_summary(args)
+        if args.command == "comments":
+            return _cmd_comments(args)
         if args.command == "datasets":
             return _cmd_datasets(args)
         if args.command == "sample":
@@ -180,19 +195,31 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_summary(args: argparse.Namespace) -> int:
+def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, store.Dataset]:
+    """The connection and dataset ``args.source`` names: a file loaded into memory, or a dataset of ``--db``."""
     source = Path(args.source)
     if source.is_file():
         from nps.ingest import ingest_file
 
         con = store.connect(":memory:")
-        report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True)
-        ds = report.dataset
-    else:
-        if args.db is None and not store.default_db_path().exists():
-            raise UsageError(f"{args.source}: no such file, and no database to find a dataset in")
-        con = store.connect(args.db)
-        ds = store.get_dataset(con, args.source)
+        try:
+            report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True)
+        except BaseException:
+            con.close()
+            raise
+        return con, report.dataset
+    if args.db is None and not store.default_db_path().exists():
+        raise UsageError(f"{args.source}: no such file, and no database to find a dataset in")
+    con = store.connect(args.db)
+    try:
+        return con, store.get_dataset(con, args.source)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    con, ds = _open_source(args)
     try:
         result = summarize(con, ds, args)
     finally:
@@ -341,3 +368,185 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "—"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+# Each group costs a pass over the tags: a column with more values is not a grouping.
+MAX_COMMENT_GROUPS = 100
+
+
+def _cmd_comments(args: argparse.Namespace) -> int:
+    con, ds = _open_source(args)
+    try:
+        if not ds.mapping.comment:
+            if Path(args.source).is_file():
+                raise UsageError(f"{args.source}: no comment column found; name it with --comment-column C")
+            raise UsageError(f"dataset {ds.name!r} has no comment column; load its file again with --comment-column C")
+        codebook = _comments_codebook(con, args.codebook)
+        result, notes = _comments_result(con, ds, codebook, args.by)
+    finally:
+        con.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(_comments_table(result, args.by, notes))
+    return 0
+
+
+def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Codebook:
+    """The codebook of ``--codebook FILE``, else the database's current one (the default file without it)."""
+    import yaml
+
+    from nps import themes
+
+    if path is not None:
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such codebook file; give a YAML file shaped like data/codebook.yaml")
+        try:
+            return themes.load_codebook(path)
+        except yaml.YAMLError as error:
+            raise UsageError(f"{path}: not valid YAML ({error}); fix the file or use data/codebook.yaml") from None
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    try:
+        import nps.codebooks as codebooks
+    except ModuleNotFoundError as error:
+        if error.name != "nps.codebooks":
+            raise
+        return themes.load_codebook()
+    return codebooks.current_codebook(con)
+
+
+def comments_report(
+    con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook, *, by: str | None = None
+) -> dict[str, Any]:
+    """Compute the ``comments`` command's result as its fixed JSON structure.
+
+    ``languages`` maps a language code (or ``unknown``) to its number of
+    commented responses; ``themes`` is :func:`nps.themes.theme_summary` as
+    records; ``distinctive`` the terms of :func:`nps.themes.distinctive_terms`
+    per side; ``uncovered`` the clusters of :func:`nps.clusters.uncovered_clusters`;
+    ``codebook_version`` the codebook's content hash. With ``by`` (a column),
+    ``groups`` holds a theme table per value of it. Numbers are unrounded, NaN
+    is None. Raises :class:`UsageError` for a column with more than
+    :data:`MAX_COMMENT_GROUPS` values.
+    """
+    return _comments_result(con, ds, codebook, by)[0]
+
+
+def _comments_result(
+    con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook, by: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`comments_report` and the notes a reader of the table should see."""
+    from nps import clusters, queries, themes
+    from nps.filters import Filter
+
+    stored = store.resolve_column(ds, by) if by else None
+    themes.tag_dataset(con, ds, codebook)
+    languages = _language_counts(con, ds, codebook)
+    distinctive = themes.distinctive_terms(con, ds)
+    found = clusters.uncovered_clusters(con, ds, codebook)
+    notes = []
+    if found and found[0].sampled:
+        notes.append(f"uncovered comments grouped from a sample of {found[0].clustered} of {found[0].total}")
+    result: dict[str, Any] = {
+        "languages": {str(lang): int(n) for lang, n in zip(languages["language"], languages["n"])},
+        "themes": _theme_records(themes.theme_summary(con, ds, codebook)),
+        "distinctive": {
+            side: [{"term": str(r["term"]), "score": _plain(r["score"])}
+                   for r in distinctive[distinctive["side"] == side].to_dict("records")]
+            for side in ("detractors", "promoters")
+        },
+        "uncovered": [
+            {"terms": list(c.terms), "size": c.size, "examples": list(c.examples)} for c in found
+        ],
+        "codebook_version": codebook.version,
+    }
+    if stored is not None and by is not None:
+        values = queries.dimension_values(con, ds, stored, limit=MAX_COMMENT_GROUPS + 1)
+        if len(values) > MAX_COMMENT_GROUPS:
+            raise UsageError(f"--by {by}: more than {MAX_COMMENT_GROUPS} values; pick a column with fewer")
+        result["groups"] = [
+            {by: str(value),
+             "themes": _theme_records(themes.theme_summary(con, ds, codebook, Filter.build(include={stored: [value]})))}
+            for value in values["value"]
+        ]
+    return result, notes
+
+
+def _theme_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{key: _plain(value) for key, value in record.items()} for record in frame.to_dict("records")]
+
+
+def _language_counts(con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook) -> pd.DataFrame:
+    """DataFrame[language, n]: commented responses per detected language, most first."""
+    from nps import sql, themes
+
+    counts = getattr(themes, "language_counts", None)
+    if counts is not None:
+        frame = counts(con, ds, codebook, None)
+    else:
+        # Until nps.themes has language_counts: count the stored tags directly.
+        frame = sql.fetch_df(
+            con,
+            f"SELECT language, count(DISTINCT (_row, _wave)) AS n FROM {sql.table(themes.tags_table(ds))} "
+            "WHERE version = ? GROUP BY language",
+            [codebook.version],
+        )
+    frame = frame.assign(language=frame["language"].fillna("unknown").astype(str), n=frame["n"].astype("int64"))
+    return frame.sort_values(["n", "language"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _grid(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows of cells as aligned plain-text lines (columns in ``right`` aligned right)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        for r in [header, *rows]
+    ]
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _theme_lines(records: list[dict[str, Any]]) -> list[str]:
+    header = ["theme", "mentions", "share", "D", "Pa", "P", "NPS with", "without", "impact", "95% CI"]
+    rows = [
+        [r["theme"], str(r["mentions"]), _pct(r["share"]), _pct(r["detractors"]), _pct(r["passives"]),
+         _pct(r["promoters"]), _fmt(r["nps_with"]), _fmt(r["nps_without"]), _fmt(r["impact"]),
+         f"[{_fmt(r['impact_ci_low'])}, {_fmt(r['impact_ci_high'])}]"]
+        for r in records
+    ]
+    return _grid(header, rows, right=frozenset(range(1, 9)))
+
+
+def _comments_table(result: dict[str, Any], by: str | None, notes: list[str]) -> str:
+    languages = result["languages"]
+    lines = [
+        f"{sum(languages.values())} comments; languages: "
+        + (", ".join(f"{lang} {n}" for lang, n in languages.items()) or "none"),
+        f"codebook {result['codebook_version'][:12]}",
+        "",
+        *_theme_lines(result["themes"]),
+        "(share: of all comments; D / Pa / P: of each category's comments)",
+    ]
+    for side in ("detractors", "promoters"):
+        terms = result["distinctive"][side][:10]
+        lines.append("")
+        lines.append(f"typical of {side}: " + (", ".join(f"{t['term']} ({t['score']:.1f})" for t in terms) or "none"))
+    lines.append("")
+    if result["uncovered"]:
+        lines.append("comments no theme covers, grouped:")
+        for cluster in result["uncovered"]:
+            lines.append(f"  {cluster['size']:>6}  " + ", ".join(cluster["terms"]))
+            lines.extend(f"          “{example}”" for example in cluster["examples"])
+    else:
+        lines.append("comments no theme covers: too few or too varied to group")
+    for group in result.get("groups", []):
+        lines.append("")
+        lines.append(f"{by} = {group[by]}")
+        lines.extend(_theme_lines(group["themes"]))
+    lines.extend(f"note: {note}" for note in notes)
+    return "\n".join(lines) + "\n"
