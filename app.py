@@ -8,16 +8,22 @@ one copy of the cached connection, the cached queries and the sidebar's context.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import importlib
+import pickle
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import altair as alt
 import duckdb
+import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, store
+from nps import charts, demo, periods, queries, store, themes
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import escape_markdown
@@ -30,11 +36,16 @@ METHODS = ("adjusted-wald", "wald")
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
 # file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
-    "Data": [("pages/upload.py", "Upload & datasets", ":material/upload_file:", "upload")],
+    "Data": [
+        ("pages/upload.py", "Upload & datasets", ":material/upload_file:", "upload"),
+        ("pages/codebook.py", "Codebook", ":material/menu_book:", "codebook"),
+    ],
     "Explore": [
         ("pages/overview.py", "Overview", ":material/monitoring:", "overview"),
         ("pages/segments.py", "Segments & functions", ":material/bar_chart:", "segments"),
         ("pages/responses.py", "Responses", ":material/table_rows:", "responses"),
+        ("pages/comments.py", "Comments", ":material/forum:", "comments"),
+        ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer"),
     ],
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
 }
@@ -95,10 +106,13 @@ def _resolve(name: str) -> Callable[..., Any]:
     return getattr(module, function_name)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048, ttl=3600)
-def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+# A codebook is hashed by its content version: equal versions tag and count identically.
+@st.cache_data(show_spinner=False, max_entries=2048, ttl=3600, hash_funcs={themes.Codebook: lambda c: c.version})
+def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
+            _ds: store.Dataset | None = None) -> Any:
+    # ``_ds`` (not hashed: the id and version stand for it) saves a catalog read per miss.
     with cursor() as cur:
-        ds = store.get_dataset(cur, dataset_id)
+        ds = _ds if _ds is not None and _ds.id == dataset_id else store.get_dataset(cur, dataset_id)
         return _resolve(name)(cur, ds, *args, **dict(kwargs))
 
 
@@ -107,25 +121,88 @@ def query(name: str, ctx: Context, *args: Any, **kwargs: Any) -> Any:
 
     ``name`` is a function of :mod:`nps.queries` (``"overall"``) or ``"module.function"`` of another nps module.
     """
-    return _cached(name, ctx.dataset.id, ctx.version, args, tuple(sorted(kwargs.items())))
+    return _cached(name, ctx.dataset.id, ctx.version, args, tuple(sorted(kwargs.items())), _ds=ctx.dataset)
 
 
 def clear_caches() -> None:
     """Forget cached query results (after a dataset is renamed, deleted or appended to)."""
     _cached.clear()
+    _chart_spec.clear()
 
 
-def show_chart(chart: Any, *, where: Any = None, key: str | None = None,
-               on_select: str | Callable[[], None] = "ignore") -> Any:
-    """Draw an Altair chart from nps.charts, with SVG and PNG downloads made only when clicked.
+# --- comment themes: the codebook in use, tagged once per dataset and codebook version ---------
 
-    st.altair_chart validates every spec against the Vega-Lite schema on every run
-    (~20 ms a chart, under a global lock); the builders are validated once, in
-    tests/test_charts.py, so the app converts without validation.
-    """
-    target = where or st
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _codebook_version(path: str, number: int) -> themes.Codebook:
+    from nps import codebooks
+
+    with cursor() as cur:
+        return codebooks.load_codebook_version(cur, number)
+
+
+def codebook() -> themes.Codebook:
+    """The codebook in use: the newest one saved in the database (the default codebook at first)."""
+    from nps import codebooks
+
+    with cursor() as cur:
+        codebooks.current_codebook(cur)  # saves the default as number 1 on a new database
+        number = int(codebooks.codebook_history(cur)["number"].iloc[0])
+    return _codebook_version(str(store.default_db_path()), number)
+
+
+def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
+    """Tag the dataset's comments with ``book`` unless done before, with a progress bar (once per version)."""
+    with cursor() as cur:
+        if themes.is_tagged(cur, ctx.dataset, book):
+            return
+        bar = st.progress(0.0, text="Reading the comments…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0,
+                         text=f"Finding the themes of {total:,} comments (once per codebook version): {done:,} done")
+
+        themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress)
+        bar.empty()
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    # A frame's pickle is its content, and 5× quicker to take than Streamlit's default frame hash.
+    return pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600, hash_funcs={pd.DataFrame: _frame_bytes})
+def _chart_spec(module: str, builder: str, args: tuple[Any, ...], options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    # Construction-time validation is Altair's debug mode: the builders are validated in
+    # tests/test_charts.py, so the app builds without it (it costs more than the drawing).
+    with alt.utils.schemapi.debug_mode(False):
+        chart = getattr(importlib.import_module(module), builder)(*args, **dict(options))
+        return _spec_of(chart)
+
+
+def _spec_of(chart: Any) -> dict[str, Any]:
+    # st.altair_chart validates every spec against the Vega-Lite schema on every run
+    # (~20 ms a chart, under a global lock); the builders are validated once, in
+    # tests/test_charts.py, so the app converts without validation.
     spec = chart.to_dict(validate=False)
     spec.get("config", {}).pop("view", None)  # Altair's default 300×300 view; Streamlit sizes the chart
+    return spec
+
+
+def show_chart(chart: Any, *args: Any, where: Any = None, key: str | None = None,
+               on_select: str | Callable[[], None] = "ignore", **options: Any) -> Any:
+    """Draw a chart from nps.charts, with SVG and PNG downloads made only when clicked.
+
+    ``chart`` is a builder called as ``chart(*args, **options)`` (its Vega-Lite spec is
+    cached by the builder and its arguments, frames included, so a rerun on the same
+    numbers skips Altair) or an Altair chart already built.
+    """
+    target = where or st
+    if isinstance(chart, alt.TopLevelMixin):
+        spec, build = _spec_of(chart), functools.partial(lambda c: c, chart)
+    else:
+        spec = _chart_spec(chart.__module__, chart.__name__, args, tuple(sorted(options.items())))
+        build = functools.partial(chart, *args, **options)
     state = target.vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
     title = spec.get("title")
     title = title.get("text") if isinstance(title, dict) else title
@@ -134,9 +211,9 @@ def show_chart(chart: Any, *, where: Any = None, key: str | None = None,
     seq = st.session_state.get("_chart_seq", 0) + 1
     st.session_state["_chart_seq"] = seq
     with target.popover("Save chart", icon=":material/download:", type="tertiary", key=f"save_{seq}"):
-        st.download_button("SVG", lambda: charts.export_chart(chart, "svg"), file_name=f"{slug}.svg",
+        st.download_button("SVG", lambda: charts.export_chart(build(), "svg"), file_name=f"{slug}.svg",
                            mime="image/svg+xml", on_click="ignore", key=f"svg_{seq}")
-        st.download_button("PNG", lambda: charts.export_chart(chart, "png"), file_name=f"{slug}.png",
+        st.download_button("PNG", lambda: charts.export_chart(build(), "png"), file_name=f"{slug}.png",
                            mime="image/png", on_click="ignore", key=f"png_{seq}")
     return state
 
@@ -276,6 +353,11 @@ def open_dataset(dataset_id: int, page: str | None = None) -> None:
     st.rerun()
 
 
+# Set while main() runs the page on this script thread: a page run without it was routed by
+# the legacy pages/ mode (a cold deep link), not by st.navigation.
+_this_run = threading.local()
+
+
 def context() -> Context | None:
     """The shared context of this run, for a page; None when there is no dataset.
 
@@ -285,7 +367,7 @@ def context() -> Context | None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory or not st.session_state.get("_frame_ran"):
+    if not getattr(_this_run, "in_frame", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
     return st.session_state.get("_context")
@@ -295,6 +377,24 @@ def show_notes(ctx: Context) -> None:
     """Show the sidebar's notes (mixed survey types, …) at the top of a page."""
     for note in ctx.notes:
         st.info(escape_markdown(note), icon=":material/filter_alt:" if note.startswith("Filtered") else ":material/info:")
+
+
+_frozen = False
+
+
+def _freeze_long_lived_objects() -> None:
+    """Once per process, after the first run: move every object alive now out of the garbage collector's view.
+
+    Streamlit runs a full ``gc.collect()`` after every script run (``runner.postScriptGC``);
+    with pandas, Altair and the Vega-Lite schema loaded that walks a few hundred thousand
+    long-lived objects, about 90 ms a run on two cores. Frozen, they are skipped (garbage
+    made later is still collected).
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def main() -> None:
@@ -316,8 +416,13 @@ def main() -> None:
         st.error(escape_markdown(str(error)))
     st.session_state["_context"] = ctx
     st.session_state["_frame_ran"] = True
+    _this_run.in_frame = True
     st.session_state["_chart_seq"] = 0
-    page.run()
+    try:
+        page.run()
+    finally:
+        _this_run.in_frame = False
+    _freeze_long_lived_objects()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,13 @@ times, and the medians are compared.
    until the app is idle again. "Idle" is read from the app's own websocket
    (the ``script_finished`` message of the run) and then the page (no running
    indicator, no stale element, every chart drawn).
-4. **Comment tagging** - a hook for issue 4, not measured yet.
+4. **Comment tagging** - ``nps.themes.tag_dataset`` with the default codebook
+   on N = min(largest size, 1M) comments built from the sample generator's
+   it/en/fr verbatims (combined, and with order numbers and signatures, so
+   that most are distinct), in a fresh child process per run: with the
+   default pool of processes (``--repeat`` runs, median) and once in one
+   process. No reference here: the target is absolute, 1M comments tagged in
+   at most 60 s on this machine (extrapolated linearly below 1M).
 
 It prints ``metric | nps | reference | ratio | target | ok`` and writes
 ``--out`` (JSON, with the machine and every sample). Exit status 0 even when a
@@ -47,6 +53,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -908,8 +915,16 @@ CHANGES: tuple[tuple[str, str | None, str, str], ...] = (
 )
 
 
-def browser_session(browser: Any, server: Server, dataset_id: int, shots: Path | None) -> dict[str, Any]:
-    """One fresh server, one fresh browser context: the cold load, then every change of ``CHANGES``."""
+def dataset_link(name: str, dataset_id: int) -> str:
+    """The app's address of a dataset: the ``ds`` parameter is the dataset selectbox's label, ``name · #id``.
+
+    (A bare id, ``?ds=2``, matches no label: the app then opens its first dataset.)
+    """
+    return "/?" + urllib.parse.urlencode({"ds": f"{name} · #{dataset_id}"})
+
+
+def browser_session(browser: Any, server: Server, link: str, shots: Path | None) -> dict[str, Any]:
+    """One fresh server, one fresh browser context: the cold load of ``link``, then every change of ``CHANGES``."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -918,9 +933,11 @@ def browser_session(browser: Any, server: Server, dataset_id: int, shots: Path |
     tracker.attach(page)
     try:
         began = time.perf_counter()
-        page.goto(f"{server.url}/?ds={dataset_id}", wait_until="commit")
+        page.goto(server.url + link, wait_until="commit")
         load = wait_app_idle(page, tracker, began)
         cold = load["total"]
+        if "ds=" not in page.url:  # the app drops a ds parameter that names no dataset, and opens its first one
+            raise RuntimeError(f"the app did not open the dataset of {link}")
         if shots:
             page.screenshot(path=str(shots.with_name(shots.name + "_cold.png")), full_page=True)
         changes = []
@@ -970,7 +987,8 @@ def bench_browser(sizes: Sequence[int], db: Path, workdir: Path, repeat: int,
                 for rep in range(repeat):
                     server = start_server(db, workdir / f"server_{size}_{rep}.log")
                     try:
-                        session = browser_session(browser, server, ids[size], shots / f"{label}_{rep}")
+                        session = browser_session(browser, server, dataset_link(dataset_name(size), ids[size]),
+                                                  shots / f"{label}_{rep}")
                     finally:
                         server.stop()
                     sessions.append(session)
@@ -1021,13 +1039,154 @@ def bench_browser(sizes: Sequence[int], db: Path, workdir: Path, repeat: int,
 
 def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
                           log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any] | None]:
-    """Comment tagging speed (issue 4): not measured yet.
+    """Comment tagging speed: ``nps.themes.tag_dataset`` with the default codebook, against an absolute target.
 
-    When nps can tag comments, time it here on the ``bench`` datasets of ``db``
-    against a reference run in the same process (interleaved, medians, like the
-    queries) and return the table's rows and the raw samples for the JSON.
+    N = min(largest --rows, 1M) comments, all non-blank, built from the sample
+    generator's verbatims (``nps.sample.generate_customers``, it/en/fr): a base
+    comment, in a quarter of them a second one of the same language, and in
+    most an order number and/or a signature, so that most are distinct (the
+    per-comment cache cannot carry the run; the share of distinct texts is in
+    the table). They are loaded with ``nps.ingest.ingest_dataframe`` into a
+    database of their own next to ``db`` (not timed). Each tagging runs in a
+    fresh child process (cold word caches, the language model loaded inside
+    the timing): ``repeat`` times with the default pool, then once in one
+    process. There is no reference to run beside it: the target is absolute,
+    1M comments in at most 60 s on this machine, judged at N = 1M (below, the
+    time is extrapolated linearly and only informative).
     """
-    return [Row("comment tagging", "not measured yet (issue 4)", section="comment_tagging")], None
+    import numpy as np
+    import pandas as pd
+
+    from nps import sample, store
+    from nps.ingest import ingest_dataframe
+
+    most, target_s = 1_000_000, 60.0  # N is at most 1M; 1M comments in at most 60 s
+    n = min(max(sizes), most)
+    label = size_label(n)
+    path = db.parent / "tagging.duckdb"
+    remove_db(path)
+
+    def comments(count: int) -> Any:
+        """The columns of ``count`` scored, dated, non-blank responses with comments from the sample vocabulary."""
+        rng = np.random.default_rng(SEED)
+        base = sample.generate_customers(min(max(count, 1_000), 50_000), seed=SEED)
+        base = base[base["comment"].notna()].reset_index(drop=True)
+        texts = base["comment"].astype(str).to_numpy(dtype=object)
+        langs = base["language"].astype(str).to_numpy()
+        pick = rng.integers(len(base), size=count)
+        lang = langs[pick]
+        # A second sentence from another comment of the same language.
+        second = np.full(count, -1)
+        wants = rng.random(count) < 0.25
+        for code in np.unique(lang):
+            pool = np.flatnonzero(langs == code)
+            mine = wants & (lang == code)
+            second[mine] = pool[rng.integers(len(pool), size=int(mine.sum()))]
+        order = rng.integers(10_000, 10_000_000, size=count)
+        first_names = ("Giulia", "Marco", "Emma", "James", "Camille", "Lucas", "Sara", "Tom", "Léa", "Luca",
+                       "Sophie", "Paolo", "Claire", "Daniel", "Chiara", "Hugo")
+        signer = [f"{first_names[i % len(first_names)]} {chr(65 + i // len(first_names) % 26)}."
+                  for i in rng.integers(0, len(first_names) * 26, size=count)]
+        kind = rng.choice(4, size=count, p=[0.25, 0.35, 0.25, 0.15])  # nothing, order, signature, both
+        order_note = {"it": " (ordine n. {})", "en": " (order #{})", "fr": " (commande n° {})"}
+        out = []
+        for i in range(count):
+            body = texts[pick[i]]
+            if second[i] >= 0:
+                body = f"{body.rstrip()} {texts[second[i]]}"
+            k = kind[i]
+            if k in (1, 3):
+                body += order_note.get(lang[i], " (order #{})").format(order[i])
+            if k in (2, 3):
+                body += f" — {signer[i]}"
+            out.append(body)
+        score = base[sample.SCORE_COLUMN].to_numpy()[pick]
+        return {"submitted_at": base["submitted_at"].to_numpy()[pick], "score": score, "language": lang,
+                "comment": out}
+
+    began = time.perf_counter()
+    frame = pd.DataFrame(comments(n))
+    distinct = int(frame["comment"].nunique())
+    con = store.connect(path)
+    try:
+        report = ingest_dataframe(con, frame, name=f"tagging {label}")
+        dataset_id = report.dataset.id
+        commented = int(report.accepted)
+    finally:
+        con.close()
+    del frame
+    log(f"  {label} comments ({distinct / n:.0%} distinct) generated and loaded in "
+        f"{time.perf_counter() - began:.1f} s (not timed)")
+
+    child = (
+        "import json, resource, sys, time\n"
+        "from nps import sql, store, themes\n"
+        "db, dataset_id, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
+        "con = store.connect(db)\n"
+        "sql.execute(con, 'SET enable_progress_bar = false')\n"
+        "ds = store.get_dataset(con, dataset_id)\n"
+        "codebook = themes.load_codebook()\n"
+        "themes.is_tagged(con, ds, codebook)  # creates the catalog when missing\n"
+        "sql.execute(con, 'DELETE FROM comment_tagging WHERE dataset_id = ?', [ds.id])\n"
+        "sql.execute(con, f'DROP TABLE IF EXISTS {sql.table(themes.tags_table(ds))}')\n"
+        "distinct = sql.fetch_value(con, f'SELECT count(DISTINCT _comment) FROM {sql.table(ds.table)}')\n"
+        "pool = themes.pool_size(distinct, None if workers == 'auto' else int(workers))\n"
+        "began, cpu = time.perf_counter(), time.process_time()\n"
+        "themes.tag_dataset(con, ds, codebook, workers=pool)\n"
+        "elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu\n"
+        "children = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "tagged = sql.fetch_value(con, f'SELECT count(DISTINCT _row) FROM {sql.table(themes.tags_table(ds))}')\n"
+        "con.close()\n"
+        "print(json.dumps({'seconds': elapsed, 'cpu_s': cpu + children.ru_utime + children.ru_stime,\n"
+        "                  'workers': pool, 'tagged': tagged, 'distinct': distinct}))\n"
+    )
+
+    def run(workers: str) -> dict[str, Any]:
+        proc = subprocess.run([sys.executable, "-c", child, str(path), str(dataset_id), workers], cwd=ROOT,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"comment tagging ({workers} workers) failed:\n{proc.stderr[-3000:]}")
+        # DuckDB may draw a progress bar on stdout for a long query: the result is the JSON line.
+        result = json.loads([line for line in proc.stdout.splitlines() if line.startswith("{")][-1])
+        if result["tagged"] != commented:
+            raise AssertionError(f"comment tagging stored tags for {result['tagged']:,} of {commented:,} comments")
+        log(f"  tagging {label}, {result['workers']} process(es): {result['seconds']:.2f} s "
+            f"({commented / result['seconds']:,.0f} comments/s), CPU {result['cpu_s']:.2f} s")
+        return result
+
+    try:
+        pooled = [run("auto") for _ in range(repeat)]
+        single = run("1")
+    finally:
+        remove_db(path)
+    t_pool = median([r["seconds"] for r in pooled])
+    t_single = single["seconds"]
+    per_million = t_pool * most / commented
+    single_million = t_single * most / commented
+    workers = pooled[0]["workers"]
+    scaled = "" if commented == most else " (extrapolated)"
+    # Below 1M the fixed costs (process start, language model, cold caches) dominate: informative only.
+    judged = commented >= most
+    met = (per_million <= target_s) if judged else None
+    rows = [
+        Row("comment tagging", f"1M in {seconds(per_million)}{scaled}",
+            target=f"≤ {target_s:.0f} s for 1M (absolute)" + ("" if judged else " (at 1M)"), ok=met,
+            section="comment_tagging", values={"s_per_million": per_million, "workers": workers}),
+        Row(f"comment tagging {label}: time, {workers} process(es)", seconds(t_pool), section="comment_tagging",
+            values={"s": t_pool, "comments": commented}),
+        Row(f"comment tagging {label}: comments/s, {workers} process(es)", f"{commented / t_pool:,.0f}/s",
+            target=f"≥ {most / target_s:,.0f}/s" + ("" if judged else " (at 1M)"), ok=met,
+            section="comment_tagging", values={"per_s": commented / t_pool}),
+        Row(f"comment tagging {label}: comments/s, 1 process", f"{commented / t_single:,.0f}/s",
+            section="comment_tagging",
+            values={"per_s": commented / t_single, "s": t_single, "s_per_million": single_million}),
+        Row(f"comment tagging {label}: distinct comment texts", f"{distinct:,} ({distinct / commented:.0%})",
+            section="comment_tagging", values={"distinct": distinct, "comments": commented}),
+    ]
+    raw = {label: {"comments": commented, "distinct": distinct, "pooled": pooled, "single": single,
+                   "median_pooled_s": t_pool, "s_per_million": per_million,
+                   "single_s_per_million": single_million, "workers": workers}}
+    return rows, raw
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1045,6 +1204,37 @@ def parse_rows(text: str) -> list[int]:
     return sorted(dict.fromkeys(sizes))
 
 
+SECTIONS = ("ingest", "queries", "comment_tagging", "browser")
+
+
+def parse_sections(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in SECTIONS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"--only takes some of {', '.join(SECTIONS)}, not {text!r}")
+    return [n for n in SECTIONS if n in names]
+
+
+def reuse_bench_db(sizes: Sequence[int], csvs: dict[int, Path], target: Path,
+                   log: Callable[[str], None]) -> None:
+    """Keep ``target`` if it holds every size's dataset; load the missing ones (untimed) otherwise."""
+    from nps import store
+    from nps.ingest import ingest_file
+
+    con = store.connect(target)
+    try:
+        have = {d.name for d in store.list_datasets(con)}
+        for size in sizes:
+            if dataset_name(size) in have:
+                log(f"  using {size_label(size)} in {target.name} (already loaded)")
+                continue
+            began = time.perf_counter()
+            ingest_file(con, csvs[size], name=dataset_name(size), limits=ingest_limits(csvs[size])[0])
+            log(f"  loaded {size_label(size)} into {target.name} in {time.perf_counter() - began:.1f} s (untimed)")
+    finally:
+        con.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench/run.py", description="Passaparola's benchmark: ratios against references measured in the same run."
@@ -1056,6 +1246,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--query-repeat", type=int, default=None,
                         help="rounds of the query set (default: max(7, 3 × --repeat))")
     parser.add_argument("--skip-browser", action="store_true", help="leave out the browser measurements")
+    parser.add_argument("--only", type=parse_sections, default=list(SECTIONS), metavar="SECTION[,SECTION]",
+                        help="run only these sections (ingest, queries, comment_tagging, browser); without "
+                             "ingest, the work folder's bench.duckdb is reused (loaded once, untimed, if missing)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (default bench/results.json)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
                         help="generated data and databases (default bench/tmp; CSV files are reused)")
@@ -1081,7 +1274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {
         "machine": machine_info(),
         "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
-                 "skip_browser": args.skip_browser, "workdir": str(workdir)},
+                 "skip_browser": args.skip_browser, "only": args.only, "workdir": str(workdir)},
         "table": [], "ingest": None, "queries": None, "browser": None, "comment_tagging": None,
         "missed": [], "errors": [],
     }
@@ -1114,11 +1307,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_bench_db(sizes, csvs, kept, bench_db, log)
         return rows, raw
 
-    ok = section("data", data) and section("ingest", ingest)
+    def reuse() -> tuple[list[Row], Any]:
+        reuse_bench_db(sizes, csvs, bench_db, log)
+        return [], None
+
+    only = set(args.only)
+    ok = section("data", data) and (section("ingest", ingest) if "ingest" in only else section("database", reuse))
+    results.pop("database", None)
     if ok:
-        ok = section("queries", lambda: bench_queries(sizes, bench_db, query_repeat, log))
-        section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
-        if args.skip_browser:
+        if "queries" in only:
+            section("queries", lambda: bench_queries(sizes, bench_db, query_repeat, log))
+        if "comment_tagging" in only:
+            section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
+        if args.skip_browser or "browser" not in only:
             results["browser"] = {"skipped": True}
         else:
             section("browser", lambda: bench_browser(sizes, bench_db, workdir, args.repeat, log))

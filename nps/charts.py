@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -50,6 +51,7 @@ SERIES_COLOURS: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999",
 )
 MAX_CELL_LABELS = 150
+MAX_ROWS = 5000  # Altair's default limit of embedded rows, kept by _inline
 
 # Columns the builders add to the embedded rows; a dimension may not use these names.
 _DERIVED = frozenset({
@@ -131,6 +133,41 @@ def _is_empty(frame: pd.DataFrame | None, count: str = "n") -> bool:
         total = pd.to_numeric(frame[count], errors="coerce").fillna(0).sum()
         return bool(total <= 0)
     return False
+
+
+def _inline(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The frame's rows as inline Vega-Lite data, written as Altair writes a frame but a column at a time.
+
+    Altair's own conversion sanitises cell by cell and costs more than the rest of a
+    small chart. Same output: datetimes as ISO text ("" for NaT), NaN and ±inf as
+    null, numpy scalars as Python numbers; more than Altair's 5,000 rows raise its
+    MaxRowsError.
+    """
+    if len(frame) > MAX_ROWS:
+        raise alt.MaxRowsError.from_limit_rows(len(frame), MAX_ROWS)
+    columns: list[list[Any]] = []
+    for name in frame.columns:
+        col = frame[name]
+        kind = col.dtype.kind
+        if not isinstance(col.dtype, np.dtype):  # pandas extension types: strings, nullable numbers, categories
+            values = [None if _missing(v) else (v.item() if isinstance(v, np.generic) else v) for v in col.tolist()]
+        elif kind == "M":
+            values = [v.isoformat() if v is not pd.NaT else "" for v in col]
+        elif kind == "f":
+            values = [v if math.isfinite(v) else None for v in col.to_numpy().tolist()]
+        elif kind in "iub":
+            values = col.to_numpy().tolist()
+        elif kind == "m":
+            raise ValueError(f'Field "{name}" has type "{col.dtype}" which is not supported by Altair.')
+        else:
+            values = [None if _missing(v) else v for v in col.tolist()]
+        columns.append(values)
+    names = [str(c) for c in frame.columns]
+    return {"values": [dict(zip(names, row)) for row in zip(*columns)]}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def _title(text: str, subtitle: str | None = None) -> alt.Title:
@@ -299,7 +336,7 @@ def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score"
     _require(frame, ["score", "category", "n", "share"], "chart_distribution")
     data = frame[["score", "category", "n", "share"]].copy()
     return (
-        alt.Chart(data)
+        alt.Chart(_inline(data), title=_title(title), width="container", height=260)
         .mark_bar()
         .encode(
             x=alt.X("score:O", title="Score (0–10)", scale=alt.Scale(domain=list(range(11))),
@@ -313,7 +350,6 @@ def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score"
                 alt.Tooltip("share:Q", title="Share of responses", format=".1%"),
             ],
         )
-        .properties(title=_title(title), width="container", height=260)
     )
 
 
@@ -362,7 +398,7 @@ def chart_trend(
     band = (
         alt.Chart()
         .mark_area(opacity=0.18, color=LINE_COLOUR)
-        .encode(x=x, y=alt.Y("ci_low:Q", title="NPS (points)", scale=y_scale), y2="ci_high:Q")
+        .encode(x=x, y=alt.Y("ci_low:Q", title="NPS (points)", scale=y_scale), y2=alt.Y2(field="ci_high"))
     )
     y = alt.Y("nps:Q", title="NPS (points)", scale=y_scale)
     line = alt.Chart().mark_line(color=LINE_COLOUR, strokeWidth=2).encode(x=x, y=y)
@@ -377,9 +413,8 @@ def chart_trend(
             tooltip=tips,
         )
     )
-    return alt.layer(_zero_rule("y"), band, line, points, data=data).properties(
-        title=_title(title, "Shaded: 95% interval"), width="container", height=280
-    )
+    return alt.layer(_zero_rule("y"), band, line, points, data=_inline(data),
+                     title=_title(title, "Shaded: 95% interval"), width="container", height=280)
 
 
 def chart_trend_by(
@@ -422,9 +457,8 @@ def chart_trend_by(
                                           alt.Tooltip("period_label:N", title="Period")]),
         )
     )
-    return alt.layer(_zero_rule("y"), lines, points, data=data).properties(
-        title=_title(title), width="container", height=280
-    )
+    return alt.layer(_zero_rule("y"), lines, points, data=_inline(data), title=_title(title), width="container",
+                     height=280)
 
 
 def chart_category_shares(
@@ -450,7 +484,7 @@ def chart_category_shares(
     data = data.sort_values("period", kind="stable")
     periods = list(dict.fromkeys(data["period_label"]))
     return (
-        alt.Chart(data)
+        alt.Chart(_inline(data), title=_title(title), width="container", height=260)
         # Folding in Vega-Lite keeps one embedded row per period instead of three.
         .transform_fold(["detractors", "passives", "promoters"], as_=["group", "responses"])
         .transform_filter("datum.n > 0")
@@ -478,7 +512,6 @@ def chart_category_shares(
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
-        .properties(title=_title(title), width="container", height=260)
     )
 
 
@@ -529,7 +562,7 @@ def chart_breakdown(
     interval = (
         alt.Chart()
         .mark_rule(strokeWidth=2.5)
-        .encode(x=alt.X("ci_low:Q", title="NPS (points)", scale=x_scale), x2="ci_high:Q", y=y,
+        .encode(x=alt.X("ci_low:Q", title="NPS (points)", scale=x_scale), x2=alt.X2(field="ci_high"), y=y,
                 color=colour, tooltip=tips)
     )
     point = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
@@ -538,7 +571,7 @@ def chart_breakdown(
     if selection_name:
         pick = alt.selection_point(name=selection_name, fields=[_field(dimension)])
         point = point.add_params(pick).encode(
-            size=alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90))
+            size=alt.SizeValue(**alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90)))
         )
     layers: list[alt.Chart] = [_zero_rule("x"), interval, point]
     subtitle = "Dot: NPS; line: 95% interval"
@@ -550,8 +583,8 @@ def chart_breakdown(
             .mark_text(align="left", dx=7, fontSize=13)
             .encode(
                 x=alt.X("ci_high:Q", title="NPS (points)", scale=x_scale), y=y, text=alt.Text("marker:N"),
-                color=alt.when(alt.datum.marker == "▲").then(alt.value(CATEGORY_COLOURS[2]))
-                .otherwise(alt.value(CATEGORY_COLOURS[0])),
+                color=alt.ColorValue(**alt.when(alt.datum.marker == "▲").then(alt.value(CATEGORY_COLOURS[2]))
+                                     .otherwise(alt.value(CATEGORY_COLOURS[0]))),
                 tooltip=tips,
             )
         )
@@ -561,12 +594,11 @@ def chart_breakdown(
             alt.Chart()
             .transform_aggregate(rows="count()")
             .mark_rule(color="#525252", strokeDash=[4, 3], strokeWidth=1.5)
-            .encode(x=alt.XDatum(value), tooltip=alt.value(f"Overall NPS {_points(value)}"))
+            .encode(x=alt.XDatum(value), tooltip=alt.TooltipValue(f"Overall NPS {_points(value)}"))
         )
         subtitle += f"; dashed: overall ({_points(value)})"
-    return alt.layer(*layers, data=data).properties(
-        title=_title(title, subtitle), width="container", height=alt.Step(26)
-    )
+    return alt.layer(*layers, data=_inline(data), title=_title(title, subtitle), width="container",
+                     height=alt.Step(26))
 
 
 def chart_diverging(
@@ -621,7 +653,7 @@ def chart_diverging(
         .encode(
             x=alt.X("start:Q", title="Share of responses (%)",
                     axis=alt.Axis(labelExpr="abs(datum.value) + '%'")),
-            x2="end:Q",
+            x2=alt.X2(field="end"),
             y=y,
             color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
@@ -637,10 +669,9 @@ def chart_diverging(
             ],
         )
     )
-    return alt.layer(bars, _zero_rule("x"), data=data).properties(
-        title=_title(title, "Detractors left of zero, promoters right, passives split around it"),
-        width="container", height=alt.Step(26),
-    )
+    return alt.layer(bars, _zero_rule("x"), data=_inline(data),
+                     title=_title(title, "Detractors left of zero, promoters right, passives split around it"),
+                     width="container", height=alt.Step(26))
 
 
 def chart_heatmap(
@@ -702,14 +733,13 @@ def chart_heatmap(
             .encode(
                 x=x, y=y, text=alt.Text("cell_text:N"),
                 # White on the saturated ends of the scale, dark elsewhere, so the text stays legible.
-                color=alt.when("isValid(datum.nps) && abs(datum.nps) > 55").then(alt.value("white"))
-                .otherwise(alt.value("#252525")),
+                color=alt.ColorValue(**alt.when("isValid(datum.nps) && abs(datum.nps) > 55").then(alt.value("white"))
+                                     .otherwise(alt.value("#252525"))),
                 tooltip=tips,
             )
         )
-    return alt.layer(*layers, data=data).properties(
-        title=_title(title, "Grey: no responses; faded: low n"), width="container", height=alt.Step(24)
-    )
+    return alt.layer(*layers, data=_inline(data), title=_title(title, "Grey: no responses; faded: low n"),
+                     width="container", height=alt.Step(24))
 
 
 def chart_sparkline(
@@ -739,9 +769,8 @@ def chart_sparkline(
                 opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
                                     legend=None))
     )
-    return alt.layer(_zero_rule("y", axis=False), line, points, data=data).properties(
-        width="container", height=height, view=alt.ViewBackground(strokeWidth=0)
-    )
+    return alt.layer(_zero_rule("y", axis=False), line, points, data=_inline(data), width="container",
+                     height=height, view=alt.ViewBackground(strokeWidth=0))
 
 
 def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> alt.Chart | alt.LayerChart:
@@ -793,7 +822,7 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
         .transform_filter("isValid(datum.end)")
         .mark_bar(height={"band": 0.6})
         .encode(
-            x=alt.X("start:Q", title="Change in NPS (points)"), x2="end:Q", y=y,
+            x=alt.X("start:Q", title="Change in NPS (points)"), x2=alt.X2(field="end"), y=y,
             color=alt.Color("kind:N", legend=None, scale=alt.Scale(
                 domain=["rise", "fall", "total"], range=[CATEGORY_COLOURS[2], CATEGORY_COLOURS[0], "#525252"])),
             tooltip=tips,
@@ -803,11 +832,11 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
         alt.Chart()
         .transform_filter("isValid(datum.label_at)")
         .mark_text(align="left", dx=4)
-        .encode(x=alt.X("label_at:Q", title="Change in NPS (points)"), y=y, text="points_text:N", tooltip=tips)
+        .encode(x=alt.X("label_at:Q", title="Change in NPS (points)"), y=y, text=alt.Text("points_text:N"),
+                 tooltip=tips)
     )
-    return alt.layer(_zero_rule("x"), bars, labels, data=data).properties(
-        title=_title(title, "Parts add up to the total change"), width="container", height=alt.Step(34)
-    )
+    return alt.layer(_zero_rule("x"), bars, labels, data=_inline(data),
+                     title=_title(title, "Parts add up to the total change"), width="container", height=alt.Step(34))
 
 
 def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") -> alt.Chart:
@@ -827,7 +856,7 @@ def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") 
     data["value_label"] = _value_labels(data, "theme", n_column="mentions")
     labels = data["value_label"].tolist()
     return (
-        alt.Chart(data)
+        alt.Chart(_inline(data), title=_title(title), width="container", height=alt.Step(24))
         .transform_fold(["detractors", "passives", "promoters"], as_=["group", "responses"])
         .transform_calculate(
             category="slice(datum.group, 0, -1)",
@@ -851,7 +880,6 @@ def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") 
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
-        .properties(title=_title(title), width="container", height=alt.Step(24))
     )
 
 

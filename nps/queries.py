@@ -37,8 +37,9 @@ from nps.periods import previous_period, same_period_last_year
 from nps.store import Dataset
 
 __all__ = [
-    "GRAINS", "Comparison", "Options", "ShiftShare", "breakdown", "compare", "data_range", "dimension_values",
-    "distribution", "overall", "previous_period", "same_period_last_year", "shift_share", "trend",
+    "GRAINS", "Comparison", "Options", "Overview", "ShiftShare", "breakdown", "compare", "data_range",
+    "dimension_values", "distribution", "overall", "overview", "previous_period", "same_period_last_year",
+    "shift_share", "trend",
 ]
 
 BLANK = sql.BLANK
@@ -116,6 +117,22 @@ class ShiftShare:
     segments: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class Overview:
+    """A period's NPS, its comparison, its 0–10 distribution and its shift share, counted in one query.
+
+    Each part equals what its own function returns: ``current`` :func:`overall`,
+    ``comparison`` :func:`compare` (None without a comparison filter),
+    ``distribution`` :func:`distribution`, ``shift_share`` :func:`shift_share`
+    (None without a comparison filter or a dimension to split by).
+    """
+
+    current: stats.NpsResult
+    comparison: Comparison | None
+    distribution: pd.DataFrame
+    shift_share: ShiftShare | None
+
+
 # --- building blocks ---------------------------------------------------------------------------
 
 
@@ -163,23 +180,26 @@ def _source(
     return text, p_inner + p_outer
 
 
+# The category of a score, as ingest derives ``_category`` from it. Counting on the TINYINT
+# score rather than comparing the VARCHAR category strings makes every count about a third cheaper.
+_IS = {
+    "promoters": f"{sql.SCORE} >= 9",
+    "passives": f"{sql.SCORE} BETWEEN 7 AND 8",
+    "detractors": f"{sql.SCORE} <= 6",
+}
+
+
 def _count_items(opts: Options) -> str:
     """Select items counting a group: n, the three categories and, when weighted, Σw²."""
-    cat = sql.CATEGORY
     if not opts.weighted:
-        return (
-            f"count({cat}) AS n, "
-            f"count(*) FILTER (WHERE {cat} = 'promoter') AS promoters, "
-            f"count(*) FILTER (WHERE {cat} = 'passive') AS passives, "
-            f"count(*) FILTER (WHERE {cat} = 'detractor') AS detractors"
+        return f"count({sql.SCORE}) AS n, " + ", ".join(
+            f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in _IS.items()
         )
     w = _WEIGHT
     return (
-        f"count({cat}) AS n, "
-        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'promoter'), 0)::DOUBLE AS promoters, "
-        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'passive'), 0)::DOUBLE AS passives, "
-        f"COALESCE(sum({w}) FILTER (WHERE {cat} = 'detractor'), 0)::DOUBLE AS detractors, "
-        f"COALESCE(sum({w} * {w}) FILTER (WHERE {cat} IS NOT NULL), 0)::DOUBLE AS sum_w2"
+        f"count({sql.SCORE}) AS n, "
+        + "".join(f"COALESCE(sum({w}) FILTER (WHERE {cond}), 0)::DOUBLE AS {name}, " for name, cond in _IS.items())
+        + f"COALESCE(sum({w} * {w}) FILTER (WHERE {sql.SCORE} IS NOT NULL), 0)::DOUBLE AS sum_w2"
     )
 
 
@@ -277,21 +297,56 @@ def distribution(
     Raises :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
     """
     src, params = _source(ds, flt, opts)
-    weight = f", sum({_WEIGHT})::DOUBLE AS weighted_n" if opts.weighted else ""
-    text = (
-        f"WITH c AS (SELECT {sql.SCORE} AS score, count(*) AS n{weight} FROM ({src}) "
-        f"WHERE {sql.SCORE} IS NOT NULL GROUP BY {sql.SCORE}) "
-        "SELECT s.range::INTEGER AS score, "
-        "CASE WHEN s.range <= 6 THEN 'detractor' WHEN s.range <= 8 THEN 'passive' ELSE 'promoter' END AS category, "
-        f"COALESCE(c.n, 0)::BIGINT AS n{', COALESCE(c.weighted_n, 0)::DOUBLE AS weighted_n' if weight else ''} "
-        "FROM range(0, 11) s LEFT JOIN c ON c.score = s.range ORDER BY score"
-    )
-    frame = sql.fetch_df(cur, text, params)
+    text = f"SELECT {_score_items(opts)} FROM ({src}) WHERE {sql.SCORE} IS NOT NULL GROUP BY ALL"
+    return _distribution_of(_score_rows(sql.fetch_all(cur, text, params), opts), opts)
+
+
+# Per score: n, and when weighted Σw and Σw² (what overall, distribution and shift share are made of).
+def _score_items(opts: Options) -> str:
+    weight = f", sum({_WEIGHT})::DOUBLE AS w, sum({_WEIGHT} * {_WEIGHT})::DOUBLE AS w2" if opts.weighted else ""
+    return f"{sql.SCORE} AS score, count(*) AS n{weight}"
+
+
+def _score_rows(rows: list[tuple[Any, ...]], opts: Options) -> dict[int, tuple[int, float, float]]:
+    """{score: (n, Σw, Σw²)} from rows ``(score, n[, w, w2])``, NULL scores left out (Σw = n unweighted)."""
+    out: dict[int, tuple[int, float, float]] = {}
+    for row in rows:
+        if row[0] is None:
+            continue
+        n = int(row[1])
+        out[int(row[0])] = (n, float(row[2]), float(row[3])) if opts.weighted else (n, float(n), float(n))
+    return out
+
+
+def _distribution_of(scores: dict[int, tuple[int, float, float]], opts: Options) -> pd.DataFrame:
+    """The documented 11-row frame of :func:`distribution` from counts per score."""
+    n = np.array([scores.get(s, (0, 0.0, 0.0))[0] for s in range(11)], dtype="int64")
+    frame = pd.DataFrame({
+        "score": np.arange(11, dtype="int32"),
+        "category": ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2,
+        "n": n,
+    })
+    if opts.weighted:
+        frame["weighted_n"] = np.array([scores.get(s, (0, 0.0, 0.0))[1] for s in range(11)], dtype="float64")
     basis = frame["weighted_n"] if opts.weighted else frame["n"]
     total = float(basis.sum())
     frame["share"] = basis / total if total > 0 else 0.0
     cols = ["score", "category", "n", "share"] + (["weighted_n"] if opts.weighted else [])
     return frame[cols]
+
+
+def _counts_of(scores: dict[int, tuple[int, float, float]], opts: Options) -> dict[str, Any]:
+    """The counts :func:`_count_items` selects (n, promoters, passives, detractors[, sum_w2]) from counts per score."""
+    pick = 1 if opts.weighted else 0
+    row: dict[str, Any] = {
+        "n": sum(v[0] for v in scores.values()),
+        "promoters": sum(v[pick] for s, v in scores.items() if s >= 9),
+        "passives": sum(v[pick] for s, v in scores.items() if 7 <= s <= 8),
+        "detractors": sum(v[pick] for s, v in scores.items() if s <= 6),
+    }
+    if opts.weighted:
+        row["sum_w2"] = sum(v[2] for v in scores.values())
+    return row
 
 
 def breakdown(
@@ -441,6 +496,53 @@ def compare(
     return Comparison(a, b, stats.compare_results(a, b, method=opts.method, level=opts.level))
 
 
+def overview(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    flt: Filter | None,
+    flt_previous: Filter | None = None,
+    opts: Options = Options(),
+    split_by: str | None = None,
+) -> Overview:
+    """The Overview page's numbers in one scan (see :class:`Overview`): counts per score (and segment) of both periods.
+
+    Equal to :func:`overall` / :func:`compare`, :func:`distribution` and
+    :func:`shift_share` on the same filters (weighted sums up to floating-point
+    rounding). ``split_by`` is the dimension of the shift share, used only with
+    ``flt_previous``. Raises :class:`nps.errors.UnknownColumnError` for an
+    unknown column.
+    """
+    split = split_by if flt_previous is not None else None
+    quoted = _key_columns(ds, [split]) if split else []
+    items = (f"{_key_items(quoted)}, " if quoted else "") + _score_items(opts)
+    src, params = _source(ds, flt, opts)
+    text = f"SELECT 'cur' AS side, {items} FROM ({src}) GROUP BY ALL"
+    if flt_previous is not None:
+        src_p, params_p = _source(ds, flt_previous, opts)
+        text += f" UNION ALL SELECT 'prev' AS side, {items} FROM ({src_p}) GROUP BY ALL"
+        params = params + params_p
+    groups: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for row in sql.fetch_all(cur, text, params):
+        groups.setdefault((row[0], row[1] if split else ""), []).append(row[2:] if split else row[1:])
+    scores = {group: _score_rows(rows, opts) for group, rows in groups.items()}
+    sides: dict[str, dict[int, tuple[int, float, float]]] = {"cur": {}, "prev": {}}
+    for (side, _), counted in scores.items():
+        total = sides[side]
+        for score, (n, w, w2) in counted.items():
+            n0, w0, w20 = total.get(score, (0, 0.0, 0.0))
+            total[score] = (n0 + n, w0 + w, w20 + w2)
+    current = _result_of(_counts_of(sides["cur"], opts), opts)
+    comparison = None
+    if flt_previous is not None:
+        previous = _result_of(_counts_of(sides["prev"], opts), opts)
+        comparison = Comparison(current, previous,
+                                stats.compare_results(current, previous, method=opts.method, level=opts.level))
+    parts = None
+    if split:
+        parts = _shift_share_of({group: _counts_of(counted, opts) for group, counted in scores.items()}, split)
+    return Overview(current, comparison, _distribution_of(sides["cur"], opts), parts)
+
+
 def data_range(
     cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None
 ) -> tuple[dt.date, dt.date] | None:
@@ -534,19 +636,25 @@ def shift_share(
         f"SELECT 'cur' AS side, {items} FROM ({src_c}) GROUP BY ALL "
         f"UNION ALL SELECT 'prev' AS side, {items} FROM ({src_p}) GROUP BY ALL"
     )
-    frame = sql.fetch_df(cur, text, params_c + params_p)
+    rows = sql.fetch_all(cur, text, params_c + params_p)
+    names = ["side", "k0", *_count_names(opts)]
+    return _shift_share_of({(r[0], r[1]): dict(zip(names[2:], r[2:])) for r in rows}, dimension)
+
+
+def _shift_share_of(groups: dict[tuple[str, str], dict[str, Any]], dimension: str) -> ShiftShare:
+    """A :class:`ShiftShare` from the counts of each (side ``cur``/``prev``, segment) group."""
     columns = [dimension, "n_prev", "n_cur", "w_prev", "w_cur", "nps_prev", "nps_cur", "within", "mix",
                "interaction", "total"]
-    if frame.empty:
+    if not groups:
         nan = float("nan")
         return ShiftShare(nan, nan, nan, nan, nan, nan, pd.DataFrame(columns=columns))
-    frame["_w"] = frame["promoters"] + frame["passives"] + frame["detractors"]
-    frame["_net"] = (frame["promoters"] - frame["detractors"]).astype(float)
-    wide = frame.pivot_table(index="k0", columns="side", values=["n", "_w", "_net"], aggfunc="sum", fill_value=0)
-    seg = pd.DataFrame(index=wide.index)
+    keys = sorted({k for _, k in groups})
+    seg = pd.DataFrame(index=pd.Index(keys, name="k0"))
     for side in ("cur", "prev"):
-        for col in ("n", "_w", "_net"):
-            seg[f"{col}_{side}"] = wide[(col, side)] if (col, side) in wide.columns else 0
+        found = [groups.get((side, k)) for k in keys]
+        seg[f"n_{side}"] = [int(g["n"]) if g else 0 for g in found]
+        seg[f"_w_{side}"] = [g["promoters"] + g["passives"] + g["detractors"] if g else 0 for g in found]
+        seg[f"_net_{side}"] = [float(g["promoters"] - g["detractors"]) if g else 0.0 for g in found]
     tot_c, tot_p = float(seg["_w_cur"].sum()), float(seg["_w_prev"].sum())
     if tot_c <= 0 or tot_p <= 0:
         nan = float("nan")

@@ -178,11 +178,11 @@ def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Drop ``responses_N`` / ``rejected_N`` tables with no catalog row (left by a load killed mid-way)."""
+    """Drop ``responses_N`` / ``rejected_N`` / ``comment_tags_N`` tables with no catalog row (left by a load killed mid-way)."""
     rows = sql.fetch_all(
         cur,
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND regexp_matches(table_name, '^(responses|rejected)_[0-9]+$') "
+        "AND regexp_matches(table_name, '^(responses|rejected|comment_tags)_[0-9]+$') "
         "AND CAST(regexp_extract(table_name, '[0-9]+$') AS INTEGER) NOT IN (SELECT id FROM datasets)",
     )
     dropped = [str(name) for (name,) in rows]
@@ -314,7 +314,7 @@ def rename_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -
 
 
 def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Delete a dataset, its tables and its file records, all or nothing."""
+    """Delete a dataset, its tables (responses, rejected rows, comment tags) and its records, all or nothing."""
     ds = get_dataset(cur, dataset_id)
     sql.execute(cur, "BEGIN TRANSACTION")
     try:
@@ -322,6 +322,10 @@ def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.rejected_table)}")
         sql.execute(cur, "DELETE FROM dataset_files WHERE dataset_id = ?", [dataset_id])
         sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ?", [dataset_id])
+        # Comment tags (nps.themes): a later dataset may get this id again and must not inherit them.
+        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
+        if sql.fetch_value(cur, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'comment_tagging'"):
+            sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
         sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
         sql.execute(cur, "COMMIT")
     except Exception:

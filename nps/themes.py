@@ -10,6 +10,17 @@ Tags are computed once per dataset and codebook version into
 ``comment_tags_<dataset id>`` (``version``, ``_row``, ``_wave``, ``language``,
 ``theme``; one row with a NULL theme for a comment that mentions none) and
 recorded in the ``comment_tagging`` catalog, so a filter change never re-tags.
+Every analysis here (summary, trend, co-occurrence, top themes per value,
+languages, uncovered comments, the preview of an edited codebook) joins the
+stored tags to the filtered responses in SQL, and records the codebook version
+it used in ``frame.attrs["codebook_version"]``.
+
+Tagging a dataset is built for a million comments in seconds, with the same
+answers as :func:`tag_comment` one at a time: each distinct text is tagged
+once; languages are detected in batches (:func:`nps.text.detect_languages`);
+what a word brings to the match (its folded form, its lemma, the terms it
+starts) is worked out once per word and language; large datasets are shared
+among forked worker processes; the tags go to DuckDB as one Arrow table.
 """
 
 from __future__ import annotations
@@ -18,18 +29,22 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 from nps import sql, stats, text
-from nps.filters import Filter
-from nps.queries import Options
+from nps.filters import CATEGORIES, Filter
+from nps.queries import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
@@ -119,7 +134,22 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     Raises ValueError, naming the file, when it is not shaped like that.
     """
     source = Path(path) if path is not None else DEFAULT_CODEBOOK
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return parse_codebook(source.read_text(encoding="utf-8"), str(source))
+
+
+def parse_codebook(content: str, source: str = "codebook") -> Codebook:
+    """A :class:`Codebook` from YAML text shaped like ``data/codebook.yaml``.
+
+    ``source`` names the text in error messages (a file name). Raises
+    ValueError, naming ``source``, for text that is not YAML or not a
+    ``themes:`` list of ``{name, words: {language: [term, ...]}}``.
+    """
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ValueError(f"{source}: not readable as YAML{line}; compare it with data/codebook.yaml") from None
     entries = data.get("themes") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ValueError(f"{source}: expected a 'themes:' list of {{name, words}} entries")
@@ -136,24 +166,135 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raise ValueError(f"{source}: {exc}") from None
 
 
-def _matches(words: Sequence[str], index: Mapping[str, tuple[tuple[str, _Term], ...]]) -> set[str]:
-    found: set[str] = set()
-    prefixes = index.get("*", ())
-    for i, word in enumerate(words):
-        for theme, (term, _) in index.get(word, ()):
-            if theme not in found and tuple(words[i:i + len(term)]) == term:
-                found.add(theme)
-        for theme, (term, _) in prefixes:
-            if theme not in found and word.startswith(term[0]):
-                found.add(theme)
-    # Multi-word terms ending in a prefix are rare; checked here rather than indexed.
-    return found
+# --- matching ---------------------------------------------------------------------------------
+
+# Folded lemmas per language and word; bounded by starting afresh when one grows past this.
+_LEMMA_CACHE_MAX = 500_000
+_FOLDED_LEMMAS: dict[str, dict[str, str]] = {}
 
 
-def _themes_in(words: list[str], lang: str, index: Mapping[str, tuple[tuple[str, _Term], ...]]) -> set[str]:
-    folded = [text.fold(w) for w in words]
-    lemmas = [text.fold(w) for w in text.lemmatize(words, lang)]
-    return _matches(folded, index) | _matches(lemmas, index)
+def _folded_lemmas(words: Sequence[str], lang: str) -> list[str]:
+    """``[fold(lemma) for each word]`` in ``lang``, cached per word (lemmas do not depend on the codebook)."""
+    cache = _FOLDED_LEMMAS.get(lang)
+    if cache is None or len(cache) > _LEMMA_CACHE_MAX:
+        cache = _FOLDED_LEMMAS[lang] = {}
+    out = []
+    for word in words:
+        folded = cache.get(word)
+        if folded is None:
+            folded = cache[word] = text.fold(text.lemmatize((word,), lang)[0])
+        out.append(folded)
+    return out
+
+
+# What a word brings in one language: the themes of the single-word terms it matches (as
+# written or as its lemma, folded), and the longer terms that start with it as written and
+# as its lemma, to be checked against the words that follow.
+_Entry = tuple[str, tuple[str, ...]]
+_Hits = tuple[tuple[str, ...], tuple[_Entry, ...], tuple[_Entry, ...]]
+_NO_HITS: _Hits = ((), (), ())
+# Words remembered per language and codebook; a cache starts afresh past this size.
+_WORD_CACHE_MAX = 500_000
+
+
+class _Matcher:
+    """One codebook's index ready for matching, with what each word seen so far brings per language."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.index = codebook._index
+        self.stems = {
+            lang: tuple(term[0] for _, (term, _) in by_key.get("*", ())) for lang, by_key in self.index.items()
+        }
+        self.names = list(codebook.themes)
+        self.position = {name: i for i, name in enumerate(self.names)}
+        self.words: dict[str, dict[str, _Hits]] = {lang: {} for lang in self.index}
+        self.forms: dict[str, dict[str, tuple[str, str]]] = {lang: {} for lang in self.index}
+
+    def _forms(self, word: str, lang: str) -> tuple[str, str]:
+        """``word`` folded as written and as its ``lang`` lemma."""
+        forms = self.forms[lang].get(word)
+        if forms is None:
+            forms = (text.fold(word), _folded_lemmas((word,), lang)[0])
+            cache = self.forms[lang]
+            if len(cache) > _WORD_CACHE_MAX:
+                cache.clear()
+            cache[word] = forms
+        return forms
+
+    def _hits(self, word: str, lang: str) -> _Hits:
+        by_key, stems = self.index[lang], self.stems[lang]
+        single: list[str] = []
+        longer: tuple[list[_Entry], list[_Entry]] = ([], [])
+        for form, starts in zip(self._forms(word, lang), longer):
+            for theme, (term, _) in by_key.get(form, ()):
+                if len(term) == 1:
+                    single.append(theme)
+                else:
+                    starts.append((theme, term))
+            if stems and form.startswith(stems):
+                single.extend(theme for theme, (term, _) in by_key["*"] if form.startswith(term[0]))
+        hits = (tuple(dict.fromkeys(single)), tuple(longer[0]), tuple(longer[1]))
+        if hits == _NO_HITS:
+            hits = _NO_HITS
+        cache = self.words[lang]
+        if len(cache) > _WORD_CACHE_MAX:
+            cache.clear()
+        cache[word] = hits
+        return hits
+
+    def _find(self, words: Sequence[str], lang: str, found: set[str]) -> None:
+        """Add to ``found`` the themes whose ``lang`` terms appear in ``words``."""
+        cache = self.words[lang]
+        pending: list[tuple[int, tuple[_Entry, ...], tuple[_Entry, ...]]] = []
+        for i, word in enumerate(words):
+            hits = cache.get(word)
+            if hits is None:
+                hits = self._hits(word, lang)
+            if hits is _NO_HITS:
+                continue
+            single, as_written, as_lemma = hits
+            if single:
+                found.update(single)
+            if as_written or as_lemma:
+                pending.append((i, as_written, as_lemma))
+        # A phrase matches its words side by side, all as written or all as lemmas.
+        n = len(words)
+        for i, as_written, as_lemma in pending:
+            for form, entries in ((0, as_written), (1, as_lemma)):
+                for theme, term in entries:
+                    if theme in found or i + len(term) > n:
+                        continue
+                    for j in range(1, len(term)):
+                        if self._forms(words[i + j], lang)[form] != term[j]:
+                            break
+                    else:
+                        found.add(theme)
+
+    def themes(self, words: Sequence[str], lang: str) -> set[str]:
+        """The themes in ``words`` (from :func:`nps.text.split_words`) of a comment in ``lang``."""
+        found: set[str] = set()
+        tried = None
+        if lang in self.index:
+            self._find(words, lang, found)
+            if found:
+                return found
+            tried = lang
+        for other in self.index:
+            if other != tried:  # nothing matched there already
+                self._find(words, other, found)
+        return found
+
+
+_MATCHERS: dict[str, _Matcher] = {}
+
+
+def _matcher(codebook: Codebook) -> _Matcher:
+    matcher = _MATCHERS.get(codebook.version)
+    if matcher is None:
+        if len(_MATCHERS) >= 16:
+            _MATCHERS.clear()
+        matcher = _MATCHERS[codebook.version] = _Matcher(codebook)
+    return matcher
 
 
 def tag_comment(comment: str | None, codebook: Codebook, lang: str | None = None) -> set[str]:
@@ -166,16 +307,138 @@ def tag_comment(comment: str | None, codebook: Codebook, lang: str | None = None
     words = text.split_words(comment)
     if not words:
         return set()
-    lang = lang or text.detect_language(comment)
-    index = codebook._index
-    if lang in index:
-        found = _themes_in(words, lang, index[lang])
-        if found:
-            return found
-    found = set()
-    for other, other_index in index.items():
-        found |= _themes_in(words, other, other_index)
-    return found
+    return _matcher(codebook).themes(words, lang or text.detect_language(comment))
+
+
+# --- tagging many comments --------------------------------------------------------------------
+
+# Codes of the stored languages: an int8 per comment while tagging.
+_LANGUAGE_CODES: tuple[str, ...] = (*text.LANGUAGES, text.UNKNOWN)
+_LANGUAGE_INDEX = {code: i for i, code in enumerate(_LANGUAGE_CODES)}
+# Below this many distinct comments one process is quicker than starting a pool.
+POOL_MIN_COMMENTS = 20_000
+# Comments per piece of work: large enough for the batched language detector, small
+# enough for a steady progress bar.
+_CHUNK = 10_000
+
+_Tagged = tuple[int, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _tag_chunk(comments: Sequence[str], matcher: _Matcher, start: int, stop: int,
+               languages: Sequence[str] | None = None) -> _Tagged:
+    """Tag ``comments[start:stop]``: (start, language code per comment, comment number and theme number per mention)."""
+    part = comments[start:stop]
+    langs = list(languages[start:stop]) if languages is not None else text.detect_languages(part)
+    codes = np.fromiter((_LANGUAGE_INDEX.get(lang, _LANGUAGE_INDEX[text.UNKNOWN]) for lang in langs),
+                        dtype=np.int8, count=len(part))
+    which: list[int] = []
+    theme_numbers: list[int] = []
+    position = matcher.position
+    for k, (comment, lang) in enumerate(zip(part, langs)):
+        words = text.split_words(comment)
+        if words:
+            for theme in matcher.themes(words, lang):
+                which.append(start + k)
+                theme_numbers.append(position[theme])
+    return start, codes, np.asarray(which, dtype=np.int64), np.asarray(theme_numbers, dtype=np.int32)
+
+
+# What a pool worker tags: set once per worker (inherited when forked), then used by every chunk.
+_WORKER: tuple[Sequence[str], _Matcher, Sequence[str] | None] | None = None
+
+
+def _start_worker(comments: Sequence[str], matcher: _Matcher, languages: Sequence[str] | None) -> None:
+    global _WORKER
+    _WORKER = (comments, matcher, languages)
+
+
+def _worker_chunk(bounds: tuple[int, int]) -> _Tagged:
+    assert _WORKER is not None, "the pool worker was not started with its comments"
+    comments, matcher, languages = _WORKER
+    return _tag_chunk(comments, matcher, *bounds, languages)
+
+
+def pool_size(comments: int, workers: int | None) -> int:
+    """How many processes tag ``comments`` distinct comments: ``workers`` if given, else one per core (up to 4).
+
+    One process below :data:`POOL_MIN_COMMENTS` comments or where processes
+    cannot be forked. Raises ValueError for a ``workers`` below 1.
+    """
+    if workers is not None:
+        if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+            raise ValueError(f"workers is a number of processes (1 or more), not {workers!r}")
+        return int(workers)
+    if comments < POOL_MIN_COMMENTS or "fork" not in mp.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def tag_comments(
+    comments: Sequence[str],
+    codebook: Codebook,
+    *,
+    languages: Sequence[str] | None = None,
+    workers: int | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The language and the themes of each comment, in order, as :func:`tag_comment` finds them.
+
+    Returns (languages, themes): a language code or ``"unknown"`` per comment
+    and a tuple of theme names (codebook order) per comment. ``languages``
+    gives them when known (they are then not detected again). ``workers``
+    processes share the work (default: one per core, up to 4, from
+    :data:`POOL_MIN_COMMENTS` comments on; forked, so Linux only, else one).
+    ``on_chunk(start, stop)`` is called as each slice of comments is done.
+    Raises ValueError for a ``workers`` below 1.
+    """
+    comments = list(comments)
+    size = pool_size(len(comments), workers)
+    codes, which, numbers = _tag_all(comments, codebook, languages, size, on_chunk)
+    names = list(codebook.themes)
+    found: list[list[str]] = [[] for _ in comments]
+    for k, t in sorted(zip(which.tolist(), numbers.tolist())):
+        found[k].append(names[t])
+    return [_LANGUAGE_CODES[c] for c in codes.tolist()], [tuple(f) for f in found]
+
+
+def _tag_all(
+    comments: list[str],
+    codebook: Codebook,
+    languages: Sequence[str] | None,
+    workers: int,
+    on_chunk: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Language codes of every comment, and the (comment number, theme number) of every mention."""
+    matcher = _matcher(codebook)
+    bounds = [(i, min(i + _CHUNK, len(comments))) for i in range(0, len(comments), _CHUNK)]
+    codes = np.zeros(len(comments), dtype=np.int8)
+    which: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+
+    def take(result: _Tagged) -> None:
+        start, chunk_codes, chunk_which, chunk_numbers = result
+        codes[start:start + len(chunk_codes)] = chunk_codes
+        which.append(chunk_which)
+        numbers.append(chunk_numbers)
+        if on_chunk is not None:
+            on_chunk(start, start + len(chunk_codes))
+
+    if workers <= 1 or len(bounds) <= 1:
+        for start, stop in bounds:
+            take(_tag_chunk(comments, matcher, start, stop, languages))
+    else:
+        text.prepare_language_detection()  # loaded once here, shared by the forked workers
+        with mp.get_context("fork").Pool(min(workers, len(bounds)), initializer=_start_worker,
+                                         initargs=(comments, matcher, languages)) as pool:
+            for result in pool.imap_unordered(_worker_chunk, bounds):
+                take(result)
+    empty = np.zeros(0, dtype=np.int64)
+    return (codes, np.concatenate(which) if which else empty,
+            np.concatenate(numbers) if numbers else empty.astype(np.int32))
 
 
 # --- storing tags -----------------------------------------------------------------------------
@@ -186,9 +449,25 @@ CREATE TABLE IF NOT EXISTS comment_tagging (
     codebook_version VARCHAR,
     tagged_at TIMESTAMP,
     comments BIGINT,
+    waves INTEGER,
     PRIMARY KEY (dataset_id, codebook_version)
 )
 """
+
+
+def _ensure_catalog(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create the tagging catalog, or add ``waves`` to one made before it had the column."""
+    sql.execute(cur, _CATALOG)
+    has_waves = sql.fetch_value(
+        cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'comment_tagging' "
+        "AND column_name = 'waves'",
+    )
+    if not has_waves:
+        # The waves the tags cover: a dataset with a wave appended since is tagged again.
+        sql.execute(cur, "ALTER TABLE comment_tagging ADD COLUMN IF NOT EXISTS waves INTEGER")
+
+
+_HAS_COMMENT = f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''"
 
 
 def tags_table(ds: Dataset) -> str:
@@ -197,47 +476,74 @@ def tags_table(ds: Dataset) -> str:
 
 
 def is_tagged(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook) -> bool:
-    """True when ``ds``'s comments are already tagged with this codebook version."""
-    sql.execute(cur, _CATALOG)
+    """True when ``ds``'s comments (every wave of it) are already tagged with this codebook version."""
+    _ensure_catalog(cur)
     return bool(
         sql.fetch_value(
             cur,
-            "SELECT count(*) FROM comment_tagging WHERE dataset_id = ? AND codebook_version = ?",
-            [ds.id, codebook.version],
+            "SELECT count(*) FROM comment_tagging WHERE dataset_id = ? AND codebook_version = ? AND waves = ?",
+            [ds.id, codebook.version, ds.waves],
         )
     )
 
 
-def tag_dataset(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook) -> str:
+def tag_dataset(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> str:
     """Tag every comment of ``ds`` with ``codebook`` once, store the tags, return the codebook version.
 
-    Does nothing when this dataset and codebook version were tagged before.
-    Tags of other codebook versions are kept (switching back costs nothing).
-    All or nothing: a failure leaves no partial tags.
+    Does nothing when this dataset and codebook version were tagged before
+    (with all its waves: after a wave is appended, it is tagged again). Tags
+    of other codebook versions are kept (switching back costs nothing).
+    Each distinct comment text is tagged once (repeated comments share the
+    work), by ``workers`` processes (see :func:`tag_comments`; default one per
+    core for large datasets). ``on_progress(done, total)`` is called with the
+    number of comments (commented responses) tagged so far and their total,
+    first with ``done`` 0 and last with ``done == total``. All or nothing: a
+    failure leaves no partial tags. Raises ValueError for a ``workers`` below 1.
     """
     if is_tagged(cur, ds, codebook):
         return codebook.version
     table = sql.table(tags_table(ds))
+    source = sql.table(ds.table)
     rows = sql.fetch_all(
-        cur,
-        f"SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} "
-        f"WHERE {sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''",
+        cur, f"SELECT {sql.COMMENT}, count(*) FROM {source} WHERE {_HAS_COMMENT} GROUP BY {sql.COMMENT}"
     )
-    out_rows: list[int] = []
-    out_waves: list[int] = []
-    out_langs: list[str] = []
-    out_themes: list[str | None] = []
-    for row, wave, comment in rows:
-        lang = text.detect_language(comment)
-        found = sorted(tag_comment(comment, codebook, lang)) or [None]
-        for theme in found:
-            out_rows.append(row)
-            out_waves.append(wave)
-            out_langs.append(lang)
-            out_themes.append(theme)
-    frame = pd.DataFrame(
-        {"_row": out_rows, "_wave": out_waves, "language": out_langs, "theme": out_themes}
-    ).astype({"_row": "int64", "_wave": "int32", "language": "object", "theme": "object"})
+    comments = [r[0] for r in rows]
+    counts = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    del rows
+    done_before = np.concatenate([[0], np.cumsum(counts)])
+    total = int(done_before[-1])
+    done = 0
+    if on_progress is not None:
+        on_progress(0, total)
+
+    def progress(start: int, stop: int) -> None:
+        nonlocal done
+        done += int(done_before[stop] - done_before[start])
+        if on_progress is not None:
+            on_progress(done, total)
+
+    codes, which, numbers = _tag_all(comments, codebook, None, pool_size(len(comments), workers), progress)
+    # One row per (comment, theme), and one with a NULL theme per comment that mentions none.
+    bare = np.ones(len(comments), dtype=bool)
+    bare[which] = False
+    lone = np.flatnonzero(bare)
+    picks = np.concatenate([which, lone])
+    theme_numbers = np.concatenate([numbers, np.full(len(lone), -1, dtype=np.int32)])
+    frame = pa.table({
+        "comment": pa.array(comments, type=pa.string()).take(pa.array(picks)),
+        "language": pa.DictionaryArray.from_arrays(pa.array(codes[picks]), pa.array(_LANGUAGE_CODES)),
+        "theme": pa.DictionaryArray.from_arrays(
+            pa.array(theme_numbers, mask=theme_numbers < 0), pa.array(list(codebook.themes), type=pa.string())
+        ),
+    })
+    del comments
     own = cur.cursor()
     try:
         own.register("comment_tags_frame", frame)
@@ -251,19 +557,30 @@ def tag_dataset(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook)
             sql.execute(own, f"DELETE FROM {table} WHERE version = ?", [codebook.version])
             sql.execute(
                 own,
-                f"INSERT INTO {table} SELECT ?, _row, _wave, language, theme FROM comment_tags_frame",
+                f"INSERT INTO {table} SELECT ?, s.{sql.ROW}, s.{sql.WAVE}, CAST(f.language AS VARCHAR), "
+                f"CAST(f.theme AS VARCHAR) FROM {source} s JOIN comment_tags_frame f ON s.{sql.COMMENT} = f.comment "
+                f"WHERE s.{sql.COMMENT} IS NOT NULL AND trim(s.{sql.COMMENT}) <> ''",
                 [codebook.version],
             )
             sql.execute(
+                own, "DELETE FROM comment_tagging WHERE dataset_id = ? AND codebook_version = ?",
+                [ds.id, codebook.version],
+            )
+            sql.execute(
                 own,
-                "INSERT INTO comment_tagging VALUES (?, ?, ?, ?)",
-                [ds.id, codebook.version, dt.datetime.now(), len(rows)],
+                "INSERT INTO comment_tagging (dataset_id, codebook_version, tagged_at, comments, waves) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [ds.id, codebook.version, dt.datetime.now(), total, ds.waves],
             )
             sql.execute(own, "COMMIT")
         except Exception:
             sql.execute(own, "ROLLBACK")
+            # Another session may have tagged the same dataset and version meanwhile.
+            if is_tagged(own, ds, codebook):
+                return codebook.version
             raise
-        own.unregister("comment_tags_frame")
+        finally:
+            own.unregister("comment_tags_frame")
     finally:
         own.close()
     return codebook.version
@@ -289,33 +606,29 @@ def theme_summary(
     (points) with ``impact_ci_low``/``impact_ci_high`` its interval from
     :func:`nps.stats.differences` (``opts.method``, ``opts.level``). NaN where a
     side is empty. Sorted by mentions (desc), then codebook order. Tags the
-    dataset first if needed. Raises ValueError for weighted or deduplicated
-    options (not supported for themes yet).
+    dataset first if needed; ``frame.attrs["codebook_version"]`` is the version
+    used. Raises ValueError for weighted or deduplicated options (not supported
+    for themes yet).
     """
-    if opts.weighted or opts.dedupe:
-        raise ValueError("theme summaries count each comment once: turn off weighting and deduplication")
+    _check_options(opts)
     version = tag_dataset(cur, ds, codebook)
-    where, params = sql.where_clause(flt, ds.all_columns)
-    cat = sql.CATEGORY
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE {cat} = '{c}' AND {m}) AS {c}s_{side}"
-        for c in ("detractor", "passive", "promoter")
-        for side, m in (("with", "mentioned"), ("without", "NOT mentioned"))
-    )
+    tagged, params = _tagged(ds, flt, version)
+    cats = ", ".join(f"count(*) FILTER (WHERE {sql.CATEGORY} = '{c}') AS {c}s" for c in CATEGORIES)
     query = (
-        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {cat} FROM {sql.table(ds.table)} {where}), "
-        f"tags AS (SELECT _row, _wave, language, theme FROM {sql.table(tags_table(ds))} WHERE version = ?), "
-        "commented AS (SELECT DISTINCT s._row, s._wave, s._category FROM src s "
-        "JOIN tags t ON t._row = s._row AND t._wave = s._wave), "
-        "names AS (SELECT unnest(?::VARCHAR[]) AS theme), "
-        "marked AS (SELECT n.theme, c._category, EXISTS (SELECT 1 FROM tags t WHERE t._row = c._row "
-        "AND t._wave = c._wave AND t.theme = n.theme) AS mentioned FROM names n CROSS JOIN commented c) "
-        f"SELECT theme, {counts} FROM marked GROUP BY theme"
+        f"{tagged}, totals AS (SELECT NULL::VARCHAR AS theme, {cats} FROM commented), "
+        f"hits AS (SELECT theme, {cats} FROM mentions GROUP BY theme) "
+        "SELECT * FROM totals UNION ALL SELECT * FROM hits"
     )
+    counts = sql.fetch_df(cur, query, params)
     names = list(codebook.themes)
-    frame = sql.fetch_df(cur, query, [*params, version, names])
-    frame = frame.set_index("theme").reindex(names).fillna(0).reset_index()
-    return _finish_summary(frame, opts)
+    total = counts[counts["theme"].isna()]
+    hits = counts[counts["theme"].notna()].set_index("theme").reindex(names).fillna(0)
+    frame = pd.DataFrame({"theme": names})
+    for c in CATEGORIES:
+        all_of_c = float(total[f"{c}s"].iloc[0]) if len(total) else 0.0
+        frame[f"{c}s_with"] = hits[f"{c}s"].to_numpy(dtype=float)
+        frame[f"{c}s_without"] = all_of_c - frame[f"{c}s_with"]
+    return _versioned(_finish_summary(frame, opts), version)
 
 
 def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
@@ -346,6 +659,322 @@ def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
     return out[list(SUMMARY_COLUMNS)].reset_index(drop=True)
 
 
+# --- more theme analytics: all from the stored tags, joined to the filtered responses ---------
+
+PREVIEW_MAX_COMMENTS = 200_000
+TREND_COLUMNS: tuple[str, ...] = ("period", "theme", "comments", "mentions", "share", "nps_with", "n_with", "low_n")
+COOCCURRENCE_COLUMNS: tuple[str, ...] = ("theme_a", "theme_b", "both", "a_mentions", "b_mentions", "lift")
+
+
+def _check_options(opts: Options) -> None:
+    if opts.weighted or opts.dedupe:
+        raise ValueError("theme figures count each comment once: turn off weighting and deduplication")
+
+
+def _versioned(frame: pd.DataFrame, version: str) -> pd.DataFrame:
+    """``frame`` with the codebook version it was computed with in ``attrs["codebook_version"]``."""
+    frame.attrs["codebook_version"] = version
+    return frame
+
+
+def _tagged(ds: Dataset, flt: Filter | None, version: str, extra: str = "") -> tuple[str, list[Any]]:
+    """``WITH`` clauses over the filtered responses and their tags, and the parameters.
+
+    ``src``: the kept responses (``_row``, ``_wave``, ``_category`` and ``extra``
+    select items); ``tags``: this version's tags; ``commented``: the kept responses
+    with a comment (they have tags); ``mentions``: one row per commented response
+    and theme it mentions (``src``'s columns and ``theme``).
+    """
+    where, params = sql.where_clause(flt, ds.all_columns)
+    text_ = (
+        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.CATEGORY}{', ' + extra if extra else ''} "
+        f"FROM {sql.table(ds.table)} {where}), "
+        f"tags AS (SELECT _row, _wave, language, theme FROM {sql.table(tags_table(ds))} WHERE version = ?), "
+        "commented AS (SELECT s.* FROM src s SEMI JOIN tags t ON t._row = s._row AND t._wave = s._wave), "
+        "mentions AS (SELECT c.*, t.theme FROM commented c JOIN tags t ON t._row = c._row AND t._wave = c._wave "
+        "WHERE t.theme IS NOT NULL)"
+    )
+    return text_, [*params, version]
+
+
+def theme_trend(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    flt: Filter | None = None,
+    grain: str = "month",
+    opts: Options = Options(),
+) -> pd.DataFrame:
+    """Each theme's share of the comments per period, and the NPS of those who mention it.
+
+    Returns DataFrame[period, theme, comments, mentions, share, nps_with,
+    n_with, low_n], sorted by period then codebook order: ``period`` the start
+    of the period (a timestamp; weeks start on Monday), ``comments`` the
+    commented responses of the period, ``mentions`` (= ``n_with``) those that
+    mention the theme, ``share`` = mentions / comments (fraction, NaN without
+    comments), ``nps_with`` the NPS (points) of the responses that mention it
+    (NaN without any), ``low_n`` True when the period has fewer comments than
+    ``opts.min_n``. Every period from the first to the last one with comments
+    is there for every theme (zeros where nothing was said). Responses without
+    a date are left out. ``grain`` is day, week, month, quarter or year (as
+    :func:`nps.queries.trend`). Tags the dataset first if needed. Raises
+    ValueError for an unknown grain or weighted/deduplicated options.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    _check_options(opts)
+    version = tag_dataset(cur, ds, codebook)
+    part, step = GRAINS[grain]
+    tagged, params = _tagged(ds, flt, version, f"date_trunc('{part}', {sql.DATE}) AS period")
+    cats = ", ".join(f"count(*) FILTER (WHERE {sql.CATEGORY} = '{c}') AS {c}s" for c in CATEGORIES)
+    names = list(codebook.themes)
+    query = (
+        f"{tagged}, "
+        "per AS (SELECT period, count(*) AS comments FROM commented WHERE period IS NOT NULL GROUP BY period), "
+        f"hits AS (SELECT period, theme, count(*) AS mentions, {cats} FROM mentions "
+        "WHERE period IS NOT NULL GROUP BY period, theme), "
+        f"periods AS (SELECT unnest(generate_series(min(period), max(period), {step})) AS period FROM per), "
+        "names AS (SELECT unnest(l) AS theme, generate_subscripts(l, 1) AS ord FROM (SELECT ?::VARCHAR[] AS l)) "
+        "SELECT p.period, n.theme, COALESCE(per.comments, 0) AS comments, COALESCE(h.mentions, 0) AS mentions, "
+        + ", ".join(f"COALESCE(h.{c}s, 0) AS {c}s" for c in CATEGORIES)
+        + " FROM periods p CROSS JOIN names n LEFT JOIN per ON per.period = p.period "
+        "LEFT JOIN hits h ON h.period = p.period AND h.theme = n.theme ORDER BY p.period, n.ord"
+    )
+    frame = sql.fetch_df(cur, query, [*params, names])
+    scored = stats.add_stats(
+        frame[["detractors", "passives", "promoters"]].astype(float),
+        method=opts.method, level=opts.level, min_n=opts.min_n,
+    )
+    comments = frame["comments"].astype("int64")
+    mentions = frame["mentions"].astype("int64")
+    out = pd.DataFrame({
+        "period": pd.to_datetime(frame["period"]),
+        "theme": frame["theme"].astype(str),
+        "comments": comments,
+        "mentions": mentions,
+        "share": (mentions / comments.where(comments > 0)).astype(float),
+        "nps_with": scored["nps"].where(mentions > 0).astype(float),
+        "n_with": mentions,
+        "low_n": (comments < opts.min_n).astype(bool),
+    })
+    return _versioned(out[list(TREND_COLUMNS)].reset_index(drop=True), version)
+
+
+def theme_cooccurrence(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook, flt: Filter | None = None
+) -> pd.DataFrame:
+    """Pairs of themes mentioned in the same comment, and how much more often than by chance.
+
+    Among the commented responses the filter keeps (N of them): ``both`` the
+    comments mentioning both themes, ``a_mentions``/``b_mentions`` those
+    mentioning each, ``lift`` = P(a and b) / (P(a)·P(b)) = both·N /
+    (a_mentions·b_mentions) (1 = independent). Returns DataFrame[theme_a,
+    theme_b, both, a_mentions, b_mentions, lift], one row per pair with
+    ``both`` > 0 and ``theme_a`` before ``theme_b`` in codebook order, sorted
+    by ``both`` (desc), then codebook order. Tags the dataset first if needed.
+    """
+    version = tag_dataset(cur, ds, codebook)
+    tagged, params = _tagged(ds, flt, version)
+    query = (
+        f"{tagged}, "
+        "names AS (SELECT unnest(l) AS theme, generate_subscripts(l, 1) AS ord FROM (SELECT ?::VARCHAR[] AS l)), "
+        "m AS (SELECT x._row, x._wave, x.theme, n.ord FROM mentions x JOIN names n ON n.theme = x.theme), "
+        "counts AS (SELECT theme, count(*) AS mentions FROM m GROUP BY theme), "
+        "pairs AS (SELECT a.theme AS theme_a, b.theme AS theme_b, a.ord AS ord_a, b.ord AS ord_b, count(*) AS both "
+        "FROM m a JOIN m b ON a._row = b._row AND a._wave = b._wave AND a.ord < b.ord GROUP BY ALL) "
+        "SELECT p.theme_a, p.theme_b, p.both, ca.mentions AS a_mentions, cb.mentions AS b_mentions, "
+        "(SELECT count(*) FROM commented) AS commented FROM pairs p "
+        "JOIN counts ca ON ca.theme = p.theme_a JOIN counts cb ON cb.theme = p.theme_b "
+        "ORDER BY p.both DESC, p.ord_a, p.ord_b"
+    )
+    frame = sql.fetch_df(cur, query, [*params, list(codebook.themes)])
+    out = pd.DataFrame({
+        "theme_a": frame["theme_a"].astype(str),
+        "theme_b": frame["theme_b"].astype(str),
+        "both": frame["both"].astype("int64"),
+        "a_mentions": frame["a_mentions"].astype("int64"),
+        "b_mentions": frame["b_mentions"].astype("int64"),
+    })
+    out["lift"] = (out["both"] * frame["commented"].astype(float)
+                   / (out["a_mentions"] * out["b_mentions"])).astype(float)
+    return _versioned(out[list(COOCCURRENCE_COLUMNS)].reset_index(drop=True), version)
+
+
+def top_themes_by(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    flt: Filter | None,
+    column: str,
+    *,
+    category: str | None = "detractor",
+    top: int = 3,
+) -> pd.DataFrame:
+    """Per value of ``column``, the themes most mentioned in that value's comments of one category.
+
+    Returns DataFrame[value, theme, mentions, share]: for each value (NULL is
+    ``"(blank)"``) up to ``top`` themes with mentions > 0, by mentions (desc)
+    then codebook order; ``share`` = mentions / that value's commented
+    responses of ``category`` (fraction 0..1). ``category`` is detractor,
+    passive or promoter, or None for all. Values come by their number of such
+    comments (desc), then value. Tags the dataset first if needed. Raises
+    :class:`nps.errors.UnknownColumnError` for a column not in the dataset and
+    ValueError for an unknown category or a ``top`` below 1.
+    """
+    if category is not None and category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)} or None for all")
+    if isinstance(top, bool) or int(top) != top or top < 1:
+        raise ValueError(f"top is a number of themes (1 or more), not {top!r}")
+    col = sql.column(column, ds.all_columns)
+    version = tag_dataset(cur, ds, codebook)
+    tagged, params = _tagged(ds, flt, version, f"COALESCE(CAST({col} AS VARCHAR), '{sql.BLANK}') AS value")
+    pick = f"WHERE {sql.CATEGORY} = ?" if category is not None else ""
+    query = (
+        f"{tagged}, "
+        "names AS (SELECT unnest(l) AS theme, generate_subscripts(l, 1) AS ord FROM (SELECT ?::VARCHAR[] AS l)), "
+        f"base AS (SELECT value, count(*) AS comments FROM commented {pick} GROUP BY value), "
+        f"hits AS (SELECT value, theme, count(*) AS mentions FROM mentions {pick} GROUP BY value, theme), "
+        "ranked AS (SELECT h.value, h.theme, h.mentions, h.mentions / b.comments AS share, b.comments, "
+        "row_number() OVER (PARTITION BY h.value ORDER BY h.mentions DESC, n.ord) AS rank "
+        "FROM hits h JOIN base b ON b.value = h.value JOIN names n ON n.theme = h.theme) "
+        "SELECT value, theme, mentions, share FROM ranked WHERE rank <= ? ORDER BY comments DESC, value, rank"
+    )
+    chosen = [category] * 2 if category is not None else []
+    frame = sql.fetch_df(cur, query, [*params, list(codebook.themes), *chosen, int(top)])
+    out = pd.DataFrame({
+        "value": frame["value"].astype(str),
+        "theme": frame["theme"].astype(str),
+        "mentions": frame["mentions"].astype("int64"),
+        "share": frame["share"].astype(float),
+    })
+    return _versioned(out, version)
+
+
+def language_counts(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook, flt: Filter | None = None
+) -> pd.DataFrame:
+    """The detected languages of the comments the filter keeps: DataFrame[language, n], n desc then language.
+
+    ``language`` is an ISO 639-1 code or ``"unknown"`` (too short or unsure);
+    ``n`` counts commented responses. Read from the stored tags (tagging the
+    dataset first if needed).
+    """
+    version = tag_dataset(cur, ds, codebook)
+    where, params = sql.where_clause(flt, ds.all_columns)
+    query = (
+        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE} FROM {sql.table(ds.table)} {where}), "
+        f"tags AS (SELECT DISTINCT _row, _wave, language FROM {sql.table(tags_table(ds))} WHERE version = ?) "
+        "SELECT t.language, count(*) AS n FROM tags t SEMI JOIN src s ON s._row = t._row AND s._wave = t._wave "
+        "GROUP BY t.language ORDER BY n DESC, t.language"
+    )
+    frame = sql.fetch_df(cur, query, [*params, version])
+    out = pd.DataFrame({"language": frame["language"].astype(str), "n": frame["n"].astype("int64")})
+    return _versioned(out, version)
+
+
+def uncovered_comments(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    flt: Filter | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The comments the filter keeps that mention no theme of ``codebook``.
+
+    Returns DataFrame[_row, _wave, comment, category, language] in file order
+    (wave, then row), at most ``limit`` rows (all when None). Comments are as
+    stored (not masked). Tags the dataset first if needed. Raises ValueError
+    for a ``limit`` below 1.
+    """
+    if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
+        raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
+    version = tag_dataset(cur, ds, codebook)
+    where, params = sql.where_clause(flt, ds.all_columns)
+    query = (
+        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} "
+        f"{where}) SELECT s._row, s._wave, s._comment AS comment, s._category AS category, t.language "
+        f"FROM src s JOIN {sql.table(tags_table(ds))} t ON t._row = s._row AND t._wave = s._wave "
+        "WHERE t.version = ? AND t.theme IS NULL ORDER BY s._wave, s._row"
+        + (" LIMIT ?" if limit is not None else "")
+    )
+    frame = sql.fetch_df(cur, query, [*params, version, *([int(limit)] if limit is not None else [])])
+    out = pd.DataFrame({
+        "_row": frame["_row"].astype("int64"),
+        "_wave": frame["_wave"].astype("int64"),
+        "comment": frame["comment"].astype(str),
+        "category": frame["category"].astype(object),
+        "language": frame["language"].astype(str),
+    })
+    return _versioned(out, version)
+
+
+# Responses are sampled for a preview in the order of this seeded hash (same sample every time).
+_PREVIEW_SEED = 20_240_601
+
+
+def preview_codebook(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    old: Codebook,
+    new: Codebook,
+    flt: Filter | None = None,
+    *,
+    max_comments: int = PREVIEW_MAX_COMMENTS,
+) -> pd.DataFrame:
+    """Mentions per theme under the saved codebook ``old`` and under an edited ``new`` one, before saving it.
+
+    ``old``'s figures come from the stored tags (tagging the dataset with it
+    first if needed); ``new`` tags the kept comments in memory only (nothing is
+    stored) with the languages already detected. When the filter keeps more
+    than ``max_comments`` commented responses, both sides count the same seeded
+    sample of ``max_comments`` of them. Returns DataFrame[theme, before, after,
+    change] (counts of commented responses; change = after − before): ``new``'s
+    themes in its order, then themes only ``old`` has (0 after); a theme only
+    ``new`` has is 0 before. ``frame.attrs``: ``sampled`` (bool), ``comments``
+    (responses counted), ``total`` (commented responses the filter keeps),
+    ``codebook_version`` (old) and ``new_version``. Raises ValueError for
+    ``max_comments`` below 1.
+    """
+    if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
+        raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
+    version = tag_dataset(cur, ds, old)
+    where, params = sql.where_clause(flt, ds.all_columns)
+    base = (
+        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}), "
+        "kept AS (SELECT s._row, s._wave, s._comment, any_value(t.language) AS language, "
+        "list(t.theme ORDER BY t.theme) FILTER (WHERE t.theme IS NOT NULL) AS themes "
+        f"FROM src s JOIN {sql.table(tags_table(ds))} t ON t._row = s._row AND t._wave = s._wave "
+        "WHERE t.version = ? GROUP BY s._row, s._wave, s._comment)"
+    )
+    total = int(sql.fetch_value(cur, f"{base} SELECT count(*) FROM kept", [*params, version]) or 0)
+    sampled = total > max_comments
+    sample = " ORDER BY hash(_row, _wave, ?::BIGINT), _row, _wave LIMIT ?" if sampled else ""
+    rows = sql.fetch_all(
+        cur,
+        f"{base}, picked AS (SELECT * FROM kept{sample}) "
+        "SELECT _comment, any_value(language), any_value(themes), count(*) FROM picked GROUP BY _comment",
+        [*params, version, *([_PREVIEW_SEED, int(max_comments)] if sampled else [])],
+    )
+    before: dict[str, int] = {}
+    for _, _, found, n in rows:
+        for theme in found or ():
+            before[theme] = before.get(theme, 0) + int(n)
+    _, found_new = tag_comments([r[0] for r in rows], new, languages=[r[1] for r in rows])
+    after: dict[str, int] = {}
+    for found, (_, _, _, n) in zip(found_new, rows):
+        for theme in found:
+            after[theme] = after.get(theme, 0) + int(n)
+    names = list(new.themes) + [t for t in old.themes if t not in new.themes]
+    out = pd.DataFrame({
+        "theme": names,
+        "before": [before.get(t, 0) for t in names],
+        "after": [after.get(t, 0) for t in names],
+    }).astype({"before": "int64", "after": "int64"})
+    out["change"] = out["after"] - out["before"]
+    out.attrs.update(sampled=sampled, comments=sum(int(r[3]) for r in rows), total=total, new_version=new.version)
+    return _versioned(out, version)
+
+
 # --- distinctive terms ------------------------------------------------------------------------
 
 
@@ -374,23 +1003,34 @@ def score_log_odds(
     return out.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def count_terms(comments: Sequence[str | None], ngrams: tuple[int, int] = (1, 2)) -> dict[str, int]:
+def count_terms(
+    comments: Sequence[str | None],
+    ngrams: tuple[int, int] = (1, 2),
+    languages: Sequence[str] | None = None,
+) -> dict[str, int]:
     """Occurrences of each term (lower-case words without stopwords, and their n-grams) in ``comments``.
 
-    Each comment's language is detected to pick its stopwords; n-grams join
-    adjacent content words with a space. ``ngrams`` is the (min, max) length.
+    Each comment's language (``languages``, or detected when None) picks its
+    stopwords; n-grams join adjacent content words with a space. ``ngrams`` is
+    the (min, max) length. Raises ValueError for bad n-gram lengths.
     """
     low, high = ngrams
     if not 1 <= low <= high:
         raise ValueError(f"n-gram lengths must satisfy 1 <= min <= max, not {ngrams!r}")
+    if languages is None:
+        languages = text.detect_languages(comments)
     counts: dict[str, int] = {}
-    for comment in comments:
-        words = text.tokenize(comment, text.detect_language(comment))
+    for comment, lang in zip(comments, languages):
+        words = text.tokenize(comment, lang)
         for size in range(low, high + 1):
             for i in range(len(words) - size + 1):
                 term = " ".join(words[i:i + size])
                 counts[term] = counts.get(term, 0) + 1
     return counts
+
+
+# The informative prior's weight relative to the data (see distinctive_terms).
+PRIOR_WEIGHT = 0.1
 
 
 def distinctive_terms(
@@ -401,12 +1041,18 @@ def distinctive_terms(
     top: int = 20,
     ngrams: tuple[int, int] = (1, 2),
     min_count: int = 3,
+    language: str | None = None,
+    prior_weight: float = PRIOR_WEIGHT,
 ) -> pd.DataFrame:
     """The terms most typical of detractors' and of promoters' comments (Fightin' Words).
 
-    Among the comments the filter keeps, :func:`score_log_odds` of detractors
-    (a) vs promoters (b), with the prior counts of every kept comment
-    (passives included); terms seen fewer than ``min_count`` times overall are
+    Among the comments the filter keeps (only those detected in ``language``
+    when given, an ISO 639-1 code), :func:`score_log_odds` of detractors
+    (a) vs promoters (b), with an informative prior: each term's count in every
+    kept comment (passives included) times ``prior_weight``, so the prior
+    weighs that fraction of the data (at 1 a prior drawn mostly from the larger
+    group swamps its differences: detractors' "months", 120 uses against 1,
+    would score z ≈ 1). Terms seen fewer than ``min_count`` times overall are
     left out. Returns DataFrame[side, term, score, detractors, promoters]: up
     to ``top`` rows with side ``"detractors"`` (score = z > 0) then up to ``top``
     with side ``"promoters"`` (score = −z > 0), each sorted by score
@@ -416,17 +1062,21 @@ def distinctive_terms(
     cond = f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''"
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
     rows = sql.fetch_all(cur, f"SELECT {sql.CATEGORY}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}", params)
-    by_cat: dict[str, list[str]] = {"detractor": [], "passive": [], "promoter": []}
-    for category, comment in rows:
-        if category in by_cat:
-            by_cat[category].append(comment)
-    det = count_terms(by_cat["detractor"], ngrams)
-    pro = count_terms(by_cat["promoter"], ngrams)
-    prior = count_terms(by_cat["passive"], ngrams)
+    langs = text.detect_languages([comment for _, comment in rows])
+    by_cat: dict[str, tuple[list[str], list[str]]] = {c: ([], []) for c in CATEGORIES}
+    for (category, comment), lang in zip(rows, langs):
+        if category in by_cat and (language is None or lang == language):
+            by_cat[category][0].append(comment)
+            by_cat[category][1].append(lang)
+    det = count_terms(by_cat["detractor"][0], ngrams, by_cat["detractor"][1])
+    pro = count_terms(by_cat["promoter"][0], ngrams, by_cat["promoter"][1])
+    prior = count_terms(by_cat["passive"][0], ngrams, by_cat["passive"][1])
     for counts in (det, pro):
         for term, n in counts.items():
             prior[term] = prior.get(term, 0) + n
-    prior = {t: n for t, n in prior.items() if n >= min_count}
+    if not 0 < prior_weight <= 1:
+        raise ValueError(f"prior_weight must be in (0, 1], not {prior_weight}")
+    prior = {t: n * prior_weight for t, n in prior.items() if n >= min_count}
     columns = ["side", "term", "score", "detractors", "promoters"]
     if not prior:
         return pd.DataFrame(columns=columns)

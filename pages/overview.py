@@ -17,8 +17,14 @@ st.title("Overview")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
 app.show_notes(ctx)
 
-comparison = app.query("compare", ctx, ctx.flt, ctx.compare_flt, ctx.opts) if ctx.compare_flt else None
-current = comparison.a if comparison else app.query("overall", ctx, ctx.flt, ctx.opts)
+dims = ctx.dimensions
+# The tiles, the distribution and "why did it move" come from one query, so the dimension picked
+# under "Why did it move?" (further down) is read from its widget's state before the widget is drawn.
+default_split = next((d for d in dims if "segment" in d.lower()), dims[0] if dims else None)
+split_by = st.session_state.get("why_by") if st.session_state.get("why_by") in dims else default_split
+summary = app.query("overview", ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by)
+comparison = summary.comparison
+current = summary.current
 previous = comparison.b if comparison else None
 
 if current.n == 0:
@@ -73,33 +79,31 @@ elif ctx.since is None:
 
 left, right = st.columns([2, 3])
 with left:
-    dist = app.query("distribution", ctx, ctx.flt, ctx.opts)
-    app.show_chart(charts.chart_distribution(dist))
+    app.show_chart(charts.chart_distribution, summary.distribution)
 with right:
     trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts)
     if trend["n"].sum() == 0:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
-        app.show_chart(charts.chart_trend(trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
-                                          min_n=ctx.opts.min_n, fit_y=True))
+        app.show_chart(charts.chart_trend, trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
+                       min_n=ctx.opts.min_n, fit_y=True)
 
-app.show_chart(charts.chart_category_shares(trend, grain=ctx.grain, min_n=ctx.opts.min_n))
+app.show_chart(charts.chart_category_shares, trend, grain=ctx.grain, min_n=ctx.opts.min_n)
 
 st.subheader("Why did it move?")
-dims = ctx.dimensions
 if not ctx.compare_flt or not previous or not previous.n:
     st.caption("Choose a period and a comparison in the sidebar to split the change into "
                "change within groups and change of the mix of groups.")
 elif not dims:
     st.caption("This dataset has no dimension columns to split the change by.")
 else:
-    default = next((i for i, d in enumerate(dims) if "segment" in d.lower()), 0)
-    dimension = st.selectbox("Split the change by", dims, index=default, key="why_by",
+    dimension = st.selectbox("Split the change by", dims, index=dims.index(default_split), key="why_by",
                              format_func=lambda d: ctx.dataset.labels.get(d) or d)
-    parts = app.query("shift_share", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
+    parts = summary.shift_share if dimension == split_by else app.query(
+        "shift_share", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
     st.text(describe_shift_share(parts, ctx.dataset.labels.get(dimension) or dimension,
                                  against=ctx.compare_label or "comparison period"))
     a, b = st.columns([2, 3])
-    app.show_chart(charts.chart_shift_share(tables.shift_share_components(parts), title="Change in NPS points, by cause"),
+    app.show_chart(charts.chart_shift_share, tables.shift_share_components(parts), title="Change in NPS points, by cause",
                    where=a)
     b.dataframe(tables.shift_share_table(parts, dimension), hide_index=True, width="stretch")

@@ -72,6 +72,14 @@ st.dataframe(summary, hide_index=True, width="stretch")
 st.caption("● marks a change that is statistically significant at the chosen level; the others are within the noise.")
 
 trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+top_themes: dict[str, dict[str, list[str]]] = {"detractor": {}, "promoter": {}}
+if ctx.dataset.mapping.comment:
+    book = app.codebook()
+    app.ensure_tagged(ctx, book)
+    for category in top_themes:
+        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
+        for value, group in tops.groupby("value", sort=False):
+            top_themes[category][str(value)] = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
 for card in cards.to_dict("records"):
     row = SimpleNamespace(**{k: v for k, v in card.items() if k != dimension})
     value = str(card[dimension])
@@ -99,6 +107,9 @@ for card in cards.to_dict("records"):
             for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
                 quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
                 st.markdown(f"**{heading}**")
+                named = top_themes[category].get(value)
+                if named:
+                    st.caption(f"Top themes: {md(' · '.join(named))} of their comments")
                 if not quotes:
                     st.caption("No comments.")
                 for score, comment in quotes:

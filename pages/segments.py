@@ -48,9 +48,8 @@ if frame.empty or overall.n == 0:
     st.stop()
 
 app.show_chart(
-    charts.chart_breakdown(frame, dimension, title=f"NPS by {_label(dimension)} (click a value to filter the app)",
-                           selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n),
-    on_select=_apply_click, key="breakdown_chart",
+    charts.chart_breakdown, frame, dimension, title=f"NPS by {_label(dimension)} (click a value to filter the app)",
+    selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, on_select=_apply_click, key="breakdown_chart",
 )
 selected = st.session_state.get(key) or []
 if selected:
@@ -61,12 +60,12 @@ if marks:
 
 left, right = st.columns(2)
 with left:
-    app.show_chart(charts.chart_diverging(frame, dimension, title=f"Promoters, passives and detractors by {_label(dimension)}",
-                                          min_n=ctx.opts.min_n))
+    app.show_chart(charts.chart_diverging, frame, dimension,
+                   title=f"Promoters, passives and detractors by {_label(dimension)}", min_n=ctx.opts.min_n)
 with right:
     by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
-    app.show_chart(charts.chart_heatmap(by_period, dimension, title=f"NPS by {_label(dimension)} and {ctx.grain}",
-                                        grain=ctx.grain, min_n=ctx.opts.min_n))
+    app.show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {_label(dimension)} and {ctx.grain}",
+                   grain=ctx.grain, min_n=ctx.opts.min_n)
 
 st.subheader("Two dimensions")
 others = [d for d in dims if d != dimension]

@@ -125,7 +125,7 @@ with tab_load:
             hist = pd.DataFrame({"score": list(inspection.score_histogram), "n": list(inspection.score_histogram.values())})
             hist["category"] = hist["score"].map(lambda s: "detractor" if s <= 6 else "passive" if s <= 8 else "promoter")
             hist["share"] = hist["n"] / max(int(hist["n"].sum()), 1)
-            app.show_chart(charts.chart_distribution(hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows"))
+            app.show_chart(charts.chart_distribution, hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows")
 
         st.subheader("Save")
         mode = st.radio("Save as", ["A new dataset", "A new wave of an existing dataset"], horizontal=True,

@@ -55,3 +55,29 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     rows = results["table"]
     assert {"metric", "nps", "reference", "ratio", "target", "ok", "verdict"} <= set(rows[0])
     assert results["missed"] == [r["metric"] for r in rows if r["ok"] is False]
+
+
+def _bench_module() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_sections_can_be_picked() -> None:
+    run = _bench_module()
+    parser = run.build_parser()
+    assert parser.parse_args([]).only == ["ingest", "queries", "comment_tagging", "browser"]
+    assert parser.parse_args(["--only", "browser,queries"]).only == ["queries", "browser"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--only", "drawing"])
+
+
+def test_the_browser_opens_the_dataset_by_its_label() -> None:
+    # The app's ds parameter is the dataset selectbox's label; a bare id would open the first dataset.
+    run = _bench_module()
+    assert run.dataset_link("bench 10M (10,000,000 rows)", 2) == "/?ds=bench+10M+%2810%2C000%2C000+rows%29+%C2%B7+%232"

@@ -540,3 +540,23 @@ def test_charts_export_as_svg_and_png() -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     with pytest.raises(ValueError, match="unknown image format"):
         export_chart(chart, "gif")
+
+
+def test_rows_are_embedded_as_altair_itself_writes_them() -> None:
+    frame = pd.DataFrame({
+        "period": pd.to_datetime(["2024-01-01 00:00", None, "2024-03-04 10:30"]),
+        "n": [3, 0, 12],
+        "nps": [12.5, NAN, float("inf")],
+        "low_n": [False, True, True],
+        "label": pd.Series(["B2B", None, "Café"], dtype="str"),
+        "other": ["x", None, NAN],
+        "count": pd.array([1, None, 3], dtype="Int64"),
+    })
+    expected = alt.utils.core.sanitize_pandas_dataframe(frame).to_dict(orient="records")
+    assert charts._inline(frame)["values"] == expected
+    assert json.dumps(charts._inline(frame), allow_nan=False)
+
+
+def test_more_rows_than_altair_embeds_are_refused() -> None:
+    with pytest.raises(alt.MaxRowsError):
+        charts._inline(pd.DataFrame({"n": range(charts.MAX_ROWS + 1)}))

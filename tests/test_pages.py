@@ -93,6 +93,26 @@ def test_a_filter_changes_the_overview_accordingly(at: AppTest, db: Path) -> Non
     assert any("Filtered to segment: B2C" in i.value.replace("\\", "") for i in at.info)
 
 
+def test_why_did_it_move_splits_by_the_chosen_dimension(at: AppTest, db: Path) -> None:
+    flt, previous = default_filter(db)
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        by_segment = queries.shift_share(con, ds, "segment", flt, previous)
+        by_region = queries.shift_share(con, ds, "region", flt, previous)
+    finally:
+        con.close()
+    split = at.selectbox(key="why_by")
+    assert split.value == "segment"
+    table = at.dataframe[-1].value
+    assert list(table["segment"]) == list(by_segment.segments["segment"])
+    split.set_value("region").run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table["region"]) == list(by_region.segments["region"])
+    assert list(table["NPS now"]) == list(by_region.segments["nps_cur"].round(1))
+
+
 def test_the_period_preset_and_no_comparison(at: AppTest, db: Path) -> None:
     at.selectbox(key="period").set_value("all").run()
     at.selectbox(key="cmp").set_value("none").run()

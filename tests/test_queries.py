@@ -463,3 +463,54 @@ def test_dimension_counts_equals_dimension_values_per_column(con) -> None:
     assert queries.dimension_counts(con, ds, []) == {}
     assert queries.dimension_counts(con, ds, ["segment"])["segment"].to_dict("records") == [
         {"value": "B2C", "n": 4}, {"value": "B2B", "n": 3}, {"value": "(blank)", "n": 1}]
+
+
+# --- overview: the Overview page's numbers from one query --------------------------------------
+
+OVERVIEW_OPTIONS = [Options(), Options(weighted=True, min_n=1), Options(dedupe=True), Options(method="wald", level=0.9)]
+JAN = Filter(since=D(2024, 1, 1), until=D(2024, 1, 31))
+FEB_MAR = Filter(since=D(2024, 2, 1), until=D(2024, 3, 31))
+
+
+def _same_result(a: NpsResult, b: NpsResult) -> None:
+    assert (a.n, a.low_n) == (b.n, b.low_n)
+    for name in ("promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, rel=1e-12, abs=1e-12), name
+
+
+@pytest.mark.parametrize("opts", OVERVIEW_OPTIONS, ids=["plain", "weighted", "dedupe", "wald-90"])
+@pytest.mark.parametrize(
+    ("flt", "previous"),
+    [(FEB_MAR, JAN), (None, None), (JAN, Filter(since=D(2030, 1, 1))),
+     (Filter.build(include={"region": ["North", "(blank)"]}), None)],
+    ids=["two periods", "everything", "nothing before", "values"],
+)
+def test_overview_equals_the_separate_questions(con: duckdb.DuckDBPyConnection, small: store.Dataset,
+                                                flt: Filter | None, previous: Filter | None, opts: Options) -> None:
+    got = queries.overview(con, small, flt, previous, opts, split_by="region")
+    _same_result(got.current, queries.overall(con, small, flt, opts))
+    pd.testing.assert_frame_equal(got.distribution, queries.distribution(con, small, flt, opts))
+    if previous is None:
+        assert got.comparison is None and got.shift_share is None
+        return
+    expected = queries.compare(con, small, flt, previous, opts)
+    _same_result(got.comparison.a, expected.a)
+    _same_result(got.comparison.b, expected.b)
+    assert got.comparison.difference.significant == expected.difference.significant
+    parts = queries.shift_share(con, small, "region", flt, previous, opts)
+    pd.testing.assert_frame_equal(got.shift_share.segments, parts.segments)
+    for name in ("nps_current", "nps_previous", "total", "within", "mix", "interaction"):
+        x, y = getattr(got.shift_share, name), getattr(parts, name)
+        assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, abs=1e-12), name
+
+
+def test_overview_without_a_dimension_has_no_shift_share(con: duckdb.DuckDBPyConnection, small: store.Dataset) -> None:
+    got = queries.overview(con, small, FEB_MAR, JAN)
+    assert got.shift_share is None and got.comparison is not None
+    assert (got.current.n, got.comparison.b.n) == (3, 3)
+
+
+def test_overview_checks_the_dimension(con: duckdb.DuckDBPyConnection, small: store.Dataset) -> None:
+    with pytest.raises(UnknownColumnError):
+        queries.overview(con, small, FEB_MAR, JAN, split_by="nope")

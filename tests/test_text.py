@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+import simplemma
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nps.text import detect_language, fold, lemmatize, mask_personal_data, split_words, tokenize
+from nps import text
+from nps.text import detect_language, detect_languages, fold, lemmatize, mask_personal_data, split_words, tokenize
+from tests.conftest import ROOT, TELECOM
 
 
 @pytest.mark.parametrize(
@@ -163,3 +169,46 @@ def test_tokenize_without_a_language_keeps_every_word() -> None:
 )
 def test_lemmatize(tokens: list[str], lang: str, expected: list[str]) -> None:
     assert lemmatize(tokens, lang) == expected
+
+
+def test_languages_detected_in_a_batch_are_those_detected_one_by_one() -> None:
+    labelled = [t for texts in LABELLED.values() for t in texts]
+    real = [
+        c for frame in (pd.read_csv(ROOT / "data" / "sample_customers.csv")["comment"], pd.read_csv(TELECOM)["text"])
+        for c in frame if isinstance(c, str)
+    ]
+    odd = [None, "", "ok", "12 34 56", "👍👍 top top top", "TUTTO PERFETTO, GRAZIE MILLE", "ab cd ef",
+           "a b c d e f"]
+    texts = labelled + real[:6000] + odd
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+def test_a_batch_of_nothing_is_nothing() -> None:
+    assert detect_languages([]) == []
+    assert detect_languages([None, ""]) == ["unknown", "unknown"]
+
+
+def _reference_words(value: str) -> list[str]:
+    """split_words as first written: simplemma's tokenizer over the whole text."""
+    words = []
+    for token in simplemma.simple_tokenizer(value):
+        token = text._ELISION.sub("", token).strip("'’-").lower()
+        if any(ch.isalpha() for ch in token):
+            words.append(token)
+    return words
+
+
+_PIECES = st.sampled_from([
+    "l'app", "dell'ordine", "J'ai", "qu'il", "ritardo!!", "#12345)", "n°", "49,90€", "€49.90", "call-center",
+    "--", "...", "(ordine", "n.", "Giulia", "B.", "😡", "⭐⭐", "x", "QUALITÀ", "Verspätung", "arrivé,",
+    "e-mail:",
+    "mario.rossi@example.it", "24h", "2ème", "'", "’", "-", "ok", "½", "x²", "_a_",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12), st.sampled_from([" ", "  ", "\n", "\t"]))
+def test_split_words_is_the_tokenizer_with_a_cache(pieces: list[str], gap: str) -> None:
+    value = gap.join(pieces)
+    assert split_words(value) == _reference_words(value)
+    assert split_words(value) == _reference_words(value)  # again, from the cache

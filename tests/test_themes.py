@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
+import simplemma
 
-from nps import sql, store, themes
+from nps import codebooks, sql, store, text, themes
 from nps.filters import Filter
+from nps.queries import Options
 from nps.themes import Codebook, load_codebook, tag_comment, tag_dataset, theme_summary
 from tests.conftest import ROOT, TELECOM
 from tests.factories import make_dataset
@@ -232,12 +236,39 @@ def test_log_odds_on_a_hand_computed_two_document_case() -> None:
 def test_distinctive_terms_on_a_dataset_match_the_hand_computed_case(con) -> None:
     frame = pd.DataFrame({"score": [2, 10], "comment": ["late late parcel", "fast parcel"]})
     ds = make_dataset(con, frame, comment="comment")
-    result = themes.distinctive_terms(con, ds, ngrams=(1, 1), min_count=1)
+    result = themes.distinctive_terms(con, ds, ngrams=(1, 1), min_count=1, prior_weight=1.0)
     assert result.to_dict("records") == [
         {"side": "detractors", "term": "late", "score": pytest.approx(1.058041, abs=1e-6), "detractors": 2, "promoters": 0},
         {"side": "promoters", "term": "fast", "score": pytest.approx(0.840681, abs=1e-6), "detractors": 0, "promoters": 1},
         {"side": "promoters", "term": "parcel", "score": pytest.approx(0.273293, abs=1e-6), "detractors": 1, "promoters": 1},
     ]
+
+
+def test_the_default_prior_weighs_a_tenth_of_the_data(con) -> None:
+    # Prior late 0.2, parcel 0.2, fast 0.1 (α0 = 0.5); n_a = 3, n_b = 2.
+    # late:   δ = log(2.2/1.3) − log(0.2/2.3) = 2.968440, var = 1/2.2 + 1/0.2 → z = 1.271010
+    # parcel: δ = log(1.2/2.3) − log(1.2/1.3) = −0.570545, var = 2/1.2     → z = −0.441942
+    # fast:   δ = log(0.1/3.4) − log(1.1/1.4) = −3.285198, var = 1/0.1 + 1/1.1 → z = −0.994643
+    frame = pd.DataFrame({"score": [2, 10], "comment": ["late late parcel", "fast parcel"]})
+    ds = make_dataset(con, frame, comment="comment")
+    result = themes.distinctive_terms(con, ds, ngrams=(1, 1), min_count=1)
+    assert [(r["term"], r["score"]) for r in result.to_dict("records")] == [
+        ("late", pytest.approx(1.271010, abs=1e-6)),
+        ("fast", pytest.approx(0.994643, abs=1e-6)),
+        ("parcel", pytest.approx(0.441942, abs=1e-6)),
+    ]
+    with pytest.raises(ValueError, match="prior_weight"):
+        themes.distinctive_terms(con, ds, prior_weight=0)
+
+
+def test_telecom_detractors_words_are_about_delays(telecom) -> None:
+    con, ds = telecom
+    result = themes.distinctive_terms(con, ds, top=10)
+    detractor_terms = set(result.loc[result["side"] == "detractors", "term"])
+    promoter_terms = set(result.loc[result["side"] == "promoters", "term"])
+    assert {"weeks", "months", "cancelled"} <= detractor_terms
+    assert {"easy", "helpful", "excellent", "friendly"} <= promoter_terms
+    assert result.loc[result["side"] == "detractors", "score"].iloc[0] > 3
 
 
 def test_count_terms_counts_words_without_stopwords_and_bigrams() -> None:
@@ -253,3 +284,341 @@ def test_sample_distinctive_terms_of_delivery_detractors_are_about_delays(sample
     detractor_terms = set(result.loc[result["side"] == "detractors", "term"])
     assert detractor_terms & {"ritardo", "late", "retard"}
     assert (result["score"] > 0).all()
+
+
+# --- tagging many comments: the same answers as one by one, faster --------------------------------
+
+
+def _reference_words(comment: str | None) -> list[str]:
+    """split_words as first written: simplemma's tokenizer on the whole text, no caches."""
+    words = []
+    for token in simplemma.simple_tokenizer(comment or ""):
+        token = text._ELISION.sub("", token).strip("'’-").lower()
+        if any(ch.isalpha() for ch in token):
+            words.append(token)
+    return words
+
+
+def _reference_matches(words: list[str], index) -> set[str]:
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        for theme, (term, _) in index.get(word, ()):
+            if theme not in found and tuple(words[i:i + len(term)]) == term:
+                found.add(theme)
+        for theme, (term, _) in index.get("*", ()):
+            if theme not in found and word.startswith(term[0]):
+                found.add(theme)
+    return found
+
+
+def _reference_tag(comment: str, codebook: Codebook) -> tuple[str, tuple[str, ...]]:
+    """(language, themes in codebook order) by the algorithm as first written: one comment at a time, no cache."""
+    lang = text.detect_language(comment)
+    words = _reference_words(comment)
+    if not words:
+        return lang, ()
+
+    def themes_in(other: str) -> set[str]:
+        index = codebook._index[other]
+        folded = [text.fold(w) for w in words]
+        lemmas = [text.fold(w) for w in text.lemmatize(words, other)]
+        return _reference_matches(folded, index) | _reference_matches(lemmas, index)
+
+    if lang in codebook._index:
+        found = themes_in(lang)
+        if found:
+            return lang, tuple(t for t in codebook.themes if t in found)
+    found = set()
+    for other in codebook._index:
+        found |= themes_in(other)
+    return lang, tuple(t for t in codebook.themes if t in found)
+
+
+def _real_comments(limit: int | None = None) -> list[str]:
+    frames = [
+        pd.read_csv(ROOT / "data" / "sample_customers.csv")["comment"],
+        pd.read_csv(ROOT / "data" / "sample_employees.csv")["comment"],
+        pd.read_csv(TELECOM)["text"],
+    ]
+    comments = [c for frame in frames for c in frame if isinstance(c, str)]
+    return list(dict.fromkeys(comments))[:limit]
+
+
+def test_many_comments_are_tagged_as_one_by_one() -> None:
+    comments = _real_comments(6000)
+    languages, found = themes.tag_comments(comments, CODEBOOK, workers=1)
+    assert list(zip(languages, found)) == [_reference_tag(c, CODEBOOK) for c in comments]
+
+
+def test_a_pool_of_workers_gives_the_same_answers_as_one_process() -> None:
+    comments = _real_comments()
+    assert len(comments) > themes._CHUNK  # several chunks, so the pool really shares them
+    assert themes.tag_comments(comments, CODEBOOK, workers=2) == themes.tag_comments(comments, CODEBOOK, workers=1)
+
+
+def test_known_languages_are_used_as_given() -> None:
+    languages, found = themes.tag_comments(["colis perdu", "colis perdu"], CODEBOOK, languages=["fr", "unknown"])
+    assert languages == ["fr", "unknown"]
+    assert found == [("Delivery & shipping",), ("Delivery & shipping",)]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_a_bad_number_of_workers_is_refused(workers) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        themes.tag_comments(["ciao"], CODEBOOK, workers=workers)
+
+
+def test_the_pool_is_used_only_for_many_comments() -> None:
+    assert themes.pool_size(themes.POOL_MIN_COMMENTS - 1, None) == 1
+    assert themes.pool_size(5, 3) == 3
+
+
+def test_stored_tags_match_the_one_by_one_algorithm(sample) -> None:
+    con, ds = sample
+    tag_dataset(con, ds, CODEBOOK)
+    rows = sql.fetch_all(
+        con,
+        f"SELECT s._row, s._comment, t.language, list(t.theme ORDER BY t.theme) FILTER (WHERE t.theme IS NOT NULL) "
+        f"FROM {sql.table(ds.table)} s JOIN {sql.table(themes.tags_table(ds))} t ON t._row = s._row "
+        "AND t._wave = s._wave WHERE t.version = ? GROUP BY ALL ORDER BY s._row",
+        [CODEBOOK.version],
+    )
+    commented = sql.fetch_value(con, f"SELECT count(*) FROM {sql.table(ds.table)} WHERE trim(_comment) <> ''")
+    assert len(rows) == commented == 16274
+    order = list(CODEBOOK.themes)
+    assert [(lang, tuple(sorted(found or (), key=order.index))) for _, _, lang, found in rows[:3000]] == [
+        _reference_tag(comment, CODEBOOK) for _, comment, _, _ in rows[:3000]
+    ]
+
+
+def test_progress_is_reported_in_comments(con, planted) -> None:
+    calls: list[tuple[int, int]] = []
+    tag_dataset(con, planted, CODEBOOK, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 8), (8, 8)]
+
+
+def test_a_comment_without_themes_keeps_its_language(con) -> None:
+    ds = make_dataset(con, pd.DataFrame({"score": [6], "comment": ["Merci, rien à signaler"]}), comment="comment")
+    tag_dataset(con, ds, CODEBOOK)
+    assert sql.fetch_all(con, f"SELECT _row, language, theme FROM {sql.table(themes.tags_table(ds))}") == [
+        (1, "fr", None)
+    ]
+
+
+def test_an_appended_wave_is_tagged_too(con, planted) -> None:
+    tag_dataset(con, planted, CODEBOOK)
+    sql.execute(con, f"INSERT INTO {sql.table(planted.table)} (_row, _wave, _score, _category, _comment) "
+                "VALUES (1, 2, 2, 'detractor', 'Colis perdu, livraison catastrophique')")
+    grown = dataclasses.replace(planted, waves=2)
+    assert not themes.is_tagged(con, grown, CODEBOOK)
+    tag_dataset(con, grown, CODEBOOK)
+    assert themes.is_tagged(con, grown, CODEBOOK)
+    table = theme_summary(con, grown, CODEBOOK).set_index("theme")
+    assert table.loc["Delivery & shipping", "mentions"] == 5
+    assert sql.fetch_value(con, "SELECT comments FROM comment_tagging WHERE dataset_id = ?", [planted.id]) == 9
+
+
+# --- theme analytics on a small hand-built dataset ------------------------------------------------
+#
+# row score date        team   comment                                          themes (language)
+#  1    2   2025-01-10  North  Consegna in ritardo di una settimana             Delivery, Waiting (it)
+#  2    1   2025-01-20  North  The parcel arrived late again                    Delivery, Waiting (en)
+#  3   10   2025-01-25  South  The staff were friendly and helpful              Staff (en)
+#  4    9   2025-01-28  South  (none)
+#  5    3   2025-03-03  South  The invoice was wrong and the staff were rude    Billing, Staff (en)
+#  6    8   2025-03-15  North  Great value for money                            Price (en)
+#  7    6   2025-03-20  North  Merci, rien à signaler                           none (fr)
+#  8   10   2025-03-22  North  Livraison rapide, colis parfait                  Delivery (fr)
+#  9    0   (no date)   South  Il pacco non è mai arrivato, corriere introvabile Delivery (it)
+# 10    7   2025-03-25  South  ok                                               none (unknown)
+
+DELIVERY, WAITING, PRICE, BILLING = "Delivery & shipping", "Waiting time", "Price & value", "Billing & invoices"
+STAFF = "Staff friendliness & competence"
+
+
+@pytest.fixture
+def dated(con):
+    rows = [
+        (2, "2025-01-10", "North", "Consegna in ritardo di una settimana"),
+        (1, "2025-01-20", "North", "The parcel arrived late again"),
+        (10, "2025-01-25", "South", "The staff were friendly and helpful"),
+        (9, "2025-01-28", "South", None),
+        (3, "2025-03-03", "South", "The invoice was wrong and the staff were rude"),
+        (8, "2025-03-15", "North", "Great value for money"),
+        (6, "2025-03-20", "North", "Merci, rien à signaler"),
+        (10, "2025-03-22", "North", "Livraison rapide, colis parfait"),
+        (0, None, "South", "Il pacco non è mai arrivato, corriere introvabile"),
+        (7, "2025-03-25", "South", "ok"),
+    ]
+    frame = pd.DataFrame(rows, columns=["score", "date", "team", "comment"])
+    return make_dataset(con, frame, date="date", comment="comment", dimensions=["team"])
+
+
+def test_theme_trend_per_month(con, dated) -> None:
+    trend = themes.theme_trend(con, dated, CODEBOOK, None, "month", Options(min_n=3))
+    assert list(trend.columns) == list(themes.TREND_COLUMNS)
+    assert len(trend) == 3 * 11  # January to March, February without comments, every theme
+    assert list(trend["theme"].iloc[:11]) == list(CODEBOOK.themes)
+    jan = trend[trend["period"] == pd.Timestamp("2025-01-01")].set_index("theme")
+    assert jan.loc[DELIVERY].to_dict() == {
+        "period": pd.Timestamp("2025-01-01"), "comments": 3, "mentions": 2, "share": pytest.approx(2 / 3),
+        "nps_with": pytest.approx(-100.0), "n_with": 2, "low_n": False,
+    }
+    assert jan.loc[STAFF, "nps_with"] == pytest.approx(100.0)
+    assert jan.loc[PRICE, "mentions"] == 0 and jan.loc[PRICE, "share"] == 0.0
+    assert pd.isna(jan.loc[PRICE, "nps_with"])
+    feb = trend[trend["period"] == pd.Timestamp("2025-02-01")]
+    assert (feb["comments"] == 0).all() and feb["share"].isna().all() and feb["low_n"].all()
+    mar = trend[trend["period"] == pd.Timestamp("2025-03-01")].set_index("theme")
+    assert mar["comments"].iloc[0] == 5  # the undated comment is left out
+    assert mar.loc[[DELIVERY, PRICE, BILLING, STAFF, WAITING], "mentions"].tolist() == [1, 1, 1, 1, 0]
+    assert mar.loc[[DELIVERY, PRICE, BILLING], "nps_with"].tolist() == pytest.approx([100.0, 0.0, -100.0])
+    assert trend.attrs["codebook_version"] == CODEBOOK.version
+
+
+def test_theme_trend_follows_the_filter_and_refuses_unknown_grains(con, dated) -> None:
+    north = themes.theme_trend(con, dated, CODEBOOK, Filter.build(include={"team": ["North"]}), "quarter")
+    assert north.set_index("theme").loc[DELIVERY, ["comments", "mentions"]].tolist() == [5, 3]
+    with pytest.raises(ValueError, match="unknown time grain 'fortnight'"):
+        themes.theme_trend(con, dated, CODEBOOK, None, "fortnight")
+    with pytest.raises(ValueError, match="weighting"):
+        themes.theme_trend(con, dated, CODEBOOK, None, "month", Options(dedupe=True))
+
+
+def test_theme_cooccurrence(con, dated) -> None:
+    pairs = themes.theme_cooccurrence(con, dated, CODEBOOK)
+    assert pairs.to_dict("records") == [
+        {"theme_a": DELIVERY, "theme_b": WAITING, "both": 2, "a_mentions": 4, "b_mentions": 2,
+         "lift": pytest.approx(2 * 9 / (4 * 2))},
+        {"theme_a": BILLING, "theme_b": STAFF, "both": 1, "a_mentions": 1, "b_mentions": 2,
+         "lift": pytest.approx(1 * 9 / (1 * 2))},
+    ]
+    promoters = themes.theme_cooccurrence(con, dated, CODEBOOK, Filter.build(categories=["promoter"]))
+    assert promoters.empty and list(promoters.columns) == list(themes.COOCCURRENCE_COLUMNS)
+
+
+def test_top_themes_by_team_among_detractors(con, dated) -> None:
+    tops = themes.top_themes_by(con, dated, CODEBOOK, None, "team", top=2)
+    assert tops.to_dict("records") == [
+        {"value": "North", "theme": DELIVERY, "mentions": 2, "share": pytest.approx(2 / 3)},
+        {"value": "North", "theme": WAITING, "mentions": 2, "share": pytest.approx(2 / 3)},
+        {"value": "South", "theme": DELIVERY, "mentions": 1, "share": pytest.approx(1 / 2)},
+        {"value": "South", "theme": BILLING, "mentions": 1, "share": pytest.approx(1 / 2)},
+    ]
+
+
+def test_top_themes_by_team_in_every_category(con, dated) -> None:
+    tops = themes.top_themes_by(con, dated, CODEBOOK, None, "team", category=None)
+    assert list(zip(tops["value"], tops["theme"], tops["mentions"])) == [
+        ("North", DELIVERY, 3), ("North", WAITING, 2), ("North", PRICE, 1),
+        ("South", STAFF, 2), ("South", DELIVERY, 1), ("South", BILLING, 1),
+    ]
+    assert tops["share"].tolist() == pytest.approx([3 / 5, 2 / 5, 1 / 5, 2 / 4, 1 / 4, 1 / 4])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"column": "nope"}, Exception, "no column 'nope'"),
+        ({"column": "team", "category": "critic"}, ValueError, "unknown category 'critic'"),
+        ({"column": "team", "top": 0}, ValueError, "top is a number"),
+    ],
+)
+def test_top_themes_by_explains_bad_arguments(con, dated, kwargs, error, message) -> None:
+    column = kwargs.pop("column")
+    with pytest.raises(error, match=message):
+        themes.top_themes_by(con, dated, CODEBOOK, None, column, **kwargs)
+
+
+def test_language_counts(con, dated) -> None:
+    counts = themes.language_counts(con, dated, CODEBOOK)
+    assert counts.to_dict("records") == [
+        {"language": "en", "n": 4}, {"language": "fr", "n": 2}, {"language": "it", "n": 2},
+        {"language": "unknown", "n": 1},
+    ]
+    north = themes.language_counts(con, dated, CODEBOOK, Filter.build(include={"team": ["North"]}))
+    assert dict(zip(north["language"], north["n"])) == {"fr": 2, "en": 2, "it": 1}
+
+
+def test_uncovered_comments(con, dated) -> None:
+    found = themes.uncovered_comments(con, dated, CODEBOOK)
+    assert found.to_dict("records") == [
+        {"_row": 7, "_wave": 1, "comment": "Merci, rien à signaler", "category": "detractor", "language": "fr"},
+        {"_row": 10, "_wave": 1, "comment": "ok", "category": "passive", "language": "unknown"},
+    ]
+    assert len(themes.uncovered_comments(con, dated, CODEBOOK, limit=1)) == 1
+    assert themes.uncovered_comments(con, dated, CODEBOOK, Filter.build(categories=["promoter"])).empty
+    with pytest.raises(ValueError, match="limit"):
+        themes.uncovered_comments(con, dated, CODEBOOK, limit=0)
+
+
+def _edited() -> Codebook:
+    without_waiting = codebooks.remove_theme(CODEBOOK, WAITING)
+    return codebooks.add_theme(without_waiting, "Gratitude", {"fr": ["merci"], "en": ["thanks"]})
+
+
+def test_preview_counts_mentions_before_and_after_an_edit(con, dated) -> None:
+    preview = themes.preview_codebook(con, dated, CODEBOOK, _edited())
+    rows = {r["theme"]: (r["before"], r["after"], r["change"]) for r in preview.to_dict("records")}
+    assert list(preview["theme"]) == [t for t in CODEBOOK.themes if t != WAITING] + ["Gratitude", WAITING]
+    assert {t: v for t, v in rows.items() if v != (0, 0, 0)} == {
+        DELIVERY: (4, 4, 0), PRICE: (1, 1, 0), BILLING: (1, 1, 0), STAFF: (2, 2, 0),
+        "Gratitude": (0, 1, 1), WAITING: (2, 0, -2),
+    }
+    assert preview.attrs["sampled"] is False and preview.attrs["comments"] == preview.attrs["total"] == 9
+    assert preview.attrs["codebook_version"] == CODEBOOK.version
+    assert preview.attrs["new_version"] == _edited().version
+    # Nothing of the edited codebook is stored.
+    assert not themes.is_tagged(con, dated, _edited())
+
+
+def test_preview_follows_the_filter(con, dated) -> None:
+    preview = themes.preview_codebook(con, dated, CODEBOOK, _edited(), Filter.build(categories=["detractor"]))
+    rows = {r["theme"]: (r["before"], r["after"]) for r in preview.to_dict("records") if r["before"] or r["after"]}
+    assert rows == {DELIVERY: (3, 3), BILLING: (1, 1), STAFF: (1, 1), "Gratitude": (0, 1), WAITING: (2, 0)}
+
+
+def test_preview_samples_large_datasets_the_same_way_each_time(con, dated) -> None:
+    first = themes.preview_codebook(con, dated, CODEBOOK, _edited(), max_comments=4)
+    again = themes.preview_codebook(con, dated, CODEBOOK, _edited(), max_comments=4)
+    assert first.attrs["sampled"] is True and first.attrs["comments"] == 4 and first.attrs["total"] == 9
+    pd.testing.assert_frame_equal(first, again)
+    unchanged = first[~first["theme"].isin([WAITING, "Gratitude"])]
+    assert (unchanged["before"] == unchanged["after"]).all()
+    with pytest.raises(ValueError, match="max_comments"):
+        themes.preview_codebook(con, dated, CODEBOOK, _edited(), max_comments=0)
+
+
+def test_preview_of_the_sample_is_quick(sample) -> None:
+    import time
+
+    con, ds = sample
+    tag_dataset(con, ds, CODEBOOK)
+    began = time.perf_counter()
+    preview = themes.preview_codebook(con, ds, CODEBOOK, _edited())
+    assert time.perf_counter() - began < 2.0
+    assert preview.set_index("theme").loc[WAITING, "after"] == 0
+
+
+def test_distinctive_terms_in_one_language(con) -> None:
+    frame = pd.DataFrame({
+        "score": [2, 10, 2, 10],
+        "comment": ["the parcel arrived late, late again", "fast parcel, great service today",
+                    "le colis est arrivé en retard", "livraison rapide et parfaite"],
+    })
+    ds = make_dataset(con, frame, comment="comment")
+    english = themes.distinctive_terms(con, ds, ngrams=(1, 1), min_count=1, language="en")
+    assert set(english["term"]) <= {"parcel", "arrived", "late", "fast", "great", "service", "today"}
+    assert english.iloc[0][["side", "term", "detractors"]].tolist() == ["detractors", "late", 2]
+    assert themes.distinctive_terms(con, ds, language="de").empty
+
+
+def test_deleting_a_dataset_forgets_its_tags(con, planted) -> None:
+    tag_dataset(con, planted, CODEBOOK)
+    store.delete_dataset(con, planted.id)
+    assert sql.fetch_value(con, "SELECT count(*) FROM comment_tagging") == 0
+    assert sql.fetch_value(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [themes.tags_table(planted)]
+    ) == 0
+    again = make_dataset(con, pd.DataFrame({"score": [10], "comment": ["Personale gentilissimo"]}), comment="comment")
+    assert not themes.is_tagged(con, again, CODEBOOK)

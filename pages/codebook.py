@@ -1,0 +1,135 @@
+"""Codebook: the themes and their words per language — edit, merge, preview the effect, save a new version."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app
+from nps import codebooks, themes
+from nps.narrative import escape_markdown as md
+
+ctx = app.context()
+book = app.codebook()
+with app.cursor() as cur:
+    history = codebooks.codebook_history(cur)
+current = history.iloc[0]
+
+st.title("Codebook")
+st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))} · saved "
+           f"{pd.Timestamp(current['saved_at']):%d %b %Y %H:%M} · {len(book.themes)} themes. "
+           "A comment mentions a theme when one of its words appears in it, ignoring case and accents and "
+           "comparing dictionary forms (\"fattura\" finds \"fatture\"); \"liefer*\" finds every word that starts so; "
+           "a phrase matches its words side by side. Every result records the codebook version it used.")
+
+
+# Changes are saved in button callbacks: they run before the next script run, so nothing is lost to a rerun.
+def _save(note: str, new_book: themes.Codebook) -> None:
+    with app.cursor() as cur:
+        number = codebooks.save_codebook(cur, new_book, note)
+    for key in ("codebook_rows", "merge_sources", "merge_into", "codebook_note"):
+        st.session_state.pop(key, None)
+    st.session_state["_codebook_flash"] = f"Saved as version {number}: {note}"
+
+
+def _save_edits() -> None:
+    pending = st.session_state.get("_codebook_pending")
+    if pending is not None:
+        _save(st.session_state.get("codebook_note", "").strip() or "Edited in the app", pending)
+
+
+def _discard_edits() -> None:
+    st.session_state.pop("codebook_rows", None)
+
+
+def _merge() -> None:
+    sources = list(st.session_state.get("merge_sources", []))
+    into = str(st.session_state.get("merge_into", "")).strip()
+    try:
+        merged = codebooks.merge_themes(app.codebook(), sources, into)
+    except ValueError as error:
+        st.session_state["_codebook_error"] = str(error)
+    else:
+        _save(f"Merged {', '.join(sources)} into {into}", merged)
+
+
+def _restore() -> None:
+    number = int(st.session_state["restore_number"])
+    with app.cursor() as cur:
+        restored = codebooks.load_codebook_version(cur, number)
+    _save(f"Restored version {number}", restored)
+
+
+def _replace(name: str) -> None:
+    replacement = st.session_state.get("_codebook_upload")
+    if replacement is not None:
+        _save(f"Uploaded {name}", replacement)
+
+
+if flash := st.session_state.pop("_codebook_flash", None):
+    st.success(md(flash), icon=":material/check:")
+if problem := st.session_state.pop("_codebook_error", None):
+    st.error(md(problem))
+
+tab_edit, tab_merge, tab_history = st.tabs(["Themes and words", "Merge themes", "Versions"])
+
+with tab_edit:
+    st.markdown("One row per theme; in each language column the words and phrases, separated by commas. "
+                "Rename a theme in its cell, add a row for a new theme, select rows and press Delete to remove them.")
+    rows = codebooks.codebook_rows(book)
+    edited = st.data_editor(rows, num_rows="dynamic", hide_index=True, width="stretch", key="codebook_rows",
+                            column_config={"theme": st.column_config.TextColumn("theme", required=True, width="medium"),
+                                           **{lang: st.column_config.TextColumn(lang, width="large")
+                                              for lang in themes.CODEBOOK_LANGUAGES}})
+    try:
+        new_book = codebooks.codebook_from_rows(edited)
+    except ValueError as error:
+        new_book = None
+        st.error(md(str(error)))
+    if new_book is not None and new_book.version != book.version:
+        st.markdown("**Effect of the changes** (mentions under the saved codebook → under the edited one)")
+        if ctx is not None and ctx.dataset.mapping.comment:
+            with st.spinner("Counting the mentions under the edited codebook…"):
+                app.ensure_tagged(ctx, book)
+                with app.cursor() as cur:
+                    preview = themes.preview_codebook(cur, ctx.dataset, book, new_book, ctx.flt)
+            changed = preview[preview["change"] != 0]
+            st.dataframe(changed if not changed.empty else preview, hide_index=True, width="stretch",
+                         column_config={"change": st.column_config.NumberColumn(format="%+d")})
+            note = f"on a sample of {themes.PREVIEW_MAX_COMMENTS:,} comments; " if preview.attrs.get("sampled") else ""
+            st.caption(f"{note}{md(ctx.dataset.name)}, {ctx.period_label}, under the sidebar's filters.")
+        st.session_state["_codebook_pending"] = new_book
+        st.text_input("What changed", key="codebook_note", placeholder="e.g. added 'rimborso' to Billing")
+        s1, s2 = st.columns([1, 5])
+        s1.button("Save", type="primary", icon=":material/save:", key="save_codebook", on_click=_save_edits)
+        s2.button("Discard the changes", icon=":material/undo:", key="discard_codebook", on_click=_discard_edits)
+    st.download_button("Download as YAML", codebooks.codebook_to_yaml(book), file_name="codebook.yaml",
+                       mime="application/x-yaml", icon=":material/download:")
+    uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)", type=["yaml", "yml"])
+    if uploaded is not None:
+        try:
+            replacement = codebooks.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
+        except ValueError as error:
+            st.error(md(str(error)))
+        else:
+            st.session_state["_codebook_upload"] = replacement
+            st.caption(f"{md(uploaded.name)}: {len(replacement.themes)} themes.")
+            st.button("Use this codebook", icon=":material/upload:", key="use_upload", on_click=_replace,
+                      args=(uploaded.name,))
+
+with tab_merge:
+    names = list(book.themes)
+    sources = st.multiselect("Themes to merge", names, key="merge_sources")
+    into = st.text_input("Name of the merged theme", key="merge_into",
+                         placeholder=sources[0] if sources else "e.g. Delivery & waiting")
+    st.button("Merge", key="merge", disabled=len(sources) < 2 or not into.strip(), icon=":material/merge:",
+              on_click=_merge)
+
+with tab_history:
+    st.dataframe(history, hide_index=True, width="stretch",
+                 column_config={"version": st.column_config.TextColumn("content hash", width="small"),
+                                "saved_at": st.column_config.DatetimeColumn("saved", format="D MMM YYYY, HH:mm")})
+    older = [int(n) for n in history["number"].iloc[1:]]
+    if older:
+        st.selectbox("Go back to version", older, key="restore_number")
+        st.button("Restore", icon=":material/history:", key="restore", on_click=_restore)
