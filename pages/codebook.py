@@ -66,6 +66,24 @@ def _replace(name: str) -> None:
         _save(f"Uploaded {name}", replacement)
 
 
+def _show_effect(new_book: themes.Codebook, what: str) -> None:
+    """Mentions per theme under the saved codebook and under ``new_book``, on the current dataset and filters."""
+    st.markdown(f"**Effect of the changes**: mentions under the saved codebook (before) and the {what} one (after)")
+    if ctx is None or not ctx.dataset.mapping.comment:
+        st.caption("Open a dataset with comments to see the effect.")
+        return
+    with st.spinner("Counting the mentions…"):
+        app.ensure_tagged(ctx, book)
+        with app.cursor() as cur:
+            preview = themes.preview_codebook(cur, ctx.dataset, book, new_book, ctx.flt)
+    changed = preview[preview["change"] != 0]
+    st.dataframe(changed if not changed.empty else preview, hide_index=True, width="stretch",
+                 column_config={"change": st.column_config.NumberColumn(format="%+d")})
+    sample = f"a seeded sample of {themes.PREVIEW_MAX_COMMENTS:,} comments of " if preview.attrs.get("sampled") else ""
+    st.caption(f"{'Only the themes that change. ' if not changed.empty else 'No theme changes. '}"
+               f"Counted on {sample}{md(ctx.dataset.name)}, {ctx.period_label}, under the sidebar's filters.")
+
+
 if flash := st.session_state.pop("_codebook_flash", None):
     st.success(md(flash), icon=":material/check:")
 if problem := st.session_state.pop("_codebook_error", None):
@@ -87,17 +105,7 @@ with tab_edit:
         new_book = None
         st.error(md(str(error)))
     if new_book is not None and new_book.version != book.version:
-        st.markdown("**Effect of the changes** (mentions under the saved codebook → under the edited one)")
-        if ctx is not None and ctx.dataset.mapping.comment:
-            with st.spinner("Counting the mentions under the edited codebook…"):
-                app.ensure_tagged(ctx, book)
-                with app.cursor() as cur:
-                    preview = themes.preview_codebook(cur, ctx.dataset, book, new_book, ctx.flt)
-            changed = preview[preview["change"] != 0]
-            st.dataframe(changed if not changed.empty else preview, hide_index=True, width="stretch",
-                         column_config={"change": st.column_config.NumberColumn(format="%+d")})
-            note = f"on a sample of {themes.PREVIEW_MAX_COMMENTS:,} comments; " if preview.attrs.get("sampled") else ""
-            st.caption(f"{note}{md(ctx.dataset.name)}, {ctx.period_label}, under the sidebar's filters.")
+        _show_effect(new_book, "edited")
         st.session_state["_codebook_pending"] = new_book
         st.text_input("What changed", key="codebook_note", placeholder="e.g. added 'rimborso' to Billing")
         s1, s2 = st.columns([1, 5])
@@ -114,8 +122,12 @@ with tab_edit:
         else:
             st.session_state["_codebook_upload"] = replacement
             st.caption(f"{md(uploaded.name)}: {len(replacement.themes)} themes.")
-            st.button("Use this codebook", icon=":material/upload:", key="use_upload", on_click=_replace,
-                      args=(uploaded.name,))
+            if replacement.version == book.version:
+                st.caption("This file is the codebook in use.")
+            else:
+                _show_effect(replacement, "uploaded")
+                st.button("Use this codebook", icon=":material/upload:", key="use_upload", on_click=_replace,
+                          args=(uploaded.name,))
 
 with tab_merge:
     names = list(book.themes)

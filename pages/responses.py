@@ -28,13 +28,17 @@ categories = c1.multiselect("Category", list(CATEGORIES), key="cat", bind="query
 text = c2.text_input("Comment contains", key="q", bind="query-params",
                      help="Case- and accent-insensitive: 'citta' finds 'Città'.")
 order = c3.selectbox("Order", list(responses.ORDERS), key="order", bind="query-params")
+mask = st.toggle("Mask personal data", value=True, key="mask",
+                 help="E-mail addresses, phone numbers, IBAN- and card-like numbers in comments are replaced by "
+                      "[email], [phone], [iban], [card] — on screen and in the downloads.")
 flt = replace(ctx.flt, categories=tuple(c for c in CATEGORIES if c in categories), text=text.strip() or None)
 
 with app.cursor() as cur:
     total = responses.count_responses(cur, ctx.dataset, flt)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page"))
-    frame = responses.load_responses_page(cur, ctx.dataset, flt, page=page, page_size=PAGE_SIZE, order=order)
+    frame = responses.load_responses_page(cur, ctx.dataset, flt, page=page, page_size=PAGE_SIZE, order=order,
+                                          mask=mask)
 
 st.caption(f"{total:,} responses match; showing {len(frame):,} from row {(page - 1) * PAGE_SIZE + 1:,}.")
 # Comments are user input: st.dataframe shows cell text as plain text, never as markdown or HTML.
@@ -48,7 +52,7 @@ if total > export.XLSX_MAX_ROWS:
 if st.toggle("Prepare the download files", key="prepare_download",
              help="Reads every matching response; text cells that start with = + - @ are neutralised."):
     with app.cursor() as cur:
-        everything = responses.load_responses_for_export(cur, ctx.dataset, flt)
+        everything = responses.load_responses_for_export(cur, ctx.dataset, flt, mask=mask)
     name = f"{ctx.dataset.name}-responses"
     d1, d2 = st.columns(2)
     d1.download_button("CSV", export.to_csv_bytes(everything), file_name=f"{name}.csv", mime="text/csv",

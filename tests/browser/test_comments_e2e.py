@@ -93,3 +93,35 @@ def test_explorer_search_highlights_matches_from_a_shared_link(server: Server, p
     assert page.locator("[data-testid='stMultiSelect']").filter(has_text="Detractor").count() >= 1
     wait_idle(page)
     screenshot(page, "explorer-search")
+
+
+def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db: Path, page: Page) -> None:
+    from nps import codebooks, themes
+
+    book = themes.load_codebook()
+    edited = codebooks.add_theme(book, "Phone calls", {"it": ["ho chiamato", "chiamare"], "en": ["called", "phone"]})
+    upload = tmp_path / "my-codebook.yaml"
+    upload.write_text(codebooks.codebook_to_yaml(edited), encoding="utf-8")
+    server = start_server(tmp_path / "codebook", db=seeded_db)
+    try:
+        open_page(page, f"{server.url}/codebook?period=All+time", "Codebook")
+        page.locator("input[type='file']").set_input_files(str(upload))
+        expect(page.get_by_text("Effect of the changes")).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        expect(page.get_by_text("Only the themes that change.")).to_be_visible()
+        screenshot(page, "codebook-upload-effect")
+        page.get_by_role("button", name="Use this codebook").click()
+        expect(page.get_by_text("Saved as version 2: Uploaded my-codebook.yaml")).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        assert_no_exception(page)
+    finally:
+        server.stop()
+    con = store.connect(server.db)
+    try:
+        current = codebooks.current_codebook(con)
+        assert current.version == edited.version
+        ds = store.get_dataset(con, 1)
+        preview = themes.theme_summary(con, ds, current).set_index("theme")
+        assert preview.loc["Phone calls", "mentions"] > 0
+    finally:
+        con.close()
