@@ -264,3 +264,15 @@ def highlight_html(value: str | None, terms: Sequence[str], *, mark: str = "mark
         escaped = html.escape(piece, quote=True)
         out.append(f"<{mark}>{escaped}</{mark}>" if matched else escaped)
     return "".join(out)
+
+
+_SHOWN_FIRST = ("segment", "function", "funzione", "fonction", "department", "reparto", "touchpoint", "team")
+
+
+def display_dimensions(dimensions: Sequence[str], limit: int = 3) -> list[str]:
+    """Up to ``limit`` dimensions to show beside each comment: segment and business function first, then file order."""
+    def rank(name: str) -> int:
+        low = name.lower()
+        return next((i for i, word in enumerate(_SHOWN_FIRST) if word in low), len(_SHOWN_FIRST))
+
+    return sorted(dimensions, key=rank)[:limit]

@@ -66,7 +66,7 @@ if result.total == 0:
     st.info("Nothing matches. Try fewer words, a shorter stem, or clear the theme and language filters.",
             icon=":material/search_off:")
 
-dimensions = [d for d in ctx.dimensions if d in result.rows.columns][:3]
+dimensions = explorer.display_dimensions([d for d in ctx.dimensions if d in result.rows.columns])
 for row in result.rows.to_dict("records"):
     with st.container(border=True):
         meta = [f"**{int(row['score'])}** · {row['category']}",

@@ -143,3 +143,9 @@ def test_export_neutralises_formulas_and_masks(con) -> None:
     assert rows.iloc[0]["comment"] == "=HYPERLINK(\"http://x\") call [phone]"
     csv = export.to_csv_bytes(rows).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv
+
+
+def test_segment_and_function_are_shown_first() -> None:
+    dims = ["channel", "language", "segment", "plan", "business_function", "touchpoint"]
+    assert explorer.display_dimensions(dims) == ["segment", "business_function", "touchpoint"]
+    assert explorer.display_dimensions(["Reparto", "Sede"], limit=5) == ["Reparto", "Sede"]
