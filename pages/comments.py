@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -29,7 +31,7 @@ if not ctx.dataset.mapping.comment:
 if ctx.opts.weighted or ctx.opts.dedupe:
     st.info("Theme figures count each comment once: weighting and de-duplication are not applied on this page.",
             icon=":material/info:")
-opts = ctx.opts.__class__(method=ctx.opts.method, level=ctx.opts.level, min_n=ctx.opts.min_n)
+opts = replace(ctx.opts, weighted=False, dedupe=False)  # themes count each comment once
 
 app.ensure_tagged(ctx, book)
 summary = app.query("themes.theme_summary", ctx, book, ctx.flt, opts)
