@@ -127,7 +127,6 @@ def query(name: str, ctx: Context, *args: Any, **kwargs: Any) -> Any:
 def clear_caches() -> None:
     """Forget cached query results (after a dataset is renamed, deleted or appended to)."""
     _cached.clear()
-    _chart_spec.clear()
 
 
 # --- comment themes: the codebook in use, tagged once per dataset and codebook version ---------
@@ -186,6 +185,12 @@ def _spec_of(chart: Any) -> dict[str, Any]:
     # tests/test_charts.py, so the app converts without validation.
     spec = chart.to_dict(validate=False)
     spec.get("config", {}).pop("view", None)  # Altair's default 300×300 view; Streamlit sizes the chart
+    # Altair names the rows after a hash of them. Under a fixed name, a chart whose layout did not
+    # change gets only its rows swapped in the browser instead of being compiled and drawn anew.
+    datasets, data = spec.get("datasets", {}), spec.get("data")
+    if len(datasets) == 1 and isinstance(data, dict) and data.get("name") in datasets:
+        spec["datasets"] = {"rows": datasets[data["name"]]}
+        spec["data"] = {**data, "name": "rows"}
     return spec
 
 

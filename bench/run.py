@@ -915,16 +915,21 @@ CHANGES: tuple[tuple[str, str | None, str, str], ...] = (
 )
 
 
+def dataset_label(name: str, dataset_id: int) -> str:
+    """How the sidebar's dataset selectbox shows a dataset, which is also its value in links."""
+    return f"{name} · #{dataset_id}"
+
+
 def dataset_link(name: str, dataset_id: int) -> str:
-    """The app's address of a dataset: the ``ds`` parameter is the dataset selectbox's label, ``name · #id``.
+    """The app's address of a dataset: the ``ds`` parameter is the dataset selectbox's label.
 
     (A bare id, ``?ds=2``, matches no label: the app then opens its first dataset.)
     """
-    return "/?" + urllib.parse.urlencode({"ds": f"{name} · #{dataset_id}"})
+    return "/?" + urllib.parse.urlencode({"ds": dataset_label(name, dataset_id)})
 
 
-def browser_session(browser: Any, server: Server, link: str, shots: Path | None) -> dict[str, Any]:
-    """One fresh server, one fresh browser context: the cold load of ``link``, then every change of ``CHANGES``."""
+def browser_session(browser: Any, server: Server, name: str, dataset_id: int, shots: Path | None) -> dict[str, Any]:
+    """One fresh server, one fresh browser context: the cold load of the dataset's link, then every change of ``CHANGES``."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -933,11 +938,12 @@ def browser_session(browser: Any, server: Server, link: str, shots: Path | None)
     tracker.attach(page)
     try:
         began = time.perf_counter()
-        page.goto(server.url + link, wait_until="commit")
+        page.goto(server.url + dataset_link(name, dataset_id), wait_until="commit")
         load = wait_app_idle(page, tracker, began)
         cold = load["total"]
-        if "ds=" not in page.url:  # the app drops a ds parameter that names no dataset, and opens its first one
-            raise RuntimeError(f"the app did not open the dataset of {link}")
+        shown = _sidebar(page).locator('[data-testid="stSelectbox"]').first.locator("input").input_value()
+        if shown != dataset_label(name, dataset_id):  # a ds parameter that names no dataset opens the first one
+            raise RuntimeError(f"the app opened {shown!r}, not {dataset_label(name, dataset_id)!r}")
         if shots:
             page.screenshot(path=str(shots.with_name(shots.name + "_cold.png")), full_page=True)
         changes = []
@@ -987,7 +993,7 @@ def bench_browser(sizes: Sequence[int], db: Path, workdir: Path, repeat: int,
                 for rep in range(repeat):
                     server = start_server(db, workdir / f"server_{size}_{rep}.log")
                     try:
-                        session = browser_session(browser, server, dataset_link(dataset_name(size), ids[size]),
+                        session = browser_session(browser, server, dataset_name(size), ids[size],
                                                   shots / f"{label}_{rep}")
                     finally:
                         server.stop()
