@@ -1,9 +1,11 @@
 """Passaparola's benchmark: ``make bench`` (``python bench/run.py [--rows 1000000,10000000] ...``).
 
-The machine it runs on is shared and noisy, so nothing here is an absolute
-timing judged against a stopwatch: every number of Passaparola (``nps``) is set
-against a *reference* measured in the same run, interleaved with it, several
-times, and the medians are compared.
+The machine it runs on is shared and noisy, so wherever a reference exists a
+number of Passaparola (``nps``) is set against that *reference* measured in the
+same run, interleaved with it, several times, and the medians are compared. The
+browser and comment-tagging targets are absolute (the issues set them so, with
+no reference to run beside them): they are medians of several fresh runs, with
+the load average printed beside them.
 
 1. **Ingest** - ``nps.ingest.ingest_file`` (what ``python -m nps ingest`` runs)
    into a fresh database file, against a plain DuckDB
