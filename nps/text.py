@@ -329,3 +329,20 @@ def lemmatize(tokens: Iterable[str], lang: str) -> list[str]:
     if lang not in LANGUAGES:
         return [t.lower() for t in tokens]
     return [_lemma(t, lang) for t in tokens]
+
+
+def mask_frame(frame: Any, columns: Iterable[str] | None = None) -> Any:
+    """A copy of a DataFrame with :func:`mask_personal_data` applied to its text cells.
+
+    ``columns`` limits it to those columns (missing ones are ignored); None
+    masks every text column. Non-text cells are left as they are.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    names = list(out.columns) if columns is None else [c for c in columns if c in out.columns]
+    for name in names:
+        column = out[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            out[name] = column.map(lambda v: mask_personal_data(v) if isinstance(v, str) else v)
+    return out

@@ -11,7 +11,7 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, demo, export, ingest, store
+from nps import charts, demo, export, ingest, store, text
 from nps.errors import DuplicateFileError, NpsError
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -50,7 +50,8 @@ def _report(report: ingest.IngestReport) -> None:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
         st.table(reasons.set_index("reason"))
         with app.cursor() as cur:
-            rejected = store.rejected_rows(cur, report.dataset, limit=100_000)
+            rejected = text.mask_frame(store.rejected_rows(cur, report.dataset, limit=100_000),
+                                       [report.dataset.mapping.comment] if report.dataset.mapping.comment else [])
         st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),
                            file_name=f"{report.dataset.name}-rejected.csv", mime="text/csv")
 
@@ -100,7 +101,7 @@ with tab_load:
         st.caption("Each column's role as detected, with the reason. Change any role below; the preview updates.")
         info = pd.DataFrame([
             {"column": c.name, "question": c.label or "", "role": c.role or "", "why": c.reason,
-             "distinct": c.distinct, "blank": c.blanks, "examples": " · ".join(c.examples)}
+             "distinct": c.distinct, "blank": c.blanks, "examples": text.mask_personal_data(" · ".join(c.examples))}
             for c in inspection.columns
         ])
         st.dataframe(info, hide_index=True, width="stretch")
@@ -119,8 +120,8 @@ with tab_load:
 
         left, right = st.columns([3, 2])
         with left:
-            st.markdown("**Preview** (first rows, as text)")
-            st.dataframe(inspection.preview, hide_index=True, width="stretch")
+            st.markdown("**Preview** (first rows, as text; personal data masked)")
+            st.dataframe(text.mask_frame(inspection.preview), hide_index=True, width="stretch")
         with right:
             hist = pd.DataFrame({"score": list(inspection.score_histogram), "n": list(inspection.score_histogram.values())})
             hist["category"] = hist["score"].map(lambda s: "detractor" if s <= 6 else "passive" if s <= 8 else "promoter")

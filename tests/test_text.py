@@ -212,3 +212,16 @@ def test_split_words_is_the_tokenizer_with_a_cache(pieces: list[str], gap: str) 
     value = gap.join(pieces)
     assert split_words(value) == _reference_words(value)
     assert split_words(value) == _reference_words(value)  # again, from the cache
+
+
+def test_mask_frame_masks_text_cells_only() -> None:
+    import pandas as pd
+
+    from nps.text import mask_frame
+
+    frame = pd.DataFrame({"comment": ["mail anna@example.com", None], "n": [3, 4], "id": ["x@y.it", "z"]})
+    masked = mask_frame(frame)
+    assert masked["comment"][0] == "mail [email]" and pd.isna(masked["comment"][1])
+    assert masked["n"].tolist() == [3, 4] and masked["id"].tolist() == ["[email]", "z"]
+    assert mask_frame(frame, ["comment", "missing"])["id"].tolist() == ["x@y.it", "z"]
+    assert frame["comment"][0] == "mail anna@example.com"  # the input is left alone
