@@ -219,6 +219,58 @@ def add_stats(
     return out
 
 
+def score_arrays(
+    detractors: Any,
+    passives: Any,
+    promoters: Any,
+    effective_n: Any = None,
+    *,
+    method: str = DEFAULT_METHOD,
+    level: float = DEFAULT_LEVEL,
+    min_n: float = DEFAULT_MIN_N,
+) -> dict[str, np.ndarray]:
+    """:func:`add_stats` on arrays: {nps, se, ci_low, ci_high, low_n} (points), element-wise.
+
+    ``effective_n`` defaults to the total of the counts (unweighted). The same
+    numbers as :func:`add_stats`, without a frame to copy. Raises ValueError as it does.
+    """
+    check_method(method)
+    z = z_value(level)
+    check_min_n(min_n)
+    d, pa, p = (np.asarray(x, dtype=float) for x in (detractors, passives, promoters))
+    n_eff = d + pa + p if effective_n is None else np.asarray(effective_n, dtype=float)
+    a = _arrays(d, pa, p, n_eff, method)
+    lo, hi = _interval(a["centre"], a["spread"], z, 100.0)
+    with np.errstate(invalid="ignore"):
+        low_n = ~(n_eff >= min_n)
+    return {"nps": a["nps"], "se": a["se"], "ci_low": lo, "ci_high": hi, "low_n": low_n}
+
+
+def difference_arrays(
+    a: tuple[Any, Any, Any, Any],
+    b: tuple[Any, Any, Any, Any],
+    *,
+    method: str = DEFAULT_METHOD,
+    level: float = DEFAULT_LEVEL,
+) -> dict[str, np.ndarray]:
+    """:func:`differences` on arrays: ``a`` and ``b`` are (detractors, passives, promoters, effective n).
+
+    Returns {diff, se, ci_low, ci_high, p_value, significant}, element-wise, as
+    :func:`differences` does. Raises ValueError on a bad method or level.
+    """
+    check_method(method)
+    z = z_value(level)
+    sa = _arrays(*a, method)
+    sb = _arrays(*b, method)
+    diff = sa["centre"] - sb["centre"]
+    se = np.hypot(sa["spread"], sb["spread"])
+    lo, hi = _interval(diff, se, z, 200.0)
+    p = _p_values(diff, se)
+    with np.errstate(invalid="ignore"):
+        significant = p < (1.0 - level)
+    return {"diff": diff, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "significant": significant}
+
+
 def differences(
     a: pd.DataFrame,
     b: pd.DataFrame,

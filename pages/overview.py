@@ -18,11 +18,11 @@ st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}" + (f" · compared wit
 app.show_notes(ctx)
 
 dims = ctx.dimensions
-# The tiles, the distribution and "why did it move" come from one query, so the dimension picked
+# The tiles, the distribution, the trend and "why did it move" come from one query, so the dimension picked
 # under "Why did it move?" (further down) is read from its widget's state before the widget is drawn.
 default_split = next((d for d in dims if "segment" in d.lower()), dims[0] if dims else None)
 split_by = st.session_state.get("why_by") if st.session_state.get("why_by") in dims else default_split
-summary = app.query("overview", ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by)
+summary = app.query("overview", ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by, ctx.grain)
 comparison = summary.comparison
 current = summary.current
 previous = comparison.b if comparison else None
@@ -81,7 +81,7 @@ left, right = st.columns([2, 3])
 with left:
     app.show_chart(charts.chart_distribution, summary.distribution)
 with right:
-    trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts)
+    trend = summary.trend
     if trend["n"].sum() == 0:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:

@@ -465,6 +465,28 @@ def test_dimension_counts_equals_dimension_values_per_column(con) -> None:
         {"value": "B2C", "n": 4}, {"value": "B2B", "n": 3}, {"value": "(blank)", "n": 1}]
 
 
+
+@pytest.mark.parametrize("since, until", [
+    (None, None), (dt.date(2025, 1, 1), dt.date(2025, 1, 31)), (dt.date(2025, 1, 2), dt.date(2025, 1, 2)),
+    (dt.date(2025, 1, 3), None), (None, dt.date(2025, 1, 2)), (dt.date(2030, 1, 1), dt.date(2030, 12, 31)),
+])
+def test_dimension_counts_by_day_sums_to_dimension_counts_on_any_period(con, since, until) -> None:
+    frame = pd.DataFrame({
+        "score": [0, 5, 9, 10, 7, 8, 3, 9],
+        "segment": ["B2B", "B2C", "B2C", None, "B2B", "B2C", "B2C", "B2B"],
+        "channel": ["web", "web", "sms", "sms", "web", None, "web", "email"],
+        "date": pd.to_datetime(["2025-01-01 09:00", "2025-01-02 23:59", "2025-01-02 00:00", None, "2025-01-03 00:00",
+                                "2025-01-05 00:00", "2025-01-05 12:00", "2025-02-01 00:00"]),
+    })
+    ds = make_dataset(con, frame, dimensions=("segment", "channel"), date="date")
+    include = Filter.build(include={"channel": ["web", "sms"]})
+    daily = queries.dimension_counts_by_day(con, ds, ["segment", "channel"], include)
+    expected = queries.dimension_counts(con, ds, ["segment", "channel"], include.with_period(since, until))
+    got = daily.within(since, until)
+    assert list(got) == ["segment", "channel"]
+    for column in ("segment", "channel"):
+        pd.testing.assert_frame_equal(got[column], expected[column])
+
 # --- overview: the Overview page's numbers from one query --------------------------------------
 
 OVERVIEW_OPTIONS = [Options(), Options(weighted=True, min_n=1), Options(dedupe=True), Options(method="wald", level=0.9)]
@@ -503,6 +525,25 @@ def test_overview_equals_the_separate_questions(con: duckdb.DuckDBPyConnection, 
     for name in ("nps_current", "nps_previous", "total", "within", "mix", "interaction"):
         x, y = getattr(got.shift_share, name), getattr(parts, name)
         assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, abs=1e-12), name
+
+
+@pytest.mark.parametrize("opts", OVERVIEW_OPTIONS, ids=["plain", "weighted", "dedupe", "wald-90"])
+@pytest.mark.parametrize("grain", list(queries.GRAINS))
+@pytest.mark.parametrize(("flt", "previous", "split_by"), [
+    (FEB_MAR, JAN, "region"), (None, None, None), (Filter(since=D(2030, 1, 1)), JAN, "region"),
+], ids=["two periods", "everything", "nothing"])
+def test_overview_counts_the_trend_in_its_scan(con: duckdb.DuckDBPyConnection, small: store.Dataset, grain: str,
+                                               flt: Filter | None, previous: Filter | None, split_by: str | None,
+                                               opts: Options) -> None:
+    got = queries.overview(con, small, flt, previous, opts, split_by, grain)
+    pd.testing.assert_frame_equal(got.trend, queries.trend(con, small, grain, flt, opts),
+                                  check_exact=not opts.weighted, rtol=1e-12, atol=1e-12)
+    assert queries.overview(con, small, flt, previous, opts, split_by).trend is None
+
+
+def test_overview_checks_the_grain(con: duckdb.DuckDBPyConnection, small: store.Dataset) -> None:
+    with pytest.raises(ValueError, match="unknown time grain"):
+        queries.overview(con, small, FEB_MAR, JAN, grain="fortnight")
 
 
 def test_overview_without_a_dimension_has_no_shift_share(con: duckdb.DuckDBPyConnection, small: store.Dataset) -> None:
