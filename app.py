@@ -161,8 +161,9 @@ def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
         bar = st.progress(0.0, text="Reading the comments…")
 
         def progress(done: int, total: int) -> None:
+            so_far = f": {done:,} done" if 0 < done < total else "…"
             bar.progress(done / total if total else 1.0,
-                         text=f"Finding the themes of {total:,} comments (once per codebook version): {done:,} done")
+                         text=f"Finding the themes of {total:,} comments (once per codebook version){so_far}")
 
         themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress)
         bar.empty()
