@@ -409,12 +409,8 @@ def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Code
             raise UsageError(f"{path}: not valid YAML ({error}); fix the file or use data/codebook.yaml") from None
         except ValueError as error:
             raise UsageError(str(error)) from None
-    try:
-        import nps.codebooks as codebooks
-    except ModuleNotFoundError as error:
-        if error.name != "nps.codebooks":
-            raise
-        return themes.load_codebook()
+    from nps import codebooks
+
     return codebooks.current_codebook(con)
 
 
@@ -481,19 +477,9 @@ def _theme_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _language_counts(con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook) -> pd.DataFrame:
     """DataFrame[language, n]: commented responses per detected language, most first."""
-    from nps import sql, themes
+    from nps import themes
 
-    counts = getattr(themes, "language_counts", None)
-    if counts is not None:
-        frame = counts(con, ds, codebook, None)
-    else:
-        # Until nps.themes has language_counts: count the stored tags directly.
-        frame = sql.fetch_df(
-            con,
-            f"SELECT language, count(DISTINCT (_row, _wave)) AS n FROM {sql.table(themes.tags_table(ds))} "
-            "WHERE version = ? GROUP BY language",
-            [codebook.version],
-        )
+    frame = themes.language_counts(con, ds, codebook, None)
     frame = frame.assign(language=frame["language"].fillna("unknown").astype(str), n=frame["n"].astype("int64"))
     return frame.sort_values(["n", "language"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import sql, text, themes
+from nps import text, themes
 from nps.filters import Filter
 from nps.store import Dataset
 from nps.themes import Codebook
@@ -219,20 +219,8 @@ def _describe(
 
 
 def _uncovered(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook, flt: Filter | None) -> pd.DataFrame:
-    """DataFrame[comment, language] of the kept comments no theme of ``codebook`` mentions."""
-    found = getattr(themes, "uncovered_comments", None)
-    if found is not None:
-        return found(cur, ds, codebook, flt)
-    # Until nps.themes has uncovered_comments: read the stored tags directly.
-    version = themes.tag_dataset(cur, ds, codebook)
-    where, params = sql.where_clause(flt, ds.all_columns)
-    query = (
-        f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} {where}) "
-        f"SELECT s._row, s._wave, s._comment AS comment, s._category AS category, t.language FROM src s "
-        f"JOIN {sql.table(themes.tags_table(ds))} t ON t._row = s._row AND t._wave = s._wave "
-        "WHERE t.version = ? AND t.theme IS NULL ORDER BY s._wave, s._row"
-    )
-    return sql.fetch_df(cur, query, [*params, version])
+    """DataFrame[comment, language, …] of the kept comments no theme of ``codebook`` mentions."""
+    return themes.uncovered_comments(cur, ds, codebook, flt)
 
 
 def uncovered_clusters(

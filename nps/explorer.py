@@ -183,9 +183,7 @@ def _select_list(ds: Dataset) -> str:
 
 
 def _finish(frame: pd.DataFrame, mask: bool) -> pd.DataFrame:
-    if mask and not frame.empty:
-        frame["comment"] = frame["comment"].map(text.mask_personal_data, na_action="ignore")
-    return frame
+    return text.mask_frame(frame, ["comment"]) if mask else frame
 
 
 def search_comments(

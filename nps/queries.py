@@ -664,6 +664,20 @@ def dimension_values(
     return sql.fetch_df(cur, text, [*params, int(limit)])
 
 
+def _per_column_sets(quoted: Sequence[str], also: str | None = None) -> tuple[str, str, str, str]:
+    """SQL pieces to count each column's values in one scan: GROUPING SETS of one column (plus ``also``) each.
+
+    Returns the select items (``k0``, ``k1``, … as text), the grouping sets,
+    the ``CASE`` body naming which column a row counts (its index) and the
+    expression of its value.
+    """
+    items = ", ".join(f"CAST({q} AS VARCHAR) AS k{i}" for i, q in enumerate(quoted))
+    sets = ", ".join(f"({also + ', ' if also else ''}k{i})" for i in range(len(quoted)))
+    which = " ".join(f"WHEN grouping(k{i}) = 0 THEN {i}" for i in range(len(quoted)))
+    value = "COALESCE(" + ", ".join(f"k{i}" for i in range(len(quoted))) + ")"
+    return items, sets, which, value
+
+
 def dimension_counts(
     cur: duckdb.DuckDBPyConnection, ds: Dataset, columns: Sequence[str], flt: Filter | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -678,10 +692,7 @@ def dimension_counts(
         return {}
     quoted = [sql.column(c, ds.all_columns) for c in columns]
     conds, params = _conditions(flt, ds)
-    keys = ", ".join(f"CAST({q} AS VARCHAR) AS k{i}" for i, q in enumerate(quoted))
-    sets = ", ".join(f"(k{i})" for i in range(len(quoted)))
-    which = " ".join(f"WHEN grouping(k{i}) = 0 THEN {i}" for i in range(len(quoted)))
-    value = "COALESCE(" + ", ".join(f"k{i}" for i in range(len(quoted))) + ")"
+    keys, sets, which, value = _per_column_sets(quoted)
     text = (
         f"SELECT CASE {which} END AS col, COALESCE({value}, '{BLANK}') AS value, count(*) AS n "
         f"FROM (SELECT {keys} FROM {sql.table(ds.table)} {_where(conds)}) "
@@ -749,10 +760,7 @@ def dimension_counts_by_day(
     keys: list[tuple[str, str]] = []
     rows: list[tuple[Any, ...]] = []
     if quoted:
-        items = ", ".join(f"CAST({q} AS VARCHAR) AS k{i}" for i, q in enumerate(quoted))
-        sets = ", ".join(f"(day, k{i})" for i in range(len(quoted)))
-        which = " ".join(f"WHEN grouping(k{i}) = 0 THEN {i}" for i in range(len(quoted)))
-        value = "COALESCE(" + ", ".join(f"k{i}" for i in range(len(quoted))) + ")"
+        items, sets, which, value = _per_column_sets(quoted, also="day")
         text = (
             f"SELECT CASE {which} END AS col, COALESCE({value}, '{BLANK}') AS value, day, count(*) AS n "
             f"FROM (SELECT CAST({sql.DATE} AS DATE) AS day, {items} FROM {sql.table(ds.table)} {_where(conds)}) "

@@ -61,7 +61,7 @@ def load_responses_page(
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
         [*params, page_size, (max(page, 1) - 1) * page_size],
     )
-    return _masked(frame) if mask else frame
+    return text.mask_frame(frame, ["comment"]) if mask else frame
 
 
 def load_responses_for_export(
@@ -82,10 +82,5 @@ def load_responses_for_export(
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS['file order']} LIMIT ?",
         [*params, max_rows],
     )
-    return _masked(frame) if mask else frame
+    return text.mask_frame(frame, ["comment"]) if mask else frame
 
-
-def _masked(frame: pd.DataFrame) -> pd.DataFrame:
-    if not frame.empty:
-        frame["comment"] = frame["comment"].map(text.mask_personal_data, na_action="ignore")
-    return frame
