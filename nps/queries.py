@@ -39,7 +39,7 @@ from nps.store import Dataset
 __all__ = [
     "GRAINS", "Comparison", "DailyCounts", "Options", "Overview", "ShiftShare", "breakdown", "compare", "data_range",
     "dimension_counts", "dimension_counts_by_day", "dimension_values", "distribution", "overall", "overview",
-    "previous_period", "same_period_last_year", "shift_share", "trend",
+    "previous_period", "same_period_last_year", "shift_share", "tile_changes", "trend",
 ]
 
 BLANK = sql.BLANK
@@ -56,15 +56,20 @@ GRAINS: dict[str, tuple[str, str]] = {
 _WEIGHT = f"COALESCE({sql.WEIGHT}, 1.0)"
 # Names the results use for themselves: a column to group by cannot have one of them.
 _OUTPUT_NAMES = {"n", "promoters", "passives", "detractors", "effective_n", "sum_w2", *stats.STAT_COLUMNS}
-_BREAKDOWN_NAMES = _OUTPUT_NAMES | {"vs_rest", "vs_rest_p", "vs_rest_significant"}
+_BREAKDOWN_NAMES = _OUTPUT_NAMES | {"vs_rest", "vs_rest_se", "vs_rest_p", "vs_rest_p_adjusted", "vs_rest_significant"}
 _TREND_NAMES = _OUTPUT_NAMES | {"period", *stats.CHANGE_COLUMNS}
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to count and score: interval method, confidence level, minimum n, weighting, dedupe.
+    """How to count and score: interval method, confidence level, minimum n, weighting, dedupe, multiplicity.
 
-    Raises ValueError on an unknown method, a level outside (0, 1) or a negative minimum n.
+    ``multiplicity`` (bh, holm, none) overrides every display's own control of
+    several tests shown together; None keeps each one's default
+    (:data:`nps.stats.SCREENING` for breakdowns and trends,
+    :data:`nps.stats.DECISION` for scorecards and the Overview's tiles). Raises
+    ValueError on an unknown method or multiplicity, a level outside (0, 1) or a
+    negative minimum n.
     """
 
     method: str = stats.DEFAULT_METHOD
@@ -72,11 +77,18 @@ class Options:
     min_n: int = stats.DEFAULT_MIN_N
     weighted: bool = False
     dedupe: bool = False
+    multiplicity: str | None = None
 
     def __post_init__(self) -> None:
         stats.check_method(self.method)
         stats.check_level(self.level)
         stats.check_min_n(self.min_n)
+        if self.multiplicity is not None:
+            stats.check_multiplicity(self.multiplicity)
+
+    def control(self, default: str) -> str:
+        """The multiplicity control of a display whose own default is ``default``."""
+        return self.multiplicity or default
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,10 @@ class Overview:
     ``distribution`` :func:`distribution`, ``shift_share`` :func:`shift_share`
     (None without a comparison filter or a dimension to split by), ``trend``
     :func:`trend` on the current filter (None without a time grain).
+    ``changes`` are the four tiles' changes versus the comparison period,
+    ``nps``, ``promoters``, ``passives``, ``detractors`` (shares in percentage
+    points, see :func:`tile_changes`), adjusted together as one family; the
+    comparison's ``difference`` is the ``nps`` one.
     """
 
     current: stats.NpsResult
@@ -133,6 +149,7 @@ class Overview:
     distribution: pd.DataFrame
     shift_share: ShiftShare | None
     trend: pd.DataFrame | None = None
+    changes: dict[str, stats.Difference] | None = None
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -361,13 +378,17 @@ def breakdown(
     """NPS per value (or combination of values) of the ``by`` columns, sorted by n (desc), then values.
 
     Returns DataFrame[*by, n, (effective_n,) promoters, passives, detractors, nps,
-    se, ci_low, ci_high, low_n, vs_rest, vs_rest_p, vs_rest_significant]. NULL
-    values appear as ``"(blank)"``. ``vs_rest`` is the difference (points) between
-    the group and all other responses the filter keeps (adjusted for
-    ``adjusted-wald``), ``vs_rest_p`` its two-sided p-value and
-    ``vs_rest_significant`` marks groups significantly above/below the rest
-    (NaN / False when there is no rest). Empty (with these columns) when nothing
-    matches. Raises ValueError without columns, and
+    se, ci_low, ci_high, low_n, vs_rest, vs_rest_se, vs_rest_p, vs_rest_p_adjusted,
+    vs_rest_significant]. NULL values appear as ``"(blank)"``. ``vs_rest`` is the
+    difference (points) between the group's NPS and that of all other responses
+    the filter keeps, ``vs_rest_se`` its SE (the method's), ``vs_rest_p`` its
+    two-sided p-value (score test; NaN, i.e. not tested, when the group or the
+    rest is below the minimum n), ``vs_rest_p_adjusted`` after multiplicity
+    control across the groups (Benjamini–Hochberg unless ``opts.multiplicity``
+    says otherwise) and ``vs_rest_significant`` marks groups significantly
+    above/below the rest after it. ``frame.attrs["family"]`` is the
+    :class:`nps.stats.Family` of those tests. Empty (with these columns) when
+    nothing matches. Raises ValueError without columns, and
     :class:`nps.errors.UnknownColumnError` for an unknown column.
     """
     by = [by] if isinstance(by, str) else list(by)
@@ -381,12 +402,18 @@ def breakdown(
     counted = [c for c in _count_names(opts) if c != "n"]
     rest = pd.DataFrame({c: frame[c].sum() - frame[c] for c in counted}).clip(lower=0)
     rest = _with_effective_n(rest, opts)
-    vs = stats.differences(frame, rest, method=opts.method, level=opts.level)
+    vs = stats.differences(frame, rest, method=opts.method, level=opts.level, min_n=opts.min_n)
+    adjusted, significant, family = stats.flag_tests(vs["p_value"].to_numpy(), level=opts.level,
+                                                     multiplicity=opts.control(stats.SCREENING))
     frame["vs_rest"] = vs["diff"]
+    frame["vs_rest_se"] = vs["se"]
     frame["vs_rest_p"] = vs["p_value"]
-    frame["vs_rest_significant"] = vs["significant"].astype(bool)
+    frame["vs_rest_p_adjusted"] = adjusted
+    frame["vs_rest_significant"] = significant.astype(bool)
     out = _finish(frame, by, opts)
-    return out.sort_values(["n", *by], ascending=[False, *([True] * len(by))], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["n", *by], ascending=[False, *([True] * len(by))], kind="stable").reset_index(drop=True)
+    out.attrs["family"] = family
+    return out
 
 
 def trend(
@@ -404,7 +431,11 @@ def trend(
     detractors, nps, se, ci_low, ci_high, low_n] plus, without ``rolling``, the
     change versus the series' previous period: ``prev_n``, ``prev_nps``,
     ``change``, ``change_se``, ``change_ci_low``, ``change_ci_high`` (points),
-    ``change_p``, ``change_significant``. ``period`` is the start of the period
+    ``change_p`` (one test; NaN when either period is below the minimum n),
+    ``change_p_adjusted`` (Benjamini–Hochberg across every change in the frame,
+    unless ``opts.multiplicity`` says otherwise) and ``change_significant``
+    (after that control; ``frame.attrs["family"]`` says which and how many
+    tests). ``period`` is the start of the period
     (a timestamp; weeks start on Monday, ISO). ``grain`` is day, week, month,
     quarter or year.
 
@@ -484,7 +515,9 @@ def _trend_of(frame: pd.DataFrame, by: list[str], opts: Options, with_change: bo
         else:
             before = [np.concatenate([np.full(min(len(v), 1), np.nan), v[:-1]]) for v in now]
         diff = stats.difference_arrays(tuple(now[:4]), tuple(before[:4]), method=opts.method,  # type: ignore[arg-type]
-                                       level=opts.level)
+                                       level=opts.level, min_n=opts.min_n)
+        adjusted, significant, family = stats.flag_tests(diff["p_value"], level=opts.level,
+                                                         multiplicity=opts.control(stats.SCREENING))
         cols["prev_n"] = np.nan_to_num(before[4], nan=0.0).astype("int64")
         cols["prev_nps"] = stats.score_arrays(*before[:4], method=opts.method, level=opts.level)["nps"]
         cols["change"] = diff["diff"]
@@ -492,7 +525,11 @@ def _trend_of(frame: pd.DataFrame, by: list[str], opts: Options, with_change: bo
         cols["change_ci_low"] = diff["ci_low"]
         cols["change_ci_high"] = diff["ci_high"]
         cols["change_p"] = diff["p_value"]
-        cols["change_significant"] = diff["significant"].astype(bool)
+        cols["change_p_adjusted"] = adjusted
+        cols["change_significant"] = significant.astype(bool)
+        out = pd.DataFrame(cols)
+        out.attrs["family"] = family
+        return out
     return pd.DataFrame(cols)
 
 
@@ -505,7 +542,8 @@ def compare(
 ) -> Comparison:
     """Two groups or periods (two filters) and their difference a − b in points, with CI and p-value.
 
-    The two are assumed independent (no response in both). Raises
+    The two are assumed independent (no response in both); either below the
+    minimum n and the difference is not tested (NaN p). Raises
     :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
     """
     src_a, params_a = _source(ds, flt_a, opts)
@@ -515,7 +553,7 @@ def compare(
     rows = {r[0]: dict(zip(_count_names(opts), r[1:])) for r in sql.fetch_all(cur, text, params_a + params_b)}
     a = _result_of(rows.get("a", {}), opts)
     b = _result_of(rows.get("b", {}), opts)
-    return Comparison(a, b, stats.compare_results(a, b, method=opts.method, level=opts.level))
+    return Comparison(a, b, stats.compare_results(a, b, method=opts.method, level=opts.level, min_n=opts.min_n))
 
 
 def overview(
@@ -581,10 +619,11 @@ def overview(
             total[score] = (n0 + n, w0 + w, w20 + w2)
     current = _result_of(_counts_of(sides["cur"], opts), opts)
     comparison = None
+    changes = None
     if flt_previous is not None:
         previous = _result_of(_counts_of(sides["prev"], opts), opts)
-        comparison = Comparison(current, previous,
-                                stats.compare_results(current, previous, method=opts.method, level=opts.level))
+        changes = tile_changes(current, previous, opts)
+        comparison = Comparison(current, previous, changes["nps"])
     parts = None
     if split:
         parts = _shift_share_of({group: _counts_of(counted, opts) for group, counted in scores.items()}, split)
@@ -593,7 +632,34 @@ def overview(
         series = _trend_from_scores(by_period, str(grain), opts)
     elif grain is not None:
         series = trend(cur, ds, grain, flt, opts)
-    return Overview(current, comparison, _distribution_of(sides["cur"], opts), parts, series)
+    return Overview(current, comparison, _distribution_of(sides["cur"], opts), parts, series, changes)
+
+
+def tile_changes(current: stats.NpsResult, previous: stats.NpsResult, opts: Options = Options()) -> dict[str, stats.Difference]:
+    """The changes of the NPS and of the three category shares from ``previous`` to ``current``, as one family.
+
+    Keys ``nps`` (points), ``promoters``, ``passives``, ``detractors``
+    (percentage points of the shares). Each is tested on its own (the NPS with
+    :func:`nps.stats.compare_results`, a share with
+    :func:`nps.stats.compare_shares` on the effective n when weighted, never
+    the sum of weights), then the four are adjusted together (Holm unless
+    ``opts.multiplicity`` says otherwise): four tests shown side by side.
+    """
+    kw = {"method": opts.method, "level": opts.level, "min_n": opts.min_n}
+    found: dict[str, stats.Difference] = {"nps": stats.compare_results(current, previous, **kw)}
+
+    def basis(r: stats.NpsResult) -> tuple[float, float]:
+        total = float(r.promoters + r.passives + r.detractors)
+        n_eff = float(r.effective_n) if r.effective_n is not None else total
+        return total, n_eff
+
+    total_c, n_c = basis(current)
+    total_p, n_p = basis(previous)
+    for key in ("promoters", "passives", "detractors"):
+        share_c = float(getattr(current, key)) / total_c if total_c > 0 else 0.0
+        share_p = float(getattr(previous, key)) / total_p if total_p > 0 else 0.0
+        found[key] = stats.compare_shares(share_c * n_c, n_c, share_p * n_p, n_p, **kw)
+    return stats.adjust_differences(found, multiplicity=opts.control(stats.DECISION))
 
 
 def _trend_from_scores(by_period: dict[Any, list[tuple[Any, ...]]], grain: str, opts: Options) -> pd.DataFrame:

@@ -38,24 +38,34 @@ def build_scorecards(
     """One row per value of ``dimension``: its NPS now, the change vs ``compare_flt`` and the gap to target.
 
     Columns: the dimension, n, promoters, passives, detractors, nps, se, ci_low,
-    ci_high, low_n, prev_n, prev_nps, change, change_ci_low, change_ci_high,
-    change_p, change_significant (False without a comparison), target, gap
-    (nps − target, points; NaN without a target), sorted by n descending.
+    ci_high, low_n, prev_n, prev_nps, change, change_se, change_ci_low,
+    change_ci_high, change_p, change_p_adjusted, change_significant (False
+    without a comparison), target, gap (nps − target, points; NaN without a
+    target), sorted by n descending. The changes are decisions taken together in
+    one meeting, so their significance is controlled across the values with Holm
+    (unless ``opts.multiplicity`` says otherwise); a value or its previous period
+    below the minimum n is not tested. ``frame.attrs["family"]`` is the
+    :class:`nps.stats.Family` of those tests.
     """
     current = queries.breakdown(cur, ds, [dimension], flt, opts)
     if compare_flt is not None:
         previous = queries.breakdown(cur, ds, [dimension], compare_flt, opts)
-        frame = stats.add_change(current, previous, [dimension], method=opts.method, level=opts.level)
+        frame = stats.add_change(current, previous, [dimension], method=opts.method, level=opts.level,
+                                 min_n=opts.min_n, multiplicity=opts.control(stats.DECISION))
     else:
         frame = current.copy()
-        for column in ("prev_nps", "change", "change_ci_low", "change_ci_high", "change_p"):
+        for column in ("prev_nps", "change", "change_se", "change_ci_low", "change_ci_high", "change_p",
+                       "change_p_adjusted"):
             frame[column] = np.nan
         frame["prev_n"] = 0
         frame["change_significant"] = False
     goals = dict(targets or {})
     frame["target"] = [goals.get(str(v), math.nan) for v in frame[dimension]]
     frame["gap"] = frame["nps"] - frame["target"]
-    return frame.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
+    out = frame.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
+    tests = int(frame["change_p"].notna().sum())
+    out.attrs["family"] = stats.Family(opts.control(stats.DECISION), tests, float(opts.level))
+    return out
 
 
 def sample_verbatims(

@@ -16,12 +16,20 @@ Formulas (pP, pD the shares of promoters and detractors, n the number of respons
 * Bounds are clamped to the possible range, for both methods.
 * Weighted (survey weights): shares are weighted, and n in the SE (and in the
   adjustment) is Kish's effective n = (Σw)² / Σw².
-* A difference of two independent groups: diff = centre_a − centre_b, SE =
-  sqrt(SE_a² + SE_b²), two-sided normal p-value. With ``adjusted-wald`` each group
-  is adjusted first, so the difference is of adjusted NPS.
-
-Reported ``nps`` and ``se`` are always the plain estimates; only the interval (and
-differences) depend on the method.
+* Every interval contains its estimate. Where the adjusted-Wald interval would
+  not (tiny n at an extreme: one promoter gives NPS +100 but an adjusted interval
+  of −48.5..+98.5), the score interval is used instead: the NPS values θ with
+  |NPS − θ| ≤ z·SE(θ), SE(θ) taken at the maximum-likelihood shares whose NPS is θ
+  (the inverted score test; Rocks 2016 calls it the iterative interval).
+* A difference of two independent groups (or periods): diff = NPS_a − NPS_b, of
+  the *plain* NPS that are shown. Its interval is diff ± z·SE with SE =
+  sqrt(SE_a² + SE_b²) of the chosen method (plain SEs for ``wald``, the adjusted
+  SEs for ``adjusted-wald``). Its test is the score test: z = diff / SE₀, SE₀ from
+  the two groups pooled (what "no difference" means), so a difference is never
+  called significant because an SE happened to be 0 (one promoter vs one passive).
+  A group below the minimum n is not tested at all (p NaN, never significant).
+* Many tests shown together are adjusted for multiplicity (:func:`adjust_p_values`):
+  Benjamini–Hochberg for screening displays (q = 1 − level), Holm for decisions.
 """
 
 from __future__ import annotations
@@ -46,11 +54,18 @@ ADD_PASSIVES = 1.5
 ADD_PROMOTERS = 0.75
 ADD_N = ADD_DETRACTORS + ADD_PASSIVES + ADD_PROMOTERS
 
+# Multiplicity control of several tests shown together: Benjamini–Hochberg (false discovery rate,
+# for screening displays), Holm (family-wise error, where decisions are made), or none.
+MULTIPLICITY: tuple[str, ...] = ("bh", "holm", "none")
+MULTIPLICITY_NAMES: dict[str, str] = {"bh": "Benjamini–Hochberg", "holm": "Holm", "none": "no adjustment"}
+SCREENING = "bh"
+DECISION = "holm"
+
 COUNT_COLUMNS: tuple[str, ...] = ("n", "promoters", "passives", "detractors")
 STAT_COLUMNS: tuple[str, ...] = ("nps", "se", "ci_low", "ci_high", "low_n")
 CHANGE_COLUMNS: tuple[str, ...] = (
     "prev_n", "prev_nps", "change", "change_se", "change_ci_low", "change_ci_high", "change_p",
-    "change_significant",
+    "change_p_adjusted", "change_significant",
 )
 DIFFERENCE_COLUMNS: tuple[str, ...] = ("diff", "se", "ci_low", "ci_high", "p_value", "significant")
 
@@ -83,8 +98,12 @@ class NpsResult:
 class Difference:
     """A difference of two NPS (a − b, or a − a target), in points.
 
-    ``p_value`` is two-sided (normal approximation); ``significant`` is
-    ``p_value < 1 − level``. NaN (and not significant) when either side is empty.
+    ``diff`` is of the plain estimates shown; ``ci_low``/``ci_high`` always
+    contain it. ``p_value`` is two-sided (score test, see the module docstring);
+    ``p_adjusted`` is the p-value after multiplicity control within the family of
+    tests shown with it (equal to ``p_value`` for a test on its own) and
+    ``significant`` is ``p_adjusted < 1 − level``. NaN (and not significant) when
+    either side is empty or below the minimum n.
     """
 
     diff: float
@@ -94,6 +113,23 @@ class Difference:
     p_value: float
     significant: bool
     method: str
+    level: float
+    p_adjusted: float = math.nan
+    multiplicity: str = "none"
+    tests: int = 1
+
+
+@dataclass(frozen=True)
+class Family:
+    """A set of tests shown together and how their error rate is controlled.
+
+    ``method`` is one of :data:`MULTIPLICITY`, ``tests`` the number of tests
+    actually made (groups below the minimum n are not tested), ``level`` the
+    confidence level (the error rate controlled is 1 − level).
+    """
+
+    method: str
+    tests: int
     level: float
 
 
@@ -117,6 +153,59 @@ def check_min_n(min_n: float) -> float:
     if min_n is None or isinstance(min_n, bool) or not min_n >= 0:
         raise ValueError(f"the minimum n must be a number of responses (0 or more), not {min_n!r}")
     return min_n
+
+
+def check_multiplicity(method: str) -> str:
+    """Return ``method`` if it is one of :data:`MULTIPLICITY` (bh, holm, none); raise ValueError otherwise."""
+    if method not in MULTIPLICITY:
+        raise ValueError(f"unknown multiplicity control {method!r}; use one of {', '.join(MULTIPLICITY)}")
+    return method
+
+
+def adjust_p_values(p_values: Any, method: str = SCREENING) -> np.ndarray:
+    """Multiplicity-adjusted p-values, element-wise; NaN entries are not tests and stay NaN.
+
+    ``bh``: Benjamini–Hochberg (step-up; controls the false discovery rate when
+    each adjusted p is compared with q = 1 − level). ``holm``: Holm's step-down
+    (controls the family-wise error rate). ``none``: unchanged. Adjusted values
+    are capped at 1. Raises ValueError for an unknown method.
+    """
+    check_multiplicity(method)
+    p = np.asarray(p_values, dtype=float).copy()
+    tested = ~np.isnan(p)
+    m = int(tested.sum())
+    if method == "none" or m == 0:
+        return p
+    values = p[tested]
+    if method == "bh":
+        from scipy.stats import false_discovery_control
+
+        adjusted = np.minimum(false_discovery_control(values, method="bh"), 1.0)
+    else:
+        order = np.argsort(values, kind="stable")
+        stepped = np.maximum.accumulate((m - np.arange(m)) * values[order])
+        adjusted = np.empty(m)
+        adjusted[order] = np.minimum(stepped, 1.0)
+    p[tested] = adjusted
+    return p
+
+
+def flag_tests(
+    p_values: Any, *, level: float = DEFAULT_LEVEL, multiplicity: str = SCREENING
+) -> tuple[np.ndarray, np.ndarray, Family]:
+    """Adjust a family of p-values and flag the significant ones.
+
+    Returns (adjusted p-values, significant booleans, the :class:`Family`):
+    significant where the adjusted p is below 1 − level; NaN p-values (groups
+    not tested) are never significant and not counted. Raises ValueError for a
+    bad level or multiplicity method.
+    """
+    check_level(level)
+    adjusted = adjust_p_values(p_values, multiplicity)
+    with np.errstate(invalid="ignore"):
+        significant = adjusted < (1.0 - level)
+    tests = int((~np.isnan(np.asarray(p_values, dtype=float))).sum())
+    return adjusted, significant, Family(multiplicity, tests, float(level))
 
 
 def z_value(level: float) -> float:
@@ -157,7 +246,7 @@ def _arrays(d: Any, pa: Any, p: Any, n_eff: Any, method: str) -> dict[str, np.nd
             ad = (sd * n_eff + ADD_DETRACTORS) / m
             centre = (ap - ad) * 100.0
             spread = np.where(ok, np.sqrt(np.maximum(ap + ad - (ap - ad) ** 2, 0.0) / m) * 100.0, np.nan)
-    return {"nps": nps, "se": se, "centre": centre, "spread": spread}
+    return {"nps": nps, "se": se, "centre": centre, "spread": spread, "sp": sp, "sd": sd, "n_eff": n_eff}
 
 
 def _interval(centre: np.ndarray, spread: np.ndarray, z: float, bound: float) -> tuple[np.ndarray, np.ndarray]:
@@ -165,14 +254,115 @@ def _interval(centre: np.ndarray, spread: np.ndarray, z: float, bound: float) ->
         return np.clip(centre - z * spread, -bound, bound), np.clip(centre + z * spread, -bound, bound)
 
 
-def _p_values(diff: np.ndarray, se: np.ndarray) -> np.ndarray:
-    out = np.full(diff.shape, np.nan)
-    for i, (dv, sv) in enumerate(zip(diff.tolist(), se.tolist())):
-        if math.isnan(dv) or math.isnan(sv):
-            continue
-        # A zero SE (Wald on 0/0/n groups) leaves no doubt either way.
-        out[i] = (1.0 if dv == 0 else 0.0) if sv == 0 else two_sided_p(dv / sv)
-    return out
+def _pd_at(sp: np.ndarray, sd: np.ndarray, delta: np.ndarray, iterations: int = 60) -> np.ndarray:
+    """The detractor share of the maximum-likelihood shares whose pP − pD is ``delta`` (fractions).
+
+    Maximises pD·log t + pPa·log(1 − 2t − δ) + pP·log(t + δ) over t = pD by bisection
+    on its derivative, which decreases in t.
+    """
+    sa = 1.0 - sp - sd
+    lo = np.maximum(0.0, -delta)
+    hi = (1.0 - delta) / 2.0
+    with np.errstate(all="ignore"):
+        for _ in range(iterations):
+            t = (lo + hi) / 2.0
+            slope = (np.where(sd > 0, sd / t, 0.0) + np.where(sp > 0, sp / (t + delta), 0.0)
+                     - 2.0 * np.where(sa > 0, sa / (1.0 - 2.0 * t - delta), 0.0))
+            up = slope > 0
+            lo = np.where(up, t, lo)
+            hi = np.where(up, hi, t)
+    return (lo + hi) / 2.0
+
+
+def _se_at(sp: np.ndarray, sd: np.ndarray, n_eff: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The SE (fraction units) of an NPS whose true value is ``theta`` (fraction), at the constrained MLE."""
+    t = _pd_at(sp, sd, theta)
+    with np.errstate(all="ignore"):
+        return np.sqrt(np.maximum(2.0 * t + theta - theta**2, 0.0) / n_eff)
+
+
+def score_interval(
+    detractors: Any, passives: Any, promoters: Any, effective_n: Any = None, *, level: float = DEFAULT_LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """The score interval of the NPS (points), element-wise: every θ with |NPS − θ| ≤ z·SE(θ).
+
+    SE(θ) is taken at the maximum-likelihood shares whose NPS is θ; ``effective_n``
+    defaults to the total of the counts. Always contains the NPS, never leaves
+    −100..100, and is not empty at the extremes (one promoter: −58.7 to +100 at
+    95%). NaN where there are no responses. Raises ValueError for a bad level.
+    """
+    z = z_value(level)
+    d, pa, p = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (detractors, passives, promoters))
+    n_eff = d + pa + p if effective_n is None else np.atleast_1d(np.asarray(effective_n, dtype=float))
+    total = d + pa + p
+    ok = (total > 0) & (n_eff > 0)
+    with np.errstate(all="ignore"):
+        sp = np.where(ok, p / total, 0.0)
+        sd = np.where(ok, d / total, 0.0)
+        n = np.where(ok, n_eff, 1.0)
+    est = sp - sd
+    bounds = []
+    for side in (-1.0, 1.0):
+        # Between the estimate (inside) and the end of the range (outside), bisect on the crossing.
+        inside, outside = est.copy(), np.full_like(est, side)
+        for _ in range(50):
+            mid = (inside + outside) / 2.0
+            beyond = side * (mid - est) > z * _se_at(sp, sd, n, mid)
+            outside = np.where(beyond, mid, outside)
+            inside = np.where(beyond, inside, mid)
+        bounds.append(np.where(ok, inside * 100.0, np.nan))
+    return bounds[0], bounds[1]
+
+
+def _bounds(d: Any, pa: Any, p: Any, n_eff: Any, method: str, z: float, level: float) -> dict[str, np.ndarray]:
+    """:func:`_arrays` plus ``ci_low``/``ci_high``: the method's interval, or the score interval where it misses the NPS."""
+    a = _arrays(d, pa, p, n_eff, method)
+    lo, hi = _interval(a["centre"], a["spread"], z, 100.0)
+    with np.errstate(invalid="ignore"):
+        # A hair of tolerance: the Wald interval of 0/0/n is exactly [100, 100].
+        misses = ~np.isnan(a["nps"]) & ((lo > a["nps"] + 1e-9) | (hi < a["nps"] - 1e-9))
+    if misses.any():
+        idx = np.flatnonzero(misses)
+        arrays = [np.asarray(x, dtype=float) for x in (d, pa, p, n_eff)]
+        s_lo, s_hi = score_interval(*(np.broadcast_to(x, misses.shape)[idx] for x in arrays), level=level)
+        lo, hi = lo.copy(), hi.copy()
+        lo[idx], hi[idx] = s_lo, s_hi
+    a["ci_low"], a["ci_high"] = lo, hi
+    return a
+
+
+def _two_sided(z: np.ndarray) -> np.ndarray:
+    return np.array([two_sided_p(v) for v in np.asarray(z, dtype=float).ravel().tolist()]).reshape(np.shape(z))
+
+
+def _score_test(sa: dict[str, np.ndarray], sb: dict[str, np.ndarray], diff: np.ndarray) -> np.ndarray:
+    """Two-sided p of NPS_a − NPS_b with the SE of the two groups pooled (their common distribution under H0)."""
+    na, nb = sa["n_eff"], sb["n_eff"]
+    with np.errstate(all="ignore"):
+        pp = (sa["sp"] * na + sb["sp"] * nb) / (na + nb)
+        pd_ = (sa["sd"] * na + sb["sd"] * nb) / (na + nb)
+        se0 = 100.0 * np.sqrt(np.maximum(pp + pd_ - (pp - pd_) ** 2, 0.0) * (1.0 / na + 1.0 / nb))
+        z = diff / se0
+    p = _two_sided(z)
+    # SE₀ is 0 only when every response of both groups is in one category: then the groups do not differ.
+    return np.where(~np.isnan(diff) & (se0 == 0), 1.0, p)
+
+
+def _difference_arrays(
+    a: tuple[Any, Any, Any, Any], b: tuple[Any, Any, Any, Any], method: str, level: float, min_n: float
+) -> dict[str, np.ndarray]:
+    z = z_value(level)
+    sa = _arrays(*a, method)
+    sb = _arrays(*b, method)
+    diff = sa["nps"] - sb["nps"]
+    se = np.hypot(sa["spread"], sb["spread"])
+    lo, hi = _interval(diff, se, z, 200.0)
+    p = _score_test(sa, sb, diff)
+    with np.errstate(invalid="ignore"):
+        tested = (sa["n_eff"] >= min_n) & (sb["n_eff"] >= min_n)
+        p = np.where(tested, p, np.nan)
+        significant = p < (1.0 - level)
+    return {"diff": diff, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "significant": significant}
 
 
 def _n_eff(frame: pd.DataFrame) -> np.ndarray:
@@ -199,8 +389,9 @@ def add_stats(
     ``frame`` has columns ``promoters``, ``passives``, ``detractors`` (counts, or
     weight sums) and optionally ``effective_n`` (used for the SE and ``low_n``
     instead of the total when present, i.e. when weighted). Stats are in points;
-    rows with no responses get NaN stats and ``low_n`` True. Raises ValueError for
-    an unknown method or a level outside (0, 1).
+    the interval always contains the NPS (see the module docstring); rows with no
+    responses get NaN stats and ``low_n`` True. Raises ValueError for an unknown
+    method or a level outside (0, 1).
     """
     check_method(method)
     z = z_value(level)
@@ -208,12 +399,11 @@ def add_stats(
     out = frame.copy()
     d, pa, p = _counts(out)
     n_eff = _n_eff(out)
-    a = _arrays(d, pa, p, n_eff, method)
-    lo, hi = _interval(a["centre"], a["spread"], z, 100.0)
+    a = _bounds(d, pa, p, n_eff, method, z, level)
     out["nps"] = a["nps"]
     out["se"] = a["se"]
-    out["ci_low"] = lo
-    out["ci_high"] = hi
+    out["ci_low"] = a["ci_low"]
+    out["ci_high"] = a["ci_high"]
     with np.errstate(invalid="ignore"):
         out["low_n"] = ~(n_eff >= min_n)
     return out
@@ -239,11 +429,10 @@ def score_arrays(
     check_min_n(min_n)
     d, pa, p = (np.asarray(x, dtype=float) for x in (detractors, passives, promoters))
     n_eff = d + pa + p if effective_n is None else np.asarray(effective_n, dtype=float)
-    a = _arrays(d, pa, p, n_eff, method)
-    lo, hi = _interval(a["centre"], a["spread"], z, 100.0)
+    a = _bounds(d, pa, p, n_eff, method, z, level)
     with np.errstate(invalid="ignore"):
         low_n = ~(n_eff >= min_n)
-    return {"nps": a["nps"], "se": a["se"], "ci_low": lo, "ci_high": hi, "low_n": low_n}
+    return {"nps": a["nps"], "se": a["se"], "ci_low": a["ci_low"], "ci_high": a["ci_high"], "low_n": low_n}
 
 
 def difference_arrays(
@@ -252,23 +441,17 @@ def difference_arrays(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
 ) -> dict[str, np.ndarray]:
     """:func:`differences` on arrays: ``a`` and ``b`` are (detractors, passives, promoters, effective n).
 
     Returns {diff, se, ci_low, ci_high, p_value, significant}, element-wise, as
-    :func:`differences` does. Raises ValueError on a bad method or level.
+    :func:`differences` does (one test each, not adjusted for multiplicity).
+    Raises ValueError on a bad method or level.
     """
     check_method(method)
-    z = z_value(level)
-    sa = _arrays(*a, method)
-    sb = _arrays(*b, method)
-    diff = sa["centre"] - sb["centre"]
-    se = np.hypot(sa["spread"], sb["spread"])
-    lo, hi = _interval(diff, se, z, 200.0)
-    p = _p_values(diff, se)
-    with np.errstate(invalid="ignore"):
-        significant = p < (1.0 - level)
-    return {"diff": diff, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "significant": significant}
+    check_min_n(min_n)
+    return _difference_arrays(a, b, method, level, min_n)
 
 
 def differences(
@@ -277,32 +460,25 @@ def differences(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
 ) -> pd.DataFrame:
     """Row-by-row difference a − b of two aligned count frames (same length, same order).
 
     Each frame has ``promoters``/``passives``/``detractors`` (and optionally
     ``effective_n``); missing counts (NaN) give NaN. Returns a DataFrame indexed
-    like ``a`` with ``diff``, ``se``, ``ci_low``, ``ci_high`` (points, clamped to
-    ±200), ``p_value`` (two-sided) and ``significant`` (p < 1 − level). Groups are
-    assumed independent (disjoint responses). Raises ValueError on a bad method,
-    level or mismatched lengths.
+    like ``a`` with ``diff`` (of the plain NPS), ``se`` and ``ci_low``, ``ci_high``
+    (the chosen method's, points, clamped to ±200, always containing ``diff``),
+    ``p_value`` (two-sided score test with the pooled SE; NaN when either side's
+    n is below ``min_n``) and ``significant`` (p < 1 − level, one test on its own:
+    adjust a family with :func:`flag_tests`). Groups are assumed independent
+    (disjoint responses). Raises ValueError on a bad method, level or mismatched lengths.
     """
     check_method(method)
-    z = z_value(level)
+    check_min_n(min_n)
     if len(a) != len(b):
         raise ValueError(f"cannot compare {len(a)} rows with {len(b)} rows")
-    sa = _arrays(*_counts(a), _n_eff(a), method)
-    sb = _arrays(*_counts(b), _n_eff(b), method)
-    diff = sa["centre"] - sb["centre"]
-    se = np.hypot(sa["spread"], sb["spread"])
-    lo, hi = _interval(diff, se, z, 200.0)
-    p = _p_values(diff, se)
-    with np.errstate(invalid="ignore"):
-        significant = p < (1.0 - level)
-    return pd.DataFrame(
-        {"diff": diff, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "significant": significant},
-        index=a.index,
-    )
+    d = _difference_arrays((*_counts(a), _n_eff(a)), (*_counts(b), _n_eff(b)), method, level, min_n)
+    return pd.DataFrame(d, index=a.index)
 
 
 def add_change(
@@ -312,16 +488,22 @@ def add_change(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
+    multiplicity: str = DECISION,
 ) -> pd.DataFrame:
     """Return ``current`` with the change versus ``previous`` matched on ``keys``.
 
     Both frames carry counts (``n``, ``promoters``, ``passives``, ``detractors``,
     optionally ``effective_n``). Adds ``prev_n``, ``prev_nps`` and the difference
-    current − previous as ``change``, ``change_se``, ``change_ci_low``,
-    ``change_ci_high`` (points), ``change_p`` and ``change_significant``. Rows with
-    no match in ``previous`` get NaN (``prev_n`` 0) and are not significant. With
-    no keys, both frames must have one row. Raises ValueError as :func:`differences`.
+    current − previous of the plain NPS as ``change``, ``change_se``,
+    ``change_ci_low``, ``change_ci_high`` (points), ``change_p`` (one test),
+    ``change_p_adjusted`` (after ``multiplicity`` control across the rows) and
+    ``change_significant`` (adjusted p < 1 − level). Rows with no match in
+    ``previous``, or with either side below ``min_n``, are not tested (NaN p, not
+    significant). With no keys, both frames must have one row. Raises ValueError
+    as :func:`differences` and for an unknown multiplicity method.
     """
+    check_multiplicity(multiplicity)
     keys = list(keys)
     count_cols = [c for c in ("n", "promoters", "passives", "detractors", "effective_n") if c in previous.columns]
     prev = previous[keys + count_cols].rename(columns={c: f"__prev_{c}" for c in count_cols})
@@ -332,8 +514,9 @@ def add_change(
             raise ValueError("without keys, the current and previous frames must have one row each")
         merged = pd.concat([current.reset_index(drop=True), prev.reset_index(drop=True)], axis=1)
     b = pd.DataFrame({c: merged[f"__prev_{c}"] for c in count_cols})
-    d = differences(merged, b, method=method, level=level)
+    d = differences(merged, b, method=method, level=level, min_n=min_n)
     pd_ = _arrays(*_counts(b), _n_eff(b), method)
+    adjusted, significant, _ = flag_tests(d["p_value"].to_numpy(), level=level, multiplicity=multiplicity)
     merged["prev_n"] = merged["__prev_n"].fillna(0).astype("int64") if "__prev_n" in merged else 0
     merged["prev_nps"] = pd_["nps"]
     merged["change"] = d["diff"].to_numpy()
@@ -341,7 +524,8 @@ def add_change(
     merged["change_ci_low"] = d["ci_low"].to_numpy()
     merged["change_ci_high"] = d["ci_high"].to_numpy()
     merged["change_p"] = d["p_value"].to_numpy()
-    merged["change_significant"] = d["significant"].to_numpy()
+    merged["change_p_adjusted"] = adjusted
+    merged["change_significant"] = significant
     return merged.drop(columns=[f"__prev_{c}" for c in count_cols])
 
 
@@ -351,8 +535,7 @@ def _result(
     check_method(method)
     z = z_value(level)
     check_min_n(min_n)
-    a = _arrays([d], [pa], [p], [n_eff], method)
-    lo, hi = _interval(a["centre"], a["spread"], z, 100.0)
+    a = _bounds([d], [pa], [p], [n_eff], method, z, level)
     return NpsResult(
         n=n,
         promoters=p,
@@ -360,8 +543,8 @@ def _result(
         detractors=d,
         nps=float(a["nps"][0]),
         se=float(a["se"][0]),
-        ci_low=float(lo[0]),
-        ci_high=float(hi[0]),
+        ci_low=float(a["ci_low"][0]),
+        ci_high=float(a["ci_high"][0]),
         low_n=not n_eff >= min_n,
         effective_n=float(n_eff) if weighted else None,
     )
@@ -433,9 +616,11 @@ def _frame_of(result: NpsResult) -> pd.DataFrame:
 
 def _difference_of(frame: pd.DataFrame, method: str, level: float) -> Difference:
     r = frame.iloc[0]
+    p = float(r["p_value"])
     return Difference(
         diff=float(r["diff"]), se=float(r["se"]), ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]),
-        p_value=float(r["p_value"]), significant=bool(r["significant"]), method=method, level=float(level),
+        p_value=p, significant=bool(r["significant"]), method=method, level=float(level), p_adjusted=p,
+        multiplicity="none", tests=0 if math.isnan(p) else 1,
     )
 
 
@@ -445,14 +630,19 @@ def compare_results(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
 ) -> Difference:
     """Difference a − b of two independent groups or periods, in points, with CI and p-value.
 
-    Uses the counts (and effective n, when weighted) stored in the results, so
-    the method may differ from the one the results were scored with. Raises
-    ValueError for an unknown method or a level outside (0, 1).
+    ``diff`` is of the plain NPS; the interval is the method's, the test the
+    pooled score test (see the module docstring); neither side below ``min_n``
+    (effective n) or the difference is not tested. Uses the counts (and effective
+    n, when weighted) stored in the results, so the method may differ from the
+    one the results were scored with. Raises ValueError for an unknown method or
+    a level outside (0, 1).
     """
-    return _difference_of(differences(_frame_of(a), _frame_of(b), method=method, level=level), method, level)
+    frame = differences(_frame_of(a), _frame_of(b), method=method, level=level, min_n=min_n)
+    return _difference_of(frame, method, level)
 
 
 def compare_shares(
@@ -463,33 +653,43 @@ def compare_shares(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
 ) -> Difference:
     """Difference of two independent shares (e.g. % promoters now vs before), in percentage points.
 
-    ``count_x`` of ``n_x`` responses (for weighted data pass share × effective n
-    and the effective n). ``wald``: 100·(pa − pb) with SE 100·sqrt(pa(1−pa)/na +
-    pb(1−pb)/nb). ``adjusted-wald`` is Agresti–Caffo (2000): one success and one
-    failure added to each group, centred on the adjusted difference. NaN and not
-    significant when either n is 0. Raises ValueError for an unknown method, a
+    ``count_x`` of ``n_x`` responses; for weighted data pass share × effective n
+    and the effective n (Kish), never the sum of weights. ``diff`` is 100·(pa − pb)
+    of the plain shares. The interval is diff ± z·SE with, for ``wald``, SE =
+    100·sqrt(pa(1−pa)/na + pb(1−pb)/nb) and, for ``adjusted-wald``, the
+    Agresti–Caffo (2000) SE (one success and one failure added to each group), so
+    it always contains ``diff``. The test is the pooled two-proportion z-test (a
+    zero SE never makes a difference significant). NaN and not significant when
+    either n is 0 or below ``min_n``. Raises ValueError for an unknown method, a
     level outside (0, 1) or a count outside 0..n.
     """
     check_method(method)
     z = z_value(level)
+    check_min_n(min_n)
     for count, n in ((count_a, n_a), (count_b, n_b)):
-        if not 0 <= count <= n:
+        if not 0 <= count <= n * (1 + 1e-12):
             raise ValueError(f"a count must lie between 0 and its n, not {count!r} of {n!r}")
-    add_x, add_n = (0.0, 0.0) if method == "wald" else (1.0, 2.0)
     if n_a <= 0 or n_b <= 0:
         nan = math.nan
-        return Difference(nan, nan, nan, nan, nan, False, method, float(level))
-    pa = (count_a + add_x) / (n_a + add_n)
-    pb = (count_b + add_x) / (n_b + add_n)
+        return Difference(nan, nan, nan, nan, nan, False, method, float(level), nan, "none", 0)
+    pa, pb = count_a / n_a, count_b / n_b
     diff = (pa - pb) * 100.0
-    se = math.sqrt(max(pa * (1 - pa), 0.0) / (n_a + add_n) + max(pb * (1 - pb), 0.0) / (n_b + add_n)) * 100.0
-    p = _p_values(np.array([diff]), np.array([se]))[0]
+    add_x, add_n = (0.0, 0.0) if method == "wald" else (1.0, 2.0)
+    qa, qb = (count_a + add_x) / (n_a + add_n), (count_b + add_x) / (n_b + add_n)
+    se = math.sqrt(max(qa * (1 - qa), 0.0) / (n_a + add_n) + max(qb * (1 - qb), 0.0) / (n_b + add_n)) * 100.0
+    pooled = (count_a + count_b) / (n_a + n_b)
+    se0 = math.sqrt(max(pooled * (1 - pooled), 0.0) * (1 / n_a + 1 / n_b)) * 100.0
+    p = (1.0 if diff == 0 else two_sided_p(diff / se0)) if se0 > 0 else 1.0
+    if n_a < min_n or n_b < min_n:
+        p = math.nan
     return Difference(
         diff=diff, se=se, ci_low=max(diff - z * se, -100.0), ci_high=min(diff + z * se, 100.0),
-        p_value=float(p), significant=bool(p < 1.0 - level), method=method, level=float(level),
+        p_value=p, significant=bool(p < 1.0 - level), method=method, level=float(level), p_adjusted=p,
+        multiplicity="none", tests=0 if math.isnan(p) else 1,
     )
 
 
@@ -499,22 +699,59 @@ def compare_to_target(
     *,
     method: str = DEFAULT_METHOD,
     level: float = DEFAULT_LEVEL,
+    min_n: float = 0,
 ) -> Difference:
     """One-sample test of an NPS against a fixed ``target`` (points; 0 asks "is it positive?").
 
-    Returns a :class:`Difference` whose ``diff`` is the (adjusted, for
-    ``adjusted-wald``) NPS minus the target. Raises ValueError for an unknown
-    method or a level outside (0, 1).
+    ``diff`` is the plain NPS minus the target; its interval is the NPS's own
+    interval (the chosen method's, see :func:`add_stats`) minus the target, so it
+    contains ``diff``. The p-value is the score test: the SE taken at the
+    most likely shares whose NPS equals the target. Not tested (NaN p) below
+    ``min_n``. Raises ValueError for an unknown method or a level outside (0, 1).
     """
     check_method(method)
     z = z_value(level)
+    check_min_n(min_n)
     f = _frame_of(result)
-    a = _arrays(*_counts(f), _n_eff(f), method)
-    diff = a["centre"] - float(target)
-    lo, hi = _interval(diff, a["spread"], z, 200.0)
-    p = _p_values(diff, a["spread"])
-    frame = pd.DataFrame(
-        {"diff": diff, "se": a["spread"], "ci_low": lo, "ci_high": hi, "p_value": p,
-         "significant": p < (1.0 - level)}
+    a = _bounds(*_counts(f), _n_eff(f), method, z, level)
+    nps = float(a["nps"][0])
+    diff = nps - float(target)
+    theta = np.array([min(max(float(target) / 100.0, -1.0), 1.0)])
+    se0 = float(_se_at(np.nan_to_num(a["sp"]), np.nan_to_num(a["sd"]), a["n_eff"], theta)[0]) * 100.0
+    if math.isnan(diff):
+        p = math.nan
+    elif se0 > 0:
+        p = two_sided_p(diff / se0)
+    else:
+        p = 1.0 if diff == 0 else 0.0
+    if not float(a["n_eff"][0]) >= min_n:
+        p = math.nan
+    return Difference(
+        diff=diff, se=float(a["spread"][0]), ci_low=float(a["ci_low"][0]) - float(target),
+        ci_high=float(a["ci_high"][0]) - float(target), p_value=p, significant=bool(p < 1.0 - level),
+        method=method, level=float(level), p_adjusted=p, multiplicity="none", tests=0 if math.isnan(p) else 1,
     )
-    return _difference_of(frame, method, level)
+
+
+def adjust_differences(
+    named: dict[str, Difference], *, multiplicity: str = DECISION
+) -> dict[str, Difference]:
+    """The same :class:`Difference` objects with ``p_adjusted``/``significant`` set as one family.
+
+    For tests shown together (the Overview's NPS and share tiles). All must share
+    one level. Returns a new dict in the same order. Raises ValueError for an
+    unknown multiplicity method or mixed levels.
+    """
+    from dataclasses import replace
+
+    if not named:
+        return {}
+    levels = {d.level for d in named.values()}
+    if len(levels) != 1:
+        raise ValueError(f"tests at different levels cannot be adjusted together: {sorted(levels)}")
+    adjusted, significant, family = flag_tests([d.p_value for d in named.values()], level=levels.pop(),
+                                               multiplicity=multiplicity)
+    return {
+        key: replace(d, p_adjusted=float(q), significant=bool(s), multiplicity=family.method, tests=family.tests)
+        for (key, d), q, s in zip(named.items(), adjusted, significant)
+    }

@@ -64,9 +64,12 @@ def test_adjusted_interval_is_centred_on_the_adjusted_nps() -> None:
 @pytest.mark.parametrize(
     ("a", "b", "method", "diff", "se", "ci", "p"),
     [
-        ((184, 83, 240), (99, 50, 110), "wald", 6.79826, 6.88048, (-6.68723, 20.28375), 0.3231),
-        ((184, 83, 240), (99, 50, 110), "adjusted-wald", 6.78192, 6.83527, None, 0.3211),
-        ((42, 23, 74), (37, 20, 38), "wald", 21.96895, 11.80323, None, 0.0627),
+        # p: the pooled score test, SE₀ = 100·sqrt((pP + pD − (pP − pD)²)(1/na + 1/nb)) on the pooled shares
+        # (NAM+EMEA: pP 350/766, pD 283/766, SE₀ 6.91080); the same whatever the interval method.
+        ((184, 83, 240), (99, 50, 110), "wald", 6.79826, 6.88048, (-6.68723, 20.28375), 0.32526),
+        # adjusted-wald: the plain difference, the adjusted SEs (6.83527), an interval around the plain diff.
+        ((184, 83, 240), (99, 50, 110), "adjusted-wald", 6.79826, 6.83527, (-6.59862, 20.19514), 0.32526),
+        ((42, 23, 74), (37, 20, 38), "wald", 21.96895, 11.80323, None, 0.06441),
     ],
     ids=["NAM-EMEA-wald", "NAM-EMEA-adjusted", "APAC-LATAM-wald"],
 )
@@ -82,16 +85,22 @@ def test_difference_of_two_groups(a: tuple[int, int, int], b: tuple[int, int, in
     assert (d.method, d.level) == (method, 0.95)
 
 
-@pytest.mark.parametrize(("method", "p", "significant"), [("wald", 0.0499, True), ("adjusted-wald", 0.0878, False)])
-def test_small_n_methods_disagree_on_significance(method: str, p: float, significant: bool) -> None:
+@pytest.mark.parametrize(("method", "ci"), [("wald", (0.03053, 99.96947)), ("adjusted-wald", (-5.69251, 82.61558))])
+def test_target_test_is_the_score_test(method: str, ci: tuple[float, float]) -> None:
+    # 2/1/7 against 0: the most likely shares with pP = pD maximise 9·log t + log(1 − 2t), so t = 0.45,
+    # SE(0) = sqrt(0.9 / 10) = 30 points and z = 50 / 30: p = 0.09558 whatever the interval method
+    # (the Wald p 0.0499 came from the SE at the estimate, which small samples understate).
     d = compare_to_target(score_counts(2, 1, 7), 0.0, method=method)
-    assert d.p_value == pytest.approx(p, abs=5e-5)
-    assert d.significant is significant
+    assert d.diff == approx(50.0)
+    assert d.p_value == pytest.approx(0.09558, abs=5e-5)
+    assert d.significant is False
+    assert (d.ci_low, d.ci_high) == (approx(ci[0]), approx(ci[1]))
+    assert d.ci_low <= d.diff <= d.ci_high
 
 
 def test_significance_follows_the_level() -> None:
     a, b = score_counts(42, 23, 74), score_counts(37, 20, 38)
-    assert compare_results(a, b, method="wald", level=0.90).significant is True  # p 0.0627 < 0.10
+    assert compare_results(a, b, method="wald", level=0.90).significant is True  # p 0.0644 < 0.10
     assert compare_results(a, b, method="wald", level=0.95).significant is False
 
 
@@ -126,7 +135,20 @@ def test_wald_difference_with_zero_se() -> None:
     same = compare_results(score_counts(0, 0, 10), score_counts(0, 0, 20), method="wald")
     assert (same.diff, same.se, same.p_value, same.significant) == (0.0, 0.0, 1.0, False)
     apart = compare_results(score_counts(0, 0, 10), score_counts(10, 0, 0), method="wald")
-    assert (apart.diff, apart.p_value, apart.significant) == (200.0, 0.0, True)
+    # pooled: pP = pD = 0.5, SE₀ = 100·sqrt(1·(1/10 + 1/10)) = 44.72, z = 4.47
+    assert apart.diff == 200.0 and apart.significant is True
+    assert apart.p_value == pytest.approx(math.erfc(200 / math.sqrt(0.2) / 100 / math.sqrt(2)), rel=1e-9)
+
+
+@pytest.mark.parametrize("method", stats.METHODS)
+def test_one_promoter_against_one_passive_is_not_significant(method: str) -> None:
+    # Both Wald SEs are 0 (each group is all one category): the old test said change 100, p = 0.
+    d = compare_results(score_counts(0, 0, 1), score_counts(0, 1, 0), method=method)
+    assert d.diff == 100.0
+    # pooled pP 0.5, pD 0: SE₀ = 100·sqrt(0.25·2) = 70.71, z = 1.414, p = 0.1573
+    assert d.p_value == pytest.approx(0.157299, abs=1e-6)
+    assert d.significant is False
+    assert d.ci_low <= d.diff <= d.ci_high
 
 
 @pytest.mark.parametrize(("n", "min_n", "low"), [(29, 30, True), (30, 30, False), (5, 5, False), (4, 5, True)])
@@ -241,7 +263,8 @@ def test_results_are_frozen() -> None:
     [
         ((462, 1000), (420, 1000), "wald", 4.2, 2.21846),  # sqrt(.462·.538/1000 + .42·.58/1000)
         ((9, 10), (3, 10), "wald", 60.0, 17.32051),  # sqrt(.09/10 + .21/10)
-        ((9, 10), (3, 10), "adjusted-wald", 50.0, 17.34722),  # Agresti–Caffo: 10/12 vs 4/12 on n 12
+        # Agresti–Caffo SE (10/12 vs 4/12 on n 12) around the plain difference of the shares shown
+        ((9, 10), (3, 10), "adjusted-wald", 60.0, 17.34722),
     ],
 )
 def test_compare_shares(a: tuple[int, int], b: tuple[int, int], method: str, diff: float, se: float) -> None:
