@@ -32,6 +32,8 @@ APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
 METHODS = ("adjusted-wald", "wald")
+MULTIPLICITY = {"auto": "By display (BH / Holm)", "bh": "Benjamini–Hochberg everywhere", "holm": "Holm everywhere",
+                "none": "None (each test alone)"}
 
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
 # file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.
@@ -330,8 +332,14 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         weighted = st.toggle("Weighted", key="weighted", bind="query-params", disabled=not ds.mapping.weight,
                              help="Weights responses by the weight column (Kish's effective n in the interval)."
                              if ds.mapping.weight else "This dataset has no weight column.")
+        control = st.selectbox("Multiple comparisons", list(MULTIPLICITY), format_func=MULTIPLICITY.get, key="mult",
+                               bind="query-params",
+                               help="Many tests shown together find 'significant' noise unless the error rate is "
+                                    "controlled across them. By display: Benjamini–Hochberg for screening (Segments, "
+                                    "trends, themes), Holm where decisions are made (Review meeting, the Overview's tiles).")
     opts = queries.Options(method=method, level=float(level), min_n=min_n,
-                           dedupe=bool(dedupe and ds.mapping.respondent), weighted=bool(weighted and ds.mapping.weight))
+                           dedupe=bool(dedupe and ds.mapping.respondent), weighted=bool(weighted and ds.mapping.weight),
+                           multiplicity=None if control == "auto" else control)
 
     flt = Filter.build(since=since, until=until, include=include)
     compare_flt: Filter | None = None

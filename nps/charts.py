@@ -94,12 +94,17 @@ def _count(value: Any) -> str:
     return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
 
 
-def _nps_ci_text(nps: Any, low: Any, high: Any, n: Any) -> str:
+def _level(level: float) -> str:
+    """The confidence level as a label: ``95%``, ``90%``, ``99.5%``."""
+    return f"{100 * float(level):.10g}%"
+
+
+def _nps_ci_text(nps: Any, low: Any, high: Any, n: Any, level: float = 0.95) -> str:
     """'+23.4 (95% CI +18.0 to +28.8)'; Vega's number format would print a missing NPS as +0.0."""
     if not _finite(nps):
         return "no responses" if _finite(n) and float(n) == 0 else "not available"
     if _finite(low) and _finite(high):
-        return f"{_points(nps)} (95% CI {_points(low)} to {_points(high)})"
+        return f"{_points(nps)} ({_level(level)} CI {_points(low)} to {_points(high)})"
     return _points(nps)
 
 
@@ -209,11 +214,11 @@ def _value_text(value: Any) -> str:
     return "(missing)" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _with_stats_text(frame: pd.DataFrame, min_n: float | None) -> pd.DataFrame:
+def _with_stats_text(frame: pd.DataFrame, min_n: float | None, level: float = 0.95) -> pd.DataFrame:
     """Adds nps_ci (tooltip text) and sample_size (legend/tooltip category) columns."""
     out = frame.copy()
     out["nps_ci"] = [
-        _nps_ci_text(*row) for row in zip(out["nps"], out["ci_low"], out["ci_high"], out["n"], strict=True)
+        _nps_ci_text(*row, level) for row in zip(out["nps"], out["ci_low"], out["ci_high"], out["n"], strict=True)
     ]
     ok, low = _sample_labels(min_n)
     flags = out["low_n"].astype("boolean").fillna(False).astype(bool)
@@ -233,8 +238,8 @@ def _sample_scale(min_n: float | None, on: Sequence[Any]) -> alt.Scale:
     return alt.Scale(domain=list(_sample_labels(min_n)), range=list(on))
 
 
-def _stat_tooltips(frame: pd.DataFrame, first: Sequence[alt.Tooltip]) -> list[alt.Tooltip]:
-    tips = [*first, alt.Tooltip("nps_ci:N", title="NPS (95% interval)"),
+def _stat_tooltips(frame: pd.DataFrame, first: Sequence[alt.Tooltip], level: float = 0.95) -> list[alt.Tooltip]:
+    tips = [*first, alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=",")]
     if "effective_n" in frame.columns:
         tips.append(alt.Tooltip("effective_n:Q", title="Effective n (weighted)", format=",.0f"))
@@ -359,9 +364,10 @@ def chart_trend(
     title: str = "NPS over time",
     grain: str = "month",
     min_n: float | None = None,
+    level: float = 0.95,
     fit_y: bool = False,
 ) -> alt.Chart | alt.LayerChart:
-    """NPS per period as a line with points over a shaded 95% interval band.
+    """NPS per period as a line with points over a shaded interval band (at ``level``).
 
     Takes ``nps.queries.trend``'s frame for one series: period (start of the
     period), n, promoters, passives, detractors, nps, ci_low, ci_high, low_n
@@ -377,8 +383,8 @@ def chart_trend(
         return _no_data(title, height=280)
     _require(frame, ["period", *_STATS], "chart_trend")
     keep = ["period", *_STATS] + [c for c in ("effective_n", "change", "change_significant") if c in frame.columns]
-    data = _with_stats_text(_with_periods(frame[keep], grain), min_n)
-    tips = _stat_tooltips(data, [alt.Tooltip("period_label:N", title="Period")])
+    data = _with_stats_text(_with_periods(frame[keep], grain), min_n, level)
+    tips = _stat_tooltips(data, [alt.Tooltip("period_label:N", title="Period")], level)
     if "change" in data.columns:
         flags = (data["change_significant"].astype("boolean").fillna(False).astype(bool)
                  if "change_significant" in data.columns else [False] * len(data))
@@ -414,7 +420,7 @@ def chart_trend(
         )
     )
     return alt.layer(_zero_rule("y"), band, line, points, data=_inline(data),
-                     title=_title(title, "Shaded: 95% interval"), width="container", height=280)
+                     title=_title(title, f"Shaded: {_level(level)} interval"), width="container", height=280)
 
 
 def chart_trend_by(
@@ -424,6 +430,7 @@ def chart_trend_by(
     title: str | None = None,
     grain: str = "month",
     min_n: float | None = None,
+    level: float = 0.95,
 ) -> alt.Chart | alt.LayerChart:
     """One NPS line per value of ``dimension`` (no bands), low-n points faded.
 
@@ -441,7 +448,7 @@ def chart_trend_by(
     _check_dimension(frame, dimension, "chart_trend_by")
     _require(frame, ["period", *_STATS], "chart_trend_by")
     keep = ["period", dimension, *_STATS] + (["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_with_periods(frame[keep], grain), min_n)
+    data = _with_stats_text(_with_periods(frame[keep], grain), min_n, level)
     x = alt.X("period:T", title="Period")
     y = alt.Y("nps:Q", title="NPS (points)", scale=alt.Scale(domain=list(NPS_DOMAIN)))
     colour = alt.Color(**_nominal(dimension, title=dimension, scale=alt.Scale(range=list(SERIES_COLOURS))))
@@ -454,7 +461,7 @@ def chart_trend_by(
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
                                 legend=alt.Legend(title=None, orient="bottom")),
             tooltip=_stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension)),
-                                          alt.Tooltip("period_label:N", title="Period")]),
+                                          alt.Tooltip("period_label:N", title="Period")], level),
         )
     )
     return alt.layer(_zero_rule("y"), lines, points, data=_inline(data), title=_title(title), width="container",
@@ -467,6 +474,7 @@ def chart_category_shares(
     title: str = "Promoters, passives and detractors over time",
     grain: str = "month",
     min_n: float | None = None,
+    level: float = 0.95,
 ) -> alt.Chart:
     """Stacked bars per period of the detractor / passive / promoter shares, normalised to 100%.
 
@@ -480,7 +488,7 @@ def chart_category_shares(
     if _is_empty(frame):
         return _no_data(title, height=260)
     _require(frame, ["period", *_STATS], "chart_category_shares")
-    data = _with_stats_text(_with_periods(frame[["period", *_STATS]], grain), min_n)
+    data = _with_stats_text(_with_periods(frame[["period", *_STATS]], grain), min_n, level)
     data = data.sort_values("period", kind="stable")
     periods = list(dict.fromkeys(data["period_label"]))
     return (
@@ -508,7 +516,7 @@ def chart_category_shares(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
                 alt.Tooltip("n:Q", title="Responses in period (n)", format=","),
-                alt.Tooltip("nps_ci:N", title="NPS (95% interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -523,8 +531,9 @@ def chart_breakdown(
     selection_name: str | None = None,
     overall: float | None = None,
     min_n: float | None = None,
+    level: float = 0.95,
 ) -> alt.Chart | alt.LayerChart:
-    """NPS per value of ``dimension``: a point at the NPS on a rule spanning its 95% interval.
+    """NPS per value of ``dimension``: a point at the NPS on a rule spanning its interval (at ``level``).
 
     Takes ``nps.queries.breakdown``'s frame: the dimension column, n,
     promoters, passives, detractors, nps, ci_low, ci_high, low_n and optionally
@@ -545,7 +554,7 @@ def chart_breakdown(
     vs_rest = _vs_rest_columns(frame)
     keep = [dimension, *_STATS] + [c for c in (vs_rest or ()) if c] + (
         ["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_by_nps(frame[keep]), min_n)
+    data = _with_stats_text(_by_nps(frame[keep]), min_n, level)
     data["value_label"] = _value_labels(data, dimension)
     data, compared = _with_vs_rest(data)
     labels = data["value_label"].tolist()
@@ -555,7 +564,7 @@ def chart_breakdown(
     x_scale = alt.Scale(domain=list(NPS_DOMAIN))
     colour = alt.Color("sample_size:N", scale=_sample_scale(min_n, [OK_COLOUR, LOW_N_COLOUR]),
                        legend=alt.Legend(title=None, orient="bottom"))
-    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension))])
+    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension))], level)
     if compared:
         tips.insert(2, alt.Tooltip("vs_rest_text:N", title="Versus the rest"))
 
@@ -574,7 +583,7 @@ def chart_breakdown(
             size=alt.SizeValue(**alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90)))
         )
     layers: list[alt.Chart] = [_zero_rule("x"), interval, point]
-    subtitle = "Dot: NPS; line: 95% interval"
+    subtitle = f"Dot: NPS; line: {_level(level)} interval"
     if compared:
         subtitle += "; ▲ / ▼ significantly above / below the rest"
         layers.append(
@@ -607,6 +616,7 @@ def chart_diverging(
     *,
     title: str | None = None,
     min_n: float | None = None,
+    level: float = 0.95,
 ) -> alt.Chart | alt.LayerChart:
     """Diverging stacked bars of detractor / passive / promoter shares (%) per value of ``dimension``.
 
@@ -623,7 +633,7 @@ def chart_diverging(
         return _no_data(title, height=160)
     _check_dimension(frame, dimension, "chart_diverging")
     _require(frame, _STATS, "chart_diverging")
-    data = _with_stats_text(_by_nps(frame[[dimension, *_STATS]]), min_n)
+    data = _with_stats_text(_by_nps(frame[[dimension, *_STATS]]), min_n, level)
     data["value_label"] = _value_labels(data, dimension)
     counted = data["detractors"] + data["passives"] + data["promoters"]
     share = counted.where(counted > 0)
@@ -664,7 +674,7 @@ def chart_diverging(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("pct:Q", title="Share (%)", format=".1f"),
                 alt.Tooltip("n:Q", title="Responses in group (n)", format=","),
-                alt.Tooltip("nps_ci:N", title="NPS (95% interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -681,6 +691,7 @@ def chart_heatmap(
     title: str | None = None,
     grain: str = "month",
     min_n: float | None = None,
+    level: float = 0.95,
 ) -> alt.Chart | alt.LayerChart:
     """A value × period grid coloured by NPS (red–white–teal, fixed at −100 / 0 / 100).
 
@@ -699,7 +710,7 @@ def chart_heatmap(
     _check_dimension(frame, dimension, "chart_heatmap")
     _require(frame, ["period", *_STATS], "chart_heatmap")
     keep = ["period", dimension, *_STATS] + (["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_with_periods(frame[keep], grain), min_n).sort_values("period", kind="stable")
+    data = _with_stats_text(_with_periods(frame[keep], grain), min_n, level).sort_values("period", kind="stable")
     data["value_label"] = [_value_text(v) for v in data[dimension]]
     totals = data.groupby("value_label", sort=False)["n"].sum().sort_values(ascending=False, kind="stable")
     values = totals.index.tolist()
@@ -711,7 +722,7 @@ def chart_heatmap(
     y = alt.Y("value_label:N", title=dimension, sort=values, scale=alt.Scale(domain=values),
               axis=alt.Axis(labelLimit=220))
     tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension)),
-                                 alt.Tooltip("period_label:N", title="Period")])
+                                 alt.Tooltip("period_label:N", title="Period")], level)
     empty_cells = alt.Chart().mark_rect(color="#f0f0f0").encode(x=x, y=y, tooltip=tips)
     cells = (
         alt.Chart()
@@ -743,7 +754,7 @@ def chart_heatmap(
 
 
 def chart_sparkline(
-    frame: pd.DataFrame, *, height: int = 60, min_n: float | None = None
+    frame: pd.DataFrame, *, height: int = 60, min_n: float | None = None, level: float = 0.95
 ) -> alt.Chart | alt.LayerChart:
     """A tiny NPS line for a scorecard: no axes, a rule at zero, low-n points faded.
 
@@ -756,10 +767,10 @@ def chart_sparkline(
     if _is_empty(frame):
         return _no_data("", height=height, message="No data")
     _require(frame, ["period", *_STATS], "chart_sparkline")
-    data = _with_stats_text(_with_periods(frame[["period", *_STATS]], "day"), min_n)
+    data = _with_stats_text(_with_periods(frame[["period", *_STATS]], "day"), min_n, level)
     x = alt.X("period:T", axis=None, title="Period")
     y = alt.Y("nps:Q", axis=None, title="NPS (points)", scale=alt.Scale(zero=True))
-    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title="NPS (95% interval)"),
+    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=","), alt.Tooltip("sample_size:N", title="Sample")]
     line = alt.Chart().mark_line(color=LINE_COLOUR, strokeWidth=1.5).encode(x=x, y=y)
     points = (
@@ -902,29 +913,40 @@ def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> b
 # Comment themes
 
 
-def chart_theme_impact(frame: pd.DataFrame, *, title: str = "What each theme does to NPS") -> alt.Chart | alt.LayerChart:
+def chart_theme_impact(
+    frame: pd.DataFrame, *, title: str = "What each theme does to NPS", level: float = 0.95
+) -> alt.Chart | alt.LayerChart:
     """Each theme's impact: NPS of commenters who mention it minus those who don't, with its interval.
 
     Takes :func:`nps.themes.theme_summary`'s frame (theme, mentions, impact,
     impact_ci_low, impact_ci_high, nps_with, nps_without, share). Themes without
     mentions are left out; sorted by impact (most negative first, the ones to
-    fix). Intervals that exclude zero are drawn solid, the others faded.
+    fix). Themes whose impact is significant after the frame's multiplicity
+    control (``impact_significant``, Benjamini–Hochberg across the themes) are
+    drawn solid, the others faded; without that column, intervals that exclude
+    zero are.
     """
     columns = ["theme", "mentions", "share", "nps_with", "nps_without", "impact", "impact_ci_low", "impact_ci_high"]
     if _is_empty(frame, count="mentions"):
         return _no_data(title, height=160)
     _require(frame, columns, "chart_theme_impact")
-    data = frame[columns][pd.to_numeric(frame["mentions"], errors="coerce").fillna(0) > 0].copy()
+    flagged = "impact_significant" in frame.columns
+    data = frame[columns + (["impact_significant"] if flagged else [])][
+        pd.to_numeric(frame["mentions"], errors="coerce").fillna(0) > 0].copy()
     data = data[[_finite(v) for v in data["impact"]]].sort_values("impact", kind="stable")
     if data.empty:
         return _no_data(title, height=160, message="Too few comments to compare")
     data["value_label"] = _value_labels(data, "theme", n_column="mentions")
-    data["marker"] = [
-        "clear" if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0) else "within the noise"
-        for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
-    ]
+    if flagged:
+        data["marker"] = ["clear" if bool(f) else "within the noise" for f in data["impact_significant"].fillna(False)]
+        data = data.drop(columns=["impact_significant"])
+    else:
+        data["marker"] = [
+            "clear" if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0) else "within the noise"
+            for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
+        ]
     data["points_text"] = [
-        f"{_points(v)} (95% CI {_points(lo)} to {_points(hi)})"
+        f"{_points(v)} ({_level(level)} CI {_points(lo)} to {_points(hi)})"
         for v, lo, hi in zip(data["impact"], data["impact_ci_low"], data["impact_ci_high"], strict=True)
     ]
     labels = data["value_label"].tolist()

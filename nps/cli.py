@@ -59,8 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="keep rows whose COLUMN equals VALUE (repeat a column for several values)")
     summary.add_argument("--where-not", action="append", default=[], metavar="COLUMN=VALUE",
                          help="drop rows whose COLUMN equals VALUE")
+    summary.add_argument("--compare", choices=("previous", "last-year"),
+                         help="change vs the previous period of the same length or the same period last year "
+                              "(needs --since and --until)")
+    summary.add_argument("--survey-type", metavar="VALUE",
+                         help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
     summary.add_argument("--method", choices=("adjusted-wald", "wald"), default="adjusted-wald")
     summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    summary.add_argument("--multiplicity", choices=("bh", "holm", "none"),
+                         help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
+                              "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
     summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
     summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
     summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
@@ -230,27 +238,64 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
     """Compute the ``summary`` command's result as the fixed JSON structure."""
-    from nps import queries
+    from nps import queries, stats
     from nps.filters import Filter
+    from nps.periods import previous_period, same_period_last_year
 
     include = _where_pairs(ds, args.where)
     exclude = _where_pairs(ds, args.where_not)
-    flt = Filter.build(since=args.since, until=args.until, include=include, exclude=exclude)
-    opts = queries.Options(method=args.method, level=args.level, min_n=args.min_n,
-                           weighted=args.weighted, dedupe=args.dedupe)
-    by_stored = [store.resolve_column(ds, name) for name in args.by]
     warnings = list(ds.warnings)
+    _pick_survey_type(con, ds, getattr(args, "survey_type", None), include, warnings)
+    flt = Filter.build(since=args.since, until=args.until, include=include, exclude=exclude)
+    try:
+        opts = queries.Options(method=args.method, level=args.level, min_n=args.min_n, weighted=args.weighted,
+                               dedupe=args.dedupe, multiplicity=getattr(args, "multiplicity", None))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    by_stored = [store.resolve_column(ds, name) for name in args.by]
     if args.weighted and not ds.mapping.weight:
         raise UsageError("--weighted needs a weight column: load the file with --weight-column C")
     if args.dedupe and not ds.mapping.respondent:
         warnings.append("--dedupe: no respondent id column, so every response counts")
+    compare = getattr(args, "compare", None)
+    compare_flt = None
+    if compare:
+        if not (args.since and args.until):
+            raise UsageError("--compare needs a period to compare: give --since and --until")
+        since, until = (previous_period if compare == "previous" else same_period_last_year)(args.since, args.until)
+        compare_flt = Filter.build(since=since, until=until, include=include, exclude=exclude)
     overall = queries.overall(con, ds, flt, opts)
+    families: list[dict[str, Any]] = []
+    overall_out: dict[str, Any] = {key: _plain(getattr(overall, key)) for key in STAT_KEYS}
+    if compare_flt is not None:
+        before = queries.overall(con, ds, compare_flt, opts)
+        # As the Overview's tiles: the NPS change is tested together with the three shares' changes.
+        tiles = queries.tile_changes(overall, before, opts)
+        change = tiles["nps"]
+        overall_out["change"] = {
+            "since": compare_flt.since.isoformat() if compare_flt.since else None,
+            "until": compare_flt.until.isoformat() if compare_flt.until else None,
+            "previous_n": before.n, "previous_nps": _plain(before.nps),
+            "diff": _plain(change.diff), "se": _plain(change.se), "ci_low": _plain(change.ci_low),
+            "ci_high": _plain(change.ci_high), "p": _plain(change.p_value), "p_adjusted": _plain(change.p_adjusted),
+            "significant": bool(change.significant),
+        }
+        families.append({"name": "overall_change", "method": change.multiplicity, "tests": change.tests,
+                         "with": ["nps", "promoters", "passives", "detractors"]})
+    frame = None
     if args.period:
         frame = queries.trend(con, ds, args.period, flt, opts, by=by_stored, rolling=args.rolling)
+        if "family" in frame.attrs:
+            families.append({"name": "period_change", **_family(frame.attrs["family"])})
     elif by_stored:
         frame = queries.breakdown(con, ds, by_stored, flt, opts)
-    else:
-        frame = None
+        families.append({"name": "vs_rest", **_family(frame.attrs["family"])})
+        if compare_flt is not None:
+            previous = queries.breakdown(con, ds, by_stored, compare_flt, opts)
+            frame = stats.add_change(frame, previous, by_stored, method=opts.method, level=opts.level,
+                                     min_n=opts.min_n, multiplicity=opts.control(stats.DECISION))
+            families.append({"name": "change", "method": opts.control(stats.DECISION),
+                             "tests": int(frame["change_p"].notna().sum())})
     groups: list[dict[str, Any]] = []
     if frame is not None:
         for record in frame.to_dict("records"):
@@ -262,6 +307,19 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
             for key in STAT_KEYS:
                 group[key] = _plain(record[key])
             group["low_n"] = bool(record["low_n"])
+            if "vs_rest" in record:
+                flag = None
+                if record["vs_rest_significant"]:
+                    flag = "above" if record["vs_rest"] > 0 else "below"
+                group["vs_rest"] = {"diff": _plain(record["vs_rest"]), "se": _plain(record["vs_rest_se"]),
+                                    "p": _plain(record["vs_rest_p"]), "p_adjusted": _plain(record["vs_rest_p_adjusted"]),
+                                    "flag": flag}
+            if "change_p_adjusted" in record:
+                group["change"] = {"previous_n": int(record["prev_n"]), "previous_nps": _plain(record["prev_nps"]),
+                                   "diff": _plain(record["change"]), "se": _plain(record["change_se"]),
+                                   "ci_low": _plain(record["change_ci_low"]), "ci_high": _plain(record["change_ci_high"]),
+                                   "p": _plain(record["change_p"]), "p_adjusted": _plain(record["change_p_adjusted"]),
+                                   "significant": bool(record["change_significant"])}
             groups.append(group)
     if overall.n == 0:
         warnings.append("no responses match this filter")
@@ -269,6 +327,7 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
         warnings.append(f"only {overall.n} responses: fewer than {args.min_n}, the interval is wide")
     rejected = store.rejected_reasons(con, ds)
     mapping = ds.mapping
+    methods = sorted({f["method"] for f in families})
     return {
         "source": {
             "file": ds.source_file,
@@ -283,10 +342,46 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
             },
         },
         "rejected": {"total": sum(rejected.values()), "reasons": rejected},
-        "overall": {key: _plain(getattr(overall, key)) for key in STAT_KEYS},
+        "overall": overall_out,
         "groups": groups,
+        "multiplicity": {
+            "method": methods[0] if len(methods) == 1 else ("by display" if methods else opts.control(stats.SCREENING)),
+            "level": opts.level,
+            "tests": sum(int(f["tests"]) for f in families),
+            "families": families,
+        },
         "warnings": warnings,
     }
+
+
+def _family(family: Any) -> dict[str, Any]:
+    return {"method": family["method"], "tests": int(family["tests"])}
+
+
+def _pick_survey_type(con: duckdb.DuckDBPyConnection, ds: store.Dataset, chosen: str | None,
+                      include: dict[str, list[str]], warnings: list[str]) -> None:
+    """As the app does: a dataset mixing survey types counts one (the most common, or ``chosen``), and says so."""
+    from nps import queries
+
+    column = ds.mapping.survey_type
+    if not column or column in include:
+        if chosen and not column:
+            raise UsageError("--survey-type: this dataset has no survey-type column")
+        return
+    values = [str(v) for v in queries.dimension_values(con, ds, column)["value"]]
+    if chosen == "all":
+        if len(values) > 1:
+            warnings.append(f"blending {len(values)} survey types ({', '.join(values)}) as asked (--survey-type all)")
+        return
+    if chosen is not None and chosen not in values:
+        raise UsageError(f"--survey-type {chosen!r}: the column {column!r} holds {', '.join(values)}")
+    if len(values) > 1 or chosen:
+        pick = chosen or values[0]
+        include[column] = [pick]
+        if len(values) > 1:
+            warnings.append(f"this dataset mixes {len(values)} survey types ({', '.join(values)}); counting "
+                            f"{pick} only{'' if chosen else ' (the most common)'}, since blending them mixes "
+                            "different questions: choose with --survey-type VALUE or 'all'")
 
 
 def _label(ds: store.Dataset, column: str | None) -> str | None:
@@ -346,22 +441,59 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         f"NPS {_fmt(o['nps'])}  [{_fmt(o['ci_low'])}, {_fmt(o['ci_high'])}]  n {o['n']}  "
         f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {_fmt(o['se'])})"
     )
+    if "change" in o:
+        c = o["change"]
+        lines.append(
+            f"change vs {c['since']} – {c['until']} (NPS {_fmt(c['previous_nps'])}, n {c['previous_n']}): "
+            f"{_fmt(c['diff'])}  [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]  adjusted p {_p(c['p_adjusted'])}  "
+            f"{'significant' if c['significant'] else 'within the noise'}"
+        )
     if result["groups"]:
-        keys = [k for k in result["groups"][0] if k not in STAT_KEYS and k != "low_n"]
-        header = keys + ["n", "NPS", "95% CI", "P", "Pa", "D", ""]
+        keys = [k for k in result["groups"][0] if k not in STAT_KEYS and k not in ("low_n", "vs_rest", "change")]
+        level = result.get("multiplicity", {}).get("level", 0.95)
+        vs_rest = any("vs_rest" in g for g in result["groups"])
+        changed = any("change" in g for g in result["groups"])
+        header = keys + ["n", "NPS", f"{_level_label(level)} CI", "P", "Pa", "D"] + (
+            ["vs rest"] if vs_rest else []) + (["change", "adj. p"] if changed else []) + [""]
         body = []
         for g in result["groups"]:
-            body.append([str(g[k]) for k in keys] + [
+            row = [str(g[k]) for k in keys] + [
                 str(g["n"]), _fmt(g["nps"]), f"[{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]",
-                str(g["promoters"]), str(g["passives"]), str(g["detractors"]), "low n" if g["low_n"] else "",
-            ])
+                str(g["promoters"]), str(g["passives"]), str(g["detractors"]),
+            ]
+            if vs_rest:
+                v = g.get("vs_rest") or {}
+                mark = {"above": " ▲", "below": " ▼"}.get(v.get("flag") or "", "")
+                row.append(f"{_fmt(v.get('diff'))}{mark}")
+            if changed:
+                c = g.get("change") or {}
+                row += [f"{_fmt(c.get('diff'))}{' *' if c.get('significant') else ''}", _p(c.get("p_adjusted"))]
+            row.append("low n" if g["low_n"] else "")
+            body.append(row)
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines.append("")
         for r in [header, *body]:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    m = result.get("multiplicity")
+    if m and m["tests"]:
+        names = {"bh": "Benjamini-Hochberg", "holm": "Holm", "none": "no adjustment"}
+        parts = [f"{f['name'].replace('_', ' ')}: {names.get(f['method'], f['method'])}, {f['tests']} tests"
+                 for f in m["families"]]
+        lines.append(f"significance at {_level_label(1 - m['level'])} after multiplicity control ({'; '.join(parts)}); "
+                     "groups under the minimum n are not tested")
     for warning in result["warnings"]:
         lines.append(f"warning: {warning}")
     return "\n".join(lines) + "\n"
+
+
+def _level_label(level: float) -> str:
+    return f"{100 * float(level):.10g}%"
+
+
+def _p(value: Any) -> str:
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _fmt(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 from typing import Any
 
 MINUS = "\u2212"
@@ -50,15 +51,53 @@ def format_share(value: float | None) -> str:
     return f"{100 * value:.1f}%"
 
 
-def describe_change(diff: float, p_value: float, significant: bool, against: str) -> str:
-    """One sentence on a change: its size, what it is measured against, and whether it is real or noise."""
+def describe_change(diff: float, p_value: float, significant: bool, against: str, *, tests: int = 1,
+                    multiplicity: str = "none") -> str:
+    """One sentence on a change: its size, what it is measured against, and whether it is real or noise.
+
+    ``p_value`` is the p-value the verdict rests on: the adjusted one when the
+    change is one of ``tests`` tests shown together under ``multiplicity``
+    control (bh, holm), which the sentence then names.
+    """
     if diff is None or math.isnan(diff):
         return f"No comparison: no responses in the {against}."
+    if p_value is None or math.isnan(p_value):
+        return f"{format_points(diff)} points vs the {against}: too few responses to test (below the minimum n)."
+    adjusted = tests > 1 and multiplicity != "none"
+    p_name = "adjusted p" if adjusted else "p"
     if significant:
-        verdict = f"a real change (p = {p_value:.3f})" if p_value >= 0.001 else "a real change (p < 0.001)"
+        verdict = (f"a real change ({p_name} = {p_value:.3f})" if p_value >= 0.001
+                   else f"a real change ({p_name} < 0.001)")
     else:
-        verdict = f"within the noise (p = {p_value:.2f})"
+        verdict = f"within the noise ({p_name} = {p_value:.2f})"
     return f"{format_points(diff)} points vs the {against}: {verdict}."
+
+
+MULTIPLICITY_WORDS: dict[str, str] = {
+    "bh": "Benjamini–Hochberg control of the false discovery rate",
+    "holm": "Holm control of the family-wise error rate",
+}
+
+
+def describe_family(family: Any, marks: str = "Significance") -> str:
+    """A footnote for a display that marks significance: the control, how many tests, the error rate.
+
+    ``family`` is an :class:`nps.stats.Family` or its ``as_dict()`` (``method``,
+    ``tests``, ``level``). E.g. ``▲ / ▼: Benjamini–Hochberg control of the false discovery
+    rate at 5% across 6 tests; groups under the minimum n are not tested.``
+    """
+    if isinstance(family, dict):
+        family = SimpleNamespace(**family)
+    rate = f"{100 * (1 - float(family.level)):.10g}%"
+    tests = int(family.tests)
+    if tests == 0:
+        return f"{marks}: nothing tested (every group is under the minimum n or has nothing to compare with)."
+    count = f"{tests} test{'s' if tests != 1 else ''}"
+    if family.method == "none" or tests == 1:
+        how = f"{count} at {rate} each, not adjusted for multiplicity" if tests > 1 else f"one test at {rate}"
+    else:
+        how = f"{MULTIPLICITY_WORDS[family.method]} at {rate} across {count}"
+    return f"{marks}: {how}; groups under the minimum n are not tested."
 
 
 def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparison period") -> str:

@@ -412,7 +412,7 @@ def breakdown(
     frame["vs_rest_significant"] = significant.astype(bool)
     out = _finish(frame, by, opts)
     out = out.sort_values(["n", *by], ascending=[False, *([True] * len(by))], kind="stable").reset_index(drop=True)
-    out.attrs["family"] = family
+    out.attrs["family"] = family.as_dict()
     return out
 
 
@@ -528,7 +528,7 @@ def _trend_of(frame: pd.DataFrame, by: list[str], opts: Options, with_change: bo
         cols["change_p_adjusted"] = adjusted
         cols["change_significant"] = significant.astype(bool)
         out = pd.DataFrame(cols)
-        out.attrs["family"] = family
+        out.attrs["family"] = family.as_dict()
         return out
     return pd.DataFrame(cols)
 

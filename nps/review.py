@@ -64,7 +64,7 @@ def build_scorecards(
     frame["gap"] = frame["nps"] - frame["target"]
     out = frame.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
     tests = int(frame["change_p"].notna().sum())
-    out.attrs["family"] = stats.Family(opts.control(stats.DECISION), tests, float(opts.level))
+    out.attrs["family"] = stats.Family(opts.control(stats.DECISION), tests, float(opts.level)).as_dict()
     return out
 
 

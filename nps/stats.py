@@ -132,6 +132,10 @@ class Family:
     tests: int
     level: float
 
+    def as_dict(self) -> dict[str, Any]:
+        """``{"method", "tests", "level"}``: what a frame's ``attrs["family"]`` holds (JSON-safe)."""
+        return {"method": self.method, "tests": self.tests, "level": self.level}
+
 
 def check_method(method: str) -> str:
     """Return ``method`` if it is one of :data:`METHODS`; raise ValueError otherwise."""

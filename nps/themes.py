@@ -51,7 +51,8 @@ DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
 CODEBOOK_LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de")
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "theme", "mentions", "share", "detractors", "passives", "promoters",
-    "nps_with", "nps_without", "impact", "impact_ci_low", "impact_ci_high",
+    "nps_with", "nps_without", "impact", "impact_ci_low", "impact_ci_high", "impact_p", "impact_p_adjusted",
+    "impact_significant",
 )
 
 # A compiled term: its folded lemmas in order, and whether the last one is a prefix (``word*``).
@@ -604,8 +605,11 @@ def theme_summary(
     comments that mention it; ``nps_with`` / ``nps_without`` the NPS (points) of
     commenters who do / do not mention it; ``impact`` = ``nps_with − nps_without``
     (points) with ``impact_ci_low``/``impact_ci_high`` its interval from
-    :func:`nps.stats.differences` (``opts.method``, ``opts.level``). NaN where a
-    side is empty. Sorted by mentions (desc), then codebook order. Tags the
+    :func:`nps.stats.differences` (``opts.method``, ``opts.level``), ``impact_p``
+    its p-value (NaN, not tested, when either side is below ``opts.min_n``),
+    ``impact_p_adjusted`` after Benjamini–Hochberg control across the themes
+    (unless ``opts.multiplicity`` says otherwise) and ``impact_significant``
+    after it. NaN where a side is empty. Sorted by mentions (desc), then codebook order. Tags the
     dataset first if needed; ``frame.attrs["codebook_version"]`` is the version
     used. Raises ValueError for weighted or deduplicated options (not supported
     for themes yet).
@@ -641,7 +645,9 @@ def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
     kw: dict[str, Any] = {"method": opts.method, "level": opts.level, "min_n": opts.min_n}
     scored_with = stats.add_stats(with_, **kw)
     scored_without = stats.add_stats(without, **kw)
-    diff = stats.differences(with_, without, method=opts.method, level=opts.level)
+    diff = stats.differences(with_, without, method=opts.method, level=opts.level, min_n=opts.min_n)
+    adjusted, significant, family = stats.flag_tests(diff["p_value"].to_numpy(), level=opts.level,
+                                                     multiplicity=opts.control(stats.SCREENING))
     by_cat = with_ + without
     mentions = with_.sum(axis=1)
     comments = by_cat.sum(axis=1)
@@ -654,9 +660,14 @@ def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
     out["impact"] = out["nps_with"] - out["nps_without"]
     out["impact_ci_low"] = diff["ci_low"]
     out["impact_ci_high"] = diff["ci_high"]
+    out["impact_p"] = diff["p_value"]
+    out["impact_p_adjusted"] = adjusted
+    out["impact_significant"] = significant.astype(bool)
     out["_order"] = range(len(out))
     out = out.sort_values(["mentions", "_order"], ascending=[False, True], kind="stable")
-    return out[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+    out = out[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+    out.attrs["family"] = family.as_dict()
+    return out
 
 
 # --- more theme analytics: all from the stored tags, joined to the filtered responses ---------

@@ -10,7 +10,7 @@ import streamlit as st
 import app
 from nps import charts, clusters, codebooks, text
 from nps.narrative import escape_markdown as md
-from nps.narrative import format_delta, format_points, language_name
+from nps.narrative import describe_family, format_delta, format_points, language_name
 
 ctx = app.context()
 if ctx is None:
@@ -79,11 +79,12 @@ st.dataframe(table, hide_index=True, width="stretch",
                             "% of detractors": pct, "% of passives": pct, "% of promoters": pct,
                             "NPS if mentioned": pts, "NPS otherwise": pts, "impact": pts})
 st.caption(f"Impact = NPS of commenters who mention the theme minus NPS of those who don't, with its "
-           f"{ctx.opts.level:.0%} interval ({ctx.opts.method}); an interval that includes 0 is within the noise. "
-           "A comment can mention several themes.")
+           f"{ctx.opts.level:.0%} interval ({ctx.opts.method}). A comment can mention several themes.")
 
 c1, c2 = st.columns(2)
-app.show_chart(charts.chart_theme_impact(summary), where=c1)
+app.show_chart(charts.chart_theme_impact(summary, level=ctx.opts.level), where=c1)
+if "family" in summary.attrs:
+    c1.caption(describe_family(summary.attrs["family"], "Solid: impact significant (themes against the other commenters)"))
 app.show_chart(charts.chart_theme_categories(summary), where=c2)
 
 st.subheader("Themes over time")

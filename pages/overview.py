@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, stats, tables
-from nps.narrative import describe_change, format_delta, describe_shift_share, format_interval, format_points, format_share
+from nps import charts, tables
+from nps.narrative import (describe_change, describe_family, describe_shift_share, format_delta, format_interval,
+                           format_points, format_share)
 
 ctx = app.context()
 if ctx is None:
@@ -41,12 +44,14 @@ def _delta(change: float | None, significant: bool) -> dict[str, object]:
 
 
 tiles = st.columns(5)
-diff = comparison.difference if comparison else None
+changes = summary.changes or {}
+diff = changes.get("nps")
 tiles[0].metric(
     "NPS",
     format_points(current.nps),
     help=f"{format_interval(current.ci_low, current.ci_high, level=ctx.opts.level)}; n = {current.n:,}. "
-         "The change is marked significant only when the interval of the difference excludes 0.",
+         "The four changes (NPS and the three shares) are tested together: a change is marked significant "
+         "only after multiplicity control across them (see the note under the tiles).",
     border=True,
     **_delta(diff.diff if diff else None, bool(diff and diff.significant)),
 )
@@ -63,17 +68,18 @@ for tile, key, label, good_up in (
     total = current.promoters + current.passives + current.detractors  # weight sums when weighted
     share = getattr(current, key) / total
     kwargs: dict[str, object] = {}
-    if previous and previous.n:
-        change = stats.compare_shares(getattr(current, key), total, getattr(previous, key),
-                                      previous.promoters + previous.passives + previous.detractors,
-                                      level=ctx.opts.level)
+    change = changes.get(key)
+    if previous and previous.n and change is not None:
         kwargs = _delta(change.diff, change.significant)
         if kwargs.get("delta") and good_up is False:
             kwargs["delta_color"] = "inverse" if change.significant else "off"
     tile.metric(label, format_share(share), border=True, help=f"{getattr(current, key):,} of {current.n:,}", **kwargs)
 
 if diff is not None:
-    st.markdown(describe_change(diff.diff, diff.p_value, diff.significant, ctx.compare_label or "comparison"))
+    st.markdown(describe_change(diff.diff, diff.p_adjusted, diff.significant, ctx.compare_label or "comparison",
+                                tests=diff.tests, multiplicity=diff.multiplicity))
+    st.caption(describe_family(SimpleNamespace(method=diff.multiplicity, tests=diff.tests, level=ctx.opts.level),
+                               "Changes marked significant on the tiles"))
 elif ctx.since is None:
     st.caption("Pick a period in the sidebar (for example *Last full quarter*) to compare it with the one before.")
 
@@ -86,9 +92,12 @@ with right:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
         app.show_chart(charts.chart_trend, trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
-                       min_n=ctx.opts.min_n, fit_y=True)
+                       min_n=ctx.opts.min_n, fit_y=True, level=ctx.opts.level)
+        if "family" in trend.attrs:
+            st.caption(describe_family(trend.attrs["family"], f"Changes from one {ctx.grain} to the next "
+                                                              "marked significant in the tooltips"))
 
-app.show_chart(charts.chart_category_shares, trend, grain=ctx.grain, min_n=ctx.opts.min_n)
+app.show_chart(charts.chart_category_shares, trend, grain=ctx.grain, min_n=ctx.opts.min_n, level=ctx.opts.level)
 
 st.subheader("Why did it move?")
 if not ctx.compare_flt or not previous or not previous.n:

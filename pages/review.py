@@ -10,7 +10,7 @@ import streamlit as st
 import app
 from nps.narrative import escape_markdown as md
 from nps import charts, review, targets
-from nps.narrative import format_delta, format_interval, format_points
+from nps.narrative import describe_family, format_delta, format_interval, format_points
 
 ctx = app.context()
 if ctx is None:
@@ -69,7 +69,9 @@ summary = pd.DataFrame({
     "gap": cards["gap"].map(lambda g: format_points(g) if g == g else ""),
 })
 st.dataframe(summary, hide_index=True, width="stretch")
-st.caption("● marks a change that is statistically significant at the chosen level; the others are within the noise.")
+st.caption("● marks a change that is statistically significant; the others are within the noise. "
+           + describe_family(cards.attrs.get("family") or SimpleNamespace(method="holm", tests=0, level=ctx.opts.level),
+                             "Changes"))
 
 trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
 top_themes: dict[str, dict[str, list[str]]] = {"detractor": {}, "promoter": {}}
@@ -99,7 +101,7 @@ for card in cards.to_dict("records"):
                   delta=format_delta(row.gap, "vs target") if row.gap == row.gap else None,
                   delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
         spark = trend[trend[dimension].astype(str) == value]
-        app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n), where=c4)
+        app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])
         dist = app.query("distribution", ctx, ctx.flt.with_values(dimension, [value]), ctx.opts)
         app.show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)

@@ -7,7 +7,7 @@ import streamlit as st
 import app
 from nps.narrative import escape_markdown as md
 from nps import charts, tables
-from nps.narrative import format_points
+from nps.narrative import describe_family, format_points
 
 ctx = app.context()
 if ctx is None:
@@ -50,7 +50,10 @@ if frame.empty or overall.n == 0:
 app.show_chart(
     charts.chart_breakdown, frame, dimension, title=f"NPS by {_label(dimension)} (click a value to filter the app)",
     selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, on_select=_apply_click, key="breakdown_chart",
+    level=ctx.opts.level,
 )
+if "family" in frame.attrs:
+    st.caption(describe_family(frame.attrs["family"], "▲ / ▼ (each value against all the others)"))
 selected = st.session_state.get(key) or []
 if selected:
     st.caption(f"Filtered to {md(', '.join(selected))}: clear it under *Filters* in the sidebar.")
@@ -61,11 +64,12 @@ if marks:
 left, right = st.columns(2)
 with left:
     app.show_chart(charts.chart_diverging, frame, dimension,
-                   title=f"Promoters, passives and detractors by {_label(dimension)}", min_n=ctx.opts.min_n)
+                   title=f"Promoters, passives and detractors by {_label(dimension)}", min_n=ctx.opts.min_n,
+                   level=ctx.opts.level)
 with right:
     by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
     app.show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {_label(dimension)} and {ctx.grain}",
-                   grain=ctx.grain, min_n=ctx.opts.min_n)
+                   grain=ctx.grain, min_n=ctx.opts.min_n, level=ctx.opts.level)
 
 st.subheader("Two dimensions")
 others = [d for d in dims if d != dimension]
