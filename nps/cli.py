@@ -419,6 +419,10 @@ def render(result: dict[str, Any], fmt: str, by: list[str]) -> str:
         return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     rows = result["groups"] or [{"group": "overall", **result["overall"], "low_n": None}]
     if fmt == "csv":
+        # Nested objects (vs_rest, change) become prefixed columns: vs_rest_p_adjusted, change_diff, …
+        rows = [{f"{k}_{sub}" if isinstance(v, dict) else k: x
+                 for k, v in row.items() for sub, x in (v.items() if isinstance(v, dict) else [(None, v)])}
+                for row in rows]
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()), lineterminator="\n")
         writer.writeheader()

@@ -22,7 +22,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 def test_summary_of_the_r_package_file_reproduces_its_reference_values(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_json(capsys, str(R_TESTDATA), "--by", "Region")
-    assert set(out) == {"source", "rejected", "overall", "groups", "warnings"}
+    assert set(out) == {"source", "rejected", "overall", "groups", "multiplicity", "warnings"}
     assert out["source"]["columns"]["score"] == "REC"
     assert out["source"]["rows_read"] == 1000
     overall = out["overall"]
@@ -88,7 +88,8 @@ def test_ingest_then_summary_from_the_database(tmp_path: Path, capsys: pytest.Ca
 def test_csv_and_table_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", str(R_TESTDATA), "--by", "BU", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "BU,n,promoters,passives,detractors,nps,se,ci_low,ci_high,low_n"
+    assert lines[0] == ("BU,n,promoters,passives,detractors,nps,se,ci_low,ci_high,low_n,"
+                        "vs_rest_diff,vs_rest_se,vs_rest_p,vs_rest_p_adjusted,vs_rest_flag")
     assert len(lines) == 5
     assert main(["summary", str(R_TESTDATA)]) == 0
     assert "NPS 10.0  [4.4, 15.6]  n 1000" in capsys.readouterr().out

@@ -18,7 +18,7 @@ from nps.ingest import ingest_file
 from tests.conftest import R_TESTDATA, ROOT, TELECOM
 
 THEME_KEYS = {"theme", "mentions", "share", "detractors", "passives", "promoters", "nps_with", "nps_without",
-              "impact", "impact_ci_low", "impact_ci_high"}
+              "impact", "impact_ci_low", "impact_ci_high", "impact_p", "impact_p_adjusted", "impact_significant"}
 STAGES = {"Order", "First Payment", "Equipment Received", "Service in Use"}
 
 

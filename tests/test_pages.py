@@ -77,8 +77,15 @@ def test_overview_shows_the_engines_nps_and_significance(at: AppTest, db: Path) 
     tile = metric(at, "NPS")
     assert tile.value == format_points(now.nps)
     assert metric(at, "Responses (n)").value == f"{now.n:,}"
-    marker = "(significant)" if comparison.difference.significant else "(noise)"
+    # the NPS change is tested together with the three shares' changes (Holm), as the tiles show them
+    tiles = queries.tile_changes(comparison.a, comparison.b)
+    marker = "(significant)" if tiles["nps"].significant else "(noise)"
     assert tile.delta == format_delta(comparison.difference.diff, marker)
+    for key, label in (("promoters", "Promoters (9–10)"), ("passives", "Passives (7–8)"),
+                       ("detractors", "Detractors (0–6)")):
+        shown = metric(at, label).delta
+        assert shown == format_delta(tiles[key].diff, "(significant)" if tiles[key].significant else "(noise)")
+    assert any("Holm control of the family-wise error rate at 5% across 4 tests" in c.value for c in at.caption)
 
 
 def test_a_filter_changes_the_overview_accordingly(at: AppTest, db: Path) -> None:
@@ -191,3 +198,65 @@ def test_responses_page_counts_and_searches(at: AppTest, db: Path) -> None:
         con.close()
     assert caption.startswith(f"{n:,} responses match")
     assert n > 0
+
+
+# --- the CLI and the pages make the same decisions ----------------------------------------------------
+
+
+def cli_json(db: Path, *args: str) -> dict[str, object]:
+    import contextlib
+    import io
+    import json
+
+    from nps.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["summary", "1", "--db", str(db), "--format", "json", *args]) == 0
+    return json.loads(out.getvalue())
+
+
+def _period_args(flt: Filter) -> list[str]:
+    return ["--since", flt.since.isoformat(), "--until", flt.until.isoformat()]
+
+
+def test_cli_vs_rest_flags_match_the_segments_page(at: AppTest, db: Path) -> None:
+    at.switch_page("pages/segments.py").run()
+    flt, _ = default_filter(db)
+    result = cli_json(db, "--by", "channel", *_period_args(flt))
+    assert any("counting transactional only" in w for w in result["warnings"])
+    flagged = {g["channel"]: g["vs_rest"]["flag"] for g in result["groups"]}
+    sentence = next(t.value for t in at.text if "the rest" in t.value)
+    for value, flag in flagged.items():
+        assert (value in sentence) == (flag is not None), value
+    family = next(f for f in result["multiplicity"]["families"] if f["name"] == "vs_rest")
+    assert family["method"] == "bh"
+    assert any(f"Benjamini–Hochberg control of the false discovery rate at 5% across {family['tests']} tests"
+               in c.value for c in at.caption)
+
+
+def test_cli_changes_match_the_review_meeting(at: AppTest, db: Path) -> None:
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    flt, _ = default_filter(db)
+    result = cli_json(db, "--by", "business_function", "--compare", "previous", *_period_args(flt))
+    table = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    shown = dict(zip(table.iloc[:, 0], table["change"]))
+    for group in result["groups"]:
+        marked = shown[group["business_function"]].endswith("●")
+        assert marked == group["change"]["significant"], group["business_function"]
+    family = next(f for f in result["multiplicity"]["families"] if f["name"] == "change")
+    assert family["method"] == "holm"
+    assert any(f"across {family['tests']} tests" in c.value and "Holm" in c.value for c in at.caption)
+    overall = result["overall"]["change"]
+    assert set(overall) == {"since", "until", "previous_n", "previous_nps", "diff", "se", "ci_low", "ci_high", "p",
+                            "p_adjusted", "significant"}
+
+
+def test_the_chosen_level_is_in_every_label(at: AppTest, db: Path) -> None:
+    at.selectbox(key="level").set_value(0.9).run()
+    assert not at.exception
+    assert any(c.value.startswith("90% CI") for c in at.caption)
+    assert not any("95%" in c.value for c in at.caption)
+    assert "90% CI" in metric(at, "NPS").help
+    assert any("at 10% across" in c.value for c in at.caption)
