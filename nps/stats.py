@@ -181,15 +181,16 @@ def adjust_p_values(p_values: Any, method: str = SCREENING) -> np.ndarray:
     if method == "none" or m == 0:
         return p
     values = p[tested]
+    # numpy rather than scipy.stats.false_discovery_control (the tests check the two agree): importing
+    # scipy.stats costs the command line half a second.
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
     if method == "bh":
-        from scipy.stats import false_discovery_control
-
-        adjusted = np.minimum(false_discovery_control(values, method="bh"), 1.0)
+        stepped = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
     else:
-        order = np.argsort(values, kind="stable")
-        stepped = np.maximum.accumulate((m - np.arange(m)) * values[order])
-        adjusted = np.empty(m)
-        adjusted[order] = np.minimum(stepped, 1.0)
+        stepped = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(stepped, 1.0)
     p[tested] = adjusted
     return p
 

@@ -10,23 +10,32 @@ import pandas as pd
 from nps.narrative import format_points
 
 
-def breakdown_table(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """A breakdown (from :func:`nps.queries.breakdown`) as a readable table: value, n, NPS, interval, shares, vs rest."""
+def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95) -> pd.DataFrame:
+    """A breakdown (from :func:`nps.queries.breakdown`) as a readable table: value, n, NPS, interval, shares, vs rest.
+
+    The interval's column is named for its ``level`` (``95% interval``); "vs rest"
+    says "(significant)" after the breakdown's multiplicity control and "not
+    tested" for groups under the minimum n.
+    """
+    interval = f"{100 * float(level):.10g}% interval"
     if frame.empty:
-        return pd.DataFrame(columns=[dimension, "n", "NPS", "interval", "promoters", "passives", "detractors", "vs rest", "note"])
+        return pd.DataFrame(columns=[dimension, "n", "NPS", interval, "promoters", "passives", "detractors", "vs rest",
+                                     "note"])
     n = frame["n"].clip(lower=1)
     out = pd.DataFrame({
         dimension: frame[dimension].astype(str),
         "n": frame["n"].astype("int64"),
         "NPS": frame["nps"].map(format_points),
-        "interval": [f"{format_points(lo)} to {format_points(hi)}" for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        interval: [f"{format_points(lo)} to {format_points(hi)}" for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
         "promoters": (100 * frame["promoters"] / n).round(1),
         "passives": (100 * frame["passives"] / n).round(1),
         "detractors": (100 * frame["detractors"] / n).round(1),
     })
     if "vs_rest" in frame:
+        tested = frame["vs_rest_p"].notna() if "vs_rest_p" in frame else [True] * len(frame)
         out["vs rest"] = [
-            f"{format_points(d)}{' (significant)' if s else ''}" for d, s in zip(frame["vs_rest"], frame["vs_rest_significant"])
+            f"{format_points(d)}{' (significant)' if s else ''}{'' if t else ' (not tested)'}"
+            for d, s, t in zip(frame["vs_rest"], frame["vs_rest_significant"], tested)
         ]
     out["note"] = ["low n" if low else "" for low in frame["low_n"]]
     return out

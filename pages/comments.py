@@ -68,7 +68,7 @@ table = pd.DataFrame({
     "NPS if mentioned": summary["nps_with"],
     "NPS otherwise": summary["nps_without"],
     "impact": summary["impact"],
-    "impact interval": [f"{format_points(lo)} to {format_points(hi)}" if lo == lo else "—"
+    f"impact {ctx.opts.level:.0%} interval": [f"{format_points(lo)} to {format_points(hi)}" if lo == lo else "—"
                         for lo, hi in zip(summary["impact_ci_low"], summary["impact_ci_high"])],
 })
 pct = st.column_config.NumberColumn(format="%.1f%%")

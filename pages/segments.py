@@ -80,5 +80,5 @@ if others:
     st.dataframe(tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n), width="stretch")
 
 with st.expander("The numbers"):
-    st.dataframe(tables.breakdown_table(frame, dimension), hide_index=True, width="stretch")
+    st.dataframe(tables.breakdown_table(frame, dimension, level=ctx.opts.level), hide_index=True, width="stretch")
     st.caption(f"Overall NPS {format_points(overall.nps)} (n = {overall.n:,}).")

@@ -55,6 +55,14 @@ def test_flag_tests_counts_only_real_tests() -> None:
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_bh_agrees_with_scipy(p: list[float]) -> None:
+    from scipy.stats import false_discovery_control
+
+    assert stats.adjust_p_values(p, "bh") == pytest.approx(false_discovery_control(p, method="bh"), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.sampled_from(["bh", "holm"]))
 def test_adjusted_p_is_never_below_the_raw_p(p: list[float], method: str) -> None:
     adjusted = stats.adjust_p_values(p, method)
@@ -265,3 +273,18 @@ def test_describe_change_names_the_adjusted_p() -> None:
         "−5.6 points vs the previous period: a real change (adjusted p = 0.017).")
     assert narrative.describe_change(2.0, NAN, False, "previous period") == (
         "+2.0 points vs the previous period: too few responses to test (below the minimum n).")
+
+
+def test_breakdown_table_names_the_level_and_untested_groups() -> None:
+    from nps import tables
+
+    frame = pd.DataFrame({
+        "region": ["A", "B"], "n": [100, 10], "promoters": [50, 5], "passives": [30, 3], "detractors": [20, 2],
+        "nps": [30.0, 30.0], "ci_low": [20.0, 0.0], "ci_high": [40.0, 60.0], "low_n": [False, True],
+        "vs_rest": [0.0, 0.0], "vs_rest_p": [1.0, NAN], "vs_rest_significant": [False, False],
+    })
+    out = tables.breakdown_table(frame, "region", level=0.9)
+    assert list(out.columns) == ["region", "n", "NPS", "90% interval", "promoters", "passives", "detractors",
+                                 "vs rest", "note"]
+    assert out["vs rest"].tolist() == ["0.0", "0.0 (not tested)"]
+    assert out["90% interval"].tolist() == ["+20.0 to +40.0", "0.0 to +60.0"]
