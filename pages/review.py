@@ -80,6 +80,20 @@ if ctx.dataset.mapping.comment:
         tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
         for value, group in tops.groupby("value", sort=False):
             top_themes[category][str(value)] = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
+
+
+def _gap_delta(gap: float) -> dict[str, object]:
+    """st.metric arguments for the gap to target: below target red and pointing down, at or above it green.
+
+    Colour and arrow are set explicitly rather than read by Streamlit from the text's sign.
+    """
+    if gap != gap:
+        return {"delta": None}
+    below = gap < 0
+    return {"delta": format_delta(gap, "vs target"), "delta_color": "red" if below else "green",
+            "delta_arrow": "down" if below else ("up" if gap > 0 else "off")}
+
+
 for card in cards.to_dict("records"):
     row = SimpleNamespace(**{k: v for k, v in card.items() if k != dimension})
     value = str(card[dimension])
@@ -95,9 +109,7 @@ for card in cards.to_dict("records"):
         c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
-        c3.metric("Target", format_points(row.target) if row.target == row.target else "—",
-                  delta=format_delta(row.gap, "vs target") if row.gap == row.gap else None,
-                  delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
+        c3.metric("Target", format_points(row.target) if row.target == row.target else "—", **_gap_delta(row.gap))
         spark = trend[trend[dimension].astype(str) == value]
         app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n), where=c4)
         d1, d2 = st.columns([2, 3])

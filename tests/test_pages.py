@@ -191,3 +191,24 @@ def test_responses_page_counts_and_searches(at: AppTest, db: Path) -> None:
         con.close()
     assert caption.startswith(f"{n:,} responses match")
     assert n > 0
+
+
+def test_review_gap_to_target_is_red_below_and_green_above(at: AppTest, db: Path) -> None:
+    from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
+    from nps import targets
+
+    con = store.connect(db)
+    try:
+        targets.save_targets(con, 1, "business_function", {"Billing": 99.0, "Sales": -99.0})
+    finally:
+        con.close()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    tiles = {m.value: m.proto for m in at.metric if m.label == "Target"}
+    below, above = tiles["+99.0"], tiles["−99.0"]
+    assert below.delta.endswith("vs target") and below.delta.startswith("-")
+    assert (below.color, below.direction) == (MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN)
+    assert above.delta.endswith("vs target") and above.delta.startswith("+")
+    assert (above.color, above.direction) == (MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP)
+    assert tiles["—"].delta == ""  # no target, no gap
