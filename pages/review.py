@@ -24,11 +24,12 @@ if not dims:
 
 top = st.columns([3, 2, 1])
 default_dim = review.pick_review_dimension(ctx.dataset) or dims[0]
+app.adopt_column_param("review_by", dims, ctx)
 dimension = top[1].selectbox("Review by", dims, index=dims.index(default_dim), key="review_by", bind="query-params",
-                             format_func=lambda d: ctx.dataset.labels.get(d) or d)
+                             format_func=ctx.label)
 presenting = top[2].toggle("Presentation", key="present", bind="query-params",
                            help="Larger type and one section per screen, for a projector.")
-label = ctx.dataset.labels.get(dimension) or dimension
+label = ctx.label(dimension)
 top[0].title("Review meeting")
 st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
            + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
@@ -45,7 +46,7 @@ if cards.empty:
     st.warning("No responses match this period and these filters.")
     st.stop()
 
-with st.expander(f"Targets per {label}", icon=":material/flag:"):
+with st.expander(f"Targets per {md(ctx.label(dimension, in_sentence=True))}", icon=":material/flag:"):
     editor = pd.DataFrame({label: cards[dimension].astype(str), "target NPS": [goals.get(str(v)) for v in cards[dimension]]})
     edited = st.data_editor(editor, hide_index=True, disabled=[label], key=f"targets_{dimension}",
                             column_config={"target NPS": st.column_config.NumberColumn(min_value=-100, max_value=100,

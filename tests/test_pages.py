@@ -105,11 +105,11 @@ def test_why_did_it_move_splits_by_the_chosen_dimension(at: AppTest, db: Path) -
     split = at.selectbox(key="why_by")
     assert split.value == "segment"
     table = at.dataframe[-1].value
-    assert list(table["segment"]) == list(by_segment.segments["segment"])
+    assert list(table["Segment"]) == list(by_segment.segments["segment"])
     split.set_value("region").run()
     assert not at.exception
     table = at.dataframe[-1].value
-    assert list(table["region"]) == list(by_region.segments["region"])
+    assert list(table["Region"]) == list(by_region.segments["region"])
     assert list(table["NPS now"]) == list(by_region.segments["nps_cur"].round(1))
 
 
