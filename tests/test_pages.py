@@ -212,3 +212,27 @@ def test_review_gap_to_target_is_red_below_and_green_above(at: AppTest, db: Path
     assert above.delta.endswith("vs target") and above.delta.startswith("+")
     assert (above.color, above.direction) == (MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP)
     assert tiles["—"].delta == ""  # no target, no gap
+
+
+def test_presentation_mode_hides_the_chrome_and_gives_each_card_a_screen(at: AppTest) -> None:
+    at.switch_page("pages/review.py").run()
+    assert [e.label for e in at.expander if e.label.startswith("Targets")] == ["Targets per business function"]
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    styles = [h.proto.body for h in at.get("html")]
+    [css] = [s for s in styles if "scroll-snap-type" in s]
+    assert '[data-testid="stSidebar"]' in css and "display: none" in css
+    assert "min-height: 100vh" in css
+    assert not [e for e in at.expander if e.label.startswith("Targets")]  # no editing on the projector
+    # one keyed container per function (the key is the CSS class that gives it a screen), in the table's order
+    def keyed(node: object) -> list[str]:
+        found = []
+        for child in getattr(node, "children", {}).values():
+            block_id = getattr(getattr(child, "proto", None), "id", "") or ""
+            if "-review_card_" in block_id:
+                found.append(block_id.rsplit("-", 1)[1])
+            found += keyed(child)
+        return found
+
+    assert keyed(at.main) == [f"review_card_{i}" for i in range(6)]
+    assert [h.value for h in at.subheader] == list(at.dataframe[0].value["Business function"])
