@@ -26,7 +26,7 @@ import streamlit as st
 from nps import charts, demo, periods, queries, store, themes
 from nps.errors import NpsError
 from nps.filters import Filter
-from nps.narrative import escape_markdown
+from nps.narrative import column_label, escape_markdown
 
 APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
@@ -75,6 +75,10 @@ class Context:
     def dimensions(self) -> list[str]:
         """The dimensions to break down by (the survey type is a filter of its own, not one of them)."""
         return [d for d in self.dataset.mapping.dimensions if d != self.dataset.mapping.survey_type]
+
+    def label(self, column: str, *, in_sentence: bool = False) -> str:
+        """A column's readable name: the dataset's label, else the name humanised (plain text)."""
+        return column_label(column, self.dataset.labels, in_sentence=in_sentence)
 
     @property
     def version(self) -> str:
@@ -305,7 +309,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
             for dim in dims:
                 values = [str(v) for v in options[dim]["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
-                picked = st.multiselect(escape_markdown(ds.labels.get(dim) or dim), values, key=filter_key(dim),
+                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels)), values, key=filter_key(dim),
                                         bind="query-params", placeholder="All")
                 counts = in_period[dim]
                 st.caption(escape_markdown(" · ".join(
@@ -314,7 +318,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
                 if picked:
                     include[dim] = list(picked)
 
-    active = [f"{ds.labels.get(d) or d}: {', '.join(v)}" for d, v in include.items() if d != survey_type]
+    active = [f"{column_label(d, ds.labels, in_sentence=True)}: {', '.join(v)}" for d, v in include.items() if d != survey_type]
     if active:
         notes.append("Filtered to " + "; ".join(active) + ".")
 
@@ -388,6 +392,14 @@ def context() -> Context | None:
         PagesManager.uses_pages_directory = False
         st.rerun()
     return st.session_state.get("_context")
+
+
+def adopt_column_param(key: str, columns: list[str], ctx: Context) -> None:
+    """Keep links that name a column raw (``by=business_function``) working now that the widget
+    bound to ``key`` shows, and writes into the URL, the column's readable name (``Business+function``)."""
+    raw = st.query_params.get(key)
+    if key not in st.session_state and raw in columns and raw != ctx.label(raw):
+        st.session_state[key] = raw
 
 
 def show_notes(ctx: Context) -> None:

@@ -28,7 +28,7 @@ __all__ = [
     "CATEGORIES", "CATEGORY_COLOURS", "CATEGORY_SCALE", "GRAINS", "NPS_SCALE", "chart_breakdown",
     "chart_category_shares", "chart_distribution", "chart_diverging", "chart_heatmap", "chart_shift_share",
     "chart_distinctive_terms", "chart_sparkline", "chart_theme_bars", "chart_theme_categories",
-    "chart_theme_impact", "chart_theme_trend", "chart_trend", "chart_trend_by",
+    "chart_theme_impact", "chart_theme_trend", "chart_trend", "chart_trend_by", "nps_axis_domain",
 ]
 
 CATEGORIES: tuple[str, str, str] = ("detractor", "passive", "promoter")
@@ -51,6 +51,8 @@ SERIES_COLOURS: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999",
 )
 MAX_CELL_LABELS = 150
+DISTINCTIVE_ROW = 20  # pixels per term: more than the 12 px label, so none is hidden or overlaps
+MIN_CELL_TEXT_WIDTH = 34  # pixels: "−100" at 11 px with room either side
 MAX_ROWS = 5000  # Altair's default limit of embedded rows, kept by _inline
 
 # Columns the builders add to the embedded rows; a dimension may not use these names.
@@ -312,6 +314,23 @@ def _with_vs_rest(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return out, True
 
 
+def nps_axis_domain(values: Sequence[Any], *, margin: float = 0.1, step: float = 10.0) -> tuple[float, float]:
+    """An NPS axis (low, high) in points that fits ``values`` (NaN and None ignored) and 0.
+
+    The span of the values and 0 is widened by ``margin`` of itself (at least 5 points a
+    side: room for the ▲ / ▼ beside an interval), rounded out to multiples of ``step`` and
+    kept within −100..100; without a finite value it is the full −100..100.
+    """
+    finite = [float(v) for v in values if _finite(v)]
+    if not finite:
+        return float(NPS_DOMAIN[0]), float(NPS_DOMAIN[1])
+    low, high = min(0.0, *finite), max(0.0, *finite)
+    pad = max(5.0, (high - low) * margin)
+    low = max(float(NPS_DOMAIN[0]), math.floor((low - pad) / step) * step)
+    high = min(float(NPS_DOMAIN[1]), math.ceil((high + pad) / step) * step)
+    return low, high
+
+
 def _zero_rule(channel: str = "x", *, axis: bool = True) -> alt.Chart:
     # Aggregated to one row so the rule is drawn once, not once per embedded row.
     hidden: dict[str, Any] = {} if axis else {"axis": None}
@@ -532,6 +551,7 @@ def chart_breakdown(
     overall: float | None = None,
     min_n: float | None = None,
     level: float = 0.95,
+    label: str | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """NPS per value of ``dimension``: a point at the NPS on a rule spanning its interval (at ``level``).
 
@@ -542,11 +562,15 @@ def chart_breakdown(
     labelled "value (n=1,234)"; ▲ / ▼ mark values significantly above / below
     the rest; low-n values are grey. ``overall`` adds a dashed rule at that NPS.
     With ``selection_name`` a point selection of that name on the dimension's
-    field is added, for ``st.altair_chart(on_select="rerun")``. Returns an
+    field is added, for ``st.altair_chart(on_select="rerun")``. The NPS axis
+    spans the intervals, the overall NPS and 0 with a margin
+    (:func:`nps_axis_domain`), not always −100..100. ``label`` names the
+    dimension on the axis and in tooltips (default: the column name). Returns an
     ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there are no
     responses). Raises ValueError for a missing column.
     """
     title = title or f"NPS by {dimension}"
+    label = label or dimension
     if _is_empty(frame):
         return _no_data(title, height=160)
     _check_dimension(frame, dimension, "chart_breakdown")
@@ -559,12 +583,13 @@ def chart_breakdown(
     data, compared = _with_vs_rest(data)
     labels = data["value_label"].tolist()
 
-    y = alt.Y("value_label:N", title=dimension, sort=labels, scale=alt.Scale(domain=labels),
+    y = alt.Y("value_label:N", title=label, sort=labels, scale=alt.Scale(domain=labels),
               axis=alt.Axis(labelLimit=260))
-    x_scale = alt.Scale(domain=list(NPS_DOMAIN))
+    x_scale = alt.Scale(domain=list(nps_axis_domain([*data["ci_low"], *data["ci_high"], *data["nps"], overall])),
+                        nice=False, zero=False)
     colour = alt.Color("sample_size:N", scale=_sample_scale(min_n, [OK_COLOUR, LOW_N_COLOUR]),
                        legend=alt.Legend(title=None, orient="bottom"))
-    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension))], level)
+    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=label))], level)
     if compared:
         tips.insert(2, alt.Tooltip("vs_rest_text:N", title="Versus the rest"))
 
@@ -617,6 +642,7 @@ def chart_diverging(
     title: str | None = None,
     min_n: float | None = None,
     level: float = 0.95,
+    label: str | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """Diverging stacked bars of detractor / passive / promoter shares (%) per value of ``dimension``.
 
@@ -624,11 +650,13 @@ def chart_diverging(
     right, in the category palette. Takes ``nps.queries.breakdown``'s frame
     (the dimension column, n, promoters, passives, detractors, nps, ci_low,
     ci_high, low_n), sorted and labelled like :func:`chart_breakdown`; low-n
-    values are faded, values with n = 0 keep an empty row. Returns an
+    values are faded, values with n = 0 keep an empty row. ``label`` names the
+    dimension on the axis and in tooltips (default: the column name). Returns an
     ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there are no
     responses). Raises ValueError for a missing column.
     """
     title = title or f"Promoters, passives and detractors by {dimension}"
+    label = label or dimension
     if _is_empty(frame):
         return _no_data(title, height=160)
     _check_dimension(frame, dimension, "chart_diverging")
@@ -640,7 +668,7 @@ def chart_diverging(
     for category, column in zip(CATEGORIES, ("detractors", "passives", "promoters"), strict=True):
         data[f"pct_{category}"] = data[column] / share * 100
     labels = data["value_label"].tolist()
-    y = alt.Y("value_label:N", title=dimension, sort=labels, scale=alt.Scale(domain=labels),
+    y = alt.Y("value_label:N", title=label, sort=labels, scale=alt.Scale(domain=labels),
               axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart()
@@ -669,7 +697,7 @@ def chart_diverging(
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
                                 legend=alt.Legend(title=None)),
             tooltip=[
-                alt.Tooltip(**_nominal(dimension, title=dimension)),
+                alt.Tooltip(**_nominal(dimension, title=label)),
                 alt.Tooltip("category:N", title="Category"),
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("pct:Q", title="Share (%)", format=".1f"),
@@ -692,6 +720,7 @@ def chart_heatmap(
     grain: str = "month",
     min_n: float | None = None,
     level: float = 0.95,
+    label: str | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """A value × period grid coloured by NPS (red–white–teal, fixed at −100 / 0 / 100).
 
@@ -699,12 +728,16 @@ def chart_heatmap(
     column, n, promoters, passives, detractors, nps, ci_low, ci_high, low_n.
     Values are ordered by their total n (largest first), periods by date.
     Low-n cells are faded, cells with n = 0 are grey; cells carry their NPS as
-    text while there are at most ``MAX_CELL_LABELS`` of them. Returns an
+    text while there are at most ``MAX_CELL_LABELS`` of them, shown only while a
+    cell is at least ``MIN_CELL_TEXT_WIDTH`` pixels wide as drawn (so numbers never
+    run together; the tooltip has them all). ``label`` names the dimension on the
+    axis and in tooltips (default: the column name). Returns an
     ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there are no
     responses). Raises ValueError for a missing column or unknown grain.
     """
     _grain(grain)
     title = title or f"NPS by {dimension} and period"
+    label = label or dimension
     if _is_empty(frame):
         return _no_data(title, height=200)
     _check_dimension(frame, dimension, "chart_heatmap")
@@ -718,10 +751,10 @@ def chart_heatmap(
     data["cell_text"] = [_points(v, 0) if _finite(v) else "–" for v in data["nps"]]
 
     x = alt.X("period_label:O", title="Period", sort=periods, scale=alt.Scale(domain=periods),
-              axis=alt.Axis(labelAngle=-40))
-    y = alt.Y("value_label:N", title=dimension, sort=values, scale=alt.Scale(domain=values),
+              axis=alt.Axis(labelAngle=-40, labelOverlap=True))
+    y = alt.Y("value_label:N", title=label, sort=values, scale=alt.Scale(domain=values),
               axis=alt.Axis(labelLimit=220))
-    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension)),
+    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=label)),
                                  alt.Tooltip("period_label:N", title="Period")], level)
     empty_cells = alt.Chart().mark_rect(color="#f0f0f0").encode(x=x, y=y, tooltip=tips)
     cells = (
@@ -730,17 +763,20 @@ def chart_heatmap(
         .mark_rect()
         .encode(
             x=x, y=y,
-            color=alt.Color("nps:Q", scale=NPS_SCALE, title="NPS"),
+            color=alt.Color("nps:Q", scale=NPS_SCALE, title="NPS",
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
-                                legend=alt.Legend(title=None)),
+                                legend=alt.Legend(title=None, orient="bottom")),
             tooltip=tips,
         )
     )
     layers: list[alt.Chart] = [empty_cells, cells]
     if len(data) <= MAX_CELL_LABELS:
+        # The drawn width is only known in the browser: Vega's ``width`` signal decides.
+        wide_enough = f"width / {len(periods)} >= {MIN_CELL_TEXT_WIDTH} ? 1 : 0"
         layers.append(
             alt.Chart()
-            .mark_text(fontSize=11)
+            .mark_text(fontSize=11, opacity=alt.expr(wide_enough))
             .encode(
                 x=x, y=y, text=alt.Text("cell_text:N"),
                 # White on the saturated ends of the scale, dark elsewhere, so the text stays legible.
@@ -825,7 +861,7 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
     data["points_text"] = [_points(v) for v in data["points"]]
     data["running_text"] = [_points(v) for v in running_after]
     order = data["component"].tolist()
-    y = alt.Y("component:N", title="Component", sort=order, scale=alt.Scale(domain=order))
+    y = alt.Y("component:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelLimit=240))
     tips = [alt.Tooltip("component:N", title="Component"), alt.Tooltip("points_text:N", title="Points"),
             alt.Tooltip("running_text:N", title="Running total (points)")]
     bars = (
@@ -1060,16 +1096,24 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
     data["label_at"] = [(-s if side == "detractors" else s) for side, s in zip(data["side"], data["score"], strict=True)]
     data["category"] = ["detractor" if side == "detractors" else "promoter" for side in data["side"]]
     data = data.sort_values("label_at", kind="stable").reset_index(drop=True)
-    data["value_label"] = [f"{t} ({s[:-1]})" for t, s in zip(data["term"], data["side"], strict=True)]
-    labels = data["value_label"].tolist()
+    # The side is the bar's direction and colour; a term on both sides still gets two rows.
+    labels: list[str] = []
+    for term in data["term"].astype(str):
+        while term in labels:
+            term += " "
+        labels.append(term)
+    data["value_label"] = labels
+    sides = [c for c in ("detractor", "promoter") if c in set(data["category"])]
+    colours = [CATEGORY_COLOURS[CATEGORIES.index(c)] for c in sides]
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("label_at:Q", title="← more typical of detractors · z-score · more typical of promoters →"),
+            # Every bar keeps its label: a row is taller than the label, and none is dropped for overlap.
             y=alt.Y("value_label:N", title=None, sort=labels, scale=alt.Scale(domain=labels),
-                    axis=alt.Axis(labelLimit=260)),
-            color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
+                    axis=alt.Axis(labelLimit=260, labelOverlap=False, labelFontSize=12)),
+            color=alt.Color("category:N", scale=alt.Scale(domain=sides, range=colours), title="Category"),
             tooltip=[
                 alt.Tooltip("term:N", title="Term"), alt.Tooltip("side:N", title="Typical of"),
                 alt.Tooltip("score:Q", title="z-score (log-odds, informative prior)", format=".2f"),
@@ -1077,5 +1121,5 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
                 alt.Tooltip("promoters:Q", title="Uses by promoters", format=","),
             ],
         )
-        .properties(title=_title(title), width="container", height=alt.Step(16))
+        .properties(title=_title(title), width="container", height=alt.Step(DISTINCTIVE_ROW))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -143,3 +144,24 @@ LANGUAGE_NAMES: dict[str, str] = {
 def language_name(code: str) -> str:
     """The English name of a language code from :func:`nps.text.detect_language` (the code itself if unknown)."""
     return LANGUAGE_NAMES.get(code, code)
+
+
+def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
+    """A column's name for people: the dataset's label for it (its question text), else the name humanised.
+
+    Humanised: underscores, dashes and dots become spaces and the first letter a capital
+    (``business_function`` → ``Business function``; an all-capitals name is lowered first,
+    ``SURVEY_SUB_TYPE`` → ``Survey sub type``, unless it is a short code such as ``NPS``). ``in_sentence`` keeps a humanised name in lower
+    case, for the middle of a sentence (``NPS by business function``); a dataset's label is
+    used as written. Plain text: escape it where Markdown is rendered.
+    """
+    label = (labels or {}).get(column)
+    if label and label.strip():
+        return label.strip()
+    words = re.sub(r"[_\-.\s]+", " ", str(column)).strip() or str(column)
+    if words.isupper() and (" " in words or len(words) > 4):  # SURVEY_SUB_TYPE, REGION; not NPS or Q7
+        words = words.lower()
+    first = words.split(" ")[0]
+    if in_sentence:  # "Region" → "region", but "NPS", "Q7" and "CustomerID" as written
+        return words[:1].lower() + words[1:] if first[1:].isalpha() and first[1:].islower() else words
+    return words[:1].upper() + words[1:]

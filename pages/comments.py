@@ -58,26 +58,32 @@ if not worst.empty:
               help="The theme whose mentioners' NPS is furthest below the other commenters'.")
 
 st.subheader("Themes")
+# The columns a reader acts on first (impact and its interval) come first, so they stay in view at 1280 px.
+interval_name = f"impact {ctx.opts.level:.0%} interval"
 table = pd.DataFrame({
     "theme": summary["theme"],
     "mentions": summary["mentions"],
+    "impact": summary["impact"],
+    interval_name: [f"{format_points(lo)} to {format_points(hi)}" if lo == lo else "—"
+                    for lo, hi in zip(summary["impact_ci_low"], summary["impact_ci_high"])],
+    "NPS if mentioned": summary["nps_with"],
+    "NPS otherwise": summary["nps_without"],
     "share": summary["share"] * 100,
     "% of detractors": summary["detractors"] * 100,
     "% of passives": summary["passives"] * 100,
     "% of promoters": summary["promoters"] * 100,
-    "NPS if mentioned": summary["nps_with"],
-    "NPS otherwise": summary["nps_without"],
-    "impact": summary["impact"],
-    f"impact {ctx.opts.level:.0%} interval": [f"{format_points(lo)} to {format_points(hi)}" if lo == lo else "—"
-                        for lo, hi in zip(summary["impact_ci_low"], summary["impact_ci_high"])],
 })
-pct = st.column_config.NumberColumn(format="%.1f%%")
-pts = st.column_config.NumberColumn(format="%+.1f")
+pct = st.column_config.NumberColumn(format="%.1f%%", width=110)
+pts = st.column_config.NumberColumn(format="%+.1f", width=120)
 st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"share": st.column_config.ProgressColumn("share of comments", format="%.1f%%",
-                                                                     min_value=0, max_value=100),
+             column_config={"theme": st.column_config.TextColumn(width=200),
+                            "mentions": st.column_config.NumberColumn(width=80),
+                            "impact": st.column_config.NumberColumn(format="%+.1f", width=70),
+                            interval_name: st.column_config.TextColumn(width=120),
+                            "share": st.column_config.ProgressColumn("share of comments", format="%.1f%%",
+                                                                     min_value=0, max_value=100, width=130),
                             "% of detractors": pct, "% of passives": pct, "% of promoters": pct,
-                            "NPS if mentioned": pts, "NPS otherwise": pts, "impact": pts})
+                            "NPS if mentioned": pts, "NPS otherwise": pts})
 st.caption(f"Impact = NPS of commenters who mention the theme minus NPS of those who don't, with its "
            f"{ctx.opts.level:.0%} interval ({ctx.opts.method}). A comment can mention several themes.")
 

@@ -107,12 +107,12 @@ elif not dims:
     st.caption("This dataset has no dimension columns to split the change by.")
 else:
     dimension = st.selectbox("Split the change by", dims, index=dims.index(default_split), key="why_by",
-                             format_func=lambda d: ctx.dataset.labels.get(d) or d)
+                             format_func=ctx.label)
     parts = summary.shift_share if dimension == split_by else app.query(
         "shift_share", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
-    st.text(describe_shift_share(parts, ctx.dataset.labels.get(dimension) or dimension,
+    st.text(describe_shift_share(parts, ctx.label(dimension, in_sentence=True),
                                  against=ctx.compare_label or "comparison period"))
-    a, b = st.columns([2, 3])
-    app.show_chart(charts.chart_shift_share, tables.shift_share_components(parts), title="Change in NPS points, by cause",
-                   where=a)
-    b.dataframe(tables.shift_share_table(parts, dimension), hide_index=True, width="stretch")
+    # One above the other: side by side, the table's last columns (mix) were cut off at 1280–1440 px.
+    app.show_chart(charts.chart_shift_share, tables.shift_share_components(parts), title="Change in NPS points, by cause")
+    st.dataframe(tables.shift_share_table(parts, dimension).rename(columns={dimension: ctx.label(dimension)}),
+                 hide_index=True, width="stretch")

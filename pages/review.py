@@ -12,6 +12,23 @@ from nps.narrative import escape_markdown as md
 from nps import charts, review, targets
 from nps.narrative import describe_family, format_delta, format_interval, format_points
 
+# Presentation mode, for a projector: no sidebar or Streamlit menus, large type, and one
+# function's card per screen (each at least a screen tall; scrolling snaps to the next card).
+PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stAppToolbar"], [data-testid="stSidebarNav"],
+[data-testid="stMain"] [data-testid="stPopover"] {display: none !important;}
+[data-testid="stMain"] {scroll-snap-type: y mandatory;}
+[data-testid="stMainBlockContainer"] {max-width: none !important; padding: 1.5rem 3rem !important;}
+[data-testid="stMain"] h1, [class*="st-key-review_card_"] {scroll-snap-align: start;}
+[class*="st-key-review_card_"] {min-height: 100vh; box-sizing: border-box; break-before: page;}
+[data-testid="stMain"] h3 {font-size: 2.75rem !important;}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] [data-testid="stText"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.6rem !important;}
+[data-testid="stMetricValue"] {font-size: 4.5rem !important;}
+[data-testid="stMetricDelta"] {font-size: 1.4rem !important;}
+</style>"""
+
 ctx = app.context()
 if ctx is None:
     st.stop()
@@ -22,21 +39,21 @@ if not dims:
     st.info("This dataset has no dimension columns to review by.")
     st.stop()
 
-top = st.columns([3, 2, 1])
+top = st.columns([3, 2, 1.4], vertical_alignment="bottom")
 default_dim = review.pick_review_dimension(ctx.dataset) or dims[0]
+app.adopt_column_param("review_by", dims, ctx)
 dimension = top[1].selectbox("Review by", dims, index=dims.index(default_dim), key="review_by", bind="query-params",
-                             format_func=lambda d: ctx.dataset.labels.get(d) or d)
+                             format_func=ctx.label)
 presenting = top[2].toggle("Presentation", key="present", bind="query-params",
-                           help="Larger type and one section per screen, for a projector.")
-label = ctx.dataset.labels.get(dimension) or dimension
+                           help="For a projector: hides the sidebar and the menus, enlarges the type and shows one "
+                                "section per screen (scroll or Page Down for the next). Switch it off here, at the top.")
+label = ctx.label(dimension)
 top[0].title("Review meeting")
 st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
            + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
 app.show_notes(ctx)
 if presenting:
-    # Styling only; no user text goes through this HTML.
-    st.html("<style>section.main p, section.main li, .stMetric label {font-size: 1.35rem !important;}"
-            "[data-testid='stMetricValue'] {font-size: 3rem !important;}</style>")
+    st.html(PRESENTATION_CSS)  # styling only: no user text goes through this HTML
 
 with app.cursor() as cur:
     goals = targets.load_targets(cur, ctx.dataset.id, dimension)
@@ -45,20 +62,21 @@ if cards.empty:
     st.warning("No responses match this period and these filters.")
     st.stop()
 
-with st.expander(f"Targets per {label}", icon=":material/flag:"):
-    editor = pd.DataFrame({label: cards[dimension].astype(str), "target NPS": [goals.get(str(v)) for v in cards[dimension]]})
-    edited = st.data_editor(editor, hide_index=True, disabled=[label], key=f"targets_{dimension}",
-                            column_config={"target NPS": st.column_config.NumberColumn(min_value=-100, max_value=100,
-                                                                                       step=1, format="%+d")})
-    if st.button("Save targets", icon=":material/save:"):
-        try:
-            with app.cursor() as cur:
-                targets.save_targets(cur, ctx.dataset.id, dimension,
-                                     dict(zip(edited[label], edited["target NPS"].astype(float))))
-        except ValueError as error:
-            st.error(md(str(error)))
-        else:
-            st.rerun()
+if not presenting:  # targets are set before the meeting, not on the projector
+    with st.expander(f"Targets per {md(ctx.label(dimension, in_sentence=True))}", icon=":material/flag:"):
+        editor = pd.DataFrame({label: cards[dimension].astype(str), "target NPS": [goals.get(str(v)) for v in cards[dimension]]})
+        edited = st.data_editor(editor, hide_index=True, disabled=[label], key=f"targets_{dimension}",
+                                column_config={"target NPS": st.column_config.NumberColumn(min_value=-100, max_value=100,
+                                                                                           step=1, format="%+d")})
+        if st.button("Save targets", icon=":material/save:"):
+            try:
+                with app.cursor() as cur:
+                    targets.save_targets(cur, ctx.dataset.id, dimension,
+                                         dict(zip(edited[label], edited["target NPS"].astype(float))))
+            except ValueError as error:
+                st.error(md(str(error)))
+            else:
+                st.rerun()
 
 summary = pd.DataFrame({
     label: cards[dimension].astype(str),
@@ -82,11 +100,25 @@ if ctx.dataset.mapping.comment:
         tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
         for value, group in tops.groupby("value", sort=False):
             top_themes[category][str(value)] = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
-for card in cards.to_dict("records"):
+
+
+def _gap_delta(gap: float) -> dict[str, object]:
+    """st.metric arguments for the gap to target: below target red and pointing down, at or above it green.
+
+    Colour and arrow are set explicitly rather than read by Streamlit from the text's sign.
+    """
+    if gap != gap:
+        return {"delta": None}
+    below = gap < 0
+    return {"delta": format_delta(gap, "vs target"), "delta_color": "red" if below else "green",
+            "delta_arrow": "down" if below else ("up" if gap > 0 else "off")}
+
+
+for number, card in enumerate(cards.to_dict("records")):
     row = SimpleNamespace(**{k: v for k, v in card.items() if k != dimension})
     value = str(card[dimension])
-    with st.container(border=True):
-        st.subheader(value, anchor=False)
+    with st.container(border=True, key=f"review_card_{number}"):  # the key is the card's CSS class
+        st.subheader(md(value), anchor=False)
         c1, c2, c3, c4 = st.columns(4)
         delta = None
         if row.change == row.change:
@@ -97,9 +129,7 @@ for card in cards.to_dict("records"):
         c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
-        c3.metric("Target", format_points(row.target) if row.target == row.target else "—",
-                  delta=format_delta(row.gap, "vs target") if row.gap == row.gap else None,
-                  delta_color="normal" if row.gap == row.gap and row.gap >= 0 else "inverse")
+        c3.metric("Target", format_points(row.target) if row.target == row.target else "—", **_gap_delta(row.gap))
         spark = trend[trend[dimension].astype(str) == value]
         app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])

@@ -23,11 +23,8 @@ if not dims:
     st.stop()
 
 
-def _label(column: str) -> str:
-    return ctx.dataset.labels.get(column) or column
-
-
-dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=_label, key="by",
+app.adopt_column_param("by", dims, ctx)
+dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=ctx.label, key="by",
                                  bind="query-params", required=True) or dims[0]
 key = app.filter_key(dimension)
 
@@ -47,10 +44,11 @@ if frame.empty or overall.n == 0:
     st.warning("No responses match this period and these filters.")
     st.stop()
 
+label, in_sentence = ctx.label(dimension), ctx.label(dimension, in_sentence=True)
 app.show_chart(
-    charts.chart_breakdown, frame, dimension, title=f"NPS by {_label(dimension)} (click a value to filter the app)",
-    selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, on_select=_apply_click, key="breakdown_chart",
-    level=ctx.opts.level,
+    charts.chart_breakdown, frame, dimension, title=f"NPS by {in_sentence} (click a value to filter the app)",
+    selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, label=label, on_select=_apply_click,
+    key="breakdown_chart", level=ctx.opts.level,
 )
 if "family" in frame.attrs:
     st.caption(describe_family(frame.attrs["family"], "▲ / ▼ (each value against all the others)"))
@@ -61,24 +59,25 @@ marks = tables.describe_vs_rest(frame, dimension)
 if marks:
     st.text(marks)  # values are user data: plain text
 
-left, right = st.columns(2)
-with left:
-    app.show_chart(charts.chart_diverging, frame, dimension,
-                   title=f"Promoters, passives and detractors by {_label(dimension)}", min_n=ctx.opts.min_n,
-                   level=ctx.opts.level)
-with right:
-    by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
-    app.show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {_label(dimension)} and {ctx.grain}",
-                   grain=ctx.grain, min_n=ctx.opts.min_n, level=ctx.opts.level)
+# Full width each: side by side, a year of months left the heatmap's cells too narrow for their numbers.
+app.show_chart(charts.chart_diverging, frame, dimension, title=f"Promoters, passives and detractors by {in_sentence}",
+               min_n=ctx.opts.min_n, label=label, level=ctx.opts.level)
+by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+app.show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {in_sentence} and {ctx.grain}",
+               grain=ctx.grain, min_n=ctx.opts.min_n, label=label, level=ctx.opts.level)
 
 st.subheader("Two dimensions")
 others = [d for d in dims if d != dimension]
 if others:
-    second = st.selectbox("Against", others, format_func=_label, key="by2", bind="query-params")
+    app.adopt_column_param("by2", others, ctx)
+    second = st.selectbox("Against", others, format_func=ctx.label, key="by2", bind="query-params")
     cross = app.query("breakdown", ctx, [dimension, second], ctx.flt, ctx.opts)
-    st.caption(f"NPS (n) of each {md(_label(dimension))} × {md(_label(second))}; cells under n = {ctx.opts.min_n} are marked ⚠.")
-    st.dataframe(tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n), width="stretch")
+    st.caption(f"NPS (n) of each {md(in_sentence)} × {md(ctx.label(second, in_sentence=True))}; "
+               f"cells under n = {ctx.opts.min_n} are marked ⚠.")
+    pivot = tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n)
+    st.dataframe(pivot.rename_axis(index=label, columns=ctx.label(second)), width="stretch")
 
 with st.expander("The numbers"):
-    st.dataframe(tables.breakdown_table(frame, dimension, level=ctx.opts.level), hide_index=True, width="stretch")
+    st.dataframe(tables.breakdown_table(frame, dimension, level=ctx.opts.level).rename(columns={dimension: label}),
+                 hide_index=True, width="stretch")
     st.caption(f"Overall NPS {format_points(overall.nps)} (n = {overall.n:,}).")

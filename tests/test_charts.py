@@ -392,13 +392,45 @@ def test_breakdown_is_dots_on_intervals_sorted_by_nps() -> None:
     assert rule["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
     assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
     x = point["encoding"]["x"]
+    # fitted to the intervals (−45 … +29.6) and 0, with a margin, in steps of 10
     assert (x["field"], x["type"], x["title"], x["scale"]["domain"]) == (
-        "nps", "quantitative", "NPS (points)", [-100, 100])
+        "nps", "quantitative", "NPS (points)", [-60, 40])
     order = ["B2B (n=1,234)", "SMB (n=300)", "B2C (n=40)", "Gov (n=0)"]
     assert point["encoding"]["y"]["sort"] == order
     assert point["encoding"]["y"]["scale"]["domain"] == order
     assert {"segment", "n", "nps_ci", "vs_rest_text"} <= tooltip_fields(spec)
     assert "params" not in spec
+
+
+@pytest.mark.parametrize(
+    ("values", "domain"),
+    [
+        ([12.0, 25.0, 31.5], (-10, 40)),        # all positive: 0 stays in view
+        ([-45.0, 29.6], (-60, 40)),
+        ([-3.0, 2.0], (-10, 10)),               # at least 5 points of margin a side
+        ([-98.0, 99.5, NAN, None], (-100, 100)),  # never beyond the scale
+        ([NAN, None], (-100, 100)),             # nothing to fit
+        ([0.0], (-10, 10)),
+    ],
+)
+def test_the_nps_axis_fits_the_data_and_zero(values: list[float | None], domain: tuple[int, int]) -> None:
+    assert charts.nps_axis_domain(values) == domain
+
+
+def test_breakdown_axis_includes_the_overall_rule() -> None:
+    frame = breakdown().iloc[[1]]  # B2B: interval +19.0 … +29.6
+    x = layers(charts.chart_breakdown(frame, "segment", overall=-30.0).to_dict())[2]["encoding"]["x"]
+    assert x["scale"]["domain"] == [-40, 40]
+
+
+def test_dimension_charts_name_the_dimension_by_its_label() -> None:
+    for build, frame in ((charts.chart_breakdown, breakdown()), (charts.chart_diverging, breakdown()),
+                         (charts.chart_heatmap, trend_by())):
+        spec = build(frame, "segment", label="Customer segment").to_dict()
+        assert encoding(spec, "y")["title"] == "Customer segment"
+        tips = [t for layer in layers(spec) for t in layer.get("encoding", {}).get("tooltip", [])
+                if isinstance(t, dict) and t.get("field") == "segment"]
+        assert tips and {t["title"] for t in tips} == {"Customer segment"}
 
 
 @pytest.mark.parametrize(
@@ -477,6 +509,25 @@ def test_heatmap_colours_cells_on_a_fixed_diverging_scale() -> None:
     assert [layer["mark"]["type"] for layer in layers(spec)] == ["rect", "rect", "text"]
     assert {"segment", "period_label", "n", "nps_ci"} <= tooltip_fields(spec)
     assert [r["cell_text"] for r in rows(spec)][:3] == ["+30", "+30", "–"]
+
+
+def test_heatmap_shows_cell_numbers_only_where_cells_are_wide_enough() -> None:
+    # Drawn at 300 px, 12 months leave 25 px a cell: numbers would run together, so they are hidden;
+    # at 900 px (75 px a cell) they show. The decision is Vega's, on the drawn width.
+    import re
+
+    import vl_convert as vlc
+
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")
+    frame = pd.concat([trend().iloc[[0]].assign(period=p, segment=s) for p in months for s in "AB"],
+                      ignore_index=True)
+    chart = charts.chart_heatmap(frame, "segment", grain="month")
+    text = layers(chart.to_dict())[2]
+    assert text["mark"]["opacity"] == {"expr": f"width / 12 >= {charts.MIN_CELL_TEXT_WIDTH} ? 1 : 0"}
+    for width, opacity in ((300, "0"), (900, "1")):
+        svg = vlc.vegalite_to_svg(chart.properties(width=width).to_dict())
+        shown = re.findall(r'<text[^>]*opacity="([0-9.]+)"[^>]*>\+30</text>', svg)
+        assert len(shown) == 24 and set(shown) == {opacity}
 
 
 def test_heatmap_drops_cell_text_when_there_are_too_many_cells() -> None:

@@ -59,3 +59,23 @@ def test_describe_shift_share_within_and_nothing() -> None:
     )
     empty = SimpleNamespace(total=math.nan, within=math.nan, mix=math.nan, interaction=math.nan, segments=None)
     assert describe_shift_share(empty, "region").startswith("No comparison period")
+
+
+@pytest.mark.parametrize(
+    ("column", "labels", "title", "in_sentence"),
+    [
+        ("business_function", None, "Business function", "business function"),
+        ("region", {}, "Region", "region"),
+        ("SURVEY_SUB_TYPE", None, "Survey sub type", "survey sub type"),
+        ("plan-tier", None, "Plan tier", "plan tier"),
+        ("NPS score", None, "NPS score", "NPS score"),
+        ("REGION", None, "Region", "region"),
+        ("Q7", {"Q7": "How did we do?"}, "How did we do?", "How did we do?"),
+        ("Q7", {"Q7": "  "}, "Q7", "Q7"),
+    ],
+)
+def test_column_labels_are_readable(column: str, labels: dict[str, str] | None, title: str, in_sentence: str) -> None:
+    from nps.narrative import column_label
+
+    assert column_label(column, labels) == title
+    assert column_label(column, labels, in_sentence=True) == in_sentence

@@ -112,11 +112,11 @@ def test_why_did_it_move_splits_by_the_chosen_dimension(at: AppTest, db: Path) -
     split = at.selectbox(key="why_by")
     assert split.value == "segment"
     table = at.dataframe[-1].value
-    assert list(table["segment"]) == list(by_segment.segments["segment"])
+    assert list(table["Segment"]) == list(by_segment.segments["segment"])
     split.set_value("region").run()
     assert not at.exception
     table = at.dataframe[-1].value
-    assert list(table["region"]) == list(by_region.segments["region"])
+    assert list(table["Region"]) == list(by_region.segments["region"])
     assert list(table["NPS now"]) == list(by_region.segments["nps_cur"].round(1))
 
 
@@ -260,3 +260,48 @@ def test_the_chosen_level_is_in_every_label(at: AppTest, db: Path) -> None:
     assert not any("95%" in c.value for c in at.caption)
     assert "90% CI" in metric(at, "NPS").help
     assert any("at 10% across" in c.value for c in at.caption)
+
+
+def test_review_gap_to_target_is_red_below_and_green_above(at: AppTest, db: Path) -> None:
+    from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
+    from nps import targets
+
+    con = store.connect(db)
+    try:
+        targets.save_targets(con, 1, "business_function", {"Billing": 99.0, "Sales": -99.0})
+    finally:
+        con.close()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    tiles = {m.value: m.proto for m in at.metric if m.label == "Target"}
+    below, above = tiles["+99.0"], tiles["−99.0"]
+    assert below.delta.endswith("vs target") and below.delta.startswith("-")
+    assert (below.color, below.direction) == (MetricProto.MetricColor.RED, MetricProto.MetricDirection.DOWN)
+    assert above.delta.endswith("vs target") and above.delta.startswith("+")
+    assert (above.color, above.direction) == (MetricProto.MetricColor.GREEN, MetricProto.MetricDirection.UP)
+    assert tiles["—"].delta == ""  # no target, no gap
+
+
+def test_presentation_mode_hides_the_chrome_and_gives_each_card_a_screen(at: AppTest) -> None:
+    at.switch_page("pages/review.py").run()
+    assert [e.label for e in at.expander if e.label.startswith("Targets")] == ["Targets per business function"]
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    styles = [h.proto.body for h in at.get("html")]
+    [css] = [s for s in styles if "scroll-snap-type" in s]
+    assert '[data-testid="stSidebar"]' in css and "display: none" in css
+    assert "min-height: 100vh" in css
+    assert not [e for e in at.expander if e.label.startswith("Targets")]  # no editing on the projector
+    # one keyed container per function (the key is the CSS class that gives it a screen), in the table's order
+    def keyed(node: object) -> list[str]:
+        found = []
+        for child in getattr(node, "children", {}).values():
+            block_id = getattr(getattr(child, "proto", None), "id", "") or ""
+            if "-review_card_" in block_id:
+                found.append(block_id.rsplit("-", 1)[1])
+            found += keyed(child)
+        return found
+
+    assert keyed(at.main) == [f"review_card_{i}" for i in range(6)]
+    assert [h.value for h in at.subheader] == list(at.dataframe[0].value["Business function"])

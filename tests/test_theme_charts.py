@@ -102,3 +102,20 @@ def test_theme_trend_marks_low_n_periods() -> None:
 def test_distinctive_terms_diverge() -> None:
     rows = _rows(charts.chart_distinctive_terms(distinctive()).to_dict())
     assert [(r["term"], r["label_at"]) for r in rows] == [("late", -5.2), ("never arrived", -3.1), ("friendly", 4.4)]
+
+
+def test_every_distinctive_term_keeps_its_label() -> None:
+    # At 16 px a row Vega dropped every other label as overlapping: half the bars had no word.
+    many = pd.DataFrame({
+        "side": ["detractors"] * 15 + ["promoters"] * 15,
+        "term": [f"word{i}" for i in range(30)],
+        "score": [float(30 - i) for i in range(30)],
+        "detractors": [10] * 30,
+        "promoters": [1] * 30,
+    })
+    spec = charts.chart_distinctive_terms(many).to_dict(validate=True)
+    y = spec["encoding"]["y"]
+    assert y["axis"]["labelOverlap"] is False
+    assert spec["height"] == {"step": charts.DISTINCTIVE_ROW} and charts.DISTINCTIVE_ROW > y["axis"]["labelFontSize"]
+    assert sorted(y["sort"]) == sorted(f"word{i}" for i in range(30))  # the word itself, no "(detractor)"
+    assert spec["encoding"]["color"]["scale"] == {"domain": ["detractor", "promoter"], "range": ["#d7301f", "#0f7c8c"]}
