@@ -25,12 +25,12 @@ QUALTRICS_LEGACY = SHARED_DATA / "layouts" / "qualtrics_sample_legacy_2header.cs
 
 # Hypothesis: "dev" locally, "ci" (fewer examples, the same ones every run) when CI=true, "thorough" on purpose
 # (HYPOTHESIS_PROFILE=thorough make test). Tests set no max_examples of their own, so the profile bounds them all.
-settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
-    "ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True,
+    "ci", max_examples=30, deadline=None, derandomize=True, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("thorough", max_examples=1_000, deadline=None)
+settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev"))
 
 
