@@ -323,7 +323,8 @@ def _assign_scores(rng: np.random.Generator, latent: np.ndarray, location: np.nd
     rows_at = np.bincount(cell * grid + _grid_index(location), minlength=n_cells * grid).reshape(n_cells, grid)
     counts = _systematic_counts(rng, rows_at @ _GRID_PROBABILITIES, rows_at.sum(axis=1))
     # The latent is a weighted 1-5 rating plus small noise, far inside +-1e4: one sort orders by cell, then latent.
-    order = np.argsort(cell * 1e4 + latent)
+    # Stable, so the (rare) equal keys keep their draw order whatever sort numpy picks for this CPU.
+    order = np.argsort(cell * 1e4 + latent, kind="stable")
     scores = np.empty(len(cell), dtype=np.int64)
     scores[order] = np.repeat(np.tile(_SCORE_VALUES, n_cells), counts.ravel())
     return scores
@@ -452,7 +453,9 @@ def _customer_block(
     cells = (quarter * len(SEGMENTS) + segment) * len(FUNCTIONS) + function
     score = _assign_scores(rng, latent, location, cells)
 
-    order = np.argsort(submitted.astype(np.int64))
+    # Responses in the same second keep their draw order: numpy's default sort is not stable and its SIMD
+    # variants order ties differently from one CPU to another, which made the committed CSV unreproducible.
+    order = np.argsort(submitted.astype(np.int64), kind="stable")
     block = {
         "customer_id": customer_id,
         "submitted_at": submitted,

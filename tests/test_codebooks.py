@@ -290,7 +290,7 @@ _codebooks = st.dictionaries(_term, _words, min_size=1, max_size=5).filter(
 ).map(Codebook.build)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(_codebooks)
 def test_rows_and_yaml_give_back_the_same_codebook(codebook: Codebook) -> None:
     assert codebook_from_rows(codebook_rows(codebook)).version == codebook.version
@@ -299,7 +299,7 @@ def test_rows_and_yaml_give_back_the_same_codebook(codebook: Codebook) -> None:
     assert list(again.themes) == list(codebook.themes)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(_codebooks, st.data())
 def test_merging_keeps_every_word(codebook: Codebook, data: st.DataObject) -> None:
     names = list(codebook.themes)

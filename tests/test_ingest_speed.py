@@ -53,7 +53,7 @@ def test_score_filter_agrees_with_the_score() -> None:
         assert number == unguarded or (number is None and unguarded is None), cell
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=_CELL_ALPHABET, max_size=14)), min_size=1, max_size=20))
 def test_score_shortcuts_property(cells: list[str | None]) -> None:
     for cell, (ok, valid, number, unguarded) in zip(cells, _score_rows(cells), strict=True):

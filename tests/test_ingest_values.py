@@ -62,7 +62,7 @@ def test_score_forms_in_sql() -> None:
     assert run_scores([c for c, _ in BAD_SCORES]) == [(None, r) for _, r in BAD_SCORES]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(
     score=st.integers(min_value=-50, max_value=60),
     form=st.sampled_from(["{}", " {} ", "{}.0", "{},0", "{}/10", "{} - label", "label - {}"]),

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,41 @@ def test_committed_files_are_what_write_samples_produces(tmp_path: Path) -> None
         committed = ROOT / "data" / path.name
         assert committed.read_bytes() == path.read_bytes(), f"regenerate with: python -m nps.sample data ({path.name})"
         assert path.stat().st_size < 6_000_000
+
+
+def _argsort_with_ties(first: str) -> Any:
+    """``np.argsort`` whose unstable kinds put equal keys in draw order (``first="low"``) or reversed ("high")."""
+    real = np.argsort
+
+    def argsort(a: Any, axis: int = -1, kind: str | None = None, order: Any = None) -> np.ndarray:
+        if kind == "stable" or np.ndim(a) != 1:
+            return real(a, axis=axis, kind=kind, order=order)
+        values = np.asarray(a)
+        if first == "low":
+            return real(values, kind="stable")
+        return len(values) - 1 - real(values[::-1], kind="stable")
+
+    return argsort
+
+
+@pytest.mark.parametrize(
+    "generate",
+    [
+        lambda: sample.generate_customers(4_000, seed=3, months=1),
+        lambda: sample.generate_employees(4_000, seed=3, waves=1),
+    ],
+    ids=["customers", "employees"],
+)
+def test_rows_in_the_same_second_do_not_depend_on_how_numpy_breaks_ties(
+    monkeypatch: pytest.MonkeyPatch, generate: Any
+) -> None:
+    # numpy's default sort is unstable and its SIMD variants order equal keys differently from CPU to CPU.
+    monkeypatch.setattr(np, "argsort", _argsort_with_ties("low"))
+    low = generate()
+    monkeypatch.setattr(np, "argsort", _argsort_with_ties("high"))
+    high = generate()
+    assert low["submitted_at"].duplicated().sum() >= 5
+    pd.testing.assert_frame_equal(low, high)
 
 
 def test_the_command_line_writes_the_samples(tmp_path: Path) -> None:

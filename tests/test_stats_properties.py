@@ -17,7 +17,7 @@ from nps.filters import Filter
 from nps.queries import Options
 from tests.factories import make_dataset
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(deadline=None)
 counts = st.integers(min_value=0, max_value=5000)
 methods = st.sampled_from(stats.METHODS)
 levels = st.sampled_from([0.8, 0.9, 0.95, 0.99])

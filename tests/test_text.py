@@ -206,7 +206,7 @@ _PIECES = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12), st.sampled_from([" ", "  ", "\n", "\t"]))
 def test_split_words_is_the_tokenizer_with_a_cache(pieces: list[str], gap: str) -> None:
     value = gap.join(pieces)
