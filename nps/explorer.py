@@ -140,7 +140,7 @@ def _query(ds: Dataset, codebook: themes.Codebook, flt: Filter | None, search: S
     where, params = sql.where_clause(flt, ds.all_columns)
     # Unqualified filter columns belong to the responses table: the aggregated tags only add __-names.
     parts = [where[len("WHERE "):]] if where else []
-    parts.append(f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''")
+    parts.append(themes.has_comment_sql())
     terms = parse_query(search.query)
     for term in terms:
         parts.append(f"contains(strip_accents(lower({sql.COMMENT})), ?)")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import simplemma
 import stopwordsiso
+from stdnum import ean, iban, luhn
 
 LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "pt")
 UNKNOWN = "unknown"
@@ -49,24 +50,74 @@ _PHONES = (
     # Italian landline: 0 + area code, a separator, then the number.
     re.compile(r"(?<![\d,.])0\d{1,3}[ /-]\d{5,8}(?![\d,.]?\d)"),
 )
+# Payment cards' issuer digit (ISO/IEC 7812): 2 Mastercard, 3 Amex/JCB/Diners, 4 Visa, 5 Mastercard/Maestro,
+# 6 Discover/UnionPay/Maestro. SIM numbers (89…) and other Luhn-checked ids start otherwise.
+_CARD_ISSUERS = frozenset("23456")
+
+
+def is_card_number(candidate: str) -> bool:
+    """True when ``candidate`` (digits, maybe grouped by spaces or dashes) can be a payment card number.
+
+    It must have 13 to 19 digits, start with an issuer digit (2–6) and pass the
+    Luhn check; a 13-digit number that is a valid EAN-13 barcode is a product,
+    not a card.
+    """
+    digits = re.sub(r"[ -]", "", candidate)
+    if not (digits.isdigit() and 13 <= len(digits) <= 19 and digits[0] in _CARD_ISSUERS):
+        return False
+    if not luhn.is_valid(digits):
+        return False
+    return not (len(digits) == 13 and ean.is_valid(digits))
+
+
+def is_iban(candidate: str) -> bool:
+    """True when ``candidate`` (maybe in groups of four) is an IBAN whose country format and checksum hold."""
+    return bool(iban.is_valid(candidate))
+
+
+# Each pattern, the check a match must pass to be masked (None: always), its placeholder, and
+# whether a match that fails the check still keeps later patterns off its span. In order: a span
+# taken by an earlier pattern is not looked at again.
+_DETECTORS: tuple[tuple[re.Pattern[str], Callable[[str], bool] | None, str, bool], ...] = (
+    (_EMAIL, None, "[email]", True),
+    # An IBAN-shaped code whose checksum fails is a code all the same: no card or phone inside it.
+    (_IBAN, is_iban, "[iban]", True),
+    # A 13..19-digit run that is not a card may still hold a phone number (0039 333 123 4567).
+    (_CARD, is_card_number, "[card]", False),
+    *((pattern, None, "[phone]", True) for pattern in _PHONES),
+)
 
 
 def mask_personal_data(text: str) -> str:
-    """Return ``text`` with e-mail addresses, IBAN-, card- and phone-like numbers replaced.
+    """Return ``text`` with e-mail addresses, IBANs, card and phone numbers replaced.
 
-    Placeholders are ``[email]``, ``[iban]``, ``[card]`` and ``[phone]``. Ordinary
-    numbers (counts, years, prices, order numbers under 13 digits) are left as
+    Placeholders are ``[email]``, ``[iban]``, ``[card]`` and ``[phone]``. An IBAN
+    is masked only when its checksum holds, a card number only when it passes
+    :func:`is_card_number` (Luhn, issuer digit, not an EAN-13); other numbers —
+    counts, years, prices, order and tracking numbers, barcodes — are left as
     they are. ``None`` or an empty string comes back unchanged.
     """
     if not text:
         return text
-    out = _EMAIL.sub("[email]", text)
-    # IBANs and cards first: their digit runs would otherwise be read as phone numbers.
-    out = _IBAN.sub("[iban]", out)
-    out = _CARD.sub("[card]", out)
-    for pattern in _PHONES:
-        out = pattern.sub("[phone]", out)
-    return out
+    taken: list[tuple[int, int, str]] = []
+    for pattern, check, placeholder, blocks in _DETECTORS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < stop and begin < end for begin, stop, _ in taken):
+                continue
+            if check is None or check(match.group()):
+                taken.append((start, end, placeholder))
+            elif blocks:
+                taken.append((start, end, match.group()))
+    if not taken:
+        return text
+    out, last = [], 0
+    for start, end, replacement in sorted(taken):
+        out.append(text[last:start])
+        out.append(replacement)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 # --- language ---------------------------------------------------------------------------------

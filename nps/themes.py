@@ -468,7 +468,21 @@ def _ensure_catalog(cur: duckdb.DuckDBPyConnection) -> None:
         sql.execute(cur, "ALTER TABLE comment_tagging ADD COLUMN IF NOT EXISTS waves INTEGER")
 
 
-_HAS_COMMENT = f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''"
+# What a blank comment may hold: spaces, tabs, line breaks, no-break and zero-width spaces, BOMs.
+_BLANKS = " \t\n\r\f\v\u00a0\u2007\u202f\u200b\ufeff"
+
+
+def has_comment_sql(column: str = sql.COMMENT) -> str:
+    """A SQL condition true where ``column`` holds a real comment: not NULL and not blank.
+
+    Blank means only spaces, tabs, line breaks, no-break or zero-width spaces.
+    Every comment analysis (tags, languages, distinctive words, the explorer)
+    counts the responses where this holds as "commented".
+    """
+    return f"({column} IS NOT NULL AND trim({column}, '{_BLANKS}') <> '')"
+
+
+_HAS_COMMENT = has_comment_sql()
 
 
 def tags_table(ds: Dataset) -> str:
@@ -560,7 +574,7 @@ def tag_dataset(
                 own,
                 f"INSERT INTO {table} SELECT ?, s.{sql.ROW}, s.{sql.WAVE}, CAST(f.language AS VARCHAR), "
                 f"CAST(f.theme AS VARCHAR) FROM {source} s JOIN comment_tags_frame f ON s.{sql.COMMENT} = f.comment "
-                f"WHERE s.{sql.COMMENT} IS NOT NULL AND trim(s.{sql.COMMENT}) <> ''",
+                f"WHERE {has_comment_sql('s.' + sql.COMMENT)}",
                 [codebook.version],
             )
             sql.execute(
@@ -1070,7 +1084,7 @@ def distinctive_terms(
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
     where, params = sql.where_clause(flt, ds.all_columns)
-    cond = f"{sql.COMMENT} IS NOT NULL AND trim({sql.COMMENT}) <> ''"
+    cond = _HAS_COMMENT
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
     rows = sql.fetch_all(cur, f"SELECT {sql.CATEGORY}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}", params)
     langs = text.detect_languages([comment for _, comment in rows])

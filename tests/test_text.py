@@ -47,6 +47,56 @@ def test_mask_personal_data(text: str, expected: str) -> None:
     assert mask_personal_data(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Cards: masked only when the Luhn check holds (spaces and dashes allowed).
+        ("Visa 4012 8888 8888 1881 addebitata", "Visa [card] addebitata"),
+        ("mastercard 5500-0055-5555-5559", "mastercard [card]"),
+        ("amex 378282246310005 ok", "amex [card] ok"),
+        ("carte 4111 1111 1111 1112 refusée", "carte 4111 1111 1111 1112 refusée"),
+        ("card 4111-1111-1111-1112", "card 4111-1111-1111-1112"),
+        # Barcodes, order and tracking numbers: not cards.
+        ("ordine n. 4006381333931 mai arrivato", "ordine n. 4006381333931 mai arrivato"),
+        ("EAN 5901234123457 (Luhn and EAN both hold)", "EAN 5901234123457 (Luhn and EAN both hold)"),
+        ("tracking 1234567890123", "tracking 1234567890123"),
+        ("commande 1234567890123456 perdue", "commande 1234567890123456 perdue"),
+        ("SIM 8939104520000012347 attivata", "SIM 8939104520000012347 attivata"),
+        # IBANs: masked only when the checksum holds.
+        ("IBAN FR76 3000 6000 0112 3456 7890 189 merci", "IBAN [iban] merci"),
+        ("bonifico su DE89370400440532013000", "bonifico su [iban]"),
+        ("IBAN IT61X0542811101000000123456 sbagliato", "IBAN IT61X0542811101000000123456 sbagliato"),
+        ("IBAN IT61 X054 2811 1010 0000 0123 456", "IBAN IT61 X054 2811 1010 0000 0123 456"),
+        ("DE88370400440532013000", "DE88370400440532013000"),
+        # A long run that is not a card can still be a phone number.
+        ("chiamate 0039 333 123 4567", "chiamate [phone]"),
+        # Years and dates.
+        ("cliente dal 1998, poi 2012-2024", "cliente dal 1998, poi 2012-2024"),
+        ("mail a.b@c.it, carta 4111111111111111, cell 333 123 4567",
+         "mail [email], carta [card], cell [phone]"),
+    ],
+)
+def test_cards_and_ibans_are_masked_only_when_their_checksum_holds(text: str, expected: str) -> None:
+    assert mask_personal_data(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("4111111111111111", True),
+        ("4111 1111 1111 1111", True),
+        ("4111-1111-1111-1111", True),
+        ("4111111111111112", False),  # Luhn fails
+        ("4006381333932", True),  # 13 digits, Luhn holds, not an EAN
+        ("5901234123457", False),  # a valid EAN-13
+        ("8939104520000012347", False),  # Luhn holds but issuer digit 8 (a SIM number)
+        ("411111111111", False),  # 12 digits
+    ],
+)
+def test_is_card_number(candidate: str, expected: bool) -> None:
+    assert text.is_card_number(candidate) is expected
+
+
 LABELLED: dict[str, list[str]] = {
     "it": [
         "Il pacco è arrivato con tre giorni di ritardo",

@@ -623,3 +623,47 @@ def test_deleting_a_dataset_forgets_its_tags(con, planted) -> None:
     ) == 0
     again = make_dataset(con, pd.DataFrame({"score": [10], "comment": ["Personale gentilissimo"]}), comment="comment")
     assert not themes.is_tagged(con, again, CODEBOOK)
+
+
+# Blank comments in every form a file can hold them: none of them is a comment.
+BLANK_COMMENTS = [None, "", "   ", "\t\n", "\u00a0", " \u200b\ufeff ", "\r\n  \u202f"]
+
+
+@pytest.fixture
+def with_blanks(con):
+    real = [
+        (0, "Il pacco non è mai arrivato, corriere introvabile e nessuno risponde"),
+        (10, "The staff were friendly and helpful, a great experience"),
+        (9, "The staff were friendly and helpful, a great experience"),
+        (2, "Delivery was late again and the parcel arrived broken"),
+    ]
+    blanks = [(score, comment) for score, comment in zip([10, 9, 0, 1, 10, 3, 9], BLANK_COMMENTS)]
+    frame = pd.DataFrame(real + blanks, columns=["score", "comment"])
+    return make_dataset(con, frame, comment="comment")
+
+
+def test_null_and_blank_comments_are_not_comments(con, with_blanks) -> None:
+    from nps import explorer
+
+    tag_dataset(con, with_blanks, CODEBOOK)
+    tagged = sql.fetch_value(con, f"SELECT count(DISTINCT _row) FROM {sql.table(themes.tags_table(with_blanks))}")
+    assert tagged == 4
+    languages = themes.language_counts(con, with_blanks, CODEBOOK)
+    assert dict(zip(languages["language"], languages["n"])) == {"en": 3, "it": 1}
+    table = theme_summary(con, with_blanks, CODEBOOK).set_index("theme")
+    assert table.loc["Delivery & shipping", "mentions"] == 2
+    assert table.loc["Delivery & shipping", "share"] == pytest.approx(2 / 4)
+    assert table.loc["Staff friendliness & competence", "promoters"] == pytest.approx(1.0)
+    assert table.loc["Delivery & shipping", "nps_without"] == pytest.approx(100.0)
+    assert len(themes.uncovered_comments(con, with_blanks, CODEBOOK)) == 0
+    assert explorer.search_comments(con, with_blanks, CODEBOOK).total == 4
+    words = themes.distinctive_terms(con, with_blanks, min_count=1)
+    assert "" not in set(words["term"])
+    assert int(words["detractors"].sum() + words["promoters"].sum()) > 0
+
+
+@pytest.mark.parametrize("blank", BLANK_COMMENTS)
+def test_the_commented_condition(con, blank) -> None:
+    query = f"SELECT {themes.has_comment_sql('c')} FROM (SELECT ?::VARCHAR AS c)"
+    assert sql.fetch_value(con, query, [blank]) is False
+    assert sql.fetch_value(con, query, [" ok "]) is True
