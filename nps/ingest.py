@@ -125,6 +125,8 @@ class IngestReport:
     rejected_reasons: dict[str, int]
     warnings: tuple[str, ...]
     inspection: Inspection
+    # Rows kept but read in a stated way, by what was done (values.WEIGHT_BLANK_AS_ONE, values.COMMENT_MISSING).
+    adjusted: dict[str, int] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         """Human-readable lines: format, encoding, layout, each role with its reason, counts, warnings."""
@@ -147,6 +149,8 @@ class IngestReport:
         lines.append(f"rows read: {self.rows_read:,}; accepted: {self.accepted:,}; rejected: {self.rejected:,}")
         for reason, count in sorted(self.rejected_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  rejected, {reason}: {count:,}")
+        for what, count in self.adjusted.items():
+            lines.append(f"  {what}: {count:,}")
         for warning in self.warnings:
             lines.append(f"warning: {warning}")
         return lines
@@ -742,22 +746,28 @@ def inspect_file(
     sheet: str | None = None,
     overrides: Overrides | None = None,
     display_name: str | None = None,
+    encoding: str | None = None,
 ) -> Inspection:
     """Look at a file without loading it: format, encoding, layout, columns and their roles, a preview.
 
     Reads only a sample (the first rows). ``display_name`` is the name the user
-    knows the file by, used in messages. Raises :class:`IngestError` (one line
-    naming the file) for anything that would make the load fail.
+    knows the file by, used in messages. ``encoding`` (one of
+    :data:`nps.reader.ENCODINGS` or any Python codec) overrides the detected
+    one for text files. Raises :class:`IngestError` (one line naming the file)
+    for anything that would make the load fail.
     """
     path = Path(path)
     file = display_name or path.name
     work = _Workspace()
     con = _private_connection()
     try:
+        chosen = reader.check_encoding(encoding, file) if encoding else None
         try:
-            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False)
+            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=chosen)
             return _inspect_source(con, source, overrides).inspection
         except _NotUtf8:
+            if chosen is not None:
+                raise _not_in(chosen, file) from None
             source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding="cp1252")
             return _inspect_source(con, source, overrides).inspection
     except NpsError:
@@ -838,7 +848,7 @@ def _load_sql(
             "NULL",
             "CAST(NULL AS TIMESTAMP)",
         )
-    weight_value = values.parse_number_sql(weight, source.decimal_comma) if weight else "CAST(NULL AS DOUBLE)"
+    weight_value = values.parse_weight_sql(weight, source.decimal_comma) if weight else "CAST(NULL AS DOUBLE)"
     all_cols = ", ".join(sql.column(c, internals) for c in internals)
     blank_row = f"COALESCE({all_cols}) IS NULL" if len(internals) > 1 else f"{all_cols} IS NULL"
     reasons = [values.explain_score_sql(score, "__pp_n")]
@@ -906,8 +916,11 @@ def _load_sql(
     score_value = "TRY_CAST(__pp_n AS TINYINT)"
     stored = list(by_name)
     generated = {
-        role: text(sql.column(name, stored))
-        for role, name in ((sql.COMMENT, mapping.comment), (sql.RESPONDENT, mapping.respondent))
+        role: clean(sql.column(name, stored))
+        for role, name, clean in (
+            (sql.COMMENT, mapping.comment, values.clean_comment_sql),
+            (sql.RESPONDENT, mapping.respondent, text),
+        )
         if name is not None
     }
     accepted = [
@@ -916,7 +929,7 @@ def _load_sql(
         (sql.SCORE, f"CAST({score_value} AS TINYINT)"),
         (sql.CATEGORY, values.categorize_sql("__pp_n")),
         (sql.DATE, "CAST(__pp_d AS TIMESTAMP)"),
-        (sql.COMMENT, text(comment) if comment else "CAST(NULL AS VARCHAR)"),
+        (sql.COMMENT, values.clean_comment_sql(comment) if comment else "CAST(NULL AS VARCHAR)"),
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
     ] + [(name, sql.column(internal, internals)) for name, internal in by_name.items()]
@@ -1457,6 +1470,7 @@ def _load_transactions(
         too_long = reasons.get(values.ROW_TOO_LONG, 0)
         if too_long:
             warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
+        adjusted = count_adjusted(cur, names.responses_name, mapping, list(source.layout.names), wave=wave)
         _finish_hash(source)  # done already, unless no row was written
         if append_to is None:
             dataset = Dataset(
@@ -1515,7 +1529,31 @@ def _load_transactions(
         rejected_reasons=reasons,
         warnings=tuple(warnings),
         inspection=inspection,
+        adjusted=adjusted,
     )
+
+
+def count_adjusted(
+    cur: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapping, columns: list[str], *, wave: int | None = None
+) -> dict[str, int]:
+    """Accepted rows read in a stated way: blank weights counted as 1, comments that only say "NA".
+
+    ``table`` is a responses table holding the file's ``columns``; ``wave``
+    None counts every wave. Only non-zero counts are returned.
+    """
+    parts: list[tuple[str, str]] = []
+    if mapping.weight:
+        weight = sql.column(mapping.weight, columns)
+        parts.append((values.WEIGHT_BLANK_AS_ONE, f"count(*) FILTER (WHERE {values.clean_text_sql(weight)} IS NULL)"))
+    if mapping.comment:
+        comment = sql.column(mapping.comment, columns)
+        parts.append((values.COMMENT_MISSING, f"count(*) FILTER (WHERE {values.is_missing_comment_sql(comment)})"))
+    if not parts:
+        return {}
+    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
+    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
+    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
+    return {what: n for what, n in counts.items() if n}
 
 
 def _drop_tables(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
@@ -1544,6 +1582,12 @@ class _Retry(Exception):
 
 class _NotUtf8(Exception):
     """DuckDB found a byte sequence that is not UTF-8 past the head; load again as cp1252."""
+
+
+def _not_in(encoding: str, file: str) -> IngestError:
+    return IngestError(
+        f"the text is not valid {encoding}; choose another encoding (cp1252 for most Western exports)", file=file
+    )
 
 
 def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
@@ -1633,8 +1677,12 @@ def _run(
     source_file: str | None,
     kind: str | None,
     progress: Callable[[float, str], None] | None,
+    encoding: str | None = None,
 ) -> IngestReport:
-    """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text."""
+    """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text.
+
+    ``encoding`` is the user's choice (None: detected); a file not valid in it is refused.
+    """
     work = _Workspace()
     con = _private_connection()
     done = 0.0
@@ -1644,8 +1692,10 @@ def _run(
         done = max(done, fraction)  # a second attempt does not move the bar back
         _tick(progress, done, message)
 
-    encoding: str | None = None
+    chosen = encoding
     try:
+        if chosen is not None:
+            encoding = reader.check_encoding(chosen, file)
         while True:
             try:
                 tick(0.0, "reading the file")
@@ -1683,6 +1733,8 @@ def _run(
                         cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
                     )
             except _NotUtf8:
+                if chosen is not None:
+                    raise _not_in(encoding or chosen, file) from None
                 if encoding is not None:
                     raise IngestError("the text is neither UTF-8 nor cp1252; save it as UTF-8", file=file) from None
                 encoding = "cp1252"
@@ -1710,11 +1762,13 @@ def ingest_file(
     limits: Limits = Limits(),
     display_name: str | None = None,
     progress: Callable[[float, str], None] | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Load a survey export into a new dataset (or a new wave of ``append_to``) and report what happened.
 
     ``name`` defaults to the file's stem; ``display_name`` is the name the user
     knows the file by (messages and ``Dataset.source_file`` use it).
+    ``encoding`` overrides the detected encoding of a text file.
     ``progress(fraction 0–1, message)`` is called between stages. The load is
     one transaction: on any error or interrupt nothing is left behind.
     Raises :class:`DuplicateFileError` when a file with the same sha256 was
@@ -1737,6 +1791,7 @@ def ingest_file(
         source_file=file,
         kind=None,
         progress=progress,
+        encoding=encoding,
     )
 
 
