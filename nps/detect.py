@@ -277,6 +277,9 @@ class ColumnProfile:
     epoch_s_ok: int
     epoch_ms_ok: int
     examples: tuple[str, ...]
+    missing_text: int = 0  # values that say "no answer" as a comment would (NA, N/A, -, null…)
+    text_len: float = 0.0  # average length of the other non-blank values
+    whole: int = 0  # values that are whole numbers (any size)
 
 
 def profile_sample(
@@ -306,10 +309,10 @@ def profile_sample(
     )
     stats_sql = f"""
         WITH long AS ({long_sql}),
-        cleaned AS (SELECT name, rn, v, {t} AS t FROM long),
+        cleaned AS (SELECT name, rn, v, {t} AS t, {values.is_missing_comment_sql("v")} AS na FROM long),
         parsed AS (
             -- Long texts are neither scores nor dates: skip the patterns for them.
-            SELECT name, rn, t, v,
+            SELECT name, rn, t, v, na,
                    CASE WHEN length(v) <= 80 THEN {values.parse_score_sql("v")} END AS n,
                    CASE WHEN length(t) <= 40 AND t[1] BETWEEN '0' AND '9' THEN {values.split_date_sql("t")} END AS p,
                    CASE WHEN length(t) <= 40 THEN {values.parse_number_sql("v", decimal_comma)} END AS num
@@ -328,7 +331,9 @@ def profile_sample(
             count({values.parse_date_sql(t, p, values.DATE_TEXT, "mdy")}),
             count({values.parse_date_number_sql(t, values.DATE_SERIAL)}),
             count({values.parse_date_number_sql(t, values.DATE_EPOCH_S)}),
-            count({values.parse_date_number_sql(t, values.DATE_EPOCH_MS)})
+            count({values.parse_date_number_sql(t, values.DATE_EPOCH_MS)}),
+            count(*) FILTER (WHERE na), coalesce(avg(length(t)) FILTER (WHERE NOT na), 0),
+            count(*) FILTER (WHERE num = floor(num))
         FROM parsed GROUP BY name
     """
     # No DISTINCT aggregate above (DuckDB would materialise every parsed cell for it): the distinct
@@ -350,7 +355,7 @@ def profile_sample(
     for position, (internal, name, header, label) in enumerate(columns):
         s = stats.get(internal)
         if s is None:
-            s = (internal, 0, 0, 0, 0.0, 0, 0, None, None, 0, None, None) + (0,) * 11
+            s = (internal, 0, 0, 0, 0.0, 0, 0, None, None, 0, None, None) + (0,) * 11 + (0, 0.0, 0)
         profiles.append(
             ColumnProfile(
                 name=name,
@@ -381,6 +386,9 @@ def profile_sample(
                 epoch_s_ok=int(s[21]),
                 epoch_ms_ok=int(s[22]),
                 examples=tuple(examples.get(internal, ())),
+                missing_text=int(s[23]),
+                text_len=float(s[24]),
+                whole=int(s[25]),
             )
         )
     return profiles
@@ -423,28 +431,66 @@ _DATE_NAME = re.compile(
     r"horodateur|marca temporal|carimbo|cronologic|giorno|jour|\bwhen\b|_at$|_on$|\bdt\b|\bday\b",
     re.I,
 )
-_DATE_BEST = re.compile(
-    r"recorded|submit|response.?date|survey.?date|date.?of.?response|data.?(della )?risposta|horodateur|"
-    r"zeitstempel|marca temporal|carimbo|cronologic|timestamp|^date$|^data$|^datum$|^fecha$",
+# Named for the answer itself: when it was submitted, recorded, responded.
+_DATE_ANSWER = re.compile(
+    r"recorded|submit|respon(ded|se.?(date|time|at|on))|answer(ed)?.?(date|at|on)|survey(ed)?.?(date|at|on)|"
+    r"surveyed|date.?of.?(the.?)?response|date.?(de.?)?r[ée]ponse|data.?(della |da |de )?r[ie]sposta|"
+    r"fecha.?(de.?)?respuesta|antwort.?datum|datum.?der.?antwort",
     re.I,
 )
-_DATE_GOOD = re.compile(r"end.?date|enddate|completed|finished|^date|date$", re.I)
+# When the survey was finished, or the tool's own timestamp, or just "date".
+_DATE_BEST = re.compile(
+    r"completed|completion|end.?date|enddate|horodateur|zeitstempel|marca temporal|carimbo|cronologic|timestamp|"
+    r"^date$|^data$|^datum$|^fecha$",
+    re.I,
+)
+_DATE_GOOD = re.compile(r"finished|^date|date$", re.I)
+# Dates of something else: the record, the invitation, the customer, the contract.
 _DATE_WORSE = re.compile(
-    r"start|birth|nascita|naissance|nacimiento|geburt|expir|scaden|\bdue\b|hire|assunz|modified", re.I
+    r"start|birth|nascita|naissance|nacimiento|geburt|expir|scaden|\bdue\b|hire|assunz|modified|updated|"
+    r"creat|insert|import|\bsent\b|sent.?(at|on|date)|invit|deliver(ed|y).?(at|on|date)|last.?(login|seen|update)|"
+    r"signup|sign.?up|registr|iscrizion|inscri|contract|contratt|subscri",
+    re.I,
 )
 _COMMENT_NAME = re.compile(
     r"why|reason|perch[ée]|motiv|pourquoi|raison|por ?qu[ée]|porque|warum|grund|comment|kommentar|"
-    r"coment[aá]rio|verbatim|\btext\b|feedback|suggest|suggeri|open|osservazion|\bnote?s?\b|remark|explain|"
-    r"tell us|describe|improve|miglior|améliorer|mejorar|free text|testo",
+    r"coment[aá]rio|verbatim|\btext\b|feedback|suggest|suggeri|open|osservazion|\bnote?s?\b|remark|expli|"
+    r"tell us|describe|improve|miglior|améliorer|mejorar|free text|testo|because|anmerkung|bemerkung|"
+    r"begründung|observa|justifica",
     re.I,
 )
-_RESPONDENT_NAME = re.compile(
-    r"respondent|response.?id|responseid|_recordid|e-?mail|customer.?(id|number|code)|client.?(id|code)|"
-    r"codice.?cliente|id.?cliente|user.?id|member.?id|account.?(id|number)|employee.?id|matricola|"
-    r"identifiant|kundennummer|^id$|^#$|[ _]id$|^id[ _]|token",
+# Names that only a comment has: such a column is the comment even when its texts repeat
+# (short or templated comments repeat a lot in real exports).
+_COMMENT_STRONG = re.compile(
+    r"comment|kommentar|coment[aá]r|verbatim|feedback|\bwhy\b|perch[ée]|pourquoi|por ?qu[ée]|porque|warum|"
+    r"reason|raison|raz[oó]n|raz[aã]o|motiv|\bgrund\b|begründung|because|expli|remark|remarque|osservazion|"
+    r"observa|anmerkung|bemerkung|justifica|^notes?$|^note[ _.-]|^nota[s]?$",
     re.I,
 )
-_RESPONDENT_BEST = re.compile(r"respondent|response.?id|responseid|_recordid|^#$", re.I)
+# Comment words that also name categories ("contact reason", "motivo chiamata"): such a column
+# must hold varied text to be the comment.
+_COMMENT_CATEGORY = re.compile(r"reason|raison|raz[oó]n|raz[aã]o|motiv|\bgrund\b|feedback.?(type|categor)", re.I)
+# Who answered: a customer, an account, a person. Such a column is the respondent even when
+# the sample holds each value once (customers who answered once).
+_RESPONDENT_PERSON = re.compile(
+    r"customer.?(id|number|no|code|key|ref)|client.?(id|number|no|code|key|ref)|codice.?cliente|id.?cliente|"
+    r"n(umero|\.)?.?cliente|cliente.?(id|code|codice|n)|kunden.?(id|nummer|nr)|kundennummer|"
+    r"(user|member|account|person|contact|subscriber|patient|guest|buyer|household|abonn[ée]|utente|"
+    r"socio|cuenta|conta|konto)[ _.-]?(id|number|no|code|key|ref|nr|nummer|numero)|"
+    r"identifiant.?client|id.?(user|utente|account|contact)|e-?mail|courriel|correo|"
+    r"employee.?(id|number|code)|matricola|personalnummer|respondent",
+    re.I,
+)
+# The most specific of those first: an account or customer id over an e-mail over "respondent".
+_RESPONDENT_RANK = (
+    re.compile(r"customer|client|kunde|account|member|subscriber|cuenta|conta|konto|user|utente|person|contact", re.I),
+    re.compile(r"e-?mail|courriel|correo|employee|matricola|personalnummer", re.I),
+)
+# Ids of something: a response, a record, a row. Unique per row it is a response id, not a respondent.
+_RESPONSE_ID = re.compile(
+    r"response.?id|responseid|_recordid|record.?id|submission|^#$|^id$|[ _]id$|^id[ _]|token|^uuid$|^key$",
+    re.I,
+)
 _WEIGHT_NAME = re.compile(
     r"^(weight|weights|peso|pesi|poids|gewicht|ponderazione|ponderaci[oó]n|wt|wgt)$|weight$|^weight", re.I
 )
@@ -460,6 +506,13 @@ _METADATA = re.compile(
     re.I,
 )
 _DISTRIBUTION = re.compile(r"distribution", re.I)
+# Numbers that measure rather than name a group: ratings, counts, amounts, durations.
+_MEASURE_NAME = re.compile(
+    r"rating|\brate\b|_rate|rate_|score|punteggio|voto|valutazion|\bnote\b|\bnota\b|bewertung|satisf|soddisf|"
+    r"csat|\bces\b|effort|count|number|^num|^n_|_n$|qty|quantit|amount|importo|price|prezzo|prix|spend|revenue|"
+    r"cost|total|\bage\b|duration|minutes|seconds|days|hours|visits|orders|items|progress|ness$",
+    re.I,
+)
 _SURVEY_TYPE_NAME = re.compile(
     r"survey[ _.-]*type|tipo[ _.-]*(di[ _.-]*)?(indagine|sondaggio|survey|questionario|rilevazione)|"
     r"type[ _.-]*d.?enqu[êe]te|tipo[ _.-]*de[ _.-]*encuesta|umfrage[ _.-]*typ|nps[ _.-]*type|type[ _.-]*nps",
@@ -691,7 +744,9 @@ def _short(text: str, limit: int = 80) -> str:
 
 def _date_level(p: ColumnProfile) -> int:
     texts = [t for t in (p.name, p.header, p.label or "") if t]
-    if any(_DATE_BEST.search(t) for t in texts):
+    if any(_DATE_ANSWER.search(t) for t in texts):
+        level = 4
+    elif any(_DATE_BEST.search(t) for t in texts):
         level = 3
     elif any(_DATE_GOOD.search(t) for t in texts):
         level = 2
@@ -897,19 +952,45 @@ def choose_comment(
             continue
         if p.numeric > 0.5 * p.nonblank:
             continue
-        named = _matches(_COMMENT_NAME, p)
-        varied = p.distinct >= 0.5 * p.nonblank
-        if (named and p.avg_len >= 5 and varied) or (p.avg_len >= 20 and varied):
-            options.append(((named, p.avg_len), p, named))
+        level = _comment_level(p)
+        if level:
+            options.append(((level, p.text_len), p, level))
     if not options:
         return None, "no column holds free text"
     options.sort(key=lambda o: o[0], reverse=True)
-    _, p, named = options[0]
-    how = "is named like a comment and holds" if named else "holds"
-    return p, (
-        f"{p.name!r} {how} free text: {p.avg_len:.0f} characters on average, "
-        f"{_pct(p.distinct, p.nonblank)} distinct over {p.nonblank} sampled answers"
+    _, p, level = options[0]
+    how = "is named like a comment and holds" if level >= 2 else "holds"
+    filled = p.nonblank - p.missing_text
+    reason = (
+        f"{p.name!r} {how} free text: {p.text_len:.0f} characters on average, "
+        f"{_pct(min(p.distinct, filled), filled)} distinct over {filled} sampled answers"
     )
+    if p.missing_text:
+        reason += f" ({p.missing_text} more say only NA, N/A, - or the like: no comment)"
+    return p, reason
+
+
+def _comment_level(p: ColumnProfile) -> int:
+    """How surely a text column is the comment: 3 named only as a comment, 2 named like one, 1 long text, 0 not.
+
+    A column with a comment's name is the comment even when its texts repeat
+    (templated or short comments); "reason"-like names, which also name
+    categories (a contact reason), need more varied text; an unnamed column
+    needs long, varied text.
+    """
+    filled = p.nonblank - p.missing_text
+    if filled <= 0:
+        return 0
+    varied = p.distinct >= 0.5 * filled
+    if _matches(_COMMENT_STRONG, p) and not _matches(_COMMENT_CATEGORY, p):
+        if p.text_len >= 3 and p.distinct >= 3:
+            return 3
+    elif _matches(_COMMENT_STRONG, p) or _matches(_COMMENT_NAME, p):
+        if (varied and p.text_len >= 5) or (p.distinct > 12 and p.text_len >= 12) or p.text_len >= 20:
+            return 2
+    if p.text_len >= 20 and varied:
+        return 1
+    return 0
 
 
 def choose_respondent(
@@ -922,19 +1003,39 @@ def choose_respondent(
     if override is not None:
         return next(p for p in profiles if p.name == override), "chosen by you"
     options = []
+    response_ids = []
     for p in profiles:
-        if p.name in exclude or p.nonblank == 0 or p.avg_len > 80:
+        if p.name in exclude or p.nonblank == 0 or p.avg_len > 80 or _is_datey(p):
             continue
-        if not _matches(_RESPONDENT_NAME, p):
-            continue
-        if p.distinct < 0.95 * p.nonblank:
-            continue
-        options.append(((_matches(_RESPONDENT_BEST, p), -p.position), p))
+        if _matches(_RESPONDENT_PERSON, p):
+            # Few values that repeat are a category (an account list, a customer type), not who answered.
+            if p.distinct > 60 or (p.distinct >= 10 and p.distinct >= p.nonblank // 3):
+                rank = next((len(_RESPONDENT_RANK) - i for i, rx in enumerate(_RESPONDENT_RANK) if _matches(rx, p)), 0)
+                options.append(((rank, p.distinct < p.nonblank, -p.position), p))
+        elif _matches(_RESPONSE_ID, p):
+            if p.distinct >= p.nonblank:
+                response_ids.append(p.name)
+            elif p.distinct >= 0.3 * p.nonblank:
+                # A generic id whose values repeat identifies something that answers more than once.
+                options.append(((-1, True, -p.position), p))
     if not options:
+        if response_ids:
+            return None, (
+                f"no respondent id: {_show(tuple(response_ids), 3)} is unique per row (a response id, "
+                "not who answered)"
+            )
         return None, "no id-like column"
     options.sort(key=lambda o: o[0], reverse=True)
     p = options[0][1]
-    return p, f"{p.name!r} is named like a respondent id and its {p.nonblank} sampled values are unique"
+    if p.distinct < p.nonblank:
+        repeated = f"{p.nonblank - p.distinct} of its {p.nonblank} sampled values repeat an earlier one"
+    else:
+        repeated = f"its {p.nonblank} sampled values are all different (each answered once so far)"
+    named = "is named like a customer, account or person id" if options[0][0][0] >= 0 else "is an id whose values repeat"
+    reason = f"{p.name!r} {named}; {repeated}"
+    if response_ids:
+        reason += f" (preferred over the response id {_show(tuple(response_ids), 2)})"
+    return p, reason
 
 
 def choose_weight(
@@ -970,11 +1071,36 @@ def choose_dimensions(
             continue
         if not 2 <= p.distinct <= 60 or p.distinct > max(2, p.nonblank // 2):
             continue
-        if p.numeric > 0.5 * p.nonblank or _is_datey(p) or p.avg_len > 60:
+        if _is_datey(p) or p.avg_len > 60:
             continue
+        if p.numeric > 0.5 * p.nonblank:
+            if not _is_numeric_code(p):
+                continue
+            reasons[p.name] = (
+                f"{p.name!r} holds {p.distinct} different whole numbers in the sample "
+                f"({_fmt_number(p.number_min)} to {_fmt_number(p.number_max)}): a code or a flag"
+            )
+        else:
+            reasons[p.name] = f"{p.name!r} has {p.distinct} distinct values in the sample, e.g. {_show(p.examples, 3)}"
         chosen.append(p)
-        reasons[p.name] = f"{p.name!r} has {p.distinct} distinct values in the sample, e.g. {_show(p.examples, 3)}"
     return chosen, reasons
+
+
+def _is_numeric_code(p: ColumnProfile) -> bool:
+    """A numeric column that names groups: a 0/1 flag or a small whole-number code (a tier, a level).
+
+    Not a rating or an amount: at most 10 different whole numbers, none
+    negative, and a name that is not a rating's, a count's or a measure's.
+    """
+    return (
+        p.whole >= 0.95 * p.nonblank
+        and p.distinct <= 10
+        and (p.number_min or 0) >= 0
+        and (p.number_max or 0) < 1000
+        and not _matches(_MEASURE_NAME, p)
+        and not _matches(_NPS_GROUP, p)
+        and _score_level(p) == 0
+    )
 
 
 def choose_survey_type(dimensions: list[ColumnProfile]) -> tuple[ColumnProfile | None, str]:
@@ -1095,6 +1221,8 @@ def _column_notes(profiles: list[ColumnProfile], mapping: ColumnMapping) -> dict
             notes[p.name] = "survey-tool metadata, not analysed"
         elif _is_datey(p):
             notes[p.name] = "dates (another column is the response date)"
+        elif p.missing_text and p.missing_text >= p.nonblank - 1:
+            notes[p.name] = "only NA, N/A, - or the like in the sample, no role"
         elif p.numeric >= 0.8 * p.nonblank:
             notes[p.name] = f"numbers from {_fmt_number(p.number_min)} to {_fmt_number(p.number_max)}, no role"
         elif p.distinct > 60 or p.distinct > max(2, p.nonblank // 2):

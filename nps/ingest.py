@@ -125,6 +125,8 @@ class IngestReport:
     rejected_reasons: dict[str, int]
     warnings: tuple[str, ...]
     inspection: Inspection
+    # Rows kept but read in a stated way, by what was done (values.WEIGHT_BLANK_AS_ONE, values.COMMENT_MISSING).
+    adjusted: dict[str, int] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         """Human-readable lines: format, encoding, layout, each role with its reason, counts, warnings."""
@@ -147,6 +149,8 @@ class IngestReport:
         lines.append(f"rows read: {self.rows_read:,}; accepted: {self.accepted:,}; rejected: {self.rejected:,}")
         for reason, count in sorted(self.rejected_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  rejected, {reason}: {count:,}")
+        for what, count in self.adjusted.items():
+            lines.append(f"  {what}: {count:,}")
         for warning in self.warnings:
             lines.append(f"warning: {warning}")
         return lines
@@ -742,22 +746,28 @@ def inspect_file(
     sheet: str | None = None,
     overrides: Overrides | None = None,
     display_name: str | None = None,
+    encoding: str | None = None,
 ) -> Inspection:
     """Look at a file without loading it: format, encoding, layout, columns and their roles, a preview.
 
     Reads only a sample (the first rows). ``display_name`` is the name the user
-    knows the file by, used in messages. Raises :class:`IngestError` (one line
-    naming the file) for anything that would make the load fail.
+    knows the file by, used in messages. ``encoding`` (one of
+    :data:`nps.reader.ENCODINGS` or any Python codec) overrides the detected
+    one for text files. Raises :class:`IngestError` (one line naming the file)
+    for anything that would make the load fail.
     """
     path = Path(path)
     file = display_name or path.name
     work = _Workspace()
     con = _private_connection()
     try:
+        chosen = reader.check_encoding(encoding, file) if encoding else None
         try:
-            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False)
+            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=chosen)
             return _inspect_source(con, source, overrides).inspection
         except _NotUtf8:
+            if chosen is not None:
+                raise _not_in(chosen, file) from None
             source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding="cp1252")
             return _inspect_source(con, source, overrides).inspection
     except NpsError:
@@ -838,7 +848,7 @@ def _load_sql(
             "NULL",
             "CAST(NULL AS TIMESTAMP)",
         )
-    weight_value = values.parse_number_sql(weight, source.decimal_comma) if weight else "CAST(NULL AS DOUBLE)"
+    weight_value = values.parse_weight_sql(weight, source.decimal_comma) if weight else "CAST(NULL AS DOUBLE)"
     all_cols = ", ".join(sql.column(c, internals) for c in internals)
     blank_row = f"COALESCE({all_cols}) IS NULL" if len(internals) > 1 else f"{all_cols} IS NULL"
     reasons = [values.explain_score_sql(score, "__pp_n")]
@@ -906,8 +916,11 @@ def _load_sql(
     score_value = "TRY_CAST(__pp_n AS TINYINT)"
     stored = list(by_name)
     generated = {
-        role: text(sql.column(name, stored))
-        for role, name in ((sql.COMMENT, mapping.comment), (sql.RESPONDENT, mapping.respondent))
+        role: clean(sql.column(name, stored))
+        for role, name, clean in (
+            (sql.COMMENT, mapping.comment, values.clean_comment_sql),
+            (sql.RESPONDENT, mapping.respondent, text),
+        )
         if name is not None
     }
     accepted = [
@@ -916,7 +929,7 @@ def _load_sql(
         (sql.SCORE, f"CAST({score_value} AS TINYINT)"),
         (sql.CATEGORY, values.categorize_sql("__pp_n")),
         (sql.DATE, "CAST(__pp_d AS TIMESTAMP)"),
-        (sql.COMMENT, text(comment) if comment else "CAST(NULL AS VARCHAR)"),
+        (sql.COMMENT, values.clean_comment_sql(comment) if comment else "CAST(NULL AS VARCHAR)"),
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
     ] + [(name, sql.column(internal, internals)) for name, internal in by_name.items()]
@@ -1457,6 +1470,7 @@ def _load_transactions(
         too_long = reasons.get(values.ROW_TOO_LONG, 0)
         if too_long:
             warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
+        adjusted = count_adjusted(cur, names.responses_name, mapping, list(source.layout.names), wave=wave)
         _finish_hash(source)  # done already, unless no row was written
         if append_to is None:
             dataset = Dataset(
@@ -1515,7 +1529,31 @@ def _load_transactions(
         rejected_reasons=reasons,
         warnings=tuple(warnings),
         inspection=inspection,
+        adjusted=adjusted,
     )
+
+
+def count_adjusted(
+    cur: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapping, columns: list[str], *, wave: int | None = None
+) -> dict[str, int]:
+    """Accepted rows read in a stated way: blank weights counted as 1, comments that only say "NA".
+
+    ``table`` is a responses table holding the file's ``columns``; ``wave``
+    None counts every wave. Only non-zero counts are returned.
+    """
+    parts: list[tuple[str, str]] = []
+    if mapping.weight:
+        weight = sql.column(mapping.weight, columns)
+        parts.append((values.WEIGHT_BLANK_AS_ONE, f"count(*) FILTER (WHERE {values.clean_text_sql(weight)} IS NULL)"))
+    if mapping.comment:
+        comment = sql.column(mapping.comment, columns)
+        parts.append((values.COMMENT_MISSING, f"count(*) FILTER (WHERE {values.is_missing_comment_sql(comment)})"))
+    if not parts:
+        return {}
+    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
+    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
+    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
+    return {what: n for what, n in counts.items() if n}
 
 
 def _drop_tables(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
@@ -1544,6 +1582,12 @@ class _Retry(Exception):
 
 class _NotUtf8(Exception):
     """DuckDB found a byte sequence that is not UTF-8 past the head; load again as cp1252."""
+
+
+def _not_in(encoding: str, file: str) -> IngestError:
+    return IngestError(
+        f"the text is not valid {encoding}; choose another encoding (cp1252 for most Western exports)", file=file
+    )
 
 
 def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
@@ -1633,8 +1677,12 @@ def _run(
     source_file: str | None,
     kind: str | None,
     progress: Callable[[float, str], None] | None,
+    encoding: str | None = None,
 ) -> IngestReport:
-    """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text."""
+    """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text.
+
+    ``encoding`` is the user's choice (None: detected); a file not valid in it is refused.
+    """
     work = _Workspace()
     con = _private_connection()
     done = 0.0
@@ -1644,8 +1692,10 @@ def _run(
         done = max(done, fraction)  # a second attempt does not move the bar back
         _tick(progress, done, message)
 
-    encoding: str | None = None
+    chosen = encoding
     try:
+        if chosen is not None:
+            encoding = reader.check_encoding(chosen, file)
         while True:
             try:
                 tick(0.0, "reading the file")
@@ -1683,6 +1733,8 @@ def _run(
                         cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
                     )
             except _NotUtf8:
+                if chosen is not None:
+                    raise _not_in(encoding or chosen, file) from None
                 if encoding is not None:
                     raise IngestError("the text is neither UTF-8 nor cp1252; save it as UTF-8", file=file) from None
                 encoding = "cp1252"
@@ -1710,11 +1762,13 @@ def ingest_file(
     limits: Limits = Limits(),
     display_name: str | None = None,
     progress: Callable[[float, str], None] | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Load a survey export into a new dataset (or a new wave of ``append_to``) and report what happened.
 
     ``name`` defaults to the file's stem; ``display_name`` is the name the user
     knows the file by (messages and ``Dataset.source_file`` use it).
+    ``encoding`` overrides the detected encoding of a text file.
     ``progress(fraction 0–1, message)`` is called between stages. The load is
     one transaction: on any error or interrupt nothing is left behind.
     Raises :class:`DuplicateFileError` when a file with the same sha256 was
@@ -1737,6 +1791,7 @@ def ingest_file(
         source_file=file,
         kind=None,
         progress=progress,
+        encoding=encoding,
     )
 
 
@@ -1803,3 +1858,374 @@ def ingest_dataframe(
         kind=kind,
         progress=None,
     )
+
+
+# --- correcting a loaded dataset's mapping ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemapReport:
+    """What :func:`remap_dataset` changed: the mapping before and after, in words, and the new counts."""
+
+    dataset: Dataset
+    before: ColumnMapping
+    changes: tuple[str, ...]
+    accepted_before: int
+    rejected_before: int
+    accepted: int
+    rejected: int
+    rejected_reasons: dict[str, int]
+    adjusted: dict[str, int]
+    warnings: tuple[str, ...]
+
+
+REMAP_SAMPLE = "__pp_remap_sample"
+_ROLES = ("score", "date", "comment", "respondent", "weight")
+
+
+def describe_mapping_changes(before: ColumnMapping, after: ColumnMapping) -> list[str]:
+    """The differences between two mappings in words, one line per role that changed."""
+
+    def show(value: str | None) -> str:
+        return repr(value) if value else "(none)"
+
+    lines = []
+    for role in _ROLES:
+        old, new = getattr(before, role), getattr(after, role)
+        if old != new:
+            lines.append(f"{role}: {show(old)} → {show(new)}")
+    added = [d for d in after.dimensions if d not in before.dimensions]
+    removed = [d for d in before.dimensions if d not in after.dimensions]
+    if added or removed:
+        parts = ([f"added {', '.join(map(repr, added))}"] if added else []) + (
+            [f"removed {', '.join(map(repr, removed))}"] if removed else []
+        )
+        lines.append(f"dimensions: {'; '.join(parts)}")
+    if before.date_order != after.date_order and after.date:
+        lines.append(f"date order: {before.date_order or '(none)'} → {after.date_order or '(none)'}")
+    return lines
+
+
+def _check_remap_columns(ds: Dataset, mapping: ColumnMapping) -> ColumnMapping:
+    """Resolve every column of a requested mapping to a stored name; refuse unknown or doubled columns."""
+    from nps.errors import UnknownColumnError
+
+    def one(value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return store.resolve_column(ds, value)
+        except UnknownColumnError as exc:
+            raise IngestError(str(exc), file=ds.name) from None
+
+    roles = {role: one(getattr(mapping, role)) for role in _ROLES}
+    if roles["score"] is None:
+        raise IngestError("a dataset needs a score column; choose the column with the 0–10 answers", file=ds.name)
+    seen: dict[str, str] = {}
+    for role, column in roles.items():
+        if column is None:
+            continue
+        if column in seen:
+            raise IngestError(f"the column {column!r} cannot be both the {seen[column]} and the {role}", file=ds.name)
+        seen[column] = role
+    dims = tuple(dict.fromkeys(c for c in (one(d) for d in mapping.dimensions) if c is not None))
+    if mapping.date_order is not None and mapping.date_order not in values.DATE_ORDERS:
+        raise IngestError(
+            f"unknown date order {mapping.date_order!r}; use one of {', '.join(values.DATE_ORDERS)}", file=ds.name
+        )
+    survey_type = mapping.survey_type if mapping.survey_type in dims else None
+    return ColumnMapping(
+        score=str(roles["score"]),
+        date=roles["date"],
+        comment=roles["comment"],
+        respondent=roles["respondent"],
+        weight=roles["weight"],
+        dimensions=dims,
+        survey_type=survey_type,
+        date_order=mapping.date_order,
+    )
+
+
+def _remap_source(ds: Dataset) -> _Source:
+    """The dataset's rows (accepted, and rejected but for a reason of the row itself) as a source to load again.
+
+    Every row carries its row number and wave (``__pp_orow``, ``__pp_owave``);
+    the file's columns are ``c1…cn`` as in a load.
+    """
+    columns = list(ds.columns)
+    internals = [f"c{i + 1}" for i in range(len(columns))]
+    cells = ", ".join(f"{sql.column(c, columns)} AS {sql.quote_ident(i)}" for c, i in zip(columns, internals, strict=True))
+    select = (
+        f"SELECT CAST(NULL AS VARCHAR) AS __pp_x, _row AS __pp_orow, _wave AS __pp_owave, {cells} "
+        f"FROM {sql.table(ds.table)} UNION ALL "
+        f"SELECT CAST(NULL AS VARCHAR), _row, _wave, {cells} FROM {sql.table(ds.rejected_table)} "
+        "WHERE _reason <> ? AND _reason <> ?"
+    )
+    layout = detect.Layout(
+        name=ds.layout or detect.FLAT,
+        header_index=0,
+        skip=0,
+        width=len(columns),
+        keep=tuple(range(len(columns))),
+        names=tuple(columns),
+        headers=tuple(columns),
+        labels=dict(ds.labels),
+    )
+    return _Source(
+        file=ds.name,
+        format=ds.format or "",
+        encoding=ds.encoding or "",
+        layout=layout,
+        sheet=None,
+        sheets=(),
+        select_sql=select,
+        params=[values.ROW_TOO_LONG, values.ROW_BLANK],
+        internals=internals,
+        decimal_comma=ds.format == reader.TEXT_FORMATS[";"],
+        size=ds.size_bytes,
+        sha256=ds.sha256,
+        dayfirst_language=detect.guess_language_dayfirst(list(columns) + list(ds.labels.values())),
+    )
+
+
+def _remap_detection(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, source: _Source, wanted: ColumnMapping
+) -> detect.Detection:
+    """Profile a sample of the dataset's rows and settle how to read the chosen columns; refuse a bad choice."""
+    sample = sql.table(REMAP_SAMPLE)
+    sql.execute(cur, f"DROP TABLE IF EXISTS {sample}")
+    sql.execute(
+        cur,
+        f"CREATE TEMP TABLE {sample} AS SELECT row_number() OVER (ORDER BY __pp_owave, __pp_orow) AS __pp_rn, * "
+        f"FROM ({source.select_sql}) ORDER BY __pp_owave, __pp_orow LIMIT ?",
+        [*source.params, SAMPLE_ROWS],
+    )
+    columns = [
+        (internal, name, name, ds.labels.get(name))
+        for internal, name in zip(source.internals, source.layout.names, strict=True)
+    ]
+    profiles = detect.profile_sample(cur, REMAP_SAMPLE, columns, decimal_comma=source.decimal_comma)
+    by_name = {p.name: p for p in profiles}
+    where = f"in the first {profiles[0].rows:,} rows" if profiles else ""
+    score = by_name[wanted.score]
+    if score.score_ok == 0:
+        raise IngestError(
+            f"the column {score.name!r} holds no whole numbers 0–10 {where} (e.g. {_show_examples(score.examples, 3) or 'blanks'}); "
+            "choose the column with the 0–10 answers",
+            file=ds.name,
+        )
+    _, score_reason, warnings = detect.choose_score(profiles, file=ds.name, override=wanted.score)
+    reasons = {"score": score_reason}
+    kind: str | None = None
+    order: str | None = None
+    decided = True
+    fast: tuple[tuple[str, str], ...] = ()
+    if wanted.date:
+        p, kind, reasons["date"] = detect.choose_date(profiles, exclude=set(), override=wanted.date, no_date=False)
+        assert p is not None
+        readable = max(p.dmy_ok, p.mdy_ok, p.serial_ok, p.epoch_s_ok, p.epoch_ms_ok)
+        if p.nonblank and not readable:
+            raise IngestError(
+                f"the column {p.name!r} holds no dates {where} (e.g. {_show_examples(p.examples, 3)}); "
+                "choose the column with the response dates, or none",
+                file=ds.name,
+            )
+        if kind == values.DATE_TEXT:
+            order, decided, sentence, more = detect.decide_date_order(
+                p, override=wanted.date_order, dayfirst_language=source.dayfirst_language
+            )
+            warnings += more
+            reasons["date"] += f"; {sentence}"
+            fast = detect.choose_fast_formats(cur, REMAP_SAMPLE, p.internal, order, kind)
+        else:
+            order = wanted.date_order
+    if wanted.weight:
+        w = by_name[wanted.weight]
+        if w.nonblank and not w.numeric:
+            raise IngestError(
+                f"the column {w.name!r} holds no numbers {where} (e.g. {_show_examples(w.examples, 3)}); "
+                "choose a column of weights, or none",
+                file=ds.name,
+            )
+        reasons["weight"] = "chosen by you"
+    for role in ("comment", "respondent"):
+        if getattr(wanted, role):
+            reasons[role] = "chosen by you"
+    dims = [by_name[d] for d in wanted.dimensions]
+    for d in dims:
+        reasons[d.name] = "chosen by you"
+    survey_type = wanted.survey_type
+    if survey_type is None:
+        found, st_reason = detect.choose_survey_type(dims)
+        if found is not None:
+            survey_type, reasons["survey_type"] = found.name, st_reason
+    else:
+        reasons["survey_type"] = "chosen by you"
+    # A role left as it was keeps the detector's reason; only what the user changed says "chosen by you".
+    old = ds.mapping
+    for role in (*_ROLES, "survey_type"):
+        if getattr(wanted, role) == getattr(old, role) and role in old.reasons and (role != "date" or order == old.date_order):
+            reasons[role] = old.reasons[role]
+    for d in dims:
+        if d.name in old.dimensions and d.name in old.reasons:
+            reasons[d.name] = old.reasons[d.name]
+    mapping = replace(wanted, survey_type=survey_type, date_order=order, reasons=reasons)
+    return detect.Detection(
+        mapping=mapping,
+        date_kind=kind,
+        date_fast_formats=fast,
+        date_order_decided=decided,
+        kind=ds.kind,
+        warnings=tuple(warnings),
+        column_notes={},
+    )
+
+
+def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping) -> RemapReport:
+    """Give a loaded dataset new roles and derive its score, date, comment, respondent and weight again.
+
+    ``mapping`` names the columns (stored name, header id or question text)
+    for the score, date, comment, respondent, weight (None: no such column),
+    the dimensions and the date order (None: decided from the data); its
+    ``reasons`` are ignored. Every row of every wave is read again: rows
+    rejected before may now be accepted and the other way round (rows
+    rejected for their own shape — too many fields, blank — stay rejected);
+    row numbers, waves and the dataset's id are kept, so targets and links
+    survive. One transaction: the change is recorded in the dataset's history
+    (:func:`nps.store.dataset_history`) and its comment tags are dropped to be
+    made again. A bad choice (a score column without 0–10 values, a date
+    column without dates, a weight column without numbers, a column in two
+    roles, no row left) raises :class:`IngestError` and changes nothing.
+    """
+    ds = store.get_dataset(cur, dataset_id)
+    wanted = _check_remap_columns(ds, mapping)
+    source = _remap_source(ds)
+    try:
+        detection = _remap_detection(cur, ds, source, wanted)
+    finally:
+        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(REMAP_SAMPLE)}")
+    new = detection.mapping
+    changes = describe_mapping_changes(ds.mapping, new)
+    if not changes and new.survey_type == ds.mapping.survey_type:
+        return RemapReport(ds, ds.mapping, (), ds.accepted, ds.rejected, ds.accepted, ds.rejected,
+                           store.rejected_reasons(cur, ds), {}, ())
+    cols = _load_sql(source, new, detection, new.date_order)
+    staged = _Names(
+        flags="",
+        rejected=sql.table(f"remap_rejected_{ds.id}"),
+        responses=sql.table(f"remap_responses_{ds.id}"),
+        responses_name=f"remap_responses_{ds.id}",
+    )
+    accepted_cols = [
+        (name, {sql.ROW: "__pp_orow", sql.WAVE: "__pp_owave"}.get(name, expr))
+        for name, expr in cols.accepted
+        if name not in cols.generated
+    ]
+    flags = dict(cols.flags)
+    kept_reasons = [values.ROW_TOO_LONG, values.ROW_BLANK]
+    originals = ", ".join(sql.quote_ident(n) for n in ds.columns)
+    raw_cells = ", ".join(
+        f"{sql.column(i, source.internals)} AS {sql.quote_ident(n)}"
+        for i, n in zip(source.internals, ds.columns, strict=True)
+    )
+    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
+    sql.execute(cur, "SET enable_progress_bar = false")
+    sql.execute(cur, "BEGIN TRANSACTION")
+    try:
+        sql.execute(cur, _responses_schema(cols, staged))
+        target = ", ".join(sql.quote_ident(n) for n, _ in accepted_cols)
+        sql.execute(
+            cur,
+            f"INSERT INTO {staged.responses} ({target}) SELECT {_select_list(accepted_cols)} "
+            f"FROM ({cols.values_layers}) WHERE {cols.ok} ORDER BY __pp_owave, __pp_orow",
+            source.params,
+        )
+        sql.execute(cur, _rejected_schema(staged, source.layout))
+        sql.execute(
+            cur,
+            f"INSERT INTO {staged.rejected} SELECT * FROM ("
+            f"SELECT __pp_orow AS _row, __pp_owave AS _wave, {flags['col']} AS _column, {flags['val']} AS _value, "
+            f"__pp_reason AS _reason, {raw_cells} FROM ({cols.layers}) WHERE __pp_reason IS NOT NULL "
+            f"UNION ALL SELECT _row, _wave, _column, _value, _reason, {originals} FROM {sql.table(ds.rejected_table)} "
+            f"WHERE _reason = ? OR _reason = ?) ORDER BY _wave, _row",
+            [*source.params, *kept_reasons],
+        )
+        per_wave: dict[int, tuple[int, int]] = {}
+        for table, index in ((staged.responses, 0), (staged.rejected, 1)):
+            for wave, n in sql.fetch_all(cur, f"SELECT _wave, count(*) FROM {table} GROUP BY _wave"):
+                counts = list(per_wave.get(int(wave), (0, 0)))
+                counts[index] = int(n)
+                per_wave[int(wave)] = (counts[0], counts[1])
+        accepted = sum(a for a, _ in per_wave.values())
+        rejected = sum(r for _, r in per_wave.values())
+        reasons = {
+            str(r): int(n)
+            for r, n in sql.fetch_all(
+                cur, f"SELECT _reason, count(*) AS n FROM {staged.rejected} GROUP BY _reason ORDER BY n DESC, _reason"
+            )
+        }
+        if accepted == 0:
+            raise IngestError(
+                "no row would be left ("
+                + ", ".join(f"{r}: {n:,}" for r, n in reasons.items())
+                + f"); check the score column {new.score!r} and the date column",
+                file=ds.name,
+            )
+        if accepted + rejected != ds.accepted + ds.rejected:
+            raise IngestError(
+                f"internal check failed: {ds.accepted + ds.rejected:,} rows before, {accepted + rejected:,} after",
+                file=ds.name,
+            )
+        for old, staged_name, final in (
+            (ds.table, f"remap_responses_{ds.id}", ds.table),
+            (ds.rejected_table, f"remap_rejected_{ds.id}", ds.rejected_table),
+        ):
+            sql.execute(cur, f"DROP TABLE {sql.table(old)}")
+            sql.execute(cur, f"ALTER TABLE {sql.table(staged_name)} RENAME TO {sql.table(final)}")
+        adjusted = count_adjusted(cur, ds.table, new, list(ds.columns))
+        warnings = list(detection.warnings)
+        undated = int(sql.fetch_value(cur, f"SELECT count(*) - count(_date) FROM {sql.table(ds.table)}") or 0)
+        if new.date and undated:
+            warnings.append(f"{undated:,} accepted row(s) have a blank date in {new.date!r}; they are kept without a date")
+        store.update_mapping(cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave)
+        store.forget_comment_tags(cur, ds.id)
+        store.record_history(
+            cur,
+            store.HistoryEntry(
+                dataset_id=ds.id,
+                changed_at=dt.datetime.now(),
+                action="remap",
+                summary="; ".join(changes) or "survey type",
+                mapping_before=ds.mapping,
+                mapping_after=new,
+                accepted_before=ds.accepted,
+                accepted_after=accepted,
+                rejected_before=ds.rejected,
+                rejected_after=rejected,
+            ),
+        )
+        sql.execute(cur, "COMMIT")
+    except BaseException:
+        try:
+            sql.execute(cur, "ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+    return RemapReport(
+        dataset=store.get_dataset(cur, ds.id),
+        before=ds.mapping,
+        changes=tuple(changes),
+        accepted_before=ds.accepted,
+        rejected_before=ds.rejected,
+        accepted=accepted,
+        rejected=rejected,
+        rejected_reasons=reasons,
+        adjusted=adjusted,
+        warnings=tuple(warnings),
+    )
+
+
+def _show_examples(examples: tuple[str, ...], k: int) -> str:
+    return ", ".join(repr(v if len(v) <= 30 else v[:27] + "...") for v in examples[:k])

@@ -72,6 +72,33 @@ _SCHEMA = [
     """,
 ]
 
+# Ordered, numbered migrations, each applied once and recorded in ``schema_migrations``
+# (like Datasette's internal database). Version 1 is the original catalog, written with
+# IF NOT EXISTS so that databases made before migrations existed take it as it is.
+_MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "catalog: datasets, their files, targets", tuple(_SCHEMA)),
+    (
+        2,
+        "dataset_history: changes made to a dataset after loading",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS dataset_history (
+                dataset_id INTEGER,
+                changed_at TIMESTAMP,
+                action VARCHAR,
+                summary VARCHAR,
+                mapping_before JSON,
+                mapping_after JSON,
+                accepted_before BIGINT,
+                accepted_after BIGINT,
+                rejected_before BIGINT,
+                rejected_after BIGINT
+            )
+            """,
+        ),
+    ),
+)
+
 
 @dataclass(frozen=True)
 class ColumnMapping:
@@ -172,9 +199,29 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the catalog tables if they are missing."""
-    for statement in _SCHEMA:
-        sql.execute(cur, statement)
+    """Apply the schema migrations this database has not had yet, in order, each in its own transaction."""
+    sql.execute(
+        cur,
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, note VARCHAR, applied_at TIMESTAMP)",
+    )
+    applied = {int(v) for (v,) in sql.fetch_all(cur, "SELECT version FROM schema_migrations")}
+    for version, note, statements in _MIGRATIONS:
+        if version in applied:
+            continue
+        sql.execute(cur, "BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                sql.execute(cur, statement)
+            sql.execute(cur, "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, note, dt.datetime.now()])
+            sql.execute(cur, "COMMIT")
+        except BaseException:
+            sql.execute(cur, "ROLLBACK")
+            raise
+
+
+def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """The number of the last schema migration applied to this database (0 for none)."""
+    return int(sql.fetch_value(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations") or 0)
 
 
 def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
@@ -322,15 +369,92 @@ def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.rejected_table)}")
         sql.execute(cur, "DELETE FROM dataset_files WHERE dataset_id = ?", [dataset_id])
         sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ?", [dataset_id])
-        # Comment tags (nps.themes): a later dataset may get this id again and must not inherit them.
-        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
-        if sql.fetch_value(cur, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'comment_tagging'"):
-            sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
+        sql.execute(cur, "DELETE FROM dataset_history WHERE dataset_id = ?", [dataset_id])
+        # A later dataset may get this id again and must not inherit its tags.
+        forget_comment_tags(cur, dataset_id)
         sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
         sql.execute(cur, "COMMIT")
     except Exception:
         sql.execute(cur, "ROLLBACK")
         raise
+
+
+def forget_comment_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Drop a dataset's comment tags (nps.themes) so that they are made again (inside the caller's transaction)."""
+    sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
+    if sql.fetch_value(cur, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'comment_tagging'"):
+        sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change made to a dataset after it was loaded: when, what, and the counts before and after."""
+
+    dataset_id: int
+    changed_at: dt.datetime
+    action: str
+    summary: str
+    mapping_before: ColumnMapping
+    mapping_after: ColumnMapping
+    accepted_before: int
+    accepted_after: int
+    rejected_before: int
+    rejected_after: int
+
+
+def record_history(cur: duckdb.DuckDBPyConnection, entry: HistoryEntry) -> None:
+    """Add a change to a dataset's history (inside the caller's transaction)."""
+    sql.execute(
+        cur,
+        "INSERT INTO dataset_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entry.dataset_id, entry.changed_at, entry.action, entry.summary, entry.mapping_before.to_json(),
+            entry.mapping_after.to_json(), entry.accepted_before, entry.accepted_after, entry.rejected_before,
+            entry.rejected_after,
+        ],
+    )
+
+
+def dataset_history(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[HistoryEntry]:
+    """A dataset's changes after loading, oldest first."""
+    rows = sql.fetch_all(
+        cur,
+        "SELECT dataset_id, changed_at, action, summary, mapping_before, mapping_after, accepted_before, "
+        "accepted_after, rejected_before, rejected_after FROM dataset_history WHERE dataset_id = ? "
+        "ORDER BY changed_at, rowid",
+        [dataset_id],
+    )
+    return [
+        HistoryEntry(
+            dataset_id=int(r[0]), changed_at=r[1], action=str(r[2]), summary=str(r[3]),
+            mapping_before=ColumnMapping.from_json(r[4]), mapping_after=ColumnMapping.from_json(r[5]),
+            accepted_before=int(r[6]), accepted_after=int(r[7]), rejected_before=int(r[8]), rejected_after=int(r[9]),
+        )
+        for r in rows
+    ]
+
+
+def update_mapping(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    mapping: ColumnMapping,
+    *,
+    accepted: int,
+    rejected: int,
+    per_wave: dict[int, tuple[int, int]],
+) -> None:
+    """Store a dataset's new mapping and counts (in total and ``per_wave``: accepted, rejected), in the caller's transaction."""
+    sql.execute(
+        cur,
+        "UPDATE datasets SET mapping = ?, accepted = ?, rejected = ? WHERE id = ?",
+        [mapping.to_json(), accepted, rejected, dataset_id],
+    )
+    for wave, (ok, bad) in per_wave.items():
+        sql.execute(
+            cur,
+            "UPDATE dataset_files SET accepted = ?, rejected = ? WHERE dataset_id = ? AND wave = ?",
+            [ok, bad, dataset_id, wave],
+        )
 
 
 def rejected_reasons(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, int]:

@@ -29,14 +29,18 @@ SCORE_NOT_NUMBER = "score is not a number"
 SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_OUT_OF_RANGE = "score out of range 0-10"
 DATE_UNREADABLE = "date not readable"
-WEIGHT_BLANK = "weight is blank"
+WEIGHT_BLANK = "weight is blank"  # no longer a rejection: a blank weight counts as 1 (see WEIGHT_BLANK_AS_ONE)
 WEIGHT_NOT_NUMBER = "weight is not a number"
 WEIGHT_NEGATIVE = "weight is negative"
 ROW_TOO_LONG = "row has more fields than the header"
 ROW_BLANK = "row is blank"
 
 SCORE_REASONS: tuple[str, ...] = (SCORE_BLANK, SCORE_NA, SCORE_NOT_NUMBER, SCORE_NOT_WHOLE, SCORE_OUT_OF_RANGE)
-WEIGHT_REASONS: tuple[str, ...] = (WEIGHT_BLANK, WEIGHT_NOT_NUMBER, WEIGHT_NEGATIVE)
+WEIGHT_REASONS: tuple[str, ...] = (WEIGHT_NOT_NUMBER, WEIGHT_NEGATIVE)
+
+# What a load counts without rejecting the row (keys of IngestReport.adjusted).
+WEIGHT_BLANK_AS_ONE = "weight blank, counted as 1"
+COMMENT_MISSING = "comment says nothing (NA, N/A, -, null…), counted as no comment"
 ROW_REASONS: tuple[str, ...] = (ROW_TOO_LONG, ROW_BLANK)
 
 # Date kinds the detector can choose for a column.
@@ -65,6 +69,12 @@ _NOT_AVAILABLE = (
     r"|non applicabile|non so|no aplica|no sabe|not applicable|don'?t know|dk|weiß nicht|keine angabe)"
 )
 
+# What a comment cell holds when there is no comment: how R and pandas write a missing
+# value, spreadsheet errors, a lone dash or dot. Matched whole, case-folded, spaces around ignored.
+MISSING_COMMENTS: tuple[str, ...] = ("NA", "N/A", "n/a", "-", ".", "null", "none", "nan", "#N/A")
+_MISSING_COMMENT = r"[\s\x{00A0}]*(n/?a|#n/a|-+|\.+|null|none|nan)[\s\x{00A0}]*"
+_MISSING_COMMENT_MAX = 12  # longer cells are never one of those: the pattern is not even tried
+
 # Dates: year first (ISO and friends) or day/month first, an optional time, an optional zone.
 _DATE_PATTERN = (
     r"^(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2}))"
@@ -92,6 +102,34 @@ def clean_text_sql(raw: str) -> str:
     """
     edges = " OR ".join(f"prefix({raw}, {space}) OR suffix({raw}, {space})" for space in _SPACE_LITERALS)
     return f"CASE WHEN {raw} = '' OR {edges} THEN NULLIF(trim({raw}, {_SPACE}), '') ELSE {raw} END"
+
+
+def is_missing_comment_sql(raw: str) -> str:
+    """SQL (BOOLEAN, never NULL): whether a raw comment cell says "no comment" (``NA``, ``N/A``, ``-``, ``null``…).
+
+    Blank cells are not counted here (they are NULL already after :func:`clean_text_sql`).
+    """
+    return (
+        f"COALESCE(length({raw}) <= {_MISSING_COMMENT_MAX} "
+        f"AND regexp_full_match(lower({raw}), {quote_literal(_MISSING_COMMENT)}), false)"
+    )
+
+
+def clean_comment_sql(raw: str) -> str:
+    """SQL for a comment cell as :func:`clean_text_sql`, NULL as well when it only says "no comment".
+
+    ``NA``, ``N/A``, ``n/a``, ``-``, ``.``, ``null``, ``none``, ``nan``, ``#N/A``
+    (any case, spaces around) are missing comments, not comments.
+    """
+    return (
+        f"CASE WHEN length({raw}) <= {_MISSING_COMMENT_MAX} AND regexp_full_match(lower({raw}), "
+        f"{quote_literal(_MISSING_COMMENT)}) THEN NULL ELSE {clean_text_sql(raw)} END"
+    )
+
+
+def parse_weight_sql(raw: str, decimal_comma: bool) -> str:
+    """SQL (DOUBLE) for a weight cell: its number, 1 when blank, NULL when not a number."""
+    return f"CASE WHEN {clean_text_sql(raw)} IS NULL THEN 1.0 ELSE {parse_number_sql(raw, decimal_comma)} END"
 
 
 def _parse_score_general_sql(raw: str) -> str:
@@ -368,11 +406,10 @@ def parse_number_sql(raw: str, decimal_comma: bool) -> str:
 def explain_weight_sql(raw: str, number: str) -> str:
     """SQL (VARCHAR) for why a weight is unusable (one of :data:`WEIGHT_REASONS`), NULL when fine.
 
-    ``number`` is the expression (or column) from :func:`parse_number_sql`.
+    ``number`` is the expression (or column) from :func:`parse_weight_sql`; a
+    blank weight is fine (it counts as 1).
     """
-    text = clean_text_sql(raw)
     return (
-        f"CASE WHEN {text} IS NULL THEN {quote_literal(WEIGHT_BLANK)} "
-        f"WHEN {number} IS NULL OR isnan({number}) OR isinf({number}) THEN {quote_literal(WEIGHT_NOT_NUMBER)} "
+        f"CASE WHEN {number} IS NULL OR isnan({number}) OR isinf({number}) THEN {quote_literal(WEIGHT_NOT_NUMBER)} "
         f"WHEN {number} < 0 THEN {quote_literal(WEIGHT_NEGATIVE)} END"
     )

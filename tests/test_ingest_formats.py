@@ -239,8 +239,9 @@ def test_real_qualtrics_v3_with_score_override(con: duckdb.DuckDBPyConnection) -
     assert ds.labels["Q1"] == "This is a multiple choice question."
     assert ds.labels["StartDate"] == "Anfangsdatum"
     assert ds.mapping.date == "RecordedDate"
-    assert ds.mapping.respondent == "ResponseId"
-    row = con.execute(f'SELECT _row, _score, _date, _respondent, "Q2" FROM {ds.table}').fetchone()
+    # ResponseId is unique per response: a response id, not who answered (issue 8).
+    assert ds.mapping.respondent is None
+    row = con.execute(f'SELECT _row, _score, _date, "ResponseId", "Q2" FROM {ds.table}').fetchone()
     assert row == (4, 2, dt.datetime(2017, 7, 18, 8, 28, 48), "R_2YPOQ602ER1jkf1", "Hello World!")
 
 
@@ -325,7 +326,7 @@ def test_qualtrics_3row_with_nps(tmp_path: Path, con: duckdb.DuckDBPyConnection)
     report = ingest.ingest_file(con, path)
     m = report.dataset.mapping
     assert report.inspection.layout == "qualtrics-3row"
-    assert (m.score, m.date, m.comment, m.respondent) == ("Q1", "RecordedDate", "Q2", "ResponseId")
+    assert (m.score, m.date, m.comment, m.respondent) == ("Q1", "RecordedDate", "Q2", None)  # ResponseId: per response
     assert "Q1_NPS_GROUP" not in m.dimensions and "Progress" not in m.dimensions
     assert "Q3" in m.dimensions and "DistributionChannel" not in (m.score, m.date)
     assert report.dataset.labels["Q2"] == "What is the main reason for your score? (please be specific)"
@@ -419,7 +420,7 @@ def test_typeform(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     report = ingest.ingest_file(con, path)
     m = report.dataset.mapping
     assert report.inspection.layout == "typeform"
-    assert (m.respondent, m.date, m.comment) == ("#", "Submit Date (UTC)", "What could we do better?")
+    assert (m.respondent, m.date, m.comment) == (None, "Submit Date (UTC)", "What could we do better?")  # '#': per response
     assert "Network ID" not in m.dimensions
 
 
@@ -588,8 +589,8 @@ def test_utf16_without_bom_and_cp1252_gaps(tmp_path: Path, con: duckdb.DuckDBPyC
     report = ingest.ingest_file(con, bomless)
     assert (report.inspection.encoding, report.inspection.format) == ("utf-16-le", "tsv")
     assert cities(con, report) == ["Città di Castello", "Milano", "Roma", "Torino"]
-    gap = tmp_path / "gap.csv"  # 0x81 is undefined in cp1252: it reads as its latin-1 code point
+    gap = tmp_path / "gap.csv"  # 0x81 is undefined in cp1252: it reads as cp850 (ü), not a control character (issue 8)
     gap.write_bytes(b"NPS,city\n" + b"".join(b"%d,Citt\xe0\x81\n" % (i % 11) for i in range(20)))
     report = ingest.ingest_file(con, gap)
     assert report.inspection.encoding == "cp1252"
-    assert con.execute(f"SELECT DISTINCT city FROM {report.dataset.table}").fetchall() == [("Città\x81",)]
+    assert con.execute(f"SELECT DISTINCT city FROM {report.dataset.table}").fetchall() == [("Cittàü",)]

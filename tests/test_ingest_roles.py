@@ -180,14 +180,17 @@ def test_comment_respondent_dimensions_survey_type(tmp_path: Path) -> None:
     )
     ins = inspect_frame(tmp_path, data)
     m = ins.mapping
-    assert m.respondent == "ResponseId"
+    assert m.respondent == "Email"  # a person's e-mail, not the per-response id (issue 8)
     assert m.comment == "Perché?"
     assert m.date == "Submitted"
     assert m.survey_type == "Tipo indagine"
     assert m.dimensions == ("Tipo indagine", "Funzione", "Canale")
     assert m.reasons["survey_type"] == "'Tipo indagine' is named like a survey type"
     assert m.reasons["comment"].startswith("'Perché?' is named like a comment and holds free text")
-    assert m.reasons["respondent"] == "'ResponseId' is named like a respondent id and its 60 sampled values are unique"
+    assert m.reasons["respondent"] == (
+        "'Email' is named like a customer, account or person id; its 60 sampled values are all different "
+        "(each answered once so far) (preferred over the response id 'ResponseId')"
+    )
     info = {c.name: c for c in ins.columns}
     assert info["IPAddress"].reason == "survey-tool metadata, not analysed"
     assert info["Tipo indagine"].role == "survey_type"
