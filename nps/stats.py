@@ -259,24 +259,19 @@ def _interval(centre: np.ndarray, spread: np.ndarray, z: float, bound: float) ->
         return np.clip(centre - z * spread, -bound, bound), np.clip(centre + z * spread, -bound, bound)
 
 
-def _pd_at(sp: np.ndarray, sd: np.ndarray, delta: np.ndarray, iterations: int = 60) -> np.ndarray:
-    """The detractor share of the maximum-likelihood shares whose pP − pD is ``delta`` (fractions).
+def _pd_at(sp: np.ndarray, sd: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """The detractor share t of the maximum-likelihood shares whose pP − pD is ``delta`` (fractions).
 
-    Maximises pD·log t + pPa·log(1 − 2t − δ) + pP·log(t + δ) over t = pD by bisection
-    on its derivative, which decreases in t.
+    Setting the derivative of pD·log t + pPa·log(1 − 2t − δ) + pP·log(t + δ) to
+    zero and clearing the denominators leaves a quadratic (the shares sum to 1):
+    2t² − B·t − C = 0 with B = pD(1 − 3δ) + pP(1 − δ) − 2·pPa·δ and
+    C = pD·δ(1 − δ). Its larger root, kept within the feasible range, is the maximum.
     """
     sa = 1.0 - sp - sd
-    lo = np.maximum(0.0, -delta)
-    hi = (1.0 - delta) / 2.0
-    with np.errstate(all="ignore"):
-        for _ in range(iterations):
-            t = (lo + hi) / 2.0
-            slope = (np.where(sd > 0, sd / t, 0.0) + np.where(sp > 0, sp / (t + delta), 0.0)
-                     - 2.0 * np.where(sa > 0, sa / (1.0 - 2.0 * t - delta), 0.0))
-            up = slope > 0
-            lo = np.where(up, t, lo)
-            hi = np.where(up, hi, t)
-    return (lo + hi) / 2.0
+    b = sd * (1.0 - 3.0 * delta) + sp * (1.0 - delta) - 2.0 * sa * delta
+    c = sd * delta * (1.0 - delta)
+    t = (b + np.sqrt(np.maximum(b * b + 8.0 * c, 0.0))) / 4.0
+    return np.clip(t, np.maximum(0.0, -delta), (1.0 - delta) / 2.0)
 
 
 def _se_at(sp: np.ndarray, sd: np.ndarray, n_eff: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -310,7 +305,7 @@ def score_interval(
     for side in (-1.0, 1.0):
         # Between the estimate (inside) and the end of the range (outside), bisect on the crossing.
         inside, outside = est.copy(), np.full_like(est, side)
-        for _ in range(50):
+        for _ in range(45):
             mid = (inside + outside) / 2.0
             beyond = side * (mid - est) > z * _se_at(sp, sd, n, mid)
             outside = np.where(beyond, mid, outside)
