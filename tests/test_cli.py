@@ -38,7 +38,11 @@ def test_summary_of_the_r_package_file_reproduces_its_reference_values(capsys: p
         assert by_region[region]["nps"] == pytest.approx(nps, abs=1e-5)
         assert by_region[region]["se"] == pytest.approx(se, abs=1e-5)
     assert set(out["groups"][0]) == {"Region", "n", "promoters", "passives", "detractors", "nps", "se", "ci_low",
-                                     "ci_high", "low_n"}
+                                     "ci_high", "low_n", "vs_rest"}
+    assert all(set(g["vs_rest"]) == {"diff", "se", "p", "p_adjusted", "flag"} for g in out["groups"])
+    assert [g["vs_rest"]["flag"] for g in out["groups"]] == [None, None, None, None]
+    assert out["multiplicity"] == {"method": "bh", "level": 0.95, "tests": 4,
+                                   "families": [{"name": "vs_rest", "method": "bh", "tests": 4}]}
     assert out["rejected"] == {"total": 0, "reasons": {}}
 
 

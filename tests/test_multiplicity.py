@@ -54,7 +54,7 @@ def test_flag_tests_counts_only_real_tests() -> None:
         stats.flag_tests([0.1], multiplicity="bonferonni")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
 def test_bh_agrees_with_scipy(p: list[float]) -> None:
     from scipy.stats import false_discovery_control
@@ -62,7 +62,7 @@ def test_bh_agrees_with_scipy(p: list[float]) -> None:
     assert stats.adjust_p_values(p, "bh") == pytest.approx(false_discovery_control(p, method="bh"), abs=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.sampled_from(["bh", "holm"]))
 def test_adjusted_p_is_never_below_the_raw_p(p: list[float], method: str) -> None:
     adjusted = stats.adjust_p_values(p, method)
@@ -139,7 +139,7 @@ def test_score_interval_against_a_brute_force_grid() -> None:
     assert high[0] == pytest.approx(100 * max(inside), abs=0.02)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.sampled_from(stats.METHODS),
        st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_every_interval_contains_its_estimate(d: int, pa: int, p: int, method: str, level: float) -> None:
@@ -156,7 +156,7 @@ def test_every_interval_contains_its_estimate(d: int, pa: int, p: int, method: s
     assert target.ci_low - 1e-9 <= target.diff <= target.ci_high + 1e-9
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30),
        st.integers(0, 30))
 def test_zero_se_never_makes_a_difference_significant(d1: int, a1: int, p1: int, d2: int, a2: int, p2: int) -> None:

@@ -74,7 +74,8 @@ def test_difference_is_antisymmetric(a: tuple[int, int, int], b: tuple[int, int,
         assert ab.diff == pytest.approx(-ba.diff, abs=1e-9)
         assert ab.se == pytest.approx(ba.se) and ab.p_value == pytest.approx(ba.p_value)
         assert 0.0 <= ab.p_value <= 1.0
-        assert ab.significant == (not ab.ci_low <= 0 <= ab.ci_high) or ab.se == 0
+        assert ab.significant == (ab.p_value < 0.05)
+        assert ab.ci_low - 1e-9 <= ab.diff <= ab.ci_high + 1e-9
     else:
         assert math.isnan(ab.diff) and not ab.significant
 

@@ -590,14 +590,11 @@ def test_preview_samples_large_datasets_the_same_way_each_time(con, dated) -> No
         themes.preview_codebook(con, dated, CODEBOOK, _edited(), max_comments=0)
 
 
-def test_preview_of_the_sample_is_quick(sample) -> None:
-    import time
-
+def test_preview_of_the_sample(sample) -> None:
+    # (Its speed is the benchmark's business: tests never assert a wall-clock time.)
     con, ds = sample
     tag_dataset(con, ds, CODEBOOK)
-    began = time.perf_counter()
     preview = themes.preview_codebook(con, ds, CODEBOOK, _edited())
-    assert time.perf_counter() - began < 2.0
     assert preview.set_index("theme").loc[WAITING, "after"] == 0
 
 
