@@ -1455,11 +1455,16 @@ def _load_transactions(
         rows_read, accepted, reasons = written.rows_read, written.accepted, written.reasons
         rejected = sum(reasons.values())
         _tick(progress, 0.9, "checking")
-        undated, low, high = sql.fetch_one(
+        # One scan for the checks and the counts of values read in a stated way.
+        counted = _adjusted_counts_sql(mapping, list(source.layout.names))
+        extra = "".join(f", {expr}" for _, expr in counted)
+        row = sql.fetch_one(
             cur,
-            f"SELECT count(*) - count(_date), min(_score), max(_score) FROM {names.responses} WHERE _wave = ?",
+            f"SELECT count(*) - count(_date), min(_score), max(_score){extra} FROM {names.responses} WHERE _wave = ?",
             [wave],
-        ) or (0, None, None)
+        ) or (0, None, None) + (0,) * len(counted)
+        undated, low, high = row[:3]
+        adjusted = {what: int(n) for (what, _), n in zip(counted, row[3:], strict=True) if n}
         warnings = [w for w in warnings if "1–10 scale" not in w and "sampled row(s) have more fields" not in w]
         if accepted >= 100 and low == 1 and high == 10:
             warnings.append(detect.describe_one_to_ten(mapping.score, accepted, sampled=False))
@@ -1470,7 +1475,6 @@ def _load_transactions(
         too_long = reasons.get(values.ROW_TOO_LONG, 0)
         if too_long:
             warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
-        adjusted = count_adjusted(cur, names.responses_name, mapping, list(source.layout.names), wave=wave)
         _finish_hash(source)  # done already, unless no row was written
         if append_to is None:
             dataset = Dataset(
@@ -1541,6 +1545,17 @@ def count_adjusted(
     ``table`` is a responses table holding the file's ``columns``; ``wave``
     None counts every wave. Only non-zero counts are returned.
     """
+    parts = _adjusted_counts_sql(mapping, columns)
+    if not parts:
+        return {}
+    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
+    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
+    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
+    return {what: n for what, n in counts.items() if n}
+
+
+def _adjusted_counts_sql(mapping: ColumnMapping, columns: list[str]) -> list[tuple[str, str]]:
+    """``(what, aggregate)`` for each kind of value a load reads in a stated way (see :func:`count_adjusted`)."""
     parts: list[tuple[str, str]] = []
     if mapping.weight:
         weight = sql.column(mapping.weight, columns)
@@ -1548,12 +1563,7 @@ def count_adjusted(
     if mapping.comment:
         comment = sql.column(mapping.comment, columns)
         parts.append((values.COMMENT_MISSING, f"count(*) FILTER (WHERE {values.is_missing_comment_sql(comment)})"))
-    if not parts:
-        return {}
-    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
-    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
-    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
-    return {what: n for what, n in counts.items() if n}
+    return parts
 
 
 def _drop_tables(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
