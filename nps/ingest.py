@@ -2215,11 +2215,17 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
             ),
         )
         sql.execute(cur, "COMMIT")
-    except BaseException:
+    except BaseException as exc:
         try:
             sql.execute(cur, "ROLLBACK")
         except duckdb.Error:
             pass
+        if isinstance(exc, duckdb.Error):
+            # e.g. another session changing the same dataset at the same moment
+            raise IngestError(
+                f"the dataset could not be updated ({_first_line(exc)}); nothing was changed — try again",
+                file=ds.name,
+            ) from exc
         raise
     finally:
         sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")

@@ -203,3 +203,20 @@ def test_an_old_database_is_migrated(tmp_path: Path) -> None:
         assert table(again, "SELECT count(*) FROM schema_migrations") == [(2,)]
     finally:
         again.close()
+
+
+def test_a_failure_at_the_last_step_rolls_everything_back(
+    con: duckdb.DuckDBPyConnection, loaded: store.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = table(con, f"SELECT * FROM {loaded.table} ORDER BY _row")
+
+    def conflict(*args: object) -> None:
+        raise duckdb.TransactionException("Catalog write-write conflict")
+
+    monkeypatch.setattr(store, "record_history", conflict)
+    with pytest.raises(IngestError, match="survey: the dataset could not be updated .*nothing was changed — try again"):
+        ingest.remap_dataset(con, loaded.id, replace(loaded.mapping, score="q2"))
+    assert table(con, f"SELECT * FROM {loaded.table} ORDER BY _row") == before
+    assert store.get_dataset(con, loaded.id).mapping == loaded.mapping
+    names = {r[0] for r in table(con, "SELECT table_name FROM duckdb_tables()")}
+    assert {loaded.table, loaded.rejected_table} <= names and not any(n.startswith("remap_") for n in names)
