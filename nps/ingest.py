@@ -16,6 +16,12 @@ numbered from 1.
 
 Dates with a zone offset (``Z``, ``+02:00``) are stored in UTC; dates without
 one are stored as written (local wall time). Both are naive timestamps.
+
+Some values are read in a stated way rather than rejected, and counted in
+:attr:`IngestReport.adjusted`: a blank weight counts as 1, and a comment that
+only says ``NA``, ``N/A``, ``-``, ``.``, ``null``, ``none``, ``nan`` or ``#N/A``
+is no comment (NULL). A loaded dataset's roles can be corrected afterwards with
+:func:`remap_dataset`, which reads every row of every wave again.
 """
 
 from __future__ import annotations
@@ -1916,6 +1922,16 @@ def describe_mapping_changes(before: ColumnMapping, after: ColumnMapping) -> lis
     return lines
 
 
+def _warnings_still_true(warnings: tuple[str, ...], before: ColumnMapping, after: ColumnMapping) -> list[str]:
+    """The load's warnings that a new mapping leaves true: those about a column whose role changed go."""
+    changed = [
+        str(getattr(before, role)) for role in _ROLES if getattr(before, role) and getattr(before, role) != getattr(after, role)
+    ]
+    if before.date and before.date_order != after.date_order:
+        changed.append(before.date)
+    return [w for w in warnings if not any(f"{c!r}" in w for c in changed)]
+
+
 def _check_remap_columns(ds: Dataset, mapping: ColumnMapping) -> ColumnMapping:
     """Resolve every column of a requested mapping to a stored name; refuse unknown or doubled columns."""
     from nps.errors import UnknownColumnError
@@ -2197,7 +2213,11 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
         undated = int(sql.fetch_value(cur, f"SELECT count(*) - count(_date) FROM {sql.table(ds.table)}") or 0)
         if new.date and undated:
             warnings.append(f"{undated:,} accepted row(s) have a blank date in {new.date!r}; they are kept without a date")
-        store.update_mapping(cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave)
+        kept = _warnings_still_true(ds.warnings, ds.mapping, new)
+        store.update_mapping(
+            cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave,
+            warnings=tuple(dict.fromkeys([*kept, *warnings])),
+        )
         store.forget_comment_tags(cur, ds.id)
         store.record_history(
             cur,

@@ -220,3 +220,20 @@ def test_a_failure_at_the_last_step_rolls_everything_back(
     assert store.get_dataset(con, loaded.id).mapping == loaded.mapping
     names = {r[0] for r in table(con, "SELECT table_name FROM duckdb_tables()")}
     assert {loaded.table, loaded.rejected_table} <= names and not any(n.startswith("remap_") for n in names)
+
+
+def test_warnings_about_a_replaced_column_go(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    path = tmp_path / "ambiguous.csv"
+    pd.DataFrame(
+        {
+            "NPS": [i % 11 for i in range(40)],
+            "day": [f"0{i % 9 + 1}/0{i % 3 + 1}/2024" for i in range(40)],  # no part over 12: order assumed
+            "region": [["N", "S"][i % 2] for i in range(40)],
+        }
+    ).to_csv(path, index=False)
+    ds = ingest.ingest_file(con, path).dataset
+    assert any("the date order of 'day' cannot be decided" in w for w in ds.warnings)
+    report = ingest.remap_dataset(con, ds.id, replace(ds.mapping, date_order="dmy"))
+    assert report.changes == ("date order: mdy → dmy",)
+    assert not any("cannot be decided" in w for w in report.dataset.warnings)
+    assert report.dataset.mapping.reasons["date"].endswith("; date order dmy set by you")
