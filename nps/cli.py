@@ -105,6 +105,7 @@ def _add_mapping(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weight-column", metavar="C")
     parser.add_argument("--dimension", action="append", metavar="C", help="a dimension column (repeatable; replaces detection)")
     parser.add_argument("--date-order", choices=("dmy", "mdy", "ymd"), help="settle an ambiguous date column")
+    parser.add_argument("--encoding", help="the text file's encoding, e.g. cp1252, cp850, utf-8 (default: detected)")
 
 
 def _date(text: str) -> dt.date:
@@ -167,7 +168,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         append_to = store.get_dataset(con, args.append_to).id if args.append_to else None
         report = ingest_file(
             con, Path(args.file), name=args.name, sheet=args.sheet, overrides=_overrides(args),
-            append_to=append_to, allow_duplicate=args.allow_duplicate,
+            append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding,
         )
     finally:
         con.close()
@@ -211,7 +212,8 @@ def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, s
 
         con = store.connect(":memory:")
         try:
-            report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True)
+            report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True,
+                                 encoding=args.encoding)
         except BaseException:
             con.close()
             raise

@@ -16,6 +16,12 @@ numbered from 1.
 
 Dates with a zone offset (``Z``, ``+02:00``) are stored in UTC; dates without
 one are stored as written (local wall time). Both are naive timestamps.
+
+Some values are read in a stated way rather than rejected, and counted in
+:attr:`IngestReport.adjusted`: a blank weight counts as 1, and a comment that
+only says ``NA``, ``N/A``, ``-``, ``.``, ``null``, ``none``, ``nan`` or ``#N/A``
+is no comment (NULL). A loaded dataset's roles can be corrected afterwards with
+:func:`remap_dataset`, which reads every row of every wave again.
 """
 
 from __future__ import annotations
@@ -1455,11 +1461,16 @@ def _load_transactions(
         rows_read, accepted, reasons = written.rows_read, written.accepted, written.reasons
         rejected = sum(reasons.values())
         _tick(progress, 0.9, "checking")
-        undated, low, high = sql.fetch_one(
+        # One scan for the checks and the counts of values read in a stated way.
+        counted = _adjusted_counts_sql(mapping, list(source.layout.names))
+        extra = "".join(f", {expr}" for _, expr in counted)
+        row = sql.fetch_one(
             cur,
-            f"SELECT count(*) - count(_date), min(_score), max(_score) FROM {names.responses} WHERE _wave = ?",
+            f"SELECT count(*) - count(_date), min(_score), max(_score){extra} FROM {names.responses} WHERE _wave = ?",
             [wave],
-        ) or (0, None, None)
+        ) or (0, None, None) + (0,) * len(counted)
+        undated, low, high = row[:3]
+        adjusted = {what: int(n) for (what, _), n in zip(counted, row[3:], strict=True) if n}
         warnings = [w for w in warnings if "1–10 scale" not in w and "sampled row(s) have more fields" not in w]
         if accepted >= 100 and low == 1 and high == 10:
             warnings.append(detect.describe_one_to_ten(mapping.score, accepted, sampled=False))
@@ -1470,7 +1481,6 @@ def _load_transactions(
         too_long = reasons.get(values.ROW_TOO_LONG, 0)
         if too_long:
             warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
-        adjusted = count_adjusted(cur, names.responses_name, mapping, list(source.layout.names), wave=wave)
         _finish_hash(source)  # done already, unless no row was written
         if append_to is None:
             dataset = Dataset(
@@ -1541,6 +1551,17 @@ def count_adjusted(
     ``table`` is a responses table holding the file's ``columns``; ``wave``
     None counts every wave. Only non-zero counts are returned.
     """
+    parts = _adjusted_counts_sql(mapping, columns)
+    if not parts:
+        return {}
+    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
+    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
+    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
+    return {what: n for what, n in counts.items() if n}
+
+
+def _adjusted_counts_sql(mapping: ColumnMapping, columns: list[str]) -> list[tuple[str, str]]:
+    """``(what, aggregate)`` for each kind of value a load reads in a stated way (see :func:`count_adjusted`)."""
     parts: list[tuple[str, str]] = []
     if mapping.weight:
         weight = sql.column(mapping.weight, columns)
@@ -1548,12 +1569,7 @@ def count_adjusted(
     if mapping.comment:
         comment = sql.column(mapping.comment, columns)
         parts.append((values.COMMENT_MISSING, f"count(*) FILTER (WHERE {values.is_missing_comment_sql(comment)})"))
-    if not parts:
-        return {}
-    where, params = ("WHERE _wave = ?", [wave]) if wave is not None else ("", [])
-    row = sql.fetch_one(cur, f"SELECT {', '.join(e for _, e in parts)} FROM {sql.table(table)} {where}", params)
-    counts = dict(zip((what for what, _ in parts), (int(n or 0) for n in (row or ())), strict=False))
-    return {what: n for what, n in counts.items() if n}
+    return parts
 
 
 def _drop_tables(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
@@ -1906,6 +1922,16 @@ def describe_mapping_changes(before: ColumnMapping, after: ColumnMapping) -> lis
     return lines
 
 
+def _warnings_still_true(warnings: tuple[str, ...], before: ColumnMapping, after: ColumnMapping) -> list[str]:
+    """The load's warnings that a new mapping leaves true: those about a column whose role changed go."""
+    changed = [
+        str(getattr(before, role)) for role in _ROLES if getattr(before, role) and getattr(before, role) != getattr(after, role)
+    ]
+    if before.date and before.date_order != after.date_order:
+        changed.append(before.date)
+    return [w for w in warnings if not any(f"{c!r}" in w for c in changed)]
+
+
 def _check_remap_columns(ds: Dataset, mapping: ColumnMapping) -> ColumnMapping:
     """Resolve every column of a requested mapping to a stored name; refuse unknown or doubled columns."""
     from nps.errors import UnknownColumnError
@@ -2187,7 +2213,11 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
         undated = int(sql.fetch_value(cur, f"SELECT count(*) - count(_date) FROM {sql.table(ds.table)}") or 0)
         if new.date and undated:
             warnings.append(f"{undated:,} accepted row(s) have a blank date in {new.date!r}; they are kept without a date")
-        store.update_mapping(cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave)
+        kept = _warnings_still_true(ds.warnings, ds.mapping, new)
+        store.update_mapping(
+            cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave,
+            warnings=tuple(dict.fromkeys([*kept, *warnings])),
+        )
         store.forget_comment_tags(cur, ds.id)
         store.record_history(
             cur,
@@ -2205,11 +2235,17 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
             ),
         )
         sql.execute(cur, "COMMIT")
-    except BaseException:
+    except BaseException as exc:
         try:
             sql.execute(cur, "ROLLBACK")
         except duckdb.Error:
             pass
+        if isinstance(exc, duckdb.Error):
+            # e.g. another session changing the same dataset at the same moment
+            raise IngestError(
+                f"the dataset could not be updated ({_first_line(exc)}); nothing was changed — try again",
+                file=ds.name,
+            ) from exc
         raise
     finally:
         sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")

@@ -442,12 +442,16 @@ def update_mapping(
     accepted: int,
     rejected: int,
     per_wave: dict[int, tuple[int, int]],
+    warnings: tuple[str, ...],
 ) -> None:
-    """Store a dataset's new mapping and counts (in total and ``per_wave``: accepted, rejected), in the caller's transaction."""
+    """Store a dataset's new mapping, counts (in total and ``per_wave``: accepted, rejected) and warnings.
+
+    Runs inside the caller's transaction.
+    """
     sql.execute(
         cur,
-        "UPDATE datasets SET mapping = ?, accepted = ?, rejected = ? WHERE id = ?",
-        [mapping.to_json(), accepted, rejected, dataset_id],
+        "UPDATE datasets SET mapping = ?, accepted = ?, rejected = ?, warnings = ? WHERE id = ?",
+        [mapping.to_json(), accepted, rejected, json.dumps(list(warnings)), dataset_id],
     )
     for wave, (ok, bad) in per_wave.items():
         sql.execute(

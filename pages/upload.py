@@ -11,7 +11,7 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, demo, export, ingest, store, text
+from nps import charts, demo, export, ingest, reader, store, text
 from nps.errors import DuplicateFileError, NpsError
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -19,6 +19,9 @@ ROLES = ("score", "date", "comment", "respondent", "weight")
 ROLE_LABELS = {"score": "Score (0–10)", "date": "Response date", "comment": "Comment",
                "respondent": "Respondent id", "weight": "Weight"}
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "passaparola-uploads"
+TEXT_FORMATS = set(reader.TEXT_FORMATS.values()) | {reader.JSON, reader.NDJSON}
+DATE_ORDERS = {None: "decided from the data", "dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
+               "ymd": "year first (yyyy-mm-dd)"}
 
 app.context()
 st.title("Upload & datasets")
@@ -46,6 +49,8 @@ def _report(report: ingest.IngestReport) -> None:
                f"{report.rejected:,} rejected, of {report.rows_read:,} rows read.")
     for warning in report.warnings:
         st.warning(md(warning))
+    for what, count in report.adjusted.items():
+        st.info(f"{md(what)}: {count:,}")
     if report.rejected:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
         st.table(reasons.set_index("reason"))
@@ -54,6 +59,80 @@ def _report(report: ingest.IngestReport) -> None:
                                        [report.dataset.mapping.comment] if report.dataset.mapping.comment else [])
         st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),
                            file_name=f"{report.dataset.name}-rejected.csv", mime="text/csv")
+
+
+def _column_label(ds: store.Dataset, column: str | None) -> str:
+    if not column:
+        return "(none)"
+    label = ds.labels.get(column)
+    return f"{column} — {label[:60]}" if label else column
+
+
+def _apply_remap(ds: store.Dataset) -> None:
+    """The Apply button's callback (run before the script, so no rerun can lose the click)."""
+    state = st.session_state
+    wanted = store.ColumnMapping(
+        score=str(state[f"remap_score_{ds.id}"]), date=state[f"remap_date_{ds.id}"],
+        comment=state[f"remap_comment_{ds.id}"], respondent=state[f"remap_respondent_{ds.id}"],
+        weight=state[f"remap_weight_{ds.id}"], dimensions=tuple(state[f"remap_dims_{ds.id}"]),
+        survey_type=ds.mapping.survey_type, date_order=state[f"remap_order_{ds.id}"])
+    try:
+        with app.cursor() as cur:
+            result = ingest.remap_dataset(cur, ds.id, wanted)
+    except NpsError as error:
+        state["remap_result"] = (ds.id, "error", str(error), [])
+        return
+    if not result.changes:
+        state["remap_result"] = (ds.id, "info", "Nothing changed: these are the dataset's roles already.", [])
+        return
+    message = (f"Updated **{md(ds.name)}**: {md('; '.join(result.changes))}. "
+               f"{result.accepted:,} responses accepted (were {result.accepted_before:,}), "
+               f"{result.rejected:,} rejected (were {result.rejected_before:,}).")
+    notes = [*result.warnings, *(f"{what}: {n:,}" for what, n in result.adjusted.items())]
+    state["remap_result"] = (ds.id, "success", message, notes)
+    app.clear_caches()
+
+
+def _remap_section(ds: store.Dataset) -> None:
+    """Correct a loaded dataset's roles: every row is read again, the id (targets, links) stays."""
+    done = st.session_state.get("remap_result")
+    if done and done[0] == ds.id:
+        del st.session_state["remap_result"]
+        {"error": st.error, "info": st.info, "success": st.success}[done[1]](done[2] if done[1] == "success" else md(done[2]))
+        for line in done[3]:
+            st.warning(md(line))
+    with st.expander("Columns and roles", icon=":material/tune:"):
+        m = ds.mapping
+        columns = list(ds.columns)
+        st.caption("Choose another column for a role and apply: the scores, dates, comments, respondents and weights "
+                   "are read again from every row (rows rejected before may now count, and the other way round); "
+                   "the dataset keeps its id, so targets and shared links still work.")
+        with st.form(key=f"remap_{ds.id}"):
+            cols = st.columns(3)
+            cols[0].selectbox(ROLE_LABELS["score"], columns, index=columns.index(m.score) if m.score in columns else 0,
+                              format_func=lambda c: _column_label(ds, c), key=f"remap_score_{ds.id}")
+            for slot, role in zip((cols[1], cols[2], cols[0], cols[1]), ("date", "comment", "respondent", "weight")):
+                options: list[str | None] = [None, *columns]
+                current = getattr(m, role)
+                slot.selectbox(ROLE_LABELS[role], options, index=options.index(current) if current in options else 0,
+                               format_func=lambda c: _column_label(ds, c), key=f"remap_{role}_{ds.id}")
+            cols[2].selectbox("Date order", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                              index=list(DATE_ORDERS).index(m.date_order) if m.date_order in DATE_ORDERS else 0,
+                              key=f"remap_order_{ds.id}")
+            st.multiselect("Dimensions (segment, function, touchpoint, …)", columns,
+                           default=[d for d in m.dimensions if d in columns], key=f"remap_dims_{ds.id}",
+                           format_func=lambda c: _column_label(ds, c))
+            st.form_submit_button("Apply", type="primary", icon=":material/published_with_changes:",
+                                  on_click=_apply_remap, args=(ds,))
+        with app.cursor() as cur:
+            history = store.dataset_history(cur, ds.id)
+        if history:
+            st.markdown("**History**")
+            st.dataframe(pd.DataFrame([
+                {"when": h.changed_at, "what changed": h.summary, "accepted": f"{h.accepted_before:,} → {h.accepted_after:,}",
+                 "rejected": f"{h.rejected_before:,} → {h.rejected_after:,}"}
+                for h in reversed(history)
+            ]), hide_index=True, width="stretch")
 
 
 tab_load, tab_manage = st.tabs(["Load a file", f"Datasets ({len(datasets)})"])
@@ -77,17 +156,31 @@ with tab_load:
                 app.open_dataset(seen.id, "pages/overview.py")
         try:
             first = ingest.inspect_file(path, display_name=upload.name)
-            sheet = None
-            if len(first.sheets) > 1:
-                sheet = st.selectbox("Sheet", first.sheets, index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
-                                     help="The sheet that seems to hold the responses is chosen; pick another if not.")
+        except NpsError as error:
+            st.error(md(str(error)))
+            st.stop()
+        sheet = None
+        if len(first.sheets) > 1:
+            sheet = st.selectbox("Sheet", first.sheets, index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
+                                 help="The sheet that seems to hold the responses is chosen; pick another if not.")
+        encoding = None
+        if first.format in TEXT_FORMATS:
+            # Chosen before the file is read again, so a wrong choice can be undone after its error.
+            choices = [None] + [e for e in reader.ENCODINGS if e != first.encoding]
+            encoding = st.selectbox("Encoding", choices, key=f"encoding_{digest[:16]}",
+                                    format_func=lambda e: f"{first.encoding} (detected)" if e is None else e,
+                                    help="How the file's bytes become letters. If accented letters look wrong "
+                                         "(FگLICITER, CittÃ ), choose another: most Western exports are cp1252 or "
+                                         "utf-8, old DOS programs write cp850.")
+        try:
             names = [c.name for c in first.columns]
             overrides = ingest.Overrides(**{role: st.session_state.get(f"map_{role}") for role in ROLES
                                             if st.session_state.get(f"map_{role}")},
                                          dimensions=tuple(st.session_state["map_dims"]) if "map_dims" in st.session_state else None,
                                          no_date=st.session_state.get("map_date") == "",
                                          no_comment=st.session_state.get("map_comment") == "")
-            inspection = ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=upload.name)
+            inspection = ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=upload.name,
+                                             encoding=encoding)
         except NpsError as error:
             st.error(md(str(error)))
             st.stop()
@@ -144,7 +237,7 @@ with tab_load:
                 with app.cursor() as cur:
                     report = ingest.ingest_file(
                         cur, path, name=name, sheet=sheet, overrides=overrides, append_to=append_to,
-                        allow_duplicate=bool(seen), display_name=upload.name,
+                        allow_duplicate=bool(seen), display_name=upload.name, encoding=encoding,
                         limits=ingest.Limits(max_bytes=MAX_MB * 1024 * 1024),
                         progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
                     )
@@ -187,3 +280,4 @@ with tab_manage:
                         store.delete_dataset(cur, ds.id)
                     app.clear_caches()
                     st.rerun()
+            _remap_section(ds)

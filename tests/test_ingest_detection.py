@@ -275,3 +275,14 @@ def test_a_weight_that_is_not_a_number_is_still_rejected(tmp_path: Path, con: du
     report = ingest.ingest_file(con, write(tmp_path, data), overrides=ingest.Overrides(weight="weight"))
     assert report.rejected_reasons == {"weight is not a number": 5, "weight is negative": 5}
     assert report.adjusted == {"weight blank, counted as 1": 5}
+
+
+def test_the_cli_takes_an_encoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nps import cli
+
+    path = french_export(tmp_path)
+    assert cli.main(["ingest", str(path), "--db", str(tmp_path / "x.duckdb"), "--encoding", "cp850"]) == 0
+    assert "csv-semicolon, cp850, layout flat" in capsys.readouterr().out
+    assert cli.main(["summary", str(path), "--encoding", "klingon"]) == 2
+    assert capsys.readouterr().err == "error: magasins.csv: unknown encoding 'klingon'; use one of utf-8, utf-8-sig, " \
+        "cp1252, latin-1, cp850, iso8859_15, mac_roman, utf-16-le, utf-16-be, …\n"

@@ -203,3 +203,37 @@ def test_an_old_database_is_migrated(tmp_path: Path) -> None:
         assert table(again, "SELECT count(*) FROM schema_migrations") == [(2,)]
     finally:
         again.close()
+
+
+def test_a_failure_at_the_last_step_rolls_everything_back(
+    con: duckdb.DuckDBPyConnection, loaded: store.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = table(con, f"SELECT * FROM {loaded.table} ORDER BY _row")
+
+    def conflict(*args: object) -> None:
+        raise duckdb.TransactionException("Catalog write-write conflict")
+
+    monkeypatch.setattr(store, "record_history", conflict)
+    with pytest.raises(IngestError, match="survey: the dataset could not be updated .*nothing was changed — try again"):
+        ingest.remap_dataset(con, loaded.id, replace(loaded.mapping, score="q2"))
+    assert table(con, f"SELECT * FROM {loaded.table} ORDER BY _row") == before
+    assert store.get_dataset(con, loaded.id).mapping == loaded.mapping
+    names = {r[0] for r in table(con, "SELECT table_name FROM duckdb_tables()")}
+    assert {loaded.table, loaded.rejected_table} <= names and not any(n.startswith("remap_") for n in names)
+
+
+def test_warnings_about_a_replaced_column_go(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    path = tmp_path / "ambiguous.csv"
+    pd.DataFrame(
+        {
+            "NPS": [i % 11 for i in range(40)],
+            "day": [f"0{i % 9 + 1}/0{i % 3 + 1}/2024" for i in range(40)],  # no part over 12: order assumed
+            "region": [["N", "S"][i % 2] for i in range(40)],
+        }
+    ).to_csv(path, index=False)
+    ds = ingest.ingest_file(con, path).dataset
+    assert any("the date order of 'day' cannot be decided" in w for w in ds.warnings)
+    report = ingest.remap_dataset(con, ds.id, replace(ds.mapping, date_order="dmy"))
+    assert report.changes == ("date order: mdy → dmy",)
+    assert not any("cannot be decided" in w for w in report.dataset.warnings)
+    assert report.dataset.mapping.reasons["date"].endswith("; date order dmy set by you")

@@ -1,0 +1,102 @@
+"""The Upload & datasets page under AppTest (issue 8): the encoding is shown and can be changed; a loaded
+dataset's roles can be corrected, with its history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nps import ingest, store
+
+ROOT = Path(__file__).resolve().parent.parent
+FRENCH = ["Très bon accueil", "Délai de livraison trop long", "Prix élevés", "FÉLICITER LE PERSONNEL", "Personnel compétent"]
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database with one small dataset (so the app does not load the sample)."""
+    path = tmp_path / "app.duckdb"
+    csv = tmp_path / "small.csv"
+    pd.DataFrame(
+        {
+            "NPS": [i % 11 for i in range(40)],
+            "why": [f"because of reason number {i}" for i in range(40)],
+            "note_interne": [f"note {i}" if i % 2 else "NA" for i in range(40)],
+            "segment": [["B2B", "B2C"][i % 2] for i in range(40)],
+        }
+    ).to_csv(csv, index=False)
+    con = store.connect(path)
+    try:
+        ingest.ingest_file(con, csv, name="small")
+    finally:
+        con.close()
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def at(db: Path) -> Iterator[AppTest]:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/upload.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+
+
+def french_bytes() -> bytes:
+    lines = ["date;note;explication"] + [f"{i % 28 + 1:02d}/03/2024;{i % 11};{FRENCH[i % 5]}" for i in range(40)]
+    data = "\r\n".join(lines).encode("cp1252")
+    return data.replace("FÉLICITER".encode("cp1252"), b"F\x90LICITER")
+
+
+def test_the_encoding_is_shown_and_can_be_changed(at: AppTest, db: Path) -> None:
+    at.file_uploader[0].upload("magasins.csv", french_bytes(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("encoding cp1252" in m.value for m in at.markdown)
+    box = next(s for s in at.selectbox if s.label == "Encoding")
+    assert box.value is None  # the detected one
+    preview = next(d.value for d in at.dataframe if "explication" in d.value.columns)
+    assert preview["explication"].tolist()[:5] == FRENCH
+    box.set_value("cp850").run()
+    assert any("encoding cp850" in m.value for m in at.markdown)
+    preview = next(d.value for d in at.dataframe if "explication" in d.value.columns)
+    assert preview["explication"].iloc[1] == "DÚlai de livraison trop long"
+    box = next(s for s in at.selectbox if s.label == "Encoding")
+    box.set_value(None).run()  # back to the detected one
+    preview = next(d.value for d in at.dataframe if "explication" in d.value.columns)
+    assert preview["explication"].iloc[3] == "FÉLICITER LE PERSONNEL"  # the cp850 byte read as cp850
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_datasets_roles_can_be_corrected(at: AppTest, db: Path) -> None:
+    at.selectbox(key="remap_comment_1").set_value("note_interne")
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (success,) = at.success  # markdown-escaped text
+    assert success.value == (
+        "Updated **small**: comment\\: 'why' → 'note\\_interne'. 40 responses accepted (were 40), 0 rejected (were 0)."
+    )
+    assert [w.value for w in at.warning] == ["comment says nothing \\(NA, N/A, \\-, null…\\), counted as no comment\\: 20"]
+    history = next(d.value for d in at.dataframe if "what changed" in d.value.columns)
+    assert history["what changed"].tolist() == ["comment: 'why' → 'note_interne'"]
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+    finally:
+        con.close()
+    assert (ds.id, ds.mapping.comment) == (1, "note_interne")
+
+
+def test_a_bad_choice_shows_an_error_and_changes_nothing(at: AppTest, db: Path) -> None:
+    at.selectbox(key="remap_score_1").set_value("segment")
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert any("the column 'segment' holds no whole numbers 0–10" in e.value for e in at.error)
+    con = store.connect(db)
+    try:
+        assert store.get_dataset(con, 1).mapping.score == "NPS"
+    finally:
+        con.close()
