@@ -14,6 +14,7 @@ import importlib
 import pickle
 import re
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -82,8 +83,9 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows change (a new wave), so caches refresh."""
-        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}"
+        """Changes whenever the dataset's rows or roles change (a new wave, a corrected mapping), so caches refresh."""
+        roles = zlib.crc32(repr(self.dataset.mapping).encode())
+        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
 
 
 # --- the database: one connection per file per process, a cursor per use --------------------
