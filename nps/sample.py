@@ -1501,8 +1501,9 @@ def write_large_csv(path: str | Path, rows: int, *, seed: int = 7, chunk: int = 
     path = Path(path)
     schema, batches = _large_batches(rows, seed, chunk)
     # One DuckDB thread writes while ours generates: more threads only buffer more rows to keep their order.
-    connection = duckdb.connect(config={"threads": 1, "enable_progress_bar": False})
+    connection = duckdb.connect(config={"threads": 1})
     try:
+        sql.execute(connection, "SET enable_progress_bar = false")  # a library draws no bar on stderr
         connection.register("large_customers", pa.RecordBatchReader.from_batches(schema, _prefetched(batches)))
         sql.execute(
             connection,
