@@ -91,6 +91,12 @@ QUERY_PANDAS_SPEEDUP_MIN = 5.0
 QUERY_PANDAS_TARGET_ROWS = 10_000_000
 INGEST_TARGET_ROWS = 1_000_000  # likewise for the ingest ratio (sniffing, detection, process start-up)
 COLD_LOAD_MAX = 5.0
+# `python -m nps summary FILE` end to end vs a hand-written DuckDB script doing the same in a fresh process.
+# Judged at 10M, like the query ratios: at 1M a Python process's fixed costs (imports, the file's sniffing
+# and column detection, ~2 s) are most of either side's time.
+CLI_RATIO_MAX = 1.5
+CLI_TARGET_ROWS = 10_000_000
+CLI_ARGS = ("--by", "segment", "--period", "month", "--where", "survey_type=transactional", "--format", "json")
 
 
 def change_p50_target(rows: int) -> float:
@@ -696,6 +702,102 @@ def bench_queries(sizes: Sequence[int], db: Path, repeat: int,
 
 
 # ---------------------------------------------------------------------------------------------
+# 2b. The command line end to end: `python -m nps summary FILE` vs a hand-written DuckDB script
+# ---------------------------------------------------------------------------------------------
+
+SCORE_HEADER = "How likely are you to recommend us to a friend or colleague? (0-10)"
+# What a person would write by hand for the same answer: load the file into an in-memory database, then NPS
+# by segment and month for the transactional surveys. Prints the groups as JSON lines.
+CLI_REFERENCE = f"""
+import json, sys, duckdb
+con = duckdb.connect()
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+s = {json.dumps('"' + SCORE_HEADER + '"')}
+rows = con.execute(
+    f"SELECT segment, date_trunc('month', submitted_at) AS period, count({{s}}) AS n, "
+    f"100.0 * (count(*) FILTER (WHERE {{s}} >= 9) - count(*) FILTER (WHERE {{s}} <= 6)) / count({{s}}) AS nps "
+    f"FROM t WHERE survey_type = 'transactional' GROUP BY ALL ORDER BY ALL").fetchall()
+print(json.dumps([[seg, str(period.date()), n, nps] for seg, period, n, nps in rows]))
+"""
+
+
+def run_timed(command: list[str], err_path: Path) -> dict[str, Any]:
+    """Run ``command`` from the repository root; its stdout, wall time, CPU time and peak RSS (``os.wait4``)."""
+    with err_path.open("wb") as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - began
+        proc.stdout.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} … failed (exit {code}):\n{err_path.read_text(errors='replace')[-3000:]}")
+    return {"seconds": elapsed, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_bytes": usage.ru_maxrss * 1024,
+            "stdout": output.decode()}
+
+
+def cli_groups(variant: str, stdout: str) -> dict[tuple[str, str], tuple[int, float]]:
+    """(segment, month) → (n, NPS) from either side's output."""
+    if variant == "reference":
+        return {(seg, period): (n, nps) for seg, period, n, nps in json.loads(stdout)}
+    groups = json.loads(stdout)["groups"]
+    return {(g["segment"], g["period"][:10]): (g["n"], g["nps"]) for g in groups if g["n"]}
+
+
+def bench_cli(sizes: Sequence[int], csvs: dict[int, Path], workdir: Path, repeat: int,
+              log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """`python -m nps summary FILE` and the reference script, each in a fresh process, alternated."""
+    commands = {"nps": [sys.executable, "-m", "nps", "summary", "<csv>", *CLI_ARGS],
+                "reference": [sys.executable, "-c", CLI_REFERENCE, "<csv>"]}
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    for size in sizes:
+        label = size_label(size)
+        samples: dict[str, list[dict[str, Any]]] = {"nps": [], "reference": []}
+        answers: dict[str, Any] = {}
+        for rep in range(repeat):
+            for variant in (("nps", "reference") if rep % 2 == 0 else ("reference", "nps")):
+                command = [str(csvs[size]) if part == "<csv>" else part for part in commands[variant]]
+                result = run_timed(command, workdir / f"cli_{variant}.stderr")
+                answers[variant] = cli_groups(variant, result.pop("stdout"))
+                samples[variant].append(result)
+                log(f"  cli {label} {variant:<9} run {rep + 1}/{repeat}: {result['seconds']:.2f} s "
+                    f"(CPU {result['cpu_s']:.2f} s), peak RSS {gigabytes(result['peak_rss_bytes'])}")
+        mine, theirs = answers["nps"], answers["reference"]
+        if mine.keys() != theirs.keys() or any(
+            mine[k][0] != theirs[k][0] or abs(mine[k][1] - theirs[k][1]) > 1e-9 for k in theirs
+        ):
+            raise AssertionError(f"cli {label}: python -m nps summary and the reference script disagree")
+        t = {v: median([r["seconds"] for r in samples[v]]) for v in samples}
+        c = {v: median([r["cpu_s"] for r in samples[v]]) for v in samples}
+        m = {v: median([r["peak_rss_bytes"] for r in samples[v]]) for v in samples}
+        ratio = t["nps"] / t["reference"]
+        target = size >= CLI_TARGET_ROWS
+        rows.append(Row(f"cli {label}: summary FILE, time", seconds(t["nps"]), seconds(t["reference"]),
+                        f"{ratio:.2f}×", f"≤ {CLI_RATIO_MAX}×" + ("" if target else " (at 10M)"),
+                        (ratio <= CLI_RATIO_MAX) if target else None, "cli",
+                        {"nps_s": t["nps"], "reference_s": t["reference"], "ratio": ratio}))
+        rows.append(Row(f"cli {label}: summary FILE, CPU time", seconds(c["nps"]), seconds(c["reference"]),
+                        f"{c['nps'] / c['reference']:.2f}×", section="cli",
+                        values={"nps_s": c["nps"], "reference_s": c["reference"]}))
+        rows.append(Row(f"cli {label}: summary FILE, peak RSS", gigabytes(m["nps"]), gigabytes(m["reference"]),
+                        f"{m['nps'] / m['reference']:.2f}×", section="cli",
+                        values={"nps_bytes": m["nps"], "reference_bytes": m["reference"]}))
+        raw[str(size)] = {"command": [*commands["nps"][1:]], "samples": samples, "median_s": t, "median_cpu_s": c,
+                          "median_rss_bytes": m, "groups": len(theirs), "answers_checked_equal": True}
+    # What every invocation pays before any work: importing the command line.
+    imports = [run_timed([sys.executable, "-c", "import nps.cli"], workdir / "cli_import.stderr")
+               for _ in range(max(3, repeat))]
+    t_import = median([r["seconds"] for r in imports])
+    rows.append(Row("cli: python -c 'import nps.cli' (process start included)", seconds(t_import), section="cli",
+                    values={"seconds": t_import}))
+    raw["import_s"] = [r["seconds"] for r in imports]
+    return rows, raw
+
+
+# ---------------------------------------------------------------------------------------------
 # 3. The browser: cold load and filter changes, read off the app's websocket
 # ---------------------------------------------------------------------------------------------
 
@@ -1263,7 +1365,7 @@ def parse_rows(text: str) -> list[int]:
     return sorted(dict.fromkeys(sizes))
 
 
-SECTIONS = ("ingest", "queries", "comment_tagging", "browser")
+SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "browser")
 
 
 def parse_sections(text: str) -> list[str]:
@@ -1306,7 +1408,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rounds of the query set (default: max(7, 3 × --repeat))")
     parser.add_argument("--skip-browser", action="store_true", help="leave out the browser measurements")
     parser.add_argument("--only", type=parse_sections, default=list(SECTIONS), metavar="SECTION[,SECTION]",
-                        help="run only these sections (ingest, queries, comment_tagging, browser); without "
+                        help="run only these sections (ingest, queries, cli, comment_tagging, browser); without "
                              "ingest, the work folder's bench.duckdb is reused (loaded once, untimed, if missing)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (default bench/results.json)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
@@ -1334,7 +1436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine_info(),
         "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
                  "skip_browser": args.skip_browser, "only": args.only, "workdir": str(workdir)},
-        "table": [], "ingest": None, "queries": None, "browser": None, "comment_tagging": None,
+        "table": [], "ingest": None, "queries": None, "cli": None, "browser": None, "comment_tagging": None,
         "missed": [], "errors": [],
     }
     table: list[Row] = []
@@ -1371,11 +1473,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return [], None
 
     only = set(args.only)
-    ok = section("data", data) and (section("ingest", ingest) if "ingest" in only else section("database", reuse))
+    needs_db = bool(only & {"queries", "comment_tagging", "browser"})  # the cli section reads the CSV files
+    ok = section("data", data) and (
+        section("ingest", ingest) if "ingest" in only else (section("database", reuse) if needs_db else True)
+    )
     results.pop("database", None)
     if ok:
         if "queries" in only:
             section("queries", lambda: bench_queries(sizes, bench_db, query_repeat, log))
+        if "cli" in only:
+            section("cli", lambda: bench_cli(sizes, csvs, workdir, args.repeat, log))
         if "comment_tagging" in only:
             section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
         if args.skip_browser or "browser" not in only:

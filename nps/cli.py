@@ -8,21 +8,24 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import importlib
 import io
 import json
 import math
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from nps import store
 from nps.errors import NpsError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from nps.themes import Codebook
 
 GRAINS = ("day", "week", "month", "quarter", "year")
@@ -229,6 +232,7 @@ def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, s
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    _import_meanwhile("pandas")  # the summary's tables need it only once the file is loaded
     con, ds = _open_source(args)
     try:
         result = summarize(con, ds, args)
@@ -236,6 +240,21 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         con.close()
     sys.stdout.write(render(result, args.format, [by for by in args.by]))
     return 0
+
+
+def _import_meanwhile(module: str) -> None:
+    """Import ``module`` in a background thread: loading a file leaves a core free while it samples and detects.
+
+    Only third-party modules that never import ``nps``, so the two threads cannot wait on each other's imports.
+    """
+
+    def work() -> None:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - the main thread's own import of it reports the problem
+            pass
+
+    threading.Thread(target=work, name=f"import-{module}", daemon=True).start()
 
 
 def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
@@ -404,8 +423,9 @@ def _plain(value: Any) -> Any:
     """A JSON-friendly scalar: numpy numbers to Python, NaN to None, dates to ISO text."""
     if value is None:
         return None
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return value.date().isoformat() if value == pd.Timestamp(value).normalize() else value.isoformat()
+    if isinstance(value, dt.datetime):  # pandas' Timestamp too
+        midnight = value.time() == dt.time(0) and not getattr(value, "nanosecond", 0)
+        return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "item"):

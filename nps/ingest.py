@@ -35,14 +35,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from nps import detect, reader, sql, store, values
 from nps.errors import DuplicateFileError, IngestError, NpsError
 from nps.store import ColumnMapping, Dataset
+
+if TYPE_CHECKING:  # annotations only: loading a file does not need pandas
+    import pandas as pd
 
 SAMPLE_ROWS = 5_000
 SAMPLE_CELLS = 2_000_000

@@ -1503,6 +1503,7 @@ def write_large_csv(path: str | Path, rows: int, *, seed: int = 7, chunk: int = 
     # One DuckDB thread writes while ours generates: more threads only buffer more rows to keep their order.
     connection = duckdb.connect(config={"threads": 1})
     try:
+        sql.execute(connection, "SET enable_progress_bar = false")  # a library draws no bar on stderr
         connection.register("large_customers", pa.RecordBatchReader.from_batches(schema, _prefetched(batches)))
         sql.execute(
             connection,

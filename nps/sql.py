@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from nps.errors import UnknownColumnError
 from nps.filters import Filter
+
+if TYPE_CHECKING:  # pandas costs ~0.9 s to import; DuckDB's .df() imports it when a frame is asked for
+    import pandas as pd
 
 # Columns every responses table has, next to the file's own columns.
 SCORE = "_score"

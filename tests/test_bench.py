@@ -28,11 +28,11 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     assert header, proc.stdout[-3000:]
     for metric in ("ingest 20k: time", "ingest 20k: peak RSS", "queries 20k vs SQL: query set",
                    "queries 20k vs pandas: query set", "queries 20k vs SQL: business_function × quarter",
-                   "comment tagging"):
+                   "cli 20k: summary FILE, time", "cli 20k: summary FILE, CPU time", "comment tagging"):
         assert re.search(rf"^{re.escape(metric)}\s*\|", proc.stdout, re.M), metric
 
     results = json.loads(out.read_text())
-    assert {"machine", "args", "table", "ingest", "queries", "browser", "comment_tagging", "missed", "errors",
+    assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "missed", "errors",
             "duration_s"} <= set(results)
     machine = results["machine"]
     assert machine["cpu_model"] and machine["cores"] >= 1 and machine["ram_bytes"] > 0 and machine["date"]
@@ -51,6 +51,12 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
                                         "function_by_quarter"}
     assert all(set(m) == {"nps", "sql", "pandas"} for m in queries["median_s"].values())
     assert queries["groups"]["breakdown_segment"] == 3
+
+    cli = results["cli"]["20000"]
+    assert cli["answers_checked_equal"] is True
+    assert cli["groups"] == 72  # 3 segments × 24 months, transactional surveys
+    assert cli["command"][:3] == ["-m", "nps", "summary"]
+    assert all(run["seconds"] > 0 and run["cpu_s"] > 0 for run in cli["samples"]["nps"] + cli["samples"]["reference"])
 
     rows = results["table"]
     assert {"metric", "nps", "reference", "ratio", "target", "ok", "verdict"} <= set(rows[0])
@@ -71,8 +77,9 @@ def _bench_module() -> object:
 def test_bench_sections_can_be_picked() -> None:
     run = _bench_module()
     parser = run.build_parser()
-    assert parser.parse_args([]).only == ["ingest", "queries", "comment_tagging", "browser"]
+    assert parser.parse_args([]).only == ["ingest", "queries", "cli", "comment_tagging", "browser"]
     assert parser.parse_args(["--only", "browser,queries"]).only == ["queries", "browser"]
+    assert parser.parse_args(["--only", "cli"]).only == ["cli"]
     with pytest.raises(SystemExit):
         parser.parse_args(["--only", "drawing"])
 

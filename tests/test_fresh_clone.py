@@ -105,3 +105,9 @@ def test_no_property_test_sets_its_own_number_of_examples() -> None:
     offenders = [p.name for p in (ROOT / "tests").rglob("test_*.py") if "max_examples=" in p.read_text("utf-8")
                  and p.name != "test_fresh_clone.py"]
     assert offenders == []
+
+
+def test_browser_tests_wait_on_content_not_on_the_clock() -> None:
+    sleeps = [f"{p.name}:{n}" for p in (ROOT / "tests" / "browser").glob("*.py")
+              for n, line in enumerate(p.read_text("utf-8").splitlines(), 1) if "wait_for_timeout(" in line]
+    assert sleeps == []

@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+# expect() polls until its bound; 5 s (Playwright's default) is too short on a busy 2-core machine, where a
+# page with charts can take longer to draw. A bound, not a wait: a passing check returns at once.
+expect.set_options(timeout=30_000)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
@@ -120,6 +124,7 @@ def browser() -> Iterator[object]:
 def page(browser: object) -> Iterator[object]:
     """A fresh browser context and page (its own cookies and session), wide enough for the layout."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    track_runs(context)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -128,19 +133,63 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def wait_idle(page: object, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' indicator) and the page is drawn."""
+# Whether the app still owes a script run, read off its websocket in the page: a run the script asks for
+# itself (st.rerun, the cold-link switch out of the legacy pages/ mode) starts with the messages after a
+# ``script_finished`` of status FINISHED_EARLY_FOR_RERUN, and the client may show "notRunning" in between.
+# A ForwardMsg's top-level fields are scanned for new_session (4) and script_finished (6, an enum).
+RUN_TRACKER_JS = """(() => {
+  if (window.__passaparolaRuns) return;
+  window.__passaparolaRuns = true;
+  const Native = window.WebSocket;
+  const scan = (bytes) => {
+    let i = 0;
+    const varint = () => { let x = 0, s = 0, b; do { b = bytes[i++]; x += (b & 0x7f) * 2 ** s; s += 7; }
+                           while (b & 0x80 && i < bytes.length); return x; };
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) { const v = varint(); if (field === 6) window.__passaparolaRunPending = v === 2; }
+      else if (wire === 2) { const n = varint(); if (field === 4) window.__passaparolaRunPending = true; i += n; }
+      else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return;
+    }
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__passaparolaRunPending = true;
+      this.addEventListener('message', (e) => { if (e.data instanceof ArrayBuffer) scan(new Uint8Array(e.data)); });
+    }
+  };
+})();"""
+
+# Idle as the app itself says it: connected, no run owed (above; pages opened before the tracker was
+# installed fall back to the client's script state), its script not running, no element greyed out as stale,
+# no running indicator, and drawn for two frames. No fixed sleep: the wait ends as soon as the page is settled.
+_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = !!app && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && window.__passaparolaRunPending !== true
+        && !!document.querySelector('[data-testid="stMain"]')
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-stale="true"]');
+    window.__passaparolaIdleFrames = idle ? (window.__passaparolaIdleFrames || 0) + 1 : 0;
+    return window.__passaparolaIdleFrames >= 2;
+}"""
+
+
+def track_runs(context: object) -> None:
+    """Watch the app's websocket in every page of ``context`` opened from now on (see RUN_TRACKER_JS)."""
+    context.add_init_script(RUN_TRACKER_JS)  # type: ignore[attr-defined]
+
+
+def wait_idle(page: object, timeout: float = 120_000) -> None:
+    """Wait until Streamlit has finished every run it owes and the page is drawn (a first Comments visit on a
+    busy machine takes half a minute, hence the generous bound)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') "
-        "&& document.querySelector('[data-testid=\"stMain\"]')",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout,
-    )
+    if page.evaluate("window.__passaparolaRuns === undefined"):  # type: ignore[attr-defined]
+        track_runs(page.context)  # type: ignore[attr-defined]  # for this page's next loads
+    page.evaluate("window.__passaparolaIdleFrames = 0")  # type: ignore[attr-defined]
+    page.wait_for_function(_IDLE, polling="raf", timeout=timeout)  # type: ignore[attr-defined]
 
 
 def screenshot(page: object, name: str) -> Path:

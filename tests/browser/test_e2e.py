@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from nps import queries, store
 from nps.filters import Filter
@@ -41,9 +41,14 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def nps_tile(page: Page) -> str:
+def nps_value(page: Page) -> Locator:
+    """The NPS tile's value, as a locator (to wait on with ``expect``)."""
     tile = page.locator("[data-testid='stMetric']").filter(has_text="NPS").first
-    return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return tile.locator("[data-testid='stMetricValue']")
+
+
+def nps_tile(page: Page) -> str:
+    return nps_value(page).inner_text().strip()
 
 
 @pytest.mark.parametrize("slug", list(PAGES))
@@ -94,7 +99,7 @@ def test_a_shared_link_reproduces_the_view_on_a_cold_server(tmp_path: Path, seed
         expect(page.get_by_text("Filtered to channel: SMS; segment: B2C")).to_be_visible()
         open_page(page, f"{server.url}/{query}", "Overview")
         expected = engine_nps(seeded_db, {"survey_type": ["transactional"], "segment": ["B2C"], "channel": ["SMS"]})
-        assert nps_tile(page) == expected
+        expect(nps_value(page)).to_have_text(expected)
         assert "f_segment=B2C" in page.url and "f_channel=SMS" in page.url
         assert_no_exception(page)
         screenshot(page, "shared-link-cold")
@@ -113,7 +118,7 @@ def test_a_filter_change_lands_in_the_url(server: Server, page: Page) -> None:
     other = page.context.browser.new_context().new_page()
     try:
         open_page(other, link, "Overview")
-        assert nps_tile(other) == nps_tile(page)
+        expect(nps_value(other)).to_have_text(nps_tile(page), timeout=30_000)
     finally:
         other.context.close()
 
@@ -159,7 +164,7 @@ def test_two_sessions_keep_their_own_filters(server: Server, browser: object) ->
         expect(second.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=60_000)
         wait_idle(second)
         box = second.locator("[data-testid='stSelectbox']").filter(has=second.get_by_text("Period", exact=True))
-        assert box.locator("input").input_value() == "Last 12 months"
+        expect(box.locator("input")).to_have_value("Last 12 months", timeout=30_000)
         assert "period=" not in second.url
     finally:
         first.context.close()
