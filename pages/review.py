@@ -18,15 +18,19 @@ PRESENTATION_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stAppToolbar"], [data-testid="stSidebarNav"],
 [data-testid="stMain"] [data-testid="stPopover"] {display: none !important;}
-[data-testid="stMain"] {scroll-snap-type: y mandatory;}
+[data-testid="stMain"] {scroll-snap-type: y mandatory; outline: none;}
 [data-testid="stMainBlockContainer"] {max-width: none !important; padding: 1.5rem 3rem !important;}
 [data-testid="stMain"] h1, [class*="st-key-review_card_"] {scroll-snap-align: start;}
 [class*="st-key-review_card_"] {min-height: 100vh; box-sizing: border-box; break-before: page;}
-[data-testid="stMain"] h3 {font-size: 2.75rem !important;}
+[data-testid="stMain"] h3 {font-size: 2.4rem !important; padding-top: 0 !important;}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] [data-testid="stText"],
-[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.6rem !important;}
-[data-testid="stMetricValue"] {font-size: 4.5rem !important;}
-[data-testid="stMetricDelta"] {font-size: 1.4rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.1rem !important;}
+[data-testid="stMain"] [data-testid="stTable"] th, [data-testid="stMain"] [data-testid="stTable"] td {font-size: 1.3rem !important;}
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] p
+ {font-size: 3.75rem !important; line-height: 1.15 !important;}
+[data-testid="stMain"] [data-testid="stMetricDelta"], [data-testid="stMain"] [data-testid="stMetricDelta"] p
+ {font-size: 1.2rem !important;}
 </style>"""
 
 ctx = app.context()
@@ -86,7 +90,10 @@ summary = pd.DataFrame({
     "target": cards["target"].map(lambda t: format_points(t) if t == t else ""),
     "gap": cards["gap"].map(lambda g: format_points(g) if g == g else ""),
 })
-st.dataframe(summary, hide_index=True, width="stretch")
+if presenting:  # a plain table, whose type the presentation CSS can enlarge
+    st.table(summary.set_index(label))
+else:
+    st.dataframe(summary, hide_index=True, width="stretch")
 st.caption("● marks a change that is statistically significant at the chosen level; the others are within the noise.")
 
 trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])

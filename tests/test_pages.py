@@ -235,4 +235,4 @@ def test_presentation_mode_hides_the_chrome_and_gives_each_card_a_screen(at: App
         return found
 
     assert keyed(at.main) == [f"review_card_{i}" for i in range(6)]
-    assert [h.value for h in at.subheader] == list(at.dataframe[0].value["Business function"])
+    assert [h.value for h in at.subheader] == list(at.table[0].value.index)
