@@ -418,6 +418,19 @@ def _freeze_long_lived_objects() -> None:
         gc.freeze()
 
 
+def _menu(pages: dict[str, list[Any]]) -> None:
+    """The page menu at the top of the sidebar, as links.
+
+    Streamlit's own sidebar menu is off (``client.showSidebarNavigation = false`` in
+    .streamlit/config.toml): on a server's first run it would show the legacy ``pages/``
+    menu (raw file names) until this entrypoint had imported everything and replaced it.
+    """
+    for section, entries in pages.items():
+        st.sidebar.caption(section)
+        for entry in entries:
+            st.sidebar.page_link(entry, width="stretch")
+
+
 def main() -> None:
     """Run one script run of the app: config, sidebar, navigation, the chosen page."""
     st.set_page_config(page_title=APP_TITLE, page_icon=":material/campaign:", layout="wide",
@@ -427,7 +440,8 @@ def main() -> None:
                   for file, title, icon, url in entries]
         for section, entries in PAGES.items()
     }
-    page = st.navigation(pages, position="sidebar")
+    page = st.navigation(pages, position="hidden")
+    _menu(pages)
     st.sidebar.markdown(f"### {APP_TITLE}")
     ctx: Context | None = None
     try:

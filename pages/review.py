@@ -97,14 +97,9 @@ else:
 st.caption("● marks a change that is statistically significant at the chosen level; the others are within the noise.")
 
 trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
-top_themes: dict[str, dict[str, list[str]]] = {"detractor": {}, "promoter": {}}
-if ctx.dataset.mapping.comment:
-    book = app.codebook()
-    app.ensure_tagged(ctx, book)
-    for category in top_themes:
-        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
-        for value, group in tops.groupby("value", sort=False):
-            top_themes[category][str(value)] = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
+# Each card keeps a slot for its top themes, filled once the cards are drawn: on a new dataset the
+# comments are tagged first, and the scorecards should not wait for that.
+theme_slots: dict[tuple[str, str], object] = {}
 
 
 def _gap_delta(gap: float) -> dict[str, object]:
@@ -144,10 +139,19 @@ for number, card in enumerate(cards.to_dict("records")):
             for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
                 quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
                 st.markdown(f"**{heading}**")
-                named = top_themes[category].get(value)
-                if named:
-                    st.caption(f"Top themes: {md(' · '.join(named))} of their comments")
+                theme_slots[(category, value)] = st.empty()
                 if not quotes:
                     st.caption("No comments.")
                 for score, comment in quotes:
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
+
+if ctx.dataset.mapping.comment:
+    book = app.codebook()
+    app.ensure_tagged(ctx, book)
+    for category in ("detractor", "promoter"):
+        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
+        for value, group in tops.groupby("value", sort=False):
+            named = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
+            slot = theme_slots.get((category, str(value)))
+            if slot is not None and named:
+                slot.caption(f"Top themes: {md(' · '.join(named))} of their comments")
