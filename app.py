@@ -50,6 +50,13 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
 }
 DEFAULT_PAGE = "overview"
+# Metric tiles wrap their label and change instead of cutting them ("+1.5 (significa…" in five
+# tiles side by side at 1280 px). Styling only: no user text goes through this HTML.
+TILE_STYLE = """<style>
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricDelta"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis p
+ {white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -441,6 +448,7 @@ def main() -> None:
         for section, entries in PAGES.items()
     }
     page = st.navigation(pages, position="hidden")
+    st.html(TILE_STYLE)
     _menu(pages)
     st.sidebar.markdown(f"### {APP_TITLE}")
     ctx: Context | None = None
