@@ -242,3 +242,10 @@ def test_metric_tiles_wrap_their_change_instead_of_cutting_it(at: AppTest) -> No
     # five tiles side by side at 1280 px cut "+1.5 (significant)" to "+1.5 (significa…"
     [style] = [h.proto.body for h in at.get("html") if "stMetricDelta" in h.proto.body]
     assert "white-space: normal" in style and "text-overflow: clip" in style
+
+
+def test_responses_head_dimensions_by_their_readable_names(at: AppTest) -> None:
+    at.switch_page("pages/responses.py").run()
+    table = at.dataframe[0]
+    assert "business_function" in table.value.columns  # the data (and the downloads) keep the column name
+    assert '"label": "Business function"' in table.proto.columns.replace('":"', '": "')
