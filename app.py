@@ -53,6 +53,13 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
 }
 DEFAULT_PAGE = "overview"
+# Metric tiles wrap their label and change instead of cutting them ("+1.5 (significa…" in five
+# tiles side by side at 1280 px). Styling only: no user text goes through this HTML.
+TILE_STYLE = """<style>
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricDelta"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis p
+ {white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -428,6 +435,19 @@ def _freeze_long_lived_objects() -> None:
         gc.freeze()
 
 
+def _menu(pages: dict[str, list[Any]]) -> None:
+    """The page menu at the top of the sidebar, as links.
+
+    Streamlit's own sidebar menu is off (``client.showSidebarNavigation = false`` in
+    .streamlit/config.toml): on a server's first run it would show the legacy ``pages/``
+    menu (raw file names) until this entrypoint had imported everything and replaced it.
+    """
+    for section, entries in pages.items():
+        st.sidebar.caption(section)
+        for entry in entries:
+            st.sidebar.page_link(entry, width="stretch")
+
+
 def main() -> None:
     """Run one script run of the app: config, sidebar, navigation, the chosen page."""
     st.set_page_config(page_title=APP_TITLE, page_icon=":material/campaign:", layout="wide",
@@ -437,7 +457,9 @@ def main() -> None:
                   for file, title, icon, url in entries]
         for section, entries in PAGES.items()
     }
-    page = st.navigation(pages, position="sidebar")
+    page = st.navigation(pages, position="hidden")
+    st.html(TILE_STYLE)
+    _menu(pages)
     st.sidebar.markdown(f"### {APP_TITLE}")
     ctx: Context | None = None
     try:

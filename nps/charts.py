@@ -585,8 +585,10 @@ def chart_breakdown(
 
     y = alt.Y("value_label:N", title=label, sort=labels, scale=alt.Scale(domain=labels),
               axis=alt.Axis(labelLimit=260))
-    x_scale = alt.Scale(domain=list(nps_axis_domain([*data["ci_low"], *data["ci_high"], *data["nps"], overall])),
-                        nice=False, zero=False)
+    low, high = nps_axis_domain([*data["ci_low"], *data["ci_high"], *data["nps"], overall])
+    x_scale = alt.Scale(domain=[low, high], nice=False, zero=False)
+    tick = 10 if high - low <= 100 else 20
+    x_axis = alt.Axis(values=list(range(int(low), int(high) + 1, tick)))
     colour = alt.Color("sample_size:N", scale=_sample_scale(min_n, [OK_COLOUR, LOW_N_COLOUR]),
                        legend=alt.Legend(title=None, orient="bottom"))
     tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=label))], level)
@@ -596,11 +598,11 @@ def chart_breakdown(
     interval = (
         alt.Chart()
         .mark_rule(strokeWidth=2.5)
-        .encode(x=alt.X("ci_low:Q", title="NPS (points)", scale=x_scale), x2=alt.X2(field="ci_high"), y=y,
+        .encode(x=alt.X("ci_low:Q", title="NPS (points)", scale=x_scale, axis=x_axis), x2=alt.X2(field="ci_high"), y=y,
                 color=colour, tooltip=tips)
     )
     point = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
-        x=alt.X("nps:Q", title="NPS (points)", scale=x_scale), y=y, color=colour, tooltip=tips
+        x=alt.X("nps:Q", title="NPS (points)", scale=x_scale, axis=x_axis), y=y, color=colour, tooltip=tips
     )
     if selection_name:
         pick = alt.selection_point(name=selection_name, fields=[_field(dimension)])
@@ -616,7 +618,7 @@ def chart_breakdown(
             .transform_filter("datum.marker != ''")
             .mark_text(align="left", dx=7, fontSize=13)
             .encode(
-                x=alt.X("ci_high:Q", title="NPS (points)", scale=x_scale), y=y, text=alt.Text("marker:N"),
+                x=alt.X("ci_high:Q", title="NPS (points)", scale=x_scale, axis=x_axis), y=y, text=alt.Text("marker:N"),
                 color=alt.ColorValue(**alt.when(alt.datum.marker == "▲").then(alt.value(CATEGORY_COLOURS[2]))
                                      .otherwise(alt.value(CATEGORY_COLOURS[0]))),
                 tooltip=tips,

@@ -26,13 +26,14 @@ among forked worker processes; the tags go to DuckDB as one Arrow table.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,12 @@ class Codebook:
 
     themes: Mapping[str, Mapping[str, tuple[str, ...]]]
     version: str
-    _index: Mapping[str, Mapping[str, tuple[tuple[str, _Term], ...]]] = field(
-        default_factory=dict, repr=False, compare=False, hash=False
-    )
+
+    @functools.cached_property
+    def _index(self) -> Mapping[str, Mapping[str, tuple[tuple[str, _Term], ...]]]:
+        # Compiled on first use, for tagging: compiling lemmatises every term, which loads a
+        # dictionary per language (seconds each), and reading stored tags needs only the version.
+        return _compile(self.themes)
 
     @classmethod
     def build(cls, themes: Mapping[str, Mapping[str, Sequence[str]]]) -> Codebook:
@@ -100,7 +104,7 @@ class Codebook:
             clean[name] = words
         canonical = json.dumps(clean, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         version = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        return cls(themes=clean, version=version, _index=_compile(clean))
+        return cls(themes=clean, version=version)
 
 
 def _compile_term(term: str, lang: str) -> _Term | None:

@@ -75,7 +75,7 @@ table = pd.DataFrame({
 })
 pct = st.column_config.NumberColumn(format="%.1f%%", width=110)
 pts = st.column_config.NumberColumn(format="%+.1f", width=120)
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table, hide_index=True, width="stretch", height="content",  # every theme, no inner scrolling
              column_config={"theme": st.column_config.TextColumn(width=200),
                             "mentions": st.column_config.NumberColumn(width=80),
                             "impact": st.column_config.NumberColumn(format="%+.1f", width=70),

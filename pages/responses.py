@@ -42,8 +42,10 @@ with app.cursor() as cur:
 
 st.caption(f"{total:,} responses match; showing {len(frame):,} from row {(page - 1) * PAGE_SIZE + 1:,}.")
 # Comments are user input: st.dataframe shows cell text as plain text, never as markdown or HTML.
+# Dimensions headed by their readable names on screen; the downloads keep the column names.
+headers = {c: st.column_config.Column(ctx.label(c)) for c in ctx.dataset.mapping.dimensions if c in frame.columns}
 st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={"comment": st.column_config.TextColumn("comment", width="large"),
+             column_config={**headers, "comment": st.column_config.TextColumn("comment", width="large"),
                             "score": st.column_config.NumberColumn("score", format="%d")})
 
 st.subheader("Download")

@@ -18,15 +18,19 @@ PRESENTATION_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stAppToolbar"], [data-testid="stSidebarNav"],
 [data-testid="stMain"] [data-testid="stPopover"] {display: none !important;}
-[data-testid="stMain"] {scroll-snap-type: y mandatory;}
+[data-testid="stMain"] {scroll-snap-type: y mandatory; outline: none;}
 [data-testid="stMainBlockContainer"] {max-width: none !important; padding: 1.5rem 3rem !important;}
 [data-testid="stMain"] h1, [class*="st-key-review_card_"] {scroll-snap-align: start;}
 [class*="st-key-review_card_"] {min-height: 100vh; box-sizing: border-box; break-before: page;}
-[data-testid="stMain"] h3 {font-size: 2.75rem !important;}
+[data-testid="stMain"] h3 {font-size: 2.4rem !important; padding-top: 0 !important;}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] [data-testid="stText"],
-[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.6rem !important;}
-[data-testid="stMetricValue"] {font-size: 4.5rem !important;}
-[data-testid="stMetricDelta"] {font-size: 1.4rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.1rem !important;}
+[data-testid="stMain"] [data-testid="stTable"] th, [data-testid="stMain"] [data-testid="stTable"] td {font-size: 1.3rem !important;}
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] p
+ {font-size: 3.75rem !important; line-height: 1.15 !important;}
+[data-testid="stMain"] [data-testid="stMetricDelta"], [data-testid="stMain"] [data-testid="stMetricDelta"] p
+ {font-size: 1.2rem !important;}
 </style>"""
 
 ctx = app.context()
@@ -86,20 +90,18 @@ summary = pd.DataFrame({
     "target": cards["target"].map(lambda t: format_points(t) if t == t else ""),
     "gap": cards["gap"].map(lambda g: format_points(g) if g == g else ""),
 })
-st.dataframe(summary, hide_index=True, width="stretch")
+if presenting:  # a plain table, whose type the presentation CSS can enlarge
+    st.table(summary.set_index(label))
+else:
+    st.dataframe(summary, hide_index=True, width="stretch")
 st.caption("● marks a change that is statistically significant; the others are within the noise. "
            + describe_family(cards.attrs.get("family") or SimpleNamespace(method="holm", tests=0, level=ctx.opts.level),
                              "Changes"))
 
 trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
-top_themes: dict[str, dict[str, list[str]]] = {"detractor": {}, "promoter": {}}
-if ctx.dataset.mapping.comment:
-    book = app.codebook()
-    app.ensure_tagged(ctx, book)
-    for category in top_themes:
-        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
-        for value, group in tops.groupby("value", sort=False):
-            top_themes[category][str(value)] = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
+# Each card keeps a slot for its top themes, filled once the cards are drawn: on a new dataset the
+# comments are tagged first, and the scorecards should not wait for that.
+theme_slots: dict[tuple[str, str], object] = {}
 
 
 def _gap_delta(gap: float) -> dict[str, object]:
@@ -139,10 +141,19 @@ for number, card in enumerate(cards.to_dict("records")):
             for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
                 quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
                 st.markdown(f"**{heading}**")
-                named = top_themes[category].get(value)
-                if named:
-                    st.caption(f"Top themes: {md(' · '.join(named))} of their comments")
+                theme_slots[(category, value)] = st.empty()
                 if not quotes:
                     st.caption("No comments.")
                 for score, comment in quotes:
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
+
+if ctx.dataset.mapping.comment:
+    book = app.codebook()
+    app.ensure_tagged(ctx, book)
+    for category in ("detractor", "promoter"):
+        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
+        for value, group in tops.groupby("value", sort=False):
+            named = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
+            slot = theme_slots.get((category, str(value)))
+            if slot is not None and named:
+                slot.caption(f"Top themes: {md(' · '.join(named))} of their comments")

@@ -611,3 +611,8 @@ def test_rows_are_embedded_as_altair_itself_writes_them() -> None:
 def test_more_rows_than_altair_embeds_are_refused() -> None:
     with pytest.raises(alt.MaxRowsError):
         charts._inline(pd.DataFrame({"n": range(charts.MAX_ROWS + 1)}))
+
+
+def test_breakdown_ticks_every_ten_points_across_the_fitted_axis() -> None:
+    x = layers(charts.chart_breakdown(breakdown(), "segment").to_dict())[2]["encoding"]["x"]
+    assert x["axis"]["values"] == [-60, -50, -40, -30, -20, -10, 0, 10, 20, 30, 40]

@@ -304,4 +304,17 @@ def test_presentation_mode_hides_the_chrome_and_gives_each_card_a_screen(at: App
         return found
 
     assert keyed(at.main) == [f"review_card_{i}" for i in range(6)]
-    assert [h.value for h in at.subheader] == list(at.dataframe[0].value["Business function"])
+    assert [h.value for h in at.subheader] == list(at.table[0].value.index)
+
+
+def test_metric_tiles_wrap_their_change_instead_of_cutting_it(at: AppTest) -> None:
+    # five tiles side by side at 1280 px cut "+1.5 (significant)" to "+1.5 (significa…"
+    [style] = [h.proto.body for h in at.get("html") if "stMetricDelta" in h.proto.body]
+    assert "white-space: normal" in style and "text-overflow: clip" in style
+
+
+def test_responses_head_dimensions_by_their_readable_names(at: AppTest) -> None:
+    at.switch_page("pages/responses.py").run()
+    table = at.dataframe[0]
+    assert "business_function" in table.value.columns  # the data (and the downloads) keep the column name
+    assert '"label": "Business function"' in table.proto.columns.replace('":"', '": "')

@@ -82,6 +82,25 @@ def test_upload_the_telecom_file_and_see_its_nps(tmp_path: Path, page: Page) -> 
         server.stop()
 
 
+# Every page-menu text the page ever shows, recorded from the first paint: a cold server used to show
+# Streamlit's legacy pages/ menu (file names: "app", "overview", "segments", …) before the real one.
+RECORD_MENUS = """
+window.__menus = [];
+new MutationObserver(() => {
+  const links = [...document.querySelectorAll('[data-testid=stSidebar] a')].map(a => a.innerText.trim()).filter(Boolean);
+  const seen = window.__menus[window.__menus.length - 1];
+  if (links.length && (!seen || seen.join('|') !== links.join('|'))) window.__menus.push(links);
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Responses", "Comments",
+        "Comment explorer", "Review meeting"]
+
+
+def menus_seen(page: Page) -> list[list[str]]:
+    """The menus shown so far, each as its link texts (the icon's ligature name dropped)."""
+    return [[text.split("\n")[-1].strip() for text in menu] for menu in page.evaluate("window.__menus")]
+
+
 def engine_nps(db: Path, include: dict[str, list[str]]) -> str:
     con = store.connect(db)
     try:
@@ -93,10 +112,14 @@ def engine_nps(db: Path, include: dict[str, list[str]]) -> str:
 
 def test_a_shared_link_reproduces_the_view_on_a_cold_server(tmp_path: Path, seeded_db: Path, page: Page) -> None:
     server = start_server(tmp_path / "cold", db=seeded_db)  # nobody has opened the app on this server yet
+    page.add_init_script(RECORD_MENUS)
     try:
         query = "?ds=Sample%3A+customer+survey+%C2%B7+%231&period=All+time&f_segment=B2C&f_channel=SMS&by=region"
         open_page(page, f"{server.url}/segments{query}", "Segments & functions")
         expect(page.get_by_text("Filtered to channel: SMS; segment: B2C")).to_be_visible()
+        # a link written with the raw column name still picks that breakdown (now labelled "Region")
+        expect(page.get_by_role("radio", name="Region", exact=True)).to_have_attribute("aria-checked", "true")
+        assert menus_seen(page) == [MENU]  # the app's menu from the first paint, never the legacy one
         open_page(page, f"{server.url}/{query}", "Overview")
         expected = engine_nps(seeded_db, {"survey_type": ["transactional"], "segment": ["B2C"], "channel": ["SMS"]})
         expect(nps_value(page)).to_have_text(expected)
@@ -105,6 +128,58 @@ def test_a_shared_link_reproduces_the_view_on_a_cold_server(tmp_path: Path, seed
         screenshot(page, "shared-link-cold")
     finally:
         server.stop()
+
+
+def test_a_deep_link_to_the_review_on_a_cold_server_shows_its_cards(tmp_path: Path, seeded_db: Path,
+                                                                      page: Page) -> None:
+    server = start_server(tmp_path / "cold-review", db=seeded_db)  # cold, and its comments never tagged
+    page.add_init_script(RECORD_MENUS)
+    try:
+        open_page(page, f"{server.url}/review?ds=Sample%3A+customer+survey+%C2%B7+%231&period=All+time", "Review meeting")
+        cards = page.locator("[class*='st-key-review_card_']")
+        expect(cards).to_have_count(6)
+        expect(cards.first.get_by_text("Detractors say")).to_be_visible()
+        expect(cards.first.locator("[data-testid='stMetricValue']").first).to_have_text(
+            re.compile(r"^[+−]?\d+\.\d$"), timeout=60_000)
+        # filled in once the comments are tagged (the first visit to a dataset tags them)
+        expect(cards.first.get_by_text(re.compile("^Top themes: "))).to_have_count(2, timeout=120_000)
+        wait_idle(page)
+        assert menus_seen(page) == [MENU]
+        assert_no_exception(page)
+        screenshot(page, "review-cold")
+    finally:
+        server.stop()
+
+
+def test_presentation_mode_shows_one_card_per_screen_without_the_sidebar(server: Server, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.js_errors = []  # type: ignore[attr-defined]
+    try:
+        open_page(page, f"{server.url}/review?present=true", "Review meeting")
+        cards = page.locator("[class*='st-key-review_card_']")
+        expect(cards).to_have_count(6)
+        expect(page.locator("[data-testid='stSidebar']")).to_be_hidden()
+        expect(page.locator("[data-testid='stHeader']")).to_be_hidden()
+        expect(page.get_by_text("Targets per business function")).to_have_count(0)
+        for i in range(6):
+            assert cards.nth(i).bounding_box()["height"] >= 800  # type: ignore[index]
+        value = page.locator("[data-testid='stMetricValue'] p").first
+        assert float(value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 48
+        main = page.locator("[data-testid='stMain']")
+        assert main.evaluate("e => getComputedStyle(e).scrollSnapType") == "y mandatory"
+        # Page Down on the projector: the next screen is the next card, top-aligned
+        page.get_by_role("heading", name="Review meeting").click()
+        for i in range(2):
+            page.keyboard.press("PageDown")
+            page.wait_for_function(
+                "i => Math.abs(document.querySelector(`.st-key-review_card_${i}`).getBoundingClientRect().top) < 30",
+                arg=i, timeout=10_000)
+        screenshot(page, "review-presentation")
+        page.locator("[data-testid='stCheckbox']").filter(has_text="Presentation").locator("label").click()
+        expect(page.locator("[data-testid='stSidebar']")).to_be_visible(timeout=30_000)
+    finally:
+        context.close()
 
 
 def test_a_filter_change_lands_in_the_url(server: Server, page: Page) -> None:
