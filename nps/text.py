@@ -505,7 +505,9 @@ def negation_flags(text: str | None, lang: str) -> list[bool]:
     """For each word of :func:`split_words` of ``text``: True when a negator of ``lang`` reaches it.
 
     A negator (:data:`NEGATORS`, English "…n't", French elided "n'") reaches
-    the next :data:`NEGATION_SCOPE` words, and stops early at punctuation
+    the next :data:`NEGATION_SCOPE` words up to the first content word (not a
+    stopword of ``lang``: "not at all happy with it" negates "at", "all",
+    "happy"), and stops early at punctuation
     (``, . ; : ! ? ( ) …`` and dashes) or a contrast word (:data:`CONTRASTS`:
     "but", "ma", "mais", …). A negator is not itself negated; one inside a
     scope starts a scope of its own. For an unknown language every
@@ -516,6 +518,7 @@ def negation_flags(text: str | None, lang: str) -> list[bool]:
     words, breaks, elided = _clause_words(text)
     negators = NEGATORS.get(lang, _ALL_NEGATORS)
     contrasts = CONTRASTS.get(lang, _ALL_CONTRASTS)
+    stop = _stopwords(lang) if lang in LANGUAGES else _all_stopwords()
     flags = [False] * len(words)
     left = 0  # words the current scope still reaches
     for i, word in enumerate(words):
@@ -528,8 +531,14 @@ def negation_flags(text: str | None, lang: str) -> list[bool]:
             continue
         if left > 0:
             flags[i] = True
-            left -= 1
+            # The first content word is what is negated: "not happy with the delivery".
+            left = left - 1 if fold(word) in stop else 0
     return flags
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset().union(*(_stopwords(lang) for lang in LANGUAGES))
 
 
 def negated_tokens(text: str | None, lang: str) -> list[str]:

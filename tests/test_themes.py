@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import functools
 
 import pandas as pd
@@ -718,3 +719,122 @@ def test_the_commented_condition(con, blank) -> None:
     query = f"SELECT {themes.has_comment_sql('c')} FROM (SELECT ?::VARCHAR AS c)"
     assert sql.fetch_value(con, query, [blank]) is False
     assert sql.fetch_value(con, query, [" ok "]) is True
+
+
+# --- terms with conditions, and negation ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("plante", themes.TermSpec("plante")),
+        ("on hold", themes.TermSpec("on hold")),
+        ("liefer*", themes.TermSpec("liefer*")),
+        ("plante ~ app|appli*|mise à jour", themes.TermSpec("plante", near=("app", "appli*", "mise à jour"))),
+        ("en ligne !~ rester|attente", themes.TermSpec("en ligne", not_near=("rester", "attente"))),
+        ("x ~ a !~ b", themes.TermSpec("x", near=("a",), not_near=("b",))),
+        ("-page d'accueil", themes.TermSpec("page d'accueil", exclusion=True)),
+        ("+happy", themes.TermSpec("happy", polarity=1)),
+        ("not_happy", themes.TermSpec("happy", polarity=-1)),
+        ("Not_happy ~ staff", themes.TermSpec("happy", polarity=-1, near=("staff",))),
+        ("-", themes.TermSpec("-")),  # a mark without a word is just what it is (it finds nothing)
+    ],
+)
+def test_parse_term(term: str, expected: themes.TermSpec) -> None:
+    assert themes.parse_term(term) == expected
+
+
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        ("~ app", "no word before its '~'"),
+        ("plante ~", "give the words after '~'"),
+        ("plante ~ app||site", "give the words after '~'"),
+        ("-page ~ site", "an exclusion"),
+        ("-+happy", "an exclusion"),
+    ],
+)
+def test_bad_terms_are_explained(term: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        themes.parse_term(term)
+    with pytest.raises(ValueError, match=f"theme 'T', fr: .*{re.escape(message)}"):
+        Codebook.build({"T": {"fr": [term]}})
+
+
+CONDITIONAL = Codebook.build({
+    "App": {"fr": ["plante ~ app|appli*|site|mise à jour", "bug"], "en": ["app"]},
+    "Welcome": {"fr": ["accueil", "-page d'accueil", "-appel d'accueil"]},
+    "Online": {"fr": ["en ligne !~ rester|attente|minute*"]},
+    "Praise": {"en": ["+happy", "+helpful"], "it": ["+soddisfatto"], "fr": ["+content"]},
+    "Complaint": {"en": ["not_happy", "not_helpful"], "it": ["not_soddisfatto"], "fr": ["not_content"]},
+})
+
+
+@pytest.mark.parametrize(
+    ("comment", "lang", "expected"),
+    [
+        ("L'appli plante tout le temps", "fr", {"App"}),
+        ("Depuis la mise à jour, ça plante", "fr", {"App"}),
+        ("Belles plantes, bien arrosées", "fr", set()),
+        # The context must be in the same sentence, within six words.
+        ("Super appli. Les plantes sont belles", "fr", set()),
+        ("Le site est lent, il plante souvent", "fr", {"App"}),
+        ("site un deux trois quatre cinq six sept plante", "fr", set()),
+        ("Accueil chaleureux", "fr", {"Welcome"}),
+        ("La page d'accueil est vide", "fr", set()),
+        ("Page d'accueil vide, mais accueil chaleureux", "fr", {"Welcome"}),
+        ("Commande en ligne rapide", "fr", {"Online"}),
+        ("Resté en ligne vingt minutes", "fr", set()),
+        ("very happy with the service", "en", {"Praise"}),
+        ("not happy with the service", "en", {"Complaint"}),
+        ("never helpful, never happy", "en", {"Complaint"}),
+        ("not happy, but the staff were helpful", "en", {"Praise", "Complaint"}),
+        ("non sono soddisfatto", "it", {"Complaint"}),
+        ("sono molto soddisfatto", "it", {"Praise"}),
+        ("pas content du tout", "fr", {"Complaint"}),
+        ("je ne suis pas content", "fr", {"Complaint"}),
+        ("très content", "fr", {"Praise"}),
+    ],
+)
+def test_conditions_decide_the_themes(comment: str, lang: str, expected: set[str]) -> None:
+    assert tag_comment(comment, CONDITIONAL, lang) == expected
+
+
+def test_a_term_kept_out_by_its_conditions_is_not_tried_in_other_languages() -> None:
+    book = Codebook.build({"Support": {"fr": ["support", "-support mural"], "en": ["support"]}})
+    assert tag_comment("Le support mural est arrivé cassé", book, "fr") == set()
+    assert tag_comment("Le support a répondu vite", book, "fr") == {"Support"}
+    # Without a French term in sight, the other languages are tried as before.
+    assert tag_comment("Great support from the team", book, "fr") == {"Support"}
+
+
+def test_conditional_terms_tag_in_bulk_as_one_by_one() -> None:
+    comments = ["L'appli plante", "Belles plantes", "not happy at all", "very happy", "Page d'accueil vide",
+                "non sono soddisfatto", "Resté en ligne vingt minutes", "Commande en ligne"] * 3
+    languages = [text.detect_language(c) for c in comments]
+    _, found = themes.tag_comments(comments, CONDITIONAL, languages=languages, workers=1)
+    order = list(CONDITIONAL.themes)
+    assert found == [tuple(sorted(tag_comment(c, CONDITIONAL, l), key=order.index)) for c, l in zip(comments, languages)]
+    assert found[:4] == [("App",), (), ("Complaint",), ("Praise",)]
+
+
+def test_distinctive_terms_count_negated_words_apart(con) -> None:
+    frame = pd.DataFrame({
+        "score": [1, 2, 0, 10, 9, 10],
+        "comment": ["not happy at all", "never happy with the delivery", "not happy, slow",
+                    "very happy", "happy and helpful", "so happy"],
+    })
+    ds = make_dataset(con, frame, comment="comment")
+    result = themes.distinctive_terms(con, ds, ngrams=(1, 1), min_count=1)
+    counts = {r["term"]: (r["detractors"], r["promoters"]) for r in result.to_dict("records")}
+    assert counts["not_happy"] == (3, 0)
+    assert counts["happy"] == (0, 3)
+    assert result.loc[result["side"] == "detractors", "term"].iloc[0] == "not_happy"
+    assert result.loc[result["side"] == "promoters", "term"].iloc[0] == "happy"
+
+
+def test_count_terms_marks_negation_in_every_language() -> None:
+    assert themes.count_terms(
+        ["pas content", "not happy", "non sono soddisfatto", "niente di buono", "pas du tout satisfait"],
+        ngrams=(1, 1), languages=["fr", "en", "it", "it", "fr"],
+    ) == {"not_content": 1, "not_happy": 1, "not_soddisfatto": 1, "not_satisfait": 1}
