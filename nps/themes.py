@@ -131,13 +131,33 @@ def parse_term(term: str) -> TermSpec:
 
 
 @dataclass(frozen=True)
+class _Context:
+    """Context patterns, with the first words (or stems) a comment's word must have to start one of them."""
+
+    terms: tuple[_Term, ...]
+    firsts: frozenset[str]
+    stems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, terms: Sequence[_Term]) -> _Context:
+        """The context of these compiled patterns."""
+        stems = tuple(t[0][0] for t in terms if t[1] and len(t[0]) == 1)
+        return cls(tuple(terms), frozenset(t[0][0] for t in terms if not (t[1] and len(t[0]) == 1)), stems)
+
+
+@dataclass(frozen=True)
 class _Rule:
     """A term with conditions, compiled: its pattern, polarity and context patterns."""
 
     term: _Term
     polarity: int
-    near: tuple[_Term, ...]
-    not_near: tuple[_Term, ...]
+    near: _Context | None
+    not_near: _Context | None
+
+    @property
+    def guarded_only(self) -> bool:
+        """True for a plain term filed here only because its theme has exclusions."""
+        return not self.polarity and self.near is None and self.not_near is None
 
 
 @dataclass(frozen=True)
@@ -247,8 +267,10 @@ def _compile(themes: Mapping[str, Mapping[str, tuple[str, ...]]]) -> _Compiled:
                 if spec.plain and not excluded:
                     plain.setdefault(lang, {}).setdefault(_key(compiled), []).append((theme, compiled))
                 else:
-                    rule = _Rule(compiled, spec.polarity, tuple(pattern(w, term) for w in spec.near),
-                                 tuple(pattern(w, term) for w in spec.not_near))
+                    near = [pattern(w, term) for w in spec.near]
+                    not_near = [pattern(w, term) for w in spec.not_near]
+                    rule = _Rule(compiled, spec.polarity, _Context.of(near) if near else None,
+                                 _Context.of(not_near) if not_near else None)
                     rules.setdefault(lang, {}).setdefault(_key(compiled), []).append((theme, rule))
     return _Compiled(
         plain={lang: {k: tuple(v) for k, v in by_key.items()} for lang, by_key in plain.items()},
@@ -323,8 +345,9 @@ def _folded_lemmas(words: Sequence[str], lang: str) -> list[str]:
 # with it (with the form, 0 as written or 1 as lemma, they start in).
 _Entry = tuple[str, tuple[str, ...]]
 _Candidate = tuple[str, _Rule, int]
-_Hits = tuple[tuple[str, ...], tuple[_Entry, ...], tuple[_Entry, ...], tuple[_Candidate, ...]]
-_NO_HITS: _Hits = ((), (), (), ())
+_Exclusion = tuple[str, _Term, int]
+_Hits = tuple[tuple[str, ...], tuple[_Entry, ...], tuple[_Entry, ...], tuple[_Candidate, ...], tuple[_Exclusion, ...]]
+_NO_HITS: _Hits = ((), (), (), (), ())
 # Words remembered per language and codebook; a cache starts afresh past this size.
 _WORD_CACHE_MAX = 500_000
 
@@ -338,7 +361,6 @@ class _Comment:
         self.lang = lang
         self._negated: Sequence[bool] | None = None
         self._sentences: Sequence[int] | None = None
-        self.spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     def _source(self) -> str:
         return self.comment if self.comment is not None else " ".join(self.words)
@@ -366,7 +388,12 @@ class _Matcher:
         compiled = codebook._compiled
         self.index = compiled.plain
         self.rules = compiled.rules
-        self.exclusions = compiled.exclusions
+        # Per language, per first word (``*`` for one-word prefixes): the exclusions that start with it.
+        self.exclusions: dict[str, dict[str, list[tuple[str, _Term]]]] = {}
+        for lang, by_theme in compiled.exclusions.items():
+            for theme, patterns in by_theme.items():
+                for pattern in patterns:
+                    self.exclusions.setdefault(lang, {}).setdefault(_key(pattern), []).append((theme, pattern))
         self.languages = list(dict.fromkeys([*self.index, *self.rules]))
         self.stems = {
             lang: tuple(term[0] for _, (term, _) in self.index.get(lang, {}).get("*", ()))
@@ -391,9 +418,11 @@ class _Matcher:
     def _hits(self, word: str, lang: str) -> _Hits:
         by_key, stems = self.index.get(lang, {}), self.stems[lang]
         rules = self.rules.get(lang, {})
+        exclusions = self.exclusions.get(lang, {})
         single: list[str] = []
         longer: tuple[list[_Entry], list[_Entry]] = ([], [])
         conditional: list[_Candidate] = []
+        excluding: list[_Exclusion] = []
         for number, (form, starts) in enumerate(zip(self._forms(word, lang), longer)):
             for theme, (term, _) in by_key.get(form, ()):
                 if len(term) == 1:
@@ -405,7 +434,11 @@ class _Matcher:
             conditional.extend((theme, rule, number) for theme, rule in rules.get(form, ()))
             conditional.extend((theme, rule, number) for theme, rule in rules.get("*", ())
                                if form.startswith(rule.term[0][0]))
-        hits = (tuple(dict.fromkeys(single)), tuple(longer[0]), tuple(longer[1]), tuple(conditional))
+            excluding.extend((theme, term, number) for theme, term in exclusions.get(form, ()))
+            excluding.extend((theme, term, number) for theme, term in exclusions.get("*", ())
+                             if form.startswith(term[0][0]))
+        hits = (tuple(dict.fromkeys(single)), tuple(longer[0]), tuple(longer[1]), tuple(conditional),
+                tuple(excluding))
         if hits == _NO_HITS:
             hits = _NO_HITS
         cache = self.words[lang]
@@ -430,61 +463,60 @@ class _Matcher:
                 return end
         return -1
 
-    def _near(self, state: _Comment, terms: Sequence[_Term], lang: str, start: int, end: int) -> bool:
-        """True when one of ``terms`` starts within :data:`CONTEXT_WINDOW` words of ``words[start:end]``, in its sentence."""
+    def _near(self, state: _Comment, context: _Context, lang: str, start: int, end: int) -> bool:
+        """True when a ``context`` pattern starts within :data:`CONTEXT_WINDOW` words of ``words[start:end]``, in its sentence."""
         words = state.words
-        low, high = max(0, start - CONTEXT_WINDOW), min(len(words), end + CONTEXT_WINDOW)
-        sentence = state.sentence(start)
-        return any(
-            self._ends_at(words, k, term, lang) >= 0
-            for k in range(low, high) if not start <= k < end and state.sentence(k) == sentence for term in terms
-        )
+        firsts, stems = context.firsts, context.stems
+        for k in range(max(0, start - CONTEXT_WINDOW), min(len(words), end + CONTEXT_WINDOW)):
+            if start <= k < end:
+                continue
+            written, lemma = self._forms(words[k], lang)
+            if not (written in firsts or lemma in firsts
+                    or (stems and (written.startswith(stems) or lemma.startswith(stems)))):
+                continue
+            if any(self._ends_at(words, k, term, lang) >= 0 for term in context.terms) \
+                    and state.sentence(k) == state.sentence(start):
+                return True
+        return False
 
-    def _excluded(self, state: _Comment, theme: str, lang: str, start: int, end: int) -> bool:
-        """True when one of ``theme``'s ``lang`` exclusions covers a word of ``words[start:end]``."""
-        patterns = self.exclusions.get(lang, {}).get(theme)
-        if not patterns:
-            return False
-        spans = state.spans.get((theme, lang))
-        if spans is None:
-            spans = state.spans[(theme, lang)] = [
-                (k, stop) for k in range(len(state.words)) for term in patterns
-                if (stop := self._ends_at(state.words, k, term, lang)) >= 0
-            ]
-        return any(begin < end and start < stop for begin, stop in spans)
-
-    def _allowed(self, state: _Comment, theme: str, rule: _Rule, lang: str, start: int, end: int) -> bool:
+    def _allowed(self, state: _Comment, rule: _Rule, lang: str, start: int, end: int,
+                 spans: Sequence[tuple[int, int]]) -> bool:
+        """True when a term found at ``words[start:end]`` meets its conditions and no exclusion ``spans`` covers it."""
         if rule.polarity and state.negated(start) != (rule.polarity < 0):
             return False
-        if rule.near and not self._near(state, rule.near, lang, start, end):
+        if rule.near is not None and not self._near(state, rule.near, lang, start, end):
             return False
-        if rule.not_near and self._near(state, rule.not_near, lang, start, end):
+        if rule.not_near is not None and self._near(state, rule.not_near, lang, start, end):
             return False
-        return not self._excluded(state, theme, lang, start, end)
+        return not any(begin < end and start < stop for begin, stop in spans)
 
-    def _find(self, state: _Comment, lang: str, found: set[str]) -> bool:
-        """Add to ``found`` the themes whose ``lang`` terms appear in the comment.
+    def _find(self, words: Sequence[str], lang: str, found: set[str], comment: list[Any]) -> bool:
+        """Add to ``found`` the themes whose ``lang`` terms appear in ``words``.
 
-        Returns True when a term's words appeared but its conditions kept it
-        out (the comment is then not tried in other languages).
+        ``comment`` is ``[text, its language, _Comment or None]``: what conditions
+        need is worked out on the first term with conditions. Returns True when
+        a term's words appeared but its conditions kept it out (the comment is
+        then not tried in other languages).
         """
-        words = state.words
         cache = self.words[lang]
         pending: list[tuple[int, tuple[_Entry, ...], tuple[_Entry, ...]]] = []
         candidates: list[tuple[int, tuple[_Candidate, ...]]] = []
+        excluding: list[tuple[int, tuple[_Exclusion, ...]]] = []
         for i, word in enumerate(words):
             hits = cache.get(word)
             if hits is None:
                 hits = self._hits(word, lang)
             if hits is _NO_HITS:
                 continue
-            single, as_written, as_lemma, conditional = hits
+            single, as_written, as_lemma, conditional, exclusions = hits
             if single:
                 found.update(single)
             if as_written or as_lemma:
                 pending.append((i, as_written, as_lemma))
             if conditional:
                 candidates.append((i, conditional))
+            if exclusions:
+                excluding.append((i, exclusions))
         # A phrase matches its words side by side, all as written or all as lemmas.
         n = len(words)
         for i, as_written, as_lemma in pending:
@@ -497,15 +529,37 @@ class _Matcher:
                             break
                     else:
                         found.add(theme)
+        if not candidates:
+            return False
+        # The words each theme's exclusions cover in this comment, found when a candidate of the theme needs them.
+        spans: dict[str, list[tuple[int, int]]] = {}
+
+        def covered(theme: str) -> list[tuple[int, int]]:
+            found_spans = spans.get(theme)
+            if found_spans is None:
+                found_spans = spans[theme] = [
+                    (i, stop) for i, exclusions in excluding for other, term, form in exclusions
+                    if other == theme and (stop := self._ends_at(words, i, term, lang, (form,))) >= 0
+                ]
+            return found_spans
         kept_out = False
         for i, conditional in candidates:
             for theme, rule, form in conditional:
                 if theme in found:
                     continue
-                end = self._ends_at(words, i, rule.term, lang, (form,))
+                # A one-word term matched already (that is why it is a candidate).
+                end = i + 1 if len(rule.term[0]) == 1 else self._ends_at(words, i, rule.term, lang, (form,))
                 if end < 0:
                     continue
-                if self._allowed(state, theme, rule, lang, i, end):
+                cover = covered(theme) if excluding else ()
+                if rule.guarded_only:  # the common case: no negation or sentence needed
+                    allowed = not any(begin < end and i < stop for begin, stop in cover)
+                else:
+                    state = comment[2]
+                    if state is None:
+                        state = comment[2] = _Comment(words, comment[0], comment[1])
+                    allowed = self._allowed(state, rule, lang, i, end, cover)
+                if allowed:
                     found.add(theme)
                 else:
                     kept_out = True
@@ -517,17 +571,17 @@ class _Matcher:
         ``comment`` (the text the words come from) places punctuation for
         negation scopes; without it the words are read as one clause.
         """
-        state = _Comment(words, comment, lang)
+        about: list[Any] = [comment, lang, None]
         found: set[str] = set()
         tried = None
         if lang in self.words:
-            kept_out = self._find(state, lang, found)
+            kept_out = self._find(words, lang, found, about)
             if found or kept_out:
                 return found
             tried = lang
         for other in self.languages:
             if other != tried:  # nothing matched there already
-                self._find(state, other, found)
+                self._find(words, other, found, about)
         return found
 
 

@@ -43,7 +43,7 @@ def test_a_new_database_starts_with_the_default_codebook(con) -> None:
     history = codebook_history(con)
     assert list(history.columns) == list(codebooks.HISTORY_COLUMNS)
     assert history[["number", "version", "note", "themes", "terms"]].to_dict("records") == [
-        {"number": 1, "version": DEFAULT.version, "note": "Default codebook", "themes": 11, "terms": 756},
+        {"number": 1, "version": DEFAULT.version, "note": "Default codebook", "themes": 11, "terms": 763},
     ]
     assert pd.api.types.is_datetime64_any_dtype(history["saved_at"])
 
@@ -55,7 +55,7 @@ def test_saving_numbers_the_versions_and_the_newest_is_current(con) -> None:
     assert current_codebook(con).version == bigger.version
     history = codebook_history(con)
     assert history[["number", "note", "themes", "terms"]].values.tolist() == [
-        [3, "rude staff", 3, 8], [2, "three themes", 3, 7], [1, "Default codebook", 11, 756],
+        [3, "rude staff", 3, 8], [2, "three themes", 3, 7], [1, "Default codebook", 11, 763],
     ]
 
 
