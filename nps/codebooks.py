@@ -437,6 +437,12 @@ _YAML_HEADER = """\
 # (write the plain form). A phrase matches its words side by side; a word ending
 # in * matches any word that starts with it.
 #
+# Conditions: "plante ~ app|site" counts only with app or site within 6 words in
+# the same sentence, "en ligne !~ rester|attente" only without them; "-page
+# d'accueil" keeps the theme's terms from counting inside that phrase; "+happy"
+# counts only where not negated, "not_happy" only where negated ("not happy",
+# "pas content", "non soddisfatto").
+#
 # Version {version}
 """
 

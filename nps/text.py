@@ -397,3 +397,167 @@ def mask_frame(frame: Any, columns: Iterable[str] | None = None) -> Any:
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
             out[name] = column.map(lambda v: mask_personal_data(v) if isinstance(v, str) else v)
     return out
+
+
+# --- negation ---------------------------------------------------------------------------------
+
+# Words that negate what follows, per language, lower case as written (accents kept: Italian
+# "né" is "nor" but "ne" is a pronoun). Unaccented spellings people type are listed too.
+NEGATORS: dict[str, frozenset[str]] = {
+    "en": frozenset({"not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without", "hardly",
+                     "cannot", "nowhere", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant", "wont", "couldnt",
+                     "wouldnt", "shouldnt", "arent", "werent", "havent", "hasnt", "hadnt", "aint"}),
+    "it": frozenset({"non", "mai", "niente", "nulla", "nessuno", "nessuna", "nessun", "senza", "né", "neanche",
+                     "nemmeno", "neppure", "mica"}),
+    "fr": frozenset({"ne", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "guère", "nullement"}),
+    "es": frozenset({"no", "nunca", "jamás", "jamas", "nada", "nadie", "ningún", "ningun", "ninguna", "ninguno",
+                     "sin", "ni", "tampoco"}),
+    "de": frozenset({"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts",
+                     "niemand", "ohne", "weder", "nirgends"}),
+    "pt": frozenset({"não", "nao", "nunca", "jamais", "nada", "ninguém", "ninguem", "nenhum", "nenhuma", "sem",
+                     "nem"}),
+}
+# Words that end a negation's scope as punctuation does: "not fast but cheap".
+CONTRASTS: dict[str, frozenset[str]] = {
+    "en": frozenset({"but", "however", "although", "though", "whereas"}),
+    "it": frozenset({"ma", "però", "pero", "tuttavia", "invece", "anche se"}),
+    "fr": frozenset({"mais", "cependant", "pourtant", "toutefois", "sinon"}),
+    "es": frozenset({"pero", "sino", "aunque", "sin embargo"}),
+    "de": frozenset({"aber", "sondern", "jedoch", "doch", "trotzdem"}),
+    "pt": frozenset({"mas", "porém", "porem", "contudo", "todavia"}),
+}
+# A negator reaches this many words after it ("pas du tout satisfait", "not at all happy").
+NEGATION_SCOPE = 3
+# Negated terms are written with this mark: "not happy" counts as "not_happy", not "happy".
+NEGATION_MARK = "not_"
+# Punctuation that ends a clause, and with it a negation's scope.
+_BREAKS = frozenset(".,;:!?…()[]{}\"«»“”„¡¿/|–—-")
+_SENTENCE_BREAKS = frozenset(".;!?…")
+_IN_NUMBER = re.compile(r"(?<=\d)[.,:/-](?=\d)")
+# An elided French "n'" (n'est, n'ai): a negator glued to the next word.
+_ELIDED_NE = re.compile(r"^n['’](?=\w)", re.IGNORECASE)
+_ALL_NEGATORS = frozenset().union(*NEGATORS.values())
+_ALL_CONTRASTS = frozenset().union(*CONTRASTS.values())
+
+
+def _break(chars: str) -> int:
+    """How strongly punctuation ``chars`` separate the words around them: 0 not, 1 a clause, 2 a sentence."""
+    chars = _IN_NUMBER.sub("", chars)  # 49.90, 01/05, 3-4: not punctuation
+    if any(ch in _SENTENCE_BREAKS for ch in chars):
+        return 2
+    return 1 if any(ch in _BREAKS for ch in chars) else 0
+
+
+def _clause_words(text: str) -> tuple[list[str], list[int], list[bool]]:
+    """:func:`split_words` of ``text``, and per word: the :func:`_break` before it, an elided "n'" before it."""
+    words: list[str] = []
+    breaks: list[int] = []
+    elided: list[bool] = []
+    pending = 0
+    for chunk in text.split():
+        if chunk.isalpha():
+            words.append(chunk.lower())
+            breaks.append(pending)
+            elided.append(False)
+            pending = 0
+            continue
+        if not _LETTER.search(chunk):  # a number or punctuation alone
+            pending = max(pending, _break(chunk))
+            continue
+        for token in simplemma.simple_tokenizer(chunk):
+            glued_ne = bool(_ELIDED_NE.match(token))
+            word = _ELISION.sub("", token).strip("'’-").lower()
+            if any(ch.isalpha() for ch in word):
+                words.append(word)
+                breaks.append(max(pending, _break(token[:len(token) - len(token.lstrip("'’-"))])))
+                elided.append(glued_ne)
+                pending = _break(token[len(token.rstrip("'’-")):])
+            else:
+                pending = max(pending, _break(token))
+    return words, breaks, elided
+
+
+def sentence_numbers(text: str | None, lang: str) -> list[int]:
+    """For each word of :func:`split_words` of ``text``, the number (from 0) of the sentence it is in.
+
+    A sentence ends at ``. ! ? ; …`` and at a contrast word of ``lang``
+    (:data:`CONTRASTS`: "but", "ma", "mais", …; every language's for an
+    unknown one): "disponibile e chiaro, ma consegna in ritardo" is two.
+    """
+    if not text:
+        return []
+    words, breaks, _ = _clause_words(text)
+    contrasts = CONTRASTS.get(lang, _ALL_CONTRASTS)
+    numbers: list[int] = []
+    current = 0
+    for i, word in enumerate(words):
+        if i and (breaks[i] == 2 or word in contrasts):
+            current += 1
+        numbers.append(current)
+    return numbers
+
+
+def _is_negator(word: str, negators: frozenset[str]) -> bool:
+    return word in negators or word.endswith(("n't", "n’t"))
+
+
+def negation_flags(text: str | None, lang: str) -> list[bool]:
+    """For each word of :func:`split_words` of ``text``: True when a negator of ``lang`` reaches it.
+
+    A negator (:data:`NEGATORS`, English "…n't", French elided "n'") reaches
+    the next :data:`NEGATION_SCOPE` words up to the first content word (not a
+    stopword of ``lang``: "not at all happy with it" negates "at", "all",
+    "happy"), and stops early at punctuation
+    (``, . ; : ! ? ( ) …`` and dashes) or a contrast word (:data:`CONTRASTS`:
+    "but", "ma", "mais", …). A negator is not itself negated; one inside a
+    scope starts a scope of its own. For an unknown language every
+    language's negators count.
+    """
+    if not text:
+        return []
+    words, breaks, elided = _clause_words(text)
+    negators = NEGATORS.get(lang, _ALL_NEGATORS)
+    contrasts = CONTRASTS.get(lang, _ALL_CONTRASTS)
+    stop = _stopwords(lang) if lang in LANGUAGES else _all_stopwords()
+    flags = [False] * len(words)
+    left = 0  # words the current scope still reaches
+    for i, word in enumerate(words):
+        if breaks[i] or word in contrasts:
+            left = 0
+        if elided[i]:
+            left = NEGATION_SCOPE
+        if _is_negator(word, negators):
+            left = NEGATION_SCOPE
+            continue
+        if left > 0:
+            flags[i] = True
+            # The first content word is what is negated: "not happy with the delivery".
+            left = left - 1 if fold(word) in stop else 0
+    return flags
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset().union(*(_stopwords(lang) for lang in LANGUAGES))
+
+
+def negated_tokens(text: str | None, lang: str) -> list[str]:
+    """The content words of ``text`` with negation marked: what distinctive terms count.
+
+    Like :func:`tokenize` (``lang``'s stopwords removed, accents kept), with
+    the negators themselves dropped and every word a negator reaches (see
+    :func:`negation_flags`) written with :data:`NEGATION_MARK`: "not happy"
+    gives ``["not_happy"]``, "pas du tout satisfait" ``["not_satisfait"]``.
+    """
+    if not text:
+        return []
+    words = split_words(text)
+    flags = negation_flags(text, lang)
+    stop = _stopwords(lang)
+    negators = NEGATORS.get(lang, _ALL_NEGATORS)
+    out = []
+    for word, negated in zip(words, flags):
+        if fold(word) in stop or _is_negator(word, negators):
+            continue
+        out.append(NEGATION_MARK + word if negated else word)
+    return out

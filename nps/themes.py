@@ -32,8 +32,9 @@ import json
 import math
 import multiprocessing as mp
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,21 +60,138 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 # A compiled term: its folded lemmas in order, and whether the last one is a prefix (``word*``).
 _Term = tuple[tuple[str, ...], bool]
 
+# Context words (``term ~ a|b``) count within this many words before or after the term, in its sentence.
+CONTEXT_WINDOW = 6
+# How a term's polarity is written: "+happy" only where not negated, "not_happy" only where negated.
+AFFIRMED_MARK = "+"
+EXCLUSION_MARK = "-"
+_CONTEXT = re.compile(r"\s*(!~|~)\s*")
+_WORDLIKE = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class TermSpec:
+    """A codebook term as written, read into its parts (see ``data/codebook.yaml``'s header).
+
+    ``pattern`` is the word, phrase or ``prefix*`` to find. ``exclusion`` is
+    True for ``-pattern``: where it appears, its words count for none of the
+    theme's terms in that language. ``polarity`` is 0 (negated or not), 1
+    (``+pattern``: only where no negator reaches it) or -1 (``not_pattern``:
+    only where one does). ``near`` (``pattern ~ a|b``) are words or phrases of
+    which one must appear within :data:`CONTEXT_WINDOW` words of it;
+    ``not_near`` (``pattern !~ a|b``) those of which none may.
+    """
+
+    pattern: str
+    exclusion: bool = False
+    polarity: int = 0
+    near: tuple[str, ...] = ()
+    not_near: tuple[str, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """True for a term with no condition: found wherever its words appear."""
+        return not (self.exclusion or self.polarity or self.near or self.not_near)
+
+
+def parse_term(term: str) -> TermSpec:
+    """Read one codebook term: ``[-|+|not_]pattern [~ a|b|…] [!~ c|d|…]`` into a :class:`TermSpec`.
+
+    Raises ValueError, saying what is wrong, for an empty pattern or context
+    list, a ``~`` without words after it, or an exclusion (``-``) with a
+    polarity or context.
+    """
+    raw = str(term).strip()
+    parts = _CONTEXT.split(raw)
+    head = parts[0].strip()
+    if not head:
+        raise ValueError(f"term {raw!r} has no word before its '~'; write e.g. 'plante ~ app|site'")
+
+    def marked(mark: str) -> str | None:
+        """What follows ``mark`` at the start of ``head``, if it is there and a word follows it."""
+        rest = head[len(mark):].strip()
+        return rest if head.casefold().startswith(mark) and _WORDLIKE.search(rest) else None
+
+    exclusion = (rest := marked(EXCLUSION_MARK)) is not None
+    if rest is not None:
+        head = rest
+    polarity = 0
+    if (rest := marked(AFFIRMED_MARK)) is not None:
+        polarity, head = 1, rest
+    elif (rest := marked(text.NEGATION_MARK)) is not None:
+        polarity, head = -1, rest
+    near: list[str] = []
+    not_near: list[str] = []
+    for op, listed in zip(parts[1::2], parts[2::2]):
+        words = [w.strip() for w in listed.split("|")]
+        if not all(words):
+            raise ValueError(f"term {raw!r}: give the words after {op!r} separated by '|', e.g. 'plante ~ app|site'")
+        (near if op == "~" else not_near).extend(words)
+    if exclusion and (polarity or near or not_near):
+        raise ValueError(f"term {raw!r}: an exclusion ('-phrase') takes no '+', 'not_' or '~'")
+    return TermSpec(head, exclusion, polarity, tuple(near), tuple(not_near))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Context patterns, with the first words (or stems) a comment's word must have to start one of them."""
+
+    terms: tuple[_Term, ...]
+    firsts: frozenset[str]
+    stems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, terms: Sequence[_Term]) -> _Context:
+        """The context of these compiled patterns."""
+        stems = tuple(t[0][0] for t in terms if t[1] and len(t[0]) == 1)
+        return cls(tuple(terms), frozenset(t[0][0] for t in terms if not (t[1] and len(t[0]) == 1)), stems)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A term with conditions, compiled: its pattern, polarity and context patterns."""
+
+    term: _Term
+    polarity: int
+    near: _Context | None
+    not_near: _Context | None
+
+    @property
+    def guarded_only(self) -> bool:
+        """True for a plain term filed here only because its theme has exclusions."""
+        return not self.polarity and self.near is None and self.not_near is None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A codebook ready for matching, per language.
+
+    ``plain``: per first word (``*`` for one-word prefixes) the (theme, term)
+    pairs found wherever they appear; ``rules``: the same for terms with
+    conditions (every term of a theme that has exclusions in that language);
+    ``exclusions``: per theme, its exclusion patterns.
+    """
+
+    plain: Mapping[str, Mapping[str, tuple[tuple[str, _Term], ...]]] = field(default_factory=dict)
+    rules: Mapping[str, Mapping[str, tuple[tuple[str, _Rule], ...]]] = field(default_factory=dict)
+    exclusions: Mapping[str, Mapping[str, tuple[_Term, ...]]] = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class Codebook:
     """Themes and their terms per language, with a content version.
 
-    ``themes`` maps a theme name to ``{language: (term, ...)}`` in file order.
-    ``version`` is the sha256 (hex) of the codebook's canonical JSON: two
-    codebooks with the same themes and words have the same version.
+    ``themes`` maps a theme name to ``{language: (term, ...)}`` in file order;
+    a term is written as :func:`parse_term` reads it. ``version`` is the
+    sha256 (hex) of the codebook's canonical JSON: two codebooks with the same
+    themes and words have the same version.
     """
 
     themes: Mapping[str, Mapping[str, tuple[str, ...]]]
     version: str
 
     @functools.cached_property
-    def _index(self) -> Mapping[str, Mapping[str, tuple[tuple[str, _Term], ...]]]:
+    def _compiled(self) -> _Compiled:
         # Compiled on first use, for tagging: compiling lemmatises every term, which loads a
         # dictionary per language (seconds each), and reading stored tags needs only the version.
         return _compile(self.themes)
@@ -83,7 +201,8 @@ class Codebook:
         """A codebook from ``{theme: {language: [term, ...]}}``, versioned and compiled for matching.
 
         Raises ValueError on an empty theme name, a language outside
-        :data:`nps.text.LANGUAGES` or a theme without any term.
+        :data:`nps.text.LANGUAGES`, a theme without any term or a term
+        :func:`parse_term` cannot read (naming the theme, language and term).
         """
         clean: dict[str, dict[str, tuple[str, ...]]] = {}
         for name, by_lang in themes.items():
@@ -117,19 +236,54 @@ def _compile_term(term: str, lang: str) -> _Term | None:
     return tuple(text.fold(w) for w in lemmas), prefix
 
 
-def _compile(themes: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, dict[str, tuple[tuple[str, _Term], ...]]]:
-    """Per language, per first word (or ``*`` for prefixes): the (theme, term) pairs to try."""
-    index: dict[str, dict[str, list[tuple[str, _Term]]]] = {}
+def _key(term: _Term) -> str:
+    """Where a term is filed: its first word, or ``*`` for a one-word prefix."""
+    return "*" if term[1] and len(term[0]) == 1 else term[0][0]
+
+
+def _compile(themes: Mapping[str, Mapping[str, tuple[str, ...]]]) -> _Compiled:
+    plain: dict[str, dict[str, list[tuple[str, _Term]]]] = {}
+    rules: dict[str, dict[str, list[tuple[str, _Rule]]]] = {}
+    exclusions: dict[str, dict[str, tuple[_Term, ...]]] = {}
     for theme, by_lang in themes.items():
         for lang, terms in by_lang.items():
+            specs: list[tuple[str, TermSpec]] = []
             for term in terms:
-                compiled = _compile_term(term, lang)
+                try:
+                    specs.append((term, parse_term(term)))
+                except ValueError as exc:
+                    raise ValueError(f"theme {theme!r}, {lang}: {exc}") from None
+
+            def pattern(written: str, term: str) -> _Term:
+                compiled = _compile_term(written, lang)
                 if compiled is None:
+                    raise ValueError(f"theme {theme!r}, {lang}: {written!r} in term {term!r} has no word to find")
+                return compiled
+
+            # An exclusion without a word (a number, say) excludes nothing, as such a term finds nothing.
+            excluded = tuple(p for _, spec in specs if spec.exclusion
+                             for p in [_compile_term(spec.pattern, lang)] if p is not None)
+            if excluded:
+                exclusions.setdefault(lang, {})[theme] = excluded
+            for term, spec in specs:
+                if spec.exclusion:
                     continue
-                words, prefix = compiled
-                key = "*" if prefix and len(words) == 1 else words[0]
-                index.setdefault(lang, {}).setdefault(key, []).append((theme, compiled))
-    return {lang: {k: tuple(v) for k, v in by_key.items()} for lang, by_key in index.items()}
+                compiled = _compile_term(spec.pattern, lang)
+                if compiled is None:  # a number or punctuation: nothing a comment's words can match
+                    continue
+                if spec.plain and not excluded:
+                    plain.setdefault(lang, {}).setdefault(_key(compiled), []).append((theme, compiled))
+                else:
+                    near = [pattern(w, term) for w in spec.near]
+                    not_near = [pattern(w, term) for w in spec.not_near]
+                    rule = _Rule(compiled, spec.polarity, _Context.of(near) if near else None,
+                                 _Context.of(not_near) if not_near else None)
+                    rules.setdefault(lang, {}).setdefault(_key(compiled), []).append((theme, rule))
+    return _Compiled(
+        plain={lang: {k: tuple(v) for k, v in by_key.items()} for lang, by_key in plain.items()},
+        rules={lang: {k: tuple(v) for k, v in by_key.items()} for lang, by_key in rules.items()},
+        exclusions=exclusions,
+    )
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
@@ -193,27 +347,69 @@ def _folded_lemmas(words: Sequence[str], lang: str) -> list[str]:
 
 
 # What a word brings in one language: the themes of the single-word terms it matches (as
-# written or as its lemma, folded), and the longer terms that start with it as written and
-# as its lemma, to be checked against the words that follow.
+# written or as its lemma, folded), the longer terms that start with it as written and as its
+# lemma, to be checked against the words that follow, and the terms with conditions that start
+# with it (with the form, 0 as written or 1 as lemma, they start in).
 _Entry = tuple[str, tuple[str, ...]]
-_Hits = tuple[tuple[str, ...], tuple[_Entry, ...], tuple[_Entry, ...]]
-_NO_HITS: _Hits = ((), (), ())
+_Candidate = tuple[str, _Rule, int]
+_Exclusion = tuple[str, _Term, int]
+_Hits = tuple[tuple[str, ...], tuple[_Entry, ...], tuple[_Entry, ...], tuple[_Candidate, ...], tuple[_Exclusion, ...]]
+_NO_HITS: _Hits = ((), (), (), (), ())
 # Words remembered per language and codebook; a cache starts afresh past this size.
 _WORD_CACHE_MAX = 500_000
+
+
+class _Comment:
+    """One comment being matched: its words, and what conditions need, worked out when first needed."""
+
+    def __init__(self, words: Sequence[str], comment: str | None, lang: str) -> None:
+        self.words = words
+        self.comment = comment
+        self.lang = lang
+        self._negated: Sequence[bool] | None = None
+        self._sentences: Sequence[int] | None = None
+
+    def _source(self) -> str:
+        return self.comment if self.comment is not None else " ".join(self.words)
+
+    def negated(self, i: int) -> bool:
+        """True when a negator reaches word ``i`` (in the comment's own language)."""
+        if self._negated is None:
+            flags = text.negation_flags(self._source(), self.lang)
+            # Words given without their text may split otherwise: then nothing counts as negated.
+            self._negated = flags if len(flags) == len(self.words) else [False] * len(self.words)
+        return bool(self._negated[i])
+
+    def sentence(self, i: int) -> int:
+        """The number of the sentence word ``i`` is in (see :func:`nps.text.sentence_numbers`)."""
+        if self._sentences is None:
+            numbers = text.sentence_numbers(self._source(), self.lang)
+            self._sentences = numbers if len(numbers) == len(self.words) else [0] * len(self.words)
+        return self._sentences[i]
 
 
 class _Matcher:
     """One codebook's index ready for matching, with what each word seen so far brings per language."""
 
     def __init__(self, codebook: Codebook) -> None:
-        self.index = codebook._index
+        compiled = codebook._compiled
+        self.index = compiled.plain
+        self.rules = compiled.rules
+        # Per language, per first word (``*`` for one-word prefixes): the exclusions that start with it.
+        self.exclusions: dict[str, dict[str, list[tuple[str, _Term]]]] = {}
+        for lang, by_theme in compiled.exclusions.items():
+            for theme, patterns in by_theme.items():
+                for pattern in patterns:
+                    self.exclusions.setdefault(lang, {}).setdefault(_key(pattern), []).append((theme, pattern))
+        self.languages = list(dict.fromkeys([*self.index, *self.rules]))
         self.stems = {
-            lang: tuple(term[0] for _, (term, _) in by_key.get("*", ())) for lang, by_key in self.index.items()
+            lang: tuple(term[0] for _, (term, _) in self.index.get(lang, {}).get("*", ()))
+            for lang in self.languages
         }
         self.names = list(codebook.themes)
         self.position = {name: i for i, name in enumerate(self.names)}
-        self.words: dict[str, dict[str, _Hits]] = {lang: {} for lang in self.index}
-        self.forms: dict[str, dict[str, tuple[str, str]]] = {lang: {} for lang in self.index}
+        self.words: dict[str, dict[str, _Hits]] = {lang: {} for lang in self.languages}
+        self.forms: dict[str, dict[str, tuple[str, str]]] = {lang: {} for lang in self.languages}
 
     def _forms(self, word: str, lang: str) -> tuple[str, str]:
         """``word`` folded as written and as its ``lang`` lemma."""
@@ -227,10 +423,14 @@ class _Matcher:
         return forms
 
     def _hits(self, word: str, lang: str) -> _Hits:
-        by_key, stems = self.index[lang], self.stems[lang]
+        by_key, stems = self.index.get(lang, {}), self.stems[lang]
+        rules = self.rules.get(lang, {})
+        exclusions = self.exclusions.get(lang, {})
         single: list[str] = []
         longer: tuple[list[_Entry], list[_Entry]] = ([], [])
-        for form, starts in zip(self._forms(word, lang), longer):
+        conditional: list[_Candidate] = []
+        excluding: list[_Exclusion] = []
+        for number, (form, starts) in enumerate(zip(self._forms(word, lang), longer)):
             for theme, (term, _) in by_key.get(form, ()):
                 if len(term) == 1:
                     single.append(theme)
@@ -238,7 +438,14 @@ class _Matcher:
                     starts.append((theme, term))
             if stems and form.startswith(stems):
                 single.extend(theme for theme, (term, _) in by_key["*"] if form.startswith(term[0]))
-        hits = (tuple(dict.fromkeys(single)), tuple(longer[0]), tuple(longer[1]))
+            conditional.extend((theme, rule, number) for theme, rule in rules.get(form, ()))
+            conditional.extend((theme, rule, number) for theme, rule in rules.get("*", ())
+                               if form.startswith(rule.term[0][0]))
+            excluding.extend((theme, term, number) for theme, term in exclusions.get(form, ()))
+            excluding.extend((theme, term, number) for theme, term in exclusions.get("*", ())
+                             if form.startswith(term[0][0]))
+        hits = (tuple(dict.fromkeys(single)), tuple(longer[0]), tuple(longer[1]), tuple(conditional),
+                tuple(excluding))
         if hits == _NO_HITS:
             hits = _NO_HITS
         cache = self.words[lang]
@@ -247,21 +454,76 @@ class _Matcher:
         cache[word] = hits
         return hits
 
-    def _find(self, words: Sequence[str], lang: str, found: set[str]) -> None:
-        """Add to ``found`` the themes whose ``lang`` terms appear in ``words``."""
+    def _ends_at(self, words: Sequence[str], i: int, term: _Term, lang: str, forms: Sequence[int] = (0, 1)) -> int:
+        """Where ``term`` ends when it starts at word ``i`` (all its words as written or all as lemmas), else -1."""
+        parts, prefix = term
+        end = i + len(parts)
+        if end > len(words):
+            return -1
+        last = len(parts) - 1
+        for form in forms:
+            for j, part in enumerate(parts):
+                seen = self._forms(words[i + j], lang)[form]
+                if not (seen.startswith(part) if prefix and j == last else seen == part):
+                    break
+            else:
+                return end
+        return -1
+
+    def _near(self, state: _Comment, context: _Context, lang: str, start: int, end: int) -> bool:
+        """True when a ``context`` pattern starts within :data:`CONTEXT_WINDOW` words of ``words[start:end]``, in its sentence."""
+        words = state.words
+        firsts, stems = context.firsts, context.stems
+        for k in range(max(0, start - CONTEXT_WINDOW), min(len(words), end + CONTEXT_WINDOW)):
+            if start <= k < end:
+                continue
+            written, lemma = self._forms(words[k], lang)
+            if not (written in firsts or lemma in firsts
+                    or (stems and (written.startswith(stems) or lemma.startswith(stems)))):
+                continue
+            if any(self._ends_at(words, k, term, lang) >= 0 for term in context.terms) \
+                    and state.sentence(k) == state.sentence(start):
+                return True
+        return False
+
+    def _allowed(self, state: _Comment, rule: _Rule, lang: str, start: int, end: int,
+                 spans: Sequence[tuple[int, int]]) -> bool:
+        """True when a term found at ``words[start:end]`` meets its conditions and no exclusion ``spans`` covers it."""
+        if rule.polarity and state.negated(start) != (rule.polarity < 0):
+            return False
+        if rule.near is not None and not self._near(state, rule.near, lang, start, end):
+            return False
+        if rule.not_near is not None and self._near(state, rule.not_near, lang, start, end):
+            return False
+        return not any(begin < end and start < stop for begin, stop in spans)
+
+    def _find(self, words: Sequence[str], lang: str, found: set[str], comment: list[Any]) -> bool:
+        """Add to ``found`` the themes whose ``lang`` terms appear in ``words``.
+
+        ``comment`` is ``[text, its language, _Comment or None]``: what conditions
+        need is worked out on the first term with conditions. Returns True when
+        a term's words appeared but its conditions kept it out (the comment is
+        then not tried in other languages).
+        """
         cache = self.words[lang]
         pending: list[tuple[int, tuple[_Entry, ...], tuple[_Entry, ...]]] = []
+        candidates: list[tuple[int, tuple[_Candidate, ...]]] = []
+        excluding: list[tuple[int, tuple[_Exclusion, ...]]] = []
         for i, word in enumerate(words):
             hits = cache.get(word)
             if hits is None:
                 hits = self._hits(word, lang)
             if hits is _NO_HITS:
                 continue
-            single, as_written, as_lemma = hits
+            single, as_written, as_lemma, conditional, exclusions = hits
             if single:
                 found.update(single)
             if as_written or as_lemma:
                 pending.append((i, as_written, as_lemma))
+            if conditional:
+                candidates.append((i, conditional))
+            if exclusions:
+                excluding.append((i, exclusions))
         # A phrase matches its words side by side, all as written or all as lemmas.
         n = len(words)
         for i, as_written, as_lemma in pending:
@@ -274,19 +536,59 @@ class _Matcher:
                             break
                     else:
                         found.add(theme)
+        if not candidates:
+            return False
+        # The words each theme's exclusions cover in this comment, found when a candidate of the theme needs them.
+        spans: dict[str, list[tuple[int, int]]] = {}
 
-    def themes(self, words: Sequence[str], lang: str) -> set[str]:
-        """The themes in ``words`` (from :func:`nps.text.split_words`) of a comment in ``lang``."""
+        def covered(theme: str) -> list[tuple[int, int]]:
+            found_spans = spans.get(theme)
+            if found_spans is None:
+                found_spans = spans[theme] = [
+                    (i, stop) for i, exclusions in excluding for other, term, form in exclusions
+                    if other == theme and (stop := self._ends_at(words, i, term, lang, (form,))) >= 0
+                ]
+            return found_spans
+        kept_out = False
+        for i, conditional in candidates:
+            for theme, rule, form in conditional:
+                if theme in found:
+                    continue
+                # A one-word term matched already (that is why it is a candidate).
+                end = i + 1 if len(rule.term[0]) == 1 else self._ends_at(words, i, rule.term, lang, (form,))
+                if end < 0:
+                    continue
+                cover = covered(theme) if excluding else ()
+                if rule.guarded_only:  # the common case: no negation or sentence needed
+                    allowed = not any(begin < end and i < stop for begin, stop in cover)
+                else:
+                    state = comment[2]
+                    if state is None:
+                        state = comment[2] = _Comment(words, comment[0], comment[1])
+                    allowed = self._allowed(state, rule, lang, i, end, cover)
+                if allowed:
+                    found.add(theme)
+                else:
+                    kept_out = True
+        return kept_out
+
+    def themes(self, words: Sequence[str], lang: str, comment: str | None = None) -> set[str]:
+        """The themes in ``words`` (:func:`nps.text.split_words` of ``comment``) of a comment in ``lang``.
+
+        ``comment`` (the text the words come from) places punctuation for
+        negation scopes; without it the words are read as one clause.
+        """
+        about: list[Any] = [comment, lang, None]
         found: set[str] = set()
         tried = None
-        if lang in self.index:
-            self._find(words, lang, found)
-            if found:
+        if lang in self.words:
+            kept_out = self._find(words, lang, found, about)
+            if found or kept_out:
                 return found
             tried = lang
-        for other in self.index:
+        for other in self.languages:
             if other != tried:  # nothing matched there already
-                self._find(words, other, found)
+                self._find(words, other, found, about)
         return found
 
 
@@ -312,7 +614,7 @@ def tag_comment(comment: str | None, codebook: Codebook, lang: str | None = None
     words = text.split_words(comment)
     if not words:
         return set()
-    return _matcher(codebook).themes(words, lang or text.detect_language(comment))
+    return _matcher(codebook).themes(words, lang or text.detect_language(comment), comment)
 
 
 # --- tagging many comments --------------------------------------------------------------------
@@ -342,7 +644,7 @@ def _tag_chunk(comments: Sequence[str], matcher: _Matcher, start: int, stop: int
     for k, (comment, lang) in enumerate(zip(part, langs)):
         words = text.split_words(comment)
         if words:
-            for theme in matcher.themes(words, lang):
+            for theme in matcher.themes(words, lang, comment):
                 which.append(start + k)
                 theme_numbers.append(position[theme])
     return start, codes, np.asarray(which, dtype=np.int64), np.asarray(theme_numbers, dtype=np.int32)
@@ -1040,7 +1342,10 @@ def count_terms(
     """Occurrences of each term (lower-case words without stopwords, and their n-grams) in ``comments``.
 
     Each comment's language (``languages``, or detected when None) picks its
-    stopwords; n-grams join adjacent content words with a space. ``ngrams`` is
+    stopwords and negators; a word a negator reaches is counted as
+    ``not_word`` (:func:`nps.text.negated_tokens`: "not happy" is
+    ``not_happy``, never ``happy``), and the negators themselves are not
+    terms. n-grams join adjacent content words with a space. ``ngrams`` is
     the (min, max) length. Raises ValueError for bad n-gram lengths.
     """
     low, high = ngrams
@@ -1050,7 +1355,7 @@ def count_terms(
         languages = text.detect_languages(comments)
     counts: dict[str, int] = {}
     for comment, lang in zip(comments, languages):
-        words = text.tokenize(comment, lang)
+        words = text.negated_tokens(comment, lang)
         for size in range(low, high + 1):
             for i in range(len(words) - size + 1):
                 term = " ".join(words[i:i + size])

@@ -43,7 +43,7 @@ def test_a_new_database_starts_with_the_default_codebook(con) -> None:
     history = codebook_history(con)
     assert list(history.columns) == list(codebooks.HISTORY_COLUMNS)
     assert history[["number", "version", "note", "themes", "terms"]].to_dict("records") == [
-        {"number": 1, "version": DEFAULT.version, "note": "Default codebook", "themes": 11, "terms": 656},
+        {"number": 1, "version": DEFAULT.version, "note": "Default codebook", "themes": 11, "terms": 763},
     ]
     assert pd.api.types.is_datetime64_any_dtype(history["saved_at"])
 
@@ -55,7 +55,7 @@ def test_saving_numbers_the_versions_and_the_newest_is_current(con) -> None:
     assert current_codebook(con).version == bigger.version
     history = codebook_history(con)
     assert history[["number", "note", "themes", "terms"]].values.tolist() == [
-        [3, "rude staff", 3, 8], [2, "three themes", 3, 7], [1, "Default codebook", 11, 656],
+        [3, "rude staff", 3, 8], [2, "three themes", 3, 7], [1, "Default codebook", 11, 763],
     ]
 
 
@@ -284,7 +284,18 @@ def test_uploaded_yaml_is_read_or_explained() -> None:
 _term = st.text(alphabet=st.sampled_from(list("abcdeèéàù ßç'-*xyzQW")), min_size=1, max_size=12).filter(
     lambda t: t.strip() and t == " ".join(t.split())
 )
-_words = st.dictionaries(st.sampled_from(text.LANGUAGES), st.lists(_term, min_size=1, max_size=4), min_size=1)
+# Terms with conditions, as data/codebook.yaml's header describes them.
+_word = st.text(alphabet=st.sampled_from(list("abcdeèéàùßçxyz")), min_size=1, max_size=6)
+_marked_term = st.one_of(
+    _term,
+    st.builds(lambda t: f"-{t}", _word),
+    st.builds(lambda t: f"+{t}", _word),
+    st.builds(lambda t: f"not_{t}", _word),
+    st.builds(lambda t, op, ctx: f"{t} {op} {'|'.join(ctx)}", _word, st.sampled_from(["~", "!~"]),
+              st.lists(st.one_of(_word, st.builds(lambda a, b: f"{a} {b}", _word, _word),
+                                 st.builds(lambda a: f"{a}*", _word)), min_size=1, max_size=3)),
+)
+_words = st.dictionaries(st.sampled_from(text.LANGUAGES), st.lists(_marked_term, min_size=1, max_size=4), min_size=1)
 _codebooks = st.dictionaries(_term, _words, min_size=1, max_size=5).filter(
     lambda themes: len({n.casefold() for n in themes}) == len(themes)
 ).map(Codebook.build)

@@ -275,3 +275,78 @@ def test_mask_frame_masks_text_cells_only() -> None:
     assert masked["n"].tolist() == [3, 4] and masked["id"].tolist() == ["[email]", "z"]
     assert mask_frame(frame, ["comment", "missing"])["id"].tolist() == ["x@y.it", "z"]
     assert frame["comment"][0] == "mail anna@example.com"  # the input is left alone
+
+
+# --- negation ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        ("pas content", "fr", ["not_content"]),
+        ("Je ne suis pas du tout satisfait.", "fr", ["not_satisfait"]),
+        ("Ce n'est pas lent mais cher", "fr", ["not_lent"]),  # "cher" is a French stopword
+        ("jamais reçu ma commande", "fr", ["not_reçu", "commande"]),
+        ("not happy", "en", ["not_happy"]),
+        ("never helpful", "en", ["not_helpful"]),
+        ("I wasn't happy, the staff were helpful", "en", ["not_happy", "staff", "helpful"]),
+        ("not fast but friendly", "en", ["not_fast", "friendly"]),
+        ("Not happy. Friendly staff though", "en", ["not_happy", "friendly", "staff"]),
+        ("no delays at all, very happy", "en", ["not_delays", "happy"]),
+        ("not happy with the delivery", "en", ["not_happy", "delivery"]),
+        ("non sono soddisfatto", "it", ["not_soddisfatto"]),
+        ("niente di buono", "it", []),  # "buono" is a stopword: never a term, negated or not
+        ("non sono per niente soddisfatto del servizio", "it", ["not_soddisfatto", "servizio"]),
+        ("senza problemi, consegna veloce", "it", ["not_problemi", "consegna", "veloce"]),
+        ("nunca llegó el paquete", "es", ["not_paquete"]),  # "llegó" is a Spanish stopword
+        ("nicht zufrieden", "de", ["not_zufrieden"]),
+        ("não gostei", "pt", ["not_gostei"]),
+        ("happy happy", "en", ["happy", "happy"]),
+        ("", "en", []),
+    ],
+)
+def test_negated_tokens(value: str, lang: str, expected: list[str]) -> None:
+    assert text.negated_tokens(value, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        # A scope reaches three words ...
+        ("not at all happy here", "en", [False, True, True, True, False]),
+        # ... up to the first content word ...
+        ("never arrived on time", "en", [False, True, False, False]),
+        # ... stops at punctuation and at "but" ...
+        ("not good, fast", "en", [False, True, False]),
+        ("not good but fast", "en", [False, True, False, False]),
+        # ... and a negator inside a scope starts its own.
+        ("non sono per niente soddisfatto ora", "it", [False, True, True, False, True, False]),
+        # An elided French "n'" negates too.
+        ("ça n'arrive jamais", "fr", [False, True, False]),
+        # Unknown language: every language's negators.
+        ("pas bon", "unknown", [False, True]),
+    ],
+)
+def test_negation_flags(value: str, lang: str, expected: list[bool]) -> None:
+    assert text.negation_flags(value, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        ("Le site est lent, il plante. Prix 49.90 euros, mais bon", "fr", [0, 0, 0, 0, 0, 0, 1, 1, 2, 2]),
+        ("disponibile e chiara, ma la consegna", "it", [0, 0, 0, 1, 1, 1]),
+        ("Great! Really great", "en", [0, 1, 1]),
+    ],
+)
+def test_sentence_numbers(value: str, lang: str, expected: list[int]) -> None:
+    assert text.sentence_numbers(value, lang) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12), st.sampled_from([" ", "\n"]))
+def test_negation_and_sentences_follow_the_words(pieces: list[str], gap: str) -> None:
+    value = gap.join(pieces)
+    words = split_words(value)
+    assert len(text.negation_flags(value, "fr")) == len(words) == len(text.sentence_numbers(value, "en"))
+    assert text._clause_words(value)[0] == words
