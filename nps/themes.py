@@ -216,6 +216,12 @@ class Codebook:
                         f"theme {name!r}: unknown language {lang!r}; use one of {', '.join(text.LANGUAGES)}"
                     )
                 kept = tuple(dict.fromkeys(str(t).strip() for t in terms or () if str(t).strip()))
+                for term in kept:
+                    # The syntax is checked now (cheap); lemmatising waits for the first tagging.
+                    try:
+                        parse_term(term)
+                    except ValueError as exc:
+                        raise ValueError(f"theme {name!r}, {lang}: {exc}") from None
                 if kept:
                     words[str(lang)] = kept
             if not words:
