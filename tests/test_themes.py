@@ -622,3 +622,15 @@ def test_deleting_a_dataset_forgets_its_tags(con, planted) -> None:
     ) == 0
     again = make_dataset(con, pd.DataFrame({"score": [10], "comment": ["Personale gentilissimo"]}), comment="comment")
     assert not themes.is_tagged(con, again, CODEBOOK)
+
+
+def test_a_codebook_is_compiled_only_when_it_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compiling lemmatises every term, loading a dictionary per language (seconds each on a cold
+    # process); pages that only read stored tags need the version alone, so building must not compile.
+    calls: list[str] = []
+    real = text.lemmatize
+    monkeypatch.setattr(text, "lemmatize", lambda tokens, lang: calls.append(lang) or real(tokens, lang))
+    book = Codebook.build({"Delivery": {"en": ["late delivery", "deliver*"], "de": ["Lieferung"]}})
+    assert calls == [] and len(book.version) == 64
+    assert tag_comment("The delivery was late, again", book, "en") == {"Delivery"}
+    assert "de" in calls  # compiled (every language) at the first tagging
