@@ -836,3 +836,15 @@ def test_count_terms_marks_negation_in_every_language() -> None:
         ["pas content", "not happy", "non sono soddisfatto", "niente di buono", "pas du tout satisfait"],
         ngrams=(1, 1), languages=["fr", "en", "it", "it", "fr"],
     ) == {"not_content": 1, "not_happy": 1, "not_soddisfatto": 1, "not_satisfait": 1}
+
+
+def test_a_codebook_is_compiled_only_when_it_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compiling lemmatises every term, loading a dictionary per language (seconds each on a cold
+    # process); pages that only read stored tags need the version alone, so building must not compile.
+    calls: list[str] = []
+    real = text.lemmatize
+    monkeypatch.setattr(text, "lemmatize", lambda tokens, lang: calls.append(lang) or real(tokens, lang))
+    book = Codebook.build({"Delivery": {"en": ["late delivery", "deliver*"], "de": ["Lieferung"]}})
+    assert calls == [] and len(book.version) == 64
+    assert tag_comment("The delivery was late, again", book, "en") == {"Delivery"}
+    assert "de" in calls  # compiled (every language) at the first tagging

@@ -48,7 +48,7 @@ def test_hostile_comments_render_as_inert_text(tmp_path: Path, hostile_db: Path,
     try:
         query = urllib.parse.urlencode({"ds": "Hostile comments · #1", "period": "All time", "search": "late"})
         open_page(page, f"{server.url}/explorer?{query}", "Comment explorer")
-        expect(page.get_by_text("comments match")).to_be_visible()
+        expect(page.get_by_text("comments match")).to_be_visible(timeout=60_000)  # after the first tagging
         results = page.locator("[data-testid='stHtml']")
         expect(results.first).to_be_visible()
         body = page.locator("[data-testid='stMain']").inner_text()
@@ -108,7 +108,7 @@ def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db:
         page.locator("input[type='file']").set_input_files(str(upload))
         expect(page.get_by_text("Effect of the changes")).to_be_visible(timeout=60_000)
         wait_idle(page)
-        expect(page.get_by_text("Only the themes that change.")).to_be_visible()
+        expect(page.get_by_text("Only the themes that change.")).to_be_visible(timeout=60_000)  # tags, then counts
         screenshot(page, "codebook-upload-effect")
         page.get_by_role("button", name="Use this codebook").click()
         expect(page.get_by_text("Saved as version 2: Uploaded my-codebook.yaml")).to_be_visible(timeout=60_000)
