@@ -711,6 +711,7 @@ SCORE_HEADER = "How likely are you to recommend us to a friend or colleague? (0-
 CLI_REFERENCE = f"""
 import json, sys, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 s = {json.dumps('"' + SCORE_HEADER + '"')}
 rows = con.execute(
@@ -741,7 +742,7 @@ def run_timed(command: list[str], err_path: Path) -> dict[str, Any]:
 def cli_groups(variant: str, stdout: str) -> dict[tuple[str, str], tuple[int, float]]:
     """(segment, month) → (n, NPS) from either side's output."""
     if variant == "reference":
-        return {(seg, period): (n, nps) for seg, period, n, nps in json.loads(stdout)}
+        return {(seg, period): (n, nps) for seg, period, n, nps in json.loads(stdout.strip().splitlines()[-1])}
     groups = json.loads(stdout)["groups"]
     return {(g["segment"], g["period"][:10]): (g["n"], g["nps"]) for g in groups if g["n"]}
 
