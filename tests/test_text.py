@@ -343,7 +343,7 @@ def test_sentence_numbers(value: str, lang: str, expected: list[int]) -> None:
     assert text.sentence_numbers(value, lang) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12), st.sampled_from([" ", "\n"]))
 def test_negation_and_sentences_follow_the_words(pieces: list[str], gap: str) -> None:
     value = gap.join(pieces)
