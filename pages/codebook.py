@@ -111,6 +111,11 @@ with tab_edit:
         s1, s2 = st.columns([1, 5])
         s1.button("Save", type="primary", icon=":material/save:", key="save_codebook", on_click=_save_edits)
         s2.button("Discard the changes", icon=":material/undo:", key="discard_codebook", on_click=_discard_edits)
+    # Long word lists do not fit a grid cell at 1280 px: one theme can be read in full here.
+    with st.expander("Read a theme's words in full", icon=":material/subject:"):
+        shown = st.selectbox("Theme", list(book.themes), key="codebook_read")
+        for lang, terms in (book.themes.get(shown) or {}).items() if shown else ():
+            st.text(f"{lang}: {', '.join(terms)}")  # codebook words are user input: plain text
     st.download_button("Download as YAML", codebooks.codebook_to_yaml(book), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
     uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)", type=["yaml", "yml"])

@@ -97,3 +97,14 @@ def test_review_meeting_names_each_functions_top_themes(at: AppTest) -> None:
     tops = [c.value for c in at.caption if c.value.startswith("Top themes:")]
     assert tops, "the review page shows top themes per function"
     assert any("Delivery" in t for t in tops)
+
+
+def test_codebook_page_reads_a_theme_in_full(at: AppTest) -> None:
+    # The grid cuts long word lists at 1280 px; the expander shows one theme's words whole, as plain text.
+    _open(at, "pages/codebook.py")
+    book = themes.load_codebook()
+    at.selectbox(key="codebook_read").set_value("Billing & invoices").run()
+    assert not at.exception
+    shown = [t.value for t in at.text]
+    for lang, terms in book.themes["Billing & invoices"].items():
+        assert f"{lang}: {', '.join(terms)}" in shown
