@@ -17,7 +17,8 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import duckdb
@@ -28,6 +29,9 @@ from nps import charts, demo, periods, queries, store, themes
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import column_label, escape_markdown
+
+if TYPE_CHECKING:
+    from nps import ingest
 
 APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
@@ -138,6 +142,32 @@ def query(name: str, ctx: Context, *args: Any, **kwargs: Any) -> Any:
 def clear_caches() -> None:
     """Forget cached query results (after a dataset is renamed, deleted or appended to)."""
     _cached.clear()
+
+
+# --- the Upload page's inspection, once per file and choices -------------------------------------
+
+
+# The upload's path names its sha256 (see pages/upload.py), so the path and the choices are the whole key.
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600, hash_funcs={"nps.ingest.Overrides": repr})
+def _inspection(path: str, sheet: str | None, overrides: ingest.Overrides | None, display_name: str | None,
+                encoding: str | None) -> ingest.Inspection:
+    from nps import ingest
+
+    return ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=display_name, encoding=encoding)
+
+
+def inspect_upload(path: str | Path, *, sheet: str | None = None, overrides: ingest.Overrides | None = None,
+                   display_name: str | None = None, encoding: str | None = None) -> ingest.Inspection:
+    """``nps.ingest.inspect_file``, cached: a rerun of the Upload page (a role changed, a name typed) reads nothing again.
+
+    ``path`` must name its content (the uploads are stored under their sha256). No overrides and empty
+    overrides are the same inspection, so the page's two inspections of a fresh upload are one.
+    """
+    from nps import ingest
+
+    if overrides == ingest.Overrides():
+        overrides = None
+    return _inspection(str(path), sheet, overrides, display_name, encoding)
 
 
 # --- comment themes: the codebook in use, tagged once per dataset and codebook version ---------
