@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import simplemma
@@ -275,3 +277,18 @@ def test_mask_frame_masks_text_cells_only() -> None:
     assert masked["n"].tolist() == [3, 4] and masked["id"].tolist() == ["[email]", "z"]
     assert mask_frame(frame, ["comment", "missing"])["id"].tolist() == ["x@y.it", "z"]
     assert frame["comment"][0] == "mail anna@example.com"  # the input is left alone
+
+
+def test_lemma_dictionaries_read_from_the_disk_cache_are_simplemmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 §7: decoded dictionaries are kept with marshal; the lemmas stay simplemma's own."""
+    monkeypatch.setenv(text.CACHE_ENV, str(tmp_path))
+    words = {"it": ["fatture", "consegnato", "arrivati", "gentilissimi"], "en": ["parcels", "waited", "better"],
+             "fr": ["livrées", "commandé", "attendu"], "pt": ["entregues", "atendimento"]}
+    written = {lang: text._decoded_dictionary(lang) for lang in words}  # decoded, then written
+    assert sorted(p.name.split("-")[2] for p in tmp_path.glob("*.marshal")) == sorted(words)
+    for lang, decoded in written.items():
+        assert text._decoded_dictionary(lang) == decoded  # read back from the file
+    for lang, tokens in words.items():
+        assert [text._LEMMATIZE(t, lang) for t in tokens] == [simplemma.lemmatize(t, lang) for t in tokens]
+    (tmp_path / next(p.name for p in tmp_path.glob("*-it-*"))).write_bytes(b"broken")
+    assert text._decoded_dictionary("it") == written["it"]  # a damaged file is decoded again
