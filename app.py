@@ -186,8 +186,9 @@ def codebook() -> themes.Codebook:
     from nps import codebooks
 
     with cursor() as cur:
-        codebooks.current_codebook(cur)  # saves the default as number 1 on a new database
-        number = int(codebooks.codebook_history(cur)["number"].iloc[0])
+        # Only the number: the content is compiled once per number by _codebook_version (it was
+        # parsed and compiled twice on every run of the comment pages).
+        number = codebooks.current_number(cur)  # saves the default as number 1 on a new database
     return _codebook_version(str(store.default_db_path()), number)
 
 
