@@ -25,13 +25,13 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, store, themes
+from nps import charts, demo, periods, queries, store
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import column_label, escape_markdown
 
 if TYPE_CHECKING:
-    from nps import ingest
+    from nps import ingest, themes
 
 APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
@@ -122,7 +122,7 @@ def _resolve(name: str) -> Callable[..., Any]:
 # A filter and the options are frozen dataclasses of plain values: their repr is their content,
 # and ten times quicker to hash than Streamlit's walk of the objects.
 @st.cache_data(show_spinner=False, max_entries=2048, ttl=3600,
-               hash_funcs={themes.Codebook: lambda c: c.version, Filter: repr, queries.Options: repr})
+               hash_funcs={"nps.themes.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
 def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
             _ds: store.Dataset | None = None) -> Any:
     # ``_ds`` (not hashed: the id and version stand for it) saves a catalog read per miss.
@@ -194,6 +194,8 @@ def codebook() -> themes.Codebook:
 
 def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
     """Tag the dataset's comments with ``book`` unless done before, with a progress bar (once per version)."""
+    from nps import themes
+
     with cursor() as cur:
         if themes.is_tagged(cur, ctx.dataset, book):
             return

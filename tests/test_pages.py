@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -305,3 +307,12 @@ def test_presentation_mode_hides_the_chrome_and_gives_each_card_a_screen(at: App
 
     assert keyed(at.main) == [f"review_card_{i}" for i in range(6)]
     assert [h.value for h in at.subheader] == list(at.dataframe[0].value["Business function"])
+
+
+def test_the_app_module_leaves_the_comment_libraries_to_the_comment_pages() -> None:
+    """Issue 8 §7: a new server's first Overview no longer imports simplemma and the lemma rules (themes)."""
+    code = ("import sys, app; print(sorted(m for m in ('nps.themes', 'nps.text', 'nps.ingest', 'simplemma', 'sklearn') "
+            "if m in sys.modules))")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
