@@ -68,7 +68,8 @@ def child_upload(app: Path, work: Path) -> str:
 
     from nps import ingest, store
 
-    db, small = work / "upload.duckdb", work / "small.csv"
+    fresh = Path(tempfile.mkdtemp(dir=work))
+    db, small = fresh / "upload.duckdb", fresh / "small.csv"
     pd.DataFrame({"NPS": [i % 11 for i in range(40)], "segment": ["B2B", "B2C"] * 20}).to_csv(small, index=False)
     con = store.connect(db)
     ingest.ingest_file(con, small, name="small")

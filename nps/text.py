@@ -15,6 +15,8 @@ real comments repeat, so tagging a million comments takes seconds.
 
 from __future__ import annotations
 
+import io
+import lzma
 import marshal
 import os
 import re
@@ -131,9 +133,39 @@ def mask_personal_data(text: str) -> str:
 def _identifier() -> object:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = _identifier_from_cache() or LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier
+
+
+def _identifier_from_cache() -> Any:
+    """py3langid's identifier from its model kept as a zlib npz in :func:`cache_dir`, or None.
+
+    The shipped model is LZMA-compressed: ~0.8 s of CPU to read against ~0.2 s for the same
+    arrays compressed with zlib. Written on first use; None (py3langid's own loading) on any trouble.
+    """
+    try:
+        from py3langid import modelio
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+        source = Path(MODEL_FILE) if Path(MODEL_FILE).is_absolute() else MODEL_DIR / MODEL_FILE
+        stat = source.stat()
+        cached = cache_dir() / f"py3langid-{stat.st_size}-{stat.st_mtime_ns}.npz"
+        if not cached.exists():
+            with np.load(io.BytesIO(lzma.decompress(source.read_bytes())), allow_pickle=False) as shipped:
+                arrays = {name: shipped[name] for name in shipped.files}
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f"{cached.stem}.{os.getpid()}.{threading.get_ident()}.part.npz")
+            np.savez_compressed(partial, **arrays)
+            partial.replace(cached)
+        with np.load(cached, allow_pickle=False) as data:  # what py3langid's load_model makes of them
+            return LanguageIdentifier(
+                np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
+                modelio._to_array(data["nextmove"]), data["out_feat"].tolist(),
+                norm_probs=True, tk_row=modelio._to_array(data["nextmove_row"]),
+            )
+    except Exception:  # noqa: BLE001 - only a quicker way to the same model
+        return None
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
