@@ -17,17 +17,21 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, store, themes
+from nps import charts, demo, periods, queries, store
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import column_label, escape_markdown
+
+if TYPE_CHECKING:
+    from nps import ingest, themes
 
 APP_TITLE = "Passaparola"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
@@ -125,7 +129,7 @@ def _resolve(name: str) -> Callable[..., Any]:
 # A filter and the options are frozen dataclasses of plain values: their repr is their content,
 # and ten times quicker to hash than Streamlit's walk of the objects.
 @st.cache_data(show_spinner=False, max_entries=2048, ttl=3600,
-               hash_funcs={themes.Codebook: lambda c: c.version, Filter: repr, queries.Options: repr})
+               hash_funcs={"nps.themes.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
 def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
             _ds: store.Dataset | None = None) -> Any:
     # ``_ds`` (not hashed: the id and version stand for it) saves a catalog read per miss.
@@ -147,6 +151,32 @@ def clear_caches() -> None:
     _cached.clear()
 
 
+# --- the Upload page's inspection, once per file and choices -------------------------------------
+
+
+# The upload's path names its sha256 (see pages/upload.py), so the path and the choices are the whole key.
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600, hash_funcs={"nps.ingest.Overrides": repr})
+def _inspection(path: str, sheet: str | None, overrides: ingest.Overrides | None, display_name: str | None,
+                encoding: str | None) -> ingest.Inspection:
+    from nps import ingest
+
+    return ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=display_name, encoding=encoding)
+
+
+def inspect_upload(path: str | Path, *, sheet: str | None = None, overrides: ingest.Overrides | None = None,
+                   display_name: str | None = None, encoding: str | None = None) -> ingest.Inspection:
+    """``nps.ingest.inspect_file``, cached: a rerun of the Upload page (a role changed, a name typed) reads nothing again.
+
+    ``path`` must name its content (the uploads are stored under their sha256). No overrides and empty
+    overrides are the same inspection, so the page's two inspections of a fresh upload are one.
+    """
+    from nps import ingest
+
+    if overrides == ingest.Overrides():
+        overrides = None
+    return _inspection(str(path), sheet, overrides, display_name, encoding)
+
+
 # --- comment themes: the codebook in use, tagged once per dataset and codebook version ---------
 
 
@@ -163,13 +193,16 @@ def codebook() -> themes.Codebook:
     from nps import codebooks
 
     with cursor() as cur:
-        codebooks.current_codebook(cur)  # saves the default as number 1 on a new database
-        number = int(codebooks.codebook_history(cur)["number"].iloc[0])
+        # Only the number: the content is compiled once per number by _codebook_version (it was
+        # parsed and compiled twice on every run of the comment pages).
+        number = codebooks.current_number(cur)  # saves the default as number 1 on a new database
     return _codebook_version(str(store.default_db_path()), number)
 
 
 def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
     """Tag the dataset's comments with ``book`` unless done before, with a progress bar (once per version)."""
+    from nps import themes
+
     with cursor() as cur:
         if themes.is_tagged(cur, ctx.dataset, book):
             return

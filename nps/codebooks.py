@@ -107,6 +107,19 @@ def current_codebook(cur: duckdb.DuckDBPyConnection) -> Codebook:
     return codebook
 
 
+def current_number(cur: duckdb.DuckDBPyConnection) -> int:
+    """The number of the codebook in use (the newest saved), without reading or compiling its content.
+
+    On a database without any, the default codebook is saved first (as :func:`current_codebook` does).
+    """
+    sql.execute(cur, _CATALOG)
+    newest = sql.fetch_value(cur, "SELECT max(number) FROM codebooks")
+    if newest is not None:
+        return int(newest)
+    current_codebook(cur)
+    return int(sql.fetch_value(cur, "SELECT max(number) FROM codebooks"))
+
+
 def save_codebook(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str) -> int:
     """Save ``codebook`` as the newest version; return its number.
 

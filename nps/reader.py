@@ -16,6 +16,7 @@ import decimal
 import hashlib
 import io
 import math
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -259,11 +260,11 @@ def _high_byte_runs(data: bytes) -> float:
     Cyrillic, Greek or Arabic in a one-byte code page is words of high bytes
     (about 0.8).
     """
-    high = [i for i, b in enumerate(data) if b > 0x7F]
-    if not high:
+    # By runs of high bytes (a regex, not a loop over every byte of the head): a run of two or more is paired.
+    lengths = [m.end() - m.start() for m in _HIGH_RUN.finditer(data)]
+    if not lengths:
         return 0.0
-    paired = sum(1 for i in high if (i > 0 and data[i - 1] > 0x7F) or (i + 1 < len(data) and data[i + 1] > 0x7F))
-    return paired / len(high)
+    return sum(n for n in lengths if n > 1) / sum(lengths)
 
 
 def _western_fit(data: bytes, codec: str) -> int:
@@ -275,9 +276,8 @@ def _western_fit(data: bytes, codec: str) -> int:
     """
     text = data.decode(codec, "replace")
     fit = 0
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            continue
+    for match in _NON_ASCII.finditer(text):  # only the non-ASCII characters count: skip the rest in C
+        i, ch = match.start(), match.group()
         if ch in _TYPOGRAPHY:
             fit += 1
             continue
@@ -291,6 +291,8 @@ def _western_fit(data: bytes, codec: str) -> int:
 
 # Signs Western text holds besides letters: currency, quotes, dashes, ellipsis, degrees.
 _TYPOGRAPHY = frozenset("€£’‘“”«»–—…°")
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def pick_python_codec(encoding: str) -> str:

@@ -136,8 +136,12 @@ def _make_theme(cluster: clusters.Cluster) -> None:
 
 
 st.subheader("What the codebook misses")
-found = app.query("clusters.uncovered_clusters", ctx, book, ctx.flt)
-if not found:
+# On demand: grouping (TF-IDF + NMF, and loading scikit-learn) was a third of a first visit's time.
+grouped = st.toggle("Group the comments no theme covers", key="clusters_on",
+                    help="Finds groups of similar comments that no theme covers (a few seconds the first time); "
+                         "each group can become a theme in one click.")
+found = app.query("clusters.uncovered_clusters", ctx, book, ctx.flt) if grouped else []
+if grouped and not found:
     st.caption("Too few comments without a theme to group.")
 for cluster in found:
     with st.container(border=True):

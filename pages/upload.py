@@ -155,7 +155,7 @@ with tab_load:
             if st.button("Open it", key="open_seen"):
                 app.open_dataset(seen.id, "pages/overview.py")
         try:
-            first = ingest.inspect_file(path, display_name=upload.name)
+            first = app.inspect_upload(path, display_name=upload.name)
         except NpsError as error:
             st.error(md(str(error)))
             st.stop()
@@ -179,8 +179,8 @@ with tab_load:
                                          dimensions=tuple(st.session_state["map_dims"]) if "map_dims" in st.session_state else None,
                                          no_date=st.session_state.get("map_date") == "",
                                          no_comment=st.session_state.get("map_comment") == "")
-            inspection = ingest.inspect_file(path, sheet=sheet, overrides=overrides, display_name=upload.name,
-                                             encoding=encoding)
+            inspection = app.inspect_upload(path, sheet=sheet, overrides=overrides, display_name=upload.name,
+                                            encoding=encoding)
         except NpsError as error:
             st.error(md(str(error)))
             st.stop()

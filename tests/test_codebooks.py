@@ -325,3 +325,15 @@ def test_merging_keeps_every_word(codebook: Codebook, data: st.DataObject) -> No
     # In the first source's place: after the themes that came before it and are not merged.
     assert list(merged.themes).index(sources[-1]) == len([n for n in names[:names.index(sources[0])]
                                                           if n not in sources])
+
+
+def test_current_number_is_the_newest_saved_and_saves_the_default_first(con) -> None:
+    """app.codebook() asks only for the number (issue 8 §7): the same codebook as current_codebook."""
+    assert codebooks.current_number(con) == 1
+    assert codebooks.codebook_history(con)["note"].tolist() == [codebooks.DEFAULT_NOTE]
+    book = codebooks.current_codebook(con)
+    assert codebooks.load_codebook_version(con, codebooks.current_number(con)).version == book.version
+    bigger = Codebook.build({**book.themes, "Parking": {"en": ["parking"]}})
+    number = codebooks.save_codebook(con, bigger, "parking")
+    assert codebooks.current_number(con) == number == 2
+    assert codebooks.load_codebook_version(con, 2).version == codebooks.current_codebook(con).version == bigger.version

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import codebooks, explorer, store, themes
+from nps import clusters, codebooks, explorer, store, themes
 from nps.queries import Options
 from tests.test_pages import at, db, default_filter, sample_db  # noqa: F401  (fixtures)
 
@@ -36,6 +36,25 @@ def test_comments_page_shows_the_engines_theme_table(at: AppTest, db: Path) -> N
     assert list(table["mentions"]) == list(expected["mentions"])
     assert table["impact"].round(6).tolist() == expected["impact"].round(6).tolist()
     assert [s.value for s in at.subheader][:2] == ["Themes", "Themes over time"]
+
+
+def test_comments_page_groups_the_uncovered_comments_on_demand(at: AppTest, db: Path) -> None:
+    """Grouping is off on a first visit (it was a third of its time) and shows the engine's clusters when asked."""
+    _open(at, "pages/comments.py")
+    assert at.toggle(key="clusters_on").value is False
+    assert not [w for w in at.text_input if str(w.key).startswith("cluster_name_")]
+    at.toggle(key="clusters_on").set_value(True).run()
+    assert not at.exception, at.exception
+    flt, _ = default_filter(db)
+    con = store.connect(db)
+    try:
+        expected = clusters.uncovered_clusters(con, store.get_dataset(con, 1), codebooks.current_codebook(con), flt)
+    finally:
+        con.close()
+    assert expected
+    shown = [m.value for m in at.markdown if " comments" in m.value and m.value.startswith("**")]
+    assert len(shown) == len(expected) == len([w for w in at.text_input if str(w.key).startswith("cluster_name_")])
+    assert all(f"· {c.size:,} comments" in line for c, line in zip(expected, shown, strict=True))
 
 
 def test_explorer_searches_like_the_engine_and_shows_comments_as_inert_text(at: AppTest, db: Path) -> None:

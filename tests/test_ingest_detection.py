@@ -286,3 +286,52 @@ def test_the_cli_takes_an_encoding(tmp_path: Path, capsys: pytest.CaptureFixture
     assert cli.main(["summary", str(path), "--encoding", "klingon"]) == 2
     assert capsys.readouterr().err == "error: magasins.csv: unknown encoding 'klingon'; use one of utf-8, utf-8-sig, " \
         "cp1252, latin-1, cp850, iso8859_15, mac_roman, utf-16-le, utf-16-be, …\n"
+
+
+def _high_byte_runs_per_byte(data: bytes) -> float:
+    """The per-byte loop _high_byte_runs replaced (issue 8 §7), kept as the reference."""
+    high = [i for i, b in enumerate(data) if b > 0x7F]
+    if not high:
+        return 0.0
+    paired = sum(1 for i in high if (i > 0 and data[i - 1] > 0x7F) or (i + 1 < len(data) and data[i + 1] > 0x7F))
+    return paired / len(high)
+
+
+def _western_fit_per_character(data: bytes, codec: str) -> int:
+    """The per-character loop _western_fit replaced, kept as the reference."""
+    text = data.decode(codec, "replace")
+    fit = 0
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            continue
+        if ch in reader._TYPOGRAPHY:
+            fit += 1
+            continue
+        if not ch.isalpha():
+            continue
+        around = [c for c in (text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else "") if c.isalpha()]
+        if any(c.isupper() == ch.isupper() for c in around):
+            fit += 1
+    return fit
+
+
+def _encoding_samples() -> list[bytes]:
+    import random
+
+    rnd = random.Random(8)
+    words = ["Très bon accueil", "Délai trop long", "FÉLICITER", "€ 12,50 – « prix »", "Straße", "Привет мир",
+             "مرحبا", "ok", "Ça ne marche pas…", "25°C", "naïve café"]
+    samples = [b"", b"\x80", b"a\xe9", b"\xe9\xe8", b"x\xe9y\xe8\xe8z\xff"]
+    for codec in ("cp1252", "cp850", "cp1251", "cp1256", "latin-1"):
+        text = ";".join(rnd.choice(words) for _ in range(400))
+        samples.append(text.encode(codec, "replace"))
+    samples += [bytes(rnd.randrange(256) for _ in range(2000)) for _ in range(5)]
+    return samples
+
+
+@pytest.mark.parametrize("data", _encoding_samples())
+def test_encoding_detection_helpers_give_the_per_byte_answers(data: bytes) -> None:
+    # The faster helpers (regex over runs and non-ASCII characters) must not change any detected encoding.
+    assert reader._high_byte_runs(data) == pytest.approx(_high_byte_runs_per_byte(data), abs=0, rel=1e-15)
+    for codec in ("cp1252", "cp850"):
+        assert reader._western_fit(data, codec) == _western_fit_per_character(data, codec)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -318,3 +320,12 @@ def test_responses_head_dimensions_by_their_readable_names(at: AppTest) -> None:
     table = at.dataframe[0]
     assert "business_function" in table.value.columns  # the data (and the downloads) keep the column name
     assert '"label": "Business function"' in table.proto.columns.replace('":"', '": "')
+
+
+def test_the_app_module_leaves_the_comment_libraries_to_the_comment_pages() -> None:
+    """Issue 8 §7: a new server's first Overview no longer imports simplemma and the lemma rules (themes)."""
+    code = ("import sys, app; print(sorted(m for m in ('nps.themes', 'nps.text', 'nps.ingest', 'simplemma', 'sklearn') "
+            "if m in sys.modules))")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import simplemma
@@ -350,3 +352,36 @@ def test_negation_and_sentences_follow_the_words(pieces: list[str], gap: str) ->
     words = split_words(value)
     assert len(text.negation_flags(value, "fr")) == len(words) == len(text.sentence_numbers(value, "en"))
     assert text._clause_words(value)[0] == words
+
+
+def test_lemma_dictionaries_read_from_the_disk_cache_are_simplemmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 §7: decoded dictionaries are kept with marshal; the lemmas stay simplemma's own."""
+    monkeypatch.setenv(text.CACHE_ENV, str(tmp_path))
+    words = {"it": ["fatture", "consegnato", "arrivati", "gentilissimi"], "en": ["parcels", "waited", "better"],
+             "fr": ["livrées", "commandé", "attendu"], "pt": ["entregues", "atendimento"]}
+    written = {lang: text._decoded_dictionary(lang) for lang in words}  # decoded, then written
+    assert sorted(p.name.split("-")[2] for p in tmp_path.glob("*.marshal")) == sorted(words)
+    for lang, decoded in written.items():
+        assert text._decoded_dictionary(lang) == decoded  # read back from the file
+    for lang, tokens in words.items():
+        assert [text._LEMMATIZE(t, lang) for t in tokens] == [simplemma.lemmatize(t, lang) for t in tokens]
+    (tmp_path / next(p.name for p in tmp_path.glob("*-it-*"))).write_bytes(b"broken")
+    assert text._decoded_dictionary("it") == written["it"]  # a damaged file is decoded again
+
+
+def test_the_cached_language_model_is_py3langids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 §7: the model kept as a zlib npz gives py3langid's own identifier, array for array."""
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    monkeypatch.setenv(text.CACHE_ENV, str(tmp_path))
+    shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    for attempt in ("written", "read back"):
+        cached = text._identifier_from_cache()
+        assert cached is not None, attempt
+        assert len(list(tmp_path.glob("py3langid-*.npz"))) == 1
+        assert np.array_equal(cached.nb_ptc, shipped.nb_ptc) and np.array_equal(cached.nb_pc, shipped.nb_pc)
+        assert cached.nb_classes == shipped.nb_classes and cached.tk_output == shipped.tk_output
+        assert cached.tk_nextmove == shipped.tk_nextmove and cached.tk_row == shipped.tk_row
+        for t in ("La consegna è arrivata in ritardo", "The parcel never arrived", "Très bon accueil en magasin"):
+            assert cached.classify(t) == shipped.classify(t)

@@ -100,3 +100,35 @@ def test_a_bad_choice_shows_an_error_and_changes_nothing(at: AppTest, db: Path) 
         assert store.get_dataset(con, 1).mapping.score == "NPS"
     finally:
         con.close()
+
+
+def test_an_upload_is_inspected_once_until_a_choice_changes(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 §7: the page inspected the file twice on every run; now once per file and choices."""
+    calls: list[object] = []
+    real = ingest.inspect_file
+
+    def counting(*args: object, **kwargs: object) -> ingest.Inspection:
+        calls.append(kwargs.get("overrides"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "inspect_file", counting)
+    data = french_bytes().replace(b"Prix", b"Tarifs")  # content of its own: no other test's cached inspection
+    at.file_uploader[0].upload("once.csv", data, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == [None]  # no overrides yet: the two inspections are one
+    at.run()  # the role boxes now hold the detected roles: inspected with them once
+    at.run()
+    at.text_input(key="save_name").input("renamed").run()
+    assert len(calls) == 2
+    at.selectbox(key="map_comment").set_value("").run()  # a real change is inspected again
+    assert len(calls) == 3
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_empty_overrides_inspect_like_none(tmp_path: Path) -> None:
+    # What lets the page's first and second inspections of a fresh upload be one cached call.
+    path = tmp_path / "magasins.csv"
+    path.write_bytes(french_bytes())
+    plain, empty = ingest.inspect_file(path), ingest.inspect_file(path, overrides=ingest.Overrides())
+    assert empty.mapping == plain.mapping and empty.columns == plain.columns and empty.warnings == plain.warnings
+    assert empty.score_histogram == plain.score_histogram and empty.preview.equals(plain.preview)
