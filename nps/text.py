@@ -443,12 +443,15 @@ def _make_lemmatizer() -> Callable[[str, str], str]:
     """simplemma's default lemmatizer, its dictionaries loaded through :func:`_decoded_dictionary`."""
     try:
         from simplemma.strategies import DefaultStrategy
+        from simplemma.strategies.dictionaries import dictionary_factory
         from simplemma.strategies.dictionaries.dictionary_factory import (
             CachingDictionaryFactory,
             MappingStrToByteString,
         )
     except ImportError:  # another simplemma layout: its own loading, slower but the same lemmas
         return simplemma.lemmatize
+    if not (hasattr(dictionary_factory, "_load_dictionary_from_disk") and hasattr(dictionary_factory, "DATA_FOLDER")):
+        return simplemma.lemmatize  # the private loader this cache wraps has moved: use simplemma's own
 
     class _Dictionaries(CachingDictionaryFactory):
         def _get_dictionary_uncached(self, lang: str) -> Mapping[str, str]:
