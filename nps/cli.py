@@ -207,8 +207,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, store.Dataset]:
-    """The connection and dataset ``args.source`` names: a file loaded into memory, or a dataset of ``--db``."""
+def _open_source(
+    args: argparse.Namespace, keep: list[str] | None = None
+) -> tuple[duckdb.DuckDBPyConnection, store.Dataset]:
+    """The connection and dataset ``args.source`` names: a file loaded into memory, or a dataset of ``--db``.
+
+    ``keep``: a file is loaded keeping only the columns with a role and these (the rest of each row is
+    read and checked, not stored), since the in-memory dataset answers this one command.
+    """
     source = Path(args.source)
     if source.is_file():
         from nps.ingest import ingest_file
@@ -216,7 +222,7 @@ def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, s
         con = store.connect(":memory:")
         try:
             report = ingest_file(con, source, sheet=args.sheet, overrides=_overrides(args), allow_duplicate=True,
-                                 encoding=args.encoding)
+                                 encoding=args.encoding, keep=keep)
         except BaseException:
             con.close()
             raise
@@ -233,7 +239,8 @@ def _open_source(args: argparse.Namespace) -> tuple[duckdb.DuckDBPyConnection, s
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     _import_meanwhile("pandas")  # the summary's tables need it only once the file is loaded
-    con, ds = _open_source(args)
+    named = [pair.split("=", 1)[0].strip() for pair in [*args.where, *args.where_not]]
+    con, ds = _open_source(args, keep=[*args.by, *named])
     try:
         result = summarize(con, ds, args)
     finally:

@@ -32,7 +32,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -664,6 +664,18 @@ class _Plan:
     source: _Source
     detection: detect.Detection
     inspection: Inspection
+    # The file's columns the responses table stores (all of them unless a throwaway load keeps fewer).
+    stored: tuple[str, ...] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The file's own columns the dataset stores, in file order."""
+        return self.source.layout.names if self.stored is None else self.stored
+
+
+# A throwaway load that leaves columns out stores, instead, whether each row's last filled cell
+# holds a line break: all the unclosed-quote check needs of the columns it does not keep.
+_TAIL = "__pp_tail"
 
 
 def _inspect_source(
@@ -824,15 +836,23 @@ class _Columns:
 
 
 def _load_sql(
-    source: _Source, mapping: ColumnMapping, detection: detect.Detection, order: str | None, *, numbered: bool = False
+    source: _Source,
+    mapping: ColumnMapping,
+    detection: detect.Detection,
+    order: str | None,
+    *,
+    numbered: bool = False,
+    stored: tuple[str, ...] | None = None,
 ) -> _Columns:
     """Build the layered SELECT over the source and the column lists of the three tables.
 
     ``numbered`` adds ``row_number()`` to the read (serial, see the note above):
-    the fallback for a plan that would not keep the file's order.
+    the fallback for a plan that would not keep the file's order. ``stored``
+    (None: all) are the file's columns the responses table keeps.
     """
     internals = source.internals
     by_name = dict(zip(source.layout.names, internals, strict=True))
+    kept = by_name if stored is None else {n: i for n, i in by_name.items() if n in set(stored)}
 
     def col(name: str | None) -> str | None:
         return None if name is None else sql.column(by_name[name], internals)
@@ -922,9 +942,9 @@ def _load_sql(
     text = values.clean_text_sql
     # Only rows passing ``ok`` are written: their number is already a whole 0–10.
     score_value = "TRY_CAST(__pp_n AS TINYINT)"
-    stored = list(by_name)
+    kept_names = list(kept)
     generated = {
-        role: clean(sql.column(name, stored))
+        role: clean(sql.column(name, kept_names))
         for role, name, clean in (
             (sql.COMMENT, mapping.comment, values.clean_comment_sql),
             (sql.RESPONDENT, mapping.respondent, text),
@@ -940,7 +960,11 @@ def _load_sql(
         (sql.COMMENT, values.clean_comment_sql(comment) if comment else "CAST(NULL AS VARCHAR)"),
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
-    ] + [(name, sql.column(internal, internals)) for name, internal in by_name.items()]
+    ] + [(name, sql.column(internal, internals)) for name, internal in kept.items()]
+    if len(kept) < len(by_name):
+        last_filled = f"COALESCE({', '.join(sql.column(c, internals) for c in reversed(internals))})"
+        breaks = f"contains({last_filled}, chr(10)) OR contains({last_filled}, chr(13))"
+        accepted.append((_TAIL, f"COALESCE({breaks}, false)"))
     return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted, numbered, generated)
 
 
@@ -990,7 +1014,7 @@ def _responses_schema(cols: _Columns, names: _Names) -> str:
     """CREATE TABLE for a new dataset's responses: ``_comment`` / ``_respondent`` generated, not stored."""
     columns = []
     for name, _ in cols.accepted:
-        kind = _ACCEPTED_TYPES.get(name, "VARCHAR")
+        kind = "BOOLEAN" if name == _TAIL else _ACCEPTED_TYPES.get(name, "VARCHAR")
         if name in cols.generated:
             columns.append(f"{sql.quote_ident(name)} {kind} AS ({cols.generated[name]}) VIRTUAL")
         else:
@@ -1045,6 +1069,7 @@ def _plan_columns(
     append: bool,
     *,
     numbered: bool = False,
+    stored: tuple[str, ...] | None = None,
 ) -> tuple[_Columns, set[str]]:
     """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise.
 
@@ -1053,7 +1078,7 @@ def _plan_columns(
     table (only written when rows are rejected) keeps the order is asked
     later, by :func:`_flags_keep_order`. ``numbered`` skips the question.
     """
-    cols = _load_sql(source, mapping, detection, order, numbered=numbered)
+    cols = _load_sql(source, mapping, detection, order, numbered=numbered, stored=stored)
     if append:
         generated = _generated_columns(cur, names)
     else:
@@ -1067,7 +1092,7 @@ def _plan_columns(
         _raise_for_retry(exc, source)
         raise _duckdb_error(exc, source.file) from exc
     if not parallel_ok:
-        cols = _load_sql(source, mapping, detection, order, numbered=True)
+        cols = _load_sql(source, mapping, detection, order, numbered=True, stored=stored)
     return cols, generated
 
 
@@ -1212,12 +1237,16 @@ def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source) -> int:
     return int(counted.fetchone()[0])
 
 
-def _check_unclosed_quote(cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, wave: int) -> None:
+def _check_unclosed_quote(
+    cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, wave: int, *, whole: bool = True
+) -> None:
     """Raise IngestError when a quote opened in the last row never closes.
 
     The lenient reader then puts the rest of the file in that row's last cell.
     In a sound file a cell holding a line break is quoted, so the file ends
     with a quote; a last cell with a line break and no closing quote is the mark.
+    ``whole`` is False when the responses table keeps only some of the file's
+    columns: it then holds the answer for each row in ``__pp_tail``.
     """
     if source.csv is None:
         return
@@ -1226,17 +1255,21 @@ def _check_unclosed_quote(cur: duckdb.DuckDBPyConnection, source: _Source, names
         if handle.read().rstrip(b"\r\n \t").endswith(b'"'):
             return
     cells = ", ".join(sql.quote_ident(n) for n in source.layout.names)
+    last_filled = f"list_filter([{cells}], lambda c: c IS NOT NULL)[-1]"
+    tail = {
+        names.responses: f"regexp_matches({last_filled}, '[\\r\\n]')" if whole else _TAIL,
+        names.rejected: f"regexp_matches({last_filled}, '[\\r\\n]')",
+    }
     last = None
     for table in (names.responses, names.rejected):
         row = sql.fetch_one(
-            cur, f"SELECT _row, [{cells}] FROM {table} WHERE _wave = ? ORDER BY _row DESC LIMIT 1", [wave]
+            cur, f"SELECT _row, {tail[table]} FROM {table} WHERE _wave = ? ORDER BY _row DESC LIMIT 1", [wave]
         )
         if row is not None and (last is None or row[0] > last[0]):
             last = row
     if last is None:
         return
-    filled = [c for c in last[1] if c is not None]
-    if filled and ("\n" in filled[-1] or "\r" in filled[-1]):
+    if last[1]:
         raise IngestError(
             "a quote opened in this row is never closed, so the rest of the file would land in one cell; "
             "fix the quoting or export the file again",
@@ -1296,7 +1329,8 @@ def _write_wave(
         sql.execute(cur, _rejected_schema(names, source.layout))
     order = mapping.date_order
     for attempt in range(2):
-        cols, generated = _plan_columns(cur, source, mapping, detection, order, names, wave, append)
+        cols, generated = _plan_columns(cur, source, mapping, detection, order, names, wave, append,
+                                        stored=plan.stored)
         accepted = _write_accepted(cur, source, cols, names, wave, generated)
         if source.hashing is not None:
             _finish_hash(source)  # hashed while DuckDB read and wrote the rows
@@ -1312,7 +1346,7 @@ def _write_wave(
                 # The flags would lose the file's order: write both numbering rows as they are read.
                 _clear_wave(cur, names, wave, append)
                 cols, generated = _plan_columns(
-                    cur, source, mapping, detection, order, names, wave, append, numbered=True
+                    cur, source, mapping, detection, order, names, wave, append, numbered=True, stored=plan.stored
                 )
                 accepted = _write_accepted(cur, source, cols, names, wave, generated)
             flagged, base = _write_flags(cur, source, cols, names)
@@ -1370,13 +1404,14 @@ def _write_wave(
     return _Wave(rows_read, accepted, reasons, mapping, warnings, base, cols.numbered)
 
 
-def _finish_wave(cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, written: _Wave, wave: int) -> None:
+def _finish_wave(cur: duckdb.DuckDBPyConnection, plan: _Plan, names: _Names, written: _Wave, wave: int) -> None:
     """Step 4 and the last check: number the accepted rows, drop the flags, look for an unclosed quote."""
+    source = plan.source
     if not written.numbered:
         _number_accepted_rows(cur, names, written.flags_base, source.layout.skip + 1, wave)
     if written.flags_base is not None:
         sql.execute(cur, f"DROP TABLE {names.flags}")
-    _check_unclosed_quote(cur, source, names, wave)
+    _check_unclosed_quote(cur, source, names, wave, whole=plan.stored is None)
 
 
 def _load(
@@ -1458,13 +1493,13 @@ def _load_transactions(
             first_committed = True
             sql.execute(cur, "BEGIN TRANSACTION")
         _tick(progress, 0.85, "numbering the rows")
-        _finish_wave(cur, source, names, written, wave)
+        _finish_wave(cur, plan, names, written, wave)
         mapping, warnings = written.mapping, written.warnings
         rows_read, accepted, reasons = written.rows_read, written.accepted, written.reasons
         rejected = sum(reasons.values())
         _tick(progress, 0.9, "checking")
         # One scan for the checks and the counts of values read in a stated way.
-        counted = _adjusted_counts_sql(mapping, list(source.layout.names))
+        counted = _adjusted_counts_sql(mapping, list(plan.columns))
         extra = "".join(f", {expr}" for _, expr in counted)
         row = sql.fetch_one(
             cur,
@@ -1495,8 +1530,8 @@ def _load_transactions(
                 layout=source.layout.name,
                 encoding=source.encoding,
                 mapping=mapping,
-                columns=source.layout.names,
-                labels=dict(source.layout.labels),
+                columns=plan.columns,
+                labels={k: v for k, v in source.layout.labels.items() if k in plan.columns},
                 loaded_at=dt.datetime.now(),
                 rows_read=rows_read,
                 accepted=accepted,
@@ -1696,10 +1731,12 @@ def _run(
     kind: str | None,
     progress: Callable[[float, str], None] | None,
     encoding: str | None = None,
+    keep: Collection[str] | None = None,
 ) -> IngestReport:
     """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text.
 
     ``encoding`` is the user's choice (None: detected); a file not valid in it is refused.
+    ``keep`` (None: every column) limits the stored columns, see :func:`ingest_file`.
     """
     work = _Workspace()
     con = _private_connection()
@@ -1731,6 +1768,8 @@ def _run(
                 # file is still reported before whatever else would stop the load.
                 try:
                     plan = _inspect_source(con, source, overrides, kind=kind)
+                    if keep is not None:
+                        plan.stored = _stored_columns(plan, keep)
                 except Exception:
                     if source.hashing is not None:
                         _finish_hash(source)
@@ -1768,6 +1807,25 @@ def _run(
         work.close()
 
 
+def _stored_columns(plan: _Plan, keep: Collection[str]) -> tuple[str, ...] | None:
+    """The file's columns a throwaway load stores: every role's, every dimension's, and those of ``keep``.
+
+    A name of ``keep`` that is no column of the file is left for the caller's own
+    check to report (it then fails as it would on a full load). None: all of them.
+    """
+    layout = plan.source.layout
+    mapping = plan.detection.mapping
+    wanted = {mapping.score, mapping.date, mapping.comment, mapping.respondent, mapping.weight, mapping.survey_type}
+    wanted.update(mapping.dimensions)
+    for name in keep:
+        try:
+            wanted.add(_resolve_column(name, layout, plan.source.file))
+        except IngestError:
+            pass
+    stored = tuple(n for n in layout.names if n in wanted)
+    return None if len(stored) == len(layout.names) else stored
+
+
 def ingest_file(
     cur: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -1781,18 +1839,28 @@ def ingest_file(
     display_name: str | None = None,
     progress: Callable[[float, str], None] | None = None,
     encoding: str | None = None,
+    keep: Collection[str] | None = None,
 ) -> IngestReport:
     """Load a survey export into a new dataset (or a new wave of ``append_to``) and report what happened.
 
     ``name`` defaults to the file's stem; ``display_name`` is the name the user
     knows the file by (messages and ``Dataset.source_file`` use it).
     ``encoding`` overrides the detected encoding of a text file.
+    ``keep`` is for a throwaway load that answers one question (the command
+    line's ``summary FILE``): the dataset then stores only the columns with a
+    role (score, date, comment, respondent, weight, survey type, dimensions)
+    and the columns named in ``keep``; every row is still read and checked,
+    rejected rows keep all their cells, and the other columns are left out of
+    the responses table (``Dataset.columns`` lists what is stored). Not with
+    ``append_to``.
     ``progress(fraction 0–1, message)`` is called between stages. The load is
     one transaction: on any error or interrupt nothing is left behind.
     Raises :class:`DuplicateFileError` when a file with the same sha256 was
     loaded before (unless ``allow_duplicate``) and :class:`IngestError` (one
     line naming the file) for everything else that stops a load.
     """
+    if keep is not None and append_to is not None:
+        raise ValueError("keep is for a new throwaway dataset, not an append")
     path = Path(path)
     file = display_name or path.name
     return _run(
@@ -1810,6 +1878,7 @@ def ingest_file(
         kind=None,
         progress=progress,
         encoding=encoding,
+        keep=keep,
     )
 
 

@@ -45,3 +45,64 @@ def test_loading_a_file_does_not_need_pandas_until_the_preview() -> None:
 )
 def test_plain_values_for_json(value: object, expected: object) -> None:
     assert _plain(value) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# `summary FILE` keeps only the columns it can use: the answer is the one a full load gives.
+# ---------------------------------------------------------------------------------------------
+
+def _export(path: Path, tail: str = "") -> Path:
+    lines = ["response_id,date,segment,NPS,rating_speed,comment,note"]
+    for i in range(60):
+        lines.append(f"r{i},2025-0{1 + i % 3}-1{i % 9},{'AB'[i % 2]},{i % 11},{i % 5},\"ok {i}\",n{i}")
+    path.write_text("\n".join(lines) + "\n" + tail, encoding="utf-8")
+    return path
+
+
+def test_a_throwaway_load_stores_the_roles_and_the_named_columns(tmp_path: Path) -> None:
+    import duckdb
+
+    from nps import ingest, store
+
+    con = store.connect(":memory:")
+    try:
+        report = ingest.ingest_file(con, _export(tmp_path / "a.csv"), keep=["note"])
+        stored = [r[0] for r in con.execute(f"DESCRIBE {report.dataset.table}").fetchall()]
+        assert report.dataset.columns == ("date", "segment", "NPS", "comment", "note")
+        assert "response_id" not in stored and "rating_speed" not in stored
+        assert report.accepted == 60 and report.rows_read == 60
+        with pytest.raises(ValueError, match="append"):
+            ingest.ingest_file(con, tmp_path / "a.csv", keep=["note"], append_to=report.dataset.id)
+    finally:
+        con.close()
+    assert duckdb is not None
+
+
+def test_a_throwaway_load_still_finds_a_quote_left_open_in_a_column_it_leaves_out(tmp_path: Path) -> None:
+    from nps import ingest, store
+    from nps.errors import IngestError
+
+    # The last row's quote opens in `note`, a column summary does not keep; the rest of the file lands in it.
+    path = _export(tmp_path / "open.csv", 'r99,2025-03-01,A,9,3,"fine","never closed\nr100,2025-03-02,B,1,1,x,y\n')
+    for keep in (None, ["segment"]):
+        con = store.connect(":memory:")
+        try:
+            with pytest.raises(IngestError, match="never closed"):
+                ingest.ingest_file(con, path, keep=keep)
+        finally:
+            con.close()
+
+
+def test_summary_of_a_file_equals_summary_of_the_same_file_loaded_whole(tmp_path: Path) -> None:
+    import json
+
+    path = _export(tmp_path / "s.csv")
+    db = tmp_path / "s.duckdb"
+    run = [sys.executable, "-m", "nps"]
+    subprocess.run([*run, "ingest", str(path), "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
+    args = ["--by", "segment", "--period", "month", "--where", "segment=A", "--format", "json"]
+    from_file = subprocess.run([*run, "summary", str(path), *args], cwd=ROOT, check=True, capture_output=True,
+                               text=True)
+    from_db = subprocess.run([*run, "summary", "s", "--db", str(db), *args], cwd=ROOT, check=True,
+                             capture_output=True, text=True)
+    assert json.loads(from_file.stdout) == json.loads(from_db.stdout)
