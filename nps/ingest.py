@@ -673,11 +673,6 @@ class _Plan:
         return self.source.layout.names if self.stored is None else self.stored
 
 
-# A throwaway load that leaves columns out stores, instead, whether each row's last filled cell
-# holds a line break: all the unclosed-quote check needs of the columns it does not keep.
-_TAIL = "__pp_tail"
-
-
 def _inspect_source(
     con: duckdb.DuckDBPyConnection,
     source: _Source,
@@ -961,10 +956,6 @@ def _load_sql(
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),
         (sql.WEIGHT, "CAST(__pp_w AS DOUBLE)"),
     ] + [(name, sql.column(internal, internals)) for name, internal in kept.items()]
-    if len(kept) < len(by_name):
-        last_filled = f"COALESCE({', '.join(sql.column(c, internals) for c in reversed(internals))})"
-        breaks = f"contains({last_filled}, chr(10)) OR contains({last_filled}, chr(13))"
-        accepted.append((_TAIL, f"COALESCE({breaks}, false)"))
     return _Columns(layers, values_layers, " AND ".join(ok), flags, rejected, accepted, numbered, generated)
 
 
@@ -1014,7 +1005,7 @@ def _responses_schema(cols: _Columns, names: _Names) -> str:
     """CREATE TABLE for a new dataset's responses: ``_comment`` / ``_respondent`` generated, not stored."""
     columns = []
     for name, _ in cols.accepted:
-        kind = "BOOLEAN" if name == _TAIL else _ACCEPTED_TYPES.get(name, "VARCHAR")
+        kind = _ACCEPTED_TYPES.get(name, "VARCHAR")
         if name in cols.generated:
             columns.append(f"{sql.quote_ident(name)} {kind} AS ({cols.generated[name]}) VIRTUAL")
         else:
@@ -1238,15 +1229,18 @@ def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source) -> int:
 
 
 def _check_unclosed_quote(
-    cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, wave: int, *, whole: bool = True
+    cur: duckdb.DuckDBPyConnection, source: _Source, names: _Names, wave: int, rows_read: int, *, whole: bool = True
 ) -> None:
     """Raise IngestError when a quote opened in the last row never closes.
 
     The lenient reader then puts the rest of the file in that row's last cell.
     In a sound file a cell holding a line break is quoted, so the file ends
     with a quote; a last cell with a line break and no closing quote is the mark.
-    ``whole`` is False when the responses table keeps only some of the file's
-    columns: it then holds the answer for each row in ``__pp_tail``.
+    A rest of the file swallowed by one cell holds line breaks, so the file
+    then has more lines than records: a file with exactly as many records as lines
+    (``rows_read``) needs no look. ``whole`` is False when the responses table
+    keeps only some of the file's columns: the last record is then read again
+    from the file (a rare case: records spanning lines, no closing quote at the end).
     """
     if source.csv is None:
         return
@@ -1254,19 +1248,29 @@ def _check_unclosed_quote(
         handle.seek(max(0, handle.seek(0, 2) - 16))
         if handle.read().rstrip(b"\r\n \t").endswith(b'"'):
             return
+    if source.line_rows is not None and rows_read == source.line_rows:
+        return
     cells = ", ".join(sql.quote_ident(n) for n in source.layout.names)
-    last_filled = f"list_filter([{cells}], lambda c: c IS NOT NULL)[-1]"
-    tail = {
-        names.responses: f"regexp_matches({last_filled}, '[\\r\\n]')" if whole else _TAIL,
-        names.rejected: f"regexp_matches({last_filled}, '[\\r\\n]')",
-    }
+    breaks = f"regexp_matches(list_filter([{cells}], lambda c: c IS NOT NULL)[-1], '[\\r\\n]')"
     last = None
-    for table in (names.responses, names.rejected):
+    for table in (names.responses, names.rejected) if whole else (names.rejected,):
         row = sql.fetch_one(
-            cur, f"SELECT _row, {tail[table]} FROM {table} WHERE _wave = ? ORDER BY _row DESC LIMIT 1", [wave]
+            cur, f"SELECT _row, {breaks} FROM {table} WHERE _wave = ? ORDER BY _row DESC LIMIT 1", [wave]
         )
         if row is not None and (last is None or row[0] > last[0]):
             last = row
+    if not whole and (last is None or last[0] < rows_read + source.layout.skip):
+        # The last record was accepted and the table lacks some of its cells: read it from the file.
+        internal = ", ".join(sql.column(c, source.internals) for c in source.internals)
+        row = _execute_read(
+            cur,
+            f"SELECT list_filter([{internal}], lambda c: c IS NOT NULL)[-1] FROM ({source.select_sql}) "
+            "LIMIT 1 OFFSET ?",
+            [*source.params, rows_read - 1],
+            source,
+        ).fetchone()
+        cell = row[0] if row else None
+        last = (rows_read + source.layout.skip, cell is not None and ("\n" in cell or "\r" in cell))
     if last is None:
         return
     if last[1]:
@@ -1411,7 +1415,7 @@ def _finish_wave(cur: duckdb.DuckDBPyConnection, plan: _Plan, names: _Names, wri
         _number_accepted_rows(cur, names, written.flags_base, source.layout.skip + 1, wave)
     if written.flags_base is not None:
         sql.execute(cur, f"DROP TABLE {names.flags}")
-    _check_unclosed_quote(cur, source, names, wave, whole=plan.stored is None)
+    _check_unclosed_quote(cur, source, names, wave, written.rows_read, whole=plan.stored is None)
 
 
 def _load(
