@@ -828,6 +828,10 @@ class _Columns:
     # ``_comment`` / ``_respondent`` as VIRTUAL generated columns over the file's own column
     # (name -> expression on the stored columns): the text is stored once, not twice.
     generated: dict[str, str] = field(default_factory=dict)
+    # The accepted rows create the responses table (CREATE TABLE AS, about a fifth faster than an
+    # INSERT into a table made first) instead of filling one; its ``_comment`` / ``_respondent``
+    # are then stored columns. Used by a throwaway load, which keeps fewer columns anyway.
+    create: bool = False
 
 
 def _load_sql(
@@ -1025,7 +1029,15 @@ def _generated_columns(cur: duckdb.DuckDBPyConnection, names: _Names) -> set[str
 
 
 def _accepted_statement(cols: _Columns, names: _Names, generated: set[str]) -> str:
-    """INSERT of the accepted rows; ``generated`` are the table's generated columns (left out)."""
+    """INSERT of the accepted rows; ``generated`` are the table's generated columns (left out).
+
+    With ``cols.create`` the statement creates the table instead, every column typed as
+    :func:`_responses_schema` would type it.
+    """
+    if cols.create:
+        typed = [(n, f"CAST({e} AS {_ACCEPTED_TYPES.get(n, 'VARCHAR')})") for n, e in cols.accepted]
+        select = f"SELECT {_select_list(typed)} FROM ({cols.values_layers}) WHERE {cols.ok}"
+        return f"CREATE TABLE {names.responses} AS {select}"
     accepted = [(n, e) for n, e in cols.accepted if n not in generated]
     select = f"SELECT {_select_list(accepted)} FROM ({cols.values_layers}) WHERE {cols.ok}"
     target = ", ".join(sql.quote_ident(n) for n, _ in accepted)
@@ -1064,13 +1076,17 @@ def _plan_columns(
 ) -> tuple[_Columns, set[str]]:
     """The load's SQL, numbered as it reads only when DuckDB would not keep the file's order otherwise.
 
-    Creates the responses table of a new dataset. Returns the columns and the
+    Creates the responses table of a new dataset (a throwaway load, ``stored``
+    not None, leaves it to the accepted rows' CREATE TABLE AS). Returns the columns and the
     table's generated columns (which the INSERT leaves out). Whether the flags
     table (only written when rows are rejected) keeps the order is asked
     later, by :func:`_flags_keep_order`. ``numbered`` skips the question.
     """
     cols = _load_sql(source, mapping, detection, order, numbered=numbered, stored=stored)
-    if append:
+    if stored is not None and not append:
+        cols = replace(cols, create=True)
+        generated: set[str] = set()
+    elif append:
         generated = _generated_columns(cur, names)
     else:
         sql.execute(cur, _responses_schema(cols, names))
@@ -1083,7 +1099,7 @@ def _plan_columns(
         _raise_for_retry(exc, source)
         raise _duckdb_error(exc, source.file) from exc
     if not parallel_ok:
-        cols = _load_sql(source, mapping, detection, order, numbered=True, stored=stored)
+        cols = replace(_load_sql(source, mapping, detection, order, numbered=True, stored=stored), create=cols.create)
     return cols, generated
 
 
@@ -1819,7 +1835,8 @@ def _stored_columns(plan: _Plan, keep: Collection[str]) -> tuple[str, ...] | Non
     """
     layout = plan.source.layout
     mapping = plan.detection.mapping
-    wanted = {mapping.score, mapping.date, mapping.comment, mapping.respondent, mapping.weight, mapping.survey_type}
+    # The score's and the date's own text is left out: ``_score`` and ``_date`` hold what they say.
+    wanted = {mapping.comment, mapping.respondent, mapping.weight, mapping.survey_type}
     wanted.update(mapping.dimensions)
     for name in keep:
         try:

@@ -104,7 +104,9 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
 class ColumnMapping:
     """Which of the file's columns plays which role, and why the detector chose it.
 
-    Every name is a column of the dataset (as stored). ``reasons`` maps a role
+    Every name is a column of the dataset (as stored), but for a throwaway load
+    (``ingest_file(keep=…)``), which may leave out the score's and the date's own
+    text since ``_score`` and ``_date`` hold them. ``reasons`` maps a role
     (``score``, ``date``, ``comment``, ``respondent``, ``weight`` or a dimension's
     column name) to a sentence a user can read.
     """

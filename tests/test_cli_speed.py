@@ -68,8 +68,12 @@ def test_a_throwaway_load_stores_the_roles_and_the_named_columns(tmp_path: Path)
     try:
         report = ingest.ingest_file(con, _export(tmp_path / "a.csv"), keep=["note"])
         stored = [r[0] for r in con.execute(f"DESCRIBE {report.dataset.table}").fetchall()]
-        assert report.dataset.columns == ("date", "segment", "NPS", "comment", "note")
-        assert "response_id" not in stored and "rating_speed" not in stored
+        # The score's and the date's own text is left out too: _score and _date hold them.
+        assert report.dataset.columns == ("segment", "comment", "note")
+        assert {"response_id", "rating_speed", "date", "NPS"}.isdisjoint(stored)
+        assert {"_score", "_date", "_comment"} <= set(stored)
+        counts = con.execute(f"SELECT count(_score), count(_date), count(_comment) FROM {report.dataset.table}")
+        assert counts.fetchone() == (60, 60, 60)
         assert report.accepted == 60 and report.rows_read == 60
         with pytest.raises(ValueError, match="append"):
             ingest.ingest_file(con, tmp_path / "a.csv", keep=["note"], append_to=report.dataset.id)
@@ -96,7 +100,9 @@ def test_a_throwaway_load_still_finds_a_quote_left_open_in_a_column_it_leaves_ou
 def test_summary_of_a_file_equals_summary_of_the_same_file_loaded_whole(tmp_path: Path) -> None:
     import json
 
-    path = _export(tmp_path / "s.csv")
+    # With rejected rows (a score that is no number, a date that is no date, a row too long) and a blank date.
+    path = _export(tmp_path / "s.csv", 'rx,2025-02-03,A,eleven,1,"bad",n\nry,someday,B,5,1,x,y\n'
+                   'rz,2025-02-04,A,7,1,x,y,extra\nrw,,B,10,2,"no date",z\n')
     db = tmp_path / "s.duckdb"
     run = [sys.executable, "-m", "nps"]
     subprocess.run([*run, "ingest", str(path), "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
@@ -105,4 +111,6 @@ def test_summary_of_a_file_equals_summary_of_the_same_file_loaded_whole(tmp_path
                                text=True)
     from_db = subprocess.run([*run, "summary", "s", "--db", str(db), *args], cwd=ROOT, check=True,
                              capture_output=True, text=True)
-    assert json.loads(from_file.stdout) == json.loads(from_db.stdout)
+    result = json.loads(from_file.stdout)
+    assert result == json.loads(from_db.stdout)
+    assert result["rejected"]["total"] == 3 and result["source"]["rows_read"] == 64
