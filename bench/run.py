@@ -1195,6 +1195,156 @@ def bench_browser(sizes: Sequence[int], db: Path, workdir: Path, repeat: int,
 
 
 # ---------------------------------------------------------------------------------------------
+# 3b. Many sessions at once: one server, N browsers changing the period together
+# ---------------------------------------------------------------------------------------------
+
+# The periods a session steps through (never the default "Last 12 months", so every click is a change).
+# Session i starts at position i, so the sessions mix filters some others have just asked for (shared
+# cache hits) with filters nobody has asked for yet.
+SESSION_PERIODS = ("Last 90 days", "Last 30 days", "This quarter", "Last full quarter", "Year to date", "All time")
+
+
+def session_main(argv: Sequence[str]) -> int:
+    """``run.py _session URL NAME ID INDEX CHANGES DIR``: one browser session of :func:`bench_sessions`.
+
+    Opens the dataset, says it is ready (``DIR/INDEX.ready``), waits for ``DIR/go``, then makes
+    ``CHANGES`` period changes, each timed until the page is idle; writes ``DIR/INDEX.json``.
+    """
+    url, name, dataset_id, index, count, folder = argv
+    from playwright.sync_api import sync_playwright
+
+    where = Path(folder)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1500, "height": 1000})
+            context.add_init_script(_PROBE_JS)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            tracker = RunTracker()
+            tracker.attach(page)
+            began = time.perf_counter()
+            page.goto(url + dataset_link(name, int(dataset_id)), wait_until="commit")
+            cold = wait_app_idle(page, tracker, began, timeout=300)["total"]
+            (where / f"{index}.ready").touch()
+            go = where / "go"
+            while not go.exists():
+                time.sleep(0.02)
+            changes: list[float] = []
+            for k in range(int(count)):
+                option = _pick_period(page, SESSION_PERIODS[(int(index) + k) % len(SESSION_PERIODS)])
+                page.evaluate(_INPUT_JS)
+                began = time.perf_counter()
+                option.click()
+                took = wait_app_idle(page, tracker, began, timeout=300)
+                changes.append(took["input"] if took["input"] is not None else took["total"])
+        finally:
+            browser.close()
+    (where / f"{index}.json").write_text(json.dumps({"cold_s": cold, "changes_s": changes, "errors": errors}))
+    return 0
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of a live process and of its children it has waited for (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks  # utime stime cutime cstime
+
+
+def _run_sessions(server: Server, name: str, dataset_id: int, sessions: int, changes: int,
+                  folder: Path) -> dict[str, Any]:
+    """``sessions`` browser processes against ``server``, changing the period together once all are loaded."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    workers = [
+        subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "_session", server.url, name,
+                          str(dataset_id), str(i), str(changes), str(folder)],
+                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(folder / f"{i}.stderr").open("wb"))
+        for i in range(sessions)
+    ]
+    deadline = time.monotonic() + 600
+    while sum(1 for i in range(sessions) if (folder / f"{i}.ready").exists()) < sessions:
+        failed = [i for i, w in enumerate(workers) if w.poll() not in (None, 0)]
+        if failed or time.monotonic() > deadline:
+            for w in workers:
+                w.kill()
+            detail = (folder / f"{failed[0]}.stderr").read_text(errors="replace")[-2000:] if failed else "timeout"
+            raise RuntimeError(f"a browser session did not load: {detail}")
+        time.sleep(0.05)
+    server_cpu = _process_cpu(server.process.pid)
+    began = time.perf_counter()
+    (folder / "go").touch()
+    client_cpu = 0.0
+    for i, worker in enumerate(workers):
+        _, status, usage = os.wait4(worker.pid, 0)
+        worker.returncode = os.waitstatus_to_exitcode(status)
+        if worker.returncode != 0:
+            raise RuntimeError(f"session {i} failed: {(folder / f'{i}.stderr').read_text(errors='replace')[-2000:]}")
+        client_cpu += usage.ru_utime + usage.ru_stime
+    wall = time.perf_counter() - began
+    server_cpu = _process_cpu(server.process.pid) - server_cpu
+    results = [json.loads((folder / f"{i}.json").read_text()) for i in range(sessions)]
+    errors = [e for r in results for e in r["errors"]]
+    if errors:
+        raise RuntimeError(f"JavaScript errors in the sessions: {errors[:3]}")
+    times = [t for r in results for t in r["changes_s"]]
+    return {"sessions": sessions, "changes": len(times), "changes_s": times, "wall_s": wall,
+            "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
+            "p50_s": percentile(times, 50), "p95_s": percentile(times, 95)}
+
+
+def bench_sessions(sizes: Sequence[int], db: Path, workdir: Path, sessions: int, changes: int,
+                   log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """N browser sessions changing the period at the same time, against one session alone on a fresh server.
+
+    Each session is its own process with its own Chromium, all on this machine (so the clients' CPU
+    competes with the server's, as on a laptop demo or a small VM; their CPU is reported). The reference
+    is the same changes made by one session alone, measured in the same run on a fresh server.
+    """
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing (apt-get install chromium); or leave out the sessions section")
+    import duckdb
+
+    size = min(sizes)
+    label = size_label(size)
+    con = duckdb.connect(str(db), read_only=True)
+    dataset_id = int(con.execute("SELECT id FROM datasets WHERE name = ?", [dataset_name(size)]).fetchone()[0])
+    con.close()
+    measured: dict[int, dict[str, Any]] = {}
+    for count in (1, sessions):
+        server = start_server(db, workdir / f"sessions_{count}.log")
+        try:
+            measured[count] = _run_sessions(server, dataset_name(size), dataset_id, count, changes,
+                                             workdir / f"sessions_{count}")
+        finally:
+            server.stop()
+        m = measured[count]
+        log(f"  {count} session(s) × {changes} period changes on {label}: p50 {seconds(m['p50_s'])}, "
+            f"p95 {seconds(m['p95_s'])}; server CPU {m['server_cpu_s']:.1f} s, clients' CPU "
+            f"{m['client_cpu_s']:.1f} s, {m['wall_s']:.1f} s")
+    alone, many = measured[1], measured[sessions]
+    rows = [
+        Row(f"sessions {label}: {sessions} at once, period change p50", seconds(many["p50_s"]),
+            seconds(alone["p50_s"]), f"{many['p50_s'] / alone['p50_s']:.1f}×", section="sessions",
+            values={"p50_s": many["p50_s"], "alone_p50_s": alone["p50_s"]}),
+        Row(f"sessions {label}: {sessions} at once, period change p95", seconds(many["p95_s"]),
+            seconds(alone["p95_s"]), f"{many['p95_s'] / alone['p95_s']:.1f}×", section="sessions",
+            values={"p95_s": many["p95_s"], "alone_p95_s": alone["p95_s"]}),
+        Row(f"sessions {label}: server CPU per change", seconds(many["server_cpu_s"] / many["changes"]),
+            seconds(alone["server_cpu_s"] / alone["changes"]),
+            f"{(many['server_cpu_s'] / many['changes']) / (alone['server_cpu_s'] / alone['changes']):.2f}×",
+            section="sessions", values={"many_s": many["server_cpu_s"], "alone_s": alone["server_cpu_s"]}),
+        Row(f"sessions {label}: the clients' own CPU (Chromium + Playwright) per change",
+            seconds(many["client_cpu_s"] / many["changes"]), seconds(alone["client_cpu_s"] / alone["changes"]),
+            section="sessions", values={"many_s": many["client_cpu_s"], "alone_s": alone["client_cpu_s"]}),
+    ]
+    return rows, {"size": size, "dataset_id": dataset_id, "alone": alone, "many": many,
+                  "notes": "Every session is a process with its own Chromium on this machine, started together "
+                           "once all have loaded the dataset; the reference is one session alone on a fresh server."}
+
+
+# ---------------------------------------------------------------------------------------------
 # 4. Comment tagging (issue 4): an absolute target
 # ---------------------------------------------------------------------------------------------
 
@@ -1366,7 +1516,7 @@ def parse_rows(text: str) -> list[int]:
     return sorted(dict.fromkeys(sizes))
 
 
-SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "browser")
+SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "browser", "sessions")
 
 
 def parse_sections(text: str) -> list[str]:
@@ -1409,8 +1559,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rounds of the query set (default: max(7, 3 × --repeat))")
     parser.add_argument("--skip-browser", action="store_true", help="leave out the browser measurements")
     parser.add_argument("--only", type=parse_sections, default=list(SECTIONS), metavar="SECTION[,SECTION]",
-                        help="run only these sections (ingest, queries, cli, comment_tagging, browser); without "
+                        help="run only these sections (ingest, queries, cli, comment_tagging, browser, sessions); "
+                             "without "
                              "ingest, the work folder's bench.duckdb is reused (loaded once, untimed, if missing)")
+    parser.add_argument("--sessions", type=int, default=10,
+                        help="browser sessions at once in the sessions section (default 10)")
+    parser.add_argument("--session-changes", type=int, default=6,
+                        help="period changes per session in the sessions section (default 6)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (default bench/results.json)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
                         help="generated data and databases (default bench/tmp; CSV files are reused)")
@@ -1421,6 +1576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["_child"]:
         return child_main(argv[1:])
+    if argv[:1] == ["_session"]:
+        return session_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.repeat < 1 or (args.query_repeat is not None and args.query_repeat < 1):
         raise SystemExit("--repeat and --query-repeat must be 1 or more")
@@ -1438,6 +1595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
                  "skip_browser": args.skip_browser, "only": args.only, "workdir": str(workdir)},
         "table": [], "ingest": None, "queries": None, "cli": None, "browser": None, "comment_tagging": None,
+        "sessions": None,
         "missed": [], "errors": [],
     }
     table: list[Row] = []
@@ -1474,7 +1632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return [], None
 
     only = set(args.only)
-    needs_db = bool(only & {"queries", "comment_tagging", "browser"})  # the cli section reads the CSV files
+    needs_db = bool(only & {"queries", "comment_tagging", "browser", "sessions"})  # the cli section reads the CSV files
     ok = section("data", data) and (
         section("ingest", ingest) if "ingest" in only else (section("database", reuse) if needs_db else True)
     )
@@ -1490,6 +1648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["browser"] = {"skipped": True}
         else:
             section("browser", lambda: bench_browser(sizes, bench_db, workdir, args.repeat, log))
+        if args.skip_browser or "sessions" not in only:
+            results["sessions"] = {"skipped": True}
+        else:
+            section("sessions", lambda: bench_sessions(sizes, bench_db, workdir, args.sessions,
+                                                       args.session_changes, log))
 
     results["table"] = [asdict(r) | {"verdict": r.verdict} for r in table]
     results["missed"] = [r.metric for r in table if r.ok is False]

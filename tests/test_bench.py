@@ -32,13 +32,13 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
         assert re.search(rf"^{re.escape(metric)}\s*\|", proc.stdout, re.M), metric
 
     results = json.loads(out.read_text())
-    assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "missed", "errors",
+    assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "sessions", "missed", "errors",
             "duration_s"} <= set(results)
     machine = results["machine"]
     assert machine["cpu_model"] and machine["cores"] >= 1 and machine["ram_bytes"] > 0 and machine["date"]
     assert {"python", "duckdb", "pandas"} <= set(machine["versions"])
     assert results["errors"] == []
-    assert results["browser"] == {"skipped": True}
+    assert results["browser"] == results["sessions"] == {"skipped": True}
 
     ingest = results["ingest"]["20000"]
     assert ingest["rows_loaded"] == 20000
@@ -77,7 +77,7 @@ def _bench_module() -> object:
 def test_bench_sections_can_be_picked() -> None:
     run = _bench_module()
     parser = run.build_parser()
-    assert parser.parse_args([]).only == ["ingest", "queries", "cli", "comment_tagging", "browser"]
+    assert parser.parse_args([]).only == ["ingest", "queries", "cli", "comment_tagging", "browser", "sessions"]
     assert parser.parse_args(["--only", "browser,queries"]).only == ["queries", "browser"]
     assert parser.parse_args(["--only", "cli"]).only == ["cli"]
     with pytest.raises(SystemExit):
