@@ -1231,6 +1231,7 @@ def session_main(argv: Sequence[str]) -> int:
             go = where / "go"
             while not go.exists():
                 time.sleep(0.02)
+            cpu = _tree_cpu(os.getpid())
             changes: list[float] = []
             for k in range(int(count)):
                 option = _pick_period(page, SESSION_PERIODS[(int(index) + k) % len(SESSION_PERIODS)])
@@ -1239,10 +1240,26 @@ def session_main(argv: Sequence[str]) -> int:
                 option.click()
                 took = wait_app_idle(page, tracker, began, timeout=300)
                 changes.append(took["input"] if took["input"] is not None else took["total"])
+            cpu = _tree_cpu(os.getpid()) - cpu
         finally:
             browser.close()
-    (where / f"{index}.json").write_text(json.dumps({"cold_s": cold, "changes_s": changes, "errors": errors}))
+    (where / f"{index}.json").write_text(json.dumps({"cold_s": cold, "changes_s": changes, "errors": errors,
+                                                     "cpu_s": cpu}))
     return 0
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and of all its live descendants (this session's Playwright and Chromium)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _process_cpu(current)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+    return total
 
 
 def _process_cpu(pid: int) -> float:
@@ -1275,16 +1292,13 @@ def _run_sessions(server: Server, name: str, dataset_id: int, sessions: int, cha
     server_cpu = _process_cpu(server.process.pid)
     began = time.perf_counter()
     (folder / "go").touch()
-    client_cpu = 0.0
     for i, worker in enumerate(workers):
-        _, status, usage = os.wait4(worker.pid, 0)
-        worker.returncode = os.waitstatus_to_exitcode(status)
-        if worker.returncode != 0:
+        if worker.wait() != 0:
             raise RuntimeError(f"session {i} failed: {(folder / f'{i}.stderr').read_text(errors='replace')[-2000:]}")
-        client_cpu += usage.ru_utime + usage.ru_stime
     wall = time.perf_counter() - began
     server_cpu = _process_cpu(server.process.pid) - server_cpu
     results = [json.loads((folder / f"{i}.json").read_text()) for i in range(sessions)]
+    client_cpu = sum(r["cpu_s"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     if errors:
         raise RuntimeError(f"JavaScript errors in the sessions: {errors[:3]}")
