@@ -19,6 +19,7 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nps.control_chars import XML_UNSAFE
@@ -27,6 +28,7 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # one row is the header
 # The start of the text or of a line inside it, when the line (after any control characters, which
 # a spreadsheet may drop) begins with a formula prefix.
+_RISKY_STARTS = frozenset("=+-@\t\r" + "".join(map(chr, [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])))
 _FORMULA_LINE = re.compile("(?:^|(?<=[\r\n]))(?=[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[=+\\-@\t\r])")
 
 
@@ -35,9 +37,22 @@ def neutralise(value: Any) -> Any:
 
     Only text is changed: ``"a\\n=1"`` gives ``"a\\n'=1"``; numbers, None and other values are returned as they are.
     """
-    if isinstance(value, str):
+    # Most cells have neither a risky first character nor a line break: skip the regex for them.
+    if isinstance(value, str) and value and (value[0] in _RISKY_STARTS or "\n" in value or "\r" in value):
         return _FORMULA_LINE.sub("'", value)
     return value
+
+
+def _strip_unsafe(value: Any) -> Any:
+    return XML_UNSAFE.sub("", value) if isinstance(value, str) else value
+
+
+def _map_text(column: pd.Series, function: Any) -> pd.Series:
+    """``function`` over a column's text, as an object column; a categorical one maps only its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        mapped = np.append(np.asarray(column.cat.categories.map(function), dtype=object), None)
+        return pd.Series(mapped[column.cat.codes.to_numpy()], index=column.index, dtype=object)
+    return column.map(function, na_action="ignore")
 
 
 def _may_hold_text(column: pd.Series) -> bool:
@@ -54,9 +69,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for i in range(out.shape[1]):
         column = out.iloc[:, i]
         if _may_hold_text(column):
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                column = column.astype(object)
-            out.isetitem(i, column.map(neutralise, na_action="ignore"))
+            out.isetitem(i, _map_text(column, neutralise))
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
@@ -92,7 +105,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "responses") -> bytes:
     for i in range(safe.shape[1]):
         column = safe.iloc[:, i]
         if _may_hold_text(column):
-            safe.isetitem(i, column.map(lambda v: XML_UNSAFE.sub("", v) if isinstance(v, str) else v))
+            safe.isetitem(i, _map_text(column, _strip_unsafe))
         elif isinstance(column.dtype, pd.DatetimeTZDtype):
             safe.isetitem(i, column.dt.tz_localize(None))
     safe.columns = [XML_UNSAFE.sub("", c) for c in safe.columns]
