@@ -6,7 +6,7 @@ image is drawn by a short-lived ``python -m nps.render`` (the spec on its stdin,
 the image on its stdout) and a crash, an error or a hang there becomes a
 :class:`ChartRenderError` here. Strings in the spec are cleaned of characters
 vl-convert cannot draw first (:func:`nps.control_chars.strip_unsafe_in`), so the
-known crash does not happen at all. A render costs about 0.8 s (a fresh Python and
+known crash does not happen at all. A render costs about 0.6 s (a fresh Python and
 vl-convert's JavaScript engine), paid only when someone saves a chart.
 """
 
