@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from nps.control_chars import escape_for_terminal, strip_unsafe_in
 
 FORMATS: tuple[str, ...] = ("svg", "png")
 TIMEOUT_SECONDS = 120.0
+# At most this many renderers at once (each about 85 MB and a core for half a second): a burst of
+# clicks queues instead of swamping the server's machine.
+_SLOTS = threading.BoundedSemaphore(2)
 
 
 class ChartRenderError(RuntimeError):
@@ -60,9 +64,10 @@ def render_spec(spec: dict[str, Any], fmt: str, *, scale: float = 2.0, command: 
                          ensure_ascii=True, allow_nan=False)
     what = f"the chart could not be rendered as {fmt.upper()}"
     try:
-        done = subprocess.run(list(command or worker_command()), input=request.encode("ascii"),
-                              capture_output=True, timeout=timeout, check=False,
-                              env=_child_environment())
+        with _SLOTS:
+            done = subprocess.run(list(command or worker_command()), input=request.encode("ascii"),
+                                  capture_output=True, timeout=timeout, check=False,
+                                  env=_child_environment())
     except subprocess.TimeoutExpired as exc:
         raise ChartRenderError(f"{what}: the renderer took longer than {timeout:g} s") from exc
     except OSError as exc:
