@@ -935,16 +935,16 @@ def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") 
 def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> bytes:
     """The chart as an image file: ``fmt`` ``"svg"`` (UTF-8 text) or ``"png"`` (``scale`` × its size).
 
-    Rendered locally by vl-convert (no browser, no network). Raises ValueError for another format.
+    Rendered locally by vl-convert (no browser, no network) in a child process, after
+    every string of the spec is cleaned of characters it cannot draw (see
+    :mod:`nps.render`). Raises ValueError for another format and
+    :class:`nps.render.ChartRenderError` when the renderer fails or crashes.
     """
-    import vl_convert as vlc
+    from nps import render
 
-    spec = chart.to_dict(validate=False)
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(spec).encode("utf-8")
-    if fmt == "png":
-        return bytes(vlc.vegalite_to_png(spec, scale=scale))
-    raise ValueError(f"unknown image format {fmt!r}; use svg or png")
+    if fmt not in render.FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}; use svg or png")
+    return render.render_spec(chart.to_dict(validate=False), fmt, scale=scale)
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """The command line: ``python -m nps ingest|summary|comments|datasets|sample``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
+Text for people (tables, reports, warnings, errors) shows control characters from
+the data written out (ESC as ``\\x1b``), so a file cannot recolour or hyperlink the
+terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import importlib
 import io
 import json
 import math
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from nps import store
+from nps.control_chars import escape_for_terminal as _visible
 from nps.errors import NpsError
 
 if TYPE_CHECKING:
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
+# JSON leaves DEL and the C1 controls raw (0x9b is an 8-bit CSI on some terminals): written as \u escapes.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
 
 
 class UsageError(NpsError):
@@ -148,10 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             return _cmd_sample(args)
     except NpsError as error:
-        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        print(f"error: {_visible(_one_line(str(error)))}", file=sys.stderr)
         return 2
     except (duckdb.Error, OSError) as error:
-        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        print(f"error: {_visible(_one_line(str(error)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was saved", file=sys.stderr)
@@ -161,6 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _say(text: str) -> None:
+    """Write lines for people: every control character but the line breaks between them shown escaped."""
+    sys.stdout.write("\n".join(_visible(line) for line in text.split("\n")))
+
+
+def _json(value: Any) -> str:
+    """``value`` as indented JSON in which no character a terminal acts on is left raw."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -175,7 +193,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         )
     finally:
         con.close()
-    print("\n".join(report.summary_lines()))
+    _say("\n".join(report.summary_lines()) + "\n")
     return 0
 
 
@@ -189,8 +207,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         print("no datasets yet: load one with `python -m nps ingest FILE`")
         return 0
     for ds in rows:
-        print(f"{ds.id:>4}  {ds.name}  ({ds.kind}; {ds.accepted} responses, {ds.rejected} rejected, "
-              f"{ds.waves} wave(s); from {ds.source_file})")
+        _say(f"{ds.id:>4}  {_visible(ds.name)}  ({ds.kind}; {ds.accepted} responses, {ds.rejected} rejected, "
+             f"{ds.waves} wave(s); from {_visible(str(ds.source_file))})\n")
     return 0
 
 
@@ -203,7 +221,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     finally:
         con.close()
     for ds in loaded:
-        print(f"loaded dataset {ds.id}: {ds.name} ({ds.accepted} responses)")
+        _say(f"loaded dataset {ds.id}: {_visible(ds.name)} ({ds.accepted} responses)\n")
     return 0
 
 
@@ -245,7 +263,11 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         result = summarize(con, ds, args)
     finally:
         con.close()
-    sys.stdout.write(render(result, args.format, [by for by in args.by]))
+    text = render(result, args.format, [by for by in args.by])
+    if args.format == "table":
+        _say(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -445,7 +467,7 @@ def _plain(value: Any) -> Any:
 def render(result: dict[str, Any], fmt: str, by: list[str]) -> str:
     """Render the summary as ``json``, ``csv`` (the groups, or the overall row) or an aligned ``table``."""
     if fmt == "json":
-        return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+        return _json(result)
     rows = result["groups"] or [{"group": "overall", **result["overall"], "low_n": None}]
     if fmt == "csv":
         # Nested objects (vs_rest, change) become prefixed columns: vs_rest_p_adjusted, change_diff, …
@@ -486,11 +508,11 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         level = result.get("multiplicity", {}).get("level", 0.95)
         vs_rest = any("vs_rest" in g for g in result["groups"])
         changed = any("change" in g for g in result["groups"])
-        header = keys + ["n", "NPS", f"{_level_label(level)} CI", "P", "Pa", "D"] + (
+        header = [_visible(str(k)) for k in keys] + ["n", "NPS", f"{_level_label(level)} CI", "P", "Pa", "D"] + (
             ["vs rest"] if vs_rest else []) + (["change", "adj. p"] if changed else []) + [""]
         body = []
         for g in result["groups"]:
-            row = [str(g[k]) for k in keys] + [
+            row = [_visible(str(g[k])) for k in keys] + [
                 str(g["n"]), _fmt(g["nps"]), f"[{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]",
                 str(g["promoters"]), str(g["passives"]), str(g["detractors"]),
             ]
@@ -553,9 +575,9 @@ def _cmd_comments(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.format == "json":
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(_json(result))
     else:
-        sys.stdout.write(_comments_table(result, args.by, notes))
+        _say(_comments_table(result, args.by, notes))
     return 0
 
 
@@ -665,7 +687,7 @@ def _pct(value: Any) -> str:
 def _theme_lines(records: list[dict[str, Any]]) -> list[str]:
     header = ["theme", "mentions", "share", "D", "Pa", "P", "NPS with", "without", "impact", "95% CI"]
     rows = [
-        [r["theme"], str(r["mentions"]), _pct(r["share"]), _pct(r["detractors"]), _pct(r["passives"]),
+        [_visible(r["theme"]), str(r["mentions"]), _pct(r["share"]), _pct(r["detractors"]), _pct(r["passives"]),
          _pct(r["promoters"]), _fmt(r["nps_with"]), _fmt(r["nps_without"]), _fmt(r["impact"]),
          f"[{_fmt(r['impact_ci_low'])}, {_fmt(r['impact_ci_high'])}]"]
         for r in records
@@ -686,18 +708,18 @@ def _comments_table(result: dict[str, Any], by: str | None, notes: list[str]) ->
     for side in ("detractors", "promoters"):
         terms = result["distinctive"][side][:10]
         lines.append("")
-        lines.append(f"typical of {side}: " + (", ".join(f"{t['term']} ({t['score']:.1f})" for t in terms) or "none"))
+        lines.append(f"typical of {side}: " + (", ".join(f"{_visible(t['term'])} ({t['score']:.1f})" for t in terms) or "none"))
     lines.append("")
     if result["uncovered"]:
         lines.append("comments no theme covers, grouped:")
         for cluster in result["uncovered"]:
-            lines.append(f"  {cluster['size']:>6}  " + ", ".join(cluster["terms"]))
-            lines.extend(f"          “{example}”" for example in cluster["examples"])
+            lines.append(f"  {cluster['size']:>6}  " + ", ".join(_visible(t) for t in cluster["terms"]))
+            lines.extend(f"          “{_visible(example)}”" for example in cluster["examples"])
     else:
         lines.append("comments no theme covers: too few or too varied to group")
     for group in result.get("groups", []):
         lines.append("")
-        lines.append(f"{by} = {group[by]}")
+        lines.append(f"{_visible(by)} = {_visible(str(group[by]))}")
         lines.extend(_theme_lines(group["themes"]))
     lines.extend(f"note: {note}" for note in notes)
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from nps import sql, values
+from nps.control_chars import TERMINAL_UNSAFE, escape_for_terminal
 from nps.errors import IngestError
 from nps.store import ColumnMapping
 
@@ -102,7 +103,29 @@ def _is_surveymonkey_pair(row: list[str], following: list[str]) -> bool:
 
 
 def _normalise_header(text: str) -> str:
-    return " ".join(text.replace("\ufeff", "").replace("\x00", "").split())
+    # Control characters would reach every renderer (vl-convert aborts on some, terminals obey
+    # escapes): the ones that are whitespace become spaces, the others are removed.
+    text = TERMINAL_UNSAFE.sub(lambda m: " " if m.group().isspace() else "", text.replace("\ufeff", ""))
+    return " ".join(text.split())
+
+
+def _has_hidden_controls(text: str) -> bool:
+    return any(not c.isspace() for c in TERMINAL_UNSAFE.findall(text.replace("\ufeff", "")))
+
+
+def header_warnings(raw: list[str], names: list[str], positions: list[int] | None = None) -> list[str]:
+    """One warning per header that held control characters (other than whitespace), removed from its stored name.
+
+    ``positions`` are the columns' 1-based positions in the file (default 1, 2, …);
+    the raw header is shown with its control characters written out (``\\x1b``).
+    """
+    positions = positions or list(range(1, len(raw) + 1))
+    return [
+        f'column {pos}: the header "{escape_for_terminal(text)}" holds control characters; '
+        f'they are removed and the column is called "{name}"'
+        for pos, text, name in zip(positions, raw, names, strict=True)
+        if _has_hidden_controls(text)
+    ]
 
 
 def make_names(raw: list[str]) -> list[str]:
@@ -206,7 +229,7 @@ def detect_layout(rows: list[list[str]], *, file: str) -> Layout:
         label = _normalise_header(label_texts[pos])
         if label and label != stored:
             labels[stored] = label
-    warnings = []
+    warnings = header_warnings([raw[i] for i in keep], names, [i + 1 for i in keep])
     if dropped:
         warnings.append(
             f"the last {len(dropped)} column(s) have no header and no values in the first rows; they are left out"
@@ -230,6 +253,7 @@ def detect_layout(rows: list[list[str]], *, file: str) -> Layout:
 def make_flat_layout(columns: list[str]) -> Layout:
     """The layout of a self-describing table (Parquet, JSON, a data frame): names only, no header rows."""
     names = make_names(columns)
+    warnings = header_warnings(columns, names)
     return Layout(
         name=FLAT,
         header_index=-1,
@@ -239,6 +263,7 @@ def make_flat_layout(columns: list[str]) -> Layout:
         names=tuple(names),
         headers=tuple(columns),
         labels={},
+        warnings=tuple(warnings),
     )
 
 

@@ -38,7 +38,7 @@ def frame() -> pd.DataFrame:
 
 def test_csv_export_neutralises_text_and_keeps_accents() -> None:
     text = to_csv_bytes(frame()).decode("utf-8-sig")
-    assert text.splitlines() == ["score,comment,date", "9,'=1+1,2024-01-02", "-1,Città è bella,"]
+    assert text.splitlines() == ['"score","comment","date"', '9,"\'=1+1","2024-01-02"', '-1,"Città è bella",""']
 
 
 def test_xlsx_export_neutralises_text_and_keeps_numbers() -> None:
