@@ -213,8 +213,27 @@ def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
             bar.progress(done / total if total else 1.0,
                          text=f"Finding the themes of {total:,} comments (once per codebook version){so_far}")
 
-        themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress)
+        try:
+            themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress, cancel=_run_stopping())
+        except themes.TaggingCancelled:
+            # The run was asked to stop or rerun (page left, session ended, server stopping): the workers
+            # are gone; the next Streamlit call raises that request's own exception.
+            bar.empty()
+            st.stop()
         bar.empty()
+
+
+def _run_stopping() -> Callable[[], bool]:
+    """A check that turns True once this script run is asked to stop or rerun (another page, a closed
+    session, a server shutting down), so long work started by the run can end with it."""
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    requests = getattr(get_script_run_ctx(suppress_warning=True), "script_requests", None)
+    if requests is None:
+        return lambda: False
+    # ScriptRequests has no public "pending?" query: on_scriptrunner_yield() would consume the request.
+    return lambda: getattr(requests, "_state", ScriptRequestType.CONTINUE) != ScriptRequestType.CONTINUE
 
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
