@@ -157,18 +157,21 @@ HOUSEKEEPING_INTERVAL = 15 * 60.0
 SNAPSHOT_INTERVAL = 60.0
 
 
-def housekeeping(cur: duckdb.DuckDBPyConnection) -> None:
+def housekeeping(cur: duckdb.DuckDBPyConnection, path: str | Path | None = None) -> None:
     """Remove what killed loads left behind (``store.remove_leftovers``, where the store has it), then checkpoint.
 
-    The checkpoint writes the write-ahead log into the database file, so the
-    file alone is the whole database (what a backup or the snapshot copies).
+    The checkpoint (only when the write-ahead log of the file ``path`` holds something, or
+    always without ``path``) writes the log into the database file, so the file alone is the
+    whole database. Running transactions are not disturbed.
     """
     remove_leftovers = getattr(store, "remove_leftovers", None)
     if remove_leftovers is not None:
         removed = remove_leftovers(cur)
         if removed:
             log.info("housekeeping removed %s", removed)
-    store.checkpoint(cur)
+    wal = Path(f"{path}.wal") if path is not None else None
+    if wal is None or (wal.exists() and wal.stat().st_size > 0):
+        store.checkpoint(cur)
 
 
 def snapshot_job(path: str | Path) -> Job:
@@ -179,7 +182,10 @@ def snapshot_job(path: str | Path) -> Job:
         # Skipped while the database files are as they were at the last snapshot (mtime and size
         # of the file and its write-ahead log): a copy costs a read of the whole database.
         before = store.file_fingerprint(path)
-        if before == last[0] and store.snapshot_path(path).exists():
+        snap = store.snapshot_path(path)
+        if last[0] is None and snap.exists() and snap.stat().st_mtime_ns >= max(before[0::2]):
+            last[0] = before  # a server started again on an unchanged database: its snapshot is current
+        if before == last[0] and snap.exists():
             return
         store.write_snapshot(cur, path)
         last[0] = before
@@ -189,6 +195,6 @@ def snapshot_job(path: str | Path) -> Job:
 
 def standard_jobs(scheduler: Scheduler, path: str | Path) -> Scheduler:
     """Register the server's jobs for the database at ``path``: housekeeping and the snapshot. Returns the scheduler."""
-    scheduler.register("housekeeping", HOUSEKEEPING_INTERVAL, housekeeping, first_after=5.0)
+    scheduler.register("housekeeping", HOUSEKEEPING_INTERVAL, lambda cur: housekeeping(cur, path), first_after=5.0)
     scheduler.register("snapshot", SNAPSHOT_INTERVAL, snapshot_job(path), first_after=1.0)
     return scheduler
