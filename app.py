@@ -12,6 +12,7 @@ import functools
 import gc
 import importlib
 import logging
+import os
 import pickle
 import re
 import secrets
@@ -39,6 +40,9 @@ APP_TITLE = "Passaparola"
 log = logging.getLogger("passaparola")
 # Seconds between two attempts to open a database another process holds.
 BUSY_RETRY_SECONDS = 5
+# Set (to anything) by the test suite (tests/conftest.py): an unexpected error on a page is raised again after
+# its message, so Streamlit's own exception element makes AppTest's and the browser tests' checks fail.
+RAISE_ERRORS_ENV = "PASSAPAROLA_RAISE_PAGE_ERRORS"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
 METHODS = ("adjusted-wald", "wald")
@@ -581,6 +585,8 @@ def main() -> None:
         _database_busy(error)
     except Exception as error:  # noqa: BLE001 - st.rerun / st.stop are BaseExceptions and pass through
         show_failure(error)
+        if os.environ.get(RAISE_ERRORS_ENV):
+            raise
     _freeze_long_lived_objects()
 
 

@@ -244,6 +244,7 @@ def _texts(at: AppTest) -> str:
 
 def test_a_page_that_fails_shows_a_reference_and_logs_the_traceback(app_db: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("PASSAPAROLA_RAISE_PAGE_ERRORS", raising=False)  # as a server runs (the suite sets it)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception and not at.error
@@ -293,3 +294,17 @@ def test_a_held_database_shows_a_page_that_retries(app_db: Path, monkeypatch: py
     at.button[0].click().run()
     assert not at.warning and not at.exception
     assert [t.value for t in at.title] == ["Overview"]
+
+
+def test_under_test_a_failing_page_is_also_an_exception(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite sets PASSAPAROLA_RAISE_PAGE_ERRORS, so its many ``assert not at.exception`` still catch a failing page."""
+    monkeypatch.setenv("PASSAPAROLA_RAISE_PAGE_ERRORS", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+
+    def broken(ctx: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sys.modules["app"], "show_notes", broken)
+    at.run()
+    assert len(at.exception) == 1 and len(at.error) == 1
