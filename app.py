@@ -142,6 +142,11 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return _database(path).con
 
 
+def jobs() -> scheduler.Scheduler:
+    """The scheduler of the server's database, to register more scheduled work (``jobs().register(name, seconds, fn)``)."""
+    return _database(str(store.default_db_path())).scheduler
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A new cursor on the cached connection (close it, or use it in ``with``)."""
     return _connection(str(store.default_db_path())).cursor()

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -308,3 +309,39 @@ def test_under_test_a_failing_page_is_also_an_exception(app_db: Path, monkeypatc
     monkeypatch.setattr(sys.modules["app"], "show_notes", broken)
     at.run()
     assert len(at.exception) == 1 and len(at.error) == 1
+
+
+def test_a_snapshot_leaves_out_what_is_not_committed(db: Path) -> None:
+    from nps import sql
+
+    con = store.connect(db)
+    try:
+        writer = con.cursor()
+        sql.execute(writer, "BEGIN TRANSACTION")
+        sql.execute(writer, "CREATE TABLE half_loaded AS SELECT 1 AS x")
+        snap = store.write_snapshot(con.cursor(), db)
+        sql.execute(writer, "COMMIT")
+    finally:
+        con.close()
+    reader = duckdb.connect(str(snap), read_only=True)
+    try:
+        tables = {name for (name,) in sql.fetch_all(reader, "SELECT table_name FROM duckdb_tables()")}
+    finally:
+        reader.close()
+    assert "half_loaded" not in tables and {"datasets", "responses_1"} <= tables
+
+
+def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(app_db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    app = sys.modules["app"]
+    jobs = app.jobs()
+    assert sorted(jobs.jobs()) == ["housekeeping", "snapshot"] and jobs.running
+    at.run()
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()  # another session
+    assert app.jobs() is jobs
+    snap = store.snapshot_path(app_db)
+    deadline = time.monotonic() + 60  # a bound, not a timing: the job runs a second after the start
+    while not (snap.exists() and jobs.jobs()["snapshot"].runs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert snap.exists() and jobs.jobs()["snapshot"].last_error is None
