@@ -272,7 +272,9 @@ def write_snapshot(cur: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
     """
     final = snapshot_path(path)
     temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    for leftover in (temporary, Path(f"{temporary}.wal")):
+    # Only the process that owns the database writes its snapshot, so any other temporary one was left by
+    # an owner killed while writing it.
+    for leftover in final.parent.glob(f".{final.name}.*.tmp*"):
         leftover.unlink(missing_ok=True)
     alias = "passaparola_snapshot"
     source = sql.quote_ident(str(sql.fetch_value(cur, "SELECT current_database()")))

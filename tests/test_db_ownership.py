@@ -126,6 +126,8 @@ def test_read_only_on_a_free_database_reads_it_without_writing(db: Path) -> None
 
 
 def test_a_snapshot_holds_every_dataset_and_replaces_the_old_one_whole(db: Path) -> None:
+    killed = db.with_name(".owned.snapshot.duckdb.999999.tmp")  # left by an owner killed while writing
+    killed.write_bytes(b"half")
     con = store.connect(db)
     try:
         first = store.write_snapshot(con.cursor(), db)
