@@ -679,7 +679,10 @@ class TaggingCancelled(NpsError):
 
 
 def _die_with_parent(parent: int | None) -> None:
-    """Linux: have the kernel send this process SIGTERM when ``parent`` (the one that forked it) dies."""
+    """Linux: have the kernel send this process SIGTERM when ``parent`` (the one that forked it) dies.
+
+    Strictly, when the forking *thread* ends: the pool lives within one call on that thread.
+    """
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
