@@ -135,7 +135,8 @@ def test_sigterm_ends_the_parent_and_its_workers(tmp_path: Path) -> None:
     child, pids = _start("server", tmp_path)
     child.send_signal(signal.SIGTERM)
     out = _finish(child)
-    assert out.splitlines() == ["stopped TaggingCancelled", "children left 0"]
+    # "finished" only if the signal fell between two rounds of tagging (no pool then).
+    assert out.splitlines() in (["stopped TaggingCancelled", "children left 0"], ["finished", "children left 0"])
     assert _wait_until_gone(pids) == []
 
 
