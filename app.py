@@ -11,8 +11,11 @@ import datetime as dt
 import functools
 import gc
 import importlib
+import logging
+import os
 import pickle
 import re
+import secrets
 import threading
 import zlib
 from collections.abc import Callable
@@ -25,7 +28,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, store
+from nps import charts, demo, periods, queries, scheduler, store
 from nps.errors import NpsError
 from nps.filters import Filter
 from nps.narrative import column_label, escape_markdown
@@ -34,6 +37,12 @@ if TYPE_CHECKING:
     from nps import ingest, themes
 
 APP_TITLE = "Passaparola"
+log = logging.getLogger("passaparola")
+# Seconds between two attempts to open a database another process holds.
+BUSY_RETRY_SECONDS = 5
+# Set (to anything) by the test suite (tests/conftest.py): an unexpected error on a page is raised again after
+# its message, so Streamlit's own exception element makes AppTest's and the browser tests' checks fail.
+RAISE_ERRORS_ENV = "PASSAPAROLA_RAISE_PAGE_ERRORS"
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
 METHODS = ("adjusted-wald", "wald")
@@ -102,15 +111,40 @@ class Context:
 # --- the database: one connection per file per process, a cursor per use --------------------
 
 
-@st.cache_resource(show_spinner="Opening the database…")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
+@dataclass(frozen=True)
+class Database:
+    """The server's database: one connection per file per process, and the scheduler that runs beside it."""
+
+    con: duckdb.DuckDBPyConnection
+    scheduler: scheduler.Scheduler
+
+
+def _release(database: Database) -> None:
+    database.scheduler.stop(timeout=5)
+
+
+# While the server runs it owns the database (DuckDB lets one process write a file): the scheduled
+# work (housekeeping, the snapshot that `python -m nps … --read-only` reads) runs here, on a daemon
+# thread started once with the connection, whatever the sessions and reruns.
+@st.cache_resource(show_spinner="Opening the database…", on_release=_release)
+def _database(path: str) -> Database:
+    con = store.connect(path)  # raises store.DatabaseBusyError while another process holds the file
     cur = con.cursor()
     try:
         demo.ensure_sample(cur)
     finally:
         cur.close()
-    return con
+    jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)
+    return Database(con, jobs.start())
+
+
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return _database(path).con
+
+
+def jobs() -> scheduler.Scheduler:
+    """The scheduler of the server's database, to register more scheduled work (``jobs().register(name, seconds, fn)``)."""
+    return _database(str(store.default_db_path())).scheduler
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -213,8 +247,27 @@ def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
             bar.progress(done / total if total else 1.0,
                          text=f"Finding the themes of {total:,} comments (once per codebook version){so_far}")
 
-        themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress)
+        try:
+            themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress, cancel=_run_stopping())
+        except themes.TaggingCancelled:
+            # The run was asked to stop or rerun (page left, session ended, server stopping): the workers
+            # are gone; the next Streamlit call raises that request's own exception.
+            bar.empty()
+            st.stop()
         bar.empty()
+
+
+def _run_stopping() -> Callable[[], bool]:
+    """A check that turns True once this script run is asked to stop or rerun (another page, a closed
+    session, a server shutting down), so long work started by the run can end with it."""
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    requests = getattr(get_script_run_ctx(suppress_warning=True), "script_requests", None)
+    if requests is None:
+        return lambda: False
+    # ScriptRequests has no public "pending?" query: on_scriptrunner_yield() would consume the request.
+    return lambda: getattr(requests, "_state", ScriptRequestType.CONTINUE) != ScriptRequestType.CONTINUE
 
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
@@ -481,8 +534,48 @@ def _menu(pages: dict[str, list[Any]]) -> None:
             st.sidebar.page_link(entry, width="stretch")
 
 
+def show_failure(error: Exception) -> str:
+    """Show an unexpected error as a message with a short reference; the traceback goes to the server log.
+
+    Returns the reference (8 hex digits), which the log line carries too.
+    """
+    reference = secrets.token_hex(4)
+    log.error("unexpected error on a page [ref %s]", reference, exc_info=error)
+    st.error(f"Something went wrong and this page stopped. Reference **{reference}**: the details are in the "
+             "server's log under it. Change a filter or reload the page to try again.", icon=":material/error:")
+    return reference
+
+
+def _database_busy(error: store.DatabaseBusyError) -> None:
+    """The page shown while another process holds the database: says which, and tries again."""
+    st.title(APP_TITLE)
+    who = f"process {error.pid}" + (f" ({error.holder})" if error.holder else "") if error.pid else "another process"
+    st.warning(f"The database {escape_markdown(error.path)} is in use by {escape_markdown(who)}. "
+               f"Retrying every {BUSY_RETRY_SECONDS} seconds…", icon=":material/lock:")
+    st.caption("DuckDB lets one process write a database file. While the app runs it owns the database; "
+               "stop the other process (a `python -m nps` command, or another app on the same file) to continue. "
+               "Commands that only read can use `--read-only` while the app runs.")
+    if st.button("Retry now", icon=":material/refresh:"):
+        st.rerun()
+
+    @st.fragment(run_every=BUSY_RETRY_SECONDS)
+    def _retry() -> None:
+        if st.session_state.get("_busy_waited"):
+            st.session_state["_busy_waited"] = False
+            st.rerun(scope="app")
+        st.session_state["_busy_waited"] = True
+
+    st.session_state["_busy_waited"] = False
+    _retry()
+
+
 def main() -> None:
-    """Run one script run of the app: config, sidebar, navigation, the chosen page."""
+    """Run one script run of the app: config, sidebar, navigation, the chosen page.
+
+    No traceback reaches a page: an unexpected error shows :func:`show_failure`'s message and
+    reference (``client.showErrorDetails = "none"`` covers anything that escapes), and a database
+    held by another process shows a page that retries.
+    """
     st.set_page_config(page_title=APP_TITLE, page_icon=":material/campaign:", layout="wide",
                        initial_sidebar_state="expanded")
     pages = {
@@ -491,6 +584,18 @@ def main() -> None:
         for section, entries in PAGES.items()
     }
     page = st.navigation(pages, position="hidden")
+    try:
+        _frame(page, pages)
+    except store.DatabaseBusyError as error:
+        _database_busy(error)
+    except Exception as error:  # noqa: BLE001 - st.rerun / st.stop are BaseExceptions and pass through
+        show_failure(error)
+        if os.environ.get(RAISE_ERRORS_ENV):
+            raise
+    _freeze_long_lived_objects()
+
+
+def _frame(page: Any, pages: dict[str, list[Any]]) -> None:
     st.html(TILE_STYLE)
     _menu(pages)
     st.sidebar.markdown(f"### {APP_TITLE}")
@@ -499,6 +604,8 @@ def main() -> None:
         with cursor() as cur:
             ctx = _sidebar(cur)
     except NpsError as error:
+        if isinstance(error, store.DatabaseBusyError):
+            raise
         st.error(escape_markdown(str(error)))
     st.session_state["_context"] = ctx
     st.session_state["_frame_ran"] = True
@@ -506,9 +613,10 @@ def main() -> None:
     st.session_state["_chart_seq"] = 0
     try:
         page.run()
+    except NpsError as error:  # meant for people: its message is the whole story
+        st.error(escape_markdown(str(error)))
     finally:
         _this_run.in_frame = False
-    _freeze_long_lived_objects()
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
     summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
     summary.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_read_only(summary)
 
     comments = sub.add_parser("comments", help="what the comments say: languages, themes, distinctive terms, "
                               "uncovered clusters")
@@ -93,9 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     comments.add_argument("--codebook", metavar="FILE",
                           help="codebook YAML like data/codebook.yaml (default: the database's current codebook)")
     comments.add_argument("--format", choices=("table", "json"), default="table")
+    _add_read_only(comments)
 
     datasets = sub.add_parser("datasets", help="list the datasets in the database")
     _add_db(datasets)
+    _add_read_only(datasets)
 
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)
@@ -104,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help=f"database file (default: ${store.DB_ENV} or data/passaparola.duckdb)")
+
+
+def _add_read_only(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--read-only", action="store_true",
+                        help="never write the database; while the app holds it, read the snapshot the app keeps "
+                             "beside it (NAME.snapshot.duckdb)")
 
 
 def _add_mapping(parser: argparse.ArgumentParser) -> None:
@@ -154,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_datasets(args)
         if args.command == "sample":
             return _cmd_sample(args)
+    except store.DatabaseBusyError as error:
+        print(f"error: {_one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
+        return 2
     except NpsError as error:
         print(f"error: {_visible(_one_line(str(error)))}", file=sys.stderr)
         return 2
@@ -163,7 +175,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing was saved", file=sys.stderr)
         return 130
+    finally:
+        while _read_only_opened:
+            _read_only_opened.pop().close()
     return 2
+
+
+def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> str:
+    """What to do about a database another process holds (the Passaparola app, usually)."""
+    if "snapshot" in str(error):
+        return ""
+    if args.command in ("ingest", "sample"):
+        return ": stop the app (or that process) to write to it from here, or load the file on the app's Upload page"
+    return ": stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"
+
+
+# Read-only databases opened by this run, closed (and private copies removed) when main() ends.
+_read_only_opened: list[store.ReadOnlyDatabase] = []
+
+
+def _connect(args: argparse.Namespace, *, writable_copy: bool = False) -> duckdb.DuckDBPyConnection:
+    """The database of ``--db``: opened for writing, or with ``--read-only`` the database or its snapshot, read-only.
+
+    Reading a snapshot says so on stderr, with its age.
+    """
+    if not getattr(args, "read_only", False):
+        return store.connect(args.db)
+    opened = store.connect_read_only(args.db, writable_copy=writable_copy)
+    _read_only_opened.append(opened)
+    if opened.busy is not None and opened.snapshot_taken is not None:
+        age = max(0, int((dt.datetime.now() - opened.snapshot_taken).total_seconds()))
+        ago = f"{age} s" if age < 120 else f"{age // 60} min" if age < 7200 else f"{age // 3600} h"
+        print(f"note: {_one_line(str(opened.busy))}; reading its snapshot of "
+              f"{opened.snapshot_taken:%Y-%m-%d %H:%M:%S} ({ago} old)", file=sys.stderr)
+    return opened.con
 
 
 def _one_line(text: str) -> str:
@@ -198,7 +243,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
-    con = store.connect(args.db)
+    con = _connect(args)
     try:
         rows = store.list_datasets(con)
     finally:
@@ -247,7 +292,8 @@ def _open_source(
         return con, report.dataset
     if args.db is None and not store.default_db_path().exists():
         raise UsageError(f"{args.source}: no such file, and no database to find a dataset in")
-    con = store.connect(args.db)
+    # ``comments`` stores the comment tags it computes: read-only, it works on a private copy.
+    con = _connect(args, writable_copy=args.command == "comments")
     try:
         return con, store.get_dataset(con, args.source)
     except BaseException:

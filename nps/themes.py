@@ -21,6 +21,13 @@ once; languages are detected in batches (:func:`nps.text.detect_languages`);
 what a word brings to the match (its folded form, its lemma, the terms it
 starts) is worked out once per word and language; large datasets are shared
 among forked worker processes; the tags go to DuckDB as one Arrow table.
+
+The worker processes live only as long as their job: tagging can be cancelled
+(``cancel``, polled while waiting), the pool is terminated in ``finally`` however
+the job ends (cancelled, an exception from a progress callback, done), workers
+take the default SIGTERM action (not the server's inherited handler, which made
+them ignore ``Pool.terminate()``), and on Linux the kernel sends them SIGTERM
+when the process that started them dies (``prctl(PR_SET_PDEATHSIG)``).
 """
 
 from __future__ import annotations
@@ -30,9 +37,12 @@ import functools
 import hashlib
 import json
 import math
+import ctypes
 import multiprocessing as mp
 import os
 import re
+import signal
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +55,7 @@ import pyarrow as pa
 import yaml
 
 from nps import sql, stats, text
+from nps.errors import NpsError
 from nps.filters import CATEGORIES, Filter
 from nps.queries import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset
@@ -658,10 +669,40 @@ def _tag_chunk(comments: Sequence[str], matcher: _Matcher, start: int, stop: int
 
 # What a pool worker tags: set once per worker (inherited when forked), then used by every chunk.
 _WORKER: tuple[Sequence[str], _Matcher, Sequence[str] | None] | None = None
+# How often a wait for the workers looks at ``cancel`` (seconds).
+_POLL = 0.1
+_PR_SET_PDEATHSIG = 1
 
 
-def _start_worker(comments: Sequence[str], matcher: _Matcher, languages: Sequence[str] | None) -> None:
+class TaggingCancelled(NpsError):
+    """Tagging was stopped (the page was left, the session ended, the server is stopping); nothing was stored."""
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Linux: have the kernel send this process SIGTERM when ``parent`` (the one that forked it) dies.
+
+    Strictly, when the forking *thread* ends: the pool lives within one call on that thread.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the pool's own teardown still ends the workers
+            pass
+    if parent is not None and os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _start_worker(comments: Sequence[str], matcher: _Matcher, languages: Sequence[str] | None,
+                  parent: int | None = None) -> None:
     global _WORKER
+    # A forked worker inherits the parent's Python signal handlers. Streamlit's SIGTERM handler asks
+    # a server that does not run in this process to stop and returns, so the worker ignored
+    # Pool.terminate(), and the pool's teardown (and the server's exit) waited for it forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends the pool
+    if hasattr(signal, "SIGQUIT"):
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    _die_with_parent(parent)
     _WORKER = (comments, matcher, languages)
 
 
@@ -697,6 +738,7 @@ def tag_comments(
     languages: Sequence[str] | None = None,
     workers: int | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> tuple[list[str], list[tuple[str, ...]]]:
     """The language and the themes of each comment, in order, as :func:`tag_comment` finds them.
 
@@ -706,11 +748,15 @@ def tag_comments(
     processes share the work (default: one per core, up to 4, from
     :data:`POOL_MIN_COMMENTS` comments on; forked, so Linux only, else one).
     ``on_chunk(start, stop)`` is called as each slice of comments is done.
+    ``cancel()`` is asked between slices and every 0.1 s while waiting for the
+    workers; when it returns True, raises :class:`TaggingCancelled`. However
+    tagging ends (done, cancelled, an exception from ``on_chunk``), its worker
+    processes have ended when this returns or raises.
     Raises ValueError for a ``workers`` below 1.
     """
     comments = list(comments)
     size = pool_size(len(comments), workers)
-    codes, which, numbers = _tag_all(comments, codebook, languages, size, on_chunk)
+    codes, which, numbers = _tag_all(comments, codebook, languages, size, on_chunk, cancel)
     names = list(codebook.themes)
     found: list[list[str]] = [[] for _ in comments]
     for k, t in sorted(zip(which.tolist(), numbers.tolist())):
@@ -724,6 +770,7 @@ def _tag_all(
     languages: Sequence[str] | None,
     workers: int,
     on_chunk: Callable[[int, int], None] | None,
+    cancel: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Language codes of every comment, and the (comment number, theme number) of every mention."""
     matcher = _matcher(codebook)
@@ -731,6 +778,10 @@ def _tag_all(
     codes = np.zeros(len(comments), dtype=np.int8)
     which: list[np.ndarray] = []
     numbers: list[np.ndarray] = []
+
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise TaggingCancelled("tagging the comments was stopped before it finished; nothing was stored")
 
     def take(result: _Tagged) -> None:
         start, chunk_codes, chunk_which, chunk_numbers = result
@@ -742,13 +793,29 @@ def _tag_all(
 
     if workers <= 1 or len(bounds) <= 1:
         for start, stop in bounds:
+            check()
             take(_tag_chunk(comments, matcher, start, stop, languages))
     else:
         text.prepare_language_detection()  # loaded once here, shared by the forked workers
-        with mp.get_context("fork").Pool(min(workers, len(bounds)), initializer=_start_worker,
-                                         initargs=(comments, matcher, languages)) as pool:
-            for result in pool.imap_unordered(_worker_chunk, bounds):
+        check()
+        pool = mp.get_context("fork").Pool(min(workers, len(bounds)), initializer=_start_worker,
+                                           initargs=(comments, matcher, languages, os.getpid()))
+        try:
+            results = pool.imap_unordered(_worker_chunk, bounds)
+            for _ in bounds:
+                while True:
+                    check()
+                    try:
+                        result = results.next(timeout=_POLL)
+                    except mp.TimeoutError:
+                        continue
+                    break
                 take(result)
+        finally:
+            # Done, cancelled or failed: the workers end with the job (SIGTERM, which they do not
+            # ignore), and are waited for, so none outlives this call.
+            pool.terminate()
+            pool.join()
     empty = np.zeros(0, dtype=np.int64)
     return (codes, np.concatenate(which) if which else empty,
             np.concatenate(numbers) if numbers else empty.astype(np.int32))
@@ -821,6 +888,7 @@ def tag_dataset(
     *,
     on_progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> str:
     """Tag every comment of ``ds`` with ``codebook`` once, store the tags, return the codebook version.
 
@@ -832,7 +900,10 @@ def tag_dataset(
     core for large datasets). ``on_progress(done, total)`` is called with the
     number of comments (commented responses) tagged so far and their total,
     first with ``done`` 0 and last with ``done == total``. All or nothing: a
-    failure leaves no partial tags. Raises ValueError for a ``workers`` below 1.
+    failure leaves no partial tags. ``cancel()`` is asked while tagging (see
+    :func:`tag_comments`): True stops it, raising :class:`TaggingCancelled`, with
+    nothing stored and no worker process left. Raises ValueError for a
+    ``workers`` below 1.
     """
     if is_tagged(cur, ds, codebook):
         return codebook.version
@@ -856,7 +927,7 @@ def tag_dataset(
         if on_progress is not None:
             on_progress(done, total)
 
-    codes, which, numbers = _tag_all(comments, codebook, None, pool_size(len(comments), workers), progress)
+    codes, which, numbers = _tag_all(comments, codebook, None, pool_size(len(comments), workers), progress, cancel)
     # One row per (comment, theme), and one with a NULL theme per comment that mentions none.
     bare = np.ones(len(comments), dtype=bool)
     bare[which] = False

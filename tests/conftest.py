@@ -17,6 +17,9 @@ from nps import store
 
 ROOT = Path(__file__).resolve().parent.parent
 # The real-world exports live beside the repository, not in it; PASSAPAROLA_SHARED_DATA points elsewhere.
+# A page's unexpected error is shown as a message with a reference (app.show_failure); under test it is also
+# raised again, so every "no exception" check (AppTest, and the browser tests' servers, which inherit this) fails.
+os.environ.setdefault("PASSAPAROLA_RAISE_PAGE_ERRORS", "1")
 SHARED_DATA = Path(os.environ.get("PASSAPAROLA_SHARED_DATA") or ROOT.parent / "shared" / "data")
 R_TESTDATA = SHARED_DATA / "nps_r_package_testdata.csv"
 TELECOM = SHARED_DATA / "en_telecom_verbatims_textsummary.csv"
