@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -154,7 +155,27 @@ class Scheduler:
 
 
 HOUSEKEEPING_INTERVAL = 15 * 60.0
-SNAPSHOT_INTERVAL = 60.0
+SNAPSHOT_INTERVAL = 10 * 60.0
+SNAPSHOT_ENV = "PASSAPAROLA_SNAPSHOT_MINUTES"
+
+
+def snapshot_interval() -> float | None:
+    """Seconds between snapshots: ``$PASSAPAROLA_SNAPSHOT_MINUTES`` (default 10); None when set to 0 (no snapshot).
+
+    A snapshot reads the whole database (about 3.5 s of CPU per million responses), so it is
+    written only when the database changed, at most this often. Raises ValueError for a value
+    that is not a number of minutes.
+    """
+    text = os.environ.get(SNAPSHOT_ENV, "").strip()
+    if not text:
+        return SNAPSHOT_INTERVAL
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise ValueError(f"{SNAPSHOT_ENV}={text!r}: give a number of minutes (0: no snapshot)") from None
+    if minutes < 0 or minutes != minutes:
+        raise ValueError(f"{SNAPSHOT_ENV}={text!r}: give a number of minutes (0: no snapshot)")
+    return None if minutes == 0 else minutes * 60.0
 
 
 def housekeeping(cur: duckdb.DuckDBPyConnection, path: str | Path | None = None) -> None:
@@ -196,5 +217,7 @@ def snapshot_job(path: str | Path) -> Job:
 def standard_jobs(scheduler: Scheduler, path: str | Path) -> Scheduler:
     """Register the server's jobs for the database at ``path``: housekeeping and the snapshot. Returns the scheduler."""
     scheduler.register("housekeeping", HOUSEKEEPING_INTERVAL, lambda cur: housekeeping(cur, path), first_after=5.0)
-    scheduler.register("snapshot", SNAPSHOT_INTERVAL, snapshot_job(path), first_after=1.0)
+    interval = snapshot_interval()
+    if interval is not None:
+        scheduler.register("snapshot", interval, snapshot_job(path), first_after=1.0)
     return scheduler

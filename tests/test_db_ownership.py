@@ -347,3 +347,30 @@ def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(app_db
     while not (snap.exists() and jobs.jobs()["snapshot"].runs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert snap.exists() and jobs.jobs()["snapshot"].last_error is None
+
+
+def test_the_snapshot_interval_is_configured_in_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nps import scheduler as sched
+
+    monkeypatch.delenv(sched.SNAPSHOT_ENV, raising=False)
+    assert sched.snapshot_interval() == 600.0
+    monkeypatch.setenv(sched.SNAPSHOT_ENV, "2.5")
+    assert sched.snapshot_interval() == 150.0
+    monkeypatch.setenv(sched.SNAPSHOT_ENV, "0")
+    assert sched.snapshot_interval() is None
+    for bad in ("often", "-1"):
+        monkeypatch.setenv(sched.SNAPSHOT_ENV, bad)
+        with pytest.raises(ValueError, match="number of minutes"):
+            sched.snapshot_interval()
+
+
+def test_no_snapshot_job_when_snapshots_are_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from nps import scheduler as sched
+
+    monkeypatch.setenv(sched.SNAPSHOT_ENV, "0")
+    con = duckdb.connect()
+    try:
+        jobs = sched.standard_jobs(sched.Scheduler(con), tmp_path / "x.duckdb")
+        assert sorted(jobs.jobs()) == ["housekeeping"]
+    finally:
+        con.close()
