@@ -27,7 +27,7 @@ import streamlit as st
 
 from nps import charts, demo, periods, queries, store
 from nps.errors import NpsError
-from nps.filters import Filter
+from nps.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
 
 if TYPE_CHECKING:
@@ -278,10 +278,10 @@ def show_chart(chart: Any, *args: Any, where: Any = None, key: str | None = None
 # --- the shared sidebar -----------------------------------------------------------------------
 
 
-def filter_key(column: str) -> str:
-    """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name."""
-    slug = re.sub(r"[^0-9a-zA-Z]+", "_", column).strip("_").lower()[:40]
-    return f"f_{slug or 'column'}"
+def filter_key(column: str, ds: store.Dataset) -> str:
+    """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name, unique in ``ds``
+    (see :func:`nps.filters.filter_keys`)."""
+    return filter_keys(ds.columns).get(column) or filter_keys([*ds.columns, column])[column]
 
 
 def _dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
@@ -347,11 +347,12 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         options = query("dimension_counts", base, dims)
         # Counted per day once per dataset version, so a new period is a sum, not a scan.
         in_period = query("dimension_counts_by_day", base, dims, Filter.build(include=include)).within(since, until)
+        keys = filter_keys([*ds.columns, *dims])
         with side.expander("Filters", expanded=True):
             for dim in dims:
                 values = [str(v) for v in options[dim]["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
-                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels)), values, key=filter_key(dim),
+                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels)), values, key=keys[dim],
                                         bind="query-params", placeholder="All")
                 counts = in_period[dim]
                 st.caption(escape_markdown(" · ".join(

@@ -26,7 +26,7 @@ if not dims:
 app.adopt_column_param("by", dims, ctx)
 dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=ctx.label, key="by",
                                  bind="query-params", required=True) or dims[0]
-key = app.filter_key(dimension)
+key = app.filter_key(dimension, ctx.dataset)
 
 
 def _apply_click() -> None:
