@@ -290,6 +290,25 @@ def _dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
     return lambda i: f"{datasets[i].name} · #{i}" if i in datasets else str(i)
 
 
+def _linked_dataset(linked: str, datasets: dict[int, store.Dataset]) -> tuple[int | None, str | None]:
+    """The dataset a link's ``ds`` (``name · #id``) opens, and what to tell the user when it is not the one named.
+
+    The label as shown opens its dataset; a renamed dataset is found by its id (ids are never
+    reused); a dataset deleted since (or a label matching none) opens nothing: the note says so,
+    and the sidebar shows the first dataset.
+    """
+    label = _dataset_label(datasets)
+    if linked in (label(i) for i in datasets):
+        return next(i for i in datasets if label(i) == linked), None
+    number = re.search(r"#(\d+)\s*$", linked)
+    if number and int(number.group(1)) in datasets:
+        found = int(number.group(1))
+        return found, f"The dataset in this link, {linked}, has been renamed: it is {label(found)}."
+    first = label(next(iter(datasets)))
+    return None, (f"The dataset in this link, {linked}, no longer exists (deleted, or the link is wrong); "
+                  f"showing {first}. Pick another under Dataset.")
+
+
 def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
     datasets = {d.id: d for d in sorted(store.list_datasets(cur), key=lambda d: d.id)}
     side = st.sidebar
@@ -302,8 +321,19 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         st.session_state["ds"] = pending
     elif st.session_state.get("ds") not in ids and "ds" in st.session_state:
         del st.session_state["ds"]
+    elif "ds" not in st.session_state and (linked := st.query_params.get("ds")):
+        # A link's dataset, before the bound widget silently drops a label it does not know.
+        found, note = _linked_dataset(linked, datasets)
+        if found is not None:
+            st.session_state["ds"] = found
+        st.session_state["_ds_note"] = (note, found if found is not None else ids[0]) if note else None
     dataset_id = side.selectbox("Dataset", ids, format_func=_dataset_label(datasets), key="ds", bind="query-params")
     ds = datasets[dataset_id] if dataset_id in datasets else datasets[ids[0]]
+    link_note = st.session_state.get("_ds_note")
+    if link_note and link_note[1] == ds.id:  # shown until another dataset is picked
+        side.warning(escape_markdown(link_note[0]), icon=":material/link_off:")
+    else:
+        st.session_state.pop("_ds_note", None)
     base = Context(ds, Filter(), None, None, "", None, None, "month", queries.Options(), None, None)
     span = query("data_range", base)
     data_start, data_end = (span if span else (None, None))
