@@ -33,7 +33,7 @@ def _apply_click() -> None:
     """A click on a value filters the whole app to it (the sidebar's filter for this dimension)."""
     state = st.session_state.get("breakdown_chart")
     points = (state or {}).get("selection", {}).get("pick", []) if state else []
-    values = sorted({str(p[dimension]) for p in points if dimension in p})
+    values = sorted({str(p[charts.VALUE_FIELD]) for p in points if charts.VALUE_FIELD in p})
     if values:
         st.session_state[key] = values
 
