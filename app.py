@@ -365,7 +365,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         values = [str(v) for v in kinds["value"]]
         if len(values) > 1:
             chosen = side.segmented_control("Survey type", values, default=values[0], key="type",
-                                            bind="query-params", required=True)
+                                            format_func=escape_markdown, bind="query-params", required=True)
             chosen = chosen or values[0]
             include[survey_type] = [chosen]
             notes.append(f"This dataset mixes {len(values)} survey types ({', '.join(values)}); "
@@ -471,8 +471,15 @@ def adopt_column_param(key: str, columns: list[str], ctx: Context) -> None:
     """Keep links that name a column raw (``by=business_function``) working now that the widget
     bound to ``key`` shows, and writes into the URL, the column's readable name (``Business+function``)."""
     raw = st.query_params.get(key)
-    if key not in st.session_state and raw in columns and raw != ctx.label(raw):
+    if key in st.session_state or raw is None:
+        return
+    if raw in columns and raw != ctx.label(raw):
         st.session_state[key] = raw
+        return
+    # A label written before button labels were Markdown-escaped (``by=Plan+(tier)`` for "Plan \\(tier\\)").
+    unescaped = [c for c in columns if ctx.label(c) == raw and escape_markdown(raw) != raw]
+    if len(unescaped) == 1:
+        st.session_state[key] = unescaped[0]
 
 
 def show_notes(ctx: Context) -> None:

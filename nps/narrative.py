@@ -9,12 +9,22 @@ from types import SimpleNamespace
 from typing import Any
 
 MINUS = "\u2212"
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$]")
+# Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
+# emphasis, code, HTML, entities, headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
+# LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
+# punctuation is a literal character in CommonMark, so escaping one too many costs nothing.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$&@=^\"']")
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` with Markdown's special characters backslash-escaped, for user data inside st.markdown/caption."""
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    """``text`` as plain text inside Streamlit Markdown (st.markdown, captions, titles, labels, options, help, tables).
+
+    Every Markdown, HTML, LaTeX or Streamlit-directive character is backslash-escaped and line
+    breaks become one space (a label is one line; a blank line would start a new block), so
+    ``[click](http://evil)`` shows as written and links nowhere.
+    """
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAKS.sub(" ", str(text)))
 
 
 def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:

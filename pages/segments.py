@@ -24,8 +24,9 @@ if not dims:
 
 
 app.adopt_column_param("by", dims, ctx)
-dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=ctx.label, key="by",
-                                 bind="query-params", required=True) or dims[0]
+# Button labels are Markdown: a column named "[x](http://evil)" must not become a link.
+dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=lambda d: md(ctx.label(d)),
+                                 key="by", bind="query-params", required=True) or dims[0]
 key = app.filter_key(dimension, ctx.dataset)
 
 

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nps import demo, store
+from nps.narrative import column_label
 from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,14 +58,94 @@ def hostile(hostile_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     yield at
 
 
+# --- every user string is plain text ---------------------------------------------------------------
+
+# Raw, any of these in a string Streamlit renders as Markdown is a link, bold, HTML, LaTeX or a colour.
+FORBIDDEN = ["http://evil", "**b**", "**bold**", "**late**", "<b>", "$x^2$", ":red[", "[x]", "[click]", "[ds]", "[t]",
+             "[rel]", 'a"b', "a'b"]
+# Elements whose text Streamlit shows as plain text (or, for html, escaped by us); charts and frames are data.
+PLAIN_ELEMENTS = {"text", "html", "vega_lite_chart", "dataframe", "code", "json", "arrow_data_frame"}
+# Fields of widgets that are shown as plain text: option lists of select boxes, typed values.
+PLAIN_FIELDS = {"options", "default", "raw_values", "value", "placeholder", "raw_value", "id", "form_id",
+                "query_param_key", "icon", "url", "page_script_hash", "page", "data"}
+
+
+def _walk(node: object) -> Iterator[object]:
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def _strings(message: object, path: str = "") -> Iterator[tuple[str, str]]:
+    for field, value in message.ListFields():  # type: ignore[attr-defined]
+        if field.name in PLAIN_FIELDS and not (field.name == "options" and field.message_type):
+            continue
+        for item in (value if field.is_repeated else [value]):
+            if isinstance(item, str):
+                yield f"{path}{field.name}", item
+            elif hasattr(item, "ListFields"):
+                yield from _strings(item, f"{path}{field.name}.")
+
+
+def markdown_strings(at: AppTest) -> list[tuple[str, str]]:
+    """(element.field, text) of every string on the page that Streamlit renders as Markdown."""
+    found: list[tuple[str, str]] = []
+    for node in _walk(at._tree):
+        kind, proto = getattr(node, "type", None), getattr(node, "proto", None)
+        if kind == "table":  # st.table renders each cell, the index and the headers as Markdown
+            frame = node.value  # type: ignore[attr-defined]
+            cells = [*frame.index.astype(str), *map(str, frame.columns), str(frame.index.name or ""),
+                     *(str(v) for column in frame.columns for v in frame[column])]
+            found += [("table", c) for c in cells]
+        elif proto is not None and kind not in PLAIN_ELEMENTS:
+            found += [(f"{kind}.{f}", text) for f, text in _strings(proto)]
+    return found
+
+
+def assert_plain(at: AppTest, where: str) -> list[str]:
+    """No hostile string reaches Markdown unescaped; returns what the Markdown strings show."""
+    strings = markdown_strings(at)
+    leaks = [(f, text) for f, text in strings if any(bad in text for bad in FORBIDDEN)]
+    assert not leaks, f"{where}: user text rendered as Markdown: {leaks[:5]}"
+    return [shown(text) for _, text in strings]
+
+
+@pytest.mark.parametrize("params", [{}, {"present": "true"}], ids=["default", "presentation"])
+def test_hostile_names_and_values_are_plain_text_on_every_page(hostile_db: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                params: dict[str, str]) -> None:
+    at = _app(hostile_db, tmp_path, monkeypatch, period="All time", **params)
+    at.run()
+    for page in PAGES if not params else ["pages/review.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        texts = assert_plain(at, page)
+        if page != "pages/codebook.py":
+            assert any(DATASET_NAME in t for t in texts), page  # shown, literally
+        if page == "pages/segments.py":
+            (by,) = [w for w in at.get("button_group") if w.key == "by"]
+            labels = [shown(o.content) for o in by.proto.options]
+            assert labels == [column_label(n) for n in HOSTILE_NAMES]  # "[x](http://evil)", 'A"b', …
+        if page == "pages/review.py":
+            titles = {shown(h.value) for h in at.subheader}
+            assert titles and titles <= set(HOSTILE_VALUES)
+            assert len(titles & {"[click](http://evil)", "**b**", "<b>h</b>", "$x^2$", ":red[r]"}) >= 3
+            if params:
+                (table,) = at.table
+                assert {shown(v) for v in table.value.index} <= set(HOSTILE_VALUES)
+    assert {"[rel](http://evil)"} <= {shown(o.content) for w in at.get("button_group") if w.key == "type"
+                                      for o in w.proto.options}
+
+
 # --- two columns whose URL keys collide ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_on_columns_whose_url_keys_collide(hostile: AppTest, page: str) -> None:
-    hostile.switch_page(page).run()
-    assert not hostile.exception, [e.value for e in hostile.exception]
-    assert hostile.title[0].value
+def test_every_page_runs_on_columns_whose_url_keys_collide(hostile: AppTest) -> None:
+    for page in PAGES:
+        hostile.switch_page(page).run()
+        assert not hostile.exception, (page, [e.value for e in hostile.exception])
+        assert hostile.title[0].value
 
 
 def test_each_colliding_column_filters_on_its_own(hostile: AppTest) -> None:
