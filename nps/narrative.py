@@ -13,7 +13,7 @@ MINUS = "\u2212"
 # emphasis, code, HTML, entities, headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
 # LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
 # punctuation is a literal character in CommonMark, so escaping one too many costs nothing.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$&@=^\"']")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$&@^]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")
 
 

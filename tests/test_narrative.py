@@ -79,3 +79,21 @@ def test_column_labels_are_readable(column: str, labels: dict[str, str] | None, 
 
     assert column_label(column, labels) == title
     assert column_label(column, labels, in_sentence=True) == in_sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("[click](http://evil)", r"\[click\]\(http\://evil\)"),
+        ("www.evil.com or me@evil.com", r"www\.evil\.com or me\@evil\.com"),  # GFM autolinks
+        ("**b** <b>h</b> ~~s~~", r"\*\*b\*\* \<b\>h\</b\> \~\~s\~\~"),
+        ("$x^2$ :red[r] :material/home:", r"\$x\^2\$ \:red\[r\] \:material/home\:"),  # LaTeX, directives
+        ("&amp; a\\b", r"\&amp; a\\b"),  # entities, backslashes
+        ("# title\n\n- item\r\n1. one", r"\# title \- item 1\. one"),  # a label is one line, no block starts
+        ('Region / Area, a"b, a\'b', 'Region / Area, a"b, a\'b'),  # nothing to escape
+    ],
+)
+def test_user_text_is_escaped_for_streamlit_markdown(text: str, escaped: str) -> None:
+    from nps.narrative import escape_markdown
+
+    assert escape_markdown(text) == escaped
