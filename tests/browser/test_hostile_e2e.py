@@ -67,6 +67,12 @@ def test_hostile_names_and_values_are_inert_on_every_page(hostile_server: Server
         assert_inert(page, slug or "overview")
         assert console == [], (slug, console)
         screenshot(page, f"hostile-{slug or 'overview'}")
+    # a chosen filter value shows as a tag in its box and in the page's note, as written
+    picked = urllib.parse.urlencode({"period": "All time", "f_x_http_evil": "[click](http://evil)"})
+    open_page(page, f"{hostile_server.url}/?{picked}", "Overview")
+    expect(sidebar.locator("[data-testid='stMultiSelect']").get_by_text("[click](http://evil)", exact=True)).to_be_visible()
+    expect(page.get_by_text("Filtered to [x](http://evil): [click](http://evil).")).to_be_visible()
+    assert_inert(page, "filtered")
     open_page(page, f"{hostile_server.url}/review?{query}&present=true", "Review meeting")
     table = page.locator("[data-testid='stMain'] table").first
     expect(table).to_be_visible()
