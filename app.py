@@ -90,7 +90,7 @@ class Context:
 
     def label(self, column: str, *, in_sentence: bool = False) -> str:
         """A column's readable name: the dataset's label, else the name humanised (plain text)."""
-        return column_label(column, self.dataset.labels, in_sentence=in_sentence)
+        return column_label(column, self.dataset.labels, in_sentence=in_sentence, among=self.dataset.columns)
 
     @property
     def version(self) -> str:
@@ -382,7 +382,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
             for dim in dims:
                 values = [str(v) for v in options[dim]["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
-                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels)), values, key=keys[dim],
+                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels, among=ds.columns)), values, key=keys[dim],
                                         bind="query-params", placeholder="All")
                 counts = in_period[dim]
                 st.caption(escape_markdown(" · ".join(
@@ -391,7 +391,8 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
                 if picked:
                     include[dim] = list(picked)
 
-    active = [f"{column_label(d, ds.labels, in_sentence=True)}: {', '.join(v)}" for d, v in include.items() if d != survey_type]
+    active = [f"{column_label(d, ds.labels, in_sentence=True, among=ds.columns)}: {', '.join(v)}"
+              for d, v in include.items() if d != survey_type]
     if active:
         notes.append("Filtered to " + "; ".join(active) + ".")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -156,15 +156,26 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
+def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False,
+                 among: Sequence[str] = ()) -> str:
     """A column's name for people: the dataset's label for it (its question text), else the name humanised.
 
     Humanised: underscores, dashes and dots become spaces and the first letter a capital
     (``business_function`` → ``Business function``; an all-capitals name is lowered first,
     ``SURVEY_SUB_TYPE`` → ``Survey sub type``, unless it is a short code such as ``NPS``). ``in_sentence`` keeps a humanised name in lower
     case, for the middle of a sentence (``NPS by business function``); a dataset's label is
-    used as written. Plain text: escape it where Markdown is rendered.
+    used as written. With ``among`` (the dataset's columns), a label another of them shares gets
+    the column's name after it, so two columns never read the same (``Region area (Region_Area)``
+    and ``Region area (Region-Area)``): widgets bound to the URL tell options apart by label.
+    Plain text: escape it where Markdown is rendered.
     """
+    label = _plain_label(column, labels, in_sentence=in_sentence)
+    if among and any(other != column and _plain_label(other, labels).lower() == label.lower() for other in among):
+        return f"{label} ({column})"
+    return label
+
+
+def _plain_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
     label = (labels or {}).get(column)
     if label and label.strip():
         return label.strip()

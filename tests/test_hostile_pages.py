@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import demo, store
+import pandas as pd
+
+from nps import demo, ingest, store
+from nps.ingest import Overrides
 from nps.narrative import column_label
 from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db
 
@@ -156,6 +159,27 @@ def test_each_colliding_column_filters_on_its_own(hostile: AppTest) -> None:
     assert not hostile.exception
     note = next(i.value for i in hostile.info if "Filtered to" in i.value)
     assert shown(note) == "Filtered to region Area: **b**."  # "Region - Area" humanised
+
+
+def test_two_columns_that_read_the_same_are_two_breakdowns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = 200
+    frame = pd.DataFrame({"score": [(i * 7) % 11 for i in range(rows)],
+                          "Date": pd.date_range("2025-01-01", periods=rows, freq="D").strftime("%Y-%m-%d"),
+                          "Region_Area": ["N", "S"] * (rows // 2), "Region-Area": ["E", "W", "X", "Y"] * (rows // 4)})
+    con = store.connect(tmp_path / "same.duckdb")
+    try:
+        ingest.ingest_dataframe(con, frame, name="same labels",
+                                overrides=Overrides(date="Date", dimensions=("Region_Area", "Region-Area")))
+    finally:
+        con.close()
+    at = _app(tmp_path / "same.duckdb", tmp_path, monkeypatch, period="All time")
+    at.switch_page("pages/segments.py").run()
+    (by,) = [w for w in at.get("button_group") if w.key == "by"]
+    assert [shown(o.content) for o in by.proto.options] == ["Region Area (Region_Area)", "Region Area (Region-Area)"]
+    by.set_value("Region-Area").run()  # both once read "Region Area": the pair table then crossed a column with itself
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="by2").value == "Region_Area"
+    assert sorted(map(str, at.dataframe[0].value.index)) == ["E", "W", "X", "Y"]
 
 
 # --- a link's dataset ------------------------------------------------------------------------------

@@ -97,3 +97,13 @@ def test_user_text_is_escaped_for_streamlit_markdown(text: str, escaped: str) ->
     from nps.narrative import escape_markdown
 
     assert escape_markdown(text) == escaped
+
+
+def test_columns_that_would_read_the_same_are_told_apart_by_their_names() -> None:
+    from nps.narrative import column_label
+
+    columns = ["Region_Area", "Region-Area", "segment"]
+    assert [column_label(c, among=columns) for c in columns] == [
+        "Region Area (Region_Area)", "Region Area (Region-Area)", "Segment"]
+    assert column_label("Region-Area", in_sentence=True, among=columns) == "region Area (Region-Area)"
+    assert column_label("Region-Area") == "Region Area"  # alone, as before
