@@ -8,10 +8,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-
-import pandas as pd
 
 from nps import demo, ingest, store
 from nps.ingest import Overrides
