@@ -10,10 +10,10 @@ from typing import Any
 
 MINUS = "\u2212"
 # Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
-# emphasis, code, HTML, entities, headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
+# emphasis, code, HTML, entities (&amp;), headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
 # LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
 # punctuation is a literal character in CommonMark, so escaping one too many costs nothing.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$&@^]")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$@^]|&(?=#?[0-9A-Za-z]+;)")  # & only as an entity
 _LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")
 
 

@@ -88,7 +88,7 @@ def test_column_labels_are_readable(column: str, labels: dict[str, str] | None, 
         ("www.evil.com or me@evil.com", r"www\.evil\.com or me\@evil\.com"),  # GFM autolinks
         ("**b** <b>h</b> ~~s~~", r"\*\*b\*\* \<b\>h\</b\> \~\~s\~\~"),
         ("$x^2$ :red[r] :material/home:", r"\$x\^2\$ \:red\[r\] \:material/home\:"),  # LaTeX, directives
-        ("&amp; a\\b", r"\&amp; a\\b"),  # entities, backslashes
+        ("&amp; &#60; a\\b & c", r"\&amp; \&\#60; a\\b & c"),  # entities (a lone & is text), backslashes
         ("# title\n\n- item\r\n1. one", r"\# title \- item 1\. one"),  # a label is one line, no block starts
         ('Region / Area, a"b, a\'b', 'Region / Area, a"b, a\'b'),  # nothing to escape
     ],
