@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from nps import demo, ingest, store
 from nps.ingest import Overrides
 from nps.narrative import column_label
-from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db
+from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db, hostile_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,3 +219,18 @@ def test_a_link_with_the_datasets_label_opens_it_silently(sample_db: Path, tmp_p
     at.run()
     assert at.selectbox(key="ds").value == 2
     assert not at.sidebar.warning
+
+
+def test_an_uploaded_hostile_file_is_plain_text_on_the_upload_page(hostile_db: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = hostile_frame(120).rename(columns={"Comment": "Comment [c](http://evil)"})
+    at = _app(hostile_db, tmp_path, monkeypatch)
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader[0].upload("[f](http://evil).csv", frame.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    comment = at.selectbox(key="map_comment")
+    assert comment.value == "Comment [c](http://evil)"
+    assert "[c](http://evil)" in shown(comment.proto.help)  # the detector's reason names the column, escaped
+    assert_plain(at, "upload")
