@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -170,9 +172,16 @@ def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sen
     Plain text: escape it where Markdown is rendered.
     """
     label = _plain_label(column, labels, in_sentence=in_sentence)
-    if among and any(other != column and _plain_label(other, labels).lower() == label.lower() for other in among):
+    if among and label.lower() in _shared_labels(tuple(among), frozenset((labels or {}).items())):
         return f"{label} ({column})"
     return label
+
+
+@functools.lru_cache(maxsize=64)  # called for every option of every picker on every run
+def _shared_labels(columns: tuple[str, ...], labels: frozenset[tuple[str, str]]) -> frozenset[str]:
+    named = dict(labels)
+    counts = Counter(_plain_label(c, named).lower() for c in dict.fromkeys(columns))
+    return frozenset(label for label, n in counts.items() if n > 1)
 
 
 def _plain_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
