@@ -30,7 +30,7 @@ import streamlit as st
 
 from nps import charts, demo, periods, queries, scheduler, store
 from nps.errors import NpsError
-from nps.filters import Filter
+from nps.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class Context:
 
     def label(self, column: str, *, in_sentence: bool = False) -> str:
         """A column's readable name: the dataset's label, else the name humanised (plain text)."""
-        return column_label(column, self.dataset.labels, in_sentence=in_sentence)
+        return column_label(column, self.dataset.labels, in_sentence=in_sentence, among=self.dataset.columns)
 
     @property
     def version(self) -> str:
@@ -331,16 +331,35 @@ def show_chart(chart: Any, *args: Any, where: Any = None, key: str | None = None
 # --- the shared sidebar -----------------------------------------------------------------------
 
 
-def filter_key(column: str) -> str:
-    """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name."""
-    slug = re.sub(r"[^0-9a-zA-Z]+", "_", column).strip("_").lower()[:40]
-    return f"f_{slug or 'column'}"
+def filter_key(column: str, ds: store.Dataset) -> str:
+    """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name, unique in ``ds``
+    (see :func:`nps.filters.filter_keys`)."""
+    return filter_keys(ds.columns).get(column) or filter_keys([*ds.columns, column])[column]
 
 
 def _dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
     # A bound widget writes its formatted option into the URL, so labels must not change
     # with the data (no counts here): "name · #id" is stable and unique.
     return lambda i: f"{datasets[i].name} · #{i}" if i in datasets else str(i)
+
+
+def _linked_dataset(linked: str, datasets: dict[int, store.Dataset]) -> tuple[int | None, str | None]:
+    """The dataset a link's ``ds`` (``name · #id``) opens, and what to tell the user when it is not the one named.
+
+    The label as shown opens its dataset; a renamed dataset is found by its id (ids are never
+    reused); a dataset deleted since (or a label matching none) opens nothing: the note says so,
+    and the sidebar shows the first dataset.
+    """
+    label = _dataset_label(datasets)
+    if linked in (label(i) for i in datasets):
+        return next(i for i in datasets if label(i) == linked), None
+    number = re.search(r"#(\d+)\s*$", linked)
+    if number and int(number.group(1)) in datasets:
+        found = int(number.group(1))
+        return found, f"The dataset in this link, {linked}, has been renamed: it is {label(found)}."
+    first = label(next(iter(datasets)))
+    return None, (f"The dataset in this link, {linked}, no longer exists (deleted, or the link is wrong); "
+                  f"showing {first}. Pick another under Dataset.")
 
 
 def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
@@ -355,8 +374,19 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         st.session_state["ds"] = pending
     elif st.session_state.get("ds") not in ids and "ds" in st.session_state:
         del st.session_state["ds"]
+    elif "ds" not in st.session_state and (linked := st.query_params.get("ds")):
+        # A link's dataset, before the bound widget silently drops a label it does not know.
+        found, note = _linked_dataset(linked, datasets)
+        if found is not None:
+            st.session_state["ds"] = found
+        st.session_state["_ds_note"] = (note, found if found is not None else ids[0]) if note else None
     dataset_id = side.selectbox("Dataset", ids, format_func=_dataset_label(datasets), key="ds", bind="query-params")
     ds = datasets[dataset_id] if dataset_id in datasets else datasets[ids[0]]
+    link_note = st.session_state.get("_ds_note")
+    if link_note and link_note[1] == ds.id:  # shown until another dataset is picked
+        side.warning(escape_markdown(link_note[0]), icon=":material/link_off:")
+    else:
+        st.session_state.pop("_ds_note", None)
     base = Context(ds, Filter(), None, None, "", None, None, "month", queries.Options(), None, None)
     span = query("data_range", base)
     data_start, data_end = (span if span else (None, None))
@@ -388,7 +418,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         values = [str(v) for v in kinds["value"]]
         if len(values) > 1:
             chosen = side.segmented_control("Survey type", values, default=values[0], key="type",
-                                            bind="query-params", required=True)
+                                            format_func=escape_markdown, bind="query-params", required=True)
             chosen = chosen or values[0]
             include[survey_type] = [chosen]
             notes.append(f"This dataset mixes {len(values)} survey types ({', '.join(values)}); "
@@ -400,11 +430,12 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
         options = query("dimension_counts", base, dims)
         # Counted per day once per dataset version, so a new period is a sum, not a scan.
         in_period = query("dimension_counts_by_day", base, dims, Filter.build(include=include)).within(since, until)
+        keys = filter_keys([*ds.columns, *dims])
         with side.expander("Filters", expanded=True):
             for dim in dims:
                 values = [str(v) for v in options[dim]["value"]]
                 # Raw values only: a bound widget puts its formatted option into the URL.
-                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels)), values, key=filter_key(dim),
+                picked = st.multiselect(escape_markdown(column_label(dim, ds.labels, among=ds.columns)), values, key=keys[dim],
                                         bind="query-params", placeholder="All")
                 counts = in_period[dim]
                 st.caption(escape_markdown(" · ".join(
@@ -413,7 +444,8 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
                 if picked:
                     include[dim] = list(picked)
 
-    active = [f"{column_label(d, ds.labels, in_sentence=True)}: {', '.join(v)}" for d, v in include.items() if d != survey_type]
+    active = [f"{column_label(d, ds.labels, in_sentence=True, among=ds.columns)}: {', '.join(v)}"
+              for d, v in include.items() if d != survey_type]
     if active:
         notes.append("Filtered to " + "; ".join(active) + ".")
 
@@ -493,8 +525,15 @@ def adopt_column_param(key: str, columns: list[str], ctx: Context) -> None:
     """Keep links that name a column raw (``by=business_function``) working now that the widget
     bound to ``key`` shows, and writes into the URL, the column's readable name (``Business+function``)."""
     raw = st.query_params.get(key)
-    if key not in st.session_state and raw in columns and raw != ctx.label(raw):
+    if key in st.session_state or raw is None:
+        return
+    if raw in columns and raw != ctx.label(raw):
         st.session_state[key] = raw
+        return
+    # A label written before button labels were Markdown-escaped (``by=Plan+(tier)`` for "Plan \\(tier\\)").
+    unescaped = [c for c in columns if ctx.label(c) == raw and escape_markdown(raw) != raw]
+    if len(unescaped) == 1:
+        st.session_state[key] = unescaped[0]
 
 
 def show_notes(ctx: Context) -> None:

@@ -55,7 +55,10 @@ DISTINCTIVE_ROW = 20  # pixels per term: more than the 12 px label, so none is h
 MIN_CELL_TEXT_WIDTH = 34  # pixels: "−100" at 11 px with room either side
 MAX_ROWS = 5000  # Altair's default limit of embedded rows, kept by _inline
 
-# Columns the builders add to the embedded rows; a dimension may not use these names.
+# The field that carries a dimension's values in the embedded rows. The column's own name is data, shown only in
+# titles: in a Vega-Lite field, ".", "[", "]", "\\" and quotes are syntax, and a name holding them broke charts.
+VALUE_FIELD = "value"
+# Columns the builders add to the embedded rows.
 _DERIVED = frozenset({
     "value_label", "nps_ci", "sample_size", "period_label", "vs_rest_text", "marker", "cell_text",
     "pct_detractor", "pct_passive", "pct_promoter", "start", "end", "label_at", "kind", "points_text",
@@ -127,9 +130,16 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
 
 
 def _check_dimension(frame: pd.DataFrame, dimension: str, builder: str) -> None:
-    if dimension in _DERIVED or dimension in _STATS:
+    if dimension in _STATS or dimension == "period":  # the query's own columns: the frame would hold two
         raise ValueError(f"{builder}: the dimension column may not be called {dimension!r} (a reserved name)")
     _require(frame, [dimension], builder)
+
+
+def _as_value(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """``frame`` with the dimension's column renamed :data:`VALUE_FIELD` (the only name charts use as a field)."""
+    out = frame.drop(columns=[c for c in dict.fromkeys((dimension, VALUE_FIELD)) if c in frame.columns])
+    out.insert(0, VALUE_FIELD, frame[dimension].to_numpy())
+    return out
 
 
 def _is_empty(frame: pd.DataFrame | None, count: str = "n") -> bool:
@@ -467,10 +477,10 @@ def chart_trend_by(
     _check_dimension(frame, dimension, "chart_trend_by")
     _require(frame, ["period", *_STATS], "chart_trend_by")
     keep = ["period", dimension, *_STATS] + (["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_with_periods(frame[keep], grain), min_n, level)
+    data = _with_stats_text(_with_periods(_as_value(frame[keep], dimension), grain), min_n, level)
     x = alt.X("period:T", title="Period")
     y = alt.Y("nps:Q", title="NPS (points)", scale=alt.Scale(domain=list(NPS_DOMAIN)))
-    colour = alt.Color(**_nominal(dimension, title=dimension, scale=alt.Scale(range=list(SERIES_COLOURS))))
+    colour = alt.Color(**_nominal(VALUE_FIELD, title=dimension, scale=alt.Scale(range=list(SERIES_COLOURS))))
     lines = alt.Chart().mark_line(strokeWidth=2).encode(x=x, y=y, color=colour)
     points = (
         alt.Chart()
@@ -479,7 +489,7 @@ def chart_trend_by(
             x=x, y=y, color=colour,
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
                                 legend=alt.Legend(title=None, orient="bottom")),
-            tooltip=_stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=dimension)),
+            tooltip=_stat_tooltips(data, [alt.Tooltip(**_nominal(VALUE_FIELD, title=dimension)),
                                           alt.Tooltip("period_label:N", title="Period")], level),
         )
     )
@@ -578,8 +588,8 @@ def chart_breakdown(
     vs_rest = _vs_rest_columns(frame)
     keep = [dimension, *_STATS] + [c for c in (vs_rest or ()) if c] + (
         ["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_by_nps(frame[keep]), min_n, level)
-    data["value_label"] = _value_labels(data, dimension)
+    data = _with_stats_text(_by_nps(_as_value(frame[keep], dimension)), min_n, level)
+    data["value_label"] = _value_labels(data, VALUE_FIELD)
     data, compared = _with_vs_rest(data)
     labels = data["value_label"].tolist()
 
@@ -591,7 +601,7 @@ def chart_breakdown(
     x_axis = alt.Axis(values=list(range(int(low), int(high) + 1, tick)))
     colour = alt.Color("sample_size:N", scale=_sample_scale(min_n, [OK_COLOUR, LOW_N_COLOUR]),
                        legend=alt.Legend(title=None, orient="bottom"))
-    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=label))], level)
+    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(VALUE_FIELD, title=label))], level)
     if compared:
         tips.insert(2, alt.Tooltip("vs_rest_text:N", title="Versus the rest"))
 
@@ -605,7 +615,7 @@ def chart_breakdown(
         x=alt.X("nps:Q", title="NPS (points)", scale=x_scale, axis=x_axis), y=y, color=colour, tooltip=tips
     )
     if selection_name:
-        pick = alt.selection_point(name=selection_name, fields=[_field(dimension)])
+        pick = alt.selection_point(name=selection_name, fields=[VALUE_FIELD])
         point = point.add_params(pick).encode(
             size=alt.SizeValue(**alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90)))
         )
@@ -663,8 +673,8 @@ def chart_diverging(
         return _no_data(title, height=160)
     _check_dimension(frame, dimension, "chart_diverging")
     _require(frame, _STATS, "chart_diverging")
-    data = _with_stats_text(_by_nps(frame[[dimension, *_STATS]]), min_n, level)
-    data["value_label"] = _value_labels(data, dimension)
+    data = _with_stats_text(_by_nps(_as_value(frame[[dimension, *_STATS]], dimension)), min_n, level)
+    data["value_label"] = _value_labels(data, VALUE_FIELD)
     counted = data["detractors"] + data["passives"] + data["promoters"]
     share = counted.where(counted > 0)
     for category, column in zip(CATEGORIES, ("detractors", "passives", "promoters"), strict=True):
@@ -699,7 +709,7 @@ def chart_diverging(
             opacity=alt.Opacity("sample_size:O", scale=_sample_scale(min_n, [1.0, LOW_N_OPACITY]),
                                 legend=alt.Legend(title=None)),
             tooltip=[
-                alt.Tooltip(**_nominal(dimension, title=label)),
+                alt.Tooltip(**_nominal(VALUE_FIELD, title=label)),
                 alt.Tooltip("category:N", title="Category"),
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("pct:Q", title="Share (%)", format=".1f"),
@@ -745,8 +755,9 @@ def chart_heatmap(
     _check_dimension(frame, dimension, "chart_heatmap")
     _require(frame, ["period", *_STATS], "chart_heatmap")
     keep = ["period", dimension, *_STATS] + (["effective_n"] if "effective_n" in frame.columns else [])
-    data = _with_stats_text(_with_periods(frame[keep], grain), min_n, level).sort_values("period", kind="stable")
-    data["value_label"] = [_value_text(v) for v in data[dimension]]
+    data = _with_stats_text(_with_periods(_as_value(frame[keep], dimension), grain), min_n, level).sort_values(
+        "period", kind="stable")
+    data["value_label"] = [_value_text(v) for v in data[VALUE_FIELD]]
     totals = data.groupby("value_label", sort=False)["n"].sum().sort_values(ascending=False, kind="stable")
     values = totals.index.tolist()
     periods = list(dict.fromkeys(data["period_label"]))
@@ -756,7 +767,7 @@ def chart_heatmap(
               axis=alt.Axis(labelAngle=-40, labelOverlap=True))
     y = alt.Y("value_label:N", title=label, sort=values, scale=alt.Scale(domain=values),
               axis=alt.Axis(labelLimit=220))
-    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(dimension, title=label)),
+    tips = _stat_tooltips(data, [alt.Tooltip(**_nominal(VALUE_FIELD, title=label)),
                                  alt.Tooltip("period_label:N", title="Period")], level)
     empty_cells = alt.Chart().mark_rect(color="#f0f0f0").encode(x=x, y=y, tooltip=tips)
     cells = (

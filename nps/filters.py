@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 CATEGORIES: tuple[str, ...] = ("detractor", "passive", "promoter")
+KEY_SLUG_LENGTH = 40  # characters of a column's slug in its filter's URL parameter
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,37 @@ def _normalise(mapping: dict[str, list[str] | tuple[str, ...]] | None) -> tuple[
     if not mapping:
         return ()
     return tuple(sorted((k, tuple(sorted(set(map(str, v))))) for k, v in mapping.items() if v))
+
+
+def _slug(column: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", str(column)).strip("_").lower() or "column"
+
+
+def legacy_filter_key(column: str) -> str:
+    """The URL parameter links used before keys were made unique: ``f_`` and the slug cut at 40 characters."""
+    return f"f_{_slug(column)[:KEY_SLUG_LENGTH]}"
+
+
+def filter_keys(columns: Sequence[str]) -> dict[str, str]:
+    """The URL parameter of each column's filter, unique among ``columns`` (a dataset's columns) by construction.
+
+    A column whose :func:`legacy_filter_key` no other column shares keeps it (``f_segment``), so
+    existing links keep working. Columns that share one (``a"b`` and ``a'b``; ``Region / Area`` and
+    ``Region - Area``; two questions alike in their first 40 characters) each get the first 32
+    characters of the slug and 6 hex digits of the SHA-1 of the exact name
+    (``f_region_area_1f0c2a``), more digits if that is still not unique. Deterministic: the
+    same columns give the same keys in every process.
+    """
+    names = list(dict.fromkeys(str(c) for c in columns))
+    legacy = {c: legacy_filter_key(c) for c in names}
+    shared = {k for k, count in Counter(legacy.values()).items() if count > 1}
+    keys = {c: k for c, k in legacy.items() if k not in shared}
+    taken = set(keys.values())
+    for column in (c for c in names if legacy[c] in shared):
+        digest = hashlib.sha1(column.encode("utf-8")).hexdigest()
+        size = 6
+        while (key := f"f_{_slug(column)[:32]}_{digest[:size]}") in taken:
+            size += 2
+        keys[column] = key
+        taken.add(key)
+    return keys

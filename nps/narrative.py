@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
 MINUS = "\u2212"
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$]")
+# Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
+# emphasis, code, HTML, entities (&amp;), headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
+# LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
+# punctuation is a literal character in CommonMark, so escaping one too many costs nothing.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~:$@^]|&(?=#?[0-9A-Za-z]+;)")  # & only as an entity
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` with Markdown's special characters backslash-escaped, for user data inside st.markdown/caption."""
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    """``text`` as plain text inside Streamlit Markdown (st.markdown, captions, titles, labels, options, help, tables).
+
+    Every Markdown, HTML, LaTeX or Streamlit-directive character is backslash-escaped and line
+    breaks become one space (a label is one line; a blank line would start a new block), so
+    ``[click](http://evil)`` shows as written and links nowhere.
+    """
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAKS.sub(" ", str(text)))
 
 
 def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:
@@ -146,15 +158,33 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
+def column_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False,
+                 among: Sequence[str] = ()) -> str:
     """A column's name for people: the dataset's label for it (its question text), else the name humanised.
 
     Humanised: underscores, dashes and dots become spaces and the first letter a capital
     (``business_function`` → ``Business function``; an all-capitals name is lowered first,
     ``SURVEY_SUB_TYPE`` → ``Survey sub type``, unless it is a short code such as ``NPS``). ``in_sentence`` keeps a humanised name in lower
     case, for the middle of a sentence (``NPS by business function``); a dataset's label is
-    used as written. Plain text: escape it where Markdown is rendered.
+    used as written. With ``among`` (the dataset's columns), a label another of them shares gets
+    the column's name after it, so two columns never read the same (``Region area (Region_Area)``
+    and ``Region area (Region-Area)``): widgets bound to the URL tell options apart by label.
+    Plain text: escape it where Markdown is rendered.
     """
+    label = _plain_label(column, labels, in_sentence=in_sentence)
+    if among and label.lower() in _shared_labels(tuple(among), frozenset((labels or {}).items())):
+        return f"{label} ({column})"
+    return label
+
+
+@functools.lru_cache(maxsize=64)  # called for every option of every picker on every run
+def _shared_labels(columns: tuple[str, ...], labels: frozenset[tuple[str, str]]) -> frozenset[str]:
+    named = dict(labels)
+    counts = Counter(_plain_label(c, named).lower() for c in dict.fromkeys(columns))
+    return frozenset(label for label, n in counts.items() if n > 1)
+
+
+def _plain_label(column: str, labels: Mapping[str, str] | None = None, *, in_sentence: bool = False) -> str:
     label = (labels or {}).get(column)
     if label and label.strip():
         return label.strip()

@@ -53,7 +53,7 @@ k2.caption(top_langs)
 worst = summary[summary["mentions"] > 0].sort_values("impact").head(1)
 if not worst.empty:
     row = worst.iloc[0]
-    k3.metric("Costliest theme", row["theme"], delta=format_delta(row["impact"], "points vs the other commenters"),
+    k3.metric("Costliest theme", md(row["theme"]), delta=format_delta(row["impact"], "points vs the other commenters"),
               delta_color="normal",
               help="The theme whose mentioners' NPS is furthest below the other commenters'.")
 

@@ -90,8 +90,8 @@ summary = pd.DataFrame({
     "target": cards["target"].map(lambda t: format_points(t) if t == t else ""),
     "gap": cards["gap"].map(lambda g: format_points(g) if g == g else ""),
 })
-if presenting:  # a plain table, whose type the presentation CSS can enlarge
-    st.table(summary.set_index(label))
+if presenting:  # a plain table, whose type the presentation CSS can enlarge; st.table renders Markdown in cells
+    st.table(summary.assign(**{label: summary[label].map(md)}).set_index(label).rename_axis(md(label)))
 else:
     st.dataframe(summary, hide_index=True, width="stretch")
 st.caption("● marks a change that is statistically significant; the others are within the noise. "

@@ -24,16 +24,17 @@ if not dims:
 
 
 app.adopt_column_param("by", dims, ctx)
-dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=ctx.label, key="by",
-                                 bind="query-params", required=True) or dims[0]
-key = app.filter_key(dimension)
+# Button labels are Markdown: a column named "[x](http://evil)" must not become a link.
+dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=lambda d: md(ctx.label(d)),
+                                 key="by", bind="query-params", required=True) or dims[0]
+key = app.filter_key(dimension, ctx.dataset)
 
 
 def _apply_click() -> None:
     """A click on a value filters the whole app to it (the sidebar's filter for this dimension)."""
     state = st.session_state.get("breakdown_chart")
     points = (state or {}).get("selection", {}).get("pick", []) if state else []
-    values = sorted({str(p[dimension]) for p in points if dimension in p})
+    values = sorted({str(p[charts.VALUE_FIELD]) for p in points if charts.VALUE_FIELD in p})
     if values:
         st.session_state[key] = values
 

@@ -53,7 +53,7 @@ def _report(report: ingest.IngestReport) -> None:
         st.info(f"{md(what)}: {count:,}")
     if report.rejected:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
-        st.table(reasons.set_index("reason"))
+        st.table(reasons.assign(reason=reasons["reason"].map(md)).set_index("reason"))  # cells are Markdown
         with app.cursor() as cur:
             rejected = text.mask_frame(store.rejected_rows(cur, report.dataset, limit=100_000),
                                        [report.dataset.mapping.comment] if report.dataset.mapping.comment else [])
@@ -202,12 +202,12 @@ with tab_load:
         mapping = inspection.mapping
         cols = st.columns(3)
         cols[0].selectbox(ROLE_LABELS["score"], names, index=names.index(mapping.score) if mapping.score in names else 0,
-                          key="map_score", help=mapping.reasons.get("score"))
+                          key="map_score", help=md(mapping.reasons.get("score") or "") or None)
         for slot, role in zip((cols[1], cols[2], cols[0], cols[1]), ("date", "comment", "respondent", "weight")):
             current = getattr(mapping, role)
             options = [""] + names
             slot.selectbox(ROLE_LABELS[role], options, index=options.index(current) if current in options else 0,
-                           key=f"map_{role}", format_func=lambda v: v or "(none)", help=mapping.reasons.get(role))
+                           key=f"map_{role}", format_func=lambda v: v or "(none)", help=md(mapping.reasons.get(role) or "") or None)
         cols[2].multiselect("Dimensions (segment, function, touchpoint, …)", names, default=list(mapping.dimensions),
                             key="map_dims")
 

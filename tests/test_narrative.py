@@ -79,3 +79,31 @@ def test_column_labels_are_readable(column: str, labels: dict[str, str] | None, 
 
     assert column_label(column, labels) == title
     assert column_label(column, labels, in_sentence=True) == in_sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("[click](http://evil)", r"\[click\]\(http\://evil\)"),
+        ("www.evil.com or me@evil.com", r"www\.evil\.com or me\@evil\.com"),  # GFM autolinks
+        ("**b** <b>h</b> ~~s~~", r"\*\*b\*\* \<b\>h\</b\> \~\~s\~\~"),
+        ("$x^2$ :red[r] :material/home:", r"\$x\^2\$ \:red\[r\] \:material/home\:"),  # LaTeX, directives
+        ("&amp; &#60; a\\b & c", r"\&amp; \&\#60; a\\b & c"),  # entities (a lone & is text), backslashes
+        ("# title\n\n- item\r\n1. one", r"\# title \- item 1\. one"),  # a label is one line, no block starts
+        ('Region / Area, a"b, a\'b', 'Region / Area, a"b, a\'b'),  # nothing to escape
+    ],
+)
+def test_user_text_is_escaped_for_streamlit_markdown(text: str, escaped: str) -> None:
+    from nps.narrative import escape_markdown
+
+    assert escape_markdown(text) == escaped
+
+
+def test_columns_that_would_read_the_same_are_told_apart_by_their_names() -> None:
+    from nps.narrative import column_label
+
+    columns = ["Region_Area", "Region-Area", "segment"]
+    assert [column_label(c, among=columns) for c in columns] == [
+        "Region Area (Region_Area)", "Region Area (Region-Area)", "Segment"]
+    assert column_label("Region-Area", in_sentence=True, among=columns) == "region Area (Region-Area)"
+    assert column_label("Region-Area") == "Region Area"  # alone, as before
