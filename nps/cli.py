@@ -168,7 +168,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db)
     try:
-        append_to = store.get_dataset(con, args.append_to).id if args.append_to else None
+        append_to = store.find_dataset(con, args.append_to).id if args.append_to else None
         report = ingest_file(
             con, Path(args.file), name=args.name, sheet=args.sheet, overrides=_overrides(args),
             append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding,

@@ -30,7 +30,6 @@ import codecs
 import datetime as dt
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import detect, reader, sql, store, values
+from nps import detect, reader, sql, store, tempfiles, values
 from nps.errors import DuplicateFileError, IngestError, NpsError
 from nps.store import ColumnMapping, Dataset
 
@@ -298,10 +297,14 @@ def _private_connection() -> duckdb.DuckDBPyConnection:
 
 
 class _Workspace:
-    """Temporary files of one load or inspection, removed together."""
+    """Temporary files of one load or inspection, removed together.
+
+    A private folder named with this process's id (:func:`tempfiles.new_workspace`):
+    the folders of killed loads are removed when the next one starts.
+    """
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="passaparola-"))
+        self.dir = tempfiles.new_workspace()
         self.count = 0
         self.hashes: list[_Hashing] = []
 
@@ -1451,20 +1454,21 @@ def _load(
     bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
     sql.execute(cur, "SET enable_progress_bar = false")
     try:
-        return _load_transactions(
-            cur,
-            plan,
-            names,
-            mapping,
-            warnings,
-            dataset_id,
-            wave,
-            name=name,
-            append_to=append_to,
-            limits=limits,
-            source_file=source_file,
-            progress=progress,
-        )
+        with store.loading(dataset_id):  # its tables are no leftovers while it runs
+            return _load_transactions(
+                cur,
+                plan,
+                names,
+                mapping,
+                warnings,
+                dataset_id,
+                wave,
+                name=name,
+                append_to=append_to,
+                limits=limits,
+                source_file=source_file,
+                progress=progress,
+            )
     finally:
         sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
 
@@ -1742,6 +1746,7 @@ def _run(
     ``encoding`` is the user's choice (None: detected); a file not valid in it is refused.
     ``keep`` (None: every column) limits the stored columns, see :func:`ingest_file`.
     """
+    store.remove_leftovers(cur)  # of a load killed before (kill -9 between its two commits)
     work = _Workspace()
     con = _private_connection()
     done = 0.0
