@@ -14,6 +14,7 @@ import importlib
 import pickle
 import re
 import threading
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -175,6 +176,56 @@ def inspect_upload(path: str | Path, *, sheet: str | None = None, overrides: ing
     if overrides == ingest.Overrides():
         overrides = None
     return _inspection(str(path), sheet, overrides, display_name, encoding)
+
+
+# --- uploads: streamed to a private file, kept only while needed -----------------------------
+
+
+def save_upload(upload: Any) -> tuple[Path, str]:
+    """The session's upload as a private file named by its sha256 (``nps.tempfiles``); returns (path, sha256).
+
+    Copied in 1 MB chunks (no second copy of the bytes in memory) once per uploaded
+    file; a rerun only marks the file as in use, so an abandoned one expires.
+    """
+    from nps import tempfiles
+
+    state = st.session_state
+    owner = state.setdefault("_upload_owner", uuid.uuid4().hex[:16])
+    saved = state.get("_upload_saved")
+    if saved and saved[0] == upload.file_id and tempfiles.touch_upload(Path(saved[1])):
+        return Path(saved[1]), saved[2]
+    if saved:
+        tempfiles.remove_upload(Path(saved[1]))  # the session's previous file
+    suffix = re.sub(r"[^.a-z0-9]", "", Path(upload.name).suffix.lower())[:10]
+    path, digest = tempfiles.save_upload(upload, suffix=suffix, owner=owner)
+    state["_upload_saved"] = (upload.file_id, str(path), digest)
+    return path, digest
+
+
+def release_upload(upload: Any) -> None:
+    """After a load: delete the private copy, free the bytes Streamlit holds for the widget, empty the widget.
+
+    The page's uploader is keyed by ``upload_round()``, which this moves on.
+    """
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from nps import tempfiles
+
+    saved = st.session_state.pop("_upload_saved", None)
+    if saved:
+        tempfiles.remove_upload(Path(saved[1]))
+    ctx = get_script_run_ctx()
+    # Streamlit keeps each upload in memory until its session ends; its chat input frees them like this.
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
+    upload.close()
+    st.session_state["_upload_round"] = upload_round() + 1
+
+
+def upload_round() -> int:
+    """How many uploads this session has loaded: part of the uploader's key, so a loaded file leaves the widget."""
+    return int(st.session_state.get("_upload_round", 0))
 
 
 # --- comment themes: the codebook in use, tagged once per dataset and codebook version ---------

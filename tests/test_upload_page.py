@@ -3,6 +3,7 @@ dataset's roles can be corrected, with its history."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,57 @@ def test_empty_overrides_inspect_like_none(tmp_path: Path) -> None:
     plain, empty = ingest.inspect_file(path), ingest.inspect_file(path, overrides=ingest.Overrides())
     assert empty.mapping == plain.mapping and empty.columns == plain.columns and empty.warnings == plain.warnings
     assert empty.score_histogram == plain.score_histogram and empty.preview.equals(plain.preview)
+
+
+def small_bytes(db: Path) -> bytes:
+    """The file the fixture loaded as dataset 1."""
+    return (db.parent / "small.csv").read_bytes()
+
+
+def datasets_in(db: Path) -> list[tuple[int, str, int, int]]:
+    con = store.connect(db)
+    try:
+        return [(d.id, d.name, d.accepted, d.waves) for d in sorted(store.list_datasets(con), key=lambda d: d.id)]
+    finally:
+        con.close()
+
+
+def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, db: Path) -> None:
+    """Issue 9: the page recognised the file, then loaded it again anyway (20,000 → 40,000 → 60,000 rows)."""
+    at.file_uploader[0].upload("small.csv", small_bytes(db), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (info,) = [i.value for i in at.info if "loaded before" in i.value]
+    assert info.startswith("This file was loaded before, as **small** (dataset 1, wave 1, on ")
+    assert info.endswith("). Loading it again would count its responses twice.")
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert [e.value for e in at.error] == [
+        "Not loaded: this file is already dataset 1 (wave 1). Open it, or tick *Load it again anyway* to load a "
+        "second copy."]
+    assert datasets_in(db) == [(1, "small", 40, 1)]
+    at.radio(key="save_mode").set_value("A new wave of an existing dataset").run()
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert datasets_in(db) == [(1, "small", 40, 1)]  # nor as a new wave
+    _, saved, _ = at.session_state["_upload_saved"]
+    assert stat.S_IMODE(Path(saved).stat().st_mode) == 0o600 and stat.S_IMODE(Path(saved).parent.stat().st_mode) == 0o700
+    next(c for c in at.checkbox if c.label == "Load it again anyway").check().run()
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert datasets_in(db) == [(1, "small", 80, 2)]  # confirmed: appended as wave 2
+    assert not Path(saved).exists()  # kept only until it was loaded
+    assert at.file_uploader[0].value is None  # and the widget let go of it
+    assert any(s.value.startswith("Loaded **small**: 40 responses accepted") for s in at.success)
+
+
+def test_the_append_picker_tells_datasets_of_one_name_apart(at: AppTest, db: Path) -> None:
+    con = store.connect(db)
+    try:
+        ingest.ingest_file(con, db.parent / "small.csv", name="small", allow_duplicate=True)
+    finally:
+        con.close()
+    at.run()
+    at.file_uploader[0].upload("other.csv", small_bytes(db).replace(b"reason", b"motive"), "text/csv").run()
+    at.radio(key="save_mode").set_value("A new wave of an existing dataset").run()
+    picker = at.selectbox(key="append_to")
+    labels = list(picker.options)  # as shown
+    assert [label.split(" · loaded ")[0] for label in labels] == ["small · #2 · 40 responses", "small · #1 · 40 responses"]
+    assert all(" · loaded " in label for label in labels)
