@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(ingest)
     ingest.add_argument("--name", help="dataset name (default: the file name)")
     _add_mapping(ingest)
-    ingest.add_argument("--append-to", metavar="DATASET", help="append the file as a new wave of this dataset (its id, or a name no other dataset has)")
+    ingest.add_argument("--append-to", metavar="DATASET",
+                        help="append the file as a new wave of this dataset (its id, or a name no other dataset has)")
     ingest.add_argument("--allow-duplicate", action="store_true", help="load a file even if it was loaded before")
 
     summary = sub.add_parser("summary", help="NPS with its interval, overall and by group or period")

@@ -1440,9 +1440,35 @@ def _load(
     tables are invisible until the catalog row exists, and any error or
     interrupt after the first commit drops them again.
     """
+    dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
+    # DuckDB draws a progress bar on stderr for long statements; a library must not.
+    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
+    sql.execute(cur, "SET enable_progress_bar = false")
+    try:
+        # One load of a dataset at a time in this process; its tables are no leftovers while it runs.
+        with store.loading(dataset_id):
+            if append_to is not None:
+                append_to = store.get_dataset(cur, dataset_id)  # as another append may have left it
+            return _load_held(cur, plan, dataset_id, name=name, append_to=append_to, limits=limits,
+                              source_file=source_file, progress=progress)
+    finally:
+        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+
+
+def _load_held(
+    cur: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    dataset_id: int,
+    *,
+    name: str,
+    append_to: Dataset | None,
+    limits: Limits,
+    source_file: str | None,
+    progress: Callable[[float, str], None] | None,
+) -> IngestReport:
+    """:func:`_load` once the dataset is held."""
     mapping = append_to.mapping if append_to is not None else plan.detection.mapping
     warnings = list(plan.inspection.warnings)
-    dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
     wave = append_to.waves + 1 if append_to is not None else 1
     names = _Names(
         flags=sql.table(f"load_flags_{dataset_id}"),
@@ -1450,27 +1476,20 @@ def _load(
         responses=sql.table(f"responses_{dataset_id}"),
         responses_name=f"responses_{dataset_id}",
     )
-    # DuckDB draws a progress bar on stderr for long statements; a library must not.
-    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
-    sql.execute(cur, "SET enable_progress_bar = false")
-    try:
-        with store.loading(dataset_id):  # its tables are no leftovers while it runs
-            return _load_transactions(
-                cur,
-                plan,
-                names,
-                mapping,
-                warnings,
-                dataset_id,
-                wave,
-                name=name,
-                append_to=append_to,
-                limits=limits,
-                source_file=source_file,
-                progress=progress,
-            )
-    finally:
-        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+    return _load_transactions(
+        cur,
+        plan,
+        names,
+        mapping,
+        warnings,
+        dataset_id,
+        wave,
+        name=name,
+        append_to=append_to,
+        limits=limits,
+        source_file=source_file,
+        progress=progress,
+    )
 
 
 def _load_transactions(
@@ -1661,6 +1680,25 @@ def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
         raise _NotUtf8() from exc
 
 
+def _is_write_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused a write because another transaction wrote the same rows first."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.TransactionException) and "conflict" in str(seen).lower():
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _write_conflict(append_to: int | None, file: str) -> IngestError:
+    what = f"dataset {append_to}" if append_to is not None else "the database"
+    return IngestError(
+        f"another load wrote to {what} at the same time, twice, so this one was not saved (nothing is wrong "
+        "with the file); load it again",
+        file=file,
+    )
+
+
 def _tick(progress: Callable[[float, str], None] | None, fraction: float, message: str) -> None:
     if progress is not None:
         progress(fraction, message)
@@ -1789,15 +1827,24 @@ def _run(
                 if source.hashing is not None and not allow_duplicate and _size_seen(cur, source.size):
                     _finish_hash(source)
                     _check_duplicate(cur, source.sha256, file, allow_duplicate)
-                try:
-                    return _load(
-                        cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
-                    )
-                except _Retry:
-                    _rebuild_serial(source)
-                    return _load(
-                        cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
-                    )
+                for attempt in (1, 2):
+                    try:
+                        try:
+                            return _load(cur, plan, name=name, append_to=target, limits=limits,
+                                         source_file=source_file, progress=tick)
+                        except _Retry:
+                            _rebuild_serial(source)
+                            return _load(cur, plan, name=name, append_to=target, limits=limits,
+                                         source_file=source_file, progress=tick)
+                    except (duckdb.Error, IngestError) as exc:
+                        if not _is_write_conflict(exc):
+                            raise
+                        if attempt == 2:
+                            raise _write_conflict(append_to, file) from exc
+                        # Another load committed first (rolled back here): once more, on the dataset as it is now.
+                        if append_to is not None:
+                            target = store.get_dataset(cur, append_to)
+                raise AssertionError("unreachable")
             except _NotUtf8:
                 if chosen is not None:
                     raise _not_in(encoding or chosen, file) from None

@@ -232,20 +232,28 @@ def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
 # (Only one process writes a database file, so the loads of this process are all there are.)
 _LOADING: set[int] = set()
 _LOADING_LOCK = threading.Lock()
+_DATASET_LOCKS: dict[int, threading.Lock] = {}
 # Tables a load or a remap writes, by prefix; <id> is the dataset's.
 _LEFTOVER_TABLES = r"^(responses|rejected|comment_tags|load_flags|remap_responses|remap_rejected)_([0-9]+)$"
 
 
 @contextmanager
 def loading(dataset_id: int) -> Iterator[None]:
-    """Mark ``dataset_id`` as being loaded in this process, so :func:`remove_leftovers` leaves its tables alone."""
+    """Hold ``dataset_id`` for one load or append in this process: :func:`remove_leftovers` leaves its tables alone.
+
+    One load of a dataset at a time: a second append waits here until the first has
+    committed (two at once made DuckDB refuse the second's catalog update as a write conflict).
+    """
     with _LOADING_LOCK:
-        _LOADING.add(dataset_id)
-    try:
-        yield
-    finally:
+        lock = _DATASET_LOCKS.setdefault(dataset_id, threading.Lock())
+    with lock:
         with _LOADING_LOCK:
-            _LOADING.discard(dataset_id)
+            _LOADING.add(dataset_id)
+        try:
+            yield
+        finally:
+            with _LOADING_LOCK:
+                _LOADING.discard(dataset_id)
 
 
 def remove_leftovers(cur: duckdb.DuckDBPyConnection) -> list[str]:
