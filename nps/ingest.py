@@ -188,6 +188,7 @@ class _Source:
     line_rows: int | None = None  # lines after the header: at least the data rows of a text file
     hashing: _Hashing | None = None  # sha256 (and line count) still being computed: see _finish_hash
     line_offset: int | None = None  # line_rows = lines - line_offset, once the hash is done
+    estimated_rows: int | None = None  # lines the file would have at the head's bytes per line
 
 
 class _Hashing:
@@ -423,6 +424,7 @@ def _prepare(
     source.hashing = hashing
     if not encoding.startswith("utf-16"):  # a UTF-16 line feed is two bytes
         source.line_offset = source.layout.skip
+        source.estimated_rows = size * max(head.count(b"\n"), 1) // len(head)
     return source
 
 
@@ -614,8 +616,18 @@ def _duckdb_error(exc: duckdb.Error, file: str) -> IngestError:
     if "unterminated quote" in str(exc).lower():
         message = 'a quoted field is never closed (a missing " ); fix the quoting or export the file again'
     elif "maximum line size" in str(exc).lower():
-        message = "a line is longer than 8 MB; the file is probably not a table of answers"
+        return IngestError(
+            f"this row has a field over {_size_text(MAX_LINE_BYTES)}, the limit; the file is probably not a table "
+            "of answers, or a quote is never closed",
+            file=file,
+            row=row,
+        )
     return IngestError(f"the file cannot be read: {message}", file=file, row=row)
+
+
+def _size_text(size: int) -> str:
+    """``8 MB``, ``64 KB``: a byte limit for a message."""
+    return f"{size / 2**20:g} MB" if size >= 2**20 else f"{size / 2**10:g} KB"
 
 
 def _resolve_column(name: str, layout: detect.Layout, file: str) -> str:
@@ -1225,9 +1237,17 @@ def _reason_counts(cur: duckdb.DuckDBPyConnection, names: _Names) -> dict[str, i
     return {str(r): int(n) for r, n in rows}
 
 
-def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source) -> int:
-    """Step 1: the number of data rows (DuckDB materialises nothing for a count)."""
-    counted = _execute_read(cur, f"SELECT count(*) FROM ({source.select_sql})", source.params, source)
+def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source, *, stop: int | None = None) -> int:
+    """Step 1: the number of data rows (DuckDB materialises nothing for a count).
+
+    With ``stop``, at most that many: reading stops there (the row limit needs no more).
+    """
+    if stop is None:
+        counted = _execute_read(cur, f"SELECT count(*) FROM ({source.select_sql})", source.params, source)
+    else:
+        counted = _execute_read(
+            cur, f"SELECT count(*) FROM (SELECT 1 FROM ({source.select_sql}) LIMIT ?)", [*source.params, stop], source
+        )
     return int(counted.fetchone()[0])
 
 
@@ -1285,20 +1305,31 @@ def _check_unclosed_quote(
         )
 
 
-def _rows_within_limit(cur: duckdb.DuckDBPyConnection, source: _Source, limits: Limits) -> int | None:
+def _rows_within_limit(
+    cur: duckdb.DuckDBPyConnection, source: _Source, limits: Limits, *, accepted: int | None = None
+) -> int | None:
     """The file's data rows when they must be counted to check ``max_rows`` (else None); raise when over.
 
     The line count (from the hash) bounds the rows from above: under the limit, nothing is counted.
+    ``accepted`` (rows already written) bounds them from below. A count stops one row past the limit.
     """
     rows_read = source.exact_rows
+    if rows_read is None and accepted is not None and accepted > limits.max_rows:
+        raise _over_row_limit(source, limits, None)
     if rows_read is None and (source.line_rows is None or source.line_rows > limits.max_rows):
-        rows_read = _count_rows(cur, source)
+        rows_read = _count_rows(cur, source, stop=limits.max_rows + 1)
+        if rows_read > limits.max_rows:
+            raise _over_row_limit(source, limits, None)
     if rows_read is not None and rows_read > limits.max_rows:
-        raise IngestError(
-            f"the file has {rows_read:,} rows, over the limit of {limits.max_rows:,}; split it or raise the limit",
-            file=source.file,
-        )
+        raise _over_row_limit(source, limits, rows_read)
     return rows_read
+
+
+def _over_row_limit(source: _Source, limits: Limits, rows: int | None) -> IngestError:
+    counted = f"{rows:,} rows" if rows is not None else f"more than {limits.max_rows:,} rows"
+    return IngestError(
+        f"the file has {counted}, over the limit of {limits.max_rows:,}; split it or raise the limit", file=source.file
+    )
 
 
 @dataclass
@@ -1329,7 +1360,11 @@ def _write_wave(
     source, detection = plan.source, plan.detection
     first_row = source.layout.skip + 1
     rows_read = source.exact_rows
-    # A text file still being hashed has no line count yet: its rows are checked once written.
+    # A text file still being hashed has no line count yet: its rows are checked once written,
+    # unless it may be near the row limit: then the hash is waited for, and an oversized file
+    # refused before any row is written.
+    if source.hashing is not None and (source.estimated_rows or 0) > limits.max_rows // 2:
+        _finish_hash(source)
     if source.hashing is None:
         rows_read = _rows_within_limit(cur, source, limits)
     if not append:
@@ -1341,7 +1376,7 @@ def _write_wave(
         accepted = _write_accepted(cur, source, cols, names, wave, generated)
         if source.hashing is not None:
             _finish_hash(source)  # hashed while DuckDB read and wrote the rows
-            rows_read = _rows_within_limit(cur, source, limits)
+            rows_read = _rows_within_limit(cur, source, limits, accepted=accepted)
         if rows_read is None:
             # Accepted rows ≤ records ≤ lines: when the first equals the last, nothing was left out
             # and the file need not be counted.
@@ -1676,6 +1711,8 @@ def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
         return
     if "quoted new line" in str(exc):
         raise _Retry() from exc
+    if "does not support a full read" in str(exc) and source.csv["parallel"]:
+        raise _Retry() from exc  # a line over the buffer: the serial reader says which one
     if "Invalid unicode" in str(exc) and source.encoding in ("utf-8", "utf-8-sig"):
         raise _NotUtf8() from exc
 

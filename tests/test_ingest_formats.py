@@ -548,7 +548,7 @@ def test_limits(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     frame(50).to_csv(path, index=False)
     with pytest.raises(IngestError, match=r"big.csv: the file is \d[\d,]* bytes, over the limit of 100"):
         ingest.ingest_file(con, path, limits=ingest.Limits(max_bytes=100))
-    with pytest.raises(IngestError, match="big.csv: the file has 50 rows, over the limit of 10"):
+    with pytest.raises(IngestError, match="big.csv: the file has more than 10 rows, over the limit of 10; split it or raise the limit"):
         ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=10))
     book = tmp_path / "big.xlsx"
     write_workbook(book)
@@ -594,3 +594,22 @@ def test_utf16_without_bom_and_cp1252_gaps(tmp_path: Path, con: duckdb.DuckDBPyC
     report = ingest.ingest_file(con, gap)
     assert report.inspection.encoding == "cp1252"
     assert con.execute(f"SELECT DISTINCT city FROM {report.dataset.table}").fetchall() == [("Cittàü",)]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial reader", "parallel reader"])
+def test_a_field_over_the_line_limit_names_the_row_and_the_limit(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    """Issue 9: a 100 MB field got DuckDB's "Parallel CSV Reader currently does not support a full read"."""
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 64 * 1024)  # the limit, small: no huge file in a test
+    monkeypatch.setattr(ingest, "SAMPLE_BUFFER_BYTES", 128 * 1024)
+    if parallel:
+        monkeypatch.setattr(ingest, "SMALL_FILE", 1_000)  # big enough for the parallel reader
+    path = tmp_path / "huge_field.csv"
+    rows = [f"{i % 11},B2B,fine" for i in range(50)] + ['7,B2C,"' + "x" * 200_000 + '"'] + ["8,B2B,ok"] * 50
+    path.write_text("NPS,segment,comment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        ingest.ingest_file(con, path)
+    assert str(caught.value) == (
+        "huge_field.csv, row 52: this row has a field over 64 KB, the limit; the file is probably not a table of "
+        "answers, or a quote is never closed")
