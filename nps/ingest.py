@@ -189,6 +189,7 @@ class _Source:
     hashing: _Hashing | None = None  # sha256 (and line count) still being computed: see _finish_hash
     line_offset: int | None = None  # line_rows = lines - line_offset, once the hash is done
     estimated_rows: int | None = None  # lines the file would have at the head's bytes per line
+    encoding_note: str = ""  # a warning: the encoding changes within the file
 
 
 class _Hashing:
@@ -391,6 +392,13 @@ def _prepare(
             size=size,
             sha256=sha,
         )
+    note = ""
+    if encoding is None:
+        reader.check_byte_order_mark(head, file)
+        if not utf8_ok and fmt == reader.TEXT and not head.startswith(b"\xef\xbb\xbf"):
+            found = reader.find_utf8_break_in(head, complete=size <= len(head))
+            if found is not None and found.utf8_before:  # UTF-8 text, then another encoding, within the head
+                encoding, note = _after_utf8_break(found)
     encoding = encoding or reader.detect_encoding(head, utf8_ok)
     readable = path
     if encoding not in ("utf-8", "utf-8-sig"):
@@ -422,6 +430,7 @@ def _prepare(
         rows = rows[:-1]  # the last record may be cut by the head's end
     source = _text_source(readable, file, rows, delimiter, reader.TEXT_FORMATS[delimiter], encoding, size, sha)
     source.hashing = hashing
+    source.encoding_note = note
     if not encoding.startswith("utf-16"):  # a UTF-16 line feed is two bytes
         source.line_offset = source.layout.skip
         source.estimated_rows = size * max(head.count(b"\n"), 1) // len(head)
@@ -792,14 +801,18 @@ def inspect_file(
     con = _private_connection()
     try:
         chosen = reader.check_encoding(encoding, file) if encoding else None
+        switched = ""
         try:
             source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=chosen)
-            return _inspect_source(con, source, overrides).inspection
-        except _NotUtf8:
+            inspection = _inspect_source(con, source, overrides).inspection
+        except _NotUtf8 as not_utf8:
             if chosen is not None:
                 raise _not_in(chosen, file) from None
-            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding="cp1252")
-            return _inspect_source(con, source, overrides).inspection
+            encoding, switched = _after_utf8_break(reader.find_utf8_break(not_utf8.path))
+            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=encoding)
+            inspection = _inspect_source(con, source, overrides).inspection
+        note = switched or source.encoding_note
+        return replace(inspection, warnings=(note, *inspection.warnings)) if note else inspection
     except NpsError:
         raise
     except duckdb.Error as exc:
@@ -1696,7 +1709,30 @@ class _Retry(Exception):
 
 
 class _NotUtf8(Exception):
-    """DuckDB found a byte sequence that is not UTF-8 past the head; load again as cp1252."""
+    """DuckDB found a byte sequence that is not UTF-8 past the head; load again (see :func:`_after_utf8_break`)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+def _after_utf8_break(found: reader.Utf8Break | None) -> tuple[str, str]:
+    """How to read a file taken for UTF-8 in which other bytes were found, and the warning that says so.
+
+    Where the text before the first bad byte is UTF-8 (accented letters, a UTF-8 BOM),
+    the file is read as UTF-8 and only the bytes that are not UTF-8 as cp1252; where it
+    is plain ASCII, the whole file is cp1252 (reading it all as cp1252 would turn
+    the UTF-8 part into mojibake: ``CittÃ `` beside ``Città``).
+    """
+    if found is None:  # DuckDB saw what a Python decoder does not: the old way
+        return "cp1252", "the file is not valid UTF-8, so it was read as cp1252"
+    where = f"line {found.line:,} (byte {found.offset:,})"
+    if found.utf8_before:
+        return reader.UTF8_THEN_CP1252, (
+            f"the file is UTF-8 until {where}, where bytes of another encoding start: from there, what is not "
+            f"UTF-8 was read as cp1252; check the rows from line {found.line:,} on"
+        )
+    return "cp1252", f"the file is not UTF-8 from {where} on (plain ASCII before), so all of it was read as cp1252"
 
 
 def _not_in(encoding: str, file: str) -> IngestError:
@@ -1714,7 +1750,7 @@ def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
     if "does not support a full read" in str(exc) and source.csv["parallel"]:
         raise _Retry() from exc  # a line over the buffer: the serial reader says which one
     if "Invalid unicode" in str(exc) and source.encoding in ("utf-8", "utf-8-sig"):
-        raise _NotUtf8() from exc
+        raise _NotUtf8(source.csv["path"]) from exc
 
 
 def _is_write_conflict(exc: BaseException) -> bool:
@@ -1832,6 +1868,7 @@ def _run(
         _tick(progress, done, message)
 
     chosen = encoding
+    switched = ""  # the warning of a file found not to be UTF-8 all through
     try:
         if chosen is not None:
             encoding = reader.check_encoding(chosen, file)
@@ -1852,6 +1889,9 @@ def _run(
                 # file is still reported before whatever else would stop the load.
                 try:
                     plan = _inspect_source(con, source, overrides, kind=kind)
+                    note = switched or source.encoding_note
+                    if note:
+                        plan.inspection = replace(plan.inspection, warnings=(note, *plan.inspection.warnings))
                     if keep is not None:
                         plan.stored = _stored_columns(plan, keep)
                 except Exception:
@@ -1882,13 +1922,13 @@ def _run(
                         if append_to is not None:
                             target = store.get_dataset(cur, append_to)
                 raise AssertionError("unreachable")
-            except _NotUtf8:
+            except _NotUtf8 as not_utf8:
                 if chosen is not None:
                     raise _not_in(encoding or chosen, file) from None
                 if encoding is not None:
                     raise IngestError("the text is neither UTF-8 nor cp1252; save it as UTF-8", file=file) from None
-                encoding = "cp1252"
                 work.stop_hashing()  # the next attempt hashes the file again
+                encoding, switched = _after_utf8_break(reader.find_utf8_break(not_utf8.path))
     except NpsError:
         raise
     except duckdb.Error as exc:
