@@ -3,7 +3,9 @@ dataset's roles can be corrected, with its history."""
 
 from __future__ import annotations
 
+import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +39,15 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         con.close()
     monkeypatch.setenv(store.DB_ENV, str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Uploads and scratch folders of these tests go under tmp_path (not the machine's temp folder)."""
+    base = tmp_path / "tmp"
+    base.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    return base
 
 
 @pytest.fixture
@@ -148,7 +159,7 @@ def datasets_in(db: Path) -> list[tuple[int, str, int, int]]:
         con.close()
 
 
-def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, db: Path) -> None:
+def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, db: Path, private_tmp: Path) -> None:
     """Issue 9: the page recognised the file, then loaded it again anyway (20,000 → 40,000 → 60,000 rows)."""
     at.file_uploader[0].upload("small.csv", small_bytes(db), "text/csv").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -164,6 +175,7 @@ def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, 
     next(b for b in at.button if b.label == "Load").click().run()
     assert datasets_in(db) == [(1, "small", 40, 1)]  # nor as a new wave
     _, saved, _ = at.session_state["_upload_saved"]
+    assert Path(saved).parent == private_tmp / f"passaparola-{os.getuid()}" / "uploads"
     assert stat.S_IMODE(Path(saved).stat().st_mode) == 0o600 and stat.S_IMODE(Path(saved).parent.stat().st_mode) == 0o700
     next(c for c in at.checkbox if c.label == "Load it again anyway").check().run()
     next(b for b in at.button if b.label == "Load").click().run()
