@@ -210,17 +210,22 @@ def release_upload(upload: Any) -> None:
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from nps import tempfiles
-
-    saved = st.session_state.pop("_upload_saved", None)
-    if saved:
-        tempfiles.remove_upload(Path(saved[1]))
+    forget_upload()
     ctx = get_script_run_ctx()
     # Streamlit keeps each upload in memory until its session ends; its chat input frees them like this.
     if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
         ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
     upload.close()
     st.session_state["_upload_round"] = upload_round() + 1
+
+
+def forget_upload() -> None:
+    """The uploader is empty (the user removed the file): delete the session's private copy, if any."""
+    from nps import tempfiles
+
+    saved = st.session_state.pop("_upload_saved", None)
+    if saved:
+        tempfiles.remove_upload(Path(saved[1]))
 
 
 def upload_round() -> int:

@@ -2326,7 +2326,14 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
     made again. A bad choice (a score column without 0–10 values, a date
     column without dates, a weight column without numbers, a column in two
     roles, no row left) raises :class:`IngestError` and changes nothing.
+    Waits for a load of the same dataset under way in this process (:func:`nps.store.loading`).
     """
+    with store.loading(dataset_id):
+        return _remap_held(cur, dataset_id, mapping)
+
+
+def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping) -> RemapReport:
+    """:func:`remap_dataset` once the dataset is held."""
     ds = store.get_dataset(cur, dataset_id)
     wanted = _check_remap_columns(ds, mapping)
     source = _remap_source(ds)

@@ -255,9 +255,11 @@ with tab_load:
                 st.session_state["last_report"] = report
                 app.release_upload(upload)  # the file is in the database now
                 app.open_dataset(report.dataset.id)
-    elif "last_report" in st.session_state:
-        _report(st.session_state["last_report"])
-        st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
+    else:
+        app.forget_upload()  # removed from the uploader: its copy goes too
+        if "last_report" in st.session_state:
+            _report(st.session_state["last_report"])
+            st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
 
 with tab_manage:
     if not datasets:

@@ -199,3 +199,15 @@ def test_the_append_picker_tells_datasets_of_one_name_apart(at: AppTest, db: Pat
     labels = list(picker.options)  # as shown
     assert [label.split(" · loaded ")[0] for label in labels] == ["small · #2 · 40 responses", "small · #1 · 40 responses"]
     assert all(" · loaded " in label for label in labels)
+
+
+def test_an_upload_removed_from_the_uploader_is_deleted(at: AppTest, private_tmp: Path) -> None:
+    at.file_uploader[0].upload("once.csv", french_bytes(), "text/csv").run()
+    _, saved, _ = at.session_state["_upload_saved"]
+    assert Path(saved).exists()
+    at.run()  # a rerun keeps the same copy (nothing written again)
+    assert at.session_state["_upload_saved"][1] == saved
+    at.file_uploader[0].clear().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not Path(saved).exists()
+    assert list(Path(saved).parent.iterdir()) == []
