@@ -361,7 +361,7 @@ def _prepare(
     head = reader.read_head(path)
     fmt = reader.sniff_format(head, file)
     sha: str | None = None
-    utf8_ok = _head_is_utf8(head, complete=size <= len(head))
+    head_utf8 = utf8_ok = _head_is_utf8(head, complete=size <= len(head))
     hashing: _Hashing | None = None
     if full and fmt in (reader.JSON, reader.NDJSON):
         sha, whole_utf8, _ = reader.hash_file(path, check_utf8=True)
@@ -395,7 +395,9 @@ def _prepare(
     note = ""
     if encoding is None:
         reader.check_byte_order_mark(head, file)
-        if not utf8_ok and fmt == reader.TEXT and not head.startswith(b"\xef\xbb\xbf"):
+        if head_utf8 and not utf8_ok:  # JSON, checked whole: UTF-8 in the head, not further on
+            encoding, note = _after_utf8_break(reader.find_utf8_break(path))
+        elif not utf8_ok and not head.startswith(b"\xef\xbb\xbf"):
             found = reader.find_utf8_break_in(head, complete=size <= len(head))
             if found is not None and found.utf8_before:  # UTF-8 text, then another encoding, within the head
                 encoding, note = _after_utf8_break(found)
@@ -422,6 +424,7 @@ def _prepare(
             decimal_comma=False,
             size=size,
             sha256=sha,
+            encoding_note=note,
         )
     text = reader.decode_head(head, encoding, complete=size <= len(head))
     delimiter = reader.sniff_delimiter(text)

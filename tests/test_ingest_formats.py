@@ -689,3 +689,17 @@ def test_a_utf16_byte_order_mark_before_utf8_text_names_the_contradiction(
     with pytest.raises(IngestError) as caught:
         ingest.inspect_file(path)
     assert str(caught.value) == expected
+
+
+def test_an_ndjson_file_that_turns_cp1252_past_the_head_says_where(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    good = "".join(json.dumps({"score": i % 11, "city": "Città"}, ensure_ascii=False) + "\n" for i in range(12_000))
+    bad = "".join(json.dumps({"score": i % 11, "city": "Città"}, ensure_ascii=False) + "\n" for i in range(5))
+    path = tmp_path / "mixed.ndjson"
+    path.write_bytes(good.encode("utf-8") + bad.encode("cp1252"))
+    report = ingest.ingest_file(con, path)
+    assert report.dataset.encoding == "utf-8+cp1252"
+    assert report.warnings[0].startswith("the file is UTF-8 until line 12,001 (byte ")
+    assert con.execute(f"SELECT city, count(*) FROM {report.dataset.table} GROUP BY city").fetchall() == [
+        ("Città", 12_005)]
