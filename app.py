@@ -181,51 +181,73 @@ def inspect_upload(path: str | Path, *, sheet: str | None = None, overrides: ing
 # --- uploads: streamed to a private file, kept only while needed -----------------------------
 
 
-def save_upload(upload: Any) -> tuple[Path, str]:
-    """The session's upload as a private file named by its sha256 (``nps.tempfiles``); returns (path, sha256).
+@dataclass(frozen=True)
+class Upload:
+    """The session's uploaded file, as the page uses it: its name, its private copy on disk, its sha256, its size."""
 
-    Copied in 1 MB chunks (no second copy of the bytes in memory) once per uploaded
-    file; a rerun only marks the file as in use, so an abandoned one expires.
+    name: str
+    path: Path
+    digest: str
+    size: int
+
+
+def keep_upload(uploaded: Any) -> Upload:
+    """Copy a file just chosen in the uploader to a private file (``nps.tempfiles``) and drop Streamlit's copy.
+
+    Copied in 1 MB chunks, then Streamlit's in-memory copy is dropped at once, so no
+    server memory is held while the user checks the roles, nor during the load; the
+    page shows the file by name from now on (:func:`current_upload`) instead of the
+    uploader, whose key (:func:`upload_round`) moves on for the next file.
     """
     from nps import tempfiles
 
+    forget_upload()  # the session's previous file
     state = st.session_state
     owner = state.setdefault("_upload_owner", uuid.uuid4().hex[:16])
-    saved = state.get("_upload_saved")
-    if saved and saved[0] == upload.file_id and tempfiles.touch_upload(Path(saved[1])):
-        return Path(saved[1]), saved[2]
-    if saved:
-        tempfiles.remove_upload(Path(saved[1]))  # the session's previous file
-    suffix = re.sub(r"[^.a-z0-9]", "", Path(upload.name).suffix.lower())[:10]
-    path, digest = tempfiles.save_upload(upload, suffix=suffix, owner=owner)
-    state["_upload_saved"] = (upload.file_id, str(path), digest)
-    return path, digest
+    suffix = re.sub(r"[^.a-z0-9]", "", Path(uploaded.name).suffix.lower())[:10]
+    path, digest = tempfiles.save_upload(uploaded, suffix=suffix, owner=owner)
+    state["_upload_saved"] = (str(path), digest, uploaded.name, uploaded.size)
+    _drop_from_memory(uploaded)
+    state["_upload_round"] = upload_round() + 1
+    return Upload(uploaded.name, path, digest, uploaded.size)
 
 
-def release_upload(upload: Any) -> None:
-    """After a load: delete the private copy, free the bytes Streamlit holds for the widget, empty the widget.
+def current_upload() -> Upload | None:
+    """The session's uploaded file kept by :func:`keep_upload`, if any; marks it as in use.
 
-    The page's uploader is keyed by ``upload_round()``, which this moves on.
+    An abandoned copy expires (``tempfiles.UPLOAD_TTL`` after its last use): then this
+    forgets it and raises NpsError asking for the file again.
     """
+    from nps import tempfiles
+
+    saved = st.session_state.get("_upload_saved")
+    if not saved:
+        return None
+    path, digest, name, size = saved
+    if not tempfiles.touch_upload(Path(path)):
+        forget_upload()
+        raise NpsError(f"{name}: the uploaded copy was removed after an hour unused; upload the file again")
+    return Upload(name, Path(path), digest, size)
+
+
+def _drop_from_memory(upload: Any) -> None:
+    # Streamlit keeps each upload in memory until its session ends; its chat input frees them like this.
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    forget_upload()
     ctx = get_script_run_ctx()
-    # Streamlit keeps each upload in memory until its session ends; its chat input frees them like this.
     if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
         ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
     upload.close()
-    st.session_state["_upload_round"] = upload_round() + 1
 
 
 def forget_upload() -> None:
-    """The uploader is empty (the user removed the file): delete the session's private copy, if any."""
+    """Delete the session's private copy of its upload, if any (after its load, or to choose another file)."""
     from nps import tempfiles
 
     saved = st.session_state.pop("_upload_saved", None)
     if saved:
-        tempfiles.remove_upload(Path(saved[1]))
+        tempfiles.remove_upload(Path(saved[0]))
 
 
 def upload_round() -> int:

@@ -130,7 +130,19 @@ tab_load, tab_manage = st.tabs(["Load a file", f"Datasets ({len(datasets)})"])
 with tab_load:
     st.markdown(f"CSV, TSV and other delimited text, Excel (XLSX), Parquet, JSON or NDJSON exports from Qualtrics, "
                 f"SurveyMonkey, Google Forms, Typeform or a spreadsheet; up to **{MAX_MB} MB**.")
-    upload = st.file_uploader("Survey export", key=f"upload_{app.upload_round()}", help=f"Up to {MAX_MB} MB.")
+    try:
+        upload = app.current_upload()  # a file chosen before, kept on disk
+    except NpsError as error:
+        st.error(md(str(error)))
+        upload = None
+    if upload is None:
+        chosen = st.file_uploader("Survey export", key=f"upload_{app.upload_round()}", help=f"Up to {MAX_MB} MB.")
+        if chosen is not None:
+            upload = app.keep_upload(chosen)  # a private copy on disk; Streamlit's in-memory one is dropped
+    else:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"**Survey export:** {md(upload.name)} ({upload.size / 1024:,.1f} KB)")
+        right.button("Choose another file", icon=":material/swap_horiz:", on_click=app.forget_upload)
     if st.button("Load the sample data", icon=":material/dataset:"):
         with st.spinner("Loading the sample…"), app.cursor() as cur:
             loaded = demo.load_sample(cur)
@@ -138,7 +150,7 @@ with tab_load:
 
     if upload is not None:
         st.session_state.pop("last_report", None)  # a new file: the previous load's report is done with
-        path, digest = app.save_upload(upload)
+        path, digest = upload.path, upload.digest
         with app.cursor() as cur:
             seen = store.find_loaded_file(cur, digest)
         if seen:
@@ -253,13 +265,11 @@ with tab_load:
             else:
                 bar.progress(1.0, text="Done")
                 st.session_state["last_report"] = report
-                app.release_upload(upload)  # the file is in the database now
+                app.forget_upload()  # the file is in the database now
                 app.open_dataset(report.dataset.id)
-    else:
-        app.forget_upload()  # removed from the uploader: its copy goes too
-        if "last_report" in st.session_state:
-            _report(st.session_state["last_report"])
-            st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
+    elif "last_report" in st.session_state:
+        _report(st.session_state["last_report"])
+        st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
 
 with tab_manage:
     if not datasets:

@@ -174,7 +174,7 @@ def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, 
     at.radio(key="save_mode").set_value("A new wave of an existing dataset").run()
     next(b for b in at.button if b.label == "Load").click().run()
     assert datasets_in(db) == [(1, "small", 40, 1)]  # nor as a new wave
-    _, saved, _ = at.session_state["_upload_saved"]
+    saved = at.session_state["_upload_saved"][0]
     assert Path(saved).parent == private_tmp / f"passaparola-{os.getuid()}" / "uploads"
     assert stat.S_IMODE(Path(saved).stat().st_mode) == 0o600 and stat.S_IMODE(Path(saved).parent.stat().st_mode) == 0o700
     next(c for c in at.checkbox if c.label == "Load it again anyway").check().run()
@@ -182,7 +182,7 @@ def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, 
     assert not at.exception, [e.value for e in at.exception]
     assert datasets_in(db) == [(1, "small", 80, 2)]  # confirmed: appended as wave 2
     assert not Path(saved).exists()  # kept only until it was loaded
-    assert at.file_uploader[0].value is None  # and the widget let go of it
+    assert at.file_uploader[0].value is None  # the uploader is back, empty, for the next file
     assert any(s.value.startswith("Loaded **small**: 40 responses accepted") for s in at.success)
 
 
@@ -201,13 +201,48 @@ def test_the_append_picker_tells_datasets_of_one_name_apart(at: AppTest, db: Pat
     assert all(" · loaded " in label for label in labels)
 
 
-def test_an_upload_removed_from_the_uploader_is_deleted(at: AppTest, private_tmp: Path) -> None:
+def test_choosing_another_file_deletes_the_copy_of_the_first(at: AppTest, private_tmp: Path) -> None:
     at.file_uploader[0].upload("once.csv", french_bytes(), "text/csv").run()
-    _, saved, _ = at.session_state["_upload_saved"]
+    saved = at.session_state["_upload_saved"][0]
     assert Path(saved).exists()
     at.run()  # a rerun keeps the same copy (nothing written again)
-    assert at.session_state["_upload_saved"][1] == saved
-    at.file_uploader[0].clear().run()
+    assert at.session_state["_upload_saved"][0] == saved
+    assert not at.file_uploader  # the file is shown by name instead of the uploader
+    assert "**Survey export:** once\\.csv (1.4 KB)" in [m.value for m in at.markdown]  # markdown-escaped
+    next(b for b in at.button if b.label == "Choose another file").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not Path(saved).exists()
     assert list(Path(saved).parent.iterdir()) == []
+    assert at.file_uploader[0].value is None
+
+
+def test_an_upload_is_streamed_to_disk_once_and_dropped_from_streamlits_memory(
+    at: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: three 445 MB uploads at once held 4.6 GB after their sessions ended."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    from nps import tempfiles
+
+    saves: list[str] = []
+    dropped: list[str] = []
+    real_save, real_remove = tempfiles.save_upload, MemoryUploadedFileManager.remove_file
+
+    def save(stream: object, **kwargs: str) -> tuple[Path, str]:
+        saves.append(kwargs["suffix"])
+        return real_save(stream, **kwargs)  # type: ignore[arg-type]
+
+    def remove(self: MemoryUploadedFileManager, session_id: str, file_id: str) -> None:
+        dropped.append(file_id)
+        real_remove(self, session_id, file_id)
+
+    monkeypatch.setattr(tempfiles, "save_upload", save)
+    monkeypatch.setattr(MemoryUploadedFileManager, "remove_file", remove)
+    at.file_uploader[0].upload("Magasins.CSV", french_bytes(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    file_id = at.file_uploader[0].value.file_id
+    at.run()
+    at.run()
+    assert saves == [".csv"]  # written once, not on every rerun
+    assert dropped == [file_id]  # Streamlit's copy let go of in the run that received it
+    assert any("encoding cp1252" in m.value for m in at.markdown)  # the page goes on with the disk copy
