@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(ingest)
     ingest.add_argument("--name", help="dataset name (default: the file name)")
     _add_mapping(ingest)
-    ingest.add_argument("--append-to", metavar="DATASET", help="append the file as a new wave of this dataset")
+    ingest.add_argument("--append-to", metavar="DATASET",
+                        help="append the file as a new wave of this dataset (its id, or a name no other dataset has)")
     ingest.add_argument("--allow-duplicate", action="store_true", help="load a file even if it was loaded before")
 
     summary = sub.add_parser("summary", help="NPS with its interval, overall and by group or period")
@@ -231,7 +232,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db)
     try:
-        append_to = store.get_dataset(con, args.append_to).id if args.append_to else None
+        append_to = store.find_dataset(con, args.append_to).id if args.append_to else None
         report = ingest_file(
             con, Path(args.file), name=args.name, sheet=args.sheet, overrides=_overrides(args),
             append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding,

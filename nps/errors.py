@@ -50,3 +50,7 @@ class UnknownColumnError(NpsError):
 
 class UnknownDatasetError(NpsError):
     """No dataset with that id or name."""
+
+
+class AmbiguousDatasetError(UnknownDatasetError):
+    """A dataset name that several datasets share, where one must be chosen (give its id)."""

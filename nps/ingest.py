@@ -30,7 +30,6 @@ import codecs
 import datetime as dt
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import detect, reader, sql, store, values
+from nps import detect, reader, sql, store, tempfiles, values
 from nps.errors import DuplicateFileError, IngestError, NpsError
 from nps.store import ColumnMapping, Dataset
 
@@ -189,6 +188,8 @@ class _Source:
     line_rows: int | None = None  # lines after the header: at least the data rows of a text file
     hashing: _Hashing | None = None  # sha256 (and line count) still being computed: see _finish_hash
     line_offset: int | None = None  # line_rows = lines - line_offset, once the hash is done
+    estimated_rows: int | None = None  # lines the file would have at the head's bytes per line
+    encoding_note: str = ""  # a warning: the encoding changes within the file
 
 
 class _Hashing:
@@ -298,10 +299,14 @@ def _private_connection() -> duckdb.DuckDBPyConnection:
 
 
 class _Workspace:
-    """Temporary files of one load or inspection, removed together."""
+    """Temporary files of one load or inspection, removed together.
+
+    A private folder named with this process's id (:func:`tempfiles.new_workspace`):
+    the folders of killed loads are removed when the next one starts.
+    """
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="passaparola-"))
+        self.dir = tempfiles.new_workspace()
         self.count = 0
         self.hashes: list[_Hashing] = []
 
@@ -356,7 +361,7 @@ def _prepare(
     head = reader.read_head(path)
     fmt = reader.sniff_format(head, file)
     sha: str | None = None
-    utf8_ok = _head_is_utf8(head, complete=size <= len(head))
+    head_utf8 = utf8_ok = _head_is_utf8(head, complete=size <= len(head))
     hashing: _Hashing | None = None
     if full and fmt in (reader.JSON, reader.NDJSON):
         sha, whole_utf8, _ = reader.hash_file(path, check_utf8=True)
@@ -387,6 +392,15 @@ def _prepare(
             size=size,
             sha256=sha,
         )
+    note = ""
+    if encoding is None:
+        reader.check_byte_order_mark(head, file)
+        if head_utf8 and not utf8_ok:  # JSON, checked whole: UTF-8 in the head, not further on
+            encoding, note = _after_utf8_break(reader.find_utf8_break(path))
+        elif not utf8_ok and not head.startswith(b"\xef\xbb\xbf"):
+            found = reader.find_utf8_break_in(head, complete=size <= len(head))
+            if found is not None and found.utf8_before:  # UTF-8 text, then another encoding, within the head
+                encoding, note = _after_utf8_break(found)
     encoding = encoding or reader.detect_encoding(head, utf8_ok)
     readable = path
     if encoding not in ("utf-8", "utf-8-sig"):
@@ -410,6 +424,7 @@ def _prepare(
             decimal_comma=False,
             size=size,
             sha256=sha,
+            encoding_note=note,
         )
     text = reader.decode_head(head, encoding, complete=size <= len(head))
     delimiter = reader.sniff_delimiter(text)
@@ -418,8 +433,10 @@ def _prepare(
         rows = rows[:-1]  # the last record may be cut by the head's end
     source = _text_source(readable, file, rows, delimiter, reader.TEXT_FORMATS[delimiter], encoding, size, sha)
     source.hashing = hashing
+    source.encoding_note = note
     if not encoding.startswith("utf-16"):  # a UTF-16 line feed is two bytes
         source.line_offset = source.layout.skip
+        source.estimated_rows = size * max(head.count(b"\n"), 1) // len(head)
     return source
 
 
@@ -611,8 +628,18 @@ def _duckdb_error(exc: duckdb.Error, file: str) -> IngestError:
     if "unterminated quote" in str(exc).lower():
         message = 'a quoted field is never closed (a missing " ); fix the quoting or export the file again'
     elif "maximum line size" in str(exc).lower():
-        message = "a line is longer than 8 MB; the file is probably not a table of answers"
+        return IngestError(
+            f"this row has a field over {_size_text(MAX_LINE_BYTES)}, the limit; the file is probably not a table "
+            "of answers, or a quote is never closed",
+            file=file,
+            row=row,
+        )
     return IngestError(f"the file cannot be read: {message}", file=file, row=row)
+
+
+def _size_text(size: int) -> str:
+    """``8 MB``, ``64 KB``: a byte limit for a message."""
+    return f"{size / 2**20:g} MB" if size >= 2**20 else f"{size / 2**10:g} KB"
 
 
 def _resolve_column(name: str, layout: detect.Layout, file: str) -> str:
@@ -777,14 +804,18 @@ def inspect_file(
     con = _private_connection()
     try:
         chosen = reader.check_encoding(encoding, file) if encoding else None
+        switched = ""
         try:
             source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=chosen)
-            return _inspect_source(con, source, overrides).inspection
-        except _NotUtf8:
+            inspection = _inspect_source(con, source, overrides).inspection
+        except _NotUtf8 as not_utf8:
             if chosen is not None:
                 raise _not_in(chosen, file) from None
-            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding="cp1252")
-            return _inspect_source(con, source, overrides).inspection
+            encoding, switched = _after_utf8_break(reader.find_utf8_break(not_utf8.path))
+            source = _prepare(con, path, file, sheet=sheet, limits=Limits(), work=work, full=False, encoding=encoding)
+            inspection = _inspect_source(con, source, overrides).inspection
+        note = switched or source.encoding_note
+        return replace(inspection, warnings=(note, *inspection.warnings)) if note else inspection
     except NpsError:
         raise
     except duckdb.Error as exc:
@@ -1238,9 +1269,17 @@ def _reason_counts(cur: duckdb.DuckDBPyConnection, names: _Names) -> dict[str, i
     return {str(r): int(n) for r, n in rows}
 
 
-def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source) -> int:
-    """Step 1: the number of data rows (DuckDB materialises nothing for a count)."""
-    counted = _execute_read(cur, f"SELECT count(*) FROM ({source.select_sql})", source.params, source)
+def _count_rows(cur: duckdb.DuckDBPyConnection, source: _Source, *, stop: int | None = None) -> int:
+    """Step 1: the number of data rows (DuckDB materialises nothing for a count).
+
+    With ``stop``, at most that many: reading stops there (the row limit needs no more).
+    """
+    if stop is None:
+        counted = _execute_read(cur, f"SELECT count(*) FROM ({source.select_sql})", source.params, source)
+    else:
+        counted = _execute_read(
+            cur, f"SELECT count(*) FROM (SELECT 1 FROM ({source.select_sql}) LIMIT ?)", [*source.params, stop], source
+        )
     return int(counted.fetchone()[0])
 
 
@@ -1298,20 +1337,31 @@ def _check_unclosed_quote(
         )
 
 
-def _rows_within_limit(cur: duckdb.DuckDBPyConnection, source: _Source, limits: Limits) -> int | None:
+def _rows_within_limit(
+    cur: duckdb.DuckDBPyConnection, source: _Source, limits: Limits, *, accepted: int | None = None
+) -> int | None:
     """The file's data rows when they must be counted to check ``max_rows`` (else None); raise when over.
 
     The line count (from the hash) bounds the rows from above: under the limit, nothing is counted.
+    ``accepted`` (rows already written) bounds them from below. A count stops one row past the limit.
     """
     rows_read = source.exact_rows
+    if rows_read is None and accepted is not None and accepted > limits.max_rows:
+        raise _over_row_limit(source, limits, None)
     if rows_read is None and (source.line_rows is None or source.line_rows > limits.max_rows):
-        rows_read = _count_rows(cur, source)
+        rows_read = _count_rows(cur, source, stop=limits.max_rows + 1)
+        if rows_read > limits.max_rows:
+            raise _over_row_limit(source, limits, None)
     if rows_read is not None and rows_read > limits.max_rows:
-        raise IngestError(
-            f"the file has {rows_read:,} rows, over the limit of {limits.max_rows:,}; split it or raise the limit",
-            file=source.file,
-        )
+        raise _over_row_limit(source, limits, rows_read)
     return rows_read
+
+
+def _over_row_limit(source: _Source, limits: Limits, rows: int | None) -> IngestError:
+    counted = f"{rows:,} rows" if rows is not None else f"more than {limits.max_rows:,} rows"
+    return IngestError(
+        f"the file has {counted}, over the limit of {limits.max_rows:,}; split it or raise the limit", file=source.file
+    )
 
 
 @dataclass
@@ -1342,7 +1392,11 @@ def _write_wave(
     source, detection = plan.source, plan.detection
     first_row = source.layout.skip + 1
     rows_read = source.exact_rows
-    # A text file still being hashed has no line count yet: its rows are checked once written.
+    # A text file still being hashed has no line count yet: its rows are checked once written,
+    # unless it may be near the row limit: then the hash is waited for, and an oversized file
+    # refused before any row is written.
+    if source.hashing is not None and (source.estimated_rows or 0) > limits.max_rows // 2:
+        _finish_hash(source)
     if source.hashing is None:
         rows_read = _rows_within_limit(cur, source, limits)
     if not append:
@@ -1354,7 +1408,7 @@ def _write_wave(
         accepted = _write_accepted(cur, source, cols, names, wave, generated)
         if source.hashing is not None:
             _finish_hash(source)  # hashed while DuckDB read and wrote the rows
-            rows_read = _rows_within_limit(cur, source, limits)
+            rows_read = _rows_within_limit(cur, source, limits, accepted=accepted)
         if rows_read is None:
             # Accepted rows ≤ records ≤ lines: when the first equals the last, nothing was left out
             # and the file need not be counted.
@@ -1453,9 +1507,35 @@ def _load(
     tables are invisible until the catalog row exists, and any error or
     interrupt after the first commit drops them again.
     """
+    dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
+    # DuckDB draws a progress bar on stderr for long statements; a library must not.
+    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
+    sql.execute(cur, "SET enable_progress_bar = false")
+    try:
+        # One load of a dataset at a time in this process; its tables are no leftovers while it runs.
+        with store.loading(dataset_id):
+            if append_to is not None:
+                append_to = store.get_dataset(cur, dataset_id)  # as another append may have left it
+            return _load_held(cur, plan, dataset_id, name=name, append_to=append_to, limits=limits,
+                              source_file=source_file, progress=progress)
+    finally:
+        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+
+
+def _load_held(
+    cur: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    dataset_id: int,
+    *,
+    name: str,
+    append_to: Dataset | None,
+    limits: Limits,
+    source_file: str | None,
+    progress: Callable[[float, str], None] | None,
+) -> IngestReport:
+    """:func:`_load` once the dataset is held."""
     mapping = append_to.mapping if append_to is not None else plan.detection.mapping
     warnings = list(plan.inspection.warnings)
-    dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
     wave = append_to.waves + 1 if append_to is not None else 1
     names = _Names(
         flags=sql.table(f"load_flags_{dataset_id}"),
@@ -1463,26 +1543,20 @@ def _load(
         responses=sql.table(f"responses_{dataset_id}"),
         responses_name=f"responses_{dataset_id}",
     )
-    # DuckDB draws a progress bar on stderr for long statements; a library must not.
-    bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
-    sql.execute(cur, "SET enable_progress_bar = false")
-    try:
-        return _load_transactions(
-            cur,
-            plan,
-            names,
-            mapping,
-            warnings,
-            dataset_id,
-            wave,
-            name=name,
-            append_to=append_to,
-            limits=limits,
-            source_file=source_file,
-            progress=progress,
-        )
-    finally:
-        sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
+    return _load_transactions(
+        cur,
+        plan,
+        names,
+        mapping,
+        warnings,
+        dataset_id,
+        wave,
+        name=name,
+        append_to=append_to,
+        limits=limits,
+        source_file=source_file,
+        progress=progress,
+    )
 
 
 def _load_transactions(
@@ -1654,7 +1728,30 @@ class _Retry(Exception):
 
 
 class _NotUtf8(Exception):
-    """DuckDB found a byte sequence that is not UTF-8 past the head; load again as cp1252."""
+    """DuckDB found a byte sequence that is not UTF-8 past the head; load again (see :func:`_after_utf8_break`)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+def _after_utf8_break(found: reader.Utf8Break | None) -> tuple[str, str]:
+    """How to read a file taken for UTF-8 in which other bytes were found, and the warning that says so.
+
+    Where the text before the first bad byte is UTF-8 (accented letters, a UTF-8 BOM),
+    the file is read as UTF-8 and only the bytes that are not UTF-8 as cp1252; where it
+    is plain ASCII, the whole file is cp1252 (reading it all as cp1252 would turn
+    the UTF-8 part into mojibake: ``CittÃ `` beside ``Città``).
+    """
+    if found is None:  # DuckDB saw what a Python decoder does not: the old way
+        return "cp1252", "the file is not valid UTF-8, so it was read as cp1252"
+    where = f"line {found.line:,} (byte {found.offset:,})"
+    if found.utf8_before:
+        return reader.UTF8_THEN_CP1252, (
+            f"the file is UTF-8 until {where}, where bytes of another encoding start: from there, what is not "
+            f"UTF-8 was read as cp1252; check the rows from line {found.line:,} on"
+        )
+    return "cp1252", f"the file is not UTF-8 from {where} on (plain ASCII before), so all of it was read as cp1252"
 
 
 def _not_in(encoding: str, file: str) -> IngestError:
@@ -1669,8 +1766,29 @@ def _raise_for_retry(exc: duckdb.Error, source: _Source) -> None:
         return
     if "quoted new line" in str(exc):
         raise _Retry() from exc
+    if "does not support a full read" in str(exc) and source.csv["parallel"]:
+        raise _Retry() from exc  # a line over the buffer: the serial reader says which one
     if "Invalid unicode" in str(exc) and source.encoding in ("utf-8", "utf-8-sig"):
-        raise _NotUtf8() from exc
+        raise _NotUtf8(source.csv["path"]) from exc
+
+
+def _is_write_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused a write because another transaction wrote the same rows first."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, duckdb.TransactionException) and "conflict" in str(seen).lower():
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _write_conflict(append_to: int | None, file: str) -> IngestError:
+    what = f"dataset {append_to}" if append_to is not None else "the database"
+    return IngestError(
+        f"another load wrote to {what} at the same time, twice, so this one was not saved (nothing is wrong "
+        "with the file); load it again",
+        file=file,
+    )
 
 
 def _tick(progress: Callable[[float, str], None] | None, fraction: float, message: str) -> None:
@@ -1758,6 +1876,7 @@ def _run(
     ``encoding`` is the user's choice (None: detected); a file not valid in it is refused.
     ``keep`` (None: every column) limits the stored columns, see :func:`ingest_file`.
     """
+    store.remove_leftovers(cur)  # of a load killed before (kill -9 between its two commits)
     work = _Workspace()
     con = _private_connection()
     done = 0.0
@@ -1768,6 +1887,7 @@ def _run(
         _tick(progress, done, message)
 
     chosen = encoding
+    switched = ""  # the warning of a file found not to be UTF-8 all through
     try:
         if chosen is not None:
             encoding = reader.check_encoding(chosen, file)
@@ -1788,6 +1908,9 @@ def _run(
                 # file is still reported before whatever else would stop the load.
                 try:
                     plan = _inspect_source(con, source, overrides, kind=kind)
+                    note = switched or source.encoding_note
+                    if note:
+                        plan.inspection = replace(plan.inspection, warnings=(note, *plan.inspection.warnings))
                     if keep is not None:
                         plan.stored = _stored_columns(plan, keep)
                 except Exception:
@@ -1800,22 +1923,31 @@ def _run(
                 if source.hashing is not None and not allow_duplicate and _size_seen(cur, source.size):
                     _finish_hash(source)
                     _check_duplicate(cur, source.sha256, file, allow_duplicate)
-                try:
-                    return _load(
-                        cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
-                    )
-                except _Retry:
-                    _rebuild_serial(source)
-                    return _load(
-                        cur, plan, name=name, append_to=target, limits=limits, source_file=source_file, progress=tick
-                    )
-            except _NotUtf8:
+                for attempt in (1, 2):
+                    try:
+                        try:
+                            return _load(cur, plan, name=name, append_to=target, limits=limits,
+                                         source_file=source_file, progress=tick)
+                        except _Retry:
+                            _rebuild_serial(source)
+                            return _load(cur, plan, name=name, append_to=target, limits=limits,
+                                         source_file=source_file, progress=tick)
+                    except (duckdb.Error, IngestError) as exc:
+                        if not _is_write_conflict(exc):
+                            raise
+                        if attempt == 2:
+                            raise _write_conflict(append_to, file) from exc
+                        # Another load committed first (rolled back here): once more, on the dataset as it is now.
+                        if append_to is not None:
+                            target = store.get_dataset(cur, append_to)
+                raise AssertionError("unreachable")
+            except _NotUtf8 as not_utf8:
                 if chosen is not None:
                     raise _not_in(encoding or chosen, file) from None
                 if encoding is not None:
                     raise IngestError("the text is neither UTF-8 nor cp1252; save it as UTF-8", file=file) from None
-                encoding = "cp1252"
                 work.stop_hashing()  # the next attempt hashes the file again
+                encoding, switched = _after_utf8_break(reader.find_utf8_break(not_utf8.path))
     except NpsError:
         raise
     except duckdb.Error as exc:
@@ -2214,7 +2346,14 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
     made again. A bad choice (a score column without 0–10 values, a date
     column without dates, a weight column without numbers, a column in two
     roles, no row left) raises :class:`IngestError` and changes nothing.
+    Waits for a load of the same dataset under way in this process (:func:`nps.store.loading`).
     """
+    with store.loading(dataset_id):
+        return _remap_held(cur, dataset_id, mapping)
+
+
+def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping) -> RemapReport:
+    """:func:`remap_dataset` once the dataset is held."""
     ds = store.get_dataset(cur, dataset_id)
     wanted = _check_remap_columns(ds, mapping)
     source = _remap_source(ds)

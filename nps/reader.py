@@ -15,11 +15,13 @@ import datetime as dt
 import decimal
 import hashlib
 import io
+import itertools
 import math
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,19 @@ def _fallback_to_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
 
 
 codecs.register_error("passaparola_latin1", _fallback_to_latin1)
+
+
+def _fallback_to_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    # A UTF-8 file with a stretch in a Western code page (two exports joined): the bytes
+    # that are not UTF-8 are read as cp1252 (its five undefined bytes as cp850).
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", "passaparola_latin1"), error.end
+
+
+codecs.register_error("passaparola_cp1252", _fallback_to_cp1252)
+# A UTF-8 file whose bytes turn cp1252 somewhere (see find_utf8_break): read as UTF-8, the rest as cp1252.
+UTF8_THEN_CP1252 = "utf-8+cp1252"
 # A multi-line comment in a survey export easily passes the csv module's 128 KB default.
 csv.field_size_limit(2**31 - 1)
 
@@ -218,6 +233,88 @@ def hash_file(
     return digest.hexdigest(), valid, lines
 
 
+@dataclass(frozen=True)
+class Utf8Break:
+    """Where a file taken for UTF-8 stops being UTF-8: the byte offset and line (from 1) of the first bad byte.
+
+    ``utf8_before``: whether UTF-8 text other than ASCII (or a UTF-8 BOM) came before it,
+    i.e. whether the file really is UTF-8 up there rather than ASCII in another code page.
+    """
+
+    offset: int
+    line: int
+    utf8_before: bool
+
+
+def find_utf8_break(path: Path) -> Utf8Break | None:
+    """The first byte of ``path`` that is not UTF-8, with its line, or None when the whole file is UTF-8.
+
+    One streaming pass; ASCII chunks are skipped with ``isascii()``, so only the
+    non-ASCII ones are decoded. Used once a load found non-UTF-8 bytes, to say
+    where, and to choose how the rest is read.
+    """
+    with open(path, "rb") as handle:
+        return _utf8_break(iter(lambda: handle.read(CHUNK_BYTES), b""), complete=True)
+
+
+def find_utf8_break_in(head: bytes, *, complete: bool) -> Utf8Break | None:
+    """:func:`find_utf8_break` on the first bytes of a file (``complete`` when they are all of it)."""
+    return _utf8_break(iter((head,)), complete=complete)
+
+
+def _utf8_break(chunks: Iterator[bytes], *, complete: bool) -> Utf8Break | None:
+    offset = 0  # file offset of data[0]
+    lines = 0
+    carry = b""
+    non_ascii = False
+    first = True
+    for chunk in itertools.chain(chunks, (b"",)):  # the empty chunk ends the decoding
+        data = carry + chunk
+        if first and data.startswith(b"\xef\xbb\xbf"):
+            non_ascii = True
+        first = False
+        if not data:
+            return None
+        if not carry and chunk and data.isascii():
+            lines += data.count(b"\n")
+            offset += len(data)
+            continue
+        try:
+            _, consumed = codecs.utf_8_decode(data, "strict", not chunk and complete)
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            return Utf8Break(offset + exc.start, lines + before.count(b"\n") + 1, non_ascii or not before.isascii())
+        non_ascii = non_ascii or not data[:consumed].isascii()
+        lines += data[:consumed].count(b"\n")
+        offset += consumed
+        carry = data[consumed:]
+    return None
+
+
+def check_byte_order_mark(head: bytes, file: str) -> None:
+    """Raise IngestError when a UTF-16 byte order mark stands before text that is not UTF-16.
+
+    UTF-16 text holds zero bytes (every ASCII character, the delimiters and line feeds
+    have one); text after the mark that has none and reads as UTF-8 was saved with
+    the wrong mark, and read as UTF-16 it would be one line of nonsense.
+    """
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    body = head[2:]
+    if b"\x00" in body[:8192]:
+        return
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=len(head) < HEAD_BYTES)
+    except UnicodeDecodeError:
+        return
+    mark = "FF FE" if head.startswith(b"\xff\xfe") else "FE FF"
+    raise IngestError(
+        f"the file starts with a UTF-16 byte order mark ({mark}) but the text after it is UTF-8 (no zero bytes), "
+        "so it contradicts itself; save it again as UTF-8 (or as UTF-16) and load that",
+        file=file,
+    )
+
+
 def detect_encoding(head: bytes, utf8_valid: bool) -> str:
     """Return the text encoding: a BOM decides, then ``utf8_valid`` (the caller's UTF-8 check), then a guess.
 
@@ -297,14 +394,17 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 def pick_python_codec(encoding: str) -> str:
     """The Python codec that reads text in ``encoding`` (the BOM, if any, dropped)."""
-    return {"utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(encoding, encoding)
+    return {"utf-16-le": "utf-16", "utf-16-be": "utf-16", UTF8_THEN_CP1252: "utf-8-sig"}.get(encoding, encoding)
+
+
+def _errors_for(encoding: str, default: str) -> str:
+    return {"cp1252": "passaparola_latin1", UTF8_THEN_CP1252: "passaparola_cp1252"}.get(encoding, default)
 
 
 def _decode(data: bytes, encoding: str) -> str:
     if encoding in ("utf-16-le", "utf-16-be") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode(encoding, "replace")
-    errors = "passaparola_latin1" if encoding == "cp1252" else "replace"
-    return data.decode(pick_python_codec(encoding), errors)
+    return data.decode(pick_python_codec(encoding), _errors_for(encoding, "replace"))
 
 
 def check_encoding(encoding: str, file: str) -> str:
@@ -335,7 +435,7 @@ def decode_head(head: bytes, encoding: str, complete: bool) -> str:
 
 def transcode_to_utf8(path: Path, encoding: str, dest: Path, file: str) -> None:
     """Write ``path`` (text in ``encoding``) to ``dest`` as UTF-8, streaming; raise IngestError on failure."""
-    errors = "passaparola_latin1" if encoding == "cp1252" else "strict"
+    errors = _errors_for(encoding, "strict")
     codec = pick_python_codec(encoding)
     if encoding in ("utf-16-le", "utf-16-be"):
         with open(path, "rb") as probe:

@@ -179,17 +179,15 @@ def snapshot_interval() -> float | None:
 
 
 def housekeeping(cur: duckdb.DuckDBPyConnection, path: str | Path | None = None) -> None:
-    """Remove what killed loads left behind (``store.remove_leftovers``, where the store has it), then checkpoint.
+    """Remove what killed loads left behind (``store.remove_leftovers``), then checkpoint.
 
     The checkpoint (only when the write-ahead log of the file ``path`` holds something, or
     always without ``path``) writes the log into the database file, so the file alone is the
     whole database. Running transactions are not disturbed.
     """
-    remove_leftovers = getattr(store, "remove_leftovers", None)
-    if remove_leftovers is not None:
-        removed = remove_leftovers(cur)
-        if removed:
-            log.info("housekeeping removed %s", removed)
+    removed = store.remove_leftovers(cur)  # a load under way in this process is left alone (store.loading)
+    if removed:
+        log.info("housekeeping removed %s", removed)
     wal = Path(f"{path}.wal") if path is not None else None
     if wal is None or (wal.exists() and wal.stat().st_size > 0):
         store.checkpoint(cur)

@@ -13,6 +13,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from typing import Any
 import duckdb
 
 from nps import sql
-from nps.errors import NpsError, UnknownDatasetError
+from nps.errors import AmbiguousDatasetError, NpsError, UnknownDatasetError
 
 DB_ENV = "PASSAPAROLA_DB"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -392,18 +395,70 @@ def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
     return int(sql.fetch_value(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations") or 0)
 
 
-def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Drop ``responses_N`` / ``rejected_N`` / ``comment_tags_N`` tables with no catalog row (left by a load killed mid-way)."""
+# Dataset ids whose load is under way in this process. Between the two commits of a new dataset
+# its tables exist without a catalog row; another session's load must not take them for leftovers.
+# (Only one process writes a database file, so the loads of this process are all there are.)
+_LOADING: set[int] = set()
+_LOADING_LOCK = threading.Lock()
+_DATASET_LOCKS: dict[int, threading.Lock] = {}
+# Tables a load or a remap writes, by prefix; <id> is the dataset's.
+_LEFTOVER_TABLES = r"^(responses|rejected|comment_tags|load_flags|remap_responses|remap_rejected)_([0-9]+)$"
+
+
+@contextmanager
+def loading(dataset_id: int) -> Iterator[None]:
+    """Hold ``dataset_id`` for one load or append in this process: :func:`remove_leftovers` leaves its tables alone.
+
+    One load of a dataset at a time: a second append waits here until the first has
+    committed (two at once made DuckDB refuse the second's catalog update as a write conflict).
+    """
+    with _LOADING_LOCK:
+        lock = _DATASET_LOCKS.setdefault(dataset_id, threading.Lock())
+    with lock:
+        with _LOADING_LOCK:
+            _LOADING.add(dataset_id)
+        try:
+            yield
+        finally:
+            with _LOADING_LOCK:
+                _LOADING.discard(dataset_id)
+
+
+def remove_leftovers(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop what a load or remap killed mid-way (kill -9, power cut) left in the database; return the names.
+
+    A leftover is a ``load_flags_<id>`` table (a load's scratch table, dropped before its last commit)
+    or a ``responses_`` / ``rejected_`` / ``comment_tags_`` / ``remap_*_<id>`` table whose dataset has
+    no catalog row, unless a load of that id is under way in this process (:func:`loading`).
+    One transaction; call it before a load and when a database is opened for writing.
+    """
+    with _LOADING_LOCK:
+        busy = sorted(_LOADING)
     rows = sql.fetch_all(
         cur,
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND regexp_matches(table_name, '^(responses|rejected|comment_tags)_[0-9]+$') "
-        "AND CAST(regexp_extract(table_name, '[0-9]+$') AS INTEGER) NOT IN (SELECT id FROM datasets)",
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND regexp_matches(table_name, ?) "
+        "AND NOT list_contains(?::INTEGER[], CAST(regexp_extract(table_name, ?, 2) AS INTEGER)) "
+        "AND (starts_with(table_name, 'load_flags_') "
+        "OR CAST(regexp_extract(table_name, ?, 2) AS INTEGER) NOT IN (SELECT id FROM datasets)) ORDER BY table_name",
+        [_LEFTOVER_TABLES, busy, _LEFTOVER_TABLES, _LEFTOVER_TABLES],
     )
     dropped = [str(name) for (name,) in rows]
-    for name in dropped:
-        sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
+    if not dropped:
+        return dropped
+    sql.execute(cur, "BEGIN TRANSACTION")
+    try:
+        for name in dropped:
+            sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
+        sql.execute(cur, "COMMIT")
+    except BaseException:
+        sql.execute(cur, "ROLLBACK")
+        raise
     return dropped
+
+
+def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """What :func:`remove_leftovers` drops (kept for :func:`connect`, which drops them on every connect)."""
+    return remove_leftovers(cur)
 
 
 _DATASET_COLUMNS = (
@@ -466,6 +521,51 @@ def find_by_sha256(cur: duckdb.DuckDBPyConnection, sha256: str) -> Dataset | Non
         [sha256, sha256],
     )
     return None if row is None else _row_to_dataset(row)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """Where a file (by its sha256) was loaded before: the dataset, the wave, when."""
+
+    dataset: Dataset
+    wave: int
+    loaded_at: dt.datetime | None
+
+
+def find_loaded_file(cur: duckdb.DuckDBPyConnection, sha256: str) -> LoadedFile | None:
+    """The first dataset and wave loaded from a file with this sha256, if any."""
+    row = sql.fetch_one(
+        cur,
+        "SELECT dataset_id, wave, loaded_at FROM dataset_files WHERE sha256 = ? AND dataset_id IN "
+        "(SELECT id FROM datasets) ORDER BY dataset_id, wave LIMIT 1",
+        [sha256],
+    )
+    if row is None:
+        found = find_by_sha256(cur, sha256)
+        return None if found is None else LoadedFile(found, 1, found.loaded_at)
+    return LoadedFile(get_dataset(cur, int(row[0])), int(row[1]), row[2])
+
+
+def find_dataset(cur: duckdb.DuckDBPyConnection, key: int | str) -> Dataset:
+    """The dataset with this id, or the one dataset with this exact name.
+
+    Unlike :func:`get_dataset` it refuses a name that several datasets share
+    (:class:`AmbiguousDatasetError`, listing their ids), for commands that write to the dataset.
+    """
+    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
+        return get_dataset(cur, int(key))
+    rows = sql.fetch_all(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ? ORDER BY id", [key])
+    if len(rows) > 1:
+        found = [_row_to_dataset(r) for r in rows]
+        listed = "; ".join(
+            f"{d.id} ({d.accepted:,} responses, {d.waves} wave(s)"
+            + (f", loaded {d.loaded_at:%Y-%m-%d %H:%M})" if d.loaded_at else ")")
+            for d in found
+        )
+        raise AmbiguousDatasetError(
+            f"{len(found)} datasets are named {key!r}: {listed}; give the id instead of the name"
+        )
+    return get_dataset(cur, key)
 
 
 def next_dataset_id(cur: duckdb.DuckDBPyConnection) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +16,6 @@ MAX_MB = int(st.get_option("server.maxUploadSize"))
 ROLES = ("score", "date", "comment", "respondent", "weight")
 ROLE_LABELS = {"score": "Score (0–10)", "date": "Response date", "comment": "Comment",
                "respondent": "Respondent id", "weight": "Weight"}
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "passaparola-uploads"
 TEXT_FORMATS = set(reader.TEXT_FORMATS.values()) | {reader.JSON, reader.NDJSON}
 DATE_ORDERS = {None: "decided from the data", "dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
                "ymd": "year first (yyyy-mm-dd)"}
@@ -28,19 +25,6 @@ st.title("Upload & datasets")
 
 with app.cursor() as cur:
     datasets = store.list_datasets(cur)
-
-
-def _save_upload(upload: object) -> tuple[Path, str]:
-    """Write the upload to a private temp file named by its sha256 (each session its own file)."""
-    data = upload.getvalue()  # type: ignore[attr-defined]
-    digest = hashlib.sha256(data).hexdigest()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()[:10]}"  # type: ignore[attr-defined]
-    if not path.exists():
-        tmp = path.with_suffix(path.suffix + f".{st.session_state.get('_session_id', id(st.session_state))}.part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return path, digest
 
 
 def _report(report: ingest.IngestReport) -> None:
@@ -59,6 +43,12 @@ def _report(report: ingest.IngestReport) -> None:
                                        [report.dataset.mapping.comment] if report.dataset.mapping.comment else [])
         st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),
                            file_name=f"{report.dataset.name}-rejected.csv", mime="text/csv")
+
+
+def _dataset_choice(ds: store.Dataset) -> str:
+    """An append target as the picker lists it: name, id, responses, when loaded."""
+    loaded = f" · loaded {ds.loaded_at:%d %b %Y %H:%M}" if ds.loaded_at else ""
+    return f"{ds.name} · #{ds.id} · {ds.accepted:,} responses{loaded}"
 
 
 def _column_label(ds: store.Dataset, column: str | None) -> str:
@@ -140,20 +130,35 @@ tab_load, tab_manage = st.tabs(["Load a file", f"Datasets ({len(datasets)})"])
 with tab_load:
     st.markdown(f"CSV, TSV and other delimited text, Excel (XLSX), Parquet, JSON or NDJSON exports from Qualtrics, "
                 f"SurveyMonkey, Google Forms, Typeform or a spreadsheet; up to **{MAX_MB} MB**.")
-    upload = st.file_uploader("Survey export", key="upload", help=f"Up to {MAX_MB} MB.")
+    try:
+        upload = app.current_upload()  # a file chosen before, kept on disk
+    except NpsError as error:
+        st.error(md(str(error)))
+        upload = None
+    if upload is None:
+        chosen = st.file_uploader("Survey export", key=f"upload_{app.upload_round()}", help=f"Up to {MAX_MB} MB.")
+        if chosen is not None:
+            upload = app.keep_upload(chosen)  # a private copy on disk; Streamlit's in-memory one is dropped
+    else:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"**Survey export:** {md(upload.name)} ({upload.size / 1024:,.1f} KB)")
+        right.button("Choose another file", icon=":material/swap_horiz:", on_click=app.forget_upload)
     if st.button("Load the sample data", icon=":material/dataset:"):
         with st.spinner("Loading the sample…"), app.cursor() as cur:
             loaded = demo.load_sample(cur)
         app.open_dataset(loaded[0].id, "pages/overview.py")
 
     if upload is not None:
-        path, digest = _save_upload(upload)
+        st.session_state.pop("last_report", None)  # a new file: the previous load's report is done with
+        path, digest = upload.path, upload.digest
         with app.cursor() as cur:
-            seen = store.find_by_sha256(cur, digest)
+            seen = store.find_loaded_file(cur, digest)
         if seen:
-            st.info(f"This file was loaded before, as **{md(seen.name)}** (dataset {seen.id}).")
+            when = f", on {seen.loaded_at:%d %b %Y %H:%M}" if seen.loaded_at else ""
+            st.info(f"This file was loaded before, as **{md(seen.dataset.name)}** (dataset {seen.dataset.id}, "
+                    f"wave {seen.wave}{when}). Loading it again would count its responses twice.")
             if st.button("Open it", key="open_seen"):
-                app.open_dataset(seen.id, "pages/overview.py")
+                app.open_dataset(seen.dataset.id, "pages/overview.py")
         try:
             first = app.inspect_upload(path, display_name=upload.name)
         except NpsError as error:
@@ -226,18 +231,30 @@ with tab_load:
                         disabled=not datasets, key="save_mode")
         append_to = None
         if mode == "A new wave of an existing dataset" and datasets:
-            append_to = st.selectbox("Dataset", [d.id for d in datasets],
-                                     format_func=lambda i: next(d.name for d in datasets if d.id == i), key="append_to")
+            by_id = {d.id: d for d in datasets}
+            # Names can repeat: the id, size and date tell datasets apart.
+            append_to = st.selectbox("Dataset", list(by_id), format_func=lambda i: _dataset_choice(by_id[i]),
+                                     key="append_to")
             name = None
         else:
             name = st.text_input("Name", value=Path(upload.name).stem, key="save_name")
-        if st.button("Load", type="primary", icon=":material/upload:"):
+        again = bool(seen) and st.checkbox(
+            "Load it again anyway", key=f"load_again_{app.upload_round()}",
+            help="The rows are already in the dataset named above; a second copy counts every response twice.")
+        # Noted by a callback (run before the script), so no rerun can lose the click.
+        st.button("Load", type="primary", icon=":material/upload:", on_click=st.session_state.update,
+                  kwargs={"_load_pressed": True})
+        pressed = st.session_state.pop("_load_pressed", False)
+        if pressed and seen and not again:
+            st.error(f"Not loaded: this file is already dataset {seen.dataset.id} (wave {seen.wave}). Open it, or "
+                     "tick *Load it again anyway* to load a second copy.")
+        elif pressed:
             bar = st.progress(0.0, text="Reading the file…")
             try:
                 with app.cursor() as cur:
                     report = ingest.ingest_file(
                         cur, path, name=name, sheet=sheet, overrides=overrides, append_to=append_to,
-                        allow_duplicate=bool(seen), display_name=upload.name, encoding=encoding,
+                        allow_duplicate=again, display_name=upload.name, encoding=encoding,
                         limits=ingest.Limits(max_bytes=MAX_MB * 1024 * 1024),
                         progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
                     )
@@ -248,10 +265,11 @@ with tab_load:
             else:
                 bar.progress(1.0, text="Done")
                 st.session_state["last_report"] = report
+                app.forget_upload()  # the file is in the database now
                 app.open_dataset(report.dataset.id)
-        if "last_report" in st.session_state:
-            _report(st.session_state["last_report"])
-            st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
+    elif "last_report" in st.session_state:
+        _report(st.session_state["last_report"])
+        st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
 
 with tab_manage:
     if not datasets:

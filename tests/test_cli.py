@@ -123,3 +123,27 @@ def test_python_m_nps_exits_2_on_an_empty_file(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "empty.csv" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_append_to_a_name_two_datasets_share_is_refused_with_their_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 9: ``--append-to NAME`` silently picked the newest of two datasets with that name."""
+    db = tmp_path / "cli.duckdb"
+    first, second, wave = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    for path, shift in ((first, 0), (second, 1), (wave, 2)):
+        path.write_text("NPS,segment\n" + "".join(f"{(i + shift) % 11},B2B\n" for i in range(20)), encoding="utf-8")
+    assert main(["ingest", str(first), "--db", str(db), "--name", "shop"]) == 0
+    assert main(["ingest", str(second), "--db", str(db), "--name", "shop"]) == 0
+    capsys.readouterr()
+    assert main(["ingest", str(wave), "--db", str(db), "--append-to", "shop"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 2 datasets are named 'shop': 1 (20 responses, 1 wave(s), loaded ")
+    assert "; 2 (20 responses, 1 wave(s), loaded " in err
+    assert err.rstrip().endswith("; give the id instead of the name")
+    assert main(["ingest", str(wave), "--db", str(db), "--append-to", "2"]) == 0
+    assert "dataset 2 'shop' (customer), wave 2" in capsys.readouterr().out
+    assert main(["datasets", "--db", str(db)]) == 0
+    listing = capsys.readouterr().out
+    assert "   1  shop  (customer; 20 responses, 0 rejected, 1 wave(s)" in listing
+    assert "   2  shop  (customer; 40 responses, 0 rejected, 2 wave(s)" in listing

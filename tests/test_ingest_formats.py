@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nps import ingest
+from nps import ingest, reader
 from nps.errors import IngestError
 from tests.conftest import QUALTRICS_LEGACY, QUALTRICS_V3
 
@@ -548,7 +548,7 @@ def test_limits(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     frame(50).to_csv(path, index=False)
     with pytest.raises(IngestError, match=r"big.csv: the file is \d[\d,]* bytes, over the limit of 100"):
         ingest.ingest_file(con, path, limits=ingest.Limits(max_bytes=100))
-    with pytest.raises(IngestError, match="big.csv: the file has 50 rows, over the limit of 10"):
+    with pytest.raises(IngestError, match="big.csv: the file has more than 10 rows, over the limit of 10; split it or raise the limit"):
         ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=10))
     book = tmp_path / "big.xlsx"
     write_workbook(book)
@@ -594,3 +594,112 @@ def test_utf16_without_bom_and_cp1252_gaps(tmp_path: Path, con: duckdb.DuckDBPyC
     report = ingest.ingest_file(con, gap)
     assert report.inspection.encoding == "cp1252"
     assert con.execute(f"SELECT DISTINCT city FROM {report.dataset.table}").fetchall() == [("Cittàü",)]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial reader", "parallel reader"])
+def test_a_field_over_the_line_limit_names_the_row_and_the_limit(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    """Issue 9: a 100 MB field got DuckDB's "Parallel CSV Reader currently does not support a full read"."""
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 64 * 1024)  # the limit, small: no huge file in a test
+    monkeypatch.setattr(ingest, "SAMPLE_BUFFER_BYTES", 128 * 1024)
+    if parallel:
+        monkeypatch.setattr(ingest, "SMALL_FILE", 1_000)  # big enough for the parallel reader
+    path = tmp_path / "huge_field.csv"
+    rows = [f"{i % 11},B2B,fine" for i in range(50)] + ['7,B2C,"' + "x" * 200_000 + '"'] + ["8,B2B,ok"] * 50
+    path.write_text("NPS,segment,comment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        ingest.ingest_file(con, path)
+    assert str(caught.value) == (
+        "huge_field.csv, row 52: this row has a field over 64 KB, the limit; the file is probably not a table of "
+        "answers, or a quote is never closed")
+
+
+def city_file(path: Path, *, bom: bytes, good: int, good_city: str, bad: int) -> Path:
+    """``good`` rows in UTF-8, then ``bad`` rows in cp1252; every row is 12 bytes in UTF-8 ("5,Città,ok")."""
+    rows = "".join(f"{i % 10},{good_city},ok\n" for i in range(good)).encode("utf-8")
+    rows += "".join(f"{i % 10},Città,ok\n" for i in range(bad)).encode("cp1252")
+    path.write_bytes(bom + b"score,city,comment\n" + rows)
+    return path
+
+
+def test_a_utf8_file_that_turns_cp1252_past_the_head_says_where_and_keeps_both_parts(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Issue 9: a UTF-8 file with a BOM whose body turns cp1252 loaded as ``ï»¿score`` and ``CittÃ ``."""
+    path = city_file(tmp_path / "mixed.csv", bom=b"\xef\xbb\xbf", good=25_000, good_city="Città", bad=30)
+    report = ingest.ingest_file(con, path)
+    assert report.dataset.encoding == "utf-8+cp1252"
+    assert report.dataset.columns == ("score", "city", "comment")
+    assert report.warnings[0] == (
+        "the file is UTF-8 until line 25,002 (byte 300,028), where bytes of another encoding start: from there, "
+        "what is not UTF-8 was read as cp1252; check the rows from line 25,002 on")
+    assert con.execute(f"SELECT city, count(*) FROM {report.dataset.table} GROUP BY city").fetchall() == [("Città", 25_030)]
+
+
+def test_a_head_in_utf8_then_cp1252_is_read_as_both(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    path = city_file(tmp_path / "short.csv", bom=b"", good=20, good_city="Città", bad=20)
+    inspection = ingest.inspect_file(path)
+    assert inspection.encoding == "utf-8+cp1252"
+    assert inspection.warnings[0].startswith("the file is UTF-8 until line 22 (byte 265), where bytes")
+    report = ingest.ingest_file(con, path)
+    assert con.execute(f"SELECT DISTINCT city FROM {report.dataset.table}").fetchall() == [("Città",)]
+    assert report.warnings[0] == inspection.warnings[0]
+
+
+def test_ascii_then_cp1252_past_the_head_is_all_cp1252_and_says_where(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    path = city_file(tmp_path / "ascii.csv", bom=b"", good=25_000, good_city="Milan", bad=10)
+    report = ingest.ingest_file(con, path)
+    assert report.dataset.encoding == "cp1252"
+    assert report.warnings[0] == (
+        "the file is not UTF-8 from line 25,002 (byte 275,025) on (plain ASCII before), so all of it was read as cp1252")
+    assert con.execute(f"SELECT city, count(*) FROM {report.dataset.table} GROUP BY city ORDER BY city").fetchall() == [
+        ("Città", 10), ("Milan", 25_000)]
+
+
+def test_an_ordinary_utf8_file_is_not_read_a_second_time(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pass(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a UTF-8 file was scanned again for its encoding")
+
+    monkeypatch.setattr(reader, "find_utf8_break", no_pass)
+    path = city_file(tmp_path / "plain.csv", bom=b"\xef\xbb\xbf", good=25_000, good_city="Città", bad=0)
+    report = ingest.ingest_file(con, path)
+    assert (report.dataset.encoding, report.warnings) == ("utf-8-sig", ())
+
+
+@pytest.mark.parametrize(("mark", "named"), [(b"\xff\xfe", "FF FE"), (b"\xfe\xff", "FE FF")], ids=["FF FE", "FE FF"])
+@pytest.mark.parametrize("rows", [50, 51], ids=["even length", "odd length"])
+def test_a_utf16_byte_order_mark_before_utf8_text_names_the_contradiction(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, mark: bytes, named: str, rows: int
+) -> None:
+    """Issue 9: this file got "header but no data rows"."""
+    path = tmp_path / "bom16.csv"
+    path.write_bytes(mark + b"score,city\n" + "".join(f"{i % 11},Città\n" for i in range(rows)).encode("utf-8"))
+    expected = (
+        f"bom16.csv: the file starts with a UTF-16 byte order mark ({named}) "
+        "but the text after it is UTF-8 (no zero bytes), so it contradicts itself; save it again as UTF-8 (or as "
+        "UTF-16) and load that")
+    with pytest.raises(IngestError) as caught:
+        ingest.ingest_file(con, path)
+    assert str(caught.value) == expected
+    with pytest.raises(IngestError) as caught:
+        ingest.inspect_file(path)
+    assert str(caught.value) == expected
+
+
+def test_an_ndjson_file_that_turns_cp1252_past_the_head_says_where(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    good = "".join(json.dumps({"score": i % 11, "city": "Città"}, ensure_ascii=False) + "\n" for i in range(12_000))
+    bad = "".join(json.dumps({"score": i % 11, "city": "Città"}, ensure_ascii=False) + "\n" for i in range(5))
+    path = tmp_path / "mixed.ndjson"
+    path.write_bytes(good.encode("utf-8") + bad.encode("cp1252"))
+    report = ingest.ingest_file(con, path)
+    assert report.dataset.encoding == "utf-8+cp1252"
+    assert report.warnings[0].startswith("the file is UTF-8 until line 12,001 (byte ")
+    assert con.execute(f"SELECT city, count(*) FROM {report.dataset.table} GROUP BY city").fetchall() == [
+        ("Città", 12_005)]

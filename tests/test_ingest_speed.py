@@ -244,8 +244,34 @@ def test_a_duplicate_is_refused_before_its_rows_are_written(
 
 def test_row_limit_checked_after_the_rows_of_a_text_file(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     path = write_survey(tmp_path / "many.csv", n=30, bad_every=4)
-    with pytest.raises(IngestError, match="the file has 30 rows, over the limit of 29"):
+    with pytest.raises(IngestError, match="the file has more than 29 rows, over the limit of 29"):
         ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=29))
     assert tables(con) == []
     assert con.execute("SELECT count(*) FROM datasets").fetchone() == (0,)
     assert ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=30)).rows_read == 30
+
+
+def test_a_file_over_the_row_limit_is_refused_before_its_rows_are_written_and_counted_only_to_the_limit(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: a 50,000,001-row file was written, then counted whole (70 s), before being refused."""
+    path = write_survey(tmp_path / "many.csv", n=300, bad_every=4)
+    counts: list[int | None] = []
+    real_count = ingest._count_rows
+
+    def counting(cur: duckdb.DuckDBPyConnection, source: object, *, stop: int | None = None) -> int:
+        counts.append(stop)
+        return real_count(cur, source, stop=stop)  # type: ignore[arg-type]
+
+    def no_write(*args: object, **kwargs: object) -> int:
+        raise AssertionError("the rows of a file over the limit were written")
+
+    monkeypatch.setattr(ingest, "_count_rows", counting)
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest, "_write_accepted", no_write)
+        with pytest.raises(IngestError, match="many.csv: the file has more than 250 rows, over the limit of 250"):
+            ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=250))
+    assert counts == [251]  # stopped one row past the limit
+    counts.clear()
+    assert ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=10_000)).rows_read == 300
+    assert counts == [None]  # far under the limit: no limit count, only the one the rejected rows need

@@ -3,6 +3,9 @@ dataset's roles can be corrected, with its history."""
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +39,15 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         con.close()
     monkeypatch.setenv(store.DB_ENV, str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Uploads and scratch folders of these tests go under tmp_path (not the machine's temp folder)."""
+    base = tmp_path / "tmp"
+    base.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    return base
 
 
 @pytest.fixture
@@ -132,3 +144,105 @@ def test_empty_overrides_inspect_like_none(tmp_path: Path) -> None:
     plain, empty = ingest.inspect_file(path), ingest.inspect_file(path, overrides=ingest.Overrides())
     assert empty.mapping == plain.mapping and empty.columns == plain.columns and empty.warnings == plain.warnings
     assert empty.score_histogram == plain.score_histogram and empty.preview.equals(plain.preview)
+
+
+def small_bytes(db: Path) -> bytes:
+    """The file the fixture loaded as dataset 1."""
+    return (db.parent / "small.csv").read_bytes()
+
+
+def datasets_in(db: Path) -> list[tuple[int, str, int, int]]:
+    con = store.connect(db)
+    try:
+        return [(d.id, d.name, d.accepted, d.waves) for d in sorted(store.list_datasets(con), key=lambda d: d.id)]
+    finally:
+        con.close()
+
+
+def test_a_file_loaded_before_is_not_loaded_again_unless_confirmed(at: AppTest, db: Path, private_tmp: Path) -> None:
+    """Issue 9: the page recognised the file, then loaded it again anyway (20,000 → 40,000 → 60,000 rows)."""
+    at.file_uploader[0].upload("small.csv", small_bytes(db), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (info,) = [i.value for i in at.info if "loaded before" in i.value]
+    assert info.startswith("This file was loaded before, as **small** (dataset 1, wave 1, on ")
+    assert info.endswith("). Loading it again would count its responses twice.")
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert [e.value for e in at.error] == [
+        "Not loaded: this file is already dataset 1 (wave 1). Open it, or tick *Load it again anyway* to load a "
+        "second copy."]
+    assert datasets_in(db) == [(1, "small", 40, 1)]
+    at.radio(key="save_mode").set_value("A new wave of an existing dataset").run()
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert datasets_in(db) == [(1, "small", 40, 1)]  # nor as a new wave
+    saved = at.session_state["_upload_saved"][0]
+    assert Path(saved).parent == private_tmp / f"passaparola-{os.getuid()}" / "uploads"
+    assert stat.S_IMODE(Path(saved).stat().st_mode) == 0o600 and stat.S_IMODE(Path(saved).parent.stat().st_mode) == 0o700
+    next(c for c in at.checkbox if c.label == "Load it again anyway").check().run()
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert datasets_in(db) == [(1, "small", 80, 2)]  # confirmed: appended as wave 2
+    assert not Path(saved).exists()  # kept only until it was loaded
+    assert at.file_uploader[0].value is None  # the uploader is back, empty, for the next file
+    assert any(s.value.startswith("Loaded **small**: 40 responses accepted") for s in at.success)
+
+
+def test_the_append_picker_tells_datasets_of_one_name_apart(at: AppTest, db: Path) -> None:
+    con = store.connect(db)
+    try:
+        ingest.ingest_file(con, db.parent / "small.csv", name="small", allow_duplicate=True)
+    finally:
+        con.close()
+    at.run()
+    at.file_uploader[0].upload("other.csv", small_bytes(db).replace(b"reason", b"motive"), "text/csv").run()
+    at.radio(key="save_mode").set_value("A new wave of an existing dataset").run()
+    picker = at.selectbox(key="append_to")
+    labels = list(picker.options)  # as shown
+    assert [label.split(" · loaded ")[0] for label in labels] == ["small · #2 · 40 responses", "small · #1 · 40 responses"]
+    assert all(" · loaded " in label for label in labels)
+
+
+def test_choosing_another_file_deletes_the_copy_of_the_first(at: AppTest, private_tmp: Path) -> None:
+    at.file_uploader[0].upload("once.csv", french_bytes(), "text/csv").run()
+    saved = at.session_state["_upload_saved"][0]
+    assert Path(saved).exists()
+    at.run()  # a rerun keeps the same copy (nothing written again)
+    assert at.session_state["_upload_saved"][0] == saved
+    assert not at.file_uploader  # the file is shown by name instead of the uploader
+    assert "**Survey export:** once\\.csv (1.4 KB)" in [m.value for m in at.markdown]  # markdown-escaped
+    next(b for b in at.button if b.label == "Choose another file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not Path(saved).exists()
+    assert list(Path(saved).parent.iterdir()) == []
+    assert at.file_uploader[0].value is None
+
+
+def test_an_upload_is_streamed_to_disk_once_and_dropped_from_streamlits_memory(
+    at: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: three 445 MB uploads at once held 4.6 GB after their sessions ended."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    from nps import tempfiles
+
+    saves: list[str] = []
+    dropped: list[str] = []
+    real_save, real_remove = tempfiles.save_upload, MemoryUploadedFileManager.remove_file
+
+    def save(stream: object, **kwargs: str) -> tuple[Path, str]:
+        saves.append(kwargs["suffix"])
+        return real_save(stream, **kwargs)  # type: ignore[arg-type]
+
+    def remove(self: MemoryUploadedFileManager, session_id: str, file_id: str) -> None:
+        dropped.append(file_id)
+        real_remove(self, session_id, file_id)
+
+    monkeypatch.setattr(tempfiles, "save_upload", save)
+    monkeypatch.setattr(MemoryUploadedFileManager, "remove_file", remove)
+    at.file_uploader[0].upload("Magasins.CSV", french_bytes(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    file_id = at.file_uploader[0].value.file_id
+    at.run()
+    at.run()
+    assert saves == [".csv"]  # written once, not on every rerun
+    assert dropped == [file_id]  # Streamlit's copy let go of in the run that received it
+    assert any("encoding cp1252" in m.value for m in at.markdown)  # the page goes on with the disk copy
