@@ -15,11 +15,13 @@ while the server holds the file).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +101,24 @@ class Scheduler:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
                 self._thread.start()
+                _started.add(self)
         return self
 
-    def stop(self, timeout: float | None = 10.0) -> None:
-        """Ask the thread to end after the job it runs, and wait up to ``timeout`` seconds for it."""
+    def stop(self, timeout: float | None = 10.0, *, interrupt: bool = False) -> None:
+        """Ask the thread to end after the job it runs, and wait up to ``timeout`` seconds for it.
+
+        ``interrupt`` also interrupts the job's query (DuckDB's ``interrupt``), for a process that is ending.
+        """
         self._stopping.set()
         self._wake.set()
+        if interrupt:
+            try:
+                self._con.interrupt()
+            except Exception:  # noqa: BLE001 - a closed connection has nothing to interrupt
+                pass
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        _started.discard(self)
 
     def run_due(self) -> list[str]:
         """Run every job whose time has come, in name order; returns their names (the thread's work, callable by tests)."""
@@ -152,6 +164,18 @@ class Scheduler:
                 soonest = min((s.next_run for s in self._jobs.values()), default=None)
             wait = 60.0 if soonest is None else min(60.0, max(0.0, soonest - self._clock()))
             self._wake.wait(wait)
+
+
+# Every started scheduler, stopped when the interpreter ends: a daemon thread still inside DuckDB when
+# Python finalises is unwound by force, which DuckDB's C++ turns into an abort ("FATAL: exception not
+# rethrown") after everything else went well.
+_started: weakref.WeakSet[Scheduler] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for scheduler in list(_started):
+        scheduler.stop(timeout=10.0, interrupt=True)
 
 
 HOUSEKEEPING_INTERVAL = 15 * 60.0

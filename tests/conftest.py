@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # A page's unexpected error is shown as a message with a reference (app.show_failure); under test it is also
 # raised again, so every "no exception" check (AppTest, and the browser tests' servers, which inherit this) fails.
 os.environ.setdefault("PASSAPAROLA_RAISE_PAGE_ERRORS", "1")
+# The servers and AppTests of the suite copy no snapshot of their many small databases (tests that are
+# about the snapshot turn it on).
+os.environ.setdefault("PASSAPAROLA_SNAPSHOT_MINUTES", "0")
 SHARED_DATA = Path(os.environ.get("PASSAPAROLA_SHARED_DATA") or ROOT.parent / "shared" / "data")
 R_TESTDATA = SHARED_DATA / "nps_r_package_testdata.csv"
 TELECOM = SHARED_DATA / "en_telecom_verbatims_textsummary.csv"

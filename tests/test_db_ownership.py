@@ -333,7 +333,10 @@ def test_a_snapshot_leaves_out_what_is_not_committed(db: Path) -> None:
     assert "half_loaded" not in tables and {"datasets", "responses_1"} <= tables
 
 
-def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(app_db: Path) -> None:
+def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
+    app_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PASSAPAROLA_SNAPSHOT_MINUTES", "10")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     app = sys.modules["app"]
@@ -374,3 +377,25 @@ def test_no_snapshot_job_when_snapshots_are_off(monkeypatch: pytest.MonkeyPatch,
         assert sorted(jobs.jobs()) == ["housekeeping"]
     finally:
         con.close()
+
+
+def test_a_scheduler_still_running_a_query_at_exit_lets_the_process_end_cleanly(tmp_path: Path) -> None:
+    # A daemon thread inside DuckDB when Python finalises aborts the process ("FATAL: exception not
+    # rethrown"); the scheduler module stops (and interrupts) its schedulers at exit instead.
+    code = (
+        "import duckdb, threading\n"
+        "from nps import scheduler\n"
+        "con = duckdb.connect()\n"
+        "started = threading.Event()\n"
+        "def busy(cur):\n"
+        "    started.set()\n"
+        "    cur.execute('SELECT count(*) FROM range(10000000000) a')\n"
+        "s = scheduler.Scheduler(con)\n"
+        "s.register('busy', 3600, busy)\n"
+        "s.start()\n"
+        "started.wait(30)\n"
+        "print('exiting', flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "exiting"
+    assert done.returncode == 0, done.stderr[-2000:]
