@@ -241,5 +241,7 @@ def standard_jobs(scheduler: Scheduler, path: str | Path) -> Scheduler:
     scheduler.register("housekeeping", HOUSEKEEPING_INTERVAL, lambda cur: housekeeping(cur, path), first_after=5.0)
     interval = snapshot_interval()
     if interval is not None:
-        scheduler.register("snapshot", interval, snapshot_job(path), first_after=1.0)
+        # Not at start: a copy reads the whole database (seconds per million responses), which the first
+        # visitors of a server just started would wait behind.
+        scheduler.register("snapshot", interval, snapshot_job(path), first_after=interval)
     return scheduler

@@ -336,7 +336,7 @@ def test_a_snapshot_leaves_out_what_is_not_committed(db: Path) -> None:
 def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
     app_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PASSAPAROLA_SNAPSHOT_MINUTES", "10")
+    monkeypatch.setenv("PASSAPAROLA_SNAPSHOT_MINUTES", "0.02")  # the first one 1.2 s after the start
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     app = sys.modules["app"]
@@ -346,7 +346,7 @@ def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()  # another session
     assert app.jobs() is jobs
     snap = store.snapshot_path(app_db)
-    deadline = time.monotonic() + 60  # a bound, not a timing: the job runs a second after the start
+    deadline = time.monotonic() + 60  # a bound, not a timing: the job runs 1.2 s after the start
     while not (snap.exists() and jobs.jobs()["snapshot"].runs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert snap.exists() and jobs.jobs()["snapshot"].last_error is None
