@@ -192,6 +192,29 @@ def test_a_database_of_the_previous_schema_is_upgraded_once(tmp_path, tagging) -
         con.close()
 
 
+def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_not(tmp_path) -> None:
+    # ``python -m nps comments --read-only`` stores comment tags in a private copy: of an old database too.
+    from nps import codebooks
+
+    path = tmp_path / "main.duckdb"
+    old = duckdb.connect(str(path))
+    for statement in (*OLD_CATALOG, *OLD_MIGRATED):
+        old.execute(statement)
+    old.close()
+    opened = store.connect_read_only(path, writable_copy=True)
+    try:
+        assert store.schema_version(opened.con) == 4
+        assert codebooks.current_number(opened.con) == 1  # the default codebook, saved in the copy
+    finally:
+        opened.close()
+    untouched = duckdb.connect(str(path), read_only=True)
+    try:
+        assert store.schema_version(untouched) == 2
+        assert rows(untouched, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'codebooks'") == [(0,)]
+    finally:
+        untouched.close()
+
+
 def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, monkeypatch) -> None:
     path = tmp_path / "failing.duckdb"
     store.connect(path).close()
