@@ -1,9 +1,9 @@
 """Codebooks kept in the database: numbered versions, their history, and edits that make new ones.
 
-Every saved codebook gets the next ``number`` in the ``codebooks`` catalog (its schema is
-a migration of :mod:`nps.store`)
+Every saved codebook gets the next ``number`` in the ``codebooks`` catalog
 (``number``, ``version`` = :attr:`nps.themes.Codebook.version` content hash,
-``saved_at``, ``note``, ``content`` = the themes in order as JSON). The newest is
+``saved_at``, ``note``, ``content`` = the themes in order as JSON; the table is
+a migration of :mod:`nps.store`, made at connect). The newest is
 the codebook in use; on a new database the default ``data/codebook.yaml`` is
 saved as number 1. Saving a codebook identical to the newest one is a no-op,
 and restoring an older one saves it again as the newest.
