@@ -1452,7 +1452,6 @@ def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
         "sql.execute(con, 'SET enable_progress_bar = false')\n"
         "ds = store.get_dataset(con, dataset_id)\n"
         "codebook = themes.load_codebook()\n"
-        "themes.is_tagged(con, ds, codebook)  # creates the catalog when missing\n"
         "sql.execute(con, 'DELETE FROM comment_tagging WHERE dataset_id = ?', [ds.id])\n"
         "sql.execute(con, f'DROP TABLE IF EXISTS {sql.table(themes.tags_table(ds))}')\n"
         "distinct = sql.fetch_value(con, f'SELECT count(DISTINCT _comment) FROM {sql.table(ds.table)}')\n"

@@ -2,7 +2,8 @@
 
 Every saved codebook gets the next ``number`` in the ``codebooks`` catalog
 (``number``, ``version`` = :attr:`nps.themes.Codebook.version` content hash,
-``saved_at``, ``note``, ``content`` = the themes in order as JSON). The newest is
+``saved_at``, ``note``, ``content`` = the themes in order as JSON; the table is
+a migration of :mod:`nps.store`, made at connect). The newest is
 the codebook in use; on a new database the default ``data/codebook.yaml`` is
 saved as number 1. Saving a codebook identical to the newest one is a no-op,
 and restoring an older one saves it again as the newest.
@@ -33,16 +34,6 @@ DEFAULT_NOTE = "Default codebook"
 # Terms in a table cell are separated by commas (a term itself has none).
 SEPARATOR = ", "
 
-_CATALOG = """
-CREATE TABLE IF NOT EXISTS codebooks (
-    number INTEGER PRIMARY KEY,
-    version VARCHAR NOT NULL,
-    saved_at TIMESTAMP,
-    note VARCHAR,
-    content VARCHAR
-)
-"""
-
 Words = Mapping[str, Sequence[str]]
 
 
@@ -62,7 +53,6 @@ def _from_content(content: str) -> Codebook:
 
 def _newest(cur: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
     """(number, version, content) of the newest saved codebook, or None when none is saved."""
-    sql.execute(cur, _CATALOG)
     return sql.fetch_one(cur, "SELECT number, version, content FROM codebooks ORDER BY number DESC LIMIT 1")
 
 
@@ -112,7 +102,6 @@ def current_number(cur: duckdb.DuckDBPyConnection) -> int:
 
     On a database without any, the default codebook is saved first (as :func:`current_codebook` does).
     """
-    sql.execute(cur, _CATALOG)
     newest = sql.fetch_value(cur, "SELECT max(number) FROM codebooks")
     if newest is not None:
         return int(newest)

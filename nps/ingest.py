@@ -1574,92 +1574,113 @@ def _load_transactions(
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
 ) -> IngestReport:
-    """The transaction(s) of :func:`_load`."""
-    source, detection = plan.source, plan.detection
+    """The transaction(s) of :func:`_load`: one for an appended wave, two for a new dataset.
+
+    The wave is written in the first; the rows are numbered and recorded in the catalog in the
+    same one for an append, in a second one for a new dataset. Any error or interrupt after the
+    first commit of a new dataset drops its tables again.
+    """
     append = append_to is not None
     first_committed = False
-    sql.execute(cur, "BEGIN TRANSACTION")
     try:
-        _tick(progress, 0.3, "loading the rows")
-        written = _write_wave(cur, plan, names, mapping, wave, append=append, limits=limits, warnings=warnings)
+        with store.transaction(cur):
+            _tick(progress, 0.3, "loading the rows")
+            written = _write_wave(cur, plan, names, mapping, wave, append=append, limits=limits, warnings=warnings)
+            if append:
+                report = _record_wave(cur, plan, names, written, dataset_id, wave, name=name,
+                                      append_to=append_to, source_file=source_file, progress=progress)
         if not append:
-            sql.execute(cur, "COMMIT")
             first_committed = True
-            sql.execute(cur, "BEGIN TRANSACTION")
-        _tick(progress, 0.85, "numbering the rows")
-        _finish_wave(cur, plan, names, written, wave)
-        mapping, warnings = written.mapping, written.warnings
-        rows_read, accepted, reasons = written.rows_read, written.accepted, written.reasons
-        rejected = sum(reasons.values())
-        _tick(progress, 0.9, "checking")
-        # One scan for the checks and the counts of values read in a stated way.
-        counted = _adjusted_counts_sql(mapping, list(plan.columns))
-        extra = "".join(f", {expr}" for _, expr in counted)
-        row = sql.fetch_one(
-            cur,
-            f"SELECT count(*) - count(_date), min(_score), max(_score){extra} FROM {names.responses} WHERE _wave = ?",
-            [wave],
-        ) or (0, None, None) + (0,) * len(counted)
-        undated, low, high = row[:3]
-        adjusted = {what: int(n) for (what, _), n in zip(counted, row[3:], strict=True) if n}
-        warnings = [w for w in warnings if "1–10 scale" not in w and "sampled row(s) have more fields" not in w]
-        if accepted >= 100 and low == 1 and high == 10:
-            warnings.append(detect.describe_one_to_ten(mapping.score, accepted, sampled=False))
-        if mapping.date and undated:
-            warnings.append(
-                f"{undated:,} accepted row(s) have a blank date in {mapping.date!r}; they are kept without a date"
-            )
-        too_long = reasons.get(values.ROW_TOO_LONG, 0)
-        if too_long:
-            warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
-        _finish_hash(source)  # done already, unless no row was written
-        if append_to is None:
-            dataset = Dataset(
-                id=dataset_id,
-                name=name,
-                source_file=source_file,
-                size_bytes=source.size,
-                sha256=source.sha256,
-                format=source.format,
-                layout=source.layout.name,
-                encoding=source.encoding,
-                mapping=mapping,
-                columns=plan.columns,
-                labels={k: v for k, v in source.layout.labels.items() if k in plan.columns},
-                loaded_at=dt.datetime.now(),
-                rows_read=rows_read,
-                accepted=accepted,
-                rejected=rejected,
-                warnings=tuple(warnings),
-                waves=1,
-                kind=detection.kind,
-            )
-            store.insert_dataset(cur, dataset)
-        else:
-            store.record_file(
-                cur, dataset_id, wave, source_file, source.size, source.sha256, rows_read, accepted, rejected
-            )
-            all_warnings = tuple(dict.fromkeys(list(append_to.warnings) + [f"wave {wave}: {w}" for w in warnings]))
-            store.update_counts(
-                cur,
-                dataset_id,
-                rows_read=append_to.rows_read + rows_read,
-                accepted=append_to.accepted + accepted,
-                rejected=append_to.rejected + rejected,
-                waves=wave,
-                warnings=all_warnings,
-            )
-            dataset = store.get_dataset(cur, dataset_id)
-        sql.execute(cur, "COMMIT")
+            with store.transaction(cur):
+                report = _record_wave(cur, plan, names, written, dataset_id, wave, name=name,
+                                      append_to=append_to, source_file=source_file, progress=progress)
     except BaseException:
-        try:
-            sql.execute(cur, "ROLLBACK")
-        except duckdb.Error:
-            pass
         if first_committed:
             _drop_tables(cur, names)
         raise
     _tick(progress, 1.0, "done")
+    return report
+
+
+def _record_wave(
+    cur: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    names: _Names,
+    written: _Wave,
+    dataset_id: int,
+    wave: int,
+    *,
+    name: str,
+    append_to: Dataset | None,
+    source_file: str | None,
+    progress: Callable[[float, str], None] | None,
+) -> IngestReport:
+    """Number the wave's rows, check them and record the wave in the catalog (inside the caller's transaction)."""
+    source, detection = plan.source, plan.detection
+    _tick(progress, 0.85, "numbering the rows")
+    _finish_wave(cur, plan, names, written, wave)
+    mapping, warnings = written.mapping, written.warnings
+    rows_read, accepted, reasons = written.rows_read, written.accepted, written.reasons
+    rejected = sum(reasons.values())
+    _tick(progress, 0.9, "checking")
+    # One scan for the checks and the counts of values read in a stated way.
+    counted = _adjusted_counts_sql(mapping, list(plan.columns))
+    extra = "".join(f", {expr}" for _, expr in counted)
+    row = sql.fetch_one(
+        cur,
+        f"SELECT count(*) - count(_date), min(_score), max(_score){extra} FROM {names.responses} WHERE _wave = ?",
+        [wave],
+    ) or (0, None, None) + (0,) * len(counted)
+    undated, low, high = row[:3]
+    adjusted = {what: int(n) for (what, _), n in zip(counted, row[3:], strict=True) if n}
+    warnings = [w for w in warnings if "1–10 scale" not in w and "sampled row(s) have more fields" not in w]
+    if accepted >= 100 and low == 1 and high == 10:
+        warnings.append(detect.describe_one_to_ten(mapping.score, accepted, sampled=False))
+    if mapping.date and undated:
+        warnings.append(
+            f"{undated:,} accepted row(s) have a blank date in {mapping.date!r}; they are kept without a date"
+        )
+    too_long = reasons.get(values.ROW_TOO_LONG, 0)
+    if too_long:
+        warnings.append(f"{too_long:,} row(s) have more fields than the header; they were rejected")
+    _finish_hash(source)  # done already, unless no row was written
+    if append_to is None:
+        dataset = Dataset(
+            id=dataset_id,
+            name=name,
+            source_file=source_file,
+            size_bytes=source.size,
+            sha256=source.sha256,
+            format=source.format,
+            layout=source.layout.name,
+            encoding=source.encoding,
+            mapping=mapping,
+            columns=plan.columns,
+            labels={k: v for k, v in source.layout.labels.items() if k in plan.columns},
+            loaded_at=dt.datetime.now(),
+            rows_read=rows_read,
+            accepted=accepted,
+            rejected=rejected,
+            warnings=tuple(warnings),
+            waves=1,
+            kind=detection.kind,
+        )
+        store.insert_dataset(cur, dataset)
+    else:
+        store.record_file(
+            cur, dataset_id, wave, source_file, source.size, source.sha256, rows_read, accepted, rejected
+        )
+        all_warnings = tuple(dict.fromkeys(list(append_to.warnings) + [f"wave {wave}: {w}" for w in warnings]))
+        store.update_counts(
+            cur,
+            dataset_id,
+            rows_read=append_to.rows_read + rows_read,
+            accepted=append_to.accepted + accepted,
+            rejected=append_to.rejected + rejected,
+            waves=wave,
+            warnings=all_warnings,
+        )
+        dataset = store.get_dataset(cur, dataset_id)
     inspection = replace(plan.inspection, mapping=mapping, warnings=tuple(warnings))
     return IngestReport(
         dataset=dataset,
@@ -1705,14 +1726,9 @@ def _adjusted_counts_sql(mapping: ColumnMapping, columns: list[str]) -> list[tup
 
 def _drop_tables(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
     """Undo the first transaction of a new dataset (its tables have no catalog row yet)."""
-    sql.execute(cur, "BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur):
         for table in (names.responses, names.rejected, names.flags):
             sql.execute(cur, f"DROP TABLE IF EXISTS {table}")
-        sql.execute(cur, "COMMIT")
-    except BaseException:
-        sql.execute(cur, "ROLLBACK")
-        raise
 
 
 def _with_order(mapping: ColumnMapping, order: str, flipped: int) -> ColumnMapping:
@@ -2387,97 +2403,90 @@ def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Column
     )
     bar = sql.fetch_value(cur, "SELECT current_setting('enable_progress_bar')")
     sql.execute(cur, "SET enable_progress_bar = false")
-    sql.execute(cur, "BEGIN TRANSACTION")
     try:
-        sql.execute(cur, _responses_schema(cols, staged))
-        target = ", ".join(sql.quote_ident(n) for n, _ in accepted_cols)
-        sql.execute(
-            cur,
-            f"INSERT INTO {staged.responses} ({target}) SELECT {_select_list(accepted_cols)} "
-            f"FROM ({cols.values_layers}) WHERE {cols.ok} ORDER BY __pp_owave, __pp_orow",
-            source.params,
-        )
-        sql.execute(cur, _rejected_schema(staged, source.layout))
-        sql.execute(
-            cur,
-            f"INSERT INTO {staged.rejected} SELECT * FROM ("
-            f"SELECT __pp_orow AS _row, __pp_owave AS _wave, {flags['col']} AS _column, {flags['val']} AS _value, "
-            f"__pp_reason AS _reason, {raw_cells} FROM ({cols.layers}) WHERE __pp_reason IS NOT NULL "
-            f"UNION ALL SELECT _row, _wave, _column, _value, _reason, {originals} FROM {sql.table(ds.rejected_table)} "
-            f"WHERE _reason = ? OR _reason = ?) ORDER BY _wave, _row",
-            [*source.params, *kept_reasons],
-        )
-        per_wave: dict[int, tuple[int, int]] = {}
-        for table, index in ((staged.responses, 0), (staged.rejected, 1)):
-            for wave, n in sql.fetch_all(cur, f"SELECT _wave, count(*) FROM {table} GROUP BY _wave"):
-                counts = list(per_wave.get(int(wave), (0, 0)))
-                counts[index] = int(n)
-                per_wave[int(wave)] = (counts[0], counts[1])
-        accepted = sum(a for a, _ in per_wave.values())
-        rejected = sum(r for _, r in per_wave.values())
-        reasons = {
-            str(r): int(n)
-            for r, n in sql.fetch_all(
-                cur, f"SELECT _reason, count(*) AS n FROM {staged.rejected} GROUP BY _reason ORDER BY n DESC, _reason"
+        with store.transaction(cur):
+            sql.execute(cur, _responses_schema(cols, staged))
+            target = ", ".join(sql.quote_ident(n) for n, _ in accepted_cols)
+            sql.execute(
+                cur,
+                f"INSERT INTO {staged.responses} ({target}) SELECT {_select_list(accepted_cols)} "
+                f"FROM ({cols.values_layers}) WHERE {cols.ok} ORDER BY __pp_owave, __pp_orow",
+                source.params,
             )
-        }
-        if accepted == 0:
-            raise IngestError(
-                "no row would be left ("
-                + ", ".join(f"{r}: {n:,}" for r, n in reasons.items())
-                + f"); check the score column {new.score!r} and the date column",
-                file=ds.name,
+            sql.execute(cur, _rejected_schema(staged, source.layout))
+            sql.execute(
+                cur,
+                f"INSERT INTO {staged.rejected} SELECT * FROM ("
+                f"SELECT __pp_orow AS _row, __pp_owave AS _wave, {flags['col']} AS _column, {flags['val']} AS _value, "
+                f"__pp_reason AS _reason, {raw_cells} FROM ({cols.layers}) WHERE __pp_reason IS NOT NULL "
+                f"UNION ALL SELECT _row, _wave, _column, _value, _reason, {originals} FROM {sql.table(ds.rejected_table)} "
+                f"WHERE _reason = ? OR _reason = ?) ORDER BY _wave, _row",
+                [*source.params, *kept_reasons],
             )
-        if accepted + rejected != ds.accepted + ds.rejected:
-            raise IngestError(
-                f"internal check failed: {ds.accepted + ds.rejected:,} rows before, {accepted + rejected:,} after",
-                file=ds.name,
+            per_wave: dict[int, tuple[int, int]] = {}
+            for table, index in ((staged.responses, 0), (staged.rejected, 1)):
+                for wave, n in sql.fetch_all(cur, f"SELECT _wave, count(*) FROM {table} GROUP BY _wave"):
+                    counts = list(per_wave.get(int(wave), (0, 0)))
+                    counts[index] = int(n)
+                    per_wave[int(wave)] = (counts[0], counts[1])
+            accepted = sum(a for a, _ in per_wave.values())
+            rejected = sum(r for _, r in per_wave.values())
+            reasons = {
+                str(r): int(n)
+                for r, n in sql.fetch_all(
+                    cur, f"SELECT _reason, count(*) AS n FROM {staged.rejected} GROUP BY _reason ORDER BY n DESC, _reason"
+                )
+            }
+            if accepted == 0:
+                raise IngestError(
+                    "no row would be left ("
+                    + ", ".join(f"{r}: {n:,}" for r, n in reasons.items())
+                    + f"); check the score column {new.score!r} and the date column",
+                    file=ds.name,
+                )
+            if accepted + rejected != ds.accepted + ds.rejected:
+                raise IngestError(
+                    f"internal check failed: {ds.accepted + ds.rejected:,} rows before, {accepted + rejected:,} after",
+                    file=ds.name,
+                )
+            for old, staged_name, final in (
+                (ds.table, f"remap_responses_{ds.id}", ds.table),
+                (ds.rejected_table, f"remap_rejected_{ds.id}", ds.rejected_table),
+            ):
+                sql.execute(cur, f"DROP TABLE {sql.table(old)}")
+                sql.execute(cur, f"ALTER TABLE {sql.table(staged_name)} RENAME TO {sql.table(final)}")
+            adjusted = count_adjusted(cur, ds.table, new, list(ds.columns))
+            warnings = list(detection.warnings)
+            undated = int(sql.fetch_value(cur, f"SELECT count(*) - count(_date) FROM {sql.table(ds.table)}") or 0)
+            if new.date and undated:
+                warnings.append(f"{undated:,} accepted row(s) have a blank date in {new.date!r}; they are kept without a date")
+            kept = _warnings_still_true(ds.warnings, ds.mapping, new)
+            store.update_mapping(
+                cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave,
+                warnings=tuple(dict.fromkeys([*kept, *warnings])),
             )
-        for old, staged_name, final in (
-            (ds.table, f"remap_responses_{ds.id}", ds.table),
-            (ds.rejected_table, f"remap_rejected_{ds.id}", ds.rejected_table),
-        ):
-            sql.execute(cur, f"DROP TABLE {sql.table(old)}")
-            sql.execute(cur, f"ALTER TABLE {sql.table(staged_name)} RENAME TO {sql.table(final)}")
-        adjusted = count_adjusted(cur, ds.table, new, list(ds.columns))
-        warnings = list(detection.warnings)
-        undated = int(sql.fetch_value(cur, f"SELECT count(*) - count(_date) FROM {sql.table(ds.table)}") or 0)
-        if new.date and undated:
-            warnings.append(f"{undated:,} accepted row(s) have a blank date in {new.date!r}; they are kept without a date")
-        kept = _warnings_still_true(ds.warnings, ds.mapping, new)
-        store.update_mapping(
-            cur, ds.id, new, accepted=accepted, rejected=rejected, per_wave=per_wave,
-            warnings=tuple(dict.fromkeys([*kept, *warnings])),
-        )
-        store.forget_comment_tags(cur, ds.id)
-        store.record_history(
-            cur,
-            store.HistoryEntry(
-                dataset_id=ds.id,
-                changed_at=dt.datetime.now(),
-                action="remap",
-                summary="; ".join(changes) or "survey type",
-                mapping_before=ds.mapping,
-                mapping_after=new,
-                accepted_before=ds.accepted,
-                accepted_after=accepted,
-                rejected_before=ds.rejected,
-                rejected_after=rejected,
-            ),
-        )
-        sql.execute(cur, "COMMIT")
-    except BaseException as exc:
-        try:
-            sql.execute(cur, "ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(exc, duckdb.Error):
-            # e.g. another session changing the same dataset at the same moment
-            raise IngestError(
-                f"the dataset could not be updated ({_first_line(exc)}); nothing was changed — try again",
-                file=ds.name,
-            ) from exc
-        raise
+            store.forget_comment_tags(cur, ds.id)
+            store.record_history(
+                cur,
+                store.HistoryEntry(
+                    dataset_id=ds.id,
+                    changed_at=dt.datetime.now(),
+                    action="remap",
+                    summary="; ".join(changes) or "survey type",
+                    mapping_before=ds.mapping,
+                    mapping_after=new,
+                    accepted_before=ds.accepted,
+                    accepted_after=accepted,
+                    rejected_before=ds.rejected,
+                    rejected_after=rejected,
+                ),
+            )
+    except duckdb.Error as exc:
+        # e.g. another session changing the same dataset at the same moment
+        raise IngestError(
+            f"the dataset could not be updated ({_first_line(exc)}); nothing was changed — try again",
+            file=ds.name,
+        ) from exc
     finally:
         sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
     return RemapReport(

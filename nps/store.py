@@ -2,7 +2,10 @@
 
 A database file holds any number of datasets. Each dataset has a catalog row in
 ``datasets``, a table of accepted responses ``responses_<id>`` and a table of
-rejected rows ``rejected_<id>``. All SQL runs through :mod:`nps.sql`.
+rejected rows ``rejected_<id>``. The tables every dataset shares (the catalog,
+targets, history, codebooks, the tagging catalog) have one schema, here: ordered
+migrations applied once at connect (:data:`_MIGRATIONS`). Writes run in
+:func:`transaction`. All SQL runs through :mod:`nps.sql`.
 """
 
 from __future__ import annotations
@@ -78,9 +81,13 @@ _SCHEMA = [
     """,
 ]
 
-# Ordered, numbered migrations, each applied once and recorded in ``schema_migrations``
-# (like Datasette's internal database). Version 1 is the original catalog, written with
-# IF NOT EXISTS so that databases made before migrations existed take it as it is.
+# The one schema of the tables every dataset shares: ordered, numbered migrations, each applied once
+# (at connect) and recorded in ``schema_migrations`` (like Datasette's internal database). No other
+# module creates or alters a shared table; per-dataset tables (``responses_<id>``, ``rejected_<id>``,
+# ``comment_tags_<id>``) are made by the code that fills them. Version 1 is the original catalog, and
+# every migration is written with IF NOT EXISTS, so that databases that made a table before it had a
+# migration (before migrations existed, or before 3 and 4, when codebooks and themes made their own
+# on first read) take it as it is.
 _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (1, "catalog: datasets, their files, targets", tuple(_SCHEMA)),
     (
@@ -101,6 +108,41 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 rejected_after BIGINT
             )
             """,
+        ),
+    ),
+    (
+        3,
+        "codebooks: the saved versions of the codebook (nps.codebooks)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS codebooks (
+                number INTEGER PRIMARY KEY,
+                version VARCHAR NOT NULL,
+                saved_at TIMESTAMP,
+                note VARCHAR,
+                content VARCHAR
+            )
+            """,
+        ),
+    ),
+    (
+        4,
+        "comment_tagging: which datasets are tagged with which codebook version (nps.themes)",
+        (
+            # Databases made before this migration may hold the table already (the theme reads made it),
+            # some of them without ``waves`` (the waves the tags cover: a dataset with a wave appended
+            # since is tagged again).
+            """
+            CREATE TABLE IF NOT EXISTS comment_tagging (
+                dataset_id INTEGER,
+                codebook_version VARCHAR,
+                tagged_at TIMESTAMP,
+                comments BIGINT,
+                waves INTEGER,
+                PRIMARY KEY (dataset_id, codebook_version)
+            )
+            """,
+            "ALTER TABLE comment_tagging ADD COLUMN IF NOT EXISTS waves INTEGER",
         ),
     ),
 )
@@ -285,13 +327,8 @@ def write_snapshot(cur: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
     source = sql.quote_ident(str(sql.fetch_value(cur, "SELECT current_database()")))
     sql.execute(cur, f"ATTACH ? AS {alias}", [str(temporary)])
     try:
-        sql.execute(cur, "BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             sql.execute(cur, f"COPY FROM DATABASE {source} TO {alias}")
-            sql.execute(cur, "COMMIT")
-        except BaseException:
-            sql.execute(cur, "ROLLBACK")
-            raise
         sql.execute(cur, f"CHECKPOINT {alias}")
     finally:
         sql.execute(cur, f"DETACH {alias}")
@@ -329,7 +366,8 @@ def connect_read_only(path: str | Path | None = None, *, writable_copy: bool = F
     """Open the database at ``path`` for reading: itself when free, else the snapshot its owner wrote.
 
     ``writable_copy``: read a private copy instead (removed by ``close()``), for readers that store
-    derived data such as comment tags; the database and the snapshot are never written.
+    derived data such as comment tags (the copy gets the schema migrations it lacks); the database
+    and the snapshot are never written.
     Raises NpsError when there is no database, and :class:`DatabaseBusyError` when another process
     holds it and there is no snapshot yet.
     """
@@ -363,10 +401,63 @@ def connect_read_only(path: str | Path | None = None, *, writable_copy: bool = F
         shutil.copyfile(source, copy)
         if Path(f"{source}.wal").exists():
             shutil.copyfile(f"{source}.wal", f"{copy}.wal")
-        return ReadOnlyDatabase(duckdb.connect(str(copy)), source, taken, busy, folder)
+        con = duckdb.connect(str(copy))
+        try:
+            # The copy may be of a database made before the migrations its derived data needs (comment tags).
+            ensure_schema(con)
+        except BaseException:
+            con.close()
+            raise
+        return ReadOnlyDatabase(con, source, taken, busy, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+# The cursors inside a transaction() now (by id: a cursor in the set is kept alive by its ``with``).
+_IN_TRANSACTION: set[int] = set()
+_IN_TRANSACTION_LOCK = threading.Lock()
+
+
+class NestedTransactionError(NpsError):
+    """A :func:`transaction` was opened on a cursor that is already inside one (DuckDB has no nesting)."""
+
+
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the ``with`` block as one transaction of ``cur``: BEGIN, then COMMIT, or ROLLBACK on any exception.
+
+    Any exception (KeyboardInterrupt and other BaseExceptions too, and a COMMIT that fails) rolls
+    back and is raised again, unchanged. A COMMIT that fails has ended the transaction already, so
+    the ROLLBACK after it may fail: that error is dropped in favour of the first one.
+    Transactions do not nest (DuckDB has no savepoints, and a BEGIN inside a transaction aborts
+    it): opening one on a cursor inside another raises :class:`NestedTransactionError` and leaves
+    the outer one as it was. Helpers meant to run inside the caller's transaction say so and open none.
+    """
+    key = id(cur)
+    with _IN_TRANSACTION_LOCK:
+        if key in _IN_TRANSACTION:
+            raise NestedTransactionError(
+                "a transaction is already open on this cursor: transactions do not nest "
+                "(run the inner statements in the outer transaction, or use another cursor)"
+            )
+        _IN_TRANSACTION.add(key)
+    try:
+        sql.execute(cur, "BEGIN TRANSACTION")
+        try:
+            yield
+            sql.execute(cur, "COMMIT")
+        except BaseException:
+            try:
+                sql.execute(cur, "ROLLBACK")
+            except duckdb.Error:
+                pass  # no transaction left to roll back (a failed COMMIT ends it)
+            raise
+    finally:
+        with _IN_TRANSACTION_LOCK:
+            _IN_TRANSACTION.discard(key)
 
 
 def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
@@ -379,15 +470,10 @@ def ensure_schema(cur: duckdb.DuckDBPyConnection) -> None:
     for version, note, statements in _MIGRATIONS:
         if version in applied:
             continue
-        sql.execute(cur, "BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             for statement in statements:
                 sql.execute(cur, statement)
             sql.execute(cur, "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, note, dt.datetime.now()])
-            sql.execute(cur, "COMMIT")
-        except BaseException:
-            sql.execute(cur, "ROLLBACK")
-            raise
 
 
 def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
@@ -445,14 +531,9 @@ def remove_leftovers(cur: duckdb.DuckDBPyConnection) -> list[str]:
     dropped = [str(name) for (name,) in rows]
     if not dropped:
         return dropped
-    sql.execute(cur, "BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         for name in dropped:
             sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
-        sql.execute(cur, "COMMIT")
-    except BaseException:
-        sql.execute(cur, "ROLLBACK")
-        raise
     return dropped
 
 
@@ -631,8 +712,7 @@ def rename_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -
 def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Delete a dataset, its tables (responses, rejected rows, comment tags) and its records, all or nothing."""
     ds = get_dataset(cur, dataset_id)
-    sql.execute(cur, "BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.table)}")
         sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(ds.rejected_table)}")
         sql.execute(cur, "DELETE FROM dataset_files WHERE dataset_id = ?", [dataset_id])
@@ -641,17 +721,12 @@ def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         # A later dataset may get this id again and must not inherit its tags.
         forget_comment_tags(cur, dataset_id)
         sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
-        sql.execute(cur, "COMMIT")
-    except Exception:
-        sql.execute(cur, "ROLLBACK")
-        raise
 
 
 def forget_comment_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Drop a dataset's comment tags (nps.themes) so that they are made again (inside the caller's transaction)."""
     sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
-    if sql.fetch_value(cur, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'comment_tagging'"):
-        sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
+    sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from nps import sql
+from nps import sql, store
 
 
 def load_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str) -> dict[str, float]:
@@ -33,12 +33,7 @@ def save_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str
             raise ValueError(f"the target for {value!r} is {target}: an NPS target lies between -100 and 100")
         clean[str(value)] = float(target)
     now = dt.datetime.now()
-    sql.execute(cur, "BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur):
         sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ? AND dimension = ?", [dataset_id, dimension])
         for value, target in clean.items():
             sql.execute(cur, "INSERT INTO targets VALUES (?, ?, ?, ?, ?)", [dataset_id, dimension, value, target, now])
-        sql.execute(cur, "COMMIT")
-    except Exception:
-        sql.execute(cur, "ROLLBACK")
-        raise

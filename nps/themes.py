@@ -9,7 +9,8 @@ every language's terms.
 Tags are computed once per dataset and codebook version into
 ``comment_tags_<dataset id>`` (``version``, ``_row``, ``_wave``, ``language``,
 ``theme``; one row with a NULL theme for a comment that mentions none) and
-recorded in the ``comment_tagging`` catalog, so a filter change never re-tags.
+recorded in the ``comment_tagging`` catalog (its schema is a migration of
+:mod:`nps.store`), so a filter change never re-tags.
 Every analysis here (summary, trend, co-occurrence, top themes per value,
 languages, uncovered comments, the preview of an edited codebook) joins the
 stored tags to the filtered responses in SQL, and records the codebook version
@@ -58,7 +59,7 @@ from nps import sql, stats, text
 from nps.errors import NpsError
 from nps.filters import CATEGORIES, Filter
 from nps.queries import GRAINS, Options
-from nps.store import PROJECT_ROOT, Dataset
+from nps.store import PROJECT_ROOT, Dataset, transaction
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
 CODEBOOK_LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de")
@@ -823,30 +824,6 @@ def _tag_all(
 
 # --- storing tags -----------------------------------------------------------------------------
 
-_CATALOG = """
-CREATE TABLE IF NOT EXISTS comment_tagging (
-    dataset_id INTEGER,
-    codebook_version VARCHAR,
-    tagged_at TIMESTAMP,
-    comments BIGINT,
-    waves INTEGER,
-    PRIMARY KEY (dataset_id, codebook_version)
-)
-"""
-
-
-def _ensure_catalog(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the tagging catalog, or add ``waves`` to one made before it had the column."""
-    sql.execute(cur, _CATALOG)
-    has_waves = sql.fetch_value(
-        cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'comment_tagging' "
-        "AND column_name = 'waves'",
-    )
-    if not has_waves:
-        # The waves the tags cover: a dataset with a wave appended since is tagged again.
-        sql.execute(cur, "ALTER TABLE comment_tagging ADD COLUMN IF NOT EXISTS waves INTEGER")
-
-
 # What a blank comment may hold: spaces, tabs, line breaks, no-break and zero-width spaces, BOMs.
 _BLANKS = " \t\n\r\f\v\u00a0\u2007\u202f\u200b\ufeff"
 
@@ -871,7 +848,6 @@ def tags_table(ds: Dataset) -> str:
 
 def is_tagged(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook) -> bool:
     """True when ``ds``'s comments (every wave of it) are already tagged with this codebook version."""
-    _ensure_catalog(cur)
     return bool(
         sql.fetch_value(
             cur,
@@ -945,34 +921,32 @@ def tag_dataset(
     own = cur.cursor()
     try:
         own.register("comment_tags_frame", frame)
-        sql.execute(own, "BEGIN TRANSACTION")
         try:
-            sql.execute(
-                own,
-                f"CREATE TABLE IF NOT EXISTS {table} (version VARCHAR, _row BIGINT, _wave INTEGER, "
-                "language VARCHAR, theme VARCHAR)",
-            )
-            sql.execute(own, f"DELETE FROM {table} WHERE version = ?", [codebook.version])
-            sql.execute(
-                own,
-                f"INSERT INTO {table} SELECT ?, s.{sql.ROW}, s.{sql.WAVE}, CAST(f.language AS VARCHAR), "
-                f"CAST(f.theme AS VARCHAR) FROM {source} s JOIN comment_tags_frame f ON s.{sql.COMMENT} = f.comment "
-                f"WHERE {has_comment_sql('s.' + sql.COMMENT)}",
-                [codebook.version],
-            )
-            sql.execute(
-                own, "DELETE FROM comment_tagging WHERE dataset_id = ? AND codebook_version = ?",
-                [ds.id, codebook.version],
-            )
-            sql.execute(
-                own,
-                "INSERT INTO comment_tagging (dataset_id, codebook_version, tagged_at, comments, waves) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [ds.id, codebook.version, dt.datetime.now(), total, ds.waves],
-            )
-            sql.execute(own, "COMMIT")
+            with transaction(own):
+                sql.execute(
+                    own,
+                    f"CREATE TABLE IF NOT EXISTS {table} (version VARCHAR, _row BIGINT, _wave INTEGER, "
+                    "language VARCHAR, theme VARCHAR)",
+                )
+                sql.execute(own, f"DELETE FROM {table} WHERE version = ?", [codebook.version])
+                sql.execute(
+                    own,
+                    f"INSERT INTO {table} SELECT ?, s.{sql.ROW}, s.{sql.WAVE}, CAST(f.language AS VARCHAR), "
+                    f"CAST(f.theme AS VARCHAR) FROM {source} s JOIN comment_tags_frame f "
+                    f"ON s.{sql.COMMENT} = f.comment WHERE {has_comment_sql('s.' + sql.COMMENT)}",
+                    [codebook.version],
+                )
+                sql.execute(
+                    own, "DELETE FROM comment_tagging WHERE dataset_id = ? AND codebook_version = ?",
+                    [ds.id, codebook.version],
+                )
+                sql.execute(
+                    own,
+                    "INSERT INTO comment_tagging (dataset_id, codebook_version, tagged_at, comments, waves) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [ds.id, codebook.version, dt.datetime.now(), total, ds.waves],
+                )
         except Exception:
-            sql.execute(own, "ROLLBACK")
             # Another session may have tagged the same dataset and version meanwhile.
             if is_tagged(own, ds, codebook):
                 return codebook.version

@@ -180,31 +180,6 @@ def test_the_same_mapping_changes_nothing(con: duckdb.DuckDBPyConnection, loaded
     assert store.dataset_history(con, loaded.id) == []
 
 
-def test_an_old_database_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
-    old = duckdb.connect(str(path))
-    for statement in store._SCHEMA:  # the catalog as it was before migrations
-        old.execute(statement)
-    old.execute("INSERT INTO targets VALUES (1, 'segment', 'B2B', 30, NULL)")
-    old.close()
-    con = store.connect(path)
-    try:
-        assert store.schema_version(con) == 2
-        assert table(con, "SELECT version, note FROM schema_migrations ORDER BY version") == [
-            (1, "catalog: datasets, their files, targets"),
-            (2, "dataset_history: changes made to a dataset after loading"),
-        ]
-        assert table(con, "SELECT count(*) FROM targets") == [(1,)]
-        assert store.dataset_history(con, 1) == []
-    finally:
-        con.close()
-    again = store.connect(path)  # applied once
-    try:
-        assert table(again, "SELECT count(*) FROM schema_migrations") == [(2,)]
-    finally:
-        again.close()
-
-
 def test_a_failure_at_the_last_step_rolls_everything_back(
     con: duckdb.DuckDBPyConnection, loaded: store.Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:

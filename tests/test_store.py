@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+import pandas as pd
 import pytest
 
 from nps import sql, store
@@ -51,3 +53,269 @@ def test_tables_left_by_a_killed_load_are_dropped_on_connect(tmp_path) -> None:
     con.close()
     assert "responses_7" not in names and "rejected_7" not in names
     assert "responses_notes" in names
+
+
+# --- the one schema: ordered migrations applied once at connect ----------------------------------
+
+# The shared tables as the current main made them, copied as literals (not read from nps.store, so
+# that a change there cannot hide a database that no longer upgrades): the catalog of migration 1 ...
+OLD_CATALOG = (
+    "CREATE SEQUENCE IF NOT EXISTS dataset_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS datasets (
+        id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, source_file VARCHAR, size_bytes BIGINT, sha256 VARCHAR,
+        format VARCHAR, layout VARCHAR, encoding VARCHAR, mapping JSON, columns JSON, labels JSON,
+        loaded_at TIMESTAMP, rows_read BIGINT, accepted BIGINT, rejected BIGINT, warnings JSON, waves INTEGER,
+        kind VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS dataset_files (
+        dataset_id INTEGER, wave INTEGER, source_file VARCHAR, size_bytes BIGINT, sha256 VARCHAR,
+        loaded_at TIMESTAMP, rows_read BIGINT, accepted BIGINT, rejected BIGINT
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS targets (
+        dataset_id INTEGER, dimension VARCHAR, value VARCHAR, target DOUBLE, updated_at TIMESTAMP,
+        PRIMARY KEY (dataset_id, dimension, value)
+    )
+    """,
+)
+# ... migration 2 and its record ...
+OLD_MIGRATED = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, note VARCHAR, applied_at TIMESTAMP)",
+    """
+    CREATE TABLE IF NOT EXISTS dataset_history (
+        dataset_id INTEGER, changed_at TIMESTAMP, action VARCHAR, summary VARCHAR, mapping_before JSON,
+        mapping_after JSON, accepted_before BIGINT, accepted_after BIGINT, rejected_before BIGINT,
+        rejected_after BIGINT
+    )
+    """,
+    "INSERT INTO schema_migrations VALUES (1, 'catalog: datasets, their files, targets', TIMESTAMP '2026-11-01 09:00'), "
+    "(2, 'dataset_history: changes made to a dataset after loading', TIMESTAMP '2026-11-01 09:00')",
+)
+# ... and the tables nps.codebooks and nps.themes made on their first read (comment_tagging first without
+# ``waves``, which themes added by an ALTER TABLE on every read).
+OLD_CODEBOOKS = """
+CREATE TABLE IF NOT EXISTS codebooks (
+    number INTEGER PRIMARY KEY, version VARCHAR NOT NULL, saved_at TIMESTAMP, note VARCHAR, content VARCHAR
+)
+"""
+OLD_TAGGING = """
+CREATE TABLE IF NOT EXISTS comment_tagging (
+    dataset_id INTEGER, codebook_version VARCHAR, tagged_at TIMESTAMP, comments BIGINT, waves INTEGER,
+    PRIMARY KEY (dataset_id, codebook_version)
+)
+"""
+OLDER_TAGGING = """
+CREATE TABLE IF NOT EXISTS comment_tagging (
+    dataset_id INTEGER, codebook_version VARCHAR, tagged_at TIMESTAMP, comments BIGINT,
+    PRIMARY KEY (dataset_id, codebook_version)
+)
+"""
+MIGRATIONS = [
+    (1, "catalog: datasets, their files, targets"),
+    (2, "dataset_history: changes made to a dataset after loading"),
+    (3, "codebooks: the saved versions of the codebook (nps.codebooks)"),
+    (4, "comment_tagging: which datasets are tagged with which codebook version (nps.themes)"),
+]
+
+
+def rows(con, statement: str) -> list[tuple]:
+    return sql.fetch_all(con, statement)
+
+
+def columns_of(con, name: str) -> list[str]:
+    return [c for (c,) in rows(con, f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{name}' "
+                                    "ORDER BY column_index")]
+
+
+def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
+    # Moved here from test_remap.py (it asserted version 2, the last migration then).
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    for statement in OLD_CATALOG:
+        old.execute(statement)
+    old.execute("INSERT INTO targets VALUES (1, 'segment', 'B2B', 30, NULL)")
+    old.close()
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == 4
+        assert rows(con, "SELECT version, note FROM schema_migrations ORDER BY version") == MIGRATIONS
+        assert rows(con, "SELECT count(*) FROM targets") == [(1,)]
+        assert store.dataset_history(con, 1) == []
+        assert rows(con, "SELECT count(*) FROM codebooks") == [(0,)]
+        assert "waves" in columns_of(con, "comment_tagging")
+    finally:
+        con.close()
+    again = store.connect(path)  # applied once
+    try:
+        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(4,)]
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("tagging", [OLD_TAGGING, OLDER_TAGGING, None], ids=["with-waves", "without-waves", "never-read"])
+def test_a_database_of_the_previous_schema_is_upgraded_once(tmp_path, tagging) -> None:
+    path = tmp_path / "main.duckdb"
+    old = duckdb.connect(str(path))
+    for statement in (*OLD_CATALOG, *OLD_MIGRATED):
+        old.execute(statement)
+    if tagging is not None:
+        old.execute(OLD_CODEBOOKS)
+        old.execute("INSERT INTO codebooks VALUES (1, 'abc', TIMESTAMP '2026-11-02 10:00', 'Default codebook', '[]')")
+        old.execute(tagging)
+        old.execute("INSERT INTO comment_tagging (dataset_id, codebook_version, tagged_at, comments) "
+                    "VALUES (1, 'abc', TIMESTAMP '2026-11-02 10:00', 12)")
+    old.close()
+
+    con = store.connect(path)
+    try:
+        assert rows(con, "SELECT version, note FROM schema_migrations ORDER BY version") == MIGRATIONS
+        first = rows(con, "SELECT version, applied_at FROM schema_migrations ORDER BY version")
+        assert columns_of(con, "codebooks") == ["number", "version", "saved_at", "note", "content"]
+        assert columns_of(con, "comment_tagging") == ["dataset_id", "codebook_version", "tagged_at", "comments", "waves"]
+        if tagging is not None:  # what was there is kept; tags without waves are made again (waves NULL)
+            assert rows(con, "SELECT number, version, note FROM codebooks") == [(1, "abc", "Default codebook")]
+            assert rows(con, "SELECT dataset_id, codebook_version, comments, waves FROM comment_tagging") == [
+                (1, "abc", 12, None)
+            ]
+        sql.execute(con, "INSERT INTO comment_tagging VALUES (2, 'abc', NULL, 3, 1)")
+    finally:
+        con.close()
+    con = store.connect(path)  # the second connect applies nothing
+    try:
+        assert rows(con, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == first
+        assert rows(con, "SELECT count(*) FROM comment_tagging WHERE dataset_id = 2") == [(1,)]
+    finally:
+        con.close()
+
+
+def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_not(tmp_path) -> None:
+    # ``python -m nps comments --read-only`` stores comment tags in a private copy: of an old database too.
+    from nps import codebooks
+
+    path = tmp_path / "main.duckdb"
+    old = duckdb.connect(str(path))
+    for statement in (*OLD_CATALOG, *OLD_MIGRATED):
+        old.execute(statement)
+    old.close()
+    opened = store.connect_read_only(path, writable_copy=True)
+    try:
+        assert store.schema_version(opened.con) == 4
+        assert codebooks.current_number(opened.con) == 1  # the default codebook, saved in the copy
+    finally:
+        opened.close()
+    untouched = duckdb.connect(str(path), read_only=True)
+    try:
+        assert store.schema_version(untouched) == 2
+        assert rows(untouched, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'codebooks'") == [(0,)]
+    finally:
+        untouched.close()
+
+
+def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "failing.duckdb"
+    store.connect(path).close()
+    broken = (*store._MIGRATIONS, (99, "broken", ("CREATE TABLE half_made (x INTEGER)", "SELECT * FROM no_such_table")))
+    monkeypatch.setattr(store, "_MIGRATIONS", broken)
+    with pytest.raises(duckdb.CatalogException):
+        store.connect(path)
+    monkeypatch.undo()
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == 4
+        assert rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_made'") == [(0,)]
+    finally:
+        con.close()
+
+
+def test_reads_of_the_shared_tables_create_and_alter_nothing(tmp_path) -> None:
+    from nps import codebooks, themes
+    from tests.factories import make_dataset
+
+    path = tmp_path / "reads.duckdb"
+    con = store.connect(path)
+    ds = make_dataset(con, pd.DataFrame({"score": [10, 2], "comment": ["gentili", "lento"]}), comment="comment")
+    number = codebooks.current_number(con)  # saves the default codebook: a write, on purpose
+    book = codebooks.current_codebook(con)
+    con.close()
+    # DuckDB refuses any CREATE or ALTER on a read-only connection.
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        assert not themes.is_tagged(reader, ds, book)
+        assert codebooks.current_number(reader) == number
+        assert codebooks.current_codebook(reader).version == book.version
+        assert list(codebooks.codebook_history(reader)["number"]) == [number]
+    finally:
+        reader.close()
+
+
+# --- transaction() --------------------------------------------------------------------------------
+
+
+def test_a_transaction_commits(con) -> None:
+    sql.execute(con, "CREATE TABLE t (x INTEGER)")
+    with store.transaction(con):
+        sql.execute(con, "INSERT INTO t VALUES (1)")
+        sql.execute(con, "INSERT INTO t VALUES (2)")
+    other = con.cursor()  # committed: another cursor sees it
+    try:
+        assert rows(other, "SELECT sum(x) FROM t") == [(3,)]
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("error", [ValueError("bad value"), KeyboardInterrupt(), SystemExit(3)],
+                         ids=["exception", "keyboard-interrupt", "base-exception"])
+def test_a_transaction_rolls_back_and_raises_the_error_again(con, error) -> None:
+    sql.execute(con, "CREATE TABLE t (x INTEGER)")
+    with pytest.raises(type(error)) as raised:
+        with store.transaction(con):
+            sql.execute(con, "INSERT INTO t VALUES (1)")
+            raise error
+    assert raised.value is error
+    assert rows(con, "SELECT count(*) FROM t") == [(0,)]
+    with store.transaction(con):  # the cursor is free again
+        sql.execute(con, "INSERT INTO t VALUES (5)")
+    assert rows(con, "SELECT sum(x) FROM t") == [(5,)]
+
+
+def test_a_failing_statement_rolls_back_the_whole_transaction(con) -> None:
+    sql.execute(con, "CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    with pytest.raises(duckdb.ConstraintException):
+        with store.transaction(con):
+            sql.execute(con, "INSERT INTO t VALUES (1)")
+            sql.execute(con, "INSERT INTO t VALUES (1)")
+    assert rows(con, "SELECT count(*) FROM t") == [(0,)]
+
+
+def test_a_commit_that_fails_raises_its_own_error(con) -> None:
+    # Two cursors insert the same key: the second COMMIT fails, which ends DuckDB's transaction, so the
+    # ROLLBACK after it fails too; the error raised is the COMMIT's.
+    sql.execute(con, "CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    first, second = con.cursor(), con.cursor()
+    try:
+        with pytest.raises(duckdb.TransactionException, match="PRIMARY KEY or UNIQUE"):
+            with store.transaction(second):
+                sql.execute(second, "INSERT INTO t VALUES (1)")
+                with store.transaction(first):
+                    sql.execute(first, "INSERT INTO t VALUES (1)")
+        assert rows(con, "SELECT count(*) FROM t") == [(1,)]
+        with store.transaction(second):  # nothing left open
+            sql.execute(second, "INSERT INTO t VALUES (2)")
+    finally:
+        first.close()
+        second.close()
+
+
+def test_transactions_do_not_nest(con) -> None:
+    sql.execute(con, "CREATE TABLE t (x INTEGER)")
+    with store.transaction(con):
+        sql.execute(con, "INSERT INTO t VALUES (1)")
+        with pytest.raises(store.NestedTransactionError, match="do not nest"):
+            with store.transaction(con):
+                sql.execute(con, "INSERT INTO t VALUES (2)")
+        sql.execute(con, "INSERT INTO t VALUES (3)")  # the outer transaction is untouched
+    assert rows(con, "SELECT sum(x) FROM t") == [(4,)]
