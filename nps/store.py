@@ -263,9 +263,11 @@ def _busy(error: BaseException, path: str | Path) -> DatabaseBusyError | None:
 
 
 def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a database and make sure the catalog exists.
+    """Open (creating if needed) a database and apply the schema's pending migrations (once: see :func:`ensure_schema`).
 
-    ``path`` ``":memory:"`` gives an in-memory database. Callers keep one
+    Nothing else is written: what a killed load left behind is removed before the
+    next load and by the server's housekeeping (:func:`remove_leftovers`), not by a
+    connect that may only read. ``path`` ``":memory:"`` gives an in-memory database. Callers keep one
     connection per file per process and take ``.cursor()`` per thread.
     Raises :class:`DatabaseBusyError` when another process holds the file.
     """
@@ -280,7 +282,6 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
             raise
         raise busy from None
     ensure_schema(con)
-    drop_orphan_tables(con)
     return con
 
 
@@ -535,11 +536,6 @@ def remove_leftovers(cur: duckdb.DuckDBPyConnection) -> list[str]:
         for name in dropped:
             sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
     return dropped
-
-
-def drop_orphan_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """What :func:`remove_leftovers` drops (kept for :func:`connect`, which drops them on every connect)."""
-    return remove_leftovers(cur)
 
 
 _DATASET_COLUMNS = (

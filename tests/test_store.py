@@ -39,7 +39,9 @@ def test_resolve_column_by_stored_name_id_or_question_text(con) -> None:
         store.resolve_column(ds, "Q9")
 
 
-def test_tables_left_by_a_killed_load_are_dropped_on_connect(tmp_path) -> None:
+def test_tables_left_by_a_killed_load_stay_through_a_connect_and_go_with_the_cleanup(tmp_path) -> None:
+    # A connect may only read (reads never write): the leftovers go before the next load
+    # (ingest) and with the server's housekeeping, both through store.remove_leftovers.
     from nps import sql, store
 
     path = tmp_path / "orphans.duckdb"
@@ -49,10 +51,15 @@ def test_tables_left_by_a_killed_load_are_dropped_on_connect(tmp_path) -> None:
     sql.execute(con, "CREATE TABLE responses_notes (x INTEGER)")
     con.close()
     con = store.connect(path)
-    names = {r[0] for r in sql.fetch_all(con, "SELECT table_name FROM duckdb_tables()")}
-    con.close()
-    assert "responses_7" not in names and "rejected_7" not in names
-    assert "responses_notes" in names
+    try:
+        names = {r[0] for r in sql.fetch_all(con, "SELECT table_name FROM duckdb_tables()")}
+        assert {"responses_7", "rejected_7", "responses_notes"} <= names
+        assert sorted(store.remove_leftovers(con)) == ["rejected_7", "responses_7"]
+        names = {r[0] for r in sql.fetch_all(con, "SELECT table_name FROM duckdb_tables()")}
+        assert "responses_7" not in names and "rejected_7" not in names
+        assert "responses_notes" in names
+    finally:
+        con.close()
 
 
 # --- the one schema: ordered migrations applied once at connect ----------------------------------
