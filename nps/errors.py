@@ -54,3 +54,7 @@ class UnknownDatasetError(NpsError):
 
 class AmbiguousDatasetError(UnknownDatasetError):
     """A dataset name that several datasets share, where one must be chosen (give its id)."""
+
+
+class NotTaggedError(NpsError):
+    """A read of comment themes on a dataset not tagged with that codebook version yet (tagging is its own step)."""

@@ -202,15 +202,15 @@ def search_comments(
 
     Rows: row, date, score, category, comment (personal data masked unless
     ``mask`` is False), language, themes (comma-separated, alphabetical), then
-    the dataset's dimension columns. Tags the dataset with ``codebook`` first if
-    needed. Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
+    the dataset's dimension columns. Needs the dataset tagged with ``codebook``
+    (:func:`nps.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
     page size outside 1..5000 or too many search terms.
     """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"a page holds 1 to {MAX_PAGE_SIZE:,} comments")
-    themes.tag_dataset(cur, ds, codebook)
+    themes.require_tagged(cur, ds, codebook)
     source, params = _query(ds, codebook, flt, search)
     total = int(sql.fetch_value(cur, f"SELECT count(*) {source}", params))
     pages = max(1, -(-total // page_size))
@@ -242,7 +242,7 @@ def export_comments(
     """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
-    themes.tag_dataset(cur, ds, codebook)
+    themes.require_tagged(cur, ds, codebook)
     source, params = _query(ds, codebook, flt, search)
     rows = sql.fetch_df(cur, f"SELECT {_select_list(ds)} {source} ORDER BY {ORDERS[order]} LIMIT ?",
                         [*params, max_rows])

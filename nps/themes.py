@@ -56,7 +56,7 @@ import pyarrow as pa
 import yaml
 
 from nps import sql, stats, text
-from nps.errors import NpsError
+from nps.errors import NotTaggedError, NpsError
 from nps.filters import CATEGORIES, Filter
 from nps.queries import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset, transaction
@@ -857,6 +857,21 @@ def is_tagged(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook) -
     )
 
 
+def require_tagged(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook) -> str:
+    """The codebook version a read of themes uses; raises :class:`NotTaggedError` when ``ds`` is not tagged with it.
+
+    Reads never write: tagging is its own step (:func:`tag_dataset`, which the
+    Comments pages run with a progress bar and ``python -m nps comments`` runs
+    before its report).
+    """
+    if not is_tagged(cur, ds, codebook):
+        raise NotTaggedError(
+            f"the comments of {ds.name!r} are not tagged with codebook version {codebook.version} yet: "
+            "tag them first (the Comments page does, and so does python -m nps comments)"
+        )
+    return codebook.version
+
+
 def tag_dataset(
     cur: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -980,13 +995,13 @@ def theme_summary(
     its p-value (NaN, not tested, when either side is below ``opts.min_n``),
     ``impact_p_adjusted`` after Benjamini–Hochberg control across the themes
     (unless ``opts.multiplicity`` says otherwise) and ``impact_significant``
-    after it. NaN where a side is empty. Sorted by mentions (desc), then codebook order. Tags the
-    dataset first if needed; ``frame.attrs["codebook_version"]`` is the version
+    after it. NaN where a side is empty. Sorted by mentions (desc), then codebook order. Needs the
+    dataset tagged (:func:`require_tagged`); ``frame.attrs["codebook_version"]`` is the version
     used. Raises ValueError for weighted or deduplicated options (not supported
     for themes yet).
     """
     _check_options(opts)
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
     cats = ", ".join(f"count(*) FILTER (WHERE {sql.CATEGORY} = '{c}') AS {c}s" for c in CATEGORIES)
     query = (
@@ -1099,13 +1114,13 @@ def theme_trend(
     ``opts.min_n``. Every period from the first to the last one with comments
     is there for every theme (zeros where nothing was said). Responses without
     a date are left out. ``grain`` is day, week, month, quarter or year (as
-    :func:`nps.queries.trend`). Tags the dataset first if needed. Raises
+    :func:`nps.queries.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
     if grain not in GRAINS:
         raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
     _check_options(opts)
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     part, step = GRAINS[grain]
     tagged, params = _tagged(ds, flt, version, f"date_trunc('{part}', {sql.DATE}) AS period")
     cats = ", ".join(f"count(*) FILTER (WHERE {sql.CATEGORY} = '{c}') AS {c}s" for c in CATEGORIES)
@@ -1153,9 +1168,9 @@ def theme_cooccurrence(
     (a_mentions·b_mentions) (1 = independent). Returns DataFrame[theme_a,
     theme_b, both, a_mentions, b_mentions, lift], one row per pair with
     ``both`` > 0 and ``theme_a`` before ``theme_b`` in codebook order, sorted
-    by ``both`` (desc), then codebook order. Tags the dataset first if needed.
+    by ``both`` (desc), then codebook order. Needs the dataset tagged (:func:`require_tagged`).
     """
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
     query = (
         f"{tagged}, "
@@ -1199,7 +1214,7 @@ def top_themes_by(
     then codebook order; ``share`` = mentions / that value's commented
     responses of ``category`` (fraction 0..1). ``category`` is detractor,
     passive or promoter, or None for all. Values come by their number of such
-    comments (desc), then value. Tags the dataset first if needed. Raises
+    comments (desc), then value. Needs the dataset tagged (:func:`require_tagged`). Raises
     :class:`nps.errors.UnknownColumnError` for a column not in the dataset and
     ValueError for an unknown category or a ``top`` below 1.
     """
@@ -1208,7 +1223,7 @@ def top_themes_by(
     if isinstance(top, bool) or int(top) != top or top < 1:
         raise ValueError(f"top is a number of themes (1 or more), not {top!r}")
     col = sql.column(column, ds.all_columns)
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version, f"COALESCE(CAST({col} AS VARCHAR), '{sql.BLANK}') AS value")
     pick = f"WHERE {sql.CATEGORY} = ?" if category is not None else ""
     query = (
@@ -1238,10 +1253,10 @@ def language_counts(
     """The detected languages of the comments the filter keeps: DataFrame[language, n], n desc then language.
 
     ``language`` is an ISO 639-1 code or ``"unknown"`` (too short or unsure);
-    ``n`` counts commented responses. Read from the stored tags (tagging the
-    dataset first if needed).
+    ``n`` counts commented responses. Read from the stored tags (the dataset
+    must be tagged: :func:`require_tagged`).
     """
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     where, params = sql.where_clause(flt, ds.all_columns)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE} FROM {sql.table(ds.table)} {where}), "
@@ -1265,12 +1280,12 @@ def uncovered_comments(
 
     Returns DataFrame[_row, _wave, comment, category, language] in file order
     (wave, then row), at most ``limit`` rows (all when None). Comments are as
-    stored (not masked). Tags the dataset first if needed. Raises ValueError
+    stored (not masked). Needs the dataset tagged (:func:`require_tagged`). Raises ValueError
     for a ``limit`` below 1.
     """
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
-    version = tag_dataset(cur, ds, codebook)
+    version = require_tagged(cur, ds, codebook)
     where, params = sql.where_clause(flt, ds.all_columns)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} "
@@ -1305,8 +1320,8 @@ def preview_codebook(
 ) -> pd.DataFrame:
     """Mentions per theme under the saved codebook ``old`` and under an edited ``new`` one, before saving it.
 
-    ``old``'s figures come from the stored tags (tagging the dataset with it
-    first if needed); ``new`` tags the kept comments in memory only (nothing is
+    ``old``'s figures come from the stored tags (the dataset must be tagged
+    with it: :func:`require_tagged`); ``new`` tags the kept comments in memory only (nothing is
     stored) with the languages already detected. When the filter keeps more
     than ``max_comments`` commented responses, both sides count the same seeded
     sample of ``max_comments`` of them. Returns DataFrame[theme, before, after,
@@ -1319,7 +1334,7 @@ def preview_codebook(
     """
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
-    version = tag_dataset(cur, ds, old)
+    version = require_tagged(cur, ds, old)
     where, params = sql.where_clause(flt, ds.all_columns)
     base = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}), "

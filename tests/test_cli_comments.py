@@ -40,7 +40,9 @@ def telecom_themes() -> list[dict]:
     con = store.connect(":memory:")
     try:
         ds = ingest_file(con, TELECOM, allow_duplicate=True).dataset
-        frame = themes.theme_summary(con, ds, themes.load_codebook())
+        book = themes.load_codebook()
+        themes.tag_dataset(con, ds, book)  # the step the command runs before its report
+        frame = themes.theme_summary(con, ds, book)
     finally:
         con.close()
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}

@@ -12,6 +12,10 @@ from nps.clusters import cluster_comments, cluster_to_theme, uncovered_clusters
 from nps.themes import load_codebook, tag_comment, theme_summary
 from tests.factories import make_dataset
 
+# These tests are about what the reads compute; tagging, the explicit step before them, is the
+# tag_on_read fixture's (tests/conftest.py) and test_reads_never_tag's.
+pytestmark = pytest.mark.usefixtures("tag_on_read")
+
 CODEBOOK = load_codebook()
 
 # Three topics the default codebook has no theme for, in English and Italian.

@@ -13,6 +13,10 @@ from nps.filters import Filter
 from nps.themes import load_codebook
 from tests.factories import make_dataset
 
+# These tests are about what the reads compute; tagging, the explicit step before them, is the
+# tag_on_read fixture's (tests/conftest.py) and test_reads_never_tag's.
+pytestmark = pytest.mark.usefixtures("tag_on_read")
+
 CODEBOOK = load_codebook()
 
 

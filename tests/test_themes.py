@@ -17,6 +17,10 @@ from nps.themes import Codebook, load_codebook, tag_comment, tag_dataset, theme_
 from tests.conftest import ROOT, TELECOM
 from tests.factories import make_dataset
 
+# These tests are about what the reads compute; tagging, the explicit step before them, is the
+# tag_on_read fixture's (tests/conftest.py) and test_reads_never_tag's.
+pytestmark = pytest.mark.usefixtures("tag_on_read")
+
 CODEBOOK = load_codebook()
 
 
