@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, scheduler, store
+from nps import charts, demo, domain, periods, queries, scheduler, store
 from nps.errors import NpsError
 from nps.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
@@ -44,11 +44,12 @@ BUSY_RETRY_SECONDS = 5
 # Set (to anything) by the test suite (tests/conftest.py): an unexpected error on a page is raised again after
 # its message, so Streamlit's own exception element makes AppTest's and the browser tests' checks fail.
 RAISE_ERRORS_ENV = "PASSAPAROLA_RAISE_PAGE_ERRORS"
-GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
+# The sidebar's time grains in its order (month, the default, second).
+GRAINS = {g: g.capitalize() for g in (domain.WEEK, domain.MONTH, domain.QUARTER, domain.DAY, domain.YEAR)}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
-METHODS = ("adjusted-wald", "wald")
-MULTIPLICITY = {"auto": "By display (BH / Holm)", "bh": "Benjamini–Hochberg everywhere", "holm": "Holm everywhere",
-                "none": "None (each test alone)"}
+METHODS = domain.METHODS
+MULTIPLICITY = {"auto": "By display (BH / Holm)", domain.BH: "Benjamini–Hochberg everywhere", domain.HOLM: "Holm everywhere",
+                domain.NO_ADJUSTMENT: "None (each test alone)"}
 
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
 # file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.

@@ -24,6 +24,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nps.domain import CATEGORIES, DETRACTOR, GRAINS, PROMOTER, SCORES, check_grain
+
 __all__ = [
     "CATEGORIES", "CATEGORY_COLOURS", "CATEGORY_SCALE", "GRAINS", "NPS_SCALE", "chart_breakdown",
     "chart_category_shares", "chart_distribution", "chart_diverging", "chart_heatmap", "chart_shift_share",
@@ -31,7 +33,6 @@ __all__ = [
     "chart_theme_impact", "chart_theme_trend", "chart_trend", "chart_trend_by", "nps_axis_domain",
 ]
 
-CATEGORIES: tuple[str, str, str] = ("detractor", "passive", "promoter")
 # The promoter teal leans blue rather than pure green so that it stays apart from the
 # detractor red for deuteranopes and protanopes (ΔE ≈ 74 / 51 simulated, against ≈ 29 / 19
 # for ColorBrewer's #1a9850); the passive grey keeps the middle neutral.
@@ -40,7 +41,6 @@ CATEGORY_SCALE = alt.Scale(domain=list(CATEGORIES), range=list(CATEGORY_COLOURS)
 # NPS as a colour (heatmap): the same red and teal at the ends, near-white at zero.
 NPS_SCALE = alt.Scale(domain=[-100, 0, 100], range=[CATEGORY_COLOURS[0], "#f7f7f7", CATEGORY_COLOURS[2]])
 NPS_DOMAIN: tuple[int, int] = (-100, 100)
-GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 LINE_COLOUR = "#2b4c7e"  # one series: a blue that none of the category colours is confused with
 OK_COLOUR = "#252525"
@@ -199,12 +199,6 @@ def _no_data(title: str, *, height: int = 120, message: str = "No data for this 
         .encode(text=alt.Text("message:N"))
         .properties(**({"title": _title(title)} if title else {}), width="container", height=height)
     )
-
-
-def _grain(grain: str) -> str:
-    if grain not in GRAINS:
-        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
-    return grain
 
 
 def _period_label(value: Any, grain: str) -> str:
@@ -373,7 +367,7 @@ def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score"
         alt.Chart(_inline(data), title=_title(title), width="container", height=260)
         .mark_bar()
         .encode(
-            x=alt.X("score:O", title="Score (0–10)", scale=alt.Scale(domain=list(range(11))),
+            x=alt.X("score:O", title="Score (0–10)", scale=alt.Scale(domain=list(SCORES)),
                     axis=alt.Axis(labelAngle=0)),
             y=alt.Y("n:Q", title="Responses"),
             color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
@@ -407,7 +401,7 @@ def chart_trend(
     Returns an ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there
     are no responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame):
         return _no_data(title, height=280)
     _require(frame, ["period", *_STATS], "chart_trend")
@@ -470,7 +464,7 @@ def chart_trend_by(
     Returns an ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there
     are no responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     title = title or f"NPS over time by {dimension}"
     if _is_empty(frame):
         return _no_data(title, height=280)
@@ -513,7 +507,7 @@ def chart_category_shares(
     data" chart when there are no responses). Raises ValueError for a missing
     column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame):
         return _no_data(title, height=260)
     _require(frame, ["period", *_STATS], "chart_category_shares")
@@ -747,7 +741,7 @@ def chart_heatmap(
     ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there are no
     responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     title = title or f"NPS by {dimension} and period"
     label = label or dimension
     if _is_empty(frame):
@@ -1070,7 +1064,7 @@ def chart_theme_trend(
     mentions, share, nps_with, n_with, low_n). Periods with fewer comments than
     ``min_n`` (``low_n``) are drawn as faded points.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame, count="comments"):
         return _no_data(title, height=280)
     _require(frame, ["period", "theme", "comments", "mentions", "share", "low_n"], "chart_theme_trend")
@@ -1107,7 +1101,7 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
     _require(frame, ["side", "term", "score", "detractors", "promoters"], "chart_distinctive_terms")
     data = frame[["side", "term", "score", "detractors", "promoters"]].copy()
     data["label_at"] = [(-s if side == "detractors" else s) for side, s in zip(data["side"], data["score"], strict=True)]
-    data["category"] = ["detractor" if side == "detractors" else "promoter" for side in data["side"]]
+    data["category"] = [DETRACTOR if side == "detractors" else PROMOTER for side in data["side"]]
     data = data.sort_values("label_at", kind="stable").reset_index(drop=True)
     # The side is the bar's direction and colour; a term on both sides still gets two rows.
     labels: list[str] = []
@@ -1116,7 +1110,7 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
             term += " "
         labels.append(term)
     data["value_label"] = labels
-    sides = [c for c in ("detractor", "promoter") if c in set(data["category"])]
+    sides = [c for c in (DETRACTOR, PROMOTER) if c in set(data["category"])]
     colours = [CATEGORY_COLOURS[CATEGORIES.index(c)] for c in sides]
     return (
         alt.Chart(data)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import store
+from nps import domain, store
 from nps.control_chars import escape_for_terminal as _visible
 from nps.errors import NpsError
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from nps.themes import Codebook
 
-GRAINS = ("day", "week", "month", "quarter", "year")
 STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
 # JSON leaves DEL and the C1 controls raw (0x9b is an 8-bit CSI on some terminals): written as \u escapes.
 _JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
@@ -62,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(summary)
     _add_mapping(summary)
     summary.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
-    summary.add_argument("--period", choices=GRAINS, help="one group per period of this length")
+    summary.add_argument("--period", choices=domain.GRAINS, help="one group per period of this length")
     summary.add_argument("--rolling", type=int, metavar="K", help="with --period: each period over the last K periods")
     summary.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
     summary.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
@@ -75,9 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "(needs --since and --until)")
     summary.add_argument("--survey-type", metavar="VALUE",
                          help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
-    summary.add_argument("--method", choices=("adjusted-wald", "wald"), default="adjusted-wald")
+    summary.add_argument("--method", choices=domain.METHODS, default=domain.DEFAULT_METHOD)
     summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    summary.add_argument("--multiplicity", choices=("bh", "holm", "none"),
+    summary.add_argument("--multiplicity", choices=domain.MULTIPLICITY,
                          help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
                               "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
     summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
@@ -578,7 +577,8 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
     m = result.get("multiplicity")
     if m and m["tests"]:
-        names = {"bh": "Benjamini-Hochberg", "holm": "Holm", "none": "no adjustment"}
+        # A terminal gets an ASCII hyphen in Benjamini-Hochberg.
+        names = {k: v.replace("–", "-") for k, v in domain.MULTIPLICITY_NAMES.items()}
         parts = [f"{f['name'].replace('_', ' ')}: {names.get(f['method'], f['method'])}, {f['tests']} tests"
                  for f in m["families"]]
         lines.append(f"significance at {_level_label(1 - m['level'])} after multiplicity control ({'; '.join(parts)}); "

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
+from nps.domain import BH, HOLM, LANGUAGE_NAMES, NO_ADJUSTMENT
+
 MINUS = "\u2212"
 # Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
 # emphasis, code, HTML, entities (&amp;), headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
@@ -65,7 +67,7 @@ def format_share(value: float | None) -> str:
 
 
 def describe_change(diff: float, p_value: float, significant: bool, against: str, *, tests: int = 1,
-                    multiplicity: str = "none") -> str:
+                    multiplicity: str = NO_ADJUSTMENT) -> str:
     """One sentence on a change: its size, what it is measured against, and whether it is real or noise.
 
     ``p_value`` is the p-value the verdict rests on: the adjusted one when the
@@ -76,7 +78,7 @@ def describe_change(diff: float, p_value: float, significant: bool, against: str
         return f"No comparison: no responses in the {against}."
     if p_value is None or math.isnan(p_value):
         return f"{format_points(diff)} points vs the {against}: too few responses to test (below the minimum n)."
-    adjusted = tests > 1 and multiplicity != "none"
+    adjusted = tests > 1 and multiplicity != NO_ADJUSTMENT
     p_name = "adjusted p" if adjusted else "p"
     if significant:
         verdict = (f"a real change ({p_name} = {p_value:.3f})" if p_value >= 0.001
@@ -87,8 +89,8 @@ def describe_change(diff: float, p_value: float, significant: bool, against: str
 
 
 MULTIPLICITY_WORDS: dict[str, str] = {
-    "bh": "Benjamini–Hochberg control of the false discovery rate",
-    "holm": "Holm control of the family-wise error rate",
+    BH: "Benjamini–Hochberg control of the false discovery rate",
+    HOLM: "Holm control of the family-wise error rate",
 }
 
 
@@ -106,7 +108,7 @@ def describe_family(family: Any, marks: str = "Significance") -> str:
     if tests == 0:
         return f"{marks}: nothing tested (every group is under the minimum n or has nothing to compare with)."
     count = f"{tests} test{'s' if tests != 1 else ''}"
-    if family.method == "none" or tests == 1:
+    if family.method == NO_ADJUSTMENT or tests == 1:
         how = f"{count} at {rate} each, not adjusted for multiplicity" if tests > 1 else f"one test at {rate}"
     else:
         how = f"{MULTIPLICITY_WORDS[family.method]} at {rate} across {count}"
@@ -145,12 +147,6 @@ def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparis
     elif abs(within) > abs(mix) and abs(within) >= 0.5:
         text += f" Mostly real change within the {dimension} groups, not a change of who answered."
     return text
-
-
-LANGUAGE_NAMES: dict[str, str] = {
-    "it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese",
-    "unknown": "Unknown",
-}
 
 
 def language_name(code: str) -> str:
