@@ -30,6 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from nps import charts, demo, domain, periods, queries, scheduler, store
+from nps import format as fmt
 from nps.errors import NpsError
 from nps.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
@@ -531,7 +532,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
     with side.expander("Statistics"):
         method = st.selectbox("Interval method", METHODS, key="method", bind="query-params",
                               help="Adjusted Wald (Rocks 2016) is the default: honest at small n. Wald is the textbook one.")
-        level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=lambda x: f"{x:.0%}",
+        level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=fmt.level,
                              key="level", bind="query-params")
         min_n = int(st.number_input("Minimum n", min_value=1, max_value=10_000, value=30, step=5, key="min_n",
                                     bind="query-params", help="Groups with fewer responses are marked as unreliable."))

@@ -24,6 +24,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nps import format as fmt
 from nps.domain import CATEGORIES, DETRACTOR, GRAINS, PROMOTER, SCORES, check_grain
 
 __all__ = [
@@ -88,36 +89,20 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _points(value: Any, digits: int = 1) -> str:
-    return f"{float(value):+.{digits}f}" if _finite(value) else "–"
-
-
-def _count(value: Any) -> str:
-    if not _finite(value):
-        return "–"
-    value = float(value)
-    return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
-
-
-def _level(level: float) -> str:
-    """The confidence level as a label: ``95%``, ``90%``, ``99.5%``."""
-    return f"{100 * float(level):.10g}%"
-
-
 def _nps_ci_text(nps: Any, low: Any, high: Any, n: Any, level: float = 0.95) -> str:
     """'+23.4 (95% CI +18.0 to +28.8)'; Vega's number format would print a missing NPS as +0.0."""
     if not _finite(nps):
         return "no responses" if _finite(n) and float(n) == 0 else "not available"
     if _finite(low) and _finite(high):
-        return f"{_points(nps)} ({_level(level)} CI {_points(low)} to {_points(high)})"
-    return _points(nps)
+        return f"{fmt.chart_points(nps)} ({fmt.level(level)} CI {fmt.chart_points(low)} to {fmt.chart_points(high)})"
+    return fmt.chart_points(nps)
 
 
 def _sample_labels(min_n: float | None) -> tuple[str, str]:
     """Legend entries for enough / too few responses."""
     if min_n is None:
         return "enough n", "low n"
-    return f"n ≥ {_count(min_n)}", f"low n (< {_count(min_n)})"
+    return f"n ≥ {fmt.chart_count(min_n)}", f"low n (< {fmt.chart_count(min_n)})"
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
@@ -245,7 +230,7 @@ def _sample_scale(min_n: float | None, on: Sequence[Any]) -> alt.Scale:
 
 
 def _stat_tooltips(frame: pd.DataFrame, first: Sequence[alt.Tooltip], level: float = 0.95) -> list[alt.Tooltip]:
-    tips = [*first, alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+    tips = [*first, alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=",")]
     if "effective_n" in frame.columns:
         tips.append(alt.Tooltip("effective_n:Q", title="Effective n (weighted)", format=",.0f"))
@@ -272,7 +257,7 @@ def _value_labels(frame: pd.DataFrame, dimension: str, n_column: str = "n") -> l
     labels: list[str] = []
     seen: set[str] = set()
     for value, n in zip(frame[dimension], frame[n_column], strict=True):
-        label = f"{_value_text(value)} (n={_count(n)})"
+        label = f"{_value_text(value)} (n={fmt.chart_count(n)})"
         while label in seen:
             label += " "
         seen.add(label)
@@ -312,7 +297,7 @@ def _with_vs_rest(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         marker = ("▲" if up else "▼") if significant else ""
         verdict = ("significantly above" if up else "significantly below") if significant else "not significant"
         markers.append(marker)
-        texts.append(f"{_points(diff)} points vs the rest ({verdict}{_p_text(p)})")
+        texts.append(f"{fmt.chart_points(diff)} points vs the rest ({verdict}{_p_text(p)})")
     out["marker"] = markers
     out["vs_rest_text"] = texts
     return out, True
@@ -412,7 +397,7 @@ def chart_trend(
         flags = (data["change_significant"].astype("boolean").fillna(False).astype(bool)
                  if "change_significant" in data.columns else [False] * len(data))
         data["change_text"] = [
-            _points(v) + (" (significant)" if flag and _finite(v) else "")
+            fmt.chart_points(v) + (" (significant)" if flag and _finite(v) else "")
             for v, flag in zip(data["change"], flags, strict=True)
         ]
         tips.insert(2, alt.Tooltip("change_text:N", title="Change vs previous period"))
@@ -443,7 +428,7 @@ def chart_trend(
         )
     )
     return alt.layer(_zero_rule("y"), band, line, points, data=_inline(data),
-                     title=_title(title, f"Shaded: {_level(level)} interval"), width="container", height=280)
+                     title=_title(title, f"Shaded: {fmt.level(level)} interval"), width="container", height=280)
 
 
 def chart_trend_by(
@@ -539,7 +524,7 @@ def chart_category_shares(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
                 alt.Tooltip("n:Q", title="Responses in period (n)", format=","),
-                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -614,7 +599,7 @@ def chart_breakdown(
             size=alt.SizeValue(**alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90)))
         )
     layers: list[alt.Chart] = [_zero_rule("x"), interval, point]
-    subtitle = f"Dot: NPS; line: {_level(level)} interval"
+    subtitle = f"Dot: NPS; line: {fmt.level(level)} interval"
     if compared:
         subtitle += "; ▲ / ▼ significantly above / below the rest"
         layers.append(
@@ -634,9 +619,9 @@ def chart_breakdown(
             alt.Chart()
             .transform_aggregate(rows="count()")
             .mark_rule(color="#525252", strokeDash=[4, 3], strokeWidth=1.5)
-            .encode(x=alt.XDatum(value), tooltip=alt.TooltipValue(f"Overall NPS {_points(value)}"))
+            .encode(x=alt.XDatum(value), tooltip=alt.TooltipValue(f"Overall NPS {fmt.chart_points(value)}"))
         )
-        subtitle += f"; dashed: overall ({_points(value)})"
+        subtitle += f"; dashed: overall ({fmt.chart_points(value)})"
     return alt.layer(*layers, data=_inline(data), title=_title(title, subtitle), width="container",
                      height=alt.Step(26))
 
@@ -708,7 +693,7 @@ def chart_diverging(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("pct:Q", title="Share (%)", format=".1f"),
                 alt.Tooltip("n:Q", title="Responses in group (n)", format=","),
-                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -755,7 +740,7 @@ def chart_heatmap(
     totals = data.groupby("value_label", sort=False)["n"].sum().sort_values(ascending=False, kind="stable")
     values = totals.index.tolist()
     periods = list(dict.fromkeys(data["period_label"]))
-    data["cell_text"] = [_points(v, 0) if _finite(v) else "–" for v in data["nps"]]
+    data["cell_text"] = [fmt.chart_points(v, 0) for v in data["nps"]]
 
     x = alt.X("period_label:O", title="Period", sort=periods, scale=alt.Scale(domain=periods),
               axis=alt.Axis(labelAngle=-40, labelOverlap=True))
@@ -813,7 +798,7 @@ def chart_sparkline(
     data = _with_stats_text(_with_periods(frame[["period", *_STATS]], "day"), min_n, level)
     x = alt.X("period:T", axis=None, title="Period")
     y = alt.Y("nps:Q", axis=None, title="NPS (points)", scale=alt.Scale(zero=True))
-    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=","), alt.Tooltip("sample_size:N", title="Sample")]
     line = alt.Chart().mark_line(color=LINE_COLOUR, strokeWidth=1.5).encode(x=x, y=y)
     points = (
@@ -865,8 +850,8 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
     data["label_at"] = [
         max(s, e) if s is not None and e is not None else None for s, e in zip(starts, ends, strict=True)
     ]
-    data["points_text"] = [_points(v) for v in data["points"]]
-    data["running_text"] = [_points(v) for v in running_after]
+    data["points_text"] = [fmt.chart_points(v) for v in data["points"]]
+    data["running_text"] = [fmt.chart_points(v) for v in running_after]
     order = data["component"].tolist()
     y = alt.Y("component:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelLimit=240))
     tips = [alt.Tooltip("component:N", title="Component"), alt.Tooltip("points_text:N", title="Points"),
@@ -989,7 +974,7 @@ def chart_theme_impact(
             for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
         ]
     data["points_text"] = [
-        f"{_points(v)} ({_level(level)} CI {_points(lo)} to {_points(hi)})"
+        f"{fmt.chart_points(v)} ({fmt.level(level)} CI {fmt.chart_points(lo)} to {fmt.chart_points(hi)})"
         for v, lo, hi in zip(data["impact"], data["impact_ci_low"], data["impact_ci_high"], strict=True)
     ]
     labels = data["value_label"].tolist()

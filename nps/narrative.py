@@ -10,9 +10,15 @@ from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
+from nps import format as fmt
 from nps.domain import BH, HOLM, LANGUAGE_NAMES, NO_ADJUSTMENT
 
-MINUS = "\u2212"
+# The number formatters live in nps.format; these names are kept for the pages and the tests.
+from nps.format import delta as format_delta
+from nps.format import interval as format_interval
+from nps.format import points as format_points
+from nps.format import share as format_share
+
 # Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
 # emphasis, code, HTML, entities (&amp;), headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
 # LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
@@ -29,41 +35,6 @@ def escape_markdown(text: str) -> str:
     ``[click](http://evil)`` shows as written and links nowhere.
     """
     return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAKS.sub(" ", str(text)))
-
-
-def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:
-    """An NPS or a change in points: ``+12.3``, ``−4.0``, ``0.0``; ``—`` for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{abs(value):.{digits}f}"
-    if float(text) == 0:
-        return text
-    if value < 0:
-        return MINUS + text
-    return ("+" + text) if signed else text
-
-
-def format_delta(value: float, note: str = "") -> str:
-    """A change for a metric tile: ``+3.4 (significant)``, ``-1.9 (noise)``.
-
-    The sign is ASCII on purpose: Streamlit's st.metric reads a leading ``-`` to point the arrow down.
-    """
-    text = f"{value:+.1f}"
-    return f"{text} {note}".strip()
-
-
-def format_interval(low: float | None, high: float | None, *, level: float = 0.95) -> str:
-    """``95% CI −30.1 to −19.2``; ``no interval`` when either bound is missing."""
-    if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
-        return "no interval"
-    return f"{level:.0%} CI {format_points(low)} to {format_points(high)}"
-
-
-def format_share(value: float | None) -> str:
-    """A share 0..1 as a percentage with one decimal (``41.2%``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{100 * value:.1f}%"
 
 
 def describe_change(diff: float, p_value: float, significant: bool, against: str, *, tests: int = 1,
@@ -103,7 +74,7 @@ def describe_family(family: Any, marks: str = "Significance") -> str:
     """
     if isinstance(family, dict):
         family = SimpleNamespace(**family)
-    rate = f"{100 * (1 - float(family.level)):.10g}%"
+    rate = fmt.level(1 - float(family.level))
     tests = int(family.tests)
     if tests == 0:
         return f"{marks}: nothing tested (every group is under the minimum n or has nothing to compare with)."

@@ -131,7 +131,7 @@ for number, card in enumerate(cards.to_dict("records")):
         c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
-        c3.metric("Target", format_points(row.target) if row.target == row.target else "—", **_gap_delta(row.gap))
+        c3.metric("Target", format_points(row.target), **_gap_delta(row.gap))
         spark = trend[trend[dimension].astype(str) == value]
         app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])
