@@ -29,7 +29,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, periods, queries, scheduler, store
+from nps import charts, demo, domain, periods, queries, scheduler, store
+from nps import format as fmt
 from nps.errors import NpsError
 from nps.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
@@ -44,11 +45,12 @@ BUSY_RETRY_SECONDS = 5
 # Set (to anything) by the test suite (tests/conftest.py): an unexpected error on a page is raised again after
 # its message, so Streamlit's own exception element makes AppTest's and the browser tests' checks fail.
 RAISE_ERRORS_ENV = "PASSAPAROLA_RAISE_PAGE_ERRORS"
-GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter", "day": "Day", "year": "Year"}
+# The sidebar's time grains in its order (month, the default, second).
+GRAINS = {g: g.capitalize() for g in (domain.WEEK, domain.MONTH, domain.QUARTER, domain.DAY, domain.YEAR)}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
-METHODS = ("adjusted-wald", "wald")
-MULTIPLICITY = {"auto": "By display (BH / Holm)", "bh": "Benjamini–Hochberg everywhere", "holm": "Holm everywhere",
-                "none": "None (each test alone)"}
+METHODS = domain.METHODS
+MULTIPLICITY = {"auto": "By display (BH / Holm)", domain.BH: "Benjamini–Hochberg everywhere", domain.HOLM: "Holm everywhere",
+                domain.NO_ADJUSTMENT: "None (each test alone)"}
 
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
 # file name, so a cold deep link routed through the legacy pages/ mode lands on the same page.
@@ -530,7 +532,7 @@ def _sidebar(cur: duckdb.DuckDBPyConnection) -> Context | None:
     with side.expander("Statistics"):
         method = st.selectbox("Interval method", METHODS, key="method", bind="query-params",
                               help="Adjusted Wald (Rocks 2016) is the default: honest at small n. Wald is the textbook one.")
-        level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=lambda x: f"{x:.0%}",
+        level = st.selectbox("Confidence level", [0.95, 0.90, 0.99], format_func=fmt.level,
                              key="level", bind="query-params")
         min_n = int(st.number_input("Minimum n", min_value=1, max_value=10_000, value=30, step=5, key="min_n",
                                     bind="query-params", help="Groups with fewer responses are marked as unreliable."))

@@ -24,6 +24,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nps import format as fmt
+from nps.domain import CATEGORIES, DETRACTOR, GRAINS, PROMOTER, SCORES, check_grain
+
 __all__ = [
     "CATEGORIES", "CATEGORY_COLOURS", "CATEGORY_SCALE", "GRAINS", "NPS_SCALE", "chart_breakdown",
     "chart_category_shares", "chart_distribution", "chart_diverging", "chart_heatmap", "chart_shift_share",
@@ -31,7 +34,6 @@ __all__ = [
     "chart_theme_impact", "chart_theme_trend", "chart_trend", "chart_trend_by", "nps_axis_domain",
 ]
 
-CATEGORIES: tuple[str, str, str] = ("detractor", "passive", "promoter")
 # The promoter teal leans blue rather than pure green so that it stays apart from the
 # detractor red for deuteranopes and protanopes (ΔE ≈ 74 / 51 simulated, against ≈ 29 / 19
 # for ColorBrewer's #1a9850); the passive grey keeps the middle neutral.
@@ -40,7 +42,6 @@ CATEGORY_SCALE = alt.Scale(domain=list(CATEGORIES), range=list(CATEGORY_COLOURS)
 # NPS as a colour (heatmap): the same red and teal at the ends, near-white at zero.
 NPS_SCALE = alt.Scale(domain=[-100, 0, 100], range=[CATEGORY_COLOURS[0], "#f7f7f7", CATEGORY_COLOURS[2]])
 NPS_DOMAIN: tuple[int, int] = (-100, 100)
-GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 LINE_COLOUR = "#2b4c7e"  # one series: a blue that none of the category colours is confused with
 OK_COLOUR = "#252525"
@@ -88,36 +89,20 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _points(value: Any, digits: int = 1) -> str:
-    return f"{float(value):+.{digits}f}" if _finite(value) else "–"
-
-
-def _count(value: Any) -> str:
-    if not _finite(value):
-        return "–"
-    value = float(value)
-    return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
-
-
-def _level(level: float) -> str:
-    """The confidence level as a label: ``95%``, ``90%``, ``99.5%``."""
-    return f"{100 * float(level):.10g}%"
-
-
 def _nps_ci_text(nps: Any, low: Any, high: Any, n: Any, level: float = 0.95) -> str:
     """'+23.4 (95% CI +18.0 to +28.8)'; Vega's number format would print a missing NPS as +0.0."""
     if not _finite(nps):
         return "no responses" if _finite(n) and float(n) == 0 else "not available"
     if _finite(low) and _finite(high):
-        return f"{_points(nps)} ({_level(level)} CI {_points(low)} to {_points(high)})"
-    return _points(nps)
+        return f"{fmt.chart_points(nps)} ({fmt.level(level)} CI {fmt.chart_points(low)} to {fmt.chart_points(high)})"
+    return fmt.chart_points(nps)
 
 
 def _sample_labels(min_n: float | None) -> tuple[str, str]:
     """Legend entries for enough / too few responses."""
     if min_n is None:
         return "enough n", "low n"
-    return f"n ≥ {_count(min_n)}", f"low n (< {_count(min_n)})"
+    return f"n ≥ {fmt.chart_count(min_n)}", f"low n (< {fmt.chart_count(min_n)})"
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> None:
@@ -201,12 +186,6 @@ def _no_data(title: str, *, height: int = 120, message: str = "No data for this 
     )
 
 
-def _grain(grain: str) -> str:
-    if grain not in GRAINS:
-        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
-    return grain
-
-
 def _period_label(value: Any, grain: str) -> str:
     if value is None or pd.isna(value):
         return "(no date)"
@@ -251,7 +230,7 @@ def _sample_scale(min_n: float | None, on: Sequence[Any]) -> alt.Scale:
 
 
 def _stat_tooltips(frame: pd.DataFrame, first: Sequence[alt.Tooltip], level: float = 0.95) -> list[alt.Tooltip]:
-    tips = [*first, alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+    tips = [*first, alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=",")]
     if "effective_n" in frame.columns:
         tips.append(alt.Tooltip("effective_n:Q", title="Effective n (weighted)", format=",.0f"))
@@ -278,7 +257,7 @@ def _value_labels(frame: pd.DataFrame, dimension: str, n_column: str = "n") -> l
     labels: list[str] = []
     seen: set[str] = set()
     for value, n in zip(frame[dimension], frame[n_column], strict=True):
-        label = f"{_value_text(value)} (n={_count(n)})"
+        label = f"{_value_text(value)} (n={fmt.chart_count(n)})"
         while label in seen:
             label += " "
         seen.add(label)
@@ -318,7 +297,7 @@ def _with_vs_rest(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         marker = ("▲" if up else "▼") if significant else ""
         verdict = ("significantly above" if up else "significantly below") if significant else "not significant"
         markers.append(marker)
-        texts.append(f"{_points(diff)} points vs the rest ({verdict}{_p_text(p)})")
+        texts.append(f"{fmt.chart_points(diff)} points vs the rest ({verdict}{_p_text(p)})")
     out["marker"] = markers
     out["vs_rest_text"] = texts
     return out, True
@@ -373,7 +352,7 @@ def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score"
         alt.Chart(_inline(data), title=_title(title), width="container", height=260)
         .mark_bar()
         .encode(
-            x=alt.X("score:O", title="Score (0–10)", scale=alt.Scale(domain=list(range(11))),
+            x=alt.X("score:O", title="Score (0–10)", scale=alt.Scale(domain=list(SCORES)),
                     axis=alt.Axis(labelAngle=0)),
             y=alt.Y("n:Q", title="Responses"),
             color=alt.Color("category:N", scale=CATEGORY_SCALE, title="Category"),
@@ -407,7 +386,7 @@ def chart_trend(
     Returns an ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there
     are no responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame):
         return _no_data(title, height=280)
     _require(frame, ["period", *_STATS], "chart_trend")
@@ -418,7 +397,7 @@ def chart_trend(
         flags = (data["change_significant"].astype("boolean").fillna(False).astype(bool)
                  if "change_significant" in data.columns else [False] * len(data))
         data["change_text"] = [
-            _points(v) + (" (significant)" if flag and _finite(v) else "")
+            fmt.chart_points(v) + (" (significant)" if flag and _finite(v) else "")
             for v, flag in zip(data["change"], flags, strict=True)
         ]
         tips.insert(2, alt.Tooltip("change_text:N", title="Change vs previous period"))
@@ -449,7 +428,7 @@ def chart_trend(
         )
     )
     return alt.layer(_zero_rule("y"), band, line, points, data=_inline(data),
-                     title=_title(title, f"Shaded: {_level(level)} interval"), width="container", height=280)
+                     title=_title(title, f"Shaded: {fmt.level(level)} interval"), width="container", height=280)
 
 
 def chart_trend_by(
@@ -470,7 +449,7 @@ def chart_trend_by(
     Returns an ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there
     are no responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     title = title or f"NPS over time by {dimension}"
     if _is_empty(frame):
         return _no_data(title, height=280)
@@ -513,7 +492,7 @@ def chart_category_shares(
     data" chart when there are no responses). Raises ValueError for a missing
     column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame):
         return _no_data(title, height=260)
     _require(frame, ["period", *_STATS], "chart_category_shares")
@@ -545,7 +524,7 @@ def chart_category_shares(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
                 alt.Tooltip("n:Q", title="Responses in period (n)", format=","),
-                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -620,7 +599,7 @@ def chart_breakdown(
             size=alt.SizeValue(**alt.when(pick, empty=False).then(alt.value(180)).otherwise(alt.value(90)))
         )
     layers: list[alt.Chart] = [_zero_rule("x"), interval, point]
-    subtitle = f"Dot: NPS; line: {_level(level)} interval"
+    subtitle = f"Dot: NPS; line: {fmt.level(level)} interval"
     if compared:
         subtitle += "; ▲ / ▼ significantly above / below the rest"
         layers.append(
@@ -640,9 +619,9 @@ def chart_breakdown(
             alt.Chart()
             .transform_aggregate(rows="count()")
             .mark_rule(color="#525252", strokeDash=[4, 3], strokeWidth=1.5)
-            .encode(x=alt.XDatum(value), tooltip=alt.TooltipValue(f"Overall NPS {_points(value)}"))
+            .encode(x=alt.XDatum(value), tooltip=alt.TooltipValue(f"Overall NPS {fmt.chart_points(value)}"))
         )
-        subtitle += f"; dashed: overall ({_points(value)})"
+        subtitle += f"; dashed: overall ({fmt.chart_points(value)})"
     return alt.layer(*layers, data=_inline(data), title=_title(title, subtitle), width="container",
                      height=alt.Step(26))
 
@@ -714,7 +693,7 @@ def chart_diverging(
                 alt.Tooltip("responses:Q", title="Responses", format=",.0f"),
                 alt.Tooltip("pct:Q", title="Share (%)", format=".1f"),
                 alt.Tooltip("n:Q", title="Responses in group (n)", format=","),
-                alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+                alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
                 alt.Tooltip("sample_size:N", title="Sample"),
             ],
         )
@@ -747,7 +726,7 @@ def chart_heatmap(
     ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there are no
     responses). Raises ValueError for a missing column or unknown grain.
     """
-    _grain(grain)
+    check_grain(grain)
     title = title or f"NPS by {dimension} and period"
     label = label or dimension
     if _is_empty(frame):
@@ -761,7 +740,7 @@ def chart_heatmap(
     totals = data.groupby("value_label", sort=False)["n"].sum().sort_values(ascending=False, kind="stable")
     values = totals.index.tolist()
     periods = list(dict.fromkeys(data["period_label"]))
-    data["cell_text"] = [_points(v, 0) if _finite(v) else "–" for v in data["nps"]]
+    data["cell_text"] = [fmt.chart_points(v, 0) for v in data["nps"]]
 
     x = alt.X("period_label:O", title="Period", sort=periods, scale=alt.Scale(domain=periods),
               axis=alt.Axis(labelAngle=-40, labelOverlap=True))
@@ -819,7 +798,7 @@ def chart_sparkline(
     data = _with_stats_text(_with_periods(frame[["period", *_STATS]], "day"), min_n, level)
     x = alt.X("period:T", axis=None, title="Period")
     y = alt.Y("nps:Q", axis=None, title="NPS (points)", scale=alt.Scale(zero=True))
-    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title=f"NPS ({_level(level)} interval)"),
+    tips = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("nps_ci:N", title=f"NPS ({fmt.level(level)} interval)"),
             alt.Tooltip("n:Q", title="Responses (n)", format=","), alt.Tooltip("sample_size:N", title="Sample")]
     line = alt.Chart().mark_line(color=LINE_COLOUR, strokeWidth=1.5).encode(x=x, y=y)
     points = (
@@ -871,8 +850,8 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
     data["label_at"] = [
         max(s, e) if s is not None and e is not None else None for s, e in zip(starts, ends, strict=True)
     ]
-    data["points_text"] = [_points(v) for v in data["points"]]
-    data["running_text"] = [_points(v) for v in running_after]
+    data["points_text"] = [fmt.chart_points(v) for v in data["points"]]
+    data["running_text"] = [fmt.chart_points(v) for v in running_after]
     order = data["component"].tolist()
     y = alt.Y("component:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelLimit=240))
     tips = [alt.Tooltip("component:N", title="Component"), alt.Tooltip("points_text:N", title="Points"),
@@ -995,7 +974,7 @@ def chart_theme_impact(
             for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
         ]
     data["points_text"] = [
-        f"{_points(v)} ({_level(level)} CI {_points(lo)} to {_points(hi)})"
+        f"{fmt.chart_points(v)} ({fmt.level(level)} CI {fmt.chart_points(lo)} to {fmt.chart_points(hi)})"
         for v, lo, hi in zip(data["impact"], data["impact_ci_low"], data["impact_ci_high"], strict=True)
     ]
     labels = data["value_label"].tolist()
@@ -1070,7 +1049,7 @@ def chart_theme_trend(
     mentions, share, nps_with, n_with, low_n). Periods with fewer comments than
     ``min_n`` (``low_n``) are drawn as faded points.
     """
-    _grain(grain)
+    check_grain(grain)
     if _is_empty(frame, count="comments"):
         return _no_data(title, height=280)
     _require(frame, ["period", "theme", "comments", "mentions", "share", "low_n"], "chart_theme_trend")
@@ -1107,7 +1086,7 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
     _require(frame, ["side", "term", "score", "detractors", "promoters"], "chart_distinctive_terms")
     data = frame[["side", "term", "score", "detractors", "promoters"]].copy()
     data["label_at"] = [(-s if side == "detractors" else s) for side, s in zip(data["side"], data["score"], strict=True)]
-    data["category"] = ["detractor" if side == "detractors" else "promoter" for side in data["side"]]
+    data["category"] = [DETRACTOR if side == "detractors" else PROMOTER for side in data["side"]]
     data = data.sort_values("label_at", kind="stable").reset_index(drop=True)
     # The side is the bar's direction and colour; a term on both sides still gets two rows.
     labels: list[str] = []
@@ -1116,7 +1095,7 @@ def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set
             term += " "
         labels.append(term)
     data["value_label"] = labels
-    sides = [c for c in ("detractor", "promoter") if c in set(data["category"])]
+    sides = [c for c in (DETRACTOR, PROMOTER) if c in set(data["category"])]
     colours = [CATEGORY_COLOURS[CATEGORIES.index(c)] for c in sides]
     return (
         alt.Chart(data)

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import store
+from nps import domain, store
+from nps import format as fmt
 from nps.control_chars import escape_for_terminal as _visible
 from nps.errors import NpsError
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from nps.themes import Codebook
 
-GRAINS = ("day", "week", "month", "quarter", "year")
 STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
 # JSON leaves DEL and the C1 controls raw (0x9b is an 8-bit CSI on some terminals): written as \u escapes.
 _JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(summary)
     _add_mapping(summary)
     summary.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
-    summary.add_argument("--period", choices=GRAINS, help="one group per period of this length")
+    summary.add_argument("--period", choices=domain.GRAINS, help="one group per period of this length")
     summary.add_argument("--rolling", type=int, metavar="K", help="with --period: each period over the last K periods")
     summary.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
     summary.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
@@ -75,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "(needs --since and --until)")
     summary.add_argument("--survey-type", metavar="VALUE",
                          help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
-    summary.add_argument("--method", choices=("adjusted-wald", "wald"), default="adjusted-wald")
+    summary.add_argument("--method", choices=domain.METHODS, default=domain.DEFAULT_METHOD)
     summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    summary.add_argument("--multiplicity", choices=("bh", "holm", "none"),
+    summary.add_argument("--multiplicity", choices=domain.MULTIPLICITY,
                          help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
                               "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
     summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
@@ -540,14 +540,14 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in result["rejected"]["reasons"].items())
         lines.append(f"rejected: {result['rejected']['total']} ({reasons})")
     lines.append(
-        f"NPS {_fmt(o['nps'])}  [{_fmt(o['ci_low'])}, {_fmt(o['ci_high'])}]  n {o['n']}  "
-        f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {_fmt(o['se'])})"
+        f"NPS {fmt.number(o['nps'])}  [{fmt.number(o['ci_low'])}, {fmt.number(o['ci_high'])}]  n {o['n']}  "
+        f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {fmt.number(o['se'])})"
     )
     if "change" in o:
         c = o["change"]
         lines.append(
-            f"change vs {c['since']} – {c['until']} (NPS {_fmt(c['previous_nps'])}, n {c['previous_n']}): "
-            f"{_fmt(c['diff'])}  [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]  adjusted p {_p(c['p_adjusted'])}  "
+            f"change vs {c['since']} – {c['until']} (NPS {fmt.number(c['previous_nps'])}, n {c['previous_n']}): "
+            f"{fmt.number(c['diff'])}  [{fmt.number(c['ci_low'])}, {fmt.number(c['ci_high'])}]  adjusted p {fmt.p_value(c['p_adjusted'])}  "
             f"{'significant' if c['significant'] else 'within the noise'}"
         )
     if result["groups"]:
@@ -555,21 +555,21 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         level = result.get("multiplicity", {}).get("level", 0.95)
         vs_rest = any("vs_rest" in g for g in result["groups"])
         changed = any("change" in g for g in result["groups"])
-        header = [_visible(str(k)) for k in keys] + ["n", "NPS", f"{_level_label(level)} CI", "P", "Pa", "D"] + (
+        header = [_visible(str(k)) for k in keys] + ["n", "NPS", f"{fmt.level(level)} CI", "P", "Pa", "D"] + (
             ["vs rest"] if vs_rest else []) + (["change", "adj. p"] if changed else []) + [""]
         body = []
         for g in result["groups"]:
             row = [_visible(str(g[k])) for k in keys] + [
-                str(g["n"]), _fmt(g["nps"]), f"[{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]",
+                str(g["n"]), fmt.number(g["nps"]), f"[{fmt.number(g['ci_low'])}, {fmt.number(g['ci_high'])}]",
                 str(g["promoters"]), str(g["passives"]), str(g["detractors"]),
             ]
             if vs_rest:
                 v = g.get("vs_rest") or {}
                 mark = {"above": " ▲", "below": " ▼"}.get(v.get("flag") or "", "")
-                row.append(f"{_fmt(v.get('diff'))}{mark}")
+                row.append(f"{fmt.number(v.get('diff'))}{mark}")
             if changed:
                 c = g.get("change") or {}
-                row += [f"{_fmt(c.get('diff'))}{' *' if c.get('significant') else ''}", _p(c.get("p_adjusted"))]
+                row += [f"{fmt.number(c.get('diff'))}{' *' if c.get('significant') else ''}", fmt.p_value(c.get("p_adjusted"))]
             row.append("low n" if g["low_n"] else "")
             body.append(row)
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
@@ -578,30 +578,15 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
     m = result.get("multiplicity")
     if m and m["tests"]:
-        names = {"bh": "Benjamini-Hochberg", "holm": "Holm", "none": "no adjustment"}
+        # A terminal gets an ASCII hyphen in Benjamini-Hochberg.
+        names = {k: v.replace("–", "-") for k, v in domain.MULTIPLICITY_NAMES.items()}
         parts = [f"{f['name'].replace('_', ' ')}: {names.get(f['method'], f['method'])}, {f['tests']} tests"
                  for f in m["families"]]
-        lines.append(f"significance at {_level_label(1 - m['level'])} after multiplicity control ({'; '.join(parts)}); "
+        lines.append(f"significance at {fmt.level(1 - m['level'])} after multiplicity control ({'; '.join(parts)}); "
                      "groups under the minimum n are not tested")
     for warning in result["warnings"]:
         lines.append(f"warning: {warning}")
     return "\n".join(lines) + "\n"
-
-
-def _level_label(level: float) -> str:
-    return f"{100 * float(level):.10g}%"
-
-
-def _p(value: Any) -> str:
-    if value is None:
-        return "—"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 # --- comments ---------------------------------------------------------------------------------
@@ -727,16 +712,12 @@ def _grid(header: list[str], rows: list[list[str]], right: frozenset[int] = froz
     ]
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
 def _theme_lines(records: list[dict[str, Any]]) -> list[str]:
     header = ["theme", "mentions", "share", "D", "Pa", "P", "NPS with", "without", "impact", "95% CI"]
     rows = [
-        [_visible(r["theme"]), str(r["mentions"]), _pct(r["share"]), _pct(r["detractors"]), _pct(r["passives"]),
-         _pct(r["promoters"]), _fmt(r["nps_with"]), _fmt(r["nps_without"]), _fmt(r["impact"]),
-         f"[{_fmt(r['impact_ci_low'])}, {_fmt(r['impact_ci_high'])}]"]
+        [_visible(r["theme"]), str(r["mentions"]), fmt.share(r["share"]), fmt.share(r["detractors"]), fmt.share(r["passives"]),
+         fmt.share(r["promoters"]), fmt.number(r["nps_with"]), fmt.number(r["nps_without"]), fmt.number(r["impact"]),
+         f"[{fmt.number(r['impact_ci_low'])}, {fmt.number(r['impact_ci_high'])}]"]
         for r in records
     ]
     return _grid(header, rows, right=frozenset(range(1, 9)))

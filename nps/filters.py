@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-CATEGORIES: tuple[str, ...] = ("detractor", "passive", "promoter")
+from nps.domain import CATEGORIES
 KEY_SLUG_LENGTH = 40  # characters of a column's slug in its filter's URL parameter
 
 

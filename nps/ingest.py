@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import detect, reader, sql, store, tempfiles, values
+from nps import detect, domain, reader, sql, store, tempfiles, values
 from nps.errors import DuplicateFileError, IngestError, NpsError
 from nps.store import ColumnMapping, Dataset
 
@@ -985,7 +985,7 @@ def _load_sql(
         (sql.ROW, f"CAST(__pp_rn + {skip} AS BIGINT)"),
         (sql.WAVE, "CAST(? AS INTEGER)"),
         (sql.SCORE, f"CAST({score_value} AS TINYINT)"),
-        (sql.CATEGORY, values.categorize_sql("__pp_n")),
+        (sql.CATEGORY, domain.category_sql("__pp_n")),
         (sql.DATE, "CAST(__pp_d AS TIMESTAMP)"),
         (sql.COMMENT, values.clean_comment_sql(comment) if comment else "CAST(NULL AS VARCHAR)"),
         (sql.RESPONDENT, text(respondent) if respondent else "CAST(NULL AS VARCHAR)"),

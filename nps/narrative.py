@@ -10,7 +10,15 @@ from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-MINUS = "\u2212"
+from nps import format as fmt
+from nps.domain import BH, HOLM, LANGUAGE_NAMES, NO_ADJUSTMENT
+
+# The number formatters live in nps.format; these names are kept for the pages and the tests.
+from nps.format import delta as format_delta
+from nps.format import interval as format_interval
+from nps.format import points as format_points
+from nps.format import share as format_share
+
 # Every ASCII character that means something in Streamlit's Markdown: CommonMark and GFM syntax (links, images,
 # emphasis, code, HTML, entities (&amp;), headings, lists, tables, strikethrough), autolinks (www., http:, mail@host.),
 # LaTeX ($), and Streamlit's directives (:red[…], :material/icon:, :smile:). A backslash before any ASCII
@@ -29,43 +37,8 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAKS.sub(" ", str(text)))
 
 
-def format_points(value: float | None, *, signed: bool = True, digits: int = 1) -> str:
-    """An NPS or a change in points: ``+12.3``, ``−4.0``, ``0.0``; ``—`` for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{abs(value):.{digits}f}"
-    if float(text) == 0:
-        return text
-    if value < 0:
-        return MINUS + text
-    return ("+" + text) if signed else text
-
-
-def format_delta(value: float, note: str = "") -> str:
-    """A change for a metric tile: ``+3.4 (significant)``, ``-1.9 (noise)``.
-
-    The sign is ASCII on purpose: Streamlit's st.metric reads a leading ``-`` to point the arrow down.
-    """
-    text = f"{value:+.1f}"
-    return f"{text} {note}".strip()
-
-
-def format_interval(low: float | None, high: float | None, *, level: float = 0.95) -> str:
-    """``95% CI −30.1 to −19.2``; ``no interval`` when either bound is missing."""
-    if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
-        return "no interval"
-    return f"{level:.0%} CI {format_points(low)} to {format_points(high)}"
-
-
-def format_share(value: float | None) -> str:
-    """A share 0..1 as a percentage with one decimal (``41.2%``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{100 * value:.1f}%"
-
-
 def describe_change(diff: float, p_value: float, significant: bool, against: str, *, tests: int = 1,
-                    multiplicity: str = "none") -> str:
+                    multiplicity: str = NO_ADJUSTMENT) -> str:
     """One sentence on a change: its size, what it is measured against, and whether it is real or noise.
 
     ``p_value`` is the p-value the verdict rests on: the adjusted one when the
@@ -76,7 +49,7 @@ def describe_change(diff: float, p_value: float, significant: bool, against: str
         return f"No comparison: no responses in the {against}."
     if p_value is None or math.isnan(p_value):
         return f"{format_points(diff)} points vs the {against}: too few responses to test (below the minimum n)."
-    adjusted = tests > 1 and multiplicity != "none"
+    adjusted = tests > 1 and multiplicity != NO_ADJUSTMENT
     p_name = "adjusted p" if adjusted else "p"
     if significant:
         verdict = (f"a real change ({p_name} = {p_value:.3f})" if p_value >= 0.001
@@ -87,8 +60,8 @@ def describe_change(diff: float, p_value: float, significant: bool, against: str
 
 
 MULTIPLICITY_WORDS: dict[str, str] = {
-    "bh": "Benjamini–Hochberg control of the false discovery rate",
-    "holm": "Holm control of the family-wise error rate",
+    BH: "Benjamini–Hochberg control of the false discovery rate",
+    HOLM: "Holm control of the family-wise error rate",
 }
 
 
@@ -101,12 +74,12 @@ def describe_family(family: Any, marks: str = "Significance") -> str:
     """
     if isinstance(family, dict):
         family = SimpleNamespace(**family)
-    rate = f"{100 * (1 - float(family.level)):.10g}%"
+    rate = fmt.level(1 - float(family.level))
     tests = int(family.tests)
     if tests == 0:
         return f"{marks}: nothing tested (every group is under the minimum n or has nothing to compare with)."
     count = f"{tests} test{'s' if tests != 1 else ''}"
-    if family.method == "none" or tests == 1:
+    if family.method == NO_ADJUSTMENT or tests == 1:
         how = f"{count} at {rate} each, not adjusted for multiplicity" if tests > 1 else f"one test at {rate}"
     else:
         how = f"{MULTIPLICITY_WORDS[family.method]} at {rate} across {count}"
@@ -145,12 +118,6 @@ def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparis
     elif abs(within) > abs(mix) and abs(within) >= 0.5:
         text += f" Mostly real change within the {dimension} groups, not a change of who answered."
     return text
-
-
-LANGUAGE_NAMES: dict[str, str] = {
-    "it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese",
-    "unknown": "Unknown",
-}
 
 
 def language_name(code: str) -> str:

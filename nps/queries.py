@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import sql, stats
+from nps import domain, sql, stats
 from nps.filters import Filter
 from nps.periods import previous_period, same_period_last_year
 from nps.store import Dataset
@@ -44,7 +44,7 @@ __all__ = [
 
 BLANK = sql.BLANK
 
-# date_trunc part and the step between consecutive periods; week is ISO (Monday).
+# Each of domain.GRAINS in SQL: date_trunc part and the step between consecutive periods; week is ISO (Monday).
 GRAINS: dict[str, tuple[str, str]] = {
     "day": ("day", "INTERVAL 1 DAY"),
     "week": ("week", "INTERVAL 7 DAY"),
@@ -201,11 +201,7 @@ def _source(
 
 # The category of a score, as ingest derives ``_category`` from it. Counting on the TINYINT
 # score rather than comparing the VARCHAR category strings makes every count about a third cheaper.
-_IS = {
-    "promoters": f"{sql.SCORE} >= 9",
-    "passives": f"{sql.SCORE} BETWEEN 7 AND 8",
-    "detractors": f"{sql.SCORE} <= 6",
-}
+_IS = {f"{c}s": domain.is_category_sql(c, sql.SCORE) for c in (domain.PROMOTER, domain.PASSIVE, domain.DETRACTOR)}
 
 
 def _count_items(opts: Options) -> str:
@@ -342,7 +338,7 @@ def _distribution_of(scores: dict[int, tuple[int, float, float]], opts: Options)
     n = np.array([scores.get(s, (0, 0.0, 0.0))[0] for s in range(11)], dtype="int64")
     frame = pd.DataFrame({
         "score": np.arange(11, dtype="int32"),
-        "category": ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2,
+        "category": [domain.category(s) for s in domain.SCORES],
         "n": n,
     })
     if opts.weighted:
@@ -359,9 +355,8 @@ def _counts_of(scores: dict[int, tuple[int, float, float]], opts: Options) -> di
     pick = 1 if opts.weighted else 0
     row: dict[str, Any] = {
         "n": sum(v[0] for v in scores.values()),
-        "promoters": sum(v[pick] for s, v in scores.items() if s >= 9),
-        "passives": sum(v[pick] for s, v in scores.items() if 7 <= s <= 8),
-        "detractors": sum(v[pick] for s, v in scores.items() if s <= 6),
+        **{f"{c}s": sum(v[pick] for s, v in scores.items() if domain.category(s) == c)
+           for c in (domain.PROMOTER, domain.PASSIVE, domain.DETRACTOR)},
     }
     if opts.weighted:
         row["sum_w2"] = sum(v[2] for v in scores.values())
@@ -450,8 +445,7 @@ def trend(
     a rolling window below 1, :class:`nps.errors.UnknownColumnError` for an
     unknown column.
     """
-    if grain not in GRAINS:
-        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    domain.check_grain(grain)
     if rolling is not None and (isinstance(rolling, bool) or int(rolling) != rolling or rolling < 1):
         raise ValueError(f"a rolling window is a number of periods (1 or more), not {rolling!r}")
     by = [by] if isinstance(by, str) else list(by)
@@ -575,8 +569,8 @@ def overview(
     respondent once per period there). Raises ValueError for an unknown grain,
     :class:`nps.errors.UnknownColumnError` for an unknown column.
     """
-    if grain is not None and grain not in GRAINS:
-        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    if grain is not None:
+        domain.check_grain(grain)
     split = split_by if flt_previous is not None else None
     quoted = _key_columns(ds, [split]) if split else []
     fold = grain is not None and not opts.dedupe

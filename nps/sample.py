@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from nps import sql
+from nps import domain, sql
 
 T = TypeVar("T")
 
@@ -1016,8 +1016,8 @@ _PII_RATE = 0.005
 
 
 def _category(score: np.ndarray) -> np.ndarray:
-    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
-    return np.where(score >= 9, 2, np.where(score >= 7, 1, 0))
+    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10): the index in :data:`nps.domain.CATEGORIES`."""
+    return np.where(score >= domain.PROMOTER_MIN, 2, np.where(score >= domain.PASSIVE_MIN, 1, 0))
 
 
 def _customer_comments(rng: np.random.Generator, block: dict[str, np.ndarray]) -> list[str | None]:

@@ -43,8 +43,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-METHODS: tuple[str, ...] = ("adjusted-wald", "wald")
-DEFAULT_METHOD = "adjusted-wald"
+# The interval methods and multiplicity controls are named in nps.domain (re-exported here).
+from nps.domain import BH, DEFAULT_METHOD, HOLM, METHODS, MULTIPLICITY, MULTIPLICITY_NAMES, NO_ADJUSTMENT, WALD
+
 DEFAULT_LEVEL = 0.95
 DEFAULT_MIN_N = 30
 
@@ -54,12 +55,10 @@ ADD_PASSIVES = 1.5
 ADD_PROMOTERS = 0.75
 ADD_N = ADD_DETRACTORS + ADD_PASSIVES + ADD_PROMOTERS
 
-# Multiplicity control of several tests shown together: Benjamini–Hochberg (false discovery rate,
-# for screening displays), Holm (family-wise error, where decisions are made), or none.
-MULTIPLICITY: tuple[str, ...] = ("bh", "holm", "none")
-MULTIPLICITY_NAMES: dict[str, str] = {"bh": "Benjamini–Hochberg", "holm": "Holm", "none": "no adjustment"}
-SCREENING = "bh"
-DECISION = "holm"
+# The multiplicity control of each kind of display: Benjamini–Hochberg (false discovery rate) for
+# screening displays, Holm (family-wise error) where decisions are made.
+SCREENING = BH
+DECISION = HOLM
 
 COUNT_COLUMNS: tuple[str, ...] = ("n", "promoters", "passives", "detractors")
 STAT_COLUMNS: tuple[str, ...] = ("nps", "se", "ci_low", "ci_high", "low_n")
@@ -115,7 +114,7 @@ class Difference:
     method: str
     level: float
     p_adjusted: float = math.nan
-    multiplicity: str = "none"
+    multiplicity: str = NO_ADJUSTMENT
     tests: int = 1
 
 
@@ -178,14 +177,14 @@ def adjust_p_values(p_values: Any, method: str = SCREENING) -> np.ndarray:
     p = np.asarray(p_values, dtype=float).copy()
     tested = ~np.isnan(p)
     m = int(tested.sum())
-    if method == "none" or m == 0:
+    if method == NO_ADJUSTMENT or m == 0:
         return p
     values = p[tested]
     # numpy rather than scipy.stats.false_discovery_control (the tests check the two agree): importing
     # scipy.stats costs the command line half a second.
     order = np.argsort(values, kind="stable")
     ranked = values[order]
-    if method == "bh":
+    if method == BH:
         stepped = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
     else:
         stepped = np.maximum.accumulate((m - np.arange(m)) * ranked)
@@ -243,7 +242,7 @@ def _arrays(d: Any, pa: Any, p: Any, n_eff: Any, method: str) -> dict[str, np.nd
         # Rounding can make p + d − (p − d)² a hair below zero when one share is 1.
         se = np.sqrt(np.maximum(sp + sd - (sp - sd) ** 2, 0.0) / n_eff) * 100.0
         se = np.where(ok, se, np.nan)
-        if method == "wald":
+        if method == WALD:
             centre, spread = nps, se
         else:
             m = n_eff + ADD_N
@@ -620,7 +619,7 @@ def _difference_of(frame: pd.DataFrame, method: str, level: float) -> Difference
     return Difference(
         diff=float(r["diff"]), se=float(r["se"]), ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]),
         p_value=p, significant=bool(r["significant"]), method=method, level=float(level), p_adjusted=p,
-        multiplicity="none", tests=0 if math.isnan(p) else 1,
+        multiplicity=NO_ADJUSTMENT, tests=0 if math.isnan(p) else 1,
     )
 
 
@@ -675,10 +674,10 @@ def compare_shares(
             raise ValueError(f"a count must lie between 0 and its n, not {count!r} of {n!r}")
     if n_a <= 0 or n_b <= 0:
         nan = math.nan
-        return Difference(nan, nan, nan, nan, nan, False, method, float(level), nan, "none", 0)
+        return Difference(nan, nan, nan, nan, nan, False, method, float(level), nan, NO_ADJUSTMENT, 0)
     pa, pb = count_a / n_a, count_b / n_b
     diff = (pa - pb) * 100.0
-    add_x, add_n = (0.0, 0.0) if method == "wald" else (1.0, 2.0)
+    add_x, add_n = (0.0, 0.0) if method == WALD else (1.0, 2.0)
     qa, qb = (count_a + add_x) / (n_a + add_n), (count_b + add_x) / (n_b + add_n)
     se = math.sqrt(max(qa * (1 - qa), 0.0) / (n_a + add_n) + max(qb * (1 - qb), 0.0) / (n_b + add_n)) * 100.0
     pooled = (count_a + count_b) / (n_a + n_b)
@@ -689,7 +688,7 @@ def compare_shares(
     return Difference(
         diff=diff, se=se, ci_low=max(diff - z * se, -100.0), ci_high=min(diff + z * se, 100.0),
         p_value=p, significant=bool(p < 1.0 - level), method=method, level=float(level), p_adjusted=p,
-        multiplicity="none", tests=0 if math.isnan(p) else 1,
+        multiplicity=NO_ADJUSTMENT, tests=0 if math.isnan(p) else 1,
     )
 
 
@@ -729,7 +728,7 @@ def compare_to_target(
     return Difference(
         diff=diff, se=float(a["spread"][0]), ci_low=float(a["ci_low"][0]) - float(target),
         ci_high=float(a["ci_high"][0]) - float(target), p_value=p, significant=bool(p < 1.0 - level),
-        method=method, level=float(level), p_adjusted=p, multiplicity="none", tests=0 if math.isnan(p) else 1,
+        method=method, level=float(level), p_adjusted=p, multiplicity=NO_ADJUSTMENT, tests=0 if math.isnan(p) else 1,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from nps.narrative import format_points
+from nps import format as fmt
 
 
 def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95) -> pd.DataFrame:
@@ -17,7 +17,7 @@ def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95)
     says "(significant)" after the breakdown's multiplicity control and "not
     tested" for groups under the minimum n.
     """
-    interval = f"{100 * float(level):.10g}% interval"
+    interval = f"{fmt.level(level)} interval"
     if frame.empty:
         return pd.DataFrame(columns=[dimension, "n", "NPS", interval, "promoters", "passives", "detractors", "vs rest",
                                      "note"])
@@ -25,8 +25,8 @@ def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95)
     out = pd.DataFrame({
         dimension: frame[dimension].astype(str),
         "n": frame["n"].astype("int64"),
-        "NPS": frame["nps"].map(format_points),
-        interval: [f"{format_points(lo)} to {format_points(hi)}" for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        "NPS": frame["nps"].map(fmt.points),
+        interval: [fmt.points_range(lo, hi) for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
         "promoters": (100 * frame["promoters"] / n).round(1),
         "passives": (100 * frame["passives"] / n).round(1),
         "detractors": (100 * frame["detractors"] / n).round(1),
@@ -34,7 +34,7 @@ def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95)
     if "vs_rest" in frame:
         tested = frame["vs_rest_p"].notna() if "vs_rest_p" in frame else [True] * len(frame)
         out["vs rest"] = [
-            f"{format_points(d)}{' (significant)' if s else ''}{'' if t else ' (not tested)'}"
+            f"{fmt.points(d)}{' (significant)' if s else ''}{'' if t else ' (not tested)'}"
             for d, s, t in zip(frame["vs_rest"], frame["vs_rest_significant"], tested)
         ]
     out["note"] = ["low n" if low else "" for low in frame["low_n"]]
@@ -46,8 +46,8 @@ def describe_vs_rest(frame: pd.DataFrame, dimension: str) -> str:
     if frame.empty or "vs_rest_significant" not in frame:
         return ""
     sig = frame[frame["vs_rest_significant"] & ~frame["low_n"]]
-    above = [f"{v} ({format_points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d > 0]
-    below = [f"{v} ({format_points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d < 0]
+    above = [f"{v} ({fmt.points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d > 0]
+    below = [f"{v} ({fmt.points(d)})" for v, d in zip(sig[dimension], sig["vs_rest"]) if d < 0]
     parts = []
     if above:
         parts.append("Significantly above the rest: " + ", ".join(above) + ".")
@@ -64,7 +64,7 @@ def pivot_nps(frame: pd.DataFrame, rows: str, columns: str, *, min_n: int = 30) 
     def cell(nps: float, n: int) -> str:
         if n == 0 or (isinstance(nps, float) and math.isnan(nps)):
             return ""
-        return f"{format_points(nps)} ({n:,}){' ⚠' if n < min_n else ''}"
+        return f"{fmt.points(nps)} ({n:,}){' ⚠' if n < min_n else ''}"
 
     shown = frame.assign(_cell=[cell(a, int(b)) for a, b in zip(frame["nps"], frame["n"])])
     grid = shown.pivot_table(index=rows, columns=columns, values="_cell", aggfunc="first", fill_value="")

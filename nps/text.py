@@ -32,8 +32,8 @@ import simplemma
 import stopwordsiso
 from stdnum import ean, iban, luhn
 
-LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "pt")
-UNKNOWN = "unknown"
+from nps.domain import LANGUAGES
+from nps.domain import UNKNOWN_LANGUAGE as UNKNOWN
 # Below this many words the detector guesses; below this probability (normalised
 # over the six languages) it is unsure. Both give "unknown".
 MIN_WORDS = 3

@@ -55,14 +55,14 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from nps import sql, stats, text
+from nps import domain, sql, stats, text
 from nps.errors import NotTaggedError, NpsError
-from nps.filters import CATEGORIES, Filter
+from nps.domain import CATEGORIES, CODEBOOK_LANGUAGES
+from nps.filters import Filter
 from nps.queries import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset, transaction
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
-CODEBOOK_LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de")
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "theme", "mentions", "share", "detractors", "passives", "promoters",
     "nps_with", "nps_without", "impact", "impact_ci_low", "impact_ci_high", "impact_p", "impact_p_adjusted",
@@ -1117,8 +1117,7 @@ def theme_trend(
     :func:`nps.queries.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
-    if grain not in GRAINS:
-        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    domain.check_grain(grain)
     _check_options(opts)
     version = require_tagged(cur, ds, codebook)
     part, step = GRAINS[grain]
@@ -1204,7 +1203,7 @@ def top_themes_by(
     flt: Filter | None,
     column: str,
     *,
-    category: str | None = "detractor",
+    category: str | None = domain.DETRACTOR,
     top: int = 3,
 ) -> pd.DataFrame:
     """Per value of ``column``, the themes most mentioned in that value's comments of one category.
@@ -1468,9 +1467,9 @@ def distinctive_terms(
         if category in by_cat and (language is None or lang == language):
             by_cat[category][0].append(comment)
             by_cat[category][1].append(lang)
-    det = count_terms(by_cat["detractor"][0], ngrams, by_cat["detractor"][1])
-    pro = count_terms(by_cat["promoter"][0], ngrams, by_cat["promoter"][1])
-    prior = count_terms(by_cat["passive"][0], ngrams, by_cat["passive"][1])
+    det = count_terms(by_cat[domain.DETRACTOR][0], ngrams, by_cat[domain.DETRACTOR][1])
+    pro = count_terms(by_cat[domain.PROMOTER][0], ngrams, by_cat[domain.PROMOTER][1])
+    prior = count_terms(by_cat[domain.PASSIVE][0], ngrams, by_cat[domain.PASSIVE][1])
     for counts in (det, pro):
         for term, n in counts.items():
             prior[term] = prior.get(term, 0) + n

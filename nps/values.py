@@ -22,6 +22,11 @@ wall-clock time it shows (files almost never mix the two). Results are naive
 
 from __future__ import annotations
 
+from nps.domain import SCORE_MAX, SCORE_MIN
+
+# The valid scores in SQL, for a parsed number: whole and within the scale.
+_IN_SCALE = f"BETWEEN {SCORE_MIN} AND {SCORE_MAX}"
+
 # Reasons a row is rejected, stable strings used as count keys.
 SCORE_BLANK = "score is blank"
 SCORE_NA = "score is N/A"
@@ -171,14 +176,14 @@ def score_ok_sql(raw: str) -> str:
     """
     number = _parse_score_general_sql(raw)
     return (
-        f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}') THEN CAST({raw} AS DOUBLE) <= 10 "
-        f"ELSE COALESCE({number} BETWEEN 0 AND 10 AND {number} = floor({number}), false) END"
+        f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,2}}') THEN CAST({raw} AS DOUBLE) <= {SCORE_MAX} "
+        f"ELSE COALESCE({number} {_IN_SCALE} AND {number} = floor({number}), false) END"
     )
 
 
 def make_score_sql(number: str) -> str:
     """SQL (TINYINT 0–10) for the score from :func:`parse_score_sql`; NULL when not a valid score."""
-    return f"CASE WHEN {number} BETWEEN 0 AND 10 AND {number} = floor({number}) THEN CAST({number} AS TINYINT) END"
+    return f"CASE WHEN {number} {_IN_SCALE} AND {number} = floor({number}) THEN CAST({number} AS TINYINT) END"
 
 
 def explain_score_sql(raw: str, number: str) -> str:
@@ -188,20 +193,12 @@ def explain_score_sql(raw: str, number: str) -> str:
     """
     text = clean_text_sql(raw)
     return (
-        f"CASE WHEN {number} BETWEEN 0 AND 10 AND {number} = floor({number}) THEN NULL "
+        f"CASE WHEN {number} {_IN_SCALE} AND {number} = floor({number}) THEN NULL "
         f"WHEN {text} IS NULL THEN {quote_literal(SCORE_BLANK)} "
         f"WHEN {number} IS NULL THEN CASE WHEN regexp_full_match(lower({text}), {quote_literal(_NOT_AVAILABLE)}) "
         f"THEN {quote_literal(SCORE_NA)} ELSE {quote_literal(SCORE_NOT_NUMBER)} END "
         f"WHEN {number} <> floor({number}) THEN {quote_literal(SCORE_NOT_WHOLE)} "
         f"ELSE {quote_literal(SCORE_OUT_OF_RANGE)} END"
-    )
-
-
-def categorize_sql(score: str) -> str:
-    """SQL (VARCHAR) for the NPS category of a 0–10 score: detractor 0–6, passive 7–8, promoter 9–10."""
-    return (
-        f"CASE WHEN {score} IS NULL THEN NULL WHEN {score} <= 6 THEN 'detractor' "
-        f"WHEN {score} <= 8 THEN 'passive' ELSE 'promoter' END"
     )
 
 

@@ -9,8 +9,9 @@ import streamlit as st
 
 import app
 from nps import charts, clusters, codebooks, text
+from nps import format as fmt
 from nps.narrative import escape_markdown as md
-from nps.narrative import describe_family, format_delta, format_points, language_name
+from nps.narrative import describe_family, format_delta, language_name
 
 ctx = app.context()
 if ctx is None:
@@ -59,13 +60,12 @@ if not worst.empty:
 
 st.subheader("Themes")
 # The columns a reader acts on first (impact and its interval) come first, so they stay in view at 1280 px.
-interval_name = f"impact {ctx.opts.level:.0%} interval"
+interval_name = f"impact {fmt.level(ctx.opts.level)} interval"
 table = pd.DataFrame({
     "theme": summary["theme"],
     "mentions": summary["mentions"],
     "impact": summary["impact"],
-    interval_name: [f"{format_points(lo)} to {format_points(hi)}" if lo == lo else "—"
-                    for lo, hi in zip(summary["impact_ci_low"], summary["impact_ci_high"])],
+    interval_name: [fmt.points_range(lo, hi) for lo, hi in zip(summary["impact_ci_low"], summary["impact_ci_high"])],
     "NPS if mentioned": summary["nps_with"],
     "NPS otherwise": summary["nps_without"],
     "share": summary["share"] * 100,
@@ -85,7 +85,7 @@ st.dataframe(table, hide_index=True, width="stretch", height="content",  # every
                             "% of detractors": pct, "% of passives": pct, "% of promoters": pct,
                             "NPS if mentioned": pts, "NPS otherwise": pts})
 st.caption(f"Impact = NPS of commenters who mention the theme minus NPS of those who don't, with its "
-           f"{ctx.opts.level:.0%} interval ({ctx.opts.method}). A comment can mention several themes.")
+           f"{fmt.level(ctx.opts.level)} interval ({ctx.opts.method}). A comment can mention several themes.")
 
 c1, c2 = st.columns(2)
 app.show_chart(charts.chart_theme_impact(summary, level=ctx.opts.level), where=c1)

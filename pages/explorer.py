@@ -6,8 +6,8 @@ import streamlit as st
 
 import app
 from nps import explorer, export
+from nps.domain import CATEGORIES
 from nps.explorer import NO_THEME, Search
-from nps.filters import CATEGORIES
 from nps.narrative import escape_markdown as md
 from nps.narrative import language_name
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, tables
+from nps import charts, domain, tables
 from nps.narrative import (describe_change, describe_family, describe_shift_share, format_delta, format_interval,
                            format_points, format_share)
 
@@ -61,9 +61,9 @@ tiles[1].metric("Responses (n)", f"{current.n:,}", border=True,
 if current.low_n:
     tiles[1].caption(f":orange[Fewer than {ctx.opts.min_n} responses: read with care.]")
 for tile, key, label, good_up in (
-    (tiles[2], "promoters", "Promoters (9–10)", True),
-    (tiles[3], "passives", "Passives (7–8)", None),
-    (tiles[4], "detractors", "Detractors (0–6)", False),
+    (tiles[2], "promoters", f"Promoters ({domain.score_range(domain.PROMOTER)})", True),
+    (tiles[3], "passives", f"Passives ({domain.score_range(domain.PASSIVE)})", None),
+    (tiles[4], "detractors", f"Detractors ({domain.score_range(domain.DETRACTOR)})", False),
 ):
     total = current.promoters + current.passives + current.detractors  # weight sums when weighted
     share = getattr(current, key) / total

@@ -10,7 +10,7 @@ import streamlit as st
 import app
 from nps.narrative import escape_markdown as md
 from nps import export, responses
-from nps.filters import CATEGORIES
+from nps.domain import CATEGORIES
 
 PAGE_SIZE = 50
 

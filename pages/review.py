@@ -9,7 +9,7 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, review, targets
+from nps import charts, domain, review, targets
 from nps.narrative import describe_family, format_delta, format_interval, format_points
 
 # Presentation mode, for a projector: no sidebar or Streamlit menus, large type, and one
@@ -131,14 +131,14 @@ for number, card in enumerate(cards.to_dict("records")):
         c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
-        c3.metric("Target", format_points(row.target) if row.target == row.target else "—", **_gap_delta(row.gap))
+        c3.metric("Target", format_points(row.target), **_gap_delta(row.gap))
         spark = trend[trend[dimension].astype(str) == value]
         app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])
         dist = app.query("distribution", ctx, ctx.flt.with_values(dimension, [value]), ctx.opts)
         app.show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)
         with d2:
-            for category, heading in (("detractor", "Detractors say"), ("promoter", "Promoters say")):
+            for category, heading in ((domain.DETRACTOR, "Detractors say"), (domain.PROMOTER, "Promoters say")):
                 quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
                 st.markdown(f"**{heading}**")
                 theme_slots[(category, value)] = st.empty()
@@ -150,7 +150,7 @@ for number, card in enumerate(cards.to_dict("records")):
 if ctx.dataset.mapping.comment:
     book = app.codebook()
     app.ensure_tagged(ctx, book)
-    for category in ("detractor", "promoter"):
+    for category in (domain.DETRACTOR, domain.PROMOTER):
         tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
         for value, group in tops.groupby("value", sort=False):
             named = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]

@@ -9,7 +9,7 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, demo, export, ingest, reader, store, text
+from nps import charts, demo, domain, export, ingest, reader, store, text
 from nps.errors import DuplicateFileError, NpsError
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -222,7 +222,7 @@ with tab_load:
             st.dataframe(text.mask_frame(inspection.preview), hide_index=True, width="stretch")
         with right:
             hist = pd.DataFrame({"score": list(inspection.score_histogram), "n": list(inspection.score_histogram.values())})
-            hist["category"] = hist["score"].map(lambda s: "detractor" if s <= 6 else "passive" if s <= 8 else "promoter")
+            hist["category"] = hist["score"].map(domain.category)
             hist["share"] = hist["n"] / max(int(hist["n"].sum()), 1)
             app.show_chart(charts.chart_distribution, hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows")
 

@@ -1,0 +1,121 @@
+"""The survey's vocabulary, in one place: what every other module agrees on.
+
+NPS categories and their score thresholds (detractor 0–6, passive 7–8, promoter
+9–10), also as SQL generated from the same constants; the time grains; the
+interval methods; the controls of multiple comparisons; the languages the
+comment analysis knows and their names. This module imports nothing of the
+project, so anything may import it.
+"""
+
+from __future__ import annotations
+
+# --- scores and categories --------------------------------------------------------------------
+
+SCORE_MIN = 0
+SCORE_MAX = 10
+SCORES: tuple[int, ...] = tuple(range(SCORE_MIN, SCORE_MAX + 1))
+DETRACTOR_MAX = 6
+PASSIVE_MIN = 7
+PASSIVE_MAX = 8
+PROMOTER_MIN = 9
+
+DETRACTOR = "detractor"
+PASSIVE = "passive"
+PROMOTER = "promoter"
+CATEGORIES: tuple[str, str, str] = (DETRACTOR, PASSIVE, PROMOTER)
+
+# Each category's scores, lowest and highest.
+_BOUNDS: dict[str, tuple[int, int]] = {
+    DETRACTOR: (SCORE_MIN, DETRACTOR_MAX),
+    PASSIVE: (PASSIVE_MIN, PASSIVE_MAX),
+    PROMOTER: (PROMOTER_MIN, SCORE_MAX),
+}
+
+
+def category(score: int | float | None) -> str | None:
+    """The NPS category of a 0–10 score (``None`` for a missing score): 6 → ``"detractor"``, 9 → ``"promoter"``."""
+    if score is None or score != score:  # None or NaN
+        return None
+    if score <= DETRACTOR_MAX:
+        return DETRACTOR
+    if score <= PASSIVE_MAX:
+        return PASSIVE
+    return PROMOTER
+
+
+def score_range(name: str) -> str:
+    """A category's scores as shown to people, with an en dash: ``"0–6"``, ``"7–8"``, ``"9–10"``."""
+    low, high = _BOUNDS[name]
+    return f"{low}–{high}"
+
+
+def category_sql(score: str) -> str:
+    """SQL (VARCHAR) for the NPS category of the 0–10 score expression ``score``; NULL for a NULL score.
+
+    ``score`` is SQL text (a quoted column or an expression), never a value.
+    """
+    return (
+        f"CASE WHEN {score} IS NULL THEN NULL WHEN {score} <= {DETRACTOR_MAX} THEN '{DETRACTOR}' "
+        f"WHEN {score} <= {PASSIVE_MAX} THEN '{PASSIVE}' ELSE '{PROMOTER}' END"
+    )
+
+
+def is_category_sql(name: str, score: str) -> str:
+    """SQL (BOOLEAN) true when the score expression ``score`` is in category ``name``.
+
+    ``score >= 9``, ``score BETWEEN 7 AND 8``, ``score <= 6``: comparing the
+    integer score is cheaper than comparing category strings. Raises KeyError
+    for an unknown category.
+    """
+    low, high = _BOUNDS[name]
+    if name == PROMOTER:
+        return f"{score} >= {low}"
+    if name == DETRACTOR:
+        return f"{score} <= {high}"
+    return f"{score} BETWEEN {low} AND {high}"
+
+
+# --- time grains ------------------------------------------------------------------------------
+
+DAY = "day"
+WEEK = "week"  # ISO: weeks start on Monday
+MONTH = "month"
+QUARTER = "quarter"
+YEAR = "year"
+GRAINS: tuple[str, ...] = (DAY, WEEK, MONTH, QUARTER, YEAR)
+
+
+def check_grain(grain: str) -> str:
+    """Return ``grain`` if it is one of :data:`GRAINS`; raise ValueError otherwise."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown time grain {grain!r}; use one of {', '.join(GRAINS)}")
+    return grain
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+# Interval methods: adjusted Wald (Rocks 2016, the default) and the textbook Wald.
+ADJUSTED_WALD = "adjusted-wald"
+WALD = "wald"
+METHODS: tuple[str, ...] = (ADJUSTED_WALD, WALD)
+DEFAULT_METHOD = ADJUSTED_WALD
+
+# Multiplicity control of several tests shown together: Benjamini–Hochberg (false discovery rate,
+# for screening displays), Holm (family-wise error, where decisions are made), or none.
+BH = "bh"
+HOLM = "holm"
+NO_ADJUSTMENT = "none"
+MULTIPLICITY: tuple[str, ...] = (BH, HOLM, NO_ADJUSTMENT)
+MULTIPLICITY_NAMES: dict[str, str] = {BH: "Benjamini–Hochberg", HOLM: "Holm", NO_ADJUSTMENT: "no adjustment"}
+
+# --- languages --------------------------------------------------------------------------------
+
+# The languages the comment analysis detects (ISO 639-1), and the code of a comment in none of them.
+LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "pt")
+UNKNOWN_LANGUAGE = "unknown"
+# The languages of the codebook editor's columns, in this order (others follow when a codebook uses them).
+CODEBOOK_LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de")
+LANGUAGE_NAMES: dict[str, str] = {
+    "it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese",
+    UNKNOWN_LANGUAGE: "Unknown",
+}
