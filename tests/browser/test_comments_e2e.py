@@ -121,6 +121,7 @@ def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db:
         current = codebooks.current_codebook(con)
         assert current.version == edited.version
         ds = store.get_dataset(con, 1)
+        themes.tag_dataset(con, ds, current)  # tagging is its own step (reads never tag)
         preview = themes.theme_summary(con, ds, current).set_index("theme")
         assert preview.loc["Phone calls", "mentions"] > 0
     finally:
