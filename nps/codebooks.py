@@ -85,28 +85,47 @@ def _save(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str) -> int:
 def current_codebook(cur: duckdb.DuckDBPyConnection) -> Codebook:
     """The codebook in use: the newest saved one.
 
-    On a database without any, the default ``data/codebook.yaml`` is saved as
-    number 1 (note "Default codebook") and returned. Raises ValueError when
-    that file is malformed.
+    On a database without any it is the default ``data/codebook.yaml``, number 1
+    (note "Default codebook"), which the first save stores before its own:
+    reading writes nothing. Raises ValueError when that file is malformed.
     """
     newest = _newest(cur)
     if newest is not None:
         return _from_content(newest[2])
-    codebook = load_codebook(DEFAULT_CODEBOOK)
-    _save(cur, codebook, DEFAULT_NOTE)
-    return codebook
+    return load_codebook(DEFAULT_CODEBOOK)
 
 
 def current_number(cur: duckdb.DuckDBPyConnection) -> int:
     """The number of the codebook in use (the newest saved), without reading or compiling its content.
 
-    On a database without any, the default codebook is saved first (as :func:`current_codebook` does).
+    1 on a database without any: the default codebook (see :func:`current_codebook`).
     """
     newest = sql.fetch_value(cur, "SELECT max(number) FROM codebooks")
-    if newest is not None:
-        return int(newest)
-    current_codebook(cur)
-    return int(sql.fetch_value(cur, "SELECT max(number) FROM codebooks"))
+    return 1 if newest is None else int(newest)
+
+
+def _rows(cur: duckdb.DuckDBPyConnection, where: str = "", params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """(number, version, saved_at, note, content) of the saved codebooks, newest first; the default when none is."""
+    rows = sql.fetch_all(
+        cur, f"SELECT number, version, saved_at, note, content FROM codebooks {where} ORDER BY number DESC",
+        params or [],
+    )
+    if rows or sql.fetch_value(cur, "SELECT count(*) FROM codebooks"):
+        return rows
+    default = load_codebook(DEFAULT_CODEBOOK)
+    row = (1, default.version, None, DEFAULT_NOTE, _content(default))
+    # The same filters as the SQL above, on the one unsaved row.
+    return [row] if _matches(row, where, params or []) else []
+
+
+def _matches(row: tuple[Any, ...], where: str, params: list[Any]) -> bool:
+    if not where:
+        return True
+    if where == "WHERE number = ?":
+        return bool(row[0] == params[0])
+    if where == "WHERE starts_with(version, ?)":
+        return str(row[1]).startswith(str(params[0]))
+    raise AssertionError(f"unexpected filter {where!r}")
 
 
 def save_codebook(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str) -> int:
@@ -116,7 +135,8 @@ def save_codebook(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str)
     the newest one (same content version) is not saved again: the newest
     number is returned.
     """
-    current_codebook(cur)  # a first save comes after the default
+    if _newest(cur) is None:  # a first save comes after the default, number 1
+        _save(cur, load_codebook(DEFAULT_CODEBOOK), DEFAULT_NOTE)
     return _save(cur, codebook, str(note or "").strip())
 
 
@@ -125,12 +145,10 @@ def codebook_history(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     ``version`` is the content hash, ``themes`` the number of themes and
     ``terms`` the number of words and phrases over all languages. On a new
-    database the default codebook is saved first (so there is always a row).
+    database the one row is the default codebook, number 1, not saved yet
+    (``saved_at`` missing): there is always a row, and reading writes nothing.
     """
-    current_codebook(cur)
-    rows = sql.fetch_all(
-        cur, "SELECT number, version, saved_at, note, content FROM codebooks ORDER BY number DESC"
-    )
+    rows = _rows(cur)
     themes, terms = [], []
     for *_, content in rows:
         entries = json.loads(content)
@@ -152,23 +170,19 @@ def load_codebook_version(cur: duckdb.DuckDBPyConnection, number_or_version: int
     Raises ValueError when no saved codebook has that number or version, or a
     short version matches several, listing what there is.
     """
-    current_codebook(cur)
     key = number_or_version
     if isinstance(key, bool):
         raise ValueError(f"a codebook is picked by number or version, not {key!r}")
     if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit() and len(key.strip()) < 10):
         number = int(key)
-        row = sql.fetch_one(cur, "SELECT content FROM codebooks WHERE number = ?", [number])
-        if row is None:
-            last = sql.fetch_value(cur, "SELECT max(number) FROM codebooks")
-            raise ValueError(f"no codebook number {number}; saved ones are numbered 1 to {last}")
-        return _from_content(row[0])
+        found = _rows(cur, "WHERE number = ?", [number])
+        if not found:
+            raise ValueError(f"no codebook number {number}; saved ones are numbered 1 to {current_number(cur)}")
+        return _from_content(found[0][4])
     prefix = str(key).strip().lower()
     if len(prefix) < 6:
         raise ValueError(f"give a codebook's number or at least 6 characters of its version, not {key!r}")
-    rows = sql.fetch_all(
-        cur, "SELECT number, content FROM codebooks WHERE starts_with(version, ?) ORDER BY number DESC", [prefix]
-    )
+    rows = [(r[0], r[4]) for r in _rows(cur, "WHERE starts_with(version, ?)", [prefix])]
     if not rows:
         raise ValueError(f"no saved codebook has version {key!r}; see the history for the saved ones")
     # The same content saved twice (restored) has one version: any of its rows will do.

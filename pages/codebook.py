@@ -16,8 +16,10 @@ with app.cursor() as cur:
 current = history.iloc[0]
 
 st.title("Codebook")
-st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))} · saved "
-           f"{pd.Timestamp(current['saved_at']):%d %b %Y %H:%M} · {len(book.themes)} themes. "
+saved = pd.Timestamp(current["saved_at"])
+st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))} · "
+           + ("not edited yet" if pd.isna(saved) else f"saved {saved:%d %b %Y %H:%M}")
+           + f" · {len(book.themes)} themes. "
            "A comment mentions a theme when one of its words appears in it, ignoring case and accents and "
            "comparing dictionary forms (\"fattura\" finds \"fatture\"); \"liefer*\" finds every word that starts so; "
            "a phrase matches its words side by side. Every result records the codebook version it used.")

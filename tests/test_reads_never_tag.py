@@ -1,4 +1,4 @@
-"""Reads never write: theme and comment reads refuse an untagged dataset instead of tagging it; tagging is a step."""
+"""Reads never write: theme, comment and codebook reads write nothing; tagging and saving are their own steps."""
 
 from __future__ import annotations
 
@@ -55,3 +55,23 @@ def test_after_the_tagging_step_the_reads_answer(con, commented) -> None:
     assert summary.loc["Delivery & shipping", "mentions"] == 2
     page = explorer.search_comments(con, commented, CODEBOOK, Filter(), Search(query="parcel"))
     assert page.total == 1
+
+
+def test_codebook_reads_write_nothing_and_the_first_save_stores_the_default_first(con) -> None:
+    from nps import codebooks
+
+    assert codebooks.current_number(con) == 1
+    assert codebooks.current_codebook(con).version == CODEBOOK.version
+    history = codebooks.codebook_history(con)
+    assert list(history["number"]) == [1] and history["note"][0] == "Default codebook"
+    assert pd.isna(history["saved_at"][0])
+    assert codebooks.load_codebook_version(con, 1).version == CODEBOOK.version
+    assert codebooks.load_codebook_version(con, CODEBOOK.version[:8]).version == CODEBOOK.version
+    with pytest.raises(ValueError, match="no codebook number 2; saved ones are numbered 1 to 1"):
+        codebooks.load_codebook_version(con, 2)
+    assert sql.fetch_all(con, "SELECT count(*) FROM codebooks") == [(0,)]
+
+    edited = codebooks.add_theme(CODEBOOK, "Phone calls", {"en": ["called"]})
+    assert codebooks.save_codebook(con, edited, "phone") == 2
+    assert list(codebooks.codebook_history(con)["number"]) == [2, 1]
+    assert codebooks.load_codebook_version(con, 1).version == CODEBOOK.version
