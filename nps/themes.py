@@ -43,6 +43,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import threading
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -732,6 +733,28 @@ def pool_size(comments: int, workers: int | None) -> int:
     return max(1, min(cores, 4))
 
 
+def _end_pool(pool: Any, grace: float = 5.0) -> None:
+    """Terminate ``pool`` and wait for its workers; SIGKILL those still there after ``grace`` seconds.
+
+    A worker forked a moment before the end may not have run :func:`_start_worker` yet, so it
+    still answers SIGTERM with the handler it inherited from the server and would keep
+    ``Pool.terminate`` waiting forever. Once ``terminate`` has begun the pool forks no new
+    workers, so killing the ones left lets it finish.
+    """
+    ender = threading.Thread(target=pool.terminate, name="passaparola-pool-end", daemon=True)
+    ender.start()
+    ender.join(grace)
+    if ender.is_alive():
+        for worker in list(getattr(pool, "_pool", ())):
+            try:
+                if worker.is_alive():
+                    worker.kill()
+            except (OSError, ValueError):  # ended meanwhile
+                pass
+        ender.join()
+    pool.join()
+
+
 def tag_comments(
     comments: Sequence[str],
     codebook: Codebook,
@@ -815,8 +838,7 @@ def _tag_all(
         finally:
             # Done, cancelled or failed: the workers end with the job (SIGTERM, which they do not
             # ignore), and are waited for, so none outlives this call.
-            pool.terminate()
-            pool.join()
+            _end_pool(pool)
     empty = np.zeros(0, dtype=np.int64)
     return (codes, np.concatenate(which) if which else empty,
             np.concatenate(numbers) if numbers else empty.astype(np.int32))

@@ -168,3 +168,20 @@ def test_a_worker_takes_default_sigterm_and_dies_with_its_parent(tmp_path: Path)
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["True", str(int(signal.SIGTERM))], result.stderr
+
+
+def _ignore_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as a worker forked before it could reset the handler
+
+
+@pytest.mark.timeout(60)
+def test_a_pool_whose_workers_ignore_sigterm_still_ends() -> None:
+    import multiprocessing as mp
+
+    from nps import themes
+
+    pool = mp.get_context("fork").Pool(2, initializer=_ignore_sigterm)
+    assert pool.map(abs, [-1, -2]) == [1, 2]
+    pids = [w.pid for w in pool._pool]  # noqa: SLF001 - the workers to watch
+    themes._end_pool(pool, grace=0.5)  # noqa: SLF001 - Pool.terminate alone would wait forever here
+    assert _wait_until_gone(pids) == []
