@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import gc
 import importlib
+import importlib.util
 import logging
 import os
 import pickle
@@ -29,14 +30,19 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from nps import charts, demo, domain, periods, queries, scheduler, store
+from nps import charts, domain, store
+from nps.sample import demo
+from nps.query import periods
+from nps.query import queries
+from nps.store import scheduler
 from nps import format as fmt
 from nps.errors import NpsError
-from nps.filters import Filter, filter_keys
+from nps.query.filters import Filter, filter_keys
 from nps.narrative import column_label, escape_markdown
 
 if TYPE_CHECKING:
-    from nps import ingest, themes
+    from nps import ingest
+    from nps.text import themes
 
 APP_TITLE = "Passaparola"
 log = logging.getLogger("passaparola")
@@ -156,9 +162,11 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def _resolve(name: str) -> Callable[..., Any]:
-    """``overall`` → nps.queries.overall; ``review.build_scorecards`` → nps.review.build_scorecards."""
+    """``overall`` → nps.query.queries.overall; ``review.build_scorecards`` → nps.query.review.build_scorecards."""
     module_name, _, function_name = name.rpartition(".")
-    module = importlib.import_module(f"nps.{module_name or 'queries'}")
+    module_name = module_name or "queries"
+    package = next(p for p in ("query", "text", "store", "stats", "charts") if importlib.util.find_spec(f"nps.{p}.{module_name}"))
+    module = importlib.import_module(f"nps.{package}.{module_name}")
     return getattr(module, function_name)
 
 
@@ -166,7 +174,7 @@ def _resolve(name: str) -> Callable[..., Any]:
 # A filter and the options are frozen dataclasses of plain values: their repr is their content,
 # and ten times quicker to hash than Streamlit's walk of the objects.
 @st.cache_data(show_spinner=False, max_entries=2048, ttl=3600,
-               hash_funcs={"nps.themes.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
+               hash_funcs={"nps.text.themes.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
 def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
             _ds: store.Dataset | None = None) -> Any:
     # ``_ds`` (not hashed: the id and version stand for it) saves a catalog read per miss.
@@ -178,7 +186,7 @@ def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwa
 def query(name: str, ctx: Context, *args: Any, **kwargs: Any) -> Any:
     """Call an nps function ``f(cursor, dataset, *args, **kwargs)``, cached by dataset version and arguments.
 
-    ``name`` is a function of :mod:`nps.queries` (``"overall"``) or ``"module.function"`` of another nps module.
+    ``name`` is a function of :mod:`nps.query.queries` (``"overall"``) or ``"module.function"`` of another nps module.
     """
     return _cached(name, ctx.dataset.id, ctx.version, args, tuple(sorted(kwargs.items())), _ds=ctx.dataset)
 
@@ -228,14 +236,14 @@ class Upload:
 
 
 def keep_upload(uploaded: Any) -> Upload:
-    """Copy a file just chosen in the uploader to a private file (``nps.tempfiles``) and drop Streamlit's copy.
+    """Copy a file just chosen in the uploader to a private file (``nps.ingest.tempfiles``) and drop Streamlit's copy.
 
     Copied in 1 MB chunks, then Streamlit's in-memory copy is dropped at once, so no
     server memory is held while the user checks the roles, nor during the load; the
     page shows the file by name from now on (:func:`current_upload`) instead of the
     uploader, whose key (:func:`upload_round`) moves on for the next file.
     """
-    from nps import tempfiles
+    from nps.ingest import tempfiles
 
     forget_upload()  # the session's previous file
     state = st.session_state
@@ -254,7 +262,7 @@ def current_upload() -> Upload | None:
     An abandoned copy expires (``tempfiles.UPLOAD_TTL`` after its last use): then this
     forgets it and raises NpsError asking for the file again.
     """
-    from nps import tempfiles
+    from nps.ingest import tempfiles
 
     saved = st.session_state.get("_upload_saved")
     if not saved:
@@ -279,7 +287,7 @@ def _drop_from_memory(upload: Any) -> None:
 
 def forget_upload() -> None:
     """Delete the session's private copy of its upload, if any (after its load, or to choose another file)."""
-    from nps import tempfiles
+    from nps.ingest import tempfiles
 
     saved = st.session_state.pop("_upload_saved", None)
     if saved:
@@ -296,7 +304,7 @@ def upload_round() -> int:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _codebook_version(path: str, number: int) -> themes.Codebook:
-    from nps import codebooks
+    from nps.text import codebooks
 
     with cursor() as cur:
         return codebooks.load_codebook_version(cur, number)
@@ -304,7 +312,7 @@ def _codebook_version(path: str, number: int) -> themes.Codebook:
 
 def codebook() -> themes.Codebook:
     """The codebook in use: the newest one saved in the database (the default codebook at first)."""
-    from nps import codebooks
+    from nps.text import codebooks
 
     with cursor() as cur:
         # Only the number: the content is compiled once per number by _codebook_version (it was
@@ -315,7 +323,7 @@ def codebook() -> themes.Codebook:
 
 def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
     """Tag the dataset's comments with ``book`` unless done before, with a progress bar (once per version)."""
-    from nps import themes
+    from nps.text import themes
 
     with cursor() as cur:
         if themes.is_tagged(cur, ctx.dataset, book):
@@ -413,7 +421,7 @@ def show_chart(chart: Any, *args: Any, where: Any = None, key: str | None = None
 
 def filter_key(column: str, ds: store.Dataset) -> str:
     """The URL parameter of a dimension's filter: ``f_`` and a slug of the column name, unique in ``ds``
-    (see :func:`nps.filters.filter_keys`)."""
+    (see :func:`nps.query.filters.filter_keys`)."""
     return filter_keys(ds.columns).get(column) or filter_keys([*ds.columns, column])[column]
 
 

@@ -28,7 +28,7 @@ the load average printed beside them.
    app's; the time counting that work is reported beside it. "Idle" is read from the app's own websocket
    (the ``script_finished`` message of the run) and then the page (no running
    indicator, no stale element, every chart drawn).
-4. **Comment tagging** - ``nps.themes.tag_dataset`` with the default codebook
+4. **Comment tagging** - ``nps.text.themes.tag_dataset`` with the default codebook
    on N = min(largest size, 1M) comments built from the sample generator's
    it/en/fr verbatims (combined, and with order numbers and signatures, so
    that most are distinct), in a fresh child process per run: with the
@@ -233,7 +233,11 @@ def machine_info() -> dict[str, Any]:
 
 def _sample_fingerprint() -> str:
     """Changes when the generator changes, so a cached CSV is rebuilt."""
-    return hashlib.sha256((ROOT / "nps" / "sample.py").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "nps" / "sample").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_csv(workdir: Path, rows: int, log: Callable[[str], None]) -> Path:
@@ -467,7 +471,7 @@ def _sql_reference(case: QueryCase, query: str) -> list[tuple[Any, ...]]:
 
 
 def _nps_query(case: QueryCase, query: str) -> Any:
-    from nps import queries
+    from nps.query import queries
 
     if query == "overall":
         return queries.overall(case.cur, case.ds, case.flt)
@@ -598,8 +602,11 @@ def check_same(query: str, answers: dict[str, Any]) -> int:
 def make_case(cur: Any, size: int) -> QueryCase:
     import pandas as pd
 
-    from nps import periods, queries, sql, store
-    from nps.filters import Filter
+    from nps import store
+    from nps.query import periods
+    from nps.query import queries
+    from nps.store import sql
+    from nps.query.filters import Filter
 
     ds = store.get_dataset(cur, dataset_name(size))
     span = queries.data_range(cur, ds)
@@ -1365,7 +1372,7 @@ def bench_sessions(sizes: Sequence[int], db: Path, workdir: Path, sessions: int,
 
 def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
                           log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any] | None]:
-    """Comment tagging speed: ``nps.themes.tag_dataset`` with the default codebook, against an absolute target.
+    """Comment tagging speed: ``nps.text.themes.tag_dataset`` with the default codebook, against an absolute target.
 
     N = min(largest --rows, 1M) comments, all non-blank, built from the sample
     generator's verbatims (``nps.sample.generate_customers``, it/en/fr): a base

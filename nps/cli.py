@@ -32,7 +32,7 @@ from nps.errors import NpsError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nps.themes import Codebook
+    from nps.text.themes import Codebook
 
 STAT_KEYS = ("n", "promoters", "passives", "detractors", "nps", "se", "ci_low", "ci_high")
 # JSON leaves DEL and the C1 controls raw (0x9b is an 8-bit CSI on some terminals): written as \u escapes.
@@ -259,7 +259,7 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from nps.demo import load_sample
+    from nps.sample.demo import load_sample
 
     con = store.connect(args.db)
     try:
@@ -335,9 +335,10 @@ def _import_meanwhile(module: str) -> None:
 
 def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
     """Compute the ``summary`` command's result as the fixed JSON structure."""
-    from nps import queries, stats
-    from nps.filters import Filter
-    from nps.periods import previous_period, same_period_last_year
+    from nps import stats
+    from nps.query import queries
+    from nps.query.filters import Filter
+    from nps.query.periods import previous_period, same_period_last_year
 
     include = _where_pairs(ds, args.where)
     exclude = _where_pairs(ds, args.where_not)
@@ -458,7 +459,7 @@ def _family(family: Any) -> dict[str, Any]:
 def _pick_survey_type(con: duckdb.DuckDBPyConnection, ds: store.Dataset, chosen: str | None,
                       include: dict[str, list[str]], warnings: list[str]) -> None:
     """As the app does: a dataset mixing survey types counts one (the most common, or ``chosen``), and says so."""
-    from nps import queries
+    from nps.query import queries
 
     column = ds.mapping.survey_type
     if not column or column in include:
@@ -617,7 +618,7 @@ def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Code
     """The codebook of ``--codebook FILE``, else the database's current one (the default file without it)."""
     import yaml
 
-    from nps import themes
+    from nps.text import themes
 
     if path is not None:
         if not Path(path).is_file():
@@ -628,7 +629,7 @@ def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Code
             raise UsageError(f"{path}: not valid YAML ({error}); fix the file or use data/codebook.yaml") from None
         except ValueError as error:
             raise UsageError(str(error)) from None
-    from nps import codebooks
+    from nps.text import codebooks
 
     return codebooks.current_codebook(con)
 
@@ -639,9 +640,9 @@ def comments_report(
     """Compute the ``comments`` command's result as its fixed JSON structure.
 
     ``languages`` maps a language code (or ``unknown``) to its number of
-    commented responses; ``themes`` is :func:`nps.themes.theme_summary` as
-    records; ``distinctive`` the terms of :func:`nps.themes.distinctive_terms`
-    per side; ``uncovered`` the clusters of :func:`nps.clusters.uncovered_clusters`;
+    commented responses; ``themes`` is :func:`nps.text.themes.theme_summary` as
+    records; ``distinctive`` the terms of :func:`nps.text.themes.distinctive_terms`
+    per side; ``uncovered`` the clusters of :func:`nps.text.clusters.uncovered_clusters`;
     ``codebook_version`` the codebook's content hash. With ``by`` (a column),
     ``groups`` holds a theme table per value of it. Numbers are unrounded, NaN
     is None. Raises :class:`UsageError` for a column with more than
@@ -654,8 +655,10 @@ def _comments_result(
     con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook, by: str | None
 ) -> tuple[dict[str, Any], list[str]]:
     """:func:`comments_report` and the notes a reader of the table should see."""
-    from nps import clusters, queries, themes
-    from nps.filters import Filter
+    from nps.text import clusters
+    from nps.query import queries
+    from nps.text import themes
+    from nps.query.filters import Filter
 
     stored = store.resolve_column(ds, by) if by else None
     themes.tag_dataset(con, ds, codebook)
@@ -696,7 +699,7 @@ def _theme_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _language_counts(con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook) -> pd.DataFrame:
     """DataFrame[language, n]: commented responses per detected language, most first."""
-    from nps import themes
+    from nps.text import themes
 
     frame = themes.language_counts(con, ds, codebook, None)
     frame = frame.assign(language=frame["language"].fillna("unknown").astype(str), n=frame["n"].astype("int64"))

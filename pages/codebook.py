@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import app
-from nps import codebooks, themes
+from nps.text import codebooks
+from nps.text import themes
 from nps.narrative import escape_markdown as md
 
 ctx = app.context()

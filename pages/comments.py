@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 import app
-from nps import charts, clusters, codebooks, text
+from nps import charts, text
+from nps.text import clusters
+from nps.text import codebooks
 from nps import format as fmt
 from nps.narrative import escape_markdown as md
 from nps.narrative import describe_family, format_delta, language_name

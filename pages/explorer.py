@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 import app
-from nps import explorer, export
+from nps import export
+from nps.query import explorer
 from nps.domain import CATEGORIES
-from nps.explorer import NO_THEME, Search
+from nps.query.explorer import NO_THEME, Search
 from nps.narrative import escape_markdown as md
 from nps.narrative import language_name
 

@@ -8,7 +8,8 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, domain, tables
+from nps import charts, domain
+from nps.charts import tables
 from nps.narrative import (describe_change, describe_family, describe_shift_share, format_delta, format_interval,
                            format_points, format_share)
 

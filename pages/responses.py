@@ -9,7 +9,8 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import export, responses
+from nps import export
+from nps.query import responses
 from nps.domain import CATEGORIES
 
 PAGE_SIZE = 50

@@ -9,7 +9,9 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, domain, review, targets
+from nps import charts, domain
+from nps.query import review
+from nps.store import targets
 from nps.narrative import describe_family, format_delta, format_interval, format_points
 
 # Presentation mode, for a projector: no sidebar or Streamlit menus, large type, and one

@@ -6,7 +6,8 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, tables
+from nps import charts
+from nps.charts import tables
 from nps.narrative import describe_family, format_points
 
 ctx = app.context()

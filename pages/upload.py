@@ -9,7 +9,9 @@ import streamlit as st
 
 import app
 from nps.narrative import escape_markdown as md
-from nps import charts, demo, domain, export, ingest, reader, store, text
+from nps import charts, domain, export, ingest, store, text
+from nps.sample import demo
+from nps.ingest import reader
 from nps.errors import DuplicateFileError, NpsError
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))

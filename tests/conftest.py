@@ -146,7 +146,7 @@ def tag_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
     ``themes.tag_dataset`` first, which their own tests check. Tests that only care about a read's
     figures use this fixture instead of tagging by hand before every call.
     """
-    from nps import themes
+    from nps.text import themes
 
     def tag_then_version(cur: duckdb.DuckDBPyConnection, ds: Any, codebook: Any) -> str:
         return themes.tag_dataset(cur, ds, codebook)

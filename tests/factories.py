@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from nps import sql, store
+from nps import store
+from nps.store import sql
 
 _names = itertools.count(1)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nps import codebooks, ingest, store
+from nps import ingest, store
+from nps.text import codebooks
 from nps.ingest import Overrides
 
 # Each is Markdown, HTML, LaTeX, a Streamlit directive, Vega-Lite field syntax or a URL-key collision.

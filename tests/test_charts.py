@@ -19,7 +19,7 @@ PALETTE = {"domain": ["detractor", "passive", "promoter"], "range": ["#d7301f", 
 
 
 # ---------------------------------------------------------------------------
-# Literal frames, shaped like nps.queries' results
+# Literal frames, shaped like nps.query.queries' results
 
 
 def distribution() -> pd.DataFrame:

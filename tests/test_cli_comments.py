@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nps import store, themes
+from nps import store
+from nps.text import themes
 from nps.cli import main
 from nps.ingest import ingest_file
 from tests.conftest import R_TESTDATA, ROOT, TELECOM

@@ -24,7 +24,7 @@ def test_importing_the_command_line_leaves_pandas_out() -> None:
 
 
 def test_loading_a_file_does_not_need_pandas_until_the_preview() -> None:
-    code = "import sys, nps.ingest, nps.sql, nps.store; print('pandas' in sys.modules)"
+    code = "import sys, nps.ingest, nps.store.sql, nps.store; print('pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nps import codebooks, sql, text
-from nps.codebooks import (
+from nps import text
+from nps.text import codebooks
+from nps.store import sql
+from nps.text.codebooks import (
     add_theme,
     add_words,
     codebook_from_rows,
@@ -25,7 +27,7 @@ from nps.codebooks import (
     restore_codebook,
     save_codebook,
 )
-from nps.themes import Codebook, load_codebook, parse_codebook
+from nps.text.themes import Codebook, load_codebook, parse_codebook
 
 DEFAULT = load_codebook()
 SMALL = Codebook.build({

@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import clusters, codebooks, explorer, store, themes
-from nps.queries import Options
+from nps import store
+from nps.text import clusters
+from nps.text import codebooks
+from nps.query import explorer
+from nps.text import themes
+from nps.query.queries import Options
 from tests.test_pages import at, db, default_filter, sample_db  # noqa: F401  (fixtures)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from nps import sql, store
+from nps import store
+from nps.store import sql
 from nps.errors import IngestError
 from nps.ingest import ingest_file
 from tests.conftest import TELECOM

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nps import control_chars, detect, ingest
+from nps import control_chars, ingest
+from nps.ingest import detect
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

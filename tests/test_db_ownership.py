@@ -21,7 +21,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import demo, scheduler, store
+from nps import store
+from nps.sample import demo
+from nps.store import scheduler
 from nps.narrative import escape_markdown as md
 from tests.factories import make_dataset
 
@@ -182,7 +184,7 @@ def test_a_failing_job_is_logged_and_runs_again(con: duckdb.DuckDBPyConnection, 
 
     jobs.register("flaky", 60, flaky)
     jobs.register("steady", 60, lambda cur: calls.append(2))
-    with caplog.at_level(logging.ERROR, logger="nps.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="nps.store.scheduler"):
         assert jobs.run_due() == ["flaky", "steady"]
     assert jobs.jobs()["flaky"].last_error == "RuntimeError: disk full"
     assert "scheduled job flaky failed" in caplog.text and "RuntimeError: disk full" in caplog.text
@@ -314,7 +316,7 @@ def test_under_test_a_failing_page_is_also_an_exception(app_db: Path, monkeypatc
 
 
 def test_a_snapshot_leaves_out_what_is_not_committed(db: Path) -> None:
-    from nps import sql
+    from nps.store import sql
 
     con = store.connect(db)
     try:
@@ -353,7 +355,7 @@ def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
 
 
 def test_the_snapshot_interval_is_configured_in_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nps import scheduler as sched
+    from nps.store import scheduler as sched
 
     monkeypatch.delenv(sched.SNAPSHOT_ENV, raising=False)
     assert sched.snapshot_interval() == 600.0
@@ -368,7 +370,7 @@ def test_the_snapshot_interval_is_configured_in_minutes(monkeypatch: pytest.Monk
 
 
 def test_no_snapshot_job_when_snapshots_are_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from nps import scheduler as sched
+    from nps.store import scheduler as sched
 
     monkeypatch.setenv(sched.SNAPSHOT_ENV, "0")
     con = duckdb.connect()

@@ -41,7 +41,7 @@ def _bound_keys(path: Path) -> set[str]:
         elif isinstance(key, ast.JoinedStr) and key.values and isinstance(key.values[0], ast.Constant):
             keys.add(str(key.values[0].value) + "<column>")
         elif isinstance(key, ast.Subscript) and getattr(key.value, "id", "") == "keys":
-            keys.add("f_<column>")  # the sidebar's filters: nps.filters.filter_keys, one per dimension
+            keys.add("f_<column>")  # the sidebar's filters: nps.query.filters.filter_keys, one per dimension
         else:
             raise AssertionError(f"{path.name}:{node.lineno}: a URL-bound widget whose key is not a literal")
     return keys

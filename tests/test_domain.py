@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from nps import domain, sql
+from nps import domain
+from nps.store import sql
 
 EXPECTED = {
     0: "detractor", 1: "detractor", 2: "detractor", 3: "detractor", 4: "detractor", 5: "detractor",
@@ -76,7 +77,7 @@ def test_grains() -> None:
 
 
 def test_grain_translations_cover_the_grains() -> None:
-    from nps import queries
+    from nps.query import queries
 
     assert tuple(queries.GRAINS) == domain.GRAINS
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from nps import explorer, export
-from nps.explorer import NO_THEME, Search, highlight, highlight_html, parse_query, search_comments
-from nps.filters import Filter
-from nps.themes import load_codebook
+from nps import export
+from nps.query import explorer
+from nps.query.explorer import NO_THEME, Search, highlight, highlight_html, parse_query, search_comments
+from nps.query.filters import Filter
+from nps.text.themes import load_codebook
 from tests.factories import make_dataset
 
 # These tests are about what the reads compute; tagging, the explicit step before them, is the

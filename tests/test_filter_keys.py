@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nps.filters import filter_keys, legacy_filter_key
+from nps.query.filters import filter_keys, legacy_filter_key
 
 PHONE = "How satisfied are you with our customer service - Phone"
 EMAIL = "How satisfied are you with our customer service - Email"

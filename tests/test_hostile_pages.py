@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import demo, ingest, store
+from nps import ingest, store
+from nps.sample import demo
 from nps.ingest import Overrides
 from nps.narrative import column_label
 from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db, hostile_frame

@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nps import ingest, reader
+from nps import ingest
+from nps.ingest import reader
 from nps.errors import IngestError
 from tests.conftest import ROOT
 

@@ -12,7 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nps import ingest, reader
+from nps import ingest
+from nps.ingest import reader
 from nps.errors import IngestError
 from tests.conftest import QUALTRICS_LEGACY, QUALTRICS_V3
 

@@ -18,9 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nps import ingest, reader, responses, store, values
+from nps import ingest, store
+from nps.ingest import reader
+from nps.query import responses
+from nps.ingest import values
 from nps.errors import DuplicateFileError, IngestError
-from nps.filters import Filter
+from nps.query.filters import Filter
 
 from .test_ingest_load import check_rows_match_file, tables, write_survey
 from .test_ingest_values import BAD_SCORES, GOOD_SCORES

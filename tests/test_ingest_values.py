@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nps import ingest, values
+from nps import ingest
+from nps.ingest import values
 
 GOOD_SCORES = [
     ("9", 9),

@@ -9,7 +9,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from nps import ingest, reader
+from nps import ingest
+from nps.ingest import reader
 
 
 def no_openpyxl(*args: object, **kwargs: object) -> None:

@@ -19,7 +19,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from nps import ingest, sql, store, tempfiles
+from nps import ingest, store
+from nps.store import sql
+from nps.ingest import tempfiles
 
 ROOT = Path(__file__).resolve().parent.parent
 

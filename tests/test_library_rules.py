@@ -1,4 +1,4 @@
-"""The library's house rules, checked: no Streamlit in nps/, SQL only through nps/sql.py, docstrings."""
+"""The library's house rules, checked: no Streamlit in nps/, SQL only through nps/store/sql.py, docstrings."""
 
 from __future__ import annotations
 
@@ -11,24 +11,30 @@ from pathlib import Path
 
 import pytest
 
-NPS_DIR = Path(__file__).resolve().parent.parent / "nps"
-MODULES = sorted(p for p in NPS_DIR.glob("*.py") if p.name != "__main__.py")
+ROOT = Path(__file__).resolve().parent.parent
+NPS_DIR = ROOT / "nps"
+MODULES = sorted(p for p in NPS_DIR.rglob("*.py") if p.name != "__main__.py")
+
+
+def _name(path: Path) -> str:
+    """``nps/store/sql.py`` → ``store/sql.py`` (the test ids and messages)."""
+    return path.relative_to(NPS_DIR).as_posix()
 
 
 def test_importing_nps_leaves_streamlit_out() -> None:
     code = (
         "import sys, importlib, pkgutil, nps\n"
-        "for m in pkgutil.iter_modules(nps.__path__):\n"
-        "    importlib.import_module('nps.' + m.name)\n"
+        "for m in pkgutil.walk_packages(nps.__path__, 'nps.'):\n"
+        "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
         "print('streamlit' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_only_the_sql_module_executes_statements(path: Path) -> None:
-    if path.name == "sql.py":
+    if _name(path) == "store/sql.py":
         return
     tree = ast.parse(path.read_text(encoding="utf-8"))
     calls = [
@@ -39,10 +45,10 @@ def test_only_the_sql_module_executes_statements(path: Path) -> None:
         and node.func.attr in {"execute", "executemany", "sql", "query"}
         and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "sql")
     ]
-    assert calls == [], f"{path.name} runs SQL outside nps/sql.py at lines {calls}"
+    assert calls == [], f"{path.name} runs SQL outside nps/store/sql.py at lines {calls}"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_public_functions_have_docstrings_and_annotations(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     assert "from __future__ import annotations" in path.read_text(encoding="utf-8")
@@ -53,7 +59,7 @@ def test_public_functions_have_docstrings_and_annotations(path: Path) -> None:
                 missing.append(node.name)
             if isinstance(node, ast.FunctionDef) and node.returns is None:
                 missing.append(f"{node.name} (return annotation)")
-    assert missing == [], f"{path.name}: {missing}"
+    assert missing == [], f"{_name(path)}: {missing}"
 
 
 def _strings(tree: ast.AST) -> list[tuple[int, str]]:
@@ -86,15 +92,81 @@ _SHARED_DDL = re.compile(r"\b(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TABLE|SEQU
 _TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END\s+TRANSACTION)\b", re.I)
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_the_shared_schema_lives_in_the_store_and_transactions_in_store_transaction(path: Path) -> None:
-    # The tables every dataset shares are made and changed only by nps/store.py's ordered migrations;
+    # The tables every dataset shares are made and changed only by nps/store/__init__.py's ordered migrations;
     # other modules make only per-dataset tables (their names built from the dataset's id: a placeholder).
     # BEGIN / COMMIT / ROLLBACK are written once, in store.transaction().
-    if path.name == "store.py":
+    if _name(path).startswith("store/"):
         return
     strings = _strings(ast.parse(path.read_text(encoding="utf-8")))
     ddl = [line for line, text in strings if _SHARED_DDL.search(text)]
-    assert ddl == [], f"{path.name} creates or alters a shared table at lines {ddl}: make it a migration in nps/store.py"
+    assert ddl == [], f"{path.name} creates or alters a shared table at lines {ddl}: make it a migration in nps/store/__init__.py"
     control = [line for line, text in strings if _TRANSACTION_CONTROL.match(text)]
-    assert control == [], f"{path.name} controls a transaction at lines {control}: use `with store.transaction(cur)`"
+    assert control == [], f"{_name(path)} controls a transaction at lines {control}: use `with store.transaction(cur)`"
+
+
+# SQL text: a statement's opening words, as a module would write them in a string.
+_SQL_TEXT = re.compile(
+    r"\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+[\w\"{}]+\s+SET\b|"
+    r"\b(CREATE|ALTER|DROP)\s+(OR\s+REPLACE\s+)?(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|SEQUENCE|INDEX)\b|"
+    r"\bCOPY\s+[\s\S]*\bTO\s*[?'\"]|\bread_(csv|parquet|json)\w*\s*\(")
+SQL_PACKAGES = ("store/", "query/", "ingest/")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_sql_is_written_only_in_the_store_the_queries_and_the_load(path: Path) -> None:
+    # One place for SQL: a newcomer looking for a statement looks in nps/store (schema, catalog, writes),
+    # nps/query (every read of responses) or nps/ingest (the load). Everything else calls their functions.
+    if _name(path).startswith(SQL_PACKAGES):
+        return
+    strings = _strings(ast.parse(path.read_text(encoding="utf-8")))
+    found = [line for line, text in strings if _SQL_TEXT.search(text)]
+    assert found == [], f"{_name(path)} writes SQL at lines {found}: move it to nps/store, nps/query or nps/ingest"
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The project modules ``path`` imports (``nps.x.y``, ``face``, ``app``), at any depth of the module."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found.update(n for n in names if n.split(".")[0] in ("nps", "face", "app", "pages"))
+    return found
+
+
+# Each part of the library and what it may import of the project (besides itself). Read from the bottom:
+# the vocabulary, formatting and errors import nothing; statistics and text processing are pure;
+# the store knows no reader of it; the load writes through the store; the queries read through it.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "domain": (), "format": (), "errors": (), "control_chars": (),
+    "stats": ("domain", "errors"),
+    "text": ("domain", "errors", "format"),
+    "store": ("domain", "errors", "format", "text", "stats"),
+    "ingest": ("domain", "errors", "format", "control_chars", "store", "text"),
+    "query": ("domain", "errors", "format", "store", "stats", "text"),
+    "charts": ("domain", "errors", "format", "control_chars"),
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_the_layers_import_downwards_only(path: Path) -> None:
+    part = path.relative_to(NPS_DIR).parts[0].removesuffix(".py")
+    imports = _project_imports(path)
+    outside = sorted(m for m in imports if m.split(".")[0] != "nps")
+    assert outside == [], f"{_name(path)} imports {outside}: the library never imports the app"
+    if part not in LAYERS:
+        return  # the top: cli, export, narrative, sample may use every part
+    allowed = {part, *LAYERS[part]}
+    wrong = sorted(m for m in imports if len(m.split(".")) > 1 and m.split(".")[1] not in allowed)
+    assert wrong == [], f"{_name(path)} ({part}) imports {wrong}; it may import only {sorted(allowed)}"
+
+
+def test_charts_never_get_a_connection() -> None:
+    for path in (NPS_DIR / "charts").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "duckdb" not in _project_imports(path) and "import duckdb" not in source, _name(path)

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nps import narrative, queries, simulation, stats
-from nps.queries import Options
+from nps import narrative, stats
+from nps.query import queries
+from nps.stats import simulation
+from nps.query.queries import Options
 
 from .factories import make_dataset
 
@@ -198,7 +200,7 @@ def test_a_group_under_the_minimum_n_gets_no_marker(con: duckdb.DuckDBPyConnecti
     out = queries.breakdown(con, ds, ["region"], opts=Options(min_n=30)).set_index("region")
     assert math.isnan(out.loc["Tiny", "vs_rest_p"]) and not out.loc["Tiny", "vs_rest_significant"]
     assert out.attrs["family"] == {"method": "bh", "tests": 2, "level": 0.95}
-    from nps import tables
+    from nps.charts import tables
 
     assert "Tiny" not in tables.describe_vs_rest(out.reset_index(), "region")
     # with min_n 20 it is tested and flagged, after BH across three tests
@@ -276,7 +278,7 @@ def test_describe_change_names_the_adjusted_p() -> None:
 
 
 def test_breakdown_table_names_the_level_and_untested_groups() -> None:
-    from nps import tables
+    from nps.charts import tables
 
     frame = pd.DataFrame({
         "region": ["A", "B"], "n": [100, 10], "promoters": [50, 5], "passives": [30, 3], "detractors": [20, 2],

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nps import demo, periods, queries, store
-from nps.filters import Filter
+from nps import store
+from nps.sample import demo
+from nps.query import periods
+from nps.query import queries
+from nps.query.filters import Filter
 from nps.narrative import format_delta, format_points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +196,7 @@ def test_responses_page_counts_and_searches(at: AppTest, db: Path) -> None:
     try:
         from dataclasses import replace
 
-        from nps import responses
+        from nps.query import responses
 
         n = responses.count_responses(con, store.get_dataset(con, 1), replace(flt, text="ritardo"))
     finally:
@@ -267,7 +270,7 @@ def test_the_chosen_level_is_in_every_label(at: AppTest, db: Path) -> None:
 def test_review_gap_to_target_is_red_below_and_green_above(at: AppTest, db: Path) -> None:
     from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
-    from nps import targets
+    from nps.store import targets
 
     con = store.connect(db)
     try:
@@ -324,7 +327,7 @@ def test_responses_head_dimensions_by_their_readable_names(at: AppTest) -> None:
 
 def test_the_app_module_leaves_the_comment_libraries_to_the_comment_pages() -> None:
     """Issue 8 §7: a new server's first Overview no longer imports simplemma and the lemma rules (themes)."""
-    code = ("import sys, app; print(sorted(m for m in ('nps.themes', 'nps.text', 'nps.ingest', 'simplemma', 'sklearn') "
+    code = ("import sys, app; print(sorted(m for m in ('nps.text.themes', 'nps.text', 'nps.ingest', 'simplemma', 'sklearn') "
             "if m in sys.modules))")
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from nps.periods import add_months, previous_period, resolve_preset, same_period_last_year
+from nps.query.periods import add_months, previous_period, resolve_preset, same_period_last_year
 
 D = dt.date
 START, END = D(2024, 11, 1), D(2026, 10, 31)

@@ -1,4 +1,4 @@
-"""nps.queries on the R package's test data (reference values) and on small literal frames."""
+"""nps.query.queries on the R package's test data (reference values) and on small literal frames."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nps import queries, stats, store
+from nps import stats, store
+from nps.query import queries
 from nps.errors import UnknownColumnError
-from nps.filters import Filter
-from nps.queries import Options
+from nps.query.filters import Filter
+from nps.query.queries import Options
 from nps.stats import NpsResult, compare_results, score_counts
 from tests.conftest import R_TESTDATA
 from tests.factories import make_dataset
@@ -447,8 +448,8 @@ def _weighted(p: float, pa: float, d: float, *, n: int, sum_w2: float) -> NpsRes
 def test_dimension_counts_equals_dimension_values_per_column(con) -> None:
     import pandas as pd
 
-    from nps import queries
-    from nps.filters import Filter
+    from nps.query import queries
+    from nps.query.filters import Filter
     from tests.factories import make_dataset
 
     frame = pd.DataFrame({

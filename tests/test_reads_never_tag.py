@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nps import explorer, sql, themes
+from nps.query import explorer
+from nps.store import sql
+from nps.text import themes
 from nps.errors import NotTaggedError
-from nps.filters import Filter
-from nps.explorer import Search
-from nps.themes import load_codebook
+from nps.query.filters import Filter
+from nps.query.explorer import Search
+from nps.text.themes import load_codebook
 from tests.factories import make_dataset
 
 CODEBOOK = load_codebook()
@@ -58,7 +60,7 @@ def test_after_the_tagging_step_the_reads_answer(con, commented) -> None:
 
 
 def test_codebook_reads_write_nothing_and_the_first_save_stores_the_default_first(con) -> None:
-    from nps import codebooks
+    from nps.text import codebooks
 
     assert codebooks.current_number(con) == 1
     assert codebooks.current_codebook(con).version == CODEBOOK.version

@@ -11,7 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nps import ingest, sql, store, targets
+from nps import ingest, store
+from nps.store import sql
+from nps.store import targets
 from nps.errors import IngestError
 from nps.store import ColumnMapping
 

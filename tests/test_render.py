@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from nps import charts, control_chars, render
+from nps import charts, control_chars
+from nps.charts import render
 
 # Every character that made vl-convert abort the process (SIGABRT, exit 134) when it ran in-process.
 CRASHING = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f", "\ufffe", "\uffff"]

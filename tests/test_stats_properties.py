@@ -1,4 +1,4 @@
-"""Properties of nps.stats and nps.queries on random counts and random frames (Hypothesis)."""
+"""Properties of nps.stats and nps.query.queries on random counts and random frames (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nps import queries, stats, store
-from nps.filters import Filter
-from nps.queries import Options
+from nps import stats, store
+from nps.query import queries
+from nps.query.filters import Filter
+from nps.query.queries import Options
 from tests.factories import make_dataset
 
 SETTINGS = settings(deadline=None)

@@ -6,7 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nps import sql, store
+from nps import store
+from nps.store import sql
 from nps.errors import UnknownColumnError, UnknownDatasetError
 from nps.ingest import ingest_file
 from tests.conftest import QUALTRICS_V3, R_TESTDATA
@@ -42,7 +43,8 @@ def test_resolve_column_by_stored_name_id_or_question_text(con) -> None:
 def test_tables_left_by_a_killed_load_stay_through_a_connect_and_go_with_the_cleanup(tmp_path) -> None:
     # A connect may only read (reads never write): the leftovers go before the next load
     # (ingest) and with the server's housekeeping, both through store.remove_leftovers.
-    from nps import sql, store
+    from nps import store
+    from nps.store import sql
 
     path = tmp_path / "orphans.duckdb"
     con = store.connect(path)
@@ -102,7 +104,7 @@ OLD_MIGRATED = (
     "INSERT INTO schema_migrations VALUES (1, 'catalog: datasets, their files, targets', TIMESTAMP '2026-11-01 09:00'), "
     "(2, 'dataset_history: changes made to a dataset after loading', TIMESTAMP '2026-11-01 09:00')",
 )
-# ... and the tables nps.codebooks and nps.themes made on their first read (comment_tagging first without
+# ... and the tables nps.text.codebooks and nps.text.themes made on their first read (comment_tagging first without
 # ``waves``, which themes added by an ALTER TABLE on every read).
 OLD_CODEBOOKS = """
 CREATE TABLE IF NOT EXISTS codebooks (
@@ -124,8 +126,8 @@ CREATE TABLE IF NOT EXISTS comment_tagging (
 MIGRATIONS = [
     (1, "catalog: datasets, their files, targets"),
     (2, "dataset_history: changes made to a dataset after loading"),
-    (3, "codebooks: the saved versions of the codebook (nps.codebooks)"),
-    (4, "comment_tagging: which datasets are tagged with which codebook version (nps.themes)"),
+    (3, "codebooks: the saved versions of the codebook (nps.text.codebooks)"),
+    (4, "comment_tagging: which datasets are tagged with which codebook version (nps.text.themes)"),
 ]
 
 
@@ -201,7 +203,7 @@ def test_a_database_of_the_previous_schema_is_upgraded_once(tmp_path, tagging) -
 
 def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_not(tmp_path) -> None:
     # ``python -m nps comments --read-only`` stores comment tags in a private copy: of an old database too.
-    from nps import codebooks
+    from nps.text import codebooks
 
     path = tmp_path / "main.duckdb"
     old = duckdb.connect(str(path))
@@ -239,7 +241,8 @@ def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, mo
 
 
 def test_reads_of_the_shared_tables_create_and_alter_nothing(tmp_path) -> None:
-    from nps import codebooks, themes
+    from nps.text import codebooks
+    from nps.text import themes
     from tests.factories import make_dataset
 
     path = tmp_path / "reads.duckdb"

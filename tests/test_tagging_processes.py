@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(
     """
     import signal, sys, threading, time
     import psutil
-    from nps import themes
+    from nps.text import themes
 
     mode = sys.argv[1]
     book = themes.Codebook.build({"Delivery": {"en": ["parcel", "late"]}})
@@ -153,7 +153,7 @@ def test_a_worker_takes_default_sigterm_and_dies_with_its_parent(tmp_path: Path)
     script.write_text(textwrap.dedent(
         """
         import ctypes, os, signal
-        from nps import themes
+        from nps.text import themes
         signal.signal(signal.SIGTERM, lambda *_: None)
         pid = os.fork()
         if pid == 0:
@@ -178,7 +178,7 @@ def _ignore_sigterm() -> None:
 def test_a_pool_whose_workers_ignore_sigterm_still_ends() -> None:
     import multiprocessing as mp
 
-    from nps import themes
+    from nps.text import themes
 
     pool = mp.get_context("fork").Pool(2, initializer=_ignore_sigterm)
     assert pool.map(abs, [-1, -2]) == [1, 2]

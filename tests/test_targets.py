@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from nps.targets import load_targets, save_targets
+from nps.store.targets import load_targets, save_targets
 
 
 def test_targets_round_trip_and_replace(con) -> None:

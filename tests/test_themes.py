@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 import simplemma
 
-from nps import codebooks, sql, store, text, themes
-from nps.filters import Filter
-from nps.queries import Options
-from nps.themes import Codebook, load_codebook, tag_comment, tag_dataset, theme_summary
+from nps import store, text
+from nps.text import codebooks
+from nps.store import sql
+from nps.text import themes
+from nps.query.filters import Filter
+from nps.query.queries import Options
+from nps.text.themes import Codebook, load_codebook, tag_comment, tag_dataset, theme_summary
 from tests.conftest import ROOT, TELECOM
 from tests.factories import make_dataset
 
@@ -131,7 +134,7 @@ def test_filters_apply_to_the_summary(con, planted) -> None:
 
 
 def test_weighted_summaries_are_refused(con, planted) -> None:
-    from nps.queries import Options
+    from nps.query.queries import Options
 
     with pytest.raises(ValueError, match="weighting"):
         theme_summary(con, planted, CODEBOOK, opts=Options(weighted=True))
@@ -697,7 +700,7 @@ def with_blanks(con):
 
 
 def test_null_and_blank_comments_are_not_comments(con, with_blanks) -> None:
-    from nps import explorer
+    from nps.query import explorer
 
     tag_dataset(con, with_blanks, CODEBOOK)
     tagged = sql.fetch_value(con, f"SELECT count(DISTINCT _row) FROM {sql.table(themes.tags_table(with_blanks))}")

@@ -222,7 +222,7 @@ def test_an_upload_is_streamed_to_disk_once_and_dropped_from_streamlits_memory(
     """Issue 9: three 445 MB uploads at once held 4.6 GB after their sessions ended."""
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 
-    from nps import tempfiles
+    from nps.ingest import tempfiles
 
     saves: list[str] = []
     dropped: list[str] = []

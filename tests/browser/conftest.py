@@ -90,7 +90,8 @@ def start_server(workdir: Path, *, db: Path | None = None) -> Server:
 @pytest.fixture(scope="session")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the sample loaded once, copied by each server so tests do not share state."""
-    from nps import demo, store
+    from nps import store
+    from nps.sample import demo
 
     path = tmp_path_factory.mktemp("seed") / "seed.duckdb"
     con = store.connect(path)

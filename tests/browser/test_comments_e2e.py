@@ -96,7 +96,8 @@ def test_explorer_search_highlights_matches_from_a_shared_link(server: Server, p
 
 
 def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db: Path, page: Page) -> None:
-    from nps import codebooks, themes
+    from nps.text import codebooks
+    from nps.text import themes
 
     book = themes.load_codebook()
     edited = codebooks.add_theme(book, "Phone calls", {"it": ["ho chiamato", "chiamare"], "en": ["called", "phone"]})

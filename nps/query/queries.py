@@ -1,12 +1,12 @@
 """The dashboard's and the CLI's questions, answered on any filter.
 
-Each function runs one grouped query through :mod:`nps.sql` (counts per category
+Each function runs one grouped query through :mod:`nps.store.sql` (counts per category
 with ``FILTER`` clauses) and finishes the tiny result with :mod:`nps.stats`. NPS,
 SE, bounds and differences are in points (−100..100); shares are fractions 0..1.
 
 Conventions shared by every function:
 
-* A NULL value of a column is shown as ``"(blank)"`` (:data:`nps.sql.BLANK`); a
+* A NULL value of a column is shown as ``"(blank)"`` (:data:`nps.store.sql.BLANK`); a
   filter that includes or excludes ``"(blank)"`` matches NULL.
 * ``Options.weighted``: each response counts with its ``_weight``; a NULL weight
   counts as 1.0 (so a dataset without a weight column gives the unweighted
@@ -31,9 +31,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import domain, sql, stats
-from nps.filters import Filter
-from nps.periods import previous_period, same_period_last_year
+from nps import domain, stats
+from nps.store import sql
+from nps.query.filters import Filter
+from nps.query.periods import previous_period, same_period_last_year
 from nps.store import Dataset
 
 __all__ = [

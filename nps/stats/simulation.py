@@ -2,9 +2,9 @@
 
 Each simulated dataset draws responses from known category shares and runs the
 same statistics the pages use (:func:`nps.stats.differences` and
-:func:`nps.stats.flag_tests` as :func:`nps.queries.breakdown` does,
+:func:`nps.stats.flag_tests` as :func:`nps.query.queries.breakdown` does,
 :func:`nps.stats.add_change` as the Review meeting's scorecards do, period-to-period
-changes as :func:`nps.queries.trend` does, :func:`nps.queries.tile_changes` for the
+changes as :func:`nps.query.queries.trend` does, :func:`nps.query.queries.tile_changes` for the
 Overview's tiles). Under the complete null (every group and period alike) the share
 of datasets with any flag on a screen is that screen's family-wise false-alarm
 rate; with a planted difference, the share of datasets in which it is flagged
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nps import queries, stats
+from nps import stats
+from nps.query import queries
 
 SCREENS: tuple[str, ...] = ("segments", "review", "trend", "tiles")
 

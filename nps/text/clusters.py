@@ -27,10 +27,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import text, themes
-from nps.filters import Filter
+from nps import text
+from nps.text import themes
+from nps.query.filters import Filter
 from nps.store import Dataset
-from nps.themes import Codebook
+from nps.text.themes import Codebook
 
 MAX_COMMENTS = 20_000
 # Below this many comments (or two shared terms) there is nothing to discover.
@@ -235,7 +236,7 @@ def uncovered_clusters(
     Uses the stored tags (tagging the dataset first if needed) and their
     detected languages. Keyword arguments go to :func:`cluster_comments`;
     ``members`` are positions among the uncovered comments (in the order of
-    ``nps.themes.uncovered_comments``).
+    ``nps.text.themes.uncovered_comments``).
     """
     frame = _uncovered(cur, ds, codebook, flt)
     comments = [str(c) for c in frame["comment"]]

@@ -56,11 +56,12 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from nps import domain, sql, stats, text
+from nps import domain, stats, text
+from nps.store import sql
 from nps.errors import NotTaggedError, NpsError
 from nps.domain import CATEGORIES, CODEBOOK_LANGUAGES
-from nps.filters import Filter
-from nps.queries import GRAINS, Options
+from nps.query.filters import Filter
+from nps.query.queries import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset, transaction
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
@@ -1136,7 +1137,7 @@ def theme_trend(
     ``opts.min_n``. Every period from the first to the last one with comments
     is there for every theme (zeros where nothing was said). Responses without
     a date are left out. ``grain`` is day, week, month, quarter or year (as
-    :func:`nps.queries.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
+    :func:`nps.query.queries.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
     domain.check_grain(grain)

@@ -2,7 +2,7 @@
 
 A load: find the format, encoding and header from the head of the file; read
 a sample with DuckDB and choose the columns' roles with the same SQL the load
-runs (:mod:`nps.values`); then let DuckDB read the whole file — count its rows,
+runs (:mod:`nps.ingest.values`); then let DuckDB read the whole file — count its rows,
 write the accepted ones into ``responses_<id>`` in parallel, and only when some
 rows were left out read it once more to put those, with their reason, into
 ``rejected_<id>`` (see "loading" below for why it is done this way).
@@ -38,7 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nps import detect, domain, reader, sql, store, tempfiles, values
+from nps import domain, store
+from nps.ingest import detect
+from nps.ingest import reader
+from nps.store import sql
+from nps.ingest import tempfiles
+from nps.ingest import values
 from nps.errors import DuplicateFileError, IngestError, NpsError
 from nps.store import ColumnMapping, Dataset
 
@@ -794,7 +799,7 @@ def inspect_file(
 
     Reads only a sample (the first rows). ``display_name`` is the name the user
     knows the file by, used in messages. ``encoding`` (one of
-    :data:`nps.reader.ENCODINGS` or any Python codec) overrides the detected
+    :data:`nps.ingest.reader.ENCODINGS` or any Python codec) overrides the detected
     one for text files. Raises :class:`IngestError` (one line naming the file)
     for anything that would make the load fail.
     """

@@ -5,7 +5,7 @@ A database file holds any number of datasets. Each dataset has a catalog row in
 rejected rows ``rejected_<id>``. The tables every dataset shares (the catalog,
 targets, history, codebooks, the tagging catalog) have one schema, here: ordered
 migrations applied once at connect (:data:`_MIGRATIONS`). Writes run in
-:func:`transaction`. All SQL runs through :mod:`nps.sql`.
+:func:`transaction`. All SQL runs through :mod:`nps.store.sql`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from typing import Any
 
 import duckdb
 
-from nps import sql
+from nps.store import sql
 from nps.errors import AmbiguousDatasetError, NpsError, UnknownDatasetError
 
 DB_ENV = "PASSAPAROLA_DB"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_ROOT / "data" / "passaparola.duckdb"
 
 _SCHEMA = [
@@ -112,7 +112,7 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     ),
     (
         3,
-        "codebooks: the saved versions of the codebook (nps.codebooks)",
+        "codebooks: the saved versions of the codebook (nps.text.codebooks)",
         (
             """
             CREATE TABLE IF NOT EXISTS codebooks (
@@ -127,7 +127,7 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     ),
     (
         4,
-        "comment_tagging: which datasets are tagged with which codebook version (nps.themes)",
+        "comment_tagging: which datasets are tagged with which codebook version (nps.text.themes)",
         (
             # Databases made before this migration may hold the table already (the theme reads made it),
             # some of them without ``waves`` (the waves the tags cover: a dataset with a wave appended
@@ -720,7 +720,7 @@ def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
 
 
 def forget_comment_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Drop a dataset's comment tags (nps.themes) so that they are made again (inside the caller's transaction)."""
+    """Drop a dataset's comment tags (nps.text.themes) so that they are made again (inside the caller's transaction)."""
     sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
     sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
 

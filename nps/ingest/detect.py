@@ -2,7 +2,7 @@
 
 Layouts are found from the first rows parsed in Python. Roles are found from
 a sample loaded into DuckDB and profiled with the very SQL expressions of
-:mod:`nps.values` that the load runs, so that a column judged "all 0–10" on
+:mod:`nps.ingest.values` that the load runs, so that a column judged "all 0–10" on
 the sample is read the same way on the whole file.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from nps import sql, values
+from nps.store import sql
+from nps.ingest import values
 from nps.control_chars import TERMINAL_UNSAFE, escape_for_terminal
 from nps.errors import IngestError
 from nps.store import ColumnMapping

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from nps.errors import UnknownColumnError
-from nps.filters import Filter
+from nps.query.filters import Filter
 
 if TYPE_CHECKING:  # pandas costs ~0.9 s to import; DuckDB's .df() imports it when a frame is asked for
     import pandas as pd

@@ -1,4 +1,4 @@
-"""Chart builders: small aggregate DataFrames (from :mod:`nps.queries`) in, Altair charts out.
+"""Chart builders: small aggregate DataFrames (from :mod:`nps.query.queries`) in, Altair charts out.
 
 Every builder takes the rows it is given and embeds exactly those rows (derived
 labels are added as columns, never as rows), returns a chart with a title, axis
@@ -67,7 +67,7 @@ _DERIVED = frozenset({
     "stack_order", "change_text",
 })
 _STATS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "low_n"]
-# nps.queries names the comparison with the rest vs_rest*; the older names are accepted too.
+# nps.query.queries names the comparison with the rest vs_rest*; the older names are accepted too.
 _VS_REST_NAMES = (("vs_rest", "vs_rest_p", "vs_rest_significant"),
                   ("diff_vs_rest", "p_vs_rest", "significant_vs_rest"))
 _SHIFT_SHARE_ORDER = ("within-segment change", "mix change", "interaction", "total")
@@ -339,7 +339,7 @@ def _zero_rule(channel: str = "x", *, axis: bool = True) -> alt.Chart:
 def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score") -> alt.Chart:
     """Bars of responses per score 0..10, coloured detractor / passive / promoter.
 
-    Takes ``nps.queries.distribution``'s frame: columns score (0..10), category,
+    Takes ``nps.query.queries.distribution``'s frame: columns score (0..10), category,
     n, share (0..1). All 11 scores are on the x axis even when rows are missing.
     Returns an ``alt.Chart`` (a "no data" chart for an empty frame or n = 0
     everywhere). Raises ValueError when a column is missing.
@@ -377,7 +377,7 @@ def chart_trend(
 ) -> alt.Chart | alt.LayerChart:
     """NPS per period as a line with points over a shaded interval band (at ``level``).
 
-    Takes ``nps.queries.trend``'s frame for one series: period (start of the
+    Takes ``nps.query.queries.trend``'s frame for one series: period (start of the
     period), n, promoters, passives, detractors, nps, ci_low, ci_high, low_n
     (optionally effective_n and change). ``grain`` (day, week, month, quarter,
     year) formats the period in tooltips; ``min_n`` is only used in the low-n
@@ -442,7 +442,7 @@ def chart_trend_by(
 ) -> alt.Chart | alt.LayerChart:
     """One NPS line per value of ``dimension`` (no bands), low-n points faded.
 
-    Takes ``nps.queries.trend(by=[dimension])``'s frame: period, the dimension
+    Takes ``nps.query.queries.trend(by=[dimension])``'s frame: period, the dimension
     column, n, promoters, passives, detractors, nps, ci_low, ci_high, low_n.
     Lines are coloured by value with a colour-blind-safe series palette (not
     the category palette). ``title`` defaults to "NPS over time by <dimension>".
@@ -486,7 +486,7 @@ def chart_category_shares(
 ) -> alt.Chart:
     """Stacked bars per period of the detractor / passive / promoter shares, normalised to 100%.
 
-    Takes ``nps.queries.trend``'s frame (one series): period, n, promoters,
+    Takes ``nps.query.queries.trend``'s frame (one series): period, n, promoters,
     passives, detractors, nps, ci_low, ci_high, low_n. Periods with n = 0 stay
     on the axis, empty; low-n periods are faded. Returns an ``alt.Chart`` (a "no
     data" chart when there are no responses). Raises ValueError for a missing
@@ -544,7 +544,7 @@ def chart_breakdown(
 ) -> alt.Chart | alt.LayerChart:
     """NPS per value of ``dimension``: a point at the NPS on a rule spanning its interval (at ``level``).
 
-    Takes ``nps.queries.breakdown``'s frame: the dimension column, n,
+    Takes ``nps.query.queries.breakdown``'s frame: the dimension column, n,
     promoters, passives, detractors, nps, ci_low, ci_high, low_n and optionally
     vs_rest / vs_rest_p / vs_rest_significant (or diff_vs_rest / p_vs_rest /
     significant_vs_rest). Rows are sorted by NPS (highest first, n = 0 last) and
@@ -638,7 +638,7 @@ def chart_diverging(
     """Diverging stacked bars of detractor / passive / promoter shares (%) per value of ``dimension``.
 
     Detractors extend left of zero, passives straddle it, promoters extend
-    right, in the category palette. Takes ``nps.queries.breakdown``'s frame
+    right, in the category palette. Takes ``nps.query.queries.breakdown``'s frame
     (the dimension column, n, promoters, passives, detractors, nps, ci_low,
     ci_high, low_n), sorted and labelled like :func:`chart_breakdown`; low-n
     values are faded, values with n = 0 keep an empty row. ``label`` names the
@@ -715,7 +715,7 @@ def chart_heatmap(
 ) -> alt.Chart | alt.LayerChart:
     """A value × period grid coloured by NPS (red–white–teal, fixed at −100 / 0 / 100).
 
-    Takes ``nps.queries.trend(by=[dimension])``'s frame: period, the dimension
+    Takes ``nps.query.queries.trend(by=[dimension])``'s frame: period, the dimension
     column, n, promoters, passives, detractors, nps, ci_low, ci_high, low_n.
     Values are ordered by their total n (largest first), periods by date.
     Low-n cells are faded, cells with n = 0 are grey; cells carry their NPS as
@@ -786,7 +786,7 @@ def chart_sparkline(
 ) -> alt.Chart | alt.LayerChart:
     """A tiny NPS line for a scorecard: no axes, a rule at zero, low-n points faded.
 
-    Takes ``nps.queries.trend``'s frame (one series): period, n, promoters,
+    Takes ``nps.query.queries.trend``'s frame (one series): period, n, promoters,
     passives, detractors, nps, ci_low, ci_high, low_n. The period is shown
     as a date in the tooltip (any grain). Returns an ``alt.LayerChart`` of
     ``height`` pixels (an empty ``alt.Chart`` saying "no data" when there are
@@ -927,10 +927,10 @@ def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> b
 
     Rendered locally by vl-convert (no browser, no network) in a child process, after
     every string of the spec is cleaned of characters it cannot draw (see
-    :mod:`nps.render`). Raises ValueError for another format and
-    :class:`nps.render.ChartRenderError` when the renderer fails or crashes.
+    :mod:`nps.charts.render`). Raises ValueError for another format and
+    :class:`nps.charts.render.ChartRenderError` when the renderer fails or crashes.
     """
-    from nps import render
+    from nps.charts import render
 
     if fmt not in render.FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; use svg or png")
@@ -946,7 +946,7 @@ def chart_theme_impact(
 ) -> alt.Chart | alt.LayerChart:
     """Each theme's impact: NPS of commenters who mention it minus those who don't, with its interval.
 
-    Takes :func:`nps.themes.theme_summary`'s frame (theme, mentions, impact,
+    Takes :func:`nps.text.themes.theme_summary`'s frame (theme, mentions, impact,
     impact_ci_low, impact_ci_high, nps_with, nps_without, share). Themes without
     mentions are left out; sorted by impact (most negative first, the ones to
     fix). Themes whose impact is significant after the frame's multiplicity
@@ -1005,7 +1005,7 @@ def chart_theme_impact(
 def chart_theme_categories(frame: pd.DataFrame, *, title: str = "Who mentions each theme") -> alt.Chart:
     """Per theme, the share of detractors', passives' and promoters' comments that mention it.
 
-    Takes :func:`nps.themes.theme_summary`'s frame (theme, mentions, detractors,
+    Takes :func:`nps.text.themes.theme_summary`'s frame (theme, mentions, detractors,
     passives, promoters as fractions 0..1 of each category's comments). Bars are
     grouped per theme in the category palette; themes sorted by mentions.
     """
@@ -1045,7 +1045,7 @@ def chart_theme_trend(
 ) -> alt.Chart | alt.LayerChart:
     """One line per theme: the share of the period's comments that mention it.
 
-    Takes :func:`nps.themes.theme_trend`'s frame (period, theme, comments,
+    Takes :func:`nps.text.themes.theme_trend`'s frame (period, theme, comments,
     mentions, share, nps_with, n_with, low_n). Periods with fewer comments than
     ``min_n`` (``low_n``) are drawn as faded points.
     """
@@ -1078,7 +1078,7 @@ def chart_theme_trend(
 def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set detractors and promoters apart") -> alt.Chart:
     """Diverging bars of the terms most typical of detractors (left, red) and promoters (right, teal).
 
-    Takes :func:`nps.themes.distinctive_terms`' frame (side, term, score,
+    Takes :func:`nps.text.themes.distinctive_terms`' frame (side, term, score,
     detractors, promoters); the bar length is the log-odds z-score.
     """
     if frame is None or frame.empty:

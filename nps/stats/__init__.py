@@ -1,6 +1,6 @@
 """NPS arithmetic on counts: scores, standard errors, intervals and differences.
 
-Pure Python and numpy, no SQL: :mod:`nps.queries` counts in DuckDB and hands the
+Pure Python and numpy, no SQL: :mod:`nps.query.queries` counts in DuckDB and hands the
 small result here. Every NPS, standard error, bound and difference is in points
 (−100..100 for an NPS, −200..200 for a difference); shares are fractions 0..1.
 

@@ -5,7 +5,7 @@ one of them, ignoring case and accents (``"citta"`` finds "Città", ``"reçu"``
 finds "recu"). A word matches inside longer words too (``deliver`` finds
 "delivery", "delivered"), so one stem covers a word's forms in any language.
 
-Themes and languages come from the stored comment tags (:mod:`nps.themes`), so a
+Themes and languages come from the stored comment tags (:mod:`nps.text.themes`), so a
 search never re-tags. Comments leave this module with personal data masked
 unless the caller asks otherwise.
 """
@@ -21,8 +21,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from nps import sql, text, themes
-from nps.filters import Filter
+from nps import text
+from nps.store import sql
+from nps.text import themes
+from nps.query.filters import Filter
 from nps.store import Dataset
 
 ORDERS: dict[str, str] = {
@@ -203,7 +205,7 @@ def search_comments(
     Rows: row, date, score, category, comment (personal data masked unless
     ``mask`` is False), language, themes (comma-separated, alphabetical), then
     the dataset's dimension columns. Needs the dataset tagged with ``codebook``
-    (:func:`nps.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
+    (:func:`nps.text.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
     page size outside 1..5000 or too many search terms.
     """
     if order not in ORDERS:

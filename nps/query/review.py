@@ -9,8 +9,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import queries, stats
-from nps.filters import Filter
+from nps import stats
+from nps.query import queries
+from nps.query.filters import Filter
 from nps.store import Dataset
 
 FUNCTION_WORDS = ("function", "funzione", "fonction", "department", "dipartimento", "reparto", "team", "area")
@@ -74,7 +75,7 @@ def sample_verbatims(
     """Up to ``k`` recent non-blank comments of one category under ``flt``, as (score, comment)."""
     from dataclasses import replace
 
-    from nps import responses
+    from nps.query import responses
 
     base = flt or Filter()
     frame = responses.load_responses_page(

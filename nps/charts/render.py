@@ -2,7 +2,7 @@
 
 vl-convert is native code: when it panics it aborts the process that called it,
 which for the dashboard is the whole server and every user's session. So each
-image is drawn by a short-lived ``python -m nps.render`` (the spec on its stdin,
+image is drawn by a short-lived ``python -m nps.charts.render`` (the spec on its stdin,
 the image on its stdout) and a crash, an error or a hang there becomes a
 :class:`ChartRenderError` here. Strings in the spec are cleaned of characters
 vl-convert cannot draw first (:func:`nps.control_chars.strip_unsafe_in`), so the
@@ -35,12 +35,12 @@ class ChartRenderError(RuntimeError):
     """The chart could not be rendered (the renderer failed, crashed or took too long)."""
 
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def worker_command() -> list[str]:
-    """The command line of the rendering child: this Python running ``nps.render``."""
-    return [sys.executable, "-m", "nps.render"]
+    """The command line of the rendering child: this Python running ``nps.charts.render``."""
+    return [sys.executable, "-m", "nps.charts.render"]
 
 
 def _child_environment() -> dict[str, str]:

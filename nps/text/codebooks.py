@@ -1,14 +1,14 @@
 """Codebooks kept in the database: numbered versions, their history, and edits that make new ones.
 
 Every saved codebook gets the next ``number`` in the ``codebooks`` catalog
-(``number``, ``version`` = :attr:`nps.themes.Codebook.version` content hash,
+(``number``, ``version`` = :attr:`nps.text.themes.Codebook.version` content hash,
 ``saved_at``, ``note``, ``content`` = the themes in order as JSON; the table is
 a migration of :mod:`nps.store`, made at connect). The newest is
 the codebook in use; on a new database the default ``data/codebook.yaml`` is
 saved as number 1. Saving a codebook identical to the newest one is a no-op,
 and restoring an older one saves it again as the newest.
 
-The edit functions are pure: each takes a :class:`~nps.themes.Codebook` and
+The edit functions are pure: each takes a :class:`~nps.text.themes.Codebook` and
 returns a new one, or raises ValueError saying what is wrong. For a table
 editor (``st.data_editor``), :func:`codebook_rows` gives one row per theme and
 :func:`codebook_from_rows` reads the edited table back.
@@ -26,8 +26,9 @@ import duckdb
 import pandas as pd
 import yaml
 
-from nps import sql, text
-from nps.themes import CODEBOOK_LANGUAGES, DEFAULT_CODEBOOK, Codebook, load_codebook, parse_codebook
+from nps import text
+from nps.store import sql
+from nps.text.themes import CODEBOOK_LANGUAGES, DEFAULT_CODEBOOK, Codebook, load_codebook, parse_codebook
 
 HISTORY_COLUMNS: tuple[str, ...] = ("number", "version", "saved_at", "note", "themes", "terms")
 DEFAULT_NOTE = "Default codebook"
@@ -466,7 +467,7 @@ _YAML_HEADER = """\
 def codebook_to_yaml(codebook: Codebook) -> str:
     """``codebook`` as YAML shaped like ``data/codebook.yaml`` (``themes:`` list of ``{name, words}``).
 
-    Reading it back with :func:`nps.themes.parse_codebook` gives the same
+    Reading it back with :func:`nps.text.themes.parse_codebook` gives the same
     codebook (same version).
     """
     entries = [{"name": name, "words": {lang: list(terms) for lang, terms in words.items()}}
@@ -481,7 +482,7 @@ def codebook_from_yaml(content: bytes | str, source: str = "codebook.yaml") -> C
 
     ``source`` names it in error messages. Raises ValueError when the bytes
     are not UTF-8 text or the text is not a codebook (see
-    :func:`nps.themes.parse_codebook`).
+    :func:`nps.text.themes.parse_codebook`).
     """
     if isinstance(content, bytes):
         try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from nps import sql, text
-from nps.filters import Filter
+from nps import text
+from nps.store import sql
+from nps.query.filters import Filter
 from nps.store import Dataset
 
 ORDERS: dict[str, str] = {

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 
 import duckdb
 
-from nps import sql, store
+from nps import store
+from nps.store import sql
 
 
 def load_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """How raw cell text becomes a score, a date or a weight: SQL expressions, one implementation.
 
 Every function here returns a fragment of DuckDB SQL built around a column
-expression the caller passes in (already quoted by :mod:`nps.sql`). The same
+expression the caller passes in (already quoted by :mod:`nps.store.sql`). The same
 fragments run on the sample during detection and on the whole file during the
 load, so what the inspection shows is what the load does. Nothing here touches
 user data as SQL text: the only literals are the patterns below.

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from nps import domain, sql
+from nps import domain
+from nps.store import sql
 
 T = TypeVar("T")
 
@@ -1533,6 +1534,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{time.perf_counter() - began:.1f} s")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

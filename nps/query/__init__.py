@@ -1,0 +1,3 @@
+"""query."""
+
+from __future__ import annotations
