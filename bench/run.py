@@ -1027,7 +1027,7 @@ def _pick_value(page: Any, column: str, value: str) -> Any:
     """Open a dimension's multiselect (in the Filters expander); return the option of ``value``."""
     _close_lists(page)
     side = _sidebar(page)
-    box = side.locator('[data-testid="stMultiSelect"]').filter(has_text=re.compile(rf"^{re.escape(column)}"))
+    box = side.locator('[data-testid="stMultiSelect"]').filter(has_text=re.compile(rf"^{re.escape(column)}", re.I))
     if not box.first.is_visible():
         side.locator('[data-testid="stExpander"]').filter(has_text="Filters").locator("summary").click()
         box.first.wait_for(state="visible")
