@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from nps.control_chars import TERMINAL_UNSAFE
 from nps.control_chars import escape_for_terminal
 from nps.errors import IngestError
+from nps.ingest import vocabulary
 
 
 QUALTRICS_3ROW = "qualtrics-3row"
@@ -22,35 +23,6 @@ GOOGLE_FORMS = "google-forms"
 TYPEFORM = "typeform"
 SPREADSHEET = "spreadsheet"
 FLAT = "flat"
-
-GOOGLE_TIMESTAMPS = {
-    "timestamp",
-    "informazioni cronologiche",
-    "horodateur",
-    "marca temporal",
-    "zeitstempel",
-    "carimbo de data/hora",
-    "tijdstempel",
-    "sygnatura czasowa",
-    "marca de temps",
-}
-TYPEFORM_MARKERS = {"submit date (utc)", "start date (utc)", "network id", "stage date (utc)"}
-SURVEYMONKEY_MARKERS = {
-    "response",
-    "open-ended response",
-    "other (please specify)",
-    "risposta",
-    "risposta aperta",
-    "réponse",
-    "réponse ouverte",
-    "respuesta",
-    "respuesta abierta",
-    "antwort",
-    "offene antwort",
-    "resposta",
-    "resposta aberta",
-}
-LEGACY_LABELS = {"responseid", "responseset", "name", "externaldatareference", "emailaddress", "ipaddress", "status"}
 
 RESERVED_LOWER = {"_row", "_wave", "_score", "_category", "_date", "_comment", "_respondent", "_weight"}
 
@@ -92,7 +64,7 @@ def _is_title_or_blank(row: list[str], width: int) -> bool:
 
 
 def _is_surveymonkey_pair(row: list[str], following: list[str]) -> bool:
-    return _nonempty(row) > 0 and any(f.strip().lower() in SURVEYMONKEY_MARKERS for f in following)
+    return _nonempty(row) > 0 and any(f.strip().lower() in vocabulary.SURVEYMONKEY_MARKERS for f in following)
 
 
 def _normalise_header(text: str) -> str:
@@ -177,18 +149,18 @@ def detect_layout(rows: list[list[str]], *, file: str) -> Layout:
     ):
         name, skip, labels_row = QUALTRICS_3ROW, header_index + 3, second
     elif sum(bool(re.fullmatch(r"V\d+", h.strip())) for h in header) >= 3 and any(
-        f.strip().replace(" ", "").lower() in LEGACY_LABELS for f in second
+        f.strip().replace(" ", "").lower() in vocabulary.LEGACY_LABELS for f in second
     ):
         name, skip, labels_row = QUALTRICS_LEGACY, header_index + 2, second
     elif (
         second
-        and any(f.strip().lower() in SURVEYMONKEY_MARKERS for f in second)
+        and any(f.strip().lower() in vocabulary.SURVEYMONKEY_MARKERS for f in second)
         and (any(not h.strip() for h in header) or "respondent id" in lowered)
     ):
         name, skip, labels_row, fill_from_left = SURVEYMONKEY, header_index + 2, second, True
-    elif lowered and lowered[0] in GOOGLE_TIMESTAMPS:
+    elif lowered and lowered[0] in vocabulary.GOOGLE_TIMESTAMPS:
         name = GOOGLE_FORMS
-    elif lowered and lowered[0] == "#" and any(h in TYPEFORM_MARKERS for h in lowered):
+    elif lowered and lowered[0] == "#" and any(h in vocabulary.TYPEFORM_MARKERS for h in lowered):
         name = TYPEFORM
 
     width = len(header)
@@ -202,7 +174,7 @@ def detect_layout(rows: list[list[str]], *, file: str) -> Layout:
                 question = h
             sub = label_texts[i].strip()
             spans = h.strip() == "" or (i + 1 < width and not raw[i + 1].strip())
-            if question and sub and sub.lower() not in SURVEYMONKEY_MARKERS and spans:
+            if question and sub and sub.lower() not in vocabulary.SURVEYMONKEY_MARKERS and spans:
                 filled.append(f"{question} - {sub}")
             else:
                 filled.append(question if not h.strip() else h)
