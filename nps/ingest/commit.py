@@ -69,7 +69,7 @@ def _load_held(
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
 ) -> reports.IngestReport:
-    """:func:`_load` once the dataset is held."""
+    """:func:`load_plan` once the dataset is held."""
     mapping = append_to.mapping if append_to is not None else plan.detection.mapping
     warnings = list(plan.inspection.warnings)
     wave = append_to.waves + 1 if append_to is not None else 1
@@ -110,7 +110,7 @@ def _load_transactions(
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
 ) -> reports.IngestReport:
-    """The transaction(s) of :func:`_load`: one for an appended wave, two for a new dataset.
+    """The transaction(s) of :func:`load_plan`: one for an appended wave, two for a new dataset.
 
     The wave is written in the first; the rows are numbered and recorded in the catalog in the
     same one for an append, in a second one for a new dataset. Any error or interrupt after the

@@ -10,8 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nps.control_chars import TERMINAL_UNSAFE
-from nps.control_chars import escape_for_terminal
+from nps.control_chars import TERMINAL_UNSAFE, escape_for_terminal
 from nps.errors import IngestError
 from nps.ingest import vocabulary
 

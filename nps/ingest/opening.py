@@ -54,7 +54,7 @@ def prepare_file(
     validity, a guess), unless ``encoding`` is given. The rest of a file taken
     for UTF-8 is checked by DuckDB itself as it reads every cell, which costs
     nothing extra; when that check fails the load starts again in cp1252 (see
-    :func:`_run`). JSON, whose reader does not say so clearly, is checked here.
+    :func:`nps.ingest.run.ingest_file`). JSON, whose reader does not say so clearly, is checked here.
     """
     size = reader.stat_file(path, file)
     if size > limits.max_bytes:
@@ -73,7 +73,7 @@ def prepare_file(
         sha, whole_utf8, _ = reader.hash_file(path, check_utf8=True)
         utf8_ok = utf8_ok and whole_utf8
     elif full and fmt == reader.TEXT:
-        # Needed only once the sample is read and the columns found: hashed meanwhile (see _finish_hash).
+        # Needed only once the sample is read and the columns found: hashed meanwhile (see :func:`nps.ingest.sources.finish_hash`).
         hashing = work.hash(path)
     elif full:
         sha, _, _ = reader.hash_file(path, check_utf8=False)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from nps.store import ColumnMapping
-from nps.store import Dataset
+from nps.store import ColumnMapping, Dataset
 
 if TYPE_CHECKING:  # annotations only: loading a file does not need pandas
     import pandas as pd

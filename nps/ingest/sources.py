@@ -46,7 +46,7 @@ class Source:
     dayfirst_language: bool = False
     exact_rows: int | None = None  # data rows, when known without reading (a converted sheet)
     line_rows: int | None = None  # lines after the header: at least the data rows of a text file
-    hashing: Hashing | None = None  # sha256 (and line count) still being computed: see _finish_hash
+    hashing: Hashing | None = None  # sha256 (and line count) still being computed: see finish_hash
     line_offset: int | None = None  # line_rows = lines - line_offset, once the hash is done
     estimated_rows: int | None = None  # lines the file would have at the head's bytes per line
     encoding_note: str = ""  # a warning: the encoding changes within the file
@@ -220,7 +220,7 @@ class Retry(Exception):
 
 
 class NotUtf8(Exception):
-    """DuckDB found a byte sequence that is not UTF-8 past the head; load again (see :func:`_after_utf8_break`)."""
+    """DuckDB found a byte sequence that is not UTF-8 past the head; load again (see :func:`after_utf8_break`)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(str(path))
@@ -254,7 +254,7 @@ def not_in_encoding(encoding: str, file: str) -> IngestError:
 
 
 def raise_for_retry(exc: duckdb.Error, source: Source) -> None:
-    """Turn the DuckDB errors that a second attempt fixes into :class:`_Retry` / :class:`_NotUtf8`."""
+    """Turn the DuckDB errors that a second attempt fixes into :class:`Retry` / :class:`NotUtf8`."""
     if source.csv is None:
         return
     if "quoted new line" in str(exc):

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nps import domain
-from nps.store import ColumnMapping
-from nps.store import sql
+from nps.store import ColumnMapping, sql
 from nps.ingest import layouts
 from nps.ingest import roles
 from nps.ingest import sources
@@ -31,22 +30,6 @@ _ACCEPTED_TYPES = {
     sql.WEIGHT: "DOUBLE",
 }
 
-
-#
-# Why no row_number() and no DELETE: DuckDB's row_number() OVER () makes the whole
-# read single-threaded, and deleting rows from a table written in the same
-# transaction makes DuckDB rewrite the table at commit. So a load is:
-#   1. count the file's rows (cheap: nothing is materialised);
-#   2. write the accepted rows, in parallel and in file order, ``_row`` left NULL;
-#   3. only when some rows were left out: a "flags" table with one row per file
-#      row, in file order (its rowid is the position): the reason a row is
-#      rejected and the rejected row's cells (NULL for good rows, nearly free);
-#      the rejected table is built from it;
-#   4. fill ``_row`` of the accepted rows from their rowid and the positions of
-#      the rejected rows — an UPDATE, cheap only once the rows are committed,
-#      hence the two transactions of a new dataset (see _load).
-# Measured on two cores, 1M rows: row_number() added ~1.7 s to a 2.3 s load, the
-# DELETE ~1 s at commit; an UPDATE in the writing transaction 0.4 s (11 s at 10M).
 
 
 @dataclass(frozen=True)
@@ -80,7 +63,7 @@ def load_sql(
 ) -> Columns:
     """Build the layered SELECT over the source and the column lists of the three tables.
 
-    ``numbered`` adds ``row_number()`` to the read (serial, see the note above):
+    ``numbered`` adds ``row_number()`` to the read (serial, see :mod:`nps.ingest.load`):
     the fallback for a plan that would not keep the file's order. ``stored``
     (None: all) are the file's columns the responses table keeps.
     """
@@ -236,7 +219,7 @@ def accepted_statement(cols: Columns, names: Tables, generated: set[str]) -> str
     """INSERT of the accepted rows; ``generated`` are the table's generated columns (left out).
 
     With ``cols.create`` the statement creates the table instead, every column typed as
-    :func:`_responses_schema` would type it.
+    :func:`responses_schema` would type it.
     """
     if cols.create:
         typed = [(n, f"CAST({e} AS {_ACCEPTED_TYPES.get(n, 'VARCHAR')})") for n, e in cols.accepted]
