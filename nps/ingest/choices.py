@@ -1,4 +1,4 @@
-"""What the caller chooses for a load: corrections to the detector (:class:`Overrides`) and size limits (:class:`Limits`).
+"""What the caller chooses for a load: corrections to the detector (:class:`Overrides`), size limits (:class:`Limits`).
 
 Also how a column the user names (stored name, header id or question text) is found in a file's layout.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from nps.store import sql
-from nps.ingest import profiling
+from nps.ingest.profiling import ColumnProfile, percent
 from nps.ingest import values
 from nps.ingest import vocabulary
 
@@ -18,7 +18,7 @@ def guess_language_dayfirst(texts: list[str]) -> bool:
     return other > english
 
 
-def _date_level(p: profiling.ColumnProfile) -> int:
+def _date_level(p: ColumnProfile) -> int:
     texts = [t for t in (p.name, p.header, p.label or "") if t]
     if any(vocabulary.DATE_ANSWER.search(t) for t in texts):
         level = 4
@@ -35,7 +35,7 @@ def _date_level(p: profiling.ColumnProfile) -> int:
     return level
 
 
-def _date_kind(p: profiling.ColumnProfile, level: int) -> tuple[str | None, int]:
+def _date_kind(p: ColumnProfile, level: int) -> tuple[str | None, int]:
     """The date kind the column's values fit (with how many fit), or None."""
     if p.nonblank == 0:
         return None, 0
@@ -55,12 +55,12 @@ def _date_kind(p: profiling.ColumnProfile, level: int) -> tuple[str | None, int]
 
 
 def choose_date(
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     *,
     exclude: set[str],
     override: str | None,
     no_date: bool,
-) -> tuple[profiling.ColumnProfile | None, str | None, str]:
+) -> tuple[ColumnProfile | None, str | None, str]:
     """Pick the response-date column; return it (or None), its date kind and the reason."""
     if no_date:
         return None, None, "no date column: you chose none"
@@ -70,7 +70,7 @@ def choose_date(
         return (
             p,
             kind or values.DATE_TEXT,
-            f"chosen by you; {profiling.percent(ok, p.nonblank)} of {p.nonblank} sampled values read as dates",
+            f"chosen by you; {percent(ok, p.nonblank)} of {p.nonblank} sampled values read as dates",
         )
     options = []
     for p in profiles:
@@ -96,14 +96,14 @@ def choose_date(
         if _date_level(p) >= 2
         else ("is named like a date" if _date_level(p) >= 1 else "is not named like a date but")
     )
-    reason = f"{p.name!r} {named}; {profiling.percent(ok, p.nonblank)} of {p.nonblank} sampled values read as {what}"
+    reason = f"{p.name!r} {named}; {percent(ok, p.nonblank)} of {p.nonblank} sampled values read as {what}"
     if len(options) > 1:
         reason += f" (preferred over {', '.join(repr(o[1].name) for o in options[1:4])})"
     return p, kind, reason
 
 
 def decide_date_order(
-    p: profiling.ColumnProfile,
+    p: ColumnProfile,
     *,
     override: str | None,
     dayfirst_language: bool,

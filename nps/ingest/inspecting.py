@@ -25,6 +25,56 @@ from nps.ingest import values
 PREVIEW_ROWS = 20
 
 
+def inspect_file(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    overrides: choices.Overrides | None = None,
+    display_name: str | None = None,
+    encoding: str | None = None,
+) -> reports.Inspection:
+    """Look at a file without loading it: format, encoding, layout, columns and their roles, a preview.
+
+    Reads only a sample (the first rows). ``display_name`` is the name the user
+    knows the file by, used in messages. ``encoding`` (one of
+    :data:`nps.ingest.reader.ENCODINGS` or any Python codec) overrides the detected
+    one for text files. Raises :class:`IngestError` (one line naming the file)
+    for anything that would make the load fail.
+    """
+    path = Path(path)
+    file = display_name or path.name
+    work = sources.Workspace()
+    con = sources.private_connection()
+    try:
+        chosen = reader.check_encoding(encoding, file) if encoding else None
+        switched = ""
+        try:
+            source = opening.prepare_file(
+                con, path, file, sheet=sheet, limits=choices.Limits(), work=work, full=False, encoding=chosen
+            )
+            inspection = inspect_source(con, source, overrides).inspection
+        except sources.NotUtf8 as not_utf8:
+            if chosen is not None:
+                raise sources.not_in_encoding(chosen, file) from None
+            encoding, switched = sources.after_utf8_break(reader.find_utf8_break(not_utf8.path))
+            source = opening.prepare_file(
+                con, path, file, sheet=sheet, limits=choices.Limits(), work=work, full=False, encoding=encoding
+            )
+            inspection = inspect_source(con, source, overrides).inspection
+        note = switched or source.encoding_note
+        return replace(inspection, warnings=(note, *inspection.warnings)) if note else inspection
+    except NpsError:
+        raise
+    except duckdb.Error as exc:
+        raise sources.duckdb_error(exc, file) from exc
+    except Exception as exc:  # whatever else goes wrong reaches the user as one line naming the file
+        why = f"{type(exc).__name__}: {sources.first_line(exc)}"
+        raise IngestError(f"the file cannot be read ({why})", file=file) from exc
+    finally:
+        con.close()
+        work.close()
+
+
 @dataclass
 class Plan:
     """What a load needs from the inspection: the source, the detection, and what the user was shown."""
@@ -52,7 +102,8 @@ def inspect_source(
     profiles, rows = profiling.sample_profiles(con, source)
     if rows == 0:
         raise IngestError("the file has a header but no data rows", file=source.file)
-    ragged = int(sql.fetch_value(con, f"SELECT count(*) FROM {sql.table(profiling.SAMPLE_TABLE)} WHERE __pp_x IS NOT NULL") or 0)
+    sample = sql.table(profiling.SAMPLE_TABLE)
+    ragged = int(sql.fetch_value(con, f"SELECT count(*) FROM {sample} WHERE __pp_x IS NOT NULL") or 0)
     if ragged > rows / 2:
         raise IngestError(
             f"most rows have more fields than the header ({ragged} of {rows} sampled rows); "
@@ -122,48 +173,3 @@ def inspect_source(
         kind=detection.kind,
     )
     return Plan(source, detection, inspection)
-
-
-def inspect_file(
-    path: str | Path,
-    *,
-    sheet: str | None = None,
-    overrides: choices.Overrides | None = None,
-    display_name: str | None = None,
-    encoding: str | None = None,
-) -> reports.Inspection:
-    """Look at a file without loading it: format, encoding, layout, columns and their roles, a preview.
-
-    Reads only a sample (the first rows). ``display_name`` is the name the user
-    knows the file by, used in messages. ``encoding`` (one of
-    :data:`nps.ingest.reader.ENCODINGS` or any Python codec) overrides the detected
-    one for text files. Raises :class:`IngestError` (one line naming the file)
-    for anything that would make the load fail.
-    """
-    path = Path(path)
-    file = display_name or path.name
-    work = sources.Workspace()
-    con = sources.private_connection()
-    try:
-        chosen = reader.check_encoding(encoding, file) if encoding else None
-        switched = ""
-        try:
-            source = opening.prepare_file(con, path, file, sheet=sheet, limits=choices.Limits(), work=work, full=False, encoding=chosen)
-            inspection = inspect_source(con, source, overrides).inspection
-        except sources.NotUtf8 as not_utf8:
-            if chosen is not None:
-                raise sources.not_in_encoding(chosen, file) from None
-            encoding, switched = sources.after_utf8_break(reader.find_utf8_break(not_utf8.path))
-            source = opening.prepare_file(con, path, file, sheet=sheet, limits=choices.Limits(), work=work, full=False, encoding=encoding)
-            inspection = inspect_source(con, source, overrides).inspection
-        note = switched or source.encoding_note
-        return replace(inspection, warnings=(note, *inspection.warnings)) if note else inspection
-    except NpsError:
-        raise
-    except duckdb.Error as exc:
-        raise sources.duckdb_error(exc, file) from exc
-    except Exception as exc:  # whatever else goes wrong reaches the user as one line naming the file
-        raise IngestError(f"the file cannot be read ({type(exc).__name__}: {sources.first_line(exc)})", file=file) from exc
-    finally:
-        con.close()
-        work.close()

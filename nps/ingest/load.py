@@ -107,11 +107,14 @@ def _plan_columns(
         sources.raise_for_retry(exc, source)
         raise sources.duckdb_error(exc, source.file) from exc
     if not parallel_ok:
-        cols = replace(statements.load_sql(source, mapping, detection, order, numbered=True, stored=stored), create=cols.create)
+        numbered_cols = statements.load_sql(source, mapping, detection, order, numbered=True, stored=stored)
+        cols = replace(numbered_cols, create=cols.create)
     return cols, generated
 
 
-def _flags_keep_order(cur: duckdb.DuckDBPyConnection, source: sources.Source, cols: statements.Columns, names: statements.Tables) -> bool:
+def _flags_keep_order(
+    cur: duckdb.DuckDBPyConnection, source: sources.Source, cols: statements.Columns, names: statements.Tables
+) -> bool:
     """Whether the flags table of an unnumbered load would be written in file order (see _keeps_order)."""
     if cols.numbered:
         return True
@@ -143,7 +146,9 @@ def _write_accepted(
     return int(sql.fetch_value(cur, f"SELECT count(*) FROM {names.responses} WHERE _wave = ?", [wave]) or 0)
 
 
-def _write_flags(cur: duckdb.DuckDBPyConnection, source: sources.Source, cols: statements.Columns, names: statements.Tables) -> tuple[int, int]:
+def _write_flags(
+    cur: duckdb.DuckDBPyConnection, source: sources.Source, cols: statements.Columns, names: statements.Tables
+) -> tuple[int, int]:
     """Step 3a: one row per file row with the reason it is rejected; return (rows, first rowid)."""
     _execute_read(cur, statements.flags_statement(cols, names), list(source.params), source)
     base, total = sql.fetch_one(cur, f"SELECT min(rowid), count(*) FROM {names.flags}") or (0, 0)
@@ -151,7 +156,12 @@ def _write_flags(cur: duckdb.DuckDBPyConnection, source: sources.Source, cols: s
 
 
 def _write_rejected(
-    cur: duckdb.DuckDBPyConnection, cols: statements.Columns, names: statements.Tables, base: int, first_row: int, wave: int
+    cur: duckdb.DuckDBPyConnection,
+    cols: statements.Columns,
+    names: statements.Tables,
+    base: int,
+    first_row: int,
+    wave: int,
 ) -> None:
     """Step 3b: the rejected rows, numbered from the flags' rowids."""
     target = ", ".join(sql.quote_ident(n) for n, _ in cols.rejected)
@@ -261,7 +271,13 @@ def _count_rows(cur: duckdb.DuckDBPyConnection, source: sources.Source, *, stop:
 
 
 def _check_unclosed_quote(
-    cur: duckdb.DuckDBPyConnection, source: sources.Source, names: statements.Tables, wave: int, rows_read: int, *, whole: bool = True
+    cur: duckdb.DuckDBPyConnection,
+    source: sources.Source,
+    names: statements.Tables,
+    wave: int,
+    rows_read: int,
+    *,
+    whole: bool = True,
 ) -> None:
     """Raise IngestError when a quote opened in the last row never closes.
 
@@ -455,7 +471,9 @@ def write_wave(
     return Wave(rows_read, accepted, reasons, mapping, warnings, base, cols.numbered)
 
 
-def finish_wave(cur: duckdb.DuckDBPyConnection, plan: inspecting.Plan, names: statements.Tables, written: Wave, wave: int) -> None:
+def finish_wave(
+    cur: duckdb.DuckDBPyConnection, plan: inspecting.Plan, names: statements.Tables, written: Wave, wave: int
+) -> None:
     """Step 4 and the last check: number the accepted rows, drop the flags, look for an unclosed quote."""
     source = plan.source
     if not written.numbered:

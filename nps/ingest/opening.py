@@ -73,7 +73,8 @@ def prepare_file(
         sha, whole_utf8, _ = reader.hash_file(path, check_utf8=True)
         utf8_ok = utf8_ok and whole_utf8
     elif full and fmt == reader.TEXT:
-        # Needed only once the sample is read and the columns found: hashed meanwhile (see :func:`nps.ingest.sources.finish_hash`).
+        # Needed only once the sample is read and the columns found: hashed meanwhile
+        # (see :func:`nps.ingest.sources.finish_hash`).
         hashing = work.hash(path)
     elif full:
         sha, _, _ = reader.hash_file(path, check_utf8=False)
@@ -228,7 +229,9 @@ def _prepare_xlsx(
             f"the sheet has more than {limits.max_rows:,} rows, over the limit; split it or raise the limit", file=file
         )
 
-    written = workbooks.write_rows_as_csv(rows(), dest, max_rows=limits.max_rows + layouts.HEADER_SCAN, on_limit=too_many)
+    written = workbooks.write_rows_as_csv(
+        rows(), dest, max_rows=limits.max_rows + layouts.HEADER_SCAN, on_limit=too_many
+    )
     if written == 0:
         raise IngestError(f"the sheet {sheet!r} is empty", file=file)
     source = _text_source(dest, file, head_rows, ",", "xlsx", "binary", size, sha, sheet=sheet, sheets=sheets)

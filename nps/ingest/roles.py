@@ -13,7 +13,7 @@ import duckdb
 from nps.errors import IngestError
 from nps.store import ColumnMapping
 from nps.ingest import dates
-from nps.ingest import profiling
+from nps.ingest.profiling import ColumnProfile, is_datey, matches, percent, show_number, show_values
 from nps.ingest import values
 from nps.ingest import vocabulary
 
@@ -46,8 +46,8 @@ class Detection:
     column_notes: dict[str, str] = field(hash=False, compare=False)
 
 
-def _score_level(p: profiling.ColumnProfile) -> int:
-    if profiling.matches(vocabulary.RECOMMEND, p) or profiling.matches(vocabulary.EMPLOYEE_QUESTION, p):
+def _score_level(p: ColumnProfile) -> int:
+    if matches(vocabulary.RECOMMEND, p) or matches(vocabulary.EMPLOYEE_QUESTION, p):
         return 3
     if any(vocabulary.NPS_NAME.match(t.strip()) for t in (p.name, p.header, p.label or "")):
         return 2
@@ -56,17 +56,17 @@ def _score_level(p: profiling.ColumnProfile) -> int:
     return 0
 
 
-def _is_metadata(p: profiling.ColumnProfile) -> bool:
+def _is_metadata(p: ColumnProfile) -> bool:
     return any(vocabulary.METADATA.match(t.strip()) for t in (p.name, p.header, p.label or "") if t)
 
 
-def find_score_candidates(profiles: list[profiling.ColumnProfile]) -> tuple[list[tuple[int, profiling.ColumnProfile]], list[str]]:
+def find_score_candidates(profiles: list[ColumnProfile]) -> tuple[list[tuple[int, ColumnProfile]], list[str]]:
     """Columns that can be the score (with their name level) and why each other one cannot.
 
     The reasons come nearest miss first: a few 0–10 values, then other
     numbers, text, dates, empty columns, and the skipped metadata last.
     """
-    chosen: list[tuple[int, profiling.ColumnProfile]] = []
+    chosen: list[tuple[int, ColumnProfile]] = []
     failures: list[tuple[int, int, str]] = []
     metadata: list[str] = []
     for p in profiles:
@@ -74,7 +74,7 @@ def find_score_candidates(profiles: list[profiling.ColumnProfile]) -> tuple[list
         if p.nonblank == 0:
             failures.append((4, p.position, f"{p.name!r} is empty"))
             continue
-        if profiling.matches(vocabulary.NPS_GROUP, p) or (level < 3 and _is_metadata(p)):
+        if matches(vocabulary.NPS_GROUP, p) or (level < 3 and _is_metadata(p)):
             metadata.append(p.name)
             continue
         rate = p.score_ok / p.nonblank
@@ -85,15 +85,15 @@ def find_score_candidates(profiles: list[profiling.ColumnProfile]) -> tuple[list
                     (
                         1,
                         p.position,
-                        f"{p.name!r} holds numbers from {profiling.show_number(p.number_min)} to {profiling.show_number(p.number_max)}, "
+                        f"{p.name!r} holds numbers from {show_number(p.number_min)} to {show_number(p.number_max)}, "
                         "not whole numbers 0–10",
                     )
                 )
-            elif profiling.is_datey(p):
+            elif is_datey(p):
                 failures.append((3, p.position, f"{p.name!r} holds dates"))
             else:
                 failures.append(
-                    (2, p.position, f"{p.name!r} holds text, not 0–10 numbers (e.g. {profiling.show_values(p.examples, 2)})")
+                    (2, p.position, f"{p.name!r} holds text, not 0–10 numbers (e.g. {show_values(p.examples, 2)})")
                 )
             continue
         if level >= 2:
@@ -104,7 +104,8 @@ def find_score_candidates(profiles: list[profiling.ColumnProfile]) -> tuple[list
                 (
                     0,
                     p.position,
-                    f"{p.name!r} has only {p.score_ok} value(s) ({profiling.show_values(p.examples, 3)}), too few to tell a 0–10 scale",
+                    f"{p.name!r} has only {p.score_ok} value(s) ({show_values(p.examples, 3)}), "
+                    "too few to tell a 0–10 scale",
                 )
             )
         elif (p.score_max or 0) <= 5:
@@ -124,8 +125,8 @@ def find_score_candidates(profiles: list[profiling.ColumnProfile]) -> tuple[list
 
 
 def choose_score(
-    profiles: list[profiling.ColumnProfile], *, file: str, override: str | None
-) -> tuple[profiling.ColumnProfile, str, list[str]]:
+    profiles: list[ColumnProfile], *, file: str, override: str | None
+) -> tuple[ColumnProfile, str, list[str]]:
     """Pick the score column; return it, the reason, and warnings.
 
     Raises :class:`IngestError` naming the columns considered when none fits.
@@ -133,7 +134,7 @@ def choose_score(
     by_name = {p.name: p for p in profiles}
     if override is not None:
         p = by_name[override]
-        share = f"{profiling.percent(p.score_ok, p.nonblank)} of {p.nonblank} sampled values are whole numbers 0–10"
+        share = f"{percent(p.score_ok, p.nonblank)} of {p.nonblank} sampled values are whole numbers 0–10"
         warnings = []
         if p.nonblank and p.score_ok < 0.8 * p.nonblank:
             warnings.append(f"the score column {p.name!r} you chose has only {share}; the other rows will be rejected")
@@ -148,7 +149,7 @@ def choose_score(
     best_level = max(level for level, _ in candidates)
     top = [p for level, p in candidates if level == best_level]
     p = top[0]
-    share = f"{profiling.percent(p.score_ok, p.nonblank)} of {p.nonblank} sampled values are whole numbers 0–10"
+    share = f"{percent(p.score_ok, p.nonblank)} of {p.nonblank} sampled values are whole numbers 0–10"
     warnings: list[str] = []
     if best_level == 3:
         wording = p.label or p.header or p.name
@@ -180,12 +181,12 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def choose_comment(
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     *,
     exclude: set[str],
     override: str | None,
     no_comment: bool,
-) -> tuple[profiling.ColumnProfile | None, str]:
+) -> tuple[ColumnProfile | None, str]:
     """Pick the free-text comment column (or None) and the reason."""
     if no_comment:
         return None, "no comment column: you chose none"
@@ -193,7 +194,7 @@ def choose_comment(
         return next(p for p in profiles if p.name == override), "chosen by you"
     options = []
     for p in profiles:
-        if p.name in exclude or p.nonblank == 0 or _is_metadata(p) or profiling.is_datey(p):
+        if p.name in exclude or p.nonblank == 0 or _is_metadata(p) or is_datey(p):
             continue
         if p.numeric > 0.5 * p.nonblank:
             continue
@@ -208,14 +209,14 @@ def choose_comment(
     filled = p.nonblank - p.missing_text
     reason = (
         f"{p.name!r} {how} free text: {p.text_len:.0f} characters on average, "
-        f"{profiling.percent(min(p.distinct, filled), filled)} distinct over {filled} sampled answers"
+        f"{percent(min(p.distinct, filled), filled)} distinct over {filled} sampled answers"
     )
     if p.missing_text:
         reason += f" ({p.missing_text} more say only NA, N/A, - or the like: no comment)"
     return p, reason
 
 
-def _comment_level(p: profiling.ColumnProfile) -> int:
+def _comment_level(p: ColumnProfile) -> int:
     """How surely a text column is the comment: 3 named only as a comment, 2 named like one, 1 long text, 0 not.
 
     A column with a comment's name is the comment even when its texts repeat
@@ -227,10 +228,10 @@ def _comment_level(p: profiling.ColumnProfile) -> int:
     if filled <= 0:
         return 0
     varied = p.distinct >= 0.5 * filled
-    if profiling.matches(vocabulary.COMMENT_STRONG, p) and not profiling.matches(vocabulary.COMMENT_CATEGORY, p):
+    if matches(vocabulary.COMMENT_STRONG, p) and not matches(vocabulary.COMMENT_CATEGORY, p):
         if p.text_len >= 3 and p.distinct >= 3:
             return 3
-    elif profiling.matches(vocabulary.COMMENT_STRONG, p) or profiling.matches(vocabulary.COMMENT_NAME, p):
+    elif matches(vocabulary.COMMENT_STRONG, p) or matches(vocabulary.COMMENT_NAME, p):
         if (varied and p.text_len >= 5) or (p.distinct > 12 and p.text_len >= 12) or p.text_len >= 20:
             return 2
     if p.text_len >= 20 and varied:
@@ -239,25 +240,26 @@ def _comment_level(p: profiling.ColumnProfile) -> int:
 
 
 def choose_respondent(
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     *,
     exclude: set[str],
     override: str | None,
-) -> tuple[profiling.ColumnProfile | None, str]:
+) -> tuple[ColumnProfile | None, str]:
     """Pick the respondent-id column (or None) and the reason."""
     if override is not None:
         return next(p for p in profiles if p.name == override), "chosen by you"
     options = []
     response_ids = []
     for p in profiles:
-        if p.name in exclude or p.nonblank == 0 or p.avg_len > 80 or profiling.is_datey(p):
+        if p.name in exclude or p.nonblank == 0 or p.avg_len > 80 or is_datey(p):
             continue
-        if profiling.matches(vocabulary.RESPONDENT_PERSON, p):
+        if matches(vocabulary.RESPONDENT_PERSON, p):
             # Few values that repeat are a category (an account list, a customer type), not who answered.
             if p.distinct > 60 or (p.distinct >= 10 and p.distinct >= p.nonblank // 3):
-                rank = next((len(vocabulary.RESPONDENT_RANK) - i for i, rx in enumerate(vocabulary.RESPONDENT_RANK) if profiling.matches(rx, p)), 0)
+                ranks = vocabulary.RESPONDENT_RANK
+                rank = next((len(ranks) - i for i, rx in enumerate(ranks) if matches(rx, p)), 0)
                 options.append(((rank, p.distinct < p.nonblank, -p.position), p))
-        elif profiling.matches(vocabulary.RESPONSE_ID, p):
+        elif matches(vocabulary.RESPONSE_ID, p):
             if p.distinct >= p.nonblank:
                 response_ids.append(p.name)
             elif p.distinct >= 0.3 * p.nonblank:
@@ -266,7 +268,7 @@ def choose_respondent(
     if not options:
         if response_ids:
             return None, (
-                f"no respondent id: {profiling.show_values(tuple(response_ids), 3)} is unique per row (a response id, "
+                f"no respondent id: {show_values(tuple(response_ids), 3)} is unique per row (a response id, "
                 "not who answered)"
             )
         return None, "no id-like column"
@@ -279,16 +281,16 @@ def choose_respondent(
     named = "is named like a customer, account or person id" if options[0][0][0] >= 0 else "is an id whose values repeat"
     reason = f"{p.name!r} {named}; {repeated}"
     if response_ids:
-        reason += f" (preferred over the response id {profiling.show_values(tuple(response_ids), 2)})"
+        reason += f" (preferred over the response id {show_values(tuple(response_ids), 2)})"
     return p, reason
 
 
 def choose_weight(
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     *,
     exclude: set[str],
     override: str | None,
-) -> tuple[profiling.ColumnProfile | None, str]:
+) -> tuple[ColumnProfile | None, str]:
     """Pick a weight column (or None) and the reason: only a column named like a weight."""
     if override is not None:
         return next(p for p in profiles if p.name == override), "chosen by you"
@@ -301,37 +303,39 @@ def choose_weight(
 
 
 def choose_dimensions(
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     *,
     exclude: set[str],
     override: tuple[str, ...] | None,
-) -> tuple[list[profiling.ColumnProfile], dict[str, str]]:
+) -> tuple[list[ColumnProfile], dict[str, str]]:
     """Pick the low-cardinality categorical columns to break results down by, with reasons."""
     by_name = {p.name: p for p in profiles}
     if override is not None:
         return [by_name[n] for n in override], {n: "chosen by you" for n in override}
     chosen, reasons = [], {}
     for p in profiles:
-        if p.name in exclude or p.nonblank == 0 or (_is_metadata(p) and not profiling.matches(vocabulary.DISTRIBUTION, p)):
+        if p.name in exclude or p.nonblank == 0 or (_is_metadata(p) and not matches(vocabulary.DISTRIBUTION, p)):
             continue
         if not 2 <= p.distinct <= 60 or p.distinct > max(2, p.nonblank // 2):
             continue
-        if profiling.is_datey(p) or p.avg_len > 60:
+        if is_datey(p) or p.avg_len > 60:
             continue
         if p.numeric > 0.5 * p.nonblank:
             if not _is_numeric_code(p):
                 continue
             reasons[p.name] = (
                 f"{p.name!r} holds {p.distinct} different whole numbers in the sample "
-                f"({profiling.show_number(p.number_min)} to {profiling.show_number(p.number_max)}): a code or a flag"
+                f"({show_number(p.number_min)} to {show_number(p.number_max)}): a code or a flag"
             )
         else:
-            reasons[p.name] = f"{p.name!r} has {p.distinct} distinct values in the sample, e.g. {profiling.show_values(p.examples, 3)}"
+            reasons[p.name] = (
+                f"{p.name!r} has {p.distinct} distinct values in the sample, e.g. {show_values(p.examples, 3)}"
+            )
         chosen.append(p)
     return chosen, reasons
 
 
-def _is_numeric_code(p: profiling.ColumnProfile) -> bool:
+def _is_numeric_code(p: ColumnProfile) -> bool:
     """A numeric column that names groups: a 0/1 flag or a small whole-number code (a tier, a level).
 
     Not a rating or an amount: at most 10 different whole numbers, none
@@ -342,27 +346,27 @@ def _is_numeric_code(p: profiling.ColumnProfile) -> bool:
         and p.distinct <= 10
         and (p.number_min or 0) >= 0
         and (p.number_max or 0) < 1000
-        and not profiling.matches(vocabulary.MEASURE_NAME, p)
-        and not profiling.matches(vocabulary.NPS_GROUP, p)
+        and not matches(vocabulary.MEASURE_NAME, p)
+        and not matches(vocabulary.NPS_GROUP, p)
         and _score_level(p) == 0
     )
 
 
-def choose_survey_type(dimensions: list[profiling.ColumnProfile]) -> tuple[profiling.ColumnProfile | None, str]:
+def choose_survey_type(dimensions: list[ColumnProfile]) -> tuple[ColumnProfile | None, str]:
     """Among the dimensions, the one naming the survey type (transactional / relationship), if any."""
     for p in dimensions:
-        if profiling.matches(vocabulary.SURVEY_TYPE_NAME, p):
+        if matches(vocabulary.SURVEY_TYPE_NAME, p):
             return p, f"{p.name!r} is named like a survey type"
     for p in dimensions:
         hits = [v for v in p.examples if vocabulary.SURVEY_TYPE_VALUE.search(v)]
         if hits and len(hits) >= 0.5 * min(len(p.examples), p.distinct):
-            return p, f"{p.name!r} values read like survey types ({profiling.show_values(tuple(hits), 3)})"
+            return p, f"{p.name!r} values read like survey types ({show_values(tuple(hits), 3)})"
     return None, "no survey-type column"
 
 
-def detect_kind(score: profiling.ColumnProfile, profiles: list[profiling.ColumnProfile]) -> tuple[str, str]:
+def detect_kind(score: ColumnProfile, profiles: list[ColumnProfile]) -> tuple[str, str]:
     """Return ``('employee' | 'customer', reason)`` from the score question and the columns."""
-    if profiling.matches(vocabulary.EMPLOYEE_QUESTION, score):
+    if matches(vocabulary.EMPLOYEE_QUESTION, score):
         return "employee", "the score question asks about recommending a place to work (eNPS)"
     employee_cols = [p.name for p in profiles if vocabulary.EMPLOYEE_COLUMN.search(p.name)]
     if len(employee_cols) >= 2:
@@ -373,7 +377,7 @@ def detect_kind(score: profiling.ColumnProfile, profiles: list[profiling.ColumnP
 def detect_roles(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    profiles: list[profiling.ColumnProfile],
+    profiles: list[ColumnProfile],
     overrides: ResolvedOverrides,
     *,
     file: str,
@@ -457,19 +461,19 @@ def describe_one_to_ten(column: str, count: int, *, sampled: bool) -> str:
     )
 
 
-def _column_notes(profiles: list[profiling.ColumnProfile], mapping: ColumnMapping) -> dict[str, str]:
+def _column_notes(profiles: list[ColumnProfile], mapping: ColumnMapping) -> dict[str, str]:
     notes = {}
     for p in profiles:
         if p.nonblank == 0:
             notes[p.name] = "empty in the sample"
         elif _is_metadata(p):
             notes[p.name] = "survey-tool metadata, not analysed"
-        elif profiling.is_datey(p):
+        elif is_datey(p):
             notes[p.name] = "dates (another column is the response date)"
         elif p.missing_text and p.missing_text >= p.nonblank - 1:
             notes[p.name] = "only NA, N/A, - or the like in the sample, no role"
         elif p.numeric >= 0.8 * p.nonblank:
-            notes[p.name] = f"numbers from {profiling.show_number(p.number_min)} to {profiling.show_number(p.number_max)}, no role"
+            notes[p.name] = f"numbers from {show_number(p.number_min)} to {show_number(p.number_max)}, no role"
         elif p.distinct > 60 or p.distinct > max(2, p.nonblank // 2):
             notes[p.name] = f"text with {p.distinct} distinct values in the sample, no role"
         else:
