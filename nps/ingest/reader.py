@@ -130,7 +130,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
 def sniff_format(head: bytes, file: str) -> str:
     """Return the container format from the first bytes: xlsx, parquet, json, ndjson or text.
 
-    Any zip counts as xlsx here (:func:`check_workbook_zip` looks inside).
+    Any zip counts as xlsx here (:func:`nps.ingest.workbooks.check_workbook_zip` looks inside).
     Raises :class:`IngestError` for an empty file, an old ``.xls`` workbook
     or binary content.
     """
