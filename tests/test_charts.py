@@ -13,6 +13,7 @@ import pytest
 
 from nps import charts
 from nps.charts import CATEGORY_SCALE
+from nps.charts.common import _inline
 
 NAN = float("nan")
 PALETTE = {"domain": ["detractor", "passive", "promoter"], "range": ["#d7301f", "#bdbdbd", "#0f7c8c"]}
@@ -614,13 +615,13 @@ def test_rows_are_embedded_as_altair_itself_writes_them() -> None:
         "count": pd.array([1, None, 3], dtype="Int64"),
     })
     expected = alt.utils.core.sanitize_pandas_dataframe(frame).to_dict(orient="records")
-    assert charts._inline(frame)["values"] == expected
-    assert json.dumps(charts._inline(frame), allow_nan=False)
+    assert _inline(frame)["values"] == expected
+    assert json.dumps(_inline(frame), allow_nan=False)
 
 
 def test_more_rows_than_altair_embeds_are_refused() -> None:
     with pytest.raises(alt.MaxRowsError):
-        charts._inline(pd.DataFrame({"n": range(charts.MAX_ROWS + 1)}))
+        _inline(pd.DataFrame({"n": range(charts.MAX_ROWS + 1)}))
 
 
 def test_breakdown_ticks_every_ten_points_across_the_fitted_axis() -> None:
