@@ -24,7 +24,6 @@ from nps.charts.common import (
     _as_value,
     _by_nps,
     _check_dimension,
-    _finite,
     _inline,
     _is_empty,
     _no_data,
@@ -43,6 +42,7 @@ from nps.charts.common import (
     nps_axis_domain,
 )
 from nps.domain import CATEGORIES, check_grain
+from nps.format import is_finite
 
 
 def chart_breakdown(
@@ -127,7 +127,7 @@ def chart_breakdown(
                 tooltip=tips,
             )
         )
-    if _finite(overall):
+    if is_finite(overall):
         value = float(overall)  # type: ignore[arg-type]
         layers.append(
             alt.Chart()
@@ -318,8 +318,8 @@ def chart_shift_share(frame: pd.DataFrame, *, title: str = "What moved NPS") -> 
     running = 0.0
     for component, points in zip(data["component"], data["points"], strict=True):
         if component == "total":
-            start, end, kind = 0.0, (float(points) if _finite(points) else None), "total"
-        elif _finite(points):
+            start, end, kind = 0.0, (float(points) if is_finite(points) else None), "total"
+        elif is_finite(points):
             start, end = running, running + float(points)
             kind = "rise" if float(points) >= 0 else "fall"
             running = end

@@ -13,6 +13,7 @@ import pandas as pd
 
 from nps import format as fmt
 from nps.domain import CATEGORIES
+from nps.format import is_finite
 
 # The promoter teal leans blue rather than pure green so that it stays apart from the
 # detractor red for deuteranopes and protanopes (ΔE ≈ 74 / 51 simulated, against ≈ 29 / 19
@@ -55,20 +56,11 @@ def _field(name: str) -> str:
     return re.sub(r"([.\[\]\\])", r"\\\1", str(name))
 
 
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _nps_ci_text(nps: Any, low: Any, high: Any, n: Any, level: float = 0.95) -> str:
     """'+23.4 (95% CI +18.0 to +28.8)'; Vega's number format would print a missing NPS as +0.0."""
-    if not _finite(nps):
-        return "no responses" if _finite(n) and float(n) == 0 else "not available"
-    if _finite(low) and _finite(high):
-        return f"{fmt.chart_points(nps)} ({fmt.level(level)} CI {fmt.chart_points(low)} to {fmt.chart_points(high)})"
-    return fmt.chart_points(nps)
+    if not is_finite(nps):
+        return "no responses" if is_finite(n) and float(n) == 0 else "not available"
+    return fmt.chart_estimate(nps, low, high, level)
 
 
 def _sample_labels(min_n: float | None) -> tuple[str, str]:
@@ -246,9 +238,9 @@ def _vs_rest_columns(frame: pd.DataFrame) -> tuple[str, str | None, str] | None:
 
 
 def _p_text(p: Any) -> str:
-    if not _finite(p):
+    if not is_finite(p):
         return ""
-    return ", p < 0.001" if float(p) < 0.001 else f", p = {float(p):.3f}"
+    return ", " + fmt.p_equals(float(p))
 
 
 def _with_vs_rest(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
@@ -262,7 +254,7 @@ def _with_vs_rest(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     p_values = out[p_col] if p_col else [None] * len(out)
     flags = out[sig_col].astype("boolean").fillna(False).astype(bool)
     for diff, p, significant in zip(out[diff_col], p_values, flags, strict=True):
-        if not _finite(diff):
+        if not is_finite(diff):
             markers.append("")
             texts.append("no comparison")
             continue
@@ -283,7 +275,7 @@ def nps_axis_domain(values: Sequence[Any], *, margin: float = 0.1, step: float =
     side: room for the ▲ / ▼ beside an interval), rounded out to multiples of ``step`` and
     kept within −100..100; without a finite value it is the full −100..100.
     """
-    finite = [float(v) for v in values if _finite(v)]
+    finite = [float(v) for v in values if is_finite(v)]
     if not finite:
         return float(NPS_DOMAIN[0]), float(NPS_DOMAIN[1])
     low, high = min(0.0, *finite), max(0.0, *finite)

@@ -16,7 +16,6 @@ from nps.charts.common import (
     LINE_COLOUR,
     LOW_N_OPACITY,
     SERIES_COLOURS,
-    _finite,
     _inline,
     _is_empty,
     _no_data,
@@ -29,6 +28,7 @@ from nps.charts.common import (
     _zero_rule,
 )
 from nps.domain import CATEGORIES, DETRACTOR, PROMOTER, check_grain
+from nps.format import is_finite
 
 
 def chart_theme_bars(frame: pd.DataFrame, *, title: str = "Themes in comments") -> alt.Chart:
@@ -95,7 +95,7 @@ def chart_theme_impact(
     flagged = "impact_significant" in frame.columns
     data = frame[columns + (["impact_significant"] if flagged else [])][
         pd.to_numeric(frame["mentions"], errors="coerce").fillna(0) > 0].copy()
-    data = data[[_finite(v) for v in data["impact"]]].sort_values("impact", kind="stable")
+    data = data[[is_finite(v) for v in data["impact"]]].sort_values("impact", kind="stable")
     if data.empty:
         return _no_data(title, height=160, message="Too few comments to compare")
     data["value_label"] = _value_labels(data, "theme", n_column="mentions")
@@ -104,11 +104,11 @@ def chart_theme_impact(
         data = data.drop(columns=["impact_significant"])
     else:
         data["marker"] = [
-            "clear" if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0) else "within the noise"
+            "clear" if is_finite(lo) and is_finite(hi) and (lo > 0 or hi < 0) else "within the noise"
             for lo, hi in zip(data["impact_ci_low"], data["impact_ci_high"], strict=True)
         ]
     data["points_text"] = [
-        f"{fmt.chart_points(v)} ({fmt.level(level)} CI {fmt.chart_points(lo)} to {fmt.chart_points(hi)})"
+        fmt.chart_estimate(v, lo, hi, level)
         for v, lo, hi in zip(data["impact"], data["impact_ci_low"], data["impact_ci_high"], strict=True)
     ]
     labels = data["value_label"].tolist()

@@ -21,7 +21,6 @@ from nps.charts.common import (
     _STATS,
     _as_value,
     _check_dimension,
-    _finite,
     _inline,
     _is_empty,
     _no_data,
@@ -35,6 +34,7 @@ from nps.charts.common import (
     _zero_rule,
 )
 from nps.domain import check_grain
+from nps.format import is_finite
 
 
 def chart_trend(
@@ -68,7 +68,7 @@ def chart_trend(
         flags = (data["change_significant"].astype("boolean").fillna(False).astype(bool)
                  if "change_significant" in data.columns else [False] * len(data))
         data["change_text"] = [
-            fmt.chart_points(v) + (" (significant)" if flag and _finite(v) else "")
+            fmt.chart_points(v) + (" (significant)" if flag and is_finite(v) else "")
             for v, flag in zip(data["change"], flags, strict=True)
         ]
         tips.insert(2, alt.Tooltip("change_text:N", title="Change vs previous period"))

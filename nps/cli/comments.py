@@ -154,7 +154,7 @@ def _comments_table(result: dict[str, Any], by: str | None, notes: list[str]) ->
     for side in ("detractors", "promoters"):
         terms = result["distinctive"][side][:10]
         lines.append("")
-        lines.append(f"typical of {side}: " + (", ".join(f"{_visible(t['term'])} ({t['score']:.1f})" for t in terms) or "none"))
+        lines.append(f"typical of {side}: " + (", ".join(f"{_visible(t['term'])} ({fmt.number(t['score'])})" for t in terms) or "none"))
     lines.append("")
     if result["uncovered"]:
         lines.append("comments no theme covers, grouped:")
