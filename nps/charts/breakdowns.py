@@ -60,8 +60,7 @@ def chart_breakdown(
 
     Takes ``nps.query.queries.breakdown``'s frame: the dimension column, n,
     promoters, passives, detractors, nps, ci_low, ci_high, low_n and optionally
-    vs_rest / vs_rest_p / vs_rest_significant (or diff_vs_rest / p_vs_rest /
-    significant_vs_rest). Rows are sorted by NPS (highest first, n = 0 last) and
+    vs_rest / vs_rest_p / vs_rest_significant. Rows are sorted by NPS (highest first, n = 0 last) and
     labelled "value (n=1,234)"; ▲ / ▼ mark values significantly above / below
     the rest; low-n values are grey. ``overall`` adds a dashed rule at that NPS.
     With ``selection_name`` a point selection of that name on the dimension's

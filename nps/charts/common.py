@@ -41,9 +41,8 @@ MAX_ROWS = 5000  # Altair's default limit of embedded rows, kept by _inline
 # titles: in a Vega-Lite field, ".", "[", "]", "\\" and quotes are syntax, and a name holding them broke charts.
 VALUE_FIELD = "value"
 _STATS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "low_n"]
-# nps.query.queries names the comparison with the rest vs_rest*; the older names are accepted too.
-_VS_REST_NAMES = (("vs_rest", "vs_rest_p", "vs_rest_significant"),
-                  ("diff_vs_rest", "p_vs_rest", "significant_vs_rest"))
+# The comparison of each group with the rest, as nps.query.queries names it: difference, p-value, verdict.
+_VS_REST_NAMES = ("vs_rest", "vs_rest_p", "vs_rest_significant")
 _SHIFT_SHARE_ORDER = ("within-segment change", "mix change", "interaction", "total")
 
 
@@ -231,9 +230,9 @@ def _value_labels(frame: pd.DataFrame, dimension: str, n_column: str = "n") -> l
 
 
 def _vs_rest_columns(frame: pd.DataFrame) -> tuple[str, str | None, str] | None:
-    for diff, p, significant in _VS_REST_NAMES:
-        if diff in frame.columns and significant in frame.columns:
-            return diff, (p if p in frame.columns else None), significant
+    diff, p, significant = _VS_REST_NAMES
+    if diff in frame.columns and significant in frame.columns:
+        return diff, (p if p in frame.columns else None), significant
     return None
 
 
