@@ -31,6 +31,14 @@ the counts of every score are fixed to their expected values (systematic
 rounding) and handed out by the rank of a latent driven by the item ratings. That
 keeps the planted stories at their designed size whatever the seed, while the
 ratings still explain the score row by row.
+
+The modules: :mod:`~nps.sample.vocab` (vocabularies and column names),
+:mod:`~nps.sample.model` (the score model every generator shares),
+:mod:`~nps.sample.customers` and :mod:`~nps.sample.employees` (the two exports),
+:mod:`~nps.sample.comments` (the verbatims, their words in ``templates/*.json``),
+:mod:`~nps.sample.large` (the benchmark's large file) and :mod:`~nps.sample.demo`
+(loading the bundled files into a database). This package writes the files;
+``python -m nps.sample DIR`` (``make sample``) regenerates ``data/``.
 """
 
 from __future__ import annotations
