@@ -121,6 +121,11 @@ def number(value: Any, *, digits: int = 1) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def number_range(low: Any, high: Any, *, digits: int = 1) -> str:
+    """Two bounds for a terminal table, each as :func:`number`: ``[-12.3, -3.2]``, ``[—, —]`` when missing."""
+    return f"[{number(low, digits=digits)}, {number(high, digits=digits)}]"
+
+
 def chart_points(value: Any, digits: int = 1) -> str:
     """Points inside a chart: ``+30.0``, ``-3.0``, ``+0.0`` (always signed, ASCII); ``–`` unless finite."""
     return f"{float(value):+.{digits}f}" if is_finite(value) else CHART_MISSING

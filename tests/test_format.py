@@ -93,6 +93,11 @@ def test_chart_count(value: object, expected: str) -> None:
     assert fmt.chart_count(value) == expected
 
 
+def test_number_range() -> None:
+    assert fmt.number_range(-12.34, -3.2) == "[-12.3, -3.2]"
+    assert fmt.number_range(None, 4) == "[—, 4]"
+
+
 @pytest.mark.parametrize(("value", "name", "digits", "expected"), [
     (0.0123, "p", 3, "p = 0.012"), (0.41, "adjusted p", 2, "adjusted p = 0.41"), (0.0004, "p", 3, "p < 0.001"),
     (0.001, "p", 3, "p = 0.001"),

@@ -135,7 +135,7 @@ def _theme_lines(records: list[dict[str, Any]]) -> list[str]:
     rows = [
         [_visible(r["theme"]), str(r["mentions"]), fmt.share(r["share"]), fmt.share(r["detractors"]), fmt.share(r["passives"]),
          fmt.share(r["promoters"]), fmt.number(r["nps_with"]), fmt.number(r["nps_without"]), fmt.number(r["impact"]),
-         f"[{fmt.number(r['impact_ci_low'])}, {fmt.number(r['impact_ci_high'])}]"]
+         fmt.number_range(r["impact_ci_low"], r["impact_ci_high"])]
         for r in records
     ]
     return grid(header, rows, right=frozenset(range(1, 9)))

@@ -226,14 +226,14 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in result["rejected"]["reasons"].items())
         lines.append(f"rejected: {result['rejected']['total']} ({reasons})")
     lines.append(
-        f"NPS {fmt.number(o['nps'])}  [{fmt.number(o['ci_low'])}, {fmt.number(o['ci_high'])}]  n {o['n']}  "
+        f"NPS {fmt.number(o['nps'])}  {fmt.number_range(o['ci_low'], o['ci_high'])}  n {o['n']}  "
         f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {fmt.number(o['se'])})"
     )
     if "change" in o:
         c = o["change"]
         lines.append(
             f"change vs {c['since']} – {c['until']} (NPS {fmt.number(c['previous_nps'])}, n {c['previous_n']}): "
-            f"{fmt.number(c['diff'])}  [{fmt.number(c['ci_low'])}, {fmt.number(c['ci_high'])}]  adjusted p {fmt.p_value(c['p_adjusted'])}  "
+            f"{fmt.number(c['diff'])}  {fmt.number_range(c['ci_low'], c['ci_high'])}  adjusted p {fmt.p_value(c['p_adjusted'])}  "
             f"{'significant' if c['significant'] else 'within the noise'}"
         )
     if result["groups"]:
@@ -246,7 +246,7 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
         body = []
         for g in result["groups"]:
             row = [_visible(str(g[k])) for k in keys] + [
-                str(g["n"]), fmt.number(g["nps"]), f"[{fmt.number(g['ci_low'])}, {fmt.number(g['ci_high'])}]",
+                str(g["n"]), fmt.number(g["nps"]), fmt.number_range(g["ci_low"], g["ci_high"]),
                 str(g["promoters"]), str(g["passives"]), str(g["detractors"]),
             ]
             if vs_rest:
