@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from nps import narrative, stats
 from nps.query import queries
-from nps.stats import simulation
+from nps.query import simulation
 from nps.query.queries import Options
 
 from .factories import make_dataset

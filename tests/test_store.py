@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from nps import store
-from nps.store import sql
+from nps.store import schema, sql
 from nps.errors import UnknownColumnError, UnknownDatasetError
 from nps.ingest import ingest_file
 from tests.conftest import QUALTRICS_V3, R_TESTDATA
@@ -227,8 +227,8 @@ def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_no
 def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, monkeypatch) -> None:
     path = tmp_path / "failing.duckdb"
     store.connect(path).close()
-    broken = (*store._MIGRATIONS, (99, "broken", ("CREATE TABLE half_made (x INTEGER)", "SELECT * FROM no_such_table")))
-    monkeypatch.setattr(store, "_MIGRATIONS", broken)
+    broken = (*schema._MIGRATIONS, (99, "broken", ("CREATE TABLE half_made (x INTEGER)", "SELECT * FROM no_such_table")))
+    monkeypatch.setattr(schema, "_MIGRATIONS", broken)
     with pytest.raises(duckdb.CatalogException):
         store.connect(path)
     monkeypatch.undo()
