@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from nps.query.breakdowns import breakdown
 from nps.query.combined import Overview, overview
-from nps.query.comparisons import Comparison, ShiftShare, compare, shift_share, tile_changes
+from nps.query.comparisons import Comparison, compare, shift_share, tile_changes
 from nps.query.filters import Filter, filter_keys
 from nps.query.options import GRAINS, Options
 from nps.query.periods import PRESETS, previous_period, resolve_preset, same_period_last_year
@@ -42,6 +42,7 @@ from nps.query.scores import (
     DailyCounts, data_range, dimension_counts, dimension_counts_by_day, dimension_values, distribution, overall,
 )
 from nps.query.trends import trend
+from nps.stats.shift_share import ShiftShare
 
 __all__ = [
     "GRAINS", "PRESETS", "Comparison", "DailyCounts", "Filter", "Options", "Overview", "ShiftShare", "breakdown",

@@ -9,12 +9,13 @@ import duckdb
 import pandas as pd
 
 from nps import domain, stats
-from nps.query.comparisons import Comparison, ShiftShare, shift_share_of, tile_changes
+from nps.query.comparisons import Comparison, tile_changes
 from nps.query.counting import BLANK, counts_of, distribution_of, key_columns, key_items, result_of, score_items, score_rows
 from nps.query.filters import Filter
 from nps.query.options import GRAINS, Options
 from nps.query.rows import source
 from nps.query.trends import trend, trend_from_scores
+from nps.stats.shift_share import ShiftShare, shift_share_of
 from nps.store import Dataset, sql
 
 

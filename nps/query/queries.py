@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from nps.query.breakdowns import breakdown
 from nps.query.combined import Overview, overview
-from nps.query.comparisons import Comparison, ShiftShare, compare, shift_share, tile_changes
+from nps.query.comparisons import Comparison, compare, shift_share, tile_changes
 from nps.query.options import GRAINS, Options
 from nps.query.periods import previous_period, same_period_last_year
 from nps.query.scores import (
     DailyCounts, data_range, dimension_counts, dimension_counts_by_day, dimension_values, distribution, overall,
 )
 from nps.query.trends import trend
+from nps.stats.shift_share import ShiftShare
 
 __all__ = [
     "GRAINS", "Comparison", "DailyCounts", "Options", "Overview", "ShiftShare", "breakdown", "compare", "data_range",
