@@ -336,7 +336,7 @@ def _import_meanwhile(module: str) -> None:
 def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
     """Compute the ``summary`` command's result as the fixed JSON structure."""
     from nps import stats
-    from nps.query import queries
+    from nps import query as queries
     from nps.query.filters import Filter
     from nps.query.periods import previous_period, same_period_last_year
 
@@ -459,7 +459,7 @@ def _family(family: Any) -> dict[str, Any]:
 def _pick_survey_type(con: duckdb.DuckDBPyConnection, ds: store.Dataset, chosen: str | None,
                       include: dict[str, list[str]], warnings: list[str]) -> None:
     """As the app does: a dataset mixing survey types counts one (the most common, or ``chosen``), and says so."""
-    from nps.query import queries
+    from nps import query as queries
 
     column = ds.mapping.survey_type
     if not column or column in include:
@@ -656,7 +656,7 @@ def _comments_result(
 ) -> tuple[dict[str, Any], list[str]]:
     """:func:`comments_report` and the notes a reader of the table should see."""
     from nps.text import clusters
-    from nps.query import queries
+    from nps import query as queries
     from nps.text import themes
     from nps.query.filters import Filter
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nps import narrative, stats
-from nps.query import queries
+from nps import query as queries
 from nps.query import simulation
-from nps.query.queries import Options
+from nps.query.options import Options
 
 from .factories import make_dataset
 

@@ -62,7 +62,7 @@ from nps.errors import NotTaggedError, NpsError
 from nps.domain import CATEGORIES, CODEBOOK_LANGUAGES
 from nps.query.filters import Filter
 from nps.query.rows import where_clause
-from nps.query.queries import GRAINS, Options
+from nps.query.options import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset, transaction
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
