@@ -152,17 +152,13 @@ def trend_from_scores(by_period: dict[Any, list[tuple[Any, ...]]], grain: str, o
     return _trend_of(frame, [], opts, True)
 
 
+# Each grain's pandas frequency: the period starts date_trunc gives (weeks start on Monday, ISO).
+_FREQUENCIES = {"day": "D", "week": "7D", "month": "MS", "quarter": "QS", "year": "YS"}
+
+
 def _period_grid(first: Any, last: Any, grain: str) -> list[Any]:
-    """Every period start from ``first`` to ``last`` (both starts of a ``grain`` period), as generate_series steps."""
-    months = {"month": 1, "quarter": 3, "year": 12}.get(grain)
-    out: list[Any] = []
-    day, i = first, 0
-    while day <= last:
-        out.append(day)
-        i += 1
-        if months:
-            m = first.month - 1 + i * months
-            day = first.replace(year=first.year + m // 12, month=m % 12 + 1)
-        else:
-            day = first + dt.timedelta(days=(7 if grain == "week" else 1) * i)
-    return out
+    """Every period start from ``first`` to ``last`` (both starts of a ``grain`` period), of ``first``'s type."""
+    starts = pd.date_range(first, last, freq=_FREQUENCIES[grain])
+    if isinstance(first, dt.datetime):
+        return list(starts.to_pydatetime())
+    return [day.date() for day in starts]
