@@ -39,26 +39,19 @@ Formulas (pP, pD the shares of promoters and detractors, n the number of respons
 
 from __future__ import annotations
 
-# The interval methods and multiplicity controls are named in nps.domain (re-exported here).
-from nps.domain import BH, DEFAULT_METHOD, HOLM, METHODS, MULTIPLICITY, MULTIPLICITY_NAMES, NO_ADJUSTMENT, WALD
+# The interval methods are named in nps.domain (re-exported here: the default and the choices).
+from nps.domain import DEFAULT_METHOD, METHODS
 from nps.stats.comparisons import (
     CHANGE_COLUMNS,
-    DIFFERENCE_COLUMNS,
     Difference,
     add_change,
     adjust_differences,
     compare_results,
     compare_shares,
-    compare_to_target,
     difference_arrays,
     differences,
 )
 from nps.stats.intervals import (
-    ADD_DETRACTORS,
-    ADD_N,
-    ADD_PASSIVES,
-    ADD_PROMOTERS,
-    COUNT_COLUMNS,
     DEFAULT_LEVEL,
     DEFAULT_MIN_N,
     STAT_COLUMNS,
@@ -79,11 +72,9 @@ from nps.stats.multiplicity import DECISION, SCREENING, Family, adjust_p_values,
 from nps.stats.shift_share import ShiftShare, shift_share_of
 
 __all__ = [
-    "ADD_DETRACTORS", "ADD_N", "ADD_PASSIVES", "ADD_PROMOTERS", "BH", "CHANGE_COLUMNS", "COUNT_COLUMNS",
-    "DECISION", "DEFAULT_LEVEL", "DEFAULT_METHOD", "DEFAULT_MIN_N", "DIFFERENCE_COLUMNS", "HOLM", "METHODS",
-    "MULTIPLICITY", "MULTIPLICITY_NAMES", "NO_ADJUSTMENT", "SCREENING", "STAT_COLUMNS", "WALD", "Difference",
-    "Family", "NpsResult", "ShiftShare", "add_change", "add_stats", "adjust_differences", "adjust_p_values",
-    "check_level", "check_method", "check_min_n", "check_multiplicity", "compare_results", "compare_shares",
-    "compare_to_target", "difference_arrays", "differences", "flag_tests", "kish_effective_n", "score_arrays",
-    "score_counts", "score_interval", "score_weighted", "shift_share_of", "two_sided_p", "z_value",
+    "CHANGE_COLUMNS", "DECISION", "DEFAULT_LEVEL", "DEFAULT_METHOD", "DEFAULT_MIN_N", "METHODS", "SCREENING",
+    "STAT_COLUMNS", "Difference", "Family", "NpsResult", "ShiftShare", "add_change", "add_stats",
+    "adjust_differences", "adjust_p_values", "check_level", "check_method", "check_min_n", "check_multiplicity",
+    "compare_results", "compare_shares", "difference_arrays", "differences", "flag_tests", "kish_effective_n",
+    "score_arrays", "score_counts", "score_interval", "score_weighted", "shift_share_of", "two_sided_p", "z_value",
 ]

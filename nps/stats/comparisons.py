@@ -1,4 +1,4 @@
-"""Differences of two groups or periods (and of a group and a target), their intervals and score tests.
+"""Differences of two groups or periods, their intervals and score tests.
 
 A difference is of the plain NPS shown; its interval the method's; its test the
 pooled score test (see :mod:`nps.stats`). A family of them is adjusted for
@@ -17,7 +17,7 @@ import pandas as pd
 
 from nps.domain import DEFAULT_METHOD, NO_ADJUSTMENT, WALD
 from nps.stats.intervals import (
-    DEFAULT_LEVEL, NpsResult, _arrays, _bounds, _counts, _interval, _n_eff, _se_at, check_method, check_min_n,
+    DEFAULT_LEVEL, NpsResult, _arrays, _counts, _interval, _n_eff, check_method, check_min_n,
     two_sided_p, z_value,
 )
 from nps.stats.multiplicity import DECISION, check_multiplicity, flag_tests
@@ -26,12 +26,11 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "prev_n", "prev_nps", "change", "change_se", "change_ci_low", "change_ci_high", "change_p",
     "change_p_adjusted", "change_significant",
 )
-DIFFERENCE_COLUMNS: tuple[str, ...] = ("diff", "se", "ci_low", "ci_high", "p_value", "significant")
 
 
 @dataclass(frozen=True)
 class Difference:
-    """A difference of two NPS (a − b, or a − a target), in points.
+    """A difference of two NPS (a − b), or of two shares (percentage points).
 
     ``diff`` is of the plain estimates shown; ``ci_low``/``ci_high`` always
     contain it. ``p_value`` is two-sided (score test, see the module docstring);
@@ -268,46 +267,6 @@ def compare_shares(
         diff=diff, se=se, ci_low=max(diff - z * se, -100.0), ci_high=min(diff + z * se, 100.0),
         p_value=p, significant=bool(p < 1.0 - level), method=method, level=float(level), p_adjusted=p,
         multiplicity=NO_ADJUSTMENT, tests=0 if math.isnan(p) else 1,
-    )
-
-
-def compare_to_target(
-    result: NpsResult,
-    target: float = 0.0,
-    *,
-    method: str = DEFAULT_METHOD,
-    level: float = DEFAULT_LEVEL,
-    min_n: float = 0,
-) -> Difference:
-    """One-sample test of an NPS against a fixed ``target`` (points; 0 asks "is it positive?").
-
-    ``diff`` is the plain NPS minus the target; its interval is the NPS's own
-    interval (the chosen method's, see :func:`add_stats`) minus the target, so it
-    contains ``diff``. The p-value is the score test: the SE taken at the
-    most likely shares whose NPS equals the target. Not tested (NaN p) below
-    ``min_n``. Raises ValueError for an unknown method or a level outside (0, 1).
-    """
-    check_method(method)
-    z = z_value(level)
-    check_min_n(min_n)
-    f = _frame_of(result)
-    a = _bounds(*_counts(f), _n_eff(f), method, z, level)
-    nps = float(a["nps"][0])
-    diff = nps - float(target)
-    theta = np.array([min(max(float(target) / 100.0, -1.0), 1.0)])
-    se0 = float(_se_at(np.nan_to_num(a["sp"]), np.nan_to_num(a["sd"]), a["n_eff"], theta)[0]) * 100.0
-    if math.isnan(diff):
-        p = math.nan
-    elif se0 > 0:
-        p = two_sided_p(diff / se0)
-    else:
-        p = 1.0 if diff == 0 else 0.0
-    if not float(a["n_eff"][0]) >= min_n:
-        p = math.nan
-    return Difference(
-        diff=diff, se=float(a["spread"][0]), ci_low=float(a["ci_low"][0]) - float(target),
-        ci_high=float(a["ci_high"][0]) - float(target), p_value=p, significant=bool(p < 1.0 - level),
-        method=method, level=float(level), p_adjusted=p, multiplicity=NO_ADJUSTMENT, tests=0 if math.isnan(p) else 1,
     )
 
 

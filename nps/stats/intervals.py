@@ -20,7 +20,6 @@ ADD_DETRACTORS = 0.75
 ADD_PASSIVES = 1.5
 ADD_PROMOTERS = 0.75
 ADD_N = ADD_DETRACTORS + ADD_PASSIVES + ADD_PROMOTERS
-COUNT_COLUMNS: tuple[str, ...] = ("n", "promoters", "passives", "detractors")
 STAT_COLUMNS: tuple[str, ...] = ("nps", "se", "ci_low", "ci_high", "low_n")
 
 

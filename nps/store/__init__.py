@@ -45,7 +45,6 @@ from nps.store.catalog import (
 )
 from nps.store.connection import (
     DB_ENV,
-    DEFAULT_DB,
     PROJECT_ROOT,
     DatabaseBusyError,
     ReadOnlyDatabase,
@@ -61,7 +60,7 @@ from nps.store.schema import ensure_schema, schema_version
 from nps.store.transaction import NestedTransactionError, transaction
 
 __all__ = [
-    "DATASET_TABLES", "DB_ENV", "DEFAULT_DB", "PROJECT_ROOT", "ColumnMapping", "DatabaseBusyError", "Dataset",
+    "DATASET_TABLES", "DB_ENV", "PROJECT_ROOT", "ColumnMapping", "DatabaseBusyError", "Dataset",
     "HistoryEntry", "LoadedFile", "NestedTransactionError", "ReadOnlyDatabase", "checkpoint", "connect",
     "connect_read_only", "dataset_history", "dataset_tables", "default_db_path", "delete_dataset", "ensure_schema",
     "file_fingerprint", "find_by_sha256", "find_dataset", "find_loaded_file", "forget_comment_tags", "get_dataset",
