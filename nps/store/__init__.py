@@ -8,7 +8,7 @@ run in :func:`transaction`. All SQL runs through :mod:`nps.store.sql`.
 
 Modules: :mod:`~nps.store.connection` (connect, the file lock, the read-only
 snapshot), :mod:`~nps.store.schema`, :mod:`~nps.store.transaction`,
-:mod:`~nps.store.catalog` (datasets, history, leftovers), :mod:`~nps.store.sql`
+:mod:`~nps.store.catalog` (datasets, leftovers), :mod:`~nps.store.history`, :mod:`~nps.store.sql`
 (the execution gate), :mod:`~nps.store.targets`, :mod:`~nps.store.scheduler`.
 """
 
@@ -19,9 +19,7 @@ from nps.store.catalog import (
     DATASET_TABLES,
     ColumnMapping,
     Dataset,
-    HistoryEntry,
     LoadedFile,
-    dataset_history,
     dataset_tables,
     delete_dataset,
     find_by_sha256,
@@ -34,7 +32,6 @@ from nps.store.catalog import (
     loading,
     next_dataset_id,
     record_file,
-    record_history,
     rejected_reasons,
     rejected_rows,
     remove_leftovers,
@@ -56,6 +53,7 @@ from nps.store.connection import (
     snapshot_path,
     write_snapshot,
 )
+from nps.store.history import HistoryEntry, dataset_history, record_history
 from nps.store.schema import ensure_schema, schema_version
 from nps.store.transaction import NestedTransactionError, transaction
 

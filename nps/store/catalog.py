@@ -1,5 +1,5 @@
 """The catalog of datasets: what each dataset is (:class:`Dataset`, :class:`ColumnMapping`), finding,
-renaming and deleting datasets, their history of changes, their rejected rows, and the leftovers of killed loads.
+renaming and deleting datasets, their rejected rows, and the leftovers of killed loads.
 
 Each dataset has a catalog row in ``datasets`` and its own tables, named
 ``<kind>_<id>`` for each kind of :data:`DATASET_TABLES` (the one list of them):
@@ -374,54 +374,6 @@ def forget_comment_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None
     """Drop a dataset's comment tags (nps.text.themes) so that they are made again (inside the caller's transaction)."""
     sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(f'comment_tags_{dataset_id}')}")
     sql.execute(cur, "DELETE FROM comment_tagging WHERE dataset_id = ?", [dataset_id])
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change made to a dataset after it was loaded: when, what, and the counts before and after."""
-
-    dataset_id: int
-    changed_at: dt.datetime
-    action: str
-    summary: str
-    mapping_before: ColumnMapping
-    mapping_after: ColumnMapping
-    accepted_before: int
-    accepted_after: int
-    rejected_before: int
-    rejected_after: int
-
-
-def record_history(cur: duckdb.DuckDBPyConnection, entry: HistoryEntry) -> None:
-    """Add a change to a dataset's history (inside the caller's transaction)."""
-    sql.execute(
-        cur,
-        "INSERT INTO dataset_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            entry.dataset_id, entry.changed_at, entry.action, entry.summary, entry.mapping_before.to_json(),
-            entry.mapping_after.to_json(), entry.accepted_before, entry.accepted_after, entry.rejected_before,
-            entry.rejected_after,
-        ],
-    )
-
-
-def dataset_history(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[HistoryEntry]:
-    """A dataset's changes after loading, oldest first."""
-    rows = sql.fetch_all(
-        cur,
-        "SELECT dataset_id, changed_at, action, summary, mapping_before, mapping_after, accepted_before, "
-        "accepted_after, rejected_before, rejected_after FROM dataset_history WHERE dataset_id = ? "
-        "ORDER BY changed_at, rowid",
-        [dataset_id],
-    )
-    return [
-        HistoryEntry(
-            dataset_id=int(r[0]), changed_at=r[1], action=str(r[2]), summary=str(r[3]),
-            mapping_before=ColumnMapping.from_json(r[4]), mapping_after=ColumnMapping.from_json(r[5]),
-            accepted_before=int(r[6]), accepted_after=int(r[7]), rejected_before=int(r[8]), rejected_after=int(r[9]),
-        )
-        for r in rows
-    ]
 
 
 def update_mapping(
