@@ -23,14 +23,14 @@ from nps.store import Dataset, sql
 class Overview:
     """A period's NPS, its comparison, its 0–10 distribution and its shift share, counted in one query.
 
-    Each part equals what its own function returns: ``current`` :func:`overall`,
-    ``comparison`` :func:`compare` (None without a comparison filter),
-    ``distribution`` :func:`distribution`, ``shift_share`` :func:`shift_share`
+    Each part equals what its own function returns: ``current`` :func:`~nps.query.scores.overall`,
+    ``comparison`` :func:`~nps.query.comparisons.compare` (None without a comparison filter),
+    ``distribution`` :func:`~nps.query.scores.distribution`, ``shift_share`` :func:`~nps.query.comparisons.shift_share`
     (None without a comparison filter or a dimension to split by), ``trend``
-    :func:`trend` on the current filter (None without a time grain).
+    :func:`~nps.query.trends.trend` on the current filter (None without a time grain).
     ``changes`` are the four tiles' changes versus the comparison period,
     ``nps``, ``promoters``, ``passives``, ``detractors`` (shares in percentage
-    points, see :func:`tile_changes`), adjusted together as one family; the
+    points, see :func:`~nps.query.comparisons.tile_changes`), adjusted together as one family; the
     comparison's ``difference`` is the ``nps`` one.
     """
 
@@ -53,8 +53,8 @@ def overview(
 ) -> Overview:
     """The Overview page's numbers in one scan (see :class:`Overview`): counts per score (and segment) of both periods.
 
-    Equal to :func:`overall` / :func:`compare`, :func:`distribution`,
-    :func:`shift_share` and :func:`trend` on the same filters (weighted sums up
+    Equal to the questions of :class:`Overview`'s parts (overall / compare, distribution,
+    shift_share and trend) on the same filters (weighted sums up
     to floating-point rounding). ``split_by`` is the dimension of the shift
     share, used only with ``flt_previous``; ``grain`` that of the trend, counted
     in the same scan (in a query of its own with ``dedupe``, which counts a
