@@ -3,7 +3,8 @@
 Modules: :mod:`~nps.stats.intervals` (one group's NPS, SE and interval),
 :mod:`~nps.stats.comparisons` (differences and their tests),
 :mod:`~nps.stats.multiplicity` (many tests shown together),
-:mod:`~nps.stats.shift_share` (an NPS change split into within, mix and interaction).
+:mod:`~nps.stats.shift_share` (an NPS change split into within, mix and interaction),
+:mod:`~nps.stats.log_odds` (terms that lean to one group of comments).
 
 Pure Python and numpy, no SQL: :mod:`nps.query` counts in DuckDB and hands the
 small result here. Every NPS, standard error, bound and difference is in points
@@ -68,6 +69,7 @@ from nps.stats.intervals import (
     two_sided_p,
     z_value,
 )
+from nps.stats.log_odds import score_log_odds
 from nps.stats.multiplicity import DECISION, SCREENING, Family, adjust_p_values, check_multiplicity, flag_tests
 from nps.stats.shift_share import ShiftShare, shift_share_of
 
@@ -76,5 +78,6 @@ __all__ = [
     "STAT_COLUMNS", "Difference", "Family", "NpsResult", "ShiftShare", "add_change", "add_stats",
     "adjust_differences", "adjust_p_values", "check_level", "check_method", "check_min_n", "check_multiplicity",
     "compare_results", "compare_shares", "difference_arrays", "differences", "flag_tests", "kish_effective_n",
-    "score_arrays", "score_counts", "score_interval", "score_weighted", "shift_share_of", "two_sided_p", "z_value",
+    "score_arrays", "score_counts", "score_interval", "score_log_odds", "score_weighted", "shift_share_of",
+    "two_sided_p", "z_value",
 ]
