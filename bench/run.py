@@ -471,18 +471,18 @@ def _sql_reference(case: QueryCase, query: str) -> list[tuple[Any, ...]]:
 
 
 def _nps_query(case: QueryCase, query: str) -> Any:
-    from nps.query import queries
+    from nps.query import breakdown, distribution, overall, trend
 
     if query == "overall":
-        return queries.overall(case.cur, case.ds, case.flt)
+        return overall(case.cur, case.ds, case.flt)
     if query == "distribution":
-        return queries.distribution(case.cur, case.ds, case.flt)
+        return distribution(case.cur, case.ds, case.flt)
     if query == "trend_month":
-        return queries.trend(case.cur, case.ds, "month", case.flt)
+        return trend(case.cur, case.ds, "month", case.flt)
     if query == "breakdown_segment":
-        return queries.breakdown(case.cur, case.ds, ["segment"], case.flt)
+        return breakdown(case.cur, case.ds, ["segment"], case.flt)
     if query == "function_by_quarter":
-        return queries.trend(case.cur, case.ds, "quarter", case.flt, by=["business_function"])
+        return trend(case.cur, case.ds, "quarter", case.flt, by=["business_function"])
     raise KeyError(query)
 
 
@@ -604,12 +604,12 @@ def make_case(cur: Any, size: int) -> QueryCase:
 
     from nps import store
     from nps.query import periods
-    from nps.query import queries
+    from nps import query
     from nps.store import sql
     from nps.query.filters import Filter
 
     ds = store.get_dataset(cur, dataset_name(size))
-    span = queries.data_range(cur, ds)
+    span = query.data_range(cur, ds)
     if span is None:
         raise AssertionError(f"{ds.name}: no dated responses")
     since, until = periods.resolve_preset(PERIOD_PRESET, *span)

@@ -77,7 +77,7 @@ def test_grains() -> None:
 
 
 def test_grain_translations_cover_the_grains() -> None:
-    from nps.query import queries
+    from nps import query as queries
 
     assert tuple(queries.GRAINS) == domain.GRAINS
 

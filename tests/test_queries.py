@@ -1,4 +1,4 @@
-"""nps.query.queries on the R package's test data (reference values) and on small literal frames."""
+"""The queries (nps.query) on the R package's test data (reference values) and on small literal frames."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from nps import stats, store
-from nps.query import queries
+from nps import query as queries
 from nps.errors import UnknownColumnError
 from nps.query.filters import Filter
-from nps.query.queries import Options
+from nps.query.options import Options
 from nps.stats import NpsResult, compare_results, score_counts
 from tests.conftest import R_TESTDATA
 from tests.factories import make_dataset
@@ -448,7 +448,7 @@ def _weighted(p: float, pa: float, d: float, *, n: int, sum_w2: float) -> NpsRes
 def test_dimension_counts_equals_dimension_values_per_column(con) -> None:
     import pandas as pd
 
-    from nps.query import queries
+    from nps import query as queries
     from nps.query.filters import Filter
     from tests.factories import make_dataset
 

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nps import stats, store
-from nps.query import queries
+from nps import query as queries
 from nps.query.filters import Filter
-from nps.query.queries import Options
+from nps.query.options import Options
 from tests.factories import make_dataset
 
 SETTINGS = settings(deadline=None)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from nps import store
-from nps.store import sql
+from nps.store import schema, sql
 from nps.errors import UnknownColumnError, UnknownDatasetError
 from nps.ingest import ingest_file
 from tests.conftest import QUALTRICS_V3, R_TESTDATA
@@ -27,6 +27,24 @@ def test_rename_find_and_delete(con) -> None:
         store.get_dataset(con, "frutta")
     tables = {r[0] for r in sql.fetch_all(con, "SELECT table_name FROM duckdb_tables()")}
     assert ds.table not in tables and ds.rejected_table not in tables
+
+
+def test_delete_finds_every_table_and_record_of_the_dataset(con) -> None:
+    from tests.factories import make_dataset
+
+    ds = make_dataset(con, pd.DataFrame({"score": [9, 3]}), name="gone")
+    kept = make_dataset(con, pd.DataFrame({"score": [7]}), name="kept")
+    for owner in (ds, kept):  # tables of kinds the catalog lists, records in shared tables
+        sql.execute(con, f"CREATE TABLE {sql.table(f'comment_tags_{owner.id}')} (x INTEGER)")
+        sql.execute(con, "INSERT INTO targets VALUES (?, 'segment', 'a', 10, now())", [owner.id])
+        sql.execute(con, "INSERT INTO comment_tagging VALUES (?, '1', now(), 0, 1)", [owner.id])
+    assert store.dataset_tables(con, ds.id) == [f"comment_tags_{ds.id}", f"responses_{ds.id}"]
+    store.delete_dataset(con, ds.id)
+    assert store.dataset_tables(con, ds.id) == []
+    assert store.dataset_tables(con, kept.id) == [f"comment_tags_{kept.id}", f"responses_{kept.id}"]
+    for table in ("targets", "comment_tagging", "dataset_files"):
+        assert rows(con, f"SELECT DISTINCT dataset_id FROM {table} ORDER BY 1") == [(kept.id,)]
+    assert [d.name for d in store.list_datasets(con)] == ["kept"]
 
 
 def test_resolve_column_by_stored_name_id_or_question_text(con) -> None:
@@ -227,8 +245,8 @@ def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_no
 def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, monkeypatch) -> None:
     path = tmp_path / "failing.duckdb"
     store.connect(path).close()
-    broken = (*store._MIGRATIONS, (99, "broken", ("CREATE TABLE half_made (x INTEGER)", "SELECT * FROM no_such_table")))
-    monkeypatch.setattr(store, "_MIGRATIONS", broken)
+    broken = (*schema._MIGRATIONS, (99, "broken", ("CREATE TABLE half_made (x INTEGER)", "SELECT * FROM no_such_table")))
+    monkeypatch.setattr(schema, "_MIGRATIONS", broken)
     with pytest.raises(duckdb.CatalogException):
         store.connect(path)
     monkeypatch.undo()

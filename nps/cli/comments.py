@@ -80,7 +80,7 @@ def _comments_result(
     :data:`MAX_COMMENT_GROUPS` values.
     """
     from nps.text import clusters
-    from nps.query import queries
+    from nps import query as queries
     from nps.text import themes
     from nps.query.filters import Filter
 

@@ -41,7 +41,7 @@ def run_summary(args: argparse.Namespace) -> int:
 def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> dict[str, Any]:
     """Compute the ``summary`` command's result as the fixed JSON structure."""
     from nps import stats
-    from nps.query import queries
+    from nps import query as queries
     from nps.query.filters import Filter
     from nps.query.periods import previous_period, same_period_last_year
 
@@ -164,7 +164,7 @@ def _family(family: Any) -> dict[str, Any]:
 def _pick_survey_type(con: duckdb.DuckDBPyConnection, ds: store.Dataset, chosen: str | None,
                       include: dict[str, list[str]], warnings: list[str]) -> None:
     """As the app does: a dataset mixing survey types counts one (the most common, or ``chosen``), and says so."""
-    from nps.query import queries
+    from nps import query as queries
 
     column = ds.mapping.survey_type
     if not column or column in include:

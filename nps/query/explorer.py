@@ -25,6 +25,7 @@ from nps import text
 from nps.store import sql
 from nps.text import themes
 from nps.query.filters import Filter
+from nps.query.rows import where_clause
 from nps.store import Dataset
 
 ORDERS: dict[str, str] = {
@@ -139,7 +140,7 @@ def highlight(value: str | None, terms: Sequence[str]) -> list[tuple[str, bool]]
 
 def _query(ds: Dataset, codebook: themes.Codebook, flt: Filter | None, search: Search) -> tuple[str, list[object]]:
     """FROM … WHERE … of a search, and its parameters (the tags aggregated per comment)."""
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     # Unqualified filter columns belong to the responses table: the aggregated tags only add __-names.
     parts = [where[len("WHERE "):]] if where else []
     parts.append(themes.has_comment_sql())

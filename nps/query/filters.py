@@ -15,7 +15,7 @@ KEY_SLUG_LENGTH = 40  # characters of a column's slug in its filter's URL parame
 
 @dataclass(frozen=True)
 class Filter:
-    """Which responses to count; turned into SQL only by :func:`nps.store.sql.where_clause`.
+    """Which responses to count; turned into SQL only by :func:`nps.query.rows.where_clause`.
 
     ``since`` and ``until`` are inclusive dates. ``include`` and ``exclude`` map a
     dataset column to the values kept or dropped, as sorted tuples so that the

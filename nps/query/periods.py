@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
+
 PRESETS: dict[str, str] = {
     "12m": "Last 12 months",
     "90d": "Last 90 days",
@@ -18,17 +20,12 @@ PRESETS: dict[str, str] = {
 
 def quarter_start(day: dt.date) -> dt.date:
     """First day of the calendar quarter that contains ``day``."""
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return day + relativedelta(month=3 * ((day.month - 1) // 3) + 1, day=1)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` moved by ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last = (next_month - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+    return day + relativedelta(months=months)
 
 
 def resolve_preset(
@@ -76,10 +73,10 @@ def previous_period(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
     Whole calendar months and quarters map to the previous whole months
     (1 Apr–30 Jun → 1 Jan–31 Mar), other ranges to the same number of days.
     """
-    if since.day == 1 and (until + dt.timedelta(days=1)).day == 1:
-        months = (until.year - since.year) * 12 + until.month - since.month + 1
-        start = add_months(since, -months)
-        return start, since - dt.timedelta(days=1)
+    after = until + dt.timedelta(days=1)
+    if since.day == 1 and after.day == 1:
+        span = relativedelta(after, since)
+        return since - relativedelta(years=span.years, months=span.months), since - dt.timedelta(days=1)
     days = (until - since).days + 1
     return since - dt.timedelta(days=days), since - dt.timedelta(days=1)
 

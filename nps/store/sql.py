@@ -8,7 +8,6 @@ write SQL text with ``?`` placeholders for values, and build identifiers only wi
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from nps.errors import UnknownColumnError
-from nps.query.filters import Filter
 
 if TYPE_CHECKING:  # pandas costs ~0.9 s to import; DuckDB's .df() imports it when a frame is asked for
     import pandas as pd
@@ -96,45 +94,6 @@ def fetch_df(cur: duckdb.DuckDBPyConnection, sql: str, params: Params | None = N
     return execute(cur, sql, params).df()
 
 
-# The label of a NULL (missing) value of a column, in breakdowns, value lists and filters.
+# The label of a NULL (missing) value of a column, in breakdowns, value lists and filters
+# (a filter's BLANK matches NULL: nps.query.rows.where_clause).
 BLANK = "(blank)"
-
-
-def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[Any]]:
-    """Turn a :class:`Filter` into ``"WHERE ..."`` (or ``""``) and its bound parameters.
-
-    ``columns`` is the dataset's allow-list of column names; a filter on any
-    other column raises :class:`UnknownColumnError`. An include/exclude value of
-    :data:`BLANK` stands for NULL.
-    """
-    if flt is None:
-        return "", []
-    allowed = list(columns)
-    parts: list[str] = []
-    params: list[Any] = []
-    if flt.since is not None:
-        parts.append(f"{DATE} >= ?")
-        params.append(dt.datetime.combine(flt.since, dt.time()))
-    if flt.until is not None:
-        parts.append(f"{DATE} < ?")
-        params.append(dt.datetime.combine(flt.until + dt.timedelta(days=1), dt.time()))
-    # BLANK is how breakdowns and dimension_values show NULL, so picking it must match NULL.
-    for name, values in flt.include:
-        col = column(name, allowed)
-        keep = f"list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
-        parts.append(f"({col} IS NULL OR {keep})" if BLANK in values else keep)
-        params.append(list(values))
-    for name, values in flt.exclude:
-        col = column(name, allowed)
-        drop = f"NOT list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
-        parts.append(f"({col} IS NOT NULL AND {drop})" if BLANK in values else f"({col} IS NULL OR {drop})")
-        params.append(list(values))
-    if flt.categories:
-        parts.append(f"{CATEGORY} IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(flt.categories))
-    if flt.text:
-        parts.append(f"contains(strip_accents(lower({COMMENT})), strip_accents(lower(?)))")
-        params.append(flt.text)
-    if not parts:
-        return "", []
-    return "WHERE " + " AND ".join(parts), params

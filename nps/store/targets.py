@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import duckdb
 
-from nps import store
 from nps.store import sql
+from nps.store.transaction import transaction
 
 
 def load_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str) -> dict[str, float]:
@@ -34,7 +34,7 @@ def save_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str
             raise ValueError(f"the target for {value!r} is {target}: an NPS target lies between -100 and 100")
         clean[str(value)] = float(target)
     now = dt.datetime.now()
-    with store.transaction(cur):
+    with transaction(cur):
         sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ? AND dimension = ?", [dataset_id, dimension])
         for value, target in clean.items():
             sql.execute(cur, "INSERT INTO targets VALUES (?, ?, ?, ?, ?)", [dataset_id, dimension, value, target, now])

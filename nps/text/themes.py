@@ -37,7 +37,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import math
 import ctypes
 import multiprocessing as mp
 import os
@@ -61,7 +60,9 @@ from nps.store import sql
 from nps.errors import NotTaggedError, NpsError
 from nps.domain import CATEGORIES, CODEBOOK_LANGUAGES
 from nps.query.filters import Filter
-from nps.query.queries import GRAINS, Options
+from nps.query.rows import where_clause
+from nps.stats.log_odds import score_log_odds
+from nps.query.options import GRAINS, Options
 from nps.store import PROJECT_ROOT, Dataset, transaction
 
 DEFAULT_CODEBOOK = PROJECT_ROOT / "data" / "codebook.yaml"
@@ -1105,7 +1106,7 @@ def _tagged(ds: Dataset, flt: Filter | None, version: str, extra: str = "") -> t
     with a comment (they have tags); ``mentions``: one row per commented response
     and theme it mentions (``src``'s columns and ``theme``).
     """
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     text_ = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.CATEGORY}{', ' + extra if extra else ''} "
         f"FROM {sql.table(ds.table)} {where}), "
@@ -1279,7 +1280,7 @@ def language_counts(
     must be tagged: :func:`require_tagged`).
     """
     version = require_tagged(cur, ds, codebook)
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE} FROM {sql.table(ds.table)} {where}), "
         f"tags AS (SELECT DISTINCT _row, _wave, language FROM {sql.table(tags_table(ds))} WHERE version = ?) "
@@ -1308,7 +1309,7 @@ def uncovered_comments(
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
     version = require_tagged(cur, ds, codebook)
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} "
         f"{where}) SELECT s._row, s._wave, s._comment AS comment, s._category AS category, t.language "
@@ -1357,7 +1358,7 @@ def preview_codebook(
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
     version = require_tagged(cur, ds, old)
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     base = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}), "
         "kept AS (SELECT s._row, s._wave, s._comment, any_value(t.language) AS language, "
@@ -1395,31 +1396,6 @@ def preview_codebook(
 
 
 # --- distinctive terms ------------------------------------------------------------------------
-
-
-def score_log_odds(
-    counts_a: Mapping[str, float], counts_b: Mapping[str, float], prior: Mapping[str, float]
-) -> pd.DataFrame:
-    """Log-odds ratio of each term between groups a and b, with an informative Dirichlet prior.
-
-    Monroe, Colaresi & Quinn (2008), "Fightin' Words", eq. 16 and 20: with y the
-    term counts, n the group totals and α the prior counts (α0 their sum),
-    δ = log((y_a+α)/(n_a+α0−y_a−α)) − log((y_b+α)/(n_b+α0−y_b−α)),
-    var(δ) ≈ 1/(y_a+α) + 1/(y_b+α), z = δ/√var. Positive z leans to group a.
-    Returns DataFrame[term, a, b, delta, z] over the prior's terms with α > 0,
-    sorted by z (descending), then term.
-    """
-    terms = sorted(t for t, a in prior.items() if a > 0)
-    alpha = pd.Series([float(prior[t]) for t in terms], index=terms, dtype=float)
-    ya = pd.Series([float(counts_a.get(t, 0.0)) for t in terms], index=terms, dtype=float)
-    yb = pd.Series([float(counts_b.get(t, 0.0)) for t in terms], index=terms, dtype=float)
-    a0, na, nb = alpha.sum(), float(sum(counts_a.values())), float(sum(counts_b.values()))
-    delta = (ya + alpha).div(na + a0 - ya - alpha).map(math.log) - (yb + alpha).div(nb + a0 - yb - alpha).map(math.log)
-    z = delta / (1.0 / (ya + alpha) + 1.0 / (yb + alpha)) ** 0.5
-    out = pd.DataFrame(
-        {"term": terms, "a": ya.to_numpy(), "b": yb.to_numpy(), "delta": delta.to_numpy(), "z": z.to_numpy()}
-    )
-    return out.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def count_terms(
@@ -1480,7 +1456,7 @@ def distinctive_terms(
     with side ``"promoters"`` (score = −z > 0), each sorted by score
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
-    where, params = sql.where_clause(flt, ds.all_columns)
+    where, params = where_clause(flt, ds.all_columns)
     cond = _HAS_COMMENT
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
     rows = sql.fetch_all(cur, f"SELECT {sql.CATEGORY}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}", params)

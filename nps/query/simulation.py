@@ -2,9 +2,9 @@
 
 Each simulated dataset draws responses from known category shares and runs the
 same statistics the pages use (:func:`nps.stats.differences` and
-:func:`nps.stats.flag_tests` as :func:`nps.query.queries.breakdown` does,
+:func:`nps.stats.flag_tests` as :func:`nps.query.breakdowns.breakdown` does,
 :func:`nps.stats.add_change` as the Review meeting's scorecards do, period-to-period
-changes as :func:`nps.query.queries.trend` does, :func:`nps.query.queries.tile_changes` for the
+changes as :func:`nps.query.trends.trend` does, :func:`nps.query.comparisons.tile_changes` for the
 Overview's tiles). Under the complete null (every group and period alike) the share
 of datasets with any flag on a screen is that screen's family-wise false-alarm
 rate; with a planted difference, the share of datasets in which it is flagged
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from nps import stats
-from nps.query import queries
+from nps.query.comparisons import tile_changes
+from nps.query.options import Options
 
 SCREENS: tuple[str, ...] = ("segments", "review", "trend", "tiles")
 
@@ -54,7 +55,7 @@ def _frame(counts: np.ndarray) -> pd.DataFrame:
     })
 
 
-def _result(counts: np.ndarray, opts: queries.Options) -> stats.NpsResult:
+def _result(counts: np.ndarray, opts: Options) -> stats.NpsResult:
     d, pa, p = (int(v) for v in counts)
     return stats.score_counts(d, pa, p, method=opts.method, level=opts.level, min_n=opts.min_n)
 
@@ -67,7 +68,7 @@ def simulate(
     periods: int = 12,
     shares: tuple[float, float, float] = (0.30, 0.30, 0.40),
     planted: float = 0.0,
-    opts: queries.Options = queries.Options(),
+    opts: Options = Options(),
     seed: int = 0,
 ) -> Rates:
     """Run ``datasets`` simulated surveys and count how often each screen flags something.
@@ -116,7 +117,7 @@ def simulate(
                                        (series[:-1, 0], series[:-1, 1], series[:-1, 2], n_eff[:-1]), **kw)
         _, trend_flags, _ = stats.flag_tests(step["p_value"], level=opts.level,
                                              multiplicity=opts.control(stats.SCREENING))
-        tiles = queries.tile_changes(_result(now.sum(axis=0), opts), _result(before.sum(axis=0), opts), opts)
+        tiles = tile_changes(_result(now.sum(axis=0), opts), _result(before.sum(axis=0), opts), opts)
         hits = {
             "segments": bool(seg_flags.any()),
             "review": bool(cards["change_significant"].any()),
