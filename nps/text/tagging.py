@@ -15,8 +15,9 @@ neither the threads and locks of the Streamlit server that asks for tagging nor 
 Python signal handlers. (Forking the server directly did: its SIGTERM handler made
 forked workers ignore termination, which needed a SIGTERM reset in every worker and
 a SIGKILL after a grace period for workers forked just before the end; both are gone.)
-The forkserver imports this module once (its preload), so a worker starts with the
-libraries imported and only loads the language model and lemma dictionaries it uses.
+The forkserver imports this module and :mod:`nps.text.prewarm` once (its preload), so a
+worker starts with the libraries imported and the language model and lemma dictionaries
+loaded: starting a pool costs a fork per worker, not seconds of loading in each.
 As with ``spawn``, each worker imports the caller's main module (not when it is a
 package's ``__main__``: ``python -m ...``): a script that tags guards its top level with
 ``if __name__ == "__main__":``.
@@ -72,7 +73,7 @@ POOL_MIN_COMMENTS = 20_000
 _CHUNK = 10_000
 # How the workers are started (see the module's docstring) and what the forkserver imports once.
 START_METHOD = "forkserver"
-_PRELOAD = ["nps.text.tagging"]
+_PRELOAD = ["nps.text.tagging", "nps.text.prewarm"]
 
 _Tagged = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
