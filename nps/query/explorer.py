@@ -1,6 +1,7 @@
-"""The comment explorer: search the verbatims, filter by category, theme and language, page, highlight.
+"""The comment explorer: search the verbatims, filter by category, theme and language, page, export.
 
-A search is words and "quoted phrases"; a comment matches when it contains every
+A search is words and "quoted phrases" (read by :func:`nps.text.search.parse_query`,
+which also marks them in a comment: :func:`nps.text.search.highlight`); a comment matches when it contains every
 one of them, ignoring case and accents (``"citta"`` finds "Città", ``"reçu"``
 finds "recu"). A word matches inside longer words too (``deliver`` finds
 "delivery", "delivered"), so one stem covers a word's forms in any language.

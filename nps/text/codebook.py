@@ -207,7 +207,8 @@ def _compile_term(term: str, lang: str) -> _Term | None:
     if not words:
         return None
     # A prefix is matched as written: lemmatising a stem would change it.
-    lemmas = text_words.lemmatize(words[:-1], lang) + ([words[-1]] if prefix else text_words.lemmatize(words[-1:], lang))
+    last = [words[-1]] if prefix else text_words.lemmatize(words[-1:], lang)
+    lemmas = text_words.lemmatize(words[:-1], lang) + last
     return tuple(text_words.fold(w) for w in lemmas), prefix
 
 

@@ -150,7 +150,7 @@ def _die_with_caller(caller: int) -> None:
 
 
 def _start_worker(codebook: Codebook, caller: int) -> None:
-    """A pool worker's initializer: end with the caller and the forkserver, leave Ctrl-C to the caller, build the matcher."""
+    """A pool worker's initializer: end with the caller and the forkserver, leave Ctrl-C to it, build the matcher."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which ends the pool
     _die_with_parent()
