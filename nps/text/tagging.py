@@ -18,9 +18,9 @@ a SIGKILL after a grace period for workers forked just before the end; both are 
 The forkserver imports this module and :mod:`nps.text.prewarm` once (its preload), so a
 worker starts with the libraries imported and the language model and lemma dictionaries
 loaded: starting a pool costs a fork per worker, not seconds of loading in each.
-As with ``spawn``, each worker imports the caller's main module (not when it is a
-package's ``__main__``: ``python -m ...``): a script that tags guards its top level with
-``if __name__ == "__main__":``.
+As with ``spawn``, the caller's main module is imported for the workers (once, in the
+forkserver; not when it is a package's ``__main__``: ``python -m ...``): a script that
+tags guards its top level with ``if __name__ == "__main__":``.
 
 What stays of the old workaround, and why:
 
@@ -73,7 +73,7 @@ POOL_MIN_COMMENTS = 20_000
 _CHUNK = 10_000
 # How the workers are started (see the module's docstring) and what the forkserver imports once.
 START_METHOD = "forkserver"
-_PRELOAD = ["nps.text.tagging", "nps.text.prewarm"]
+_PRELOAD = ["__main__", "nps.text.tagging", "nps.text.prewarm"]
 
 _Tagged = tuple[int, np.ndarray, np.ndarray, np.ndarray]
 
