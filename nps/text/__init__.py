@@ -10,6 +10,7 @@ dataset are written by :mod:`nps.store.tagging` and read by :mod:`nps.query.them
 - :mod:`~nps.text.codebooks`: editing a codebook (pure), and writing it as YAML;
 - :mod:`~nps.text.matching`: which themes one comment mentions;
 - :mod:`~nps.text.tagging`: tagging many comments, shared among worker processes;
+- :mod:`~nps.text.prewarm`: what the tagging pool's forkserver loads once (imported only by it);
 - :mod:`~nps.text.terms`: counting terms and scoring them between two groups (Fightin' Words);
 - :mod:`~nps.text.search`: search terms in comments, and highlighting them;
 - :mod:`~nps.text.clusters`: groups of similar comments (TF-IDF, NMF) and turning one into a theme.
