@@ -12,7 +12,8 @@ from nps import charts, text
 from nps.store import codebooks
 from nps import format as fmt
 from nps.narrative import escape_markdown as md
-from nps.narrative import describe_family, format_delta, language_name
+from nps.narrative import describe_family, language_name
+from nps.format import delta as format_delta
 
 ctx = app.context()
 if ctx is None:

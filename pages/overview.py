@@ -10,8 +10,11 @@ import app
 from nps.narrative import escape_markdown as md
 from nps import charts, domain
 from nps.charts import tables
-from nps.narrative import (describe_change, describe_family, describe_shift_share, format_delta, format_interval,
-                           format_points, format_share)
+from nps.narrative import describe_change, describe_family, describe_shift_share
+from nps.format import delta as format_delta
+from nps.format import interval as format_interval
+from nps.format import points as format_points
+from nps.format import share as format_share
 
 ctx = app.context()
 if ctx is None:

@@ -8,7 +8,8 @@ import app
 from nps.narrative import escape_markdown as md
 from nps import charts
 from nps.charts import tables
-from nps.narrative import describe_family, format_points
+from nps.narrative import describe_family
+from nps.format import points as format_points
 
 ctx = app.context()
 if ctx is None:

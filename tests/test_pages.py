@@ -16,7 +16,8 @@ from nps.sample import demo
 from nps.query import periods
 from nps.query import queries
 from nps.query.filters import Filter
-from nps.narrative import format_delta, format_points
+from nps.format import delta as format_delta
+from nps.format import points as format_points
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/segments.py", "pages/responses.py", "pages/review.py", "pages/upload.py"]
