@@ -42,7 +42,7 @@ from nps.narrative import column_label, escape_markdown
 
 if TYPE_CHECKING:
     from nps import ingest
-    from nps.text import themes
+    from nps.text import Codebook
 
 APP_TITLE = "Passaparola"
 log = logging.getLogger("passaparola")
@@ -174,7 +174,7 @@ def _resolve(name: str) -> Callable[..., Any]:
 # A filter and the options are frozen dataclasses of plain values: their repr is their content,
 # and ten times quicker to hash than Streamlit's walk of the objects.
 @st.cache_data(show_spinner=False, max_entries=2048, ttl=3600,
-               hash_funcs={"nps.text.themes.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
+               hash_funcs={"nps.text.codebook.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr})
 def _cached(name: str, dataset_id: int, version: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
             _ds: store.Dataset | None = None) -> Any:
     # ``_ds`` (not hashed: the id and version stand for it) saves a catalog read per miss.
@@ -303,16 +303,16 @@ def upload_round() -> int:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _codebook_version(path: str, number: int) -> themes.Codebook:
-    from nps.text import codebooks
+def _codebook_version(path: str, number: int) -> Codebook:
+    from nps.store import codebooks
 
     with cursor() as cur:
         return codebooks.load_codebook_version(cur, number)
 
 
-def codebook() -> themes.Codebook:
+def codebook() -> Codebook:
     """The codebook in use: the newest one saved in the database (the default codebook at first)."""
-    from nps.text import codebooks
+    from nps.store import codebooks
 
     with cursor() as cur:
         # Only the number: the content is compiled once per number by _codebook_version (it was
@@ -321,12 +321,13 @@ def codebook() -> themes.Codebook:
     return _codebook_version(str(store.default_db_path()), number)
 
 
-def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
+def ensure_tagged(ctx: Context, book: Codebook) -> None:
     """Tag the dataset's comments with ``book`` unless done before, with a progress bar (once per version)."""
-    from nps.text import themes
+    from nps.store import tagging
+    from nps.text import TaggingCancelled
 
     with cursor() as cur:
-        if themes.is_tagged(cur, ctx.dataset, book):
+        if tagging.is_tagged(cur, ctx.dataset, book):
             return
         bar = st.progress(0.0, text="Reading the comments…")
 
@@ -336,8 +337,8 @@ def ensure_tagged(ctx: Context, book: themes.Codebook) -> None:
                          text=f"Finding the themes of {total:,} comments (once per codebook version){so_far}")
 
         try:
-            themes.tag_dataset(cur, ctx.dataset, book, on_progress=progress, cancel=_run_stopping())
-        except themes.TaggingCancelled:
+            tagging.tag_dataset(cur, ctx.dataset, book, on_progress=progress, cancel=_run_stopping())
+        except TaggingCancelled:
             # The run was asked to stop or rerun (page left, session ended, server stopping): the workers
             # are gone; the next Streamlit call raises that request's own exception.
             bar.empty()

@@ -28,7 +28,7 @@ the load average printed beside them.
    app's; the time counting that work is reported beside it. "Idle" is read from the app's own websocket
    (the ``script_finished`` message of the run) and then the page (no running
    indicator, no stale element, every chart drawn).
-4. **Comment tagging** - ``nps.text.themes.tag_dataset`` with the default codebook
+4. **Comment tagging** - ``nps.store.tagging.tag_dataset`` with the default codebook
    on N = min(largest size, 1M) comments built from the sample generator's
    it/en/fr verbatims (combined, and with order numbers and signatures, so
    that most are distinct), in a fresh child process per run: with the
@@ -1372,7 +1372,7 @@ def bench_sessions(sizes: Sequence[int], db: Path, workdir: Path, sessions: int,
 
 def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
                           log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any] | None]:
-    """Comment tagging speed: ``nps.text.themes.tag_dataset`` with the default codebook, against an absolute target.
+    """Comment tagging speed: ``nps.store.tagging.tag_dataset`` with the default codebook, against an absolute target.
 
     N = min(largest --rows, 1M) comments, all non-blank, built from the sample
     generator's verbatims (``nps.sample.generate_customers``, it/en/fr): a base
@@ -1453,23 +1453,22 @@ def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
 
     child = (
         "import json, resource, sys, time\n"
-        "from nps import store\n"
-        "from nps.store import sql\n"
-        "from nps.text import themes\n"
+        "from nps import store, text\n"
+        "from nps.store import sql, tagging\n"
         "db, dataset_id, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
         "con = store.connect(db)\n"
         "sql.execute(con, 'SET enable_progress_bar = false')\n"
         "ds = store.get_dataset(con, dataset_id)\n"
-        "codebook = themes.load_codebook()\n"
+        "codebook = text.load_codebook()\n"
         "sql.execute(con, 'DELETE FROM comment_tagging WHERE dataset_id = ?', [ds.id])\n"
-        "sql.execute(con, f'DROP TABLE IF EXISTS {sql.table(themes.tags_table(ds))}')\n"
+        "sql.execute(con, f'DROP TABLE IF EXISTS {sql.table(tagging.tags_table(ds))}')\n"
         "distinct = sql.fetch_value(con, f'SELECT count(DISTINCT _comment) FROM {sql.table(ds.table)}')\n"
-        "pool = themes.pool_size(distinct, None if workers == 'auto' else int(workers))\n"
+        "pool = text.pool_size(distinct, None if workers == 'auto' else int(workers))\n"
         "began, cpu = time.perf_counter(), time.process_time()\n"
-        "themes.tag_dataset(con, ds, codebook, workers=pool)\n"
+        "tagging.tag_dataset(con, ds, codebook, workers=pool)\n"
         "elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu\n"
         "children = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "tagged = sql.fetch_value(con, f'SELECT count(DISTINCT _row) FROM {sql.table(themes.tags_table(ds))}')\n"
+        "tagged = sql.fetch_value(con, f'SELECT count(DISTINCT _row) FROM {sql.table(tagging.tags_table(ds))}')\n"
         "con.close()\n"
         "print(json.dumps({'seconds': elapsed, 'cpu_s': cpu + children.ru_utime + children.ru_stime,\n"
         "                  'workers': pool, 'tagged': tagged, 'distinct': distinct}))\n"

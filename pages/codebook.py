@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import app
-from nps.text import codebooks
-from nps.text import themes
+from face import text as face_text
+from nps import text
+from nps.query import themes
+from nps.store import codebooks
 from nps.narrative import escape_markdown as md
 
 ctx = app.context()
@@ -27,7 +29,7 @@ st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))
 
 
 # Changes are saved in button callbacks: they run before the next script run, so nothing is lost to a rerun.
-def _save(note: str, new_book: themes.Codebook) -> None:
+def _save(note: str, new_book: text.Codebook) -> None:
     with app.cursor() as cur:
         number = codebooks.save_codebook(cur, new_book, note)
     for key in ("codebook_rows", "merge_sources", "merge_into", "codebook_note"):
@@ -49,7 +51,7 @@ def _merge() -> None:
     sources = list(st.session_state.get("merge_sources", []))
     into = str(st.session_state.get("merge_into", "")).strip()
     try:
-        merged = codebooks.merge_themes(app.codebook(), sources, into)
+        merged = text.merge_themes(app.codebook(), sources, into)
     except ValueError as error:
         st.session_state["_codebook_error"] = str(error)
     else:
@@ -69,7 +71,7 @@ def _replace(name: str) -> None:
         _save(f"Uploaded {name}", replacement)
 
 
-def _show_effect(new_book: themes.Codebook, what: str) -> None:
+def _show_effect(new_book: text.Codebook, what: str) -> None:
     """Mentions per theme under the saved codebook and under ``new_book``, on the current dataset and filters."""
     st.markdown(f"**Effect of the changes**: mentions under the saved codebook (before) and the {what} one (after)")
     if ctx is None or not ctx.dataset.mapping.comment:
@@ -97,13 +99,13 @@ tab_edit, tab_merge, tab_history = st.tabs(["Themes and words", "Merge themes", 
 with tab_edit:
     st.markdown("One row per theme; in each language column the words and phrases, separated by commas. "
                 "Rename a theme in its cell, add a row for a new theme, select rows and press Delete to remove them.")
-    rows = codebooks.codebook_rows(book)
+    rows = face_text.codebook_rows(book)
     edited = st.data_editor(rows, num_rows="dynamic", hide_index=True, width="stretch", key="codebook_rows",
                             column_config={"theme": st.column_config.TextColumn("theme", required=True, width="medium"),
                                            **{lang: st.column_config.TextColumn(lang, width="large")
-                                              for lang in themes.CODEBOOK_LANGUAGES}})
+                                              for lang in text.CODEBOOK_LANGUAGES}})
     try:
-        new_book = codebooks.codebook_from_rows(edited)
+        new_book = face_text.codebook_from_rows(edited)
     except ValueError as error:
         new_book = None
         st.error(md(str(error)))
@@ -119,12 +121,12 @@ with tab_edit:
         shown = st.selectbox("Theme", list(book.themes), key="codebook_read")
         for lang, terms in (book.themes.get(shown) or {}).items() if shown else ():
             st.text(f"{lang}: {', '.join(terms)}")  # codebook words are user input: plain text
-    st.download_button("Download as YAML", codebooks.codebook_to_yaml(book), file_name="codebook.yaml",
+    st.download_button("Download as YAML", text.codebook_to_yaml(book), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
     uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)", type=["yaml", "yml"])
     if uploaded is not None:
         try:
-            replacement = codebooks.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
+            replacement = text.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
         except ValueError as error:
             st.error(md(str(error)))
         else:

@@ -9,8 +9,7 @@ import streamlit as st
 
 import app
 from nps import charts, text
-from nps.text import clusters
-from nps.text import codebooks
+from nps.store import codebooks
 from nps import format as fmt
 from nps.narrative import escape_markdown as md
 from nps.narrative import describe_family, language_name
@@ -125,11 +124,11 @@ st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi
            "a term's z-score measures how much more typical it is of detractors' than of promoters' comments, "
            "taking its overall frequency into account. Words and two-word phrases, stopwords removed.")
 
-def _make_theme(cluster: clusters.Cluster) -> None:
+def _make_theme(cluster: text.Cluster) -> None:
     # A callback: it runs before the next script run, so the new codebook is used at once.
     name = str(st.session_state.get(f"cluster_name_{cluster.id}", "")).strip()
     try:
-        new_book = clusters.cluster_to_theme(app.codebook(), cluster, name)
+        new_book = text.cluster_to_theme(app.codebook(), cluster, name)
         with app.cursor() as cur:
             number = codebooks.save_codebook(cur, new_book, f"Theme {name!r} from an uncovered cluster")
     except ValueError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app
+from face import text as face_text
 from nps import export
 from nps.query import explorer
 from nps.domain import CATEGORIES
@@ -78,7 +79,7 @@ for row in result.rows.to_dict("records"):
             meta.append(f":violet[{md(row['themes'])}]")
         st.caption(" · ".join(meta))
         # The comment is user input: every character is escaped; the only markup is our <mark>.
-        st.html(f"<div style='white-space: pre-wrap'>{explorer.highlight_html(row['comment'], terms)}</div>")
+        st.html(f"<div style='white-space: pre-wrap'>{face_text.highlight_html(row['comment'], terms)}</div>")
 
 if result.pages > 1:
     st.number_input(f"Page (of {result.pages:,})", min_value=1, max_value=result.pages, step=1, key="xpage")

@@ -143,12 +143,13 @@ def tag_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests of what theme reads compute: tag (the explicit step) where the app's caller would have.
 
     Reads never tag (``themes.require_tagged`` raises ``NotTaggedError``); the pages and the CLI run
-    ``themes.tag_dataset`` first, which their own tests check. Tests that only care about a read's
+    ``tagging.tag_dataset`` first, which their own tests check. Tests that only care about a read's
     figures use this fixture instead of tagging by hand before every call.
     """
-    from nps.text import themes
+    from nps.query import themes
+    from nps.store import tagging
 
     def tag_then_version(cur: duckdb.DuckDBPyConnection, ds: Any, codebook: Any) -> str:
-        return themes.tag_dataset(cur, ds, codebook)
+        return tagging.tag_dataset(cur, ds, codebook)
 
     monkeypatch.setattr(themes, "require_tagged", tag_then_version)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nps import ingest, store
-from nps.text import codebooks
+from nps import ingest, store, text
+from nps.store import codebooks
 from nps.ingest import Overrides
 
 # Each is Markdown, HTML, LaTeX, a Streamlit directive, Vega-Lite field syntax or a URL-key collision.
@@ -49,7 +49,7 @@ def build_hostile_db(path: Path) -> Path:
         ingest.ingest_dataframe(con, hostile_frame(), name=DATASET_NAME,
                                 overrides=Overrides(comment="Comment", date="Date",
                                                     dimensions=("Survey type", *HOSTILE_NAMES)))
-        book = codebooks.add_theme(codebooks.current_codebook(con), THEME_NAME, {"en": ["late"]})
+        book = text.add_theme(codebooks.current_codebook(con), THEME_NAME, {"en": ["late"]})
         codebooks.save_codebook(con, book, f"Added {THEME_NAME}")
     finally:
         con.close()

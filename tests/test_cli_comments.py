@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from nps import store
-from nps.text import themes
+from nps import text
+from nps.query import themes
+from nps.store import tagging
 from nps.cli import main
 from nps.ingest import ingest_file
 from tests.conftest import R_TESTDATA, ROOT, TELECOM
@@ -41,8 +43,8 @@ def telecom_themes() -> list[dict]:
     con = store.connect(":memory:")
     try:
         ds = ingest_file(con, TELECOM, allow_duplicate=True).dataset
-        book = themes.load_codebook()
-        themes.tag_dataset(con, ds, book)  # the step the command runs before its report
+        book = text.load_codebook()
+        tagging.tag_dataset(con, ds, book)  # the step the command runs before its report
         frame = themes.theme_summary(con, ds, book)
     finally:
         con.close()
@@ -103,13 +105,13 @@ def test_a_codebook_file_replaces_the_default(tmp_path: Path) -> None:
     path.write_text("themes:\n  - name: Broadband\n    words: {en: [broadband, internet]}\n", encoding="utf-8")
     out = run_comments(str(TELECOM), "--codebook", str(path))
     assert [t["theme"] for t in out["themes"]] == ["Broadband"]
-    assert out["codebook_version"] == themes.load_codebook(path).version
+    assert out["codebook_version"] == text.load_codebook(path).version
     assert "groups" not in out
 
 
 def test_the_default_codebook_file_gives_its_version() -> None:
     out = run_comments(str(TELECOM), "--codebook", str(ROOT / "data" / "codebook.yaml"))
-    assert out["codebook_version"] == themes.load_codebook().version
+    assert out["codebook_version"] == text.load_codebook().version
 
 
 def test_a_dataset_in_the_database_and_the_table_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,9 +7,11 @@ import random
 import pandas as pd
 import pytest
 
+from nps.query.clusters import uncovered_clusters
+from nps.query.themes import theme_summary
 from nps.text import clusters
-from nps.text.clusters import cluster_comments, cluster_to_theme, uncovered_clusters
-from nps.text.themes import load_codebook, tag_comment, theme_summary
+from nps.text.clusters import cluster_comments, cluster_to_theme
+from nps.text import load_codebook, tag_comment
 from tests.factories import make_dataset
 
 # These tests are about what the reads compute; tagging, the explicit step before them, is the

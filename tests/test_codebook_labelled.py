@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from nps.text.themes import load_codebook, tag_comment
+from nps.text import load_codebook, tag_comment
 
 CODEBOOK = load_codebook()
 

@@ -7,27 +7,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from face.text import codebook_from_rows, codebook_rows
 from nps import text
-from nps.text import codebooks
-from nps.store import sql
+from nps.store import codebooks, sql
+from nps.store.codebooks import codebook_history, current_codebook, load_codebook_version, save_codebook
+from nps.text import Codebook, load_codebook, parse_codebook
 from nps.text.codebooks import (
     add_theme,
     add_words,
-    codebook_from_rows,
     codebook_from_yaml,
-    codebook_history,
-    codebook_rows,
     codebook_to_yaml,
-    current_codebook,
-    load_codebook_version,
     merge_themes,
     remove_theme,
-    remove_words,
-    rename_theme,
-    restore_codebook,
-    save_codebook,
 )
-from nps.text.themes import Codebook, load_codebook, parse_codebook
 
 DEFAULT = load_codebook()
 SMALL = Codebook.build({
@@ -93,14 +85,6 @@ def test_unknown_versions_are_explained(con, key, message) -> None:
         load_codebook_version(con, key)
 
 
-def test_restore_saves_an_older_codebook_as_the_newest(con) -> None:
-    save_codebook(con, SMALL, "small")
-    assert restore_codebook(con, 1) == 3
-    assert current_codebook(con).version == DEFAULT.version
-    assert codebook_history(con)["note"].iloc[0] == "Restored version 1"
-    assert restore_codebook(con, 3, "again") == 3  # the current one: nothing new
-
-
 def test_the_catalog_stores_the_themes_in_order_as_json(con) -> None:
     save_codebook(con, SMALL, "small")
     content = sql.fetch_value(con, "SELECT content FROM codebooks WHERE number = 2")
@@ -129,17 +113,6 @@ def test_add_theme_goes_last() -> None:
 def test_add_theme_refuses_what_cannot_work(name, words, message) -> None:
     with pytest.raises(ValueError, match=message):
         add_theme(SMALL, name, words)
-
-
-def test_rename_keeps_place_and_words() -> None:
-    renamed = rename_theme(SMALL, "Delivery", "Shipping")
-    assert list(renamed.themes) == ["Price", "Shipping", "Staff"]
-    assert renamed.themes["Shipping"] == SMALL.themes["Delivery"]
-    assert list(rename_theme(SMALL, "Staff", "STAFF").themes) == ["Price", "Delivery", "STAFF"]
-    with pytest.raises(ValueError, match="there is a theme 'Price' already"):
-        rename_theme(SMALL, "Staff", "price")
-    with pytest.raises(ValueError, match="no theme 'Nope' in this codebook; its themes are: 'Price', 'Delivery'"):
-        rename_theme(SMALL, "Nope", "Other")
 
 
 def test_merge_unites_the_words_in_the_first_theme_s_place() -> None:
@@ -175,17 +148,11 @@ def test_add_and_remove_words() -> None:
     more = add_words(SMALL, "Price", "en", ["cost", "price", "  "])
     assert more.themes["Price"]["en"] == ("price", "expensive", "cost")
     assert add_words(SMALL, "Staff", "de", "freundlich").themes["Staff"] == {"it": ("gentile",), "de": ("freundlich",)}
-    fewer = remove_words(SMALL, "Delivery", "en", ["parcel"])
-    assert fewer.themes["Delivery"] == {"en": ("late delivery",), "fr": ("colis",)}
-    assert remove_words(SMALL, "Delivery", "fr", "colis").themes["Delivery"] == {"en": ("parcel", "late delivery")}
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: remove_words(SMALL, "Price", "en", ["cheap"]),
-         "theme 'Price' has no en term 'cheap'; its en terms are: price, expensive"),
-        (lambda: remove_words(SMALL, "Staff", "it", ["gentile"]), "without words; remove the theme instead"),
         (lambda: add_words(SMALL, "Price", "xx", ["x"]), "unknown language 'xx'"),
         (lambda: add_words(SMALL, "Price", "en", []), "no words given"),
         (lambda: add_words(SMALL, "Nope", "en", ["x"]), "no theme 'Nope'"),

@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nps import store
-from nps.text import clusters
-from nps.text import codebooks
-from nps.query import explorer
-from nps.text import themes
+from nps import text
+from nps.query import clusters as query_clusters
+from nps.query import explorer, themes
+from nps.store import codebooks
 from nps.query.queries import Options
 from tests.test_pages import at, db, default_filter, sample_db  # noqa: F401  (fixtures)
 
@@ -52,7 +52,7 @@ def test_comments_page_groups_the_uncovered_comments_on_demand(at: AppTest, db: 
     flt, _ = default_filter(db)
     con = store.connect(db)
     try:
-        expected = clusters.uncovered_clusters(con, store.get_dataset(con, 1), codebooks.current_codebook(con), flt)
+        expected = query_clusters.uncovered_clusters(con, store.get_dataset(con, 1), codebooks.current_codebook(con), flt)
     finally:
         con.close()
     assert expected
@@ -125,7 +125,7 @@ def test_review_meeting_names_each_functions_top_themes(at: AppTest) -> None:
 def test_codebook_page_reads_a_theme_in_full(at: AppTest) -> None:
     # The grid cuts long word lists at 1280 px; the expander shows one theme's words whole, as plain text.
     _open(at, "pages/codebook.py")
-    book = themes.load_codebook()
+    book = text.load_codebook()
     at.selectbox(key="codebook_read").set_value("Billing & invoices").run()
     assert not at.exception
     shown = [t.value for t in at.text]

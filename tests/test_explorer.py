@@ -9,9 +9,11 @@ import pytest
 
 from nps import export
 from nps.query import explorer
-from nps.query.explorer import NO_THEME, Search, highlight, highlight_html, parse_query, search_comments
+from face.text import highlight_html
+from nps.query.explorer import NO_THEME, Search, search_comments
+from nps.text import highlight, parse_query
 from nps.query.filters import Filter
-from nps.text.themes import load_codebook
+from nps.text import load_codebook
 from tests.factories import make_dataset
 
 # These tests are about what the reads compute; tagging, the explicit step before them, is the

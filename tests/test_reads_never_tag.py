@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nps.query import explorer
-from nps.store import sql
-from nps.text import themes
+from nps import text
+from nps.query import explorer, themes
+from nps.store import sql, tagging
 from nps.errors import NotTaggedError
 from nps.query.filters import Filter
 from nps.query.explorer import Search
-from nps.text.themes import load_codebook
+from nps.text import load_codebook
 from tests.factories import make_dataset
 
 CODEBOOK = load_codebook()
@@ -51,7 +51,7 @@ def test_a_read_of_an_untagged_dataset_says_so_and_writes_nothing(con, commented
 
 
 def test_after_the_tagging_step_the_reads_answer(con, commented) -> None:
-    assert themes.tag_dataset(con, commented, CODEBOOK) == CODEBOOK.version
+    assert tagging.tag_dataset(con, commented, CODEBOOK) == CODEBOOK.version
     assert themes.require_tagged(con, commented, CODEBOOK) == CODEBOOK.version
     summary = themes.theme_summary(con, commented, CODEBOOK).set_index("theme")
     assert summary.loc["Delivery & shipping", "mentions"] == 2
@@ -60,7 +60,7 @@ def test_after_the_tagging_step_the_reads_answer(con, commented) -> None:
 
 
 def test_codebook_reads_write_nothing_and_the_first_save_stores_the_default_first(con) -> None:
-    from nps.text import codebooks
+    from nps.store import codebooks
 
     assert codebooks.current_number(con) == 1
     assert codebooks.current_codebook(con).version == CODEBOOK.version
@@ -73,7 +73,7 @@ def test_codebook_reads_write_nothing_and_the_first_save_stores_the_default_firs
         codebooks.load_codebook_version(con, 2)
     assert sql.fetch_all(con, "SELECT count(*) FROM codebooks") == [(0,)]
 
-    edited = codebooks.add_theme(CODEBOOK, "Phone calls", {"en": ["called"]})
+    edited = text.add_theme(CODEBOOK, "Phone calls", {"en": ["called"]})
     assert codebooks.save_codebook(con, edited, "phone") == 2
     assert list(codebooks.codebook_history(con)["number"]) == [2, 1]
     assert codebooks.load_codebook_version(con, 1).version == CODEBOOK.version

@@ -221,7 +221,7 @@ def test_a_database_of_the_previous_schema_is_upgraded_once(tmp_path, tagging) -
 
 def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_not(tmp_path) -> None:
     # ``python -m nps comments --read-only`` stores comment tags in a private copy: of an old database too.
-    from nps.text import codebooks
+    from nps.store import codebooks
 
     path = tmp_path / "main.duckdb"
     old = duckdb.connect(str(path))
@@ -259,8 +259,7 @@ def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, mo
 
 
 def test_reads_of_the_shared_tables_create_and_alter_nothing(tmp_path) -> None:
-    from nps.text import codebooks
-    from nps.text import themes
+    from nps.store import codebooks, tagging
     from tests.factories import make_dataset
 
     path = tmp_path / "reads.duckdb"
@@ -272,7 +271,7 @@ def test_reads_of_the_shared_tables_create_and_alter_nothing(tmp_path) -> None:
     # DuckDB refuses any CREATE or ALTER on a read-only connection.
     reader = duckdb.connect(str(path), read_only=True)
     try:
-        assert not themes.is_tagged(reader, ds, book)
+        assert not tagging.is_tagged(reader, ds, book)
         assert codebooks.current_number(reader) == number
         assert codebooks.current_codebook(reader).version == book.version
         assert list(codebooks.codebook_history(reader)["number"]) == [number]

@@ -1,8 +1,9 @@
 """Tagging's worker processes die with their job: cancelled, interrupted, the parent stopped or killed.
 
 Each case runs tagging in a child Python (so a leaked or hung worker cannot hang the test run)
-with 60,000 distinct comments and two forked workers, and waits on conditions with generous
-bounds (never on the clock).
+with 60,000 distinct comments and two workers, and waits on conditions with generous
+bounds (never on the clock). The workers are forked by multiprocessing's forkserver, a child
+of the tagging process that outlives a pool (it is reused); the workers are its children.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 psutil = pytest.importorskip("psutil")
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers and prctl are Linux only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the forkserver's workers and prctl are Linux only")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,45 +28,57 @@ SCRIPT = textwrap.dedent(
     """
     import signal, sys, threading, time
     import psutil
-    from nps.text import themes
+    from nps import text
 
-    mode = sys.argv[1]
-    book = themes.Codebook.build({"Delivery": {"en": ["parcel", "late"]}})
-    comments = [f"the parcel {i} came {i % 7} days late, again, order number {i * 7}" for i in range(60_000)]
-    me = psutil.Process()
-    seen = threading.Event()
+    # The workers import this script as their main module (as with spawn): its run is guarded.
+    if __name__ == "__main__":
+        mode = sys.argv[1]
+        book = text.Codebook.build({"Delivery": {"en": ["parcel", "late"]}})
+        comments = [f"the parcel {i} came {i % 7} days late, again, order number {i * 7}" for i in range(60_000)]
+        me = psutil.Process()
+        seen = threading.Event()
 
-    def watch():  # report the pool's workers once both run
-        while not seen.is_set():
-            kids = me.children()
-            if len(kids) >= 2:
-                print("workers", *[k.pid for k in kids], flush=True)
-                seen.set()
-            time.sleep(0.02)
+        def workers():  # the pool's workers: children of the forkserver, itself a child of this process
+            found = []
+            for kid in me.children(recursive=True):
+                try:
+                    if kid.ppid() != me.pid and kid.status() != psutil.STATUS_ZOMBIE:
+                        found.append(kid)
+                except psutil.NoSuchProcess:
+                    pass
+            return found
 
-    threading.Thread(target=watch, daemon=True).start()
-    stop = threading.Event()
-    if mode == "server":
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a server's handler: asks the run to stop
-    else:
-        signal.signal(signal.SIGTERM, lambda *_: None)  # inherited by forked workers, as Streamlit's is
+        def watch():  # report the pool's workers once both run
+            while not seen.is_set():
+                kids = workers()
+                if len(kids) >= 2:
+                    print("workers", *[k.pid for k in kids], flush=True)
+                    seen.set()
+                time.sleep(0.02)
 
-    def interrupt(start, stop_):  # a page left: Streamlit raises at the next progress update
-        if seen.wait(60):
-            raise KeyboardInterrupt
+        threading.Thread(target=watch, daemon=True).start()
+        stop = threading.Event()
+        if mode == "server":
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a server's handler: asks the run to stop
+        else:
+            signal.signal(signal.SIGTERM, lambda *_: None)  # as Streamlit's handler: workers must not inherit it
 
-    try:
-        if mode == "interrupt":
-            themes.tag_comments(comments, book, workers=2, on_chunk=interrupt)
-        elif mode == "cancel":
-            themes.tag_comments(comments, book, workers=2, cancel=seen.is_set)
-        else:  # "server", "kill": tag until told to stop
-            while not stop.is_set():
-                themes.tag_comments(comments, book, workers=2, cancel=stop.is_set)
-        print("finished", flush=True)
-    except (KeyboardInterrupt, themes.TaggingCancelled) as error:
-        print("stopped", type(error).__name__, flush=True)
-    print("children left", len(me.children()), flush=True)
+        def interrupt(start, stop_):  # a page left: Streamlit raises at the next progress update
+            if seen.wait(60):
+                raise KeyboardInterrupt
+
+        try:
+            if mode == "interrupt":
+                text.tag_comments(comments, book, workers=2, on_chunk=interrupt)
+            elif mode == "cancel":
+                text.tag_comments(comments, book, workers=2, cancel=seen.is_set)
+            else:  # "server", "kill": tag until told to stop
+                while not stop.is_set():
+                    text.tag_comments(comments, book, workers=2, cancel=stop.is_set)
+            print("finished", flush=True)
+        except (KeyboardInterrupt, text.TaggingCancelled) as error:
+            print("stopped", type(error).__name__, flush=True)
+        print("workers left", len(workers()), flush=True)
     """
 )
 
@@ -120,14 +133,14 @@ def test_interrupted_tagging_leaves_no_worker(tmp_path: Path) -> None:
     # The Comments page left mid-way: Streamlit raises from the progress callback.
     child, pids = _start("interrupt", tmp_path)
     out = _finish(child)
-    assert out.splitlines() == ["stopped KeyboardInterrupt", "children left 0"]
+    assert out.splitlines() == ["stopped KeyboardInterrupt", "workers left 0"]
     assert _wait_until_gone(pids) == []
 
 
 def test_cancelled_tagging_raises_and_leaves_no_worker(tmp_path: Path) -> None:
     child, pids = _start("cancel", tmp_path)
     out = _finish(child)
-    assert out.splitlines() == ["stopped TaggingCancelled", "children left 0"]
+    assert out.splitlines() == ["stopped TaggingCancelled", "workers left 0"]
     assert _wait_until_gone(pids) == []
 
 
@@ -136,7 +149,7 @@ def test_sigterm_ends_the_parent_and_its_workers(tmp_path: Path) -> None:
     child.send_signal(signal.SIGTERM)
     out = _finish(child)
     # "finished" only if the signal fell between two rounds of tagging (no pool then).
-    assert out.splitlines() in (["stopped TaggingCancelled", "children left 0"], ["finished", "children left 0"])
+    assert out.splitlines() in (["stopped TaggingCancelled", "workers left 0"], ["finished", "workers left 0"])
     assert _wait_until_gone(pids) == []
 
 
@@ -147,41 +160,51 @@ def test_killed_parent_takes_its_workers_along(tmp_path: Path) -> None:
     assert _wait_until_gone(pids) == []
 
 
+PROBE = textwrap.dedent(
+    """
+    import ctypes, signal
+
+    def probe():
+        value = ctypes.c_int()
+        ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+        return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, value.value
+    """
+)
+
+
 def test_a_worker_takes_default_sigterm_and_dies_with_its_parent(tmp_path: Path) -> None:
-    """What the pool's initializer leaves in a worker: SIGTERM's default action, PR_GET_PDEATHSIG = SIGTERM."""
+    """A pool worker of a process whose SIGTERM handler ignores it: SIGTERM's default action, PR_GET_PDEATHSIG = SIGTERM."""
+    (tmp_path / "probe.py").write_text(PROBE)
     script = tmp_path / "init.py"
     script.write_text(textwrap.dedent(
         """
-        import ctypes, os, signal
-        from nps.text import themes
-        signal.signal(signal.SIGTERM, lambda *_: None)
-        pid = os.fork()
-        if pid == 0:
-            themes._start_worker([], None, None, os.getppid())
-            value = ctypes.c_int()
-            ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
-            print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, value.value, flush=True)
-            os._exit(0)
-        os.waitpid(pid, 0)
+        import signal
+        import probe
+        from nps.text import Codebook, tagging
+        if __name__ == "__main__":  # the workers import this script as their main module
+            signal.signal(signal.SIGTERM, lambda *_: None)
+            pool = tagging._start_pool(1, Codebook.build({"Delivery": {"en": ["parcel"]}}))
+            try:
+                print(*pool.submit(probe.probe).result(), flush=True)
+            finally:
+                tagging._end_pool(pool, finished=True)
         """
     ))
-    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
     assert result.stdout.split() == ["True", str(int(signal.SIGTERM))], result.stderr
 
 
-def _ignore_sigterm() -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as a worker forked before it could reset the handler
-
-
 @pytest.mark.timeout(60)
-def test_a_pool_whose_workers_ignore_sigterm_still_ends() -> None:
-    import multiprocessing as mp
+def test_a_pool_ended_mid_work_does_not_wait_for_it() -> None:
+    # Work still running when tagging ends early (cancelled, interrupted): the workers are terminated,
+    # not waited for, and gone when the pool's end returns.
+    from nps.text import Codebook, tagging
 
-    from nps.text import themes
-
-    pool = mp.get_context("fork").Pool(2, initializer=_ignore_sigterm)
-    assert pool.map(abs, [-1, -2]) == [1, 2]
-    pids = [w.pid for w in pool._pool]  # noqa: SLF001 - the workers to watch
-    themes._end_pool(pool, grace=0.5)  # noqa: SLF001 - Pool.terminate alone would wait forever here
+    pool = tagging._start_pool(2, Codebook.build({"Delivery": {"en": ["parcel"]}}))  # noqa: SLF001
+    busy = [pool.submit(time.sleep, 600) for _ in range(2)]
+    pids = list(pool._processes)  # noqa: SLF001 - the workers to watch
+    assert len(pids) == 2 and not any(f.done() for f in busy)
+    tagging._end_pool(pool, finished=False)  # noqa: SLF001 - shutdown alone would wait for the sleeps
     assert _wait_until_gone(pids) == []

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nps import text
+from nps.text import language
+from nps.text import words as text_words
 from nps.text import detect_language, detect_languages, fold, lemmatize, mask_personal_data, split_words, tokenize
 from tests.conftest import ROOT, TELECOM
 
@@ -244,7 +246,7 @@ def _reference_words(value: str) -> list[str]:
     """split_words as first written: simplemma's tokenizer over the whole text."""
     words = []
     for token in simplemma.simple_tokenizer(value):
-        token = text._ELISION.sub("", token).strip("'’-").lower()
+        token = text_words._ELISION.sub("", token).strip("'’-").lower()
         if any(ch.isalpha() for ch in token):
             words.append(token)
     return words
@@ -351,7 +353,7 @@ def test_negation_and_sentences_follow_the_words(pieces: list[str], gap: str) ->
     value = gap.join(pieces)
     words = split_words(value)
     assert len(text.negation_flags(value, "fr")) == len(words) == len(text.sentence_numbers(value, "en"))
-    assert text._clause_words(value)[0] == words
+    assert text_words._clause_words(value)[0] == words
 
 
 def test_lemma_dictionaries_read_from_the_disk_cache_are_simplemmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -359,14 +361,14 @@ def test_lemma_dictionaries_read_from_the_disk_cache_are_simplemmas(tmp_path: Pa
     monkeypatch.setenv(text.CACHE_ENV, str(tmp_path))
     words = {"it": ["fatture", "consegnato", "arrivati", "gentilissimi"], "en": ["parcels", "waited", "better"],
              "fr": ["livrées", "commandé", "attendu"], "pt": ["entregues", "atendimento"]}
-    written = {lang: text._decoded_dictionary(lang) for lang in words}  # decoded, then written
+    written = {lang: text_words._decoded_dictionary(lang) for lang in words}  # decoded, then written
     assert sorted(p.name.split("-")[2] for p in tmp_path.glob("*.marshal")) == sorted(words)
     for lang, decoded in written.items():
-        assert text._decoded_dictionary(lang) == decoded  # read back from the file
+        assert text_words._decoded_dictionary(lang) == decoded  # read back from the file
     for lang, tokens in words.items():
-        assert [text._LEMMATIZE(t, lang) for t in tokens] == [simplemma.lemmatize(t, lang) for t in tokens]
+        assert [text_words._LEMMATIZE(t, lang) for t in tokens] == [simplemma.lemmatize(t, lang) for t in tokens]
     (tmp_path / next(p.name for p in tmp_path.glob("*-it-*"))).write_bytes(b"broken")
-    assert text._decoded_dictionary("it") == written["it"]  # a damaged file is decoded again
+    assert text_words._decoded_dictionary("it") == written["it"]  # a damaged file is decoded again
 
 
 def test_the_cached_language_model_is_py3langids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -377,7 +379,7 @@ def test_the_cached_language_model_is_py3langids(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv(text.CACHE_ENV, str(tmp_path))
     shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     for attempt in ("written", "read back"):
-        cached = text._identifier_from_cache()
+        cached = language._identifier_from_cache()
         assert cached is not None, attempt
         assert len(list(tmp_path.glob("py3langid-*.npz"))) == 1
         assert np.array_equal(cached.nb_ptc, shipped.nb_ptc) and np.array_equal(cached.nb_pc, shipped.nb_pc)

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 import simplemma
 
-from nps import store, text
-from nps.text import codebooks
-from nps.store import sql
-from nps.text import themes
+from nps import stats, store, text
+from nps.query import themes
+from nps.store import sql, tagging
 from nps.query.filters import Filter
 from nps.query.queries import Options
-from nps.text.themes import Codebook, load_codebook, tag_comment, tag_dataset, theme_summary
+from nps.query.themes import theme_summary
+from nps.store.tagging import tag_dataset
+from nps.text import Codebook, load_codebook, tag_comment
+from nps.text import words as text_words
 from tests.conftest import ROOT, TELECOM
 from tests.factories import make_dataset
 
@@ -116,7 +118,7 @@ def test_planted_themes_land_in_the_right_category(con, planted) -> None:
 
 def test_tagging_twice_does_not_retag(con, planted) -> None:
     version = tag_dataset(con, planted, CODEBOOK)
-    table = sql.table(themes.tags_table(planted))
+    table = sql.table(tagging.tags_table(planted))
     sql.execute(con, f"UPDATE {table} SET theme = 'marker' WHERE theme IS NOT NULL")
     assert tag_dataset(con, planted, CODEBOOK) == version
     assert sql.fetch_value(con, f"SELECT count(*) FROM {table} WHERE theme = 'marker'") > 0
@@ -185,7 +187,7 @@ def test_sample_languages_are_detected(sample) -> None:
     tag_dataset(con, ds, CODEBOOK)
     counts = dict(sql.fetch_all(
         con,
-        f"SELECT language, count(DISTINCT _row) FROM {sql.table(themes.tags_table(ds))} GROUP BY language",
+        f"SELECT language, count(DISTINCT _row) FROM {sql.table(tagging.tags_table(ds))} GROUP BY language",
     ))
     total = sum(counts.values())
     assert (counts["it"] + counts["en"] + counts["fr"]) / total > 0.85
@@ -237,7 +239,7 @@ def test_log_odds_on_a_hand_computed_two_document_case() -> None:
     # late:   δ = log(4/4) − log(2/5) = 0.916291, var = 1/4 + 1/2     → z = 1.058041
     # parcel: δ = log(3/5) − log(3/4) = −0.223144, var = 1/3 + 1/3    → z = −0.273293
     # fast:   δ = log(1/7) − log(2/5) = −1.029619, var = 1/1 + 1/2    → z = −0.840681
-    scored = themes.score_log_odds({"late": 2, "parcel": 1}, {"fast": 1, "parcel": 1}, {"late": 2, "parcel": 2, "fast": 1})
+    scored = stats.score_log_odds({"late": 2, "parcel": 1}, {"fast": 1, "parcel": 1}, {"late": 2, "parcel": 2, "fast": 1})
     assert list(scored["term"]) == ["late", "parcel", "fast"]
     assert list(scored["delta"]) == pytest.approx([0.916291, -0.223144, -1.029619], abs=1e-6)
     assert list(scored["z"]) == pytest.approx([1.058041, -0.273293, -0.840681], abs=1e-6)
@@ -282,7 +284,7 @@ def test_telecom_detractors_words_are_about_delays(telecom) -> None:
 
 
 def test_count_terms_counts_words_without_stopwords_and_bigrams() -> None:
-    assert themes.count_terms(["The parcel arrived late, the parcel!"]) == {
+    assert text.count_terms(["The parcel arrived late, the parcel!"]) == {
         "parcel": 2, "arrived": 1, "late": 1, "parcel arrived": 1, "arrived late": 1, "late parcel": 1,
     }
 
@@ -303,7 +305,7 @@ def _reference_words(comment: str | None) -> list[str]:
     """split_words as first written: simplemma's tokenizer on the whole text, no caches."""
     words = []
     for token in simplemma.simple_tokenizer(comment or ""):
-        token = text._ELISION.sub("", token).strip("'’-").lower()
+        token = text_words._ELISION.sub("", token).strip("'’-").lower()
         if any(ch.isalpha() for ch in token):
             words.append(token)
     return words
@@ -320,8 +322,8 @@ def _reference_pattern(written: str, lang: str) -> tuple[tuple[str, ...], bool] 
 
 
 @functools.lru_cache(maxsize=None)
-def _reference_spec(term: str) -> themes.TermSpec:
-    return themes.parse_term(term)
+def _reference_spec(term: str) -> text.TermSpec:
+    return text.parse_term(term)
 
 
 def _reference_end(forms: list[list[str]], i: int, pattern) -> int:
@@ -360,7 +362,7 @@ def _reference_themes_in(words: list[str], negated: list[bool], sentence: list[i
                 def near(written: tuple[str, ...]) -> bool:
                     return any(
                         _reference_end(forms, k, _reference_pattern(w, lang)) >= 0
-                        for k in range(max(0, i - themes.CONTEXT_WINDOW), min(len(words), end + themes.CONTEXT_WINDOW))
+                        for k in range(max(0, i - text.CONTEXT_WINDOW), min(len(words), end + text.CONTEXT_WINDOW))
                         if not i <= k < end and sentence[k] == sentence[i] for w in written
                     )
 
@@ -407,18 +409,18 @@ def _real_comments(limit: int | None = None) -> list[str]:
 
 def test_many_comments_are_tagged_as_one_by_one() -> None:
     comments = _real_comments(3000)
-    languages, found = themes.tag_comments(comments, CODEBOOK, workers=1)
+    languages, found = text.tag_comments(comments, CODEBOOK, workers=1)
     assert list(zip(languages, found)) == [_reference_tag(c, CODEBOOK) for c in comments]
 
 
 def test_a_pool_of_workers_gives_the_same_answers_as_one_process() -> None:
     comments = _real_comments()
-    assert len(comments) > themes._CHUNK  # several chunks, so the pool really shares them
-    assert themes.tag_comments(comments, CODEBOOK, workers=2) == themes.tag_comments(comments, CODEBOOK, workers=1)
+    assert len(comments) > text.tagging._CHUNK  # several chunks, so the pool really shares them
+    assert text.tag_comments(comments, CODEBOOK, workers=2) == text.tag_comments(comments, CODEBOOK, workers=1)
 
 
 def test_known_languages_are_used_as_given() -> None:
-    languages, found = themes.tag_comments(["colis perdu", "colis perdu"], CODEBOOK, languages=["fr", "unknown"])
+    languages, found = text.tag_comments(["colis perdu", "colis perdu"], CODEBOOK, languages=["fr", "unknown"])
     assert languages == ["fr", "unknown"]
     assert found == [("Delivery & shipping",), ("Delivery & shipping",)]
 
@@ -426,12 +428,12 @@ def test_known_languages_are_used_as_given() -> None:
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
 def test_a_bad_number_of_workers_is_refused(workers) -> None:
     with pytest.raises(ValueError, match="workers"):
-        themes.tag_comments(["ciao"], CODEBOOK, workers=workers)
+        text.tag_comments(["ciao"], CODEBOOK, workers=workers)
 
 
 def test_the_pool_is_used_only_for_many_comments() -> None:
-    assert themes.pool_size(themes.POOL_MIN_COMMENTS - 1, None) == 1
-    assert themes.pool_size(5, 3) == 3
+    assert text.pool_size(text.POOL_MIN_COMMENTS - 1, None) == 1
+    assert text.pool_size(5, 3) == 3
 
 
 def test_stored_tags_match_the_one_by_one_algorithm(sample) -> None:
@@ -440,7 +442,7 @@ def test_stored_tags_match_the_one_by_one_algorithm(sample) -> None:
     rows = sql.fetch_all(
         con,
         f"SELECT s._row, s._comment, t.language, list(t.theme ORDER BY t.theme) FILTER (WHERE t.theme IS NOT NULL) "
-        f"FROM {sql.table(ds.table)} s JOIN {sql.table(themes.tags_table(ds))} t ON t._row = s._row "
+        f"FROM {sql.table(ds.table)} s JOIN {sql.table(tagging.tags_table(ds))} t ON t._row = s._row "
         "AND t._wave = s._wave WHERE t.version = ? GROUP BY ALL ORDER BY s._row",
         [CODEBOOK.version],
     )
@@ -461,7 +463,7 @@ def test_progress_is_reported_in_comments(con, planted) -> None:
 def test_a_comment_without_themes_keeps_its_language(con) -> None:
     ds = make_dataset(con, pd.DataFrame({"score": [6], "comment": ["Merci, rien à signaler"]}), comment="comment")
     tag_dataset(con, ds, CODEBOOK)
-    assert sql.fetch_all(con, f"SELECT _row, language, theme FROM {sql.table(themes.tags_table(ds))}") == [
+    assert sql.fetch_all(con, f"SELECT _row, language, theme FROM {sql.table(tagging.tags_table(ds))}") == [
         (1, "fr", None)
     ]
 
@@ -471,9 +473,9 @@ def test_an_appended_wave_is_tagged_too(con, planted) -> None:
     sql.execute(con, f"INSERT INTO {sql.table(planted.table)} (_row, _wave, _score, _category, _comment) "
                 "VALUES (1, 2, 2, 'detractor', 'Colis perdu, livraison catastrophique')")
     grown = dataclasses.replace(planted, waves=2)
-    assert not themes.is_tagged(con, grown, CODEBOOK)
+    assert not tagging.is_tagged(con, grown, CODEBOOK)
     tag_dataset(con, grown, CODEBOOK)
-    assert themes.is_tagged(con, grown, CODEBOOK)
+    assert tagging.is_tagged(con, grown, CODEBOOK)
     table = theme_summary(con, grown, CODEBOOK).set_index("theme")
     assert table.loc["Delivery & shipping", "mentions"] == 5
     assert sql.fetch_value(con, "SELECT comments FROM comment_tagging WHERE dataset_id = ?", [planted.id]) == 9
@@ -614,8 +616,8 @@ def test_uncovered_comments(con, dated) -> None:
 
 
 def _edited() -> Codebook:
-    without_waiting = codebooks.remove_theme(CODEBOOK, WAITING)
-    return codebooks.add_theme(without_waiting, "Gratitude", {"fr": ["merci"], "en": ["thanks"]})
+    without_waiting = text.remove_theme(CODEBOOK, WAITING)
+    return text.add_theme(without_waiting, "Gratitude", {"fr": ["merci"], "en": ["thanks"]})
 
 
 def test_preview_counts_mentions_before_and_after_an_edit(con, dated) -> None:
@@ -630,7 +632,7 @@ def test_preview_counts_mentions_before_and_after_an_edit(con, dated) -> None:
     assert preview.attrs["codebook_version"] == CODEBOOK.version
     assert preview.attrs["new_version"] == _edited().version
     # Nothing of the edited codebook is stored.
-    assert not themes.is_tagged(con, dated, _edited())
+    assert not tagging.is_tagged(con, dated, _edited())
 
 
 def test_preview_follows_the_filter(con, dated) -> None:
@@ -676,10 +678,10 @@ def test_deleting_a_dataset_forgets_its_tags(con, planted) -> None:
     store.delete_dataset(con, planted.id)
     assert sql.fetch_value(con, "SELECT count(*) FROM comment_tagging") == 0
     assert sql.fetch_value(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [themes.tags_table(planted)]
+        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [tagging.tags_table(planted)]
     ) == 0
     again = make_dataset(con, pd.DataFrame({"score": [10], "comment": ["Personale gentilissimo"]}), comment="comment")
-    assert not themes.is_tagged(con, again, CODEBOOK)
+    assert not tagging.is_tagged(con, again, CODEBOOK)
 
 
 # Blank comments in every form a file can hold them: none of them is a comment.
@@ -703,7 +705,7 @@ def test_null_and_blank_comments_are_not_comments(con, with_blanks) -> None:
     from nps.query import explorer
 
     tag_dataset(con, with_blanks, CODEBOOK)
-    tagged = sql.fetch_value(con, f"SELECT count(DISTINCT _row) FROM {sql.table(themes.tags_table(with_blanks))}")
+    tagged = sql.fetch_value(con, f"SELECT count(DISTINCT _row) FROM {sql.table(tagging.tags_table(with_blanks))}")
     assert tagged == 4
     languages = themes.language_counts(con, with_blanks, CODEBOOK)
     assert dict(zip(languages["language"], languages["n"])) == {"en": 3, "it": 1}
@@ -721,7 +723,7 @@ def test_null_and_blank_comments_are_not_comments(con, with_blanks) -> None:
 
 @pytest.mark.parametrize("blank", BLANK_COMMENTS)
 def test_the_commented_condition(con, blank) -> None:
-    query = f"SELECT {themes.has_comment_sql('c')} FROM (SELECT ?::VARCHAR AS c)"
+    query = f"SELECT {tagging.has_comment_sql('c')} FROM (SELECT ?::VARCHAR AS c)"
     assert sql.fetch_value(con, query, [blank]) is False
     assert sql.fetch_value(con, query, [" ok "]) is True
 
@@ -732,21 +734,21 @@ def test_the_commented_condition(con, blank) -> None:
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
-        ("plante", themes.TermSpec("plante")),
-        ("on hold", themes.TermSpec("on hold")),
-        ("liefer*", themes.TermSpec("liefer*")),
-        ("plante ~ app|appli*|mise à jour", themes.TermSpec("plante", near=("app", "appli*", "mise à jour"))),
-        ("en ligne !~ rester|attente", themes.TermSpec("en ligne", not_near=("rester", "attente"))),
-        ("x ~ a !~ b", themes.TermSpec("x", near=("a",), not_near=("b",))),
-        ("-page d'accueil", themes.TermSpec("page d'accueil", exclusion=True)),
-        ("+happy", themes.TermSpec("happy", polarity=1)),
-        ("not_happy", themes.TermSpec("happy", polarity=-1)),
-        ("Not_happy ~ staff", themes.TermSpec("happy", polarity=-1, near=("staff",))),
-        ("-", themes.TermSpec("-")),  # a mark without a word is just what it is (it finds nothing)
+        ("plante", text.TermSpec("plante")),
+        ("on hold", text.TermSpec("on hold")),
+        ("liefer*", text.TermSpec("liefer*")),
+        ("plante ~ app|appli*|mise à jour", text.TermSpec("plante", near=("app", "appli*", "mise à jour"))),
+        ("en ligne !~ rester|attente", text.TermSpec("en ligne", not_near=("rester", "attente"))),
+        ("x ~ a !~ b", text.TermSpec("x", near=("a",), not_near=("b",))),
+        ("-page d'accueil", text.TermSpec("page d'accueil", exclusion=True)),
+        ("+happy", text.TermSpec("happy", polarity=1)),
+        ("not_happy", text.TermSpec("happy", polarity=-1)),
+        ("Not_happy ~ staff", text.TermSpec("happy", polarity=-1, near=("staff",))),
+        ("-", text.TermSpec("-")),  # a mark without a word is just what it is (it finds nothing)
     ],
 )
-def test_parse_term(term: str, expected: themes.TermSpec) -> None:
-    assert themes.parse_term(term) == expected
+def test_parse_term(term: str, expected: text.TermSpec) -> None:
+    assert text.parse_term(term) == expected
 
 
 @pytest.mark.parametrize(
@@ -761,7 +763,7 @@ def test_parse_term(term: str, expected: themes.TermSpec) -> None:
 )
 def test_bad_terms_are_explained(term: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        themes.parse_term(term)
+        text.parse_term(term)
     with pytest.raises(ValueError, match=f"theme 'T', fr: .*{re.escape(message)}"):
         Codebook.build({"T": {"fr": [term]}})
 
@@ -817,7 +819,7 @@ def test_conditional_terms_tag_in_bulk_as_one_by_one() -> None:
     comments = ["L'appli plante", "Belles plantes", "not happy at all", "very happy", "Page d'accueil vide",
                 "non sono soddisfatto", "Resté en ligne vingt minutes", "Commande en ligne"] * 3
     languages = [text.detect_language(c) for c in comments]
-    _, found = themes.tag_comments(comments, CONDITIONAL, languages=languages, workers=1)
+    _, found = text.tag_comments(comments, CONDITIONAL, languages=languages, workers=1)
     order = list(CONDITIONAL.themes)
     assert found == [tuple(sorted(tag_comment(c, CONDITIONAL, l), key=order.index)) for c, l in zip(comments, languages)]
     assert found[:4] == [("App",), (), ("Complaint",), ("Praise",)]
@@ -839,7 +841,7 @@ def test_distinctive_terms_count_negated_words_apart(con) -> None:
 
 
 def test_count_terms_marks_negation_in_every_language() -> None:
-    assert themes.count_terms(
+    assert text.count_terms(
         ["pas content", "not happy", "non sono soddisfatto", "niente di buono", "pas du tout satisfait"],
         ngrams=(1, 1), languages=["fr", "en", "it", "it", "fr"],
     ) == {"not_content": 1, "not_happy": 1, "not_soddisfatto": 1, "not_satisfait": 1}
@@ -850,7 +852,7 @@ def test_a_codebook_is_compiled_only_when_it_tags(monkeypatch: pytest.MonkeyPatc
     # process); pages that only read stored tags need the version alone, so building must not compile.
     calls: list[str] = []
     real = text.lemmatize
-    monkeypatch.setattr(text, "lemmatize", lambda tokens, lang: calls.append(lang) or real(tokens, lang))
+    monkeypatch.setattr(text_words, "lemmatize", lambda tokens, lang: calls.append(lang) or real(tokens, lang))
     book = Codebook.build({"Delivery": {"en": ["late delivery", "deliver*"], "de": ["Lieferung"]}})
     assert calls == [] and len(book.version) == 64
     assert tag_comment("The delivery was late, again", book, "en") == {"Delivery"}

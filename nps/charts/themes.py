@@ -80,7 +80,7 @@ def chart_theme_impact(
 ) -> alt.Chart | alt.LayerChart:
     """Each theme's impact: NPS of commenters who mention it minus those who don't, with its interval.
 
-    Takes :func:`nps.text.themes.theme_summary`'s frame (theme, mentions, impact,
+    Takes :func:`nps.query.themes.theme_summary`'s frame (theme, mentions, impact,
     impact_ci_low, impact_ci_high, nps_with, nps_without, share). Themes without
     mentions are left out; sorted by impact (most negative first, the ones to
     fix). Themes whose impact is significant after the frame's multiplicity
@@ -139,7 +139,7 @@ def chart_theme_impact(
 def chart_theme_categories(frame: pd.DataFrame, *, title: str = "Who mentions each theme") -> alt.Chart:
     """Per theme, the share of detractors', passives' and promoters' comments that mention it.
 
-    Takes :func:`nps.text.themes.theme_summary`'s frame (theme, mentions, detractors,
+    Takes :func:`nps.query.themes.theme_summary`'s frame (theme, mentions, detractors,
     passives, promoters as fractions 0..1 of each category's comments). Bars are
     grouped per theme in the category palette; themes sorted by mentions.
     """
@@ -179,7 +179,7 @@ def chart_theme_trend(
 ) -> alt.Chart | alt.LayerChart:
     """One line per theme: the share of the period's comments that mention it.
 
-    Takes :func:`nps.text.themes.theme_trend`'s frame (period, theme, comments,
+    Takes :func:`nps.query.themes.theme_trend`'s frame (period, theme, comments,
     mentions, share, nps_with, n_with, low_n). Periods with fewer comments than
     ``min_n`` (``low_n``) are drawn as faded points.
     """
@@ -212,7 +212,7 @@ def chart_theme_trend(
 def chart_distinctive_terms(frame: pd.DataFrame, *, title: str = "Words that set detractors and promoters apart") -> alt.Chart:
     """Diverging bars of the terms most typical of detractors (left, red) and promoters (right, teal).
 
-    Takes :func:`nps.text.themes.distinctive_terms`' frame (side, term, score,
+    Takes :func:`nps.query.themes.distinctive_terms`' frame (side, term, score,
     detractors, promoters); the bar length is the log-odds z-score.
     """
     if frame is None or frame.empty:

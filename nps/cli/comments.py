@@ -19,7 +19,7 @@ from nps.control_chars import escape_for_terminal as _visible
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nps.text.themes import Codebook
+    from nps.text import Codebook
 
 
 # Each group costs a pass over the tags: a column with more values is not a grouping.
@@ -49,18 +49,18 @@ def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Code
     """The codebook of ``--codebook FILE``, else the database's current one (the default file without it)."""
     import yaml
 
-    from nps.text import themes
+    from nps.text import load_codebook
 
     if path is not None:
         if not Path(path).is_file():
             raise UsageError(f"{path}: no such codebook file; give a YAML file shaped like data/codebook.yaml")
         try:
-            return themes.load_codebook(path)
+            return load_codebook(path)
         except yaml.YAMLError as error:
             raise UsageError(f"{path}: not valid YAML ({error}); fix the file or use data/codebook.yaml") from None
         except ValueError as error:
             raise UsageError(str(error)) from None
-    from nps.text import codebooks
+    from nps.store import codebooks
 
     return codebooks.current_codebook(con)
 
@@ -71,21 +71,22 @@ def _comments_result(
     """The ``comments`` command's result as its fixed JSON structure, and the notes a reader of the table should see.
 
     ``languages`` maps a language code (or ``unknown``) to its number of
-    commented responses; ``themes`` is :func:`nps.text.themes.theme_summary` as
-    records; ``distinctive`` the terms of :func:`nps.text.themes.distinctive_terms`
-    per side; ``uncovered`` the clusters of :func:`nps.text.clusters.uncovered_clusters`;
+    commented responses; ``themes`` is :func:`nps.query.themes.theme_summary` as
+    records; ``distinctive`` the terms of :func:`nps.query.themes.distinctive_terms`
+    per side; ``uncovered`` the clusters of :func:`nps.query.clusters.uncovered_clusters`;
     ``codebook_version`` the codebook's content hash. With ``by`` (a column),
     ``groups`` holds a theme table per value of it. Numbers are unrounded, NaN
     is None. Raises :class:`UsageError` for a column with more than
     :data:`MAX_COMMENT_GROUPS` values.
     """
-    from nps.text import clusters
-    from nps import query as queries
-    from nps.text import themes
+    from nps.query import clusters
+    from nps.query import queries
+    from nps.query import themes
     from nps.query.filters import Filter
+    from nps.store.tagging import tag_dataset
 
     stored = store.resolve_column(ds, by) if by else None
-    themes.tag_dataset(con, ds, codebook)
+    tag_dataset(con, ds, codebook)
     languages = _language_counts(con, ds, codebook)
     distinctive = themes.distinctive_terms(con, ds)
     found = clusters.uncovered_clusters(con, ds, codebook)
@@ -123,7 +124,7 @@ def _theme_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _language_counts(con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook) -> pd.DataFrame:
     """DataFrame[language, n]: commented responses per detected language, most first."""
-    from nps.text import themes
+    from nps.query import themes
 
     frame = themes.language_counts(con, ds, codebook, None)
     frame = frame.assign(language=frame["language"].fillna("unknown").astype(str), n=frame["n"].astype("int64"))

@@ -1,20 +1,18 @@
-"""The comment explorer: search the verbatims, filter by category, theme and language, page, highlight.
+"""The comment explorer: search the verbatims, filter by category, theme and language, page, export.
 
-A search is words and "quoted phrases"; a comment matches when it contains every
+A search is words and "quoted phrases" (read by :func:`nps.text.search.parse_query`,
+which also marks them in a comment: :func:`nps.text.search.highlight`); a comment matches when it contains every
 one of them, ignoring case and accents (``"citta"`` finds "Città", ``"reçu"``
 finds "recu"). A word matches inside longer words too (``deliver`` finds
 "delivery", "delivered"), so one stem covers a word's forms in any language.
 
-Themes and languages come from the stored comment tags (:mod:`nps.text.themes`), so a
+Themes and languages come from the stored comment tags (:mod:`nps.store.tagging`), so a
 search never re-tags. Comments leave this module with personal data masked
 unless the caller asks otherwise.
 """
 
 from __future__ import annotations
 
-import html
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,11 +20,13 @@ import duckdb
 import pandas as pd
 
 from nps import text
-from nps.store import sql
-from nps.text import themes
+from nps.query import themes
 from nps.query.filters import Filter
 from nps.query.rows import where_clause
-from nps.store import Dataset
+from nps.store import Dataset, sql
+from nps.store.tagging import has_comment_sql, tags_table
+from nps.text import Codebook
+from nps.text.search import parse_query
 
 ORDERS: dict[str, str] = {
     "newest": f"s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW} DESC",
@@ -34,11 +34,8 @@ ORDERS: dict[str, str] = {
     "lowest score": f"s.{sql.SCORE}, s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW}",
     "highest score": f"s.{sql.SCORE} DESC, s.{sql.DATE} DESC NULLS LAST, s.{sql.ROW}",
 }
-MAX_TERMS = 10
 MAX_PAGE_SIZE = 5000
 EXPORT_MAX_ROWS = 1_048_575
-
-_TERM = re.compile(r'"([^"]*)"|(\S+)')
 
 
 @dataclass(frozen=True)
@@ -75,75 +72,12 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def parse_query(query: str | None) -> tuple[str, ...]:
-    """The search terms of ``query``: "quoted phrases" and single words, folded, deduplicated, in order.
-
-    Words are folded with :func:`nps.text.fold` (lower case, no accents); a
-    phrase keeps its inner spaces (collapsed to one). Punctuation around a word
-    is kept, so ``"C++"`` stays searchable. Raises ValueError for more than
-    :data:`MAX_TERMS` terms.
-    """
-    if not query:
-        return ()
-    terms: list[str] = []
-    for phrase, word in _TERM.findall(query):
-        term = " ".join((phrase or word).split())
-        term = text.fold(term)
-        if term and term not in terms:
-            terms.append(term)
-    if len(terms) > MAX_TERMS:
-        raise ValueError(f"search for at most {MAX_TERMS} words or phrases at a time, not {len(terms)}")
-    return tuple(terms)
-
-
-def _fold_with_positions(value: str) -> tuple[str, list[int]]:
-    """``value`` folded character by character, and for each folded character the index it came from."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(value):
-        decomposed = unicodedata.normalize("NFKD", ch.casefold())
-        for part in decomposed:
-            if not unicodedata.combining(part):
-                folded.append(part)
-                origin.append(i)
-    return "".join(folded), origin
-
-
-def highlight(value: str | None, terms: Sequence[str]) -> list[tuple[str, bool]]:
-    """Split ``value`` into (piece, matched) pieces, marking every occurrence of the folded ``terms``.
-
-    Matching is case- and accent-insensitive like the search; the pieces are the
-    original text (accents and case kept) and join back to ``value``. Overlapping
-    matches merge. An empty value gives ``[]``.
-    """
-    if not value:
-        return []
-    folded, origin = _fold_with_positions(value)
-    marked = [False] * len(value)
-    for term in terms:
-        if not term:
-            continue
-        start = folded.find(term)
-        while start >= 0:
-            end = start + len(term)
-            for k in range(origin[start], origin[end - 1] + 1):
-                marked[k] = True
-            start = folded.find(term, start + 1)
-    pieces: list[tuple[str, bool]] = []
-    begin = 0
-    for i in range(1, len(value) + 1):
-        if i == len(value) or marked[i] != marked[begin]:
-            pieces.append((value[begin:i], marked[begin]))
-            begin = i
-    return pieces
-
-
-def _query(ds: Dataset, codebook: themes.Codebook, flt: Filter | None, search: Search) -> tuple[str, list[object]]:
+def _query(ds: Dataset, codebook: Codebook, flt: Filter | None, search: Search) -> tuple[str, list[object]]:
     """FROM … WHERE … of a search, and its parameters (the tags aggregated per comment)."""
     where, params = where_clause(flt, ds.all_columns)
     # Unqualified filter columns belong to the responses table: the aggregated tags only add __-names.
     parts = [where[len("WHERE "):]] if where else []
-    parts.append(themes.has_comment_sql())
+    parts.append(has_comment_sql())
     terms = parse_query(search.query)
     for term in terms:
         parts.append(f"contains(strip_accents(lower({sql.COMMENT})), ?)")
@@ -166,7 +100,7 @@ def _query(ds: Dataset, codebook: themes.Codebook, flt: Filter | None, search: S
     tags = (
         f"SELECT _row, _wave, any_value(language) AS __language, "
         f"coalesce(list(theme ORDER BY theme) FILTER (WHERE theme IS NOT NULL), []) AS __themes "
-        f"FROM {sql.table(themes.tags_table(ds))} WHERE version = ? GROUP BY _row, _wave"
+        f"FROM {sql.table(tags_table(ds))} WHERE version = ? GROUP BY _row, _wave"
     )
     source = (
         f"FROM {sql.table(ds.table)} s JOIN ({tags}) t ON t._row = s.{sql.ROW} AND t._wave = s.{sql.WAVE} "
@@ -192,7 +126,7 @@ def _finish(frame: pd.DataFrame, mask: bool) -> pd.DataFrame:
 def search_comments(
     cur: duckdb.DuckDBPyConnection,
     ds: Dataset,
-    codebook: themes.Codebook,
+    codebook: Codebook,
     flt: Filter | None = None,
     search: Search = Search(),
     *,
@@ -206,7 +140,7 @@ def search_comments(
     Rows: row, date, score, category, comment (personal data masked unless
     ``mask`` is False), language, themes (comma-separated, alphabetical), then
     the dataset's dimension columns. Needs the dataset tagged with ``codebook``
-    (:func:`nps.text.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
+    (:func:`nps.query.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
     page size outside 1..5000 or too many search terms.
     """
     if order not in ORDERS:
@@ -230,7 +164,7 @@ def search_comments(
 def export_comments(
     cur: duckdb.DuckDBPyConnection,
     ds: Dataset,
-    codebook: themes.Codebook,
+    codebook: Codebook,
     flt: Filter | None = None,
     search: Search = Search(),
     *,
@@ -250,21 +184,6 @@ def export_comments(
     rows = sql.fetch_df(cur, f"SELECT {_select_list(ds)} {source} ORDER BY {ORDERS[order]} LIMIT ?",
                         [*params, max_rows])
     return _finish(rows, mask)
-
-
-def highlight_html(value: str | None, terms: Sequence[str], *, mark: str = "mark") -> str:
-    """``value`` as inert HTML: every character escaped, matched pieces wrapped in ``<mark>``.
-
-    The only markup in the result is the ``<mark>`` tags this function adds, so
-    a comment holding HTML, a ``<script>`` or markdown shows as the text it is.
-    """
-    if mark not in {"mark", "strong", "em"}:
-        raise ValueError("mark must be 'mark', 'strong' or 'em'")
-    out = []
-    for piece, matched in highlight(value, terms):
-        escaped = html.escape(piece, quote=True)
-        out.append(f"<{mark}>{escaped}</{mark}>" if matched else escaped)
-    return "".join(out)
 
 
 _SHOWN_FIRST = ("segment", "function", "funzione", "fonction", "department", "reparto", "touchpoint", "team")

@@ -1,7 +1,7 @@
 """Discovery: groups of similar comments that no codebook theme covers, and turning one into a theme.
 
 Each comment becomes its content words' lemmas (stopwords of its language
-removed, see :mod:`nps.text`) and the pairs of adjacent ones; TF-IDF over those
+removed, see :mod:`nps.text.words`) and the pairs of adjacent ones; TF-IDF over those
 terms, then non-negative matrix factorisation (NMF, scikit-learn) into ``k``
 components. A comment joins the component it loads on most, if that loading is
 at least ``min_weight`` (on components scaled to unit length); otherwise it stays
@@ -23,15 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
-import pandas as pd
 
-from nps import text
-from nps.text import themes
-from nps.query.filters import Filter
-from nps.store import Dataset
-from nps.text.themes import Codebook
+from nps.domain import LANGUAGES
+from nps.domain import UNKNOWN_LANGUAGE as UNKNOWN
+from nps.text import words as text_words
+from nps.text.codebook import Codebook
+from nps.text.language import detect_languages
+from nps.text.masking import mask_personal_data
 
 MAX_COMMENTS = 20_000
 # Below this many comments (or two shared terms) there is nothing to discover.
@@ -85,12 +84,12 @@ def default_k(n: int) -> int:
 
 def _content_words(comment: str, lang: str) -> list[str]:
     """Content lemmas of a comment; for an unknown language, without any language's stopwords."""
-    if lang in text.LANGUAGES:
-        return text.lemmatize(text.tokenize(comment, lang), lang)
-    words = text.split_words(comment)
+    if lang in LANGUAGES:
+        return text_words.lemmatize(text_words.tokenize(comment, lang), lang)
+    words = text_words.split_words(comment)
     # Short comments are "unknown": drop a word if it is a stopword anywhere.
-    for other in text.LANGUAGES:
-        words = [w for w in words if text.tokenize(w, other)]
+    for other in LANGUAGES:
+        words = [w for w in words if text_words.tokenize(w, other)]
     return [w.lower() for w in words]
 
 
@@ -134,7 +133,7 @@ def cluster_comments(
     if total > max_comments:
         kept = sorted(random.Random(seed).sample(kept, max_comments))
     docs = [str(comments[i]) for i in kept]
-    langs = [languages[i] for i in kept] if languages is not None else _detect(docs)
+    langs = [languages[i] for i in kept] if languages is not None else detect_languages(docs)
     terms = [comment_terms(doc, lang) for doc, lang in zip(docs, langs)]
     df = Counter(t for doc_terms in terms for t in set(doc_terms))
     vocabulary = sorted(t for t, n in df.items() if n >= MIN_DF)
@@ -157,12 +156,6 @@ def cluster_comments(
                              members=tuple(kept[i] for i in rows), top_terms=top_terms, examples=examples,
                              total=total))
     return out
-
-
-def _detect(docs: list[str]) -> list[str]:
-    """Each comment's language; in batches where :mod:`nps.text` offers it."""
-    batch = getattr(text, "detect_languages", None)
-    return list(batch(docs)) if batch is not None else [text.detect_language(d) for d in docs]
 
 
 def _factorise(terms: list[list[str]], vocabulary: list[str], k: int, seed: int) -> tuple[Any, Any]:
@@ -200,48 +193,23 @@ def _describe(
     """A :class:`Cluster` for component ``c`` whose members are ``rows``."""
     order = np.argsort(-components[c], kind="stable")
     top = [vocabulary[j] for j in order[:top_terms] if components[c, j] > 0]
-    known = Counter(langs[i] for i in rows if langs[i] in text.LANGUAGES)
-    language = min(known, key=lambda lang: (-known[lang], lang)) if known else text.UNKNOWN
+    known = Counter(langs[i] for i in rows if langs[i] in LANGUAGES)
+    language = min(known, key=lambda lang: (-known[lang], lang)) if known else UNKNOWN
     term_langs = []
     for term in top:
-        seen = Counter(langs[i] for i in rows if langs[i] in text.LANGUAGES and term in terms[i])
+        seen = Counter(langs[i] for i in rows if langs[i] in LANGUAGES and term in terms[i])
         term_langs.append(tuple(sorted(seen, key=lambda lang: (-seen[lang], lang))))
     picked: dict[tuple[str, ...], str] = {}
     for i in sorted(rows, key=lambda i: (-weights[i, c], i)):
         if len(picked) >= examples:
             break
-        masked = text.mask_personal_data(docs[i].strip())
+        masked = mask_personal_data(docs[i].strip())
         # "Service correct." and "SERVICE CORRECT" are one example.
-        picked.setdefault(tuple(text.fold(w) for w in text.split_words(masked)), masked)
+        picked.setdefault(tuple(text_words.fold(w) for w in text_words.split_words(masked)), masked)
     return Cluster(
         id=rank, terms=tuple(top), size=len(rows), share=len(rows) / len(docs), examples=tuple(picked.values()),
         languages=tuple(term_langs), language=language, members=members, clustered=len(docs), total=total,
     )
-
-
-def _uncovered(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codebook, flt: Filter | None) -> pd.DataFrame:
-    """DataFrame[comment, language, …] of the kept comments no theme of ``codebook`` mentions."""
-    return themes.uncovered_comments(cur, ds, codebook, flt)
-
-
-def uncovered_clusters(
-    cur: duckdb.DuckDBPyConnection,
-    ds: Dataset,
-    codebook: Codebook,
-    flt: Filter | None = None,
-    **kw: Any,
-) -> list[Cluster]:
-    """Clusters (:func:`cluster_comments`) of the comments the filter keeps that no codebook theme mentions.
-
-    Uses the stored tags (tagging the dataset first if needed) and their
-    detected languages. Keyword arguments go to :func:`cluster_comments`;
-    ``members`` are positions among the uncovered comments (in the order of
-    ``nps.text.themes.uncovered_comments``).
-    """
-    frame = _uncovered(cur, ds, codebook, flt)
-    comments = [str(c) for c in frame["comment"]]
-    languages = [str(lang) if lang is not None else text.UNKNOWN for lang in frame["language"]]
-    return cluster_comments(comments, languages=languages, **kw)
 
 
 def cluster_to_theme(
@@ -265,7 +233,7 @@ def cluster_to_theme(
     if not chosen:
         raise ValueError(f"no words for theme {name!r}: pick at least one of the cluster's terms")
     own = dict(zip(cluster.terms, cluster.languages))
-    fallback = cluster.language if cluster.language in text.LANGUAGES else FALLBACK_LANGUAGE
+    fallback = cluster.language if cluster.language in LANGUAGES else FALLBACK_LANGUAGE
     words: dict[str, list[str]] = {}
     for term in chosen:
         for lang in own.get(term) or (fallback,):

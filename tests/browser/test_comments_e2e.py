@@ -96,13 +96,14 @@ def test_explorer_search_highlights_matches_from_a_shared_link(server: Server, p
 
 
 def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db: Path, page: Page) -> None:
-    from nps.text import codebooks
-    from nps.text import themes
+    from nps import text
+    from nps.query import themes
+    from nps.store import codebooks, tagging
 
-    book = themes.load_codebook()
-    edited = codebooks.add_theme(book, "Phone calls", {"it": ["ho chiamato", "chiamare"], "en": ["called", "phone"]})
+    book = text.load_codebook()
+    edited = text.add_theme(book, "Phone calls", {"it": ["ho chiamato", "chiamare"], "en": ["called", "phone"]})
     upload = tmp_path / "my-codebook.yaml"
-    upload.write_text(codebooks.codebook_to_yaml(edited), encoding="utf-8")
+    upload.write_text(text.codebook_to_yaml(edited), encoding="utf-8")
     server = start_server(tmp_path / "codebook", db=seeded_db)
     try:
         open_page(page, f"{server.url}/codebook?period=All+time", "Codebook")
@@ -122,7 +123,7 @@ def test_upload_a_codebook_see_its_effect_and_save_it(tmp_path: Path, seeded_db:
         current = codebooks.current_codebook(con)
         assert current.version == edited.version
         ds = store.get_dataset(con, 1)
-        themes.tag_dataset(con, ds, current)  # tagging is its own step (reads never tag)
+        tagging.tag_dataset(con, ds, current)  # tagging is its own step (reads never tag)
         preview = themes.theme_summary(con, ds, current).set_index("theme")
         assert preview.loc["Phone calls", "mentions"] > 0
     finally:
