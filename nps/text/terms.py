@@ -8,8 +8,7 @@ applies both to detractors' and promoters' comments.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
