@@ -5,15 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import app
+import face
+from face import md, records
 from nps.text import codebooks
 from nps.text import themes
-from nps.narrative import escape_markdown as md
 
-ctx = app.context()
-book = app.codebook()
-with app.cursor() as cur:
-    history = codebooks.codebook_history(cur)
+ctx = face.context()
+book = face.codebook()
+history = records.codebook_history()
 current = history.iloc[0]
 
 st.title("Codebook")
@@ -28,11 +27,10 @@ st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))
 
 # Changes are saved in button callbacks: they run before the next script run, so nothing is lost to a rerun.
 def _save(note: str, new_book: themes.Codebook) -> None:
-    with app.cursor() as cur:
-        number = codebooks.save_codebook(cur, new_book, note)
+    number = records.save_codebook(new_book, note)
     for key in ("codebook_rows", "merge_sources", "merge_into", "codebook_note"):
         st.session_state.pop(key, None)
-    st.session_state["_codebook_flash"] = f"Saved as version {number}: {note}"
+    face.flash("_codebook_flash", f"Saved as version {number}: {note}")
 
 
 def _save_edits() -> None:
@@ -49,17 +47,16 @@ def _merge() -> None:
     sources = list(st.session_state.get("merge_sources", []))
     into = str(st.session_state.get("merge_into", "")).strip()
     try:
-        merged = codebooks.merge_themes(app.codebook(), sources, into)
+        merged = codebooks.merge_themes(face.codebook(), sources, into)
     except ValueError as error:
-        st.session_state["_codebook_error"] = str(error)
+        face.flash("_codebook_flash", str(error), "error")
     else:
         _save(f"Merged {', '.join(sources)} into {into}", merged)
 
 
 def _restore() -> None:
     number = int(st.session_state["restore_number"])
-    with app.cursor() as cur:
-        restored = codebooks.load_codebook_version(cur, number)
+    restored = records.load_codebook_version(number)
     _save(f"Restored version {number}", restored)
 
 
@@ -76,9 +73,8 @@ def _show_effect(new_book: themes.Codebook, what: str) -> None:
         st.caption("Open a dataset with comments to see the effect.")
         return
     with st.spinner("Counting the mentions…"):
-        app.ensure_tagged(ctx, book)
-        with app.cursor() as cur:
-            preview = themes.preview_codebook(cur, ctx.dataset, book, new_book, ctx.flt)
+        face.ensure_tagged(ctx, book)
+        preview = records.preview_codebook(ctx, book, new_book, ctx.flt)
     changed = preview[preview["change"] != 0]
     st.dataframe(changed if not changed.empty else preview, hide_index=True, width="stretch",
                  column_config={"change": st.column_config.NumberColumn(format="%+d")})
@@ -87,10 +83,7 @@ def _show_effect(new_book: themes.Codebook, what: str) -> None:
                f"Counted on {sample}{md(ctx.dataset.name)}, {ctx.period_label}, under the sidebar's filters.")
 
 
-if flash := st.session_state.pop("_codebook_flash", None):
-    st.success(md(flash), icon=":material/check:")
-if problem := st.session_state.pop("_codebook_error", None):
-    st.error(md(problem))
+face.show_flash("_codebook_flash", icon=":material/check:")
 
 tab_edit, tab_merge, tab_history = st.tabs(["Themes and words", "Merge themes", "Versions"])
 
