@@ -386,7 +386,7 @@ def test_a_scheduler_still_running_a_query_at_exit_lets_the_process_end_cleanly(
     # rethrown"); the scheduler module stops (and interrupts) its schedulers at exit instead.
     code = (
         "import duckdb, threading\n"
-        "from nps import scheduler\n"
+        "from nps.store import scheduler\n"
         "con = duckdb.connect()\n"
         "started = threading.Event()\n"
         "def busy(cur):\n"
