@@ -16,6 +16,7 @@ first Overview does not load them. :func:`clear_caches` forgets every result.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,7 +58,7 @@ def clear_caches() -> None:
 
 
 @_cached
-def data_range(ctx: Context) -> tuple[Any, Any] | None:
+def data_range(ctx: Context) -> tuple[dt.date, dt.date] | None:
     """The first and last response dates of the dataset (``queries.data_range``)."""
     with cursor() as cur:
         return queries.data_range(cur, ctx.dataset)

@@ -57,7 +57,7 @@ def delete_dataset(dataset_id: int) -> None:
     clear_caches()
 
 
-def dataset_history(dataset_id: int) -> list[Any]:
+def dataset_history(dataset_id: int) -> list[store.HistoryEntry]:
     """A dataset's role changes, oldest first (``store.dataset_history``)."""
     with cursor() as cur:
         return store.dataset_history(cur, dataset_id)
@@ -72,7 +72,7 @@ def rejected_rows(ds: store.Dataset, limit: int = 100_000) -> pd.DataFrame:
     return text.mask_frame(rows, [ds.mapping.comment] if ds.mapping.comment else [])
 
 
-def find_loaded_file(digest: str) -> Any:
+def find_loaded_file(digest: str) -> store.LoadedFile | None:
     """The dataset and wave a file with this sha256 was loaded as, if any (``store.find_loaded_file``)."""
     with cursor() as cur:
         return store.find_loaded_file(cur, digest)
@@ -94,7 +94,7 @@ def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
         return ingest.ingest_file(cur, path, **options)
 
 
-def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> Any:
+def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapReport:
     """Read a dataset's rows again under new roles (``ingest.remap_dataset``); forgets the cached reads when done."""
     from nps import ingest
 
