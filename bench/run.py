@@ -1430,7 +1430,9 @@ def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
 
     child = (
         "import json, resource, sys, time\n"
-        "from nps import sql, store, themes\n"
+        "from nps import store\n"
+        "from nps.store import sql\n"
+        "from nps.text import themes\n"
         "db, dataset_id, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
         "con = store.connect(db)\n"
         "sql.execute(con, 'SET enable_progress_bar = false')\n"

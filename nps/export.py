@@ -27,7 +27,9 @@ from nps.control_chars import XML_UNSAFE
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # one row is the header
 # First characters that call for a closer look: the prefixes and the control characters that may hide one.
-_RISKY_STARTS = frozenset("=+-@\t\r" + "".join(map(chr, [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])))
+_RISKY_STARTS = frozenset(
+    "".join(FORMULA_PREFIXES) + "".join(map(chr, [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f]))
+)
 # The start of the text or of a line inside it, when the line (after any control characters, which
 # a spreadsheet may drop) begins with a formula prefix.
 _RISKY_LINE = re.compile("[\r\n][\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[=+\\-@\t\r]")

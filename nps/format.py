@@ -1,14 +1,16 @@
 """Numbers as people read them: one family of formatters for NPS points, intervals, shares, deltas and counts.
 
 Text that people read (pages, tables, sentences) writes a negative number with the
-minus sign U+2212 (``−4.0``) and a missing value as an em dash (``—``). Two
+minus sign U+2212 (``−4.0``) and a missing value as an em dash (``—``). Three
 places keep their own marks, each for a reason:
 
 * :func:`delta` (st.metric's change) writes an ASCII ``-``: Streamlit reads a
   leading ``-`` to point the arrow down;
-* :func:`chart_points` and :func:`chart_count` (text inside Vega-Lite charts:
+* :func:`chart_points`, :func:`chart_estimate` and :func:`chart_count` (text inside Vega-Lite charts:
   tooltips, labels, cells) write ASCII ``+``/``-`` and an en dash (``–``) for a
-  missing value, as the charts always have.
+  missing value, as the charts always have;
+* :func:`number` (the command line's terminal tables) writes an ASCII ``-``: text
+  that scripts read and terminals of any encoding show.
 
 Imports nothing of the project.
 """
@@ -29,7 +31,8 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _finite(value: Any) -> bool:
+def is_finite(value: Any) -> bool:
+    """A number that is neither missing, NaN nor infinite (text, None and ``pd.NA`` are not)."""
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
@@ -96,6 +99,18 @@ def p_value(value: float | None) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def p_equals(value: float, *, name: str = "p", digits: int = 3) -> str:
+    """A p-value in a sentence: ``p = 0.012``, ``adjusted p = 0.41`` (``digits=2``), ``p < 0.001`` below that."""
+    return f"{name} < 0.001" if value < 0.001 else f"{name} = {value:.{digits}f}"
+
+
+def count(value: Any) -> str:
+    """A count in text and tables: ``1,234``; ``—`` when missing."""
+    if _missing(value):
+        return MISSING
+    return f"{int(value):,}"
+
+
 def number(value: Any, *, digits: int = 1) -> str:
     """A plain number for a terminal table: a float with ``digits`` decimals and an ASCII sign, anything else as is.
 
@@ -106,14 +121,26 @@ def number(value: Any, *, digits: int = 1) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def number_range(low: Any, high: Any, *, digits: int = 1) -> str:
+    """Two bounds for a terminal table, each as :func:`number`: ``[-12.3, -3.2]``, ``[—, —]`` when missing."""
+    return f"[{number(low, digits=digits)}, {number(high, digits=digits)}]"
+
+
 def chart_points(value: Any, digits: int = 1) -> str:
     """Points inside a chart: ``+30.0``, ``-3.0``, ``+0.0`` (always signed, ASCII); ``–`` unless finite."""
-    return f"{float(value):+.{digits}f}" if _finite(value) else CHART_MISSING
+    return f"{float(value):+.{digits}f}" if is_finite(value) else CHART_MISSING
+
+
+def chart_estimate(value: Any, low: Any, high: Any, level: float = 0.95) -> str:
+    """An estimate with its interval inside a chart: ``+23.4 (95% CI +18.0 to +28.8)``; the points alone without bounds."""
+    if is_finite(low) and is_finite(high):
+        return f"{chart_points(value)} ({_level(level)} CI {chart_points(low)} to {chart_points(high)})"
+    return chart_points(value)
 
 
 def chart_count(value: Any) -> str:
     """A count inside a chart: ``1,234``, or ``1,234.5`` for a weighted count; ``–`` unless finite."""
-    if not _finite(value):
+    if not is_finite(value):
         return CHART_MISSING
     value = float(value)
     return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"

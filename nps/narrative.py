@@ -13,11 +13,6 @@ from typing import Any
 from nps import format as fmt
 from nps.domain import BH, HOLM, LANGUAGE_NAMES, NO_ADJUSTMENT
 
-# The number formatters live in nps.format; these names are kept for the pages and the tests.
-from nps.format import delta as format_delta
-from nps.format import interval as format_interval
-from nps.format import points as format_points
-from nps.format import share as format_share
 
 def describe_change(diff: float, p_value: float, significant: bool, against: str, *, tests: int = 1,
                     multiplicity: str = NO_ADJUSTMENT) -> str:
@@ -30,15 +25,14 @@ def describe_change(diff: float, p_value: float, significant: bool, against: str
     if diff is None or math.isnan(diff):
         return f"No comparison: no responses in the {against}."
     if p_value is None or math.isnan(p_value):
-        return f"{format_points(diff)} points vs the {against}: too few responses to test (below the minimum n)."
+        return f"{fmt.points(diff)} points vs the {against}: too few responses to test (below the minimum n)."
     adjusted = tests > 1 and multiplicity != NO_ADJUSTMENT
     p_name = "adjusted p" if adjusted else "p"
     if significant:
-        verdict = (f"a real change ({p_name} = {p_value:.3f})" if p_value >= 0.001
-                   else f"a real change ({p_name} < 0.001)")
+        verdict = f"a real change ({fmt.p_equals(p_value, name=p_name)})"
     else:
-        verdict = f"within the noise ({p_name} = {p_value:.2f})"
-    return f"{format_points(diff)} points vs the {against}: {verdict}."
+        verdict = f"within the noise ({fmt.p_equals(p_value, name=p_name, digits=2)})"
+    return f"{fmt.points(diff)} points vs the {against}: {verdict}."
 
 
 MULTIPLICITY_WORDS: dict[str, str] = {
@@ -82,10 +76,10 @@ def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparis
     within = float(parts.within)
     mix = float(parts.mix) + float(parts.interaction)
     verb = "rose" if total > 0 else "fell"
-    lead = (f"NPS {verb} {format_points(abs(total), signed=False)} points vs the {against}" if round(total, 1)
+    lead = (f"NPS {verb} {fmt.points(abs(total), signed=False)} points vs the {against}" if round(total, 1)
             else f"NPS did not move vs the {against}")
-    text = (f"{lead}: {format_points(within)} from changes within each {dimension} and "
-            f"{format_points(mix)} from the {dimension} mix.")
+    text = (f"{lead}: {fmt.points(within)} from changes within each {dimension} and "
+            f"{fmt.points(mix)} from the {dimension} mix.")
     segments = getattr(parts, "segments", None)
     if abs(mix) >= abs(within) and abs(mix) >= 0.5 and segments is not None and len(segments):
         moved = (segments["w_cur"] - segments["w_prev"]) * 100
@@ -93,8 +87,8 @@ def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparis
         pieces = []
         for index, verb in ((moved.idxmax(), "rose"), (moved.idxmin(), "fell")):
             if abs(moved[index]) >= 0.5:
-                pieces.append(f"the share of {names[index]} {verb} {format_points(abs(float(moved[index])), signed=False)} "
-                              f"points (its NPS {format_points(segments.loc[index, 'nps_cur'])})")
+                pieces.append(f"the share of {names[index]} {verb} {fmt.points(abs(float(moved[index])), signed=False)} "
+                              f"points (its NPS {fmt.points(segments.loc[index, 'nps_cur'])})")
         if pieces:
             text += " Mostly the mix: " + " and ".join(pieces) + "."
     elif abs(within) > abs(mix) and abs(within) >= 0.5:

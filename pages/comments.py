@@ -12,7 +12,8 @@ from face import cached, md, records, show_chart
 from nps import charts, text
 from nps.text import clusters
 from nps import format as fmt
-from nps.narrative import describe_family, format_delta, language_name
+from nps.narrative import describe_family, language_name
+from nps.format import delta as format_delta
 
 ctx = face.context()
 if ctx is None:

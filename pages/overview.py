@@ -11,8 +11,10 @@ from face import cached, change_delta, md, show_chart
 from nps import charts, domain
 from nps.charts import tables
 from nps.query.overview import category_shares
-from nps.narrative import (describe_change, describe_family, describe_shift_share, format_interval,
-                           format_points, format_share)
+from nps.narrative import describe_change, describe_family, describe_shift_share
+from nps.format import interval as format_interval
+from nps.format import points as format_points
+from nps.format import share as format_share
 
 ctx = face.context()
 if ctx is None:

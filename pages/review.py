@@ -11,7 +11,10 @@ import face
 from face import cached, md, records, show_chart
 from nps import charts, domain
 from nps.query import review
-from nps.narrative import describe_family, format_delta, format_interval, format_points
+from nps.narrative import describe_family
+from nps.format import delta as format_delta
+from nps.format import interval as format_interval
+from nps.format import points as format_points
 
 # Presentation mode, for a projector: no sidebar or Streamlit menus, large type, and one
 # function's card per screen (each at least a screen tall; scrolling snaps to the next card).

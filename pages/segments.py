@@ -8,7 +8,8 @@ import face
 from face import cached, md, show_chart
 from nps import charts
 from nps.charts import tables
-from nps.narrative import describe_family, format_points
+from nps.narrative import describe_family
+from nps.format import points as format_points
 
 ctx = face.context()
 if ctx is None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nps.cli import _plain
+from nps.cli.output import plain as _plain
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from nps import control_chars, ingest
-from nps.ingest import detect
+from nps.ingest import layouts
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -20,12 +20,12 @@ from nps.ingest import detect
     (["\x1b\x07", "ok"], ["column_1", "ok"]),  # nothing left: named by position
 ])
 def test_names_are_cleaned_and_unique(raw: list[str], expected: list[str]) -> None:
-    assert detect.make_names(raw) == expected
+    assert layouts.make_names(raw) == expected
 
 
 def test_a_warning_names_each_cleaned_column_with_its_header_written_out() -> None:
     raw = ["score", "region\x1b[31m", "a\tb", "\x00seg"]
-    assert detect.header_warnings(raw, detect.make_names(raw)) == [
+    assert layouts.header_warnings(raw, layouts.make_names(raw)) == [
         'column 2: the header "region\\x1b[31m" holds control characters; they are removed and the column is '
         'called "region[31m"',
         'column 4: the header "\\x00seg" holds control characters; they are removed and the column is called "seg"',

@@ -90,15 +90,50 @@ def _layout_block() -> str:
     return section[section.index("```") + 3:section.index("```", section.index("```") + 3)]
 
 
-def test_the_layout_lists_every_module_of_the_library_and_no_other() -> None:
-    block = _layout_block()
-    listed = set(re.findall(r"\b([a-z_0-9]+)\.py\b", block))
-    modules = {p.stem for p in (ROOT / "nps").glob("*.py") if p.stem not in ("__init__", "__main__")}
-    assert modules - listed == set(), f"modules missing from the README's layout: {sorted(modules - listed)}"
-    extra = listed - modules - {"app"}
-    assert extra == set(), f"the README's layout names modules that do not exist: {sorted(extra)}"
+def _layout_paths() -> set[str]:
+    """The files and folders of the layout tree, as paths: a line's first word, under the folders that enclose it.
+
+    The tree is indented by folder: ``nps/`` at the margin, ``ingest/`` two spaces in, ``reader.py``
+    four spaces in is ``nps/ingest/reader.py``. Words after the first are the description.
+    """
+    paths: set[str] = set()
+    folders: list[tuple[int, str]] = []
+    for line in _layout_block().splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        word = line.split()[0]
+        while folders and folders[-1][0] >= indent:
+            folders.pop()
+        path = "".join(folder for _, folder in folders) + word
+        paths.add(path)
+        if word.endswith("/"):
+            folders.append((indent, word))
+    return paths
 
 
-@pytest.mark.parametrize("folder", ["app.py", "pages/", "nps/", "data/", "tests/", "bench/"])
+def _modules(folder: str) -> set[str]:
+    return {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*.py")
+            if p.name not in ("__init__.py", "__main__.py") and "__pycache__" not in p.parts}
+
+
+@pytest.mark.parametrize("folder", ["nps", "face"])
+def test_the_layout_lists_every_module_and_no_other(folder: str) -> None:
+    listed = {p for p in _layout_paths() if p.startswith(folder + "/") and p.endswith(".py")}
+    modules = _modules(folder)
+    assert sorted(modules - listed) == [], f"modules missing from the README's layout: {sorted(modules - listed)}"
+    extra = {p for p in listed if not p.endswith(("__init__.py", "__main__.py"))} - modules
+    assert sorted(extra) == [], f"the README's layout names modules that do not exist: {sorted(extra)}"
+
+
+def test_the_layout_names_every_data_file_of_the_library() -> None:
+    data = {p.relative_to(ROOT).as_posix() for p in (ROOT / "nps").rglob("*")
+            if p.is_file() and p.suffix in (".toml", ".json", ".yaml", ".txt") and "__pycache__" not in p.parts}
+    listed = _layout_paths()
+    missing = sorted(d for d in data if d not in listed and not any(d.startswith(f) for f in listed if f.endswith("/")))
+    assert missing == [], f"data files of nps/ missing from the README's layout: {missing}"
+
+
+@pytest.mark.parametrize("folder", ["app.py", "pages/", "face/", "nps/", "data/", "tests/", "bench/"])
 def test_the_layout_names_the_top_level(folder: str) -> None:
     assert re.search(rf"^{re.escape(folder)}", _layout_block(), re.M), folder

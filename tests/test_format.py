@@ -93,6 +93,39 @@ def test_chart_count(value: object, expected: str) -> None:
     assert fmt.chart_count(value) == expected
 
 
+def test_number_range() -> None:
+    assert fmt.number_range(-12.34, -3.2) == "[-12.3, -3.2]"
+    assert fmt.number_range(None, 4) == "[—, 4]"
+
+
+@pytest.mark.parametrize(("value", "name", "digits", "expected"), [
+    (0.0123, "p", 3, "p = 0.012"), (0.41, "adjusted p", 2, "adjusted p = 0.41"), (0.0004, "p", 3, "p < 0.001"),
+    (0.001, "p", 3, "p = 0.001"),
+])
+def test_p_equals(value: float, name: str, digits: int, expected: str) -> None:
+    assert fmt.p_equals(value, name=name, digits=digits) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1234, "1,234"), (np.int64(30), "30"), (0, "0"), (None, "—"), (math.nan, "—"),
+])
+def test_count(value: object, expected: str) -> None:
+    assert fmt.count(value) == expected
+
+
+def test_chart_estimate() -> None:
+    assert fmt.chart_estimate(23.44, 18.0, 28.8) == "+23.4 (95% CI +18.0 to +28.8)"
+    assert fmt.chart_estimate(-80.0, -95.0, -65.0, 0.9) == "-80.0 (90% CI -95.0 to -65.0)"
+    assert fmt.chart_estimate(5.0, math.nan, 7.0) == "+5.0"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1.5, True), (0, True), ("2", True), (math.nan, False), (math.inf, False), (None, False), ("x", False),
+])
+def test_is_finite(value: object, expected: bool) -> None:
+    assert fmt.is_finite(value) is expected
+
+
 def test_the_formatters_import_nothing_of_the_project() -> None:
     tree = ast.parse(Path(fmt.__file__).read_text(encoding="utf-8"))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]

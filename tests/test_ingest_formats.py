@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from nps import ingest
-from nps.ingest import reader
+from nps.ingest import opening, profiling, reader, sources
 from nps.errors import IngestError
 from tests.conftest import QUALTRICS_LEGACY, QUALTRICS_V3
 
@@ -602,10 +602,10 @@ def test_a_field_over_the_line_limit_names_the_row_and_the_limit(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, parallel: bool
 ) -> None:
     """Issue 9: a 100 MB field got DuckDB's "Parallel CSV Reader currently does not support a full read"."""
-    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 64 * 1024)  # the limit, small: no huge file in a test
-    monkeypatch.setattr(ingest, "SAMPLE_BUFFER_BYTES", 128 * 1024)
+    monkeypatch.setattr(sources, "MAX_LINE_BYTES", 64 * 1024)  # the limit, small: no huge file in a test
+    monkeypatch.setattr(profiling, "SAMPLE_BUFFER_BYTES", 128 * 1024)
     if parallel:
-        monkeypatch.setattr(ingest, "SMALL_FILE", 1_000)  # big enough for the parallel reader
+        monkeypatch.setattr(opening, "SMALL_FILE", 1_000)  # big enough for the parallel reader
     path = tmp_path / "huge_field.csv"
     rows = [f"{i % 11},B2B,fine" for i in range(50)] + ['7,B2C,"' + "x" * 200_000 + '"'] + ["8,B2B,ok"] * 50
     path.write_text("NPS,segment,comment\n" + "\n".join(rows) + "\n", encoding="utf-8")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from nps import ingest, store
+from nps.ingest import load
 from nps.errors import DuplicateFileError, IngestError
 
 SCORES = [0, 3, 6, 7, 8, 9, 10, 10, 9, 5, 2, 8, 9, 10, 1, 4, 7, 9, 10, 6]
@@ -300,7 +301,7 @@ def test_rows_numbered_while_reading_when_order_is_not_kept(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fallback for a plan DuckDB would not run as a batch insert: row_number() as the file is read."""
-    monkeypatch.setattr(ingest, "_keeps_order", lambda *args: False)
+    monkeypatch.setattr(load, "_keeps_order", lambda *args: False)
     path = write_survey(tmp_path / "n.csv", n=60, bad_every=7)
     report = ingest.ingest_file(con, path)
     assert (report.accepted, report.rejected) == (51, 9)

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nps import ingest, store
-from nps.ingest import reader
+from nps.ingest import load, reader
 from nps.query import responses
 from nps.ingest import values
 from nps.errors import DuplicateFileError, IngestError
@@ -194,7 +194,7 @@ def test_rows_renumbered_when_only_the_flags_would_lose_the_order(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The accepted rows keep the order but the rejected rows' plan would not: both are read again, numbered."""
-    keeps, clear = ingest._keeps_order, ingest._clear_wave
+    keeps, clear = load._keeps_order, load._clear_wave
     cleared: list[int] = []
 
     def keeps_unless_flags(cur: duckdb.DuckDBPyConnection, statement: str, params: list[object]) -> bool:
@@ -204,8 +204,8 @@ def test_rows_renumbered_when_only_the_flags_would_lose_the_order(
         cleared.append(wave)
         clear(cur, names, wave, append)
 
-    monkeypatch.setattr(ingest, "_keeps_order", keeps_unless_flags)
-    monkeypatch.setattr(ingest, "_clear_wave", clear_and_note)
+    monkeypatch.setattr(load, "_keeps_order", keeps_unless_flags)
+    monkeypatch.setattr(load, "_clear_wave", clear_and_note)
     path = write_survey(tmp_path / "f.csv", n=60, bad_every=7)
     report = ingest.ingest_file(con, path)
     assert cleared == [1]
@@ -234,7 +234,7 @@ def test_a_duplicate_is_refused_before_its_rows_are_written(
         raise AssertionError("the rows of a duplicate were written")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ingest, "_write_accepted", no_write)
+        patch.setattr(load, "_write_accepted", no_write)
         with pytest.raises(DuplicateFileError):
             ingest.ingest_file(con, path)
         appended = write_survey(tmp_path / "again.csv", n=50)  # same bytes, another name
@@ -260,7 +260,7 @@ def test_a_file_over_the_row_limit_is_refused_before_its_rows_are_written_and_co
     """Issue 9: a 50,000,001-row file was written, then counted whole (70 s), before being refused."""
     path = write_survey(tmp_path / "many.csv", n=300, bad_every=4)
     counts: list[int | None] = []
-    real_count = ingest._count_rows
+    real_count = load._count_rows
 
     def counting(cur: duckdb.DuckDBPyConnection, source: object, *, stop: int | None = None) -> int:
         counts.append(stop)
@@ -269,9 +269,9 @@ def test_a_file_over_the_row_limit_is_refused_before_its_rows_are_written_and_co
     def no_write(*args: object, **kwargs: object) -> int:
         raise AssertionError("the rows of a file over the limit were written")
 
-    monkeypatch.setattr(ingest, "_count_rows", counting)
+    monkeypatch.setattr(load, "_count_rows", counting)
     with monkeypatch.context() as patch:
-        patch.setattr(ingest, "_write_accepted", no_write)
+        patch.setattr(load, "_write_accepted", no_write)
         with pytest.raises(IngestError, match="many.csv: the file has more than 250 rows, over the limit of 250"):
             ingest.ingest_file(con, path, limits=ingest.Limits(max_rows=250))
     assert counts == [251]  # stopped one row past the limit

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from nps import ingest
-from nps.ingest import reader
+from nps.ingest import workbooks
 
 
 def no_openpyxl(*args: object, **kwargs: object) -> None:
@@ -40,7 +40,7 @@ def test_rows_cells_and_dates(tmp_path: Path, con: duckdb.DuckDBPyConnection, mo
     path = tmp_path / "risposte.xlsx"
     workbook(path)
     monkeypatch.setattr(openpyxl, "load_workbook", no_openpyxl)
-    rows = list(reader.iter_sheet_rows(path, None, "risposte.xlsx"))
+    rows = list(workbooks.iter_sheet_rows(path, None, "risposte.xlsx"))
     assert rows[:5] == [
         [],
         ["", "Export of 2024", "", "", ""],
@@ -72,5 +72,5 @@ def test_sheet_listing_and_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         data.append([i, i % 11])
     wb.save(path)
     monkeypatch.setattr(openpyxl, "load_workbook", no_openpyxl)
-    assert reader.list_sheets(path, "two.xlsx") == ["Notes", "Data"]
-    assert reader.read_sheet_size(path, "Data", "two.xlsx") == 30
+    assert workbooks.list_sheets(path, "two.xlsx") == ["Notes", "Data"]
+    assert workbooks.read_sheet_size(path, "Data", "two.xlsx") == 30

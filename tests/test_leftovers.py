@@ -31,11 +31,12 @@ CHILD = textwrap.dedent(
     """
     import sys, time, pathlib
     from nps import ingest, store
+    from nps.ingest import load
     db, data, marker = sys.argv[1:4]
     def parked(*args, **kwargs):
         pathlib.Path(marker).write_text("between the commits")
         time.sleep(600)
-    ingest._finish_wave = parked
+    load.finish_wave = parked
     con = store.connect(db)
     ingest.ingest_file(con, data)
     """

@@ -8,27 +8,7 @@ import pandas as pd
 import pytest
 from types import SimpleNamespace
 
-from nps.narrative import describe_change, format_delta, describe_shift_share, format_interval, format_points, format_share
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(12.34, "+12.3"), (-24.69, "\u221224.7"), (0.0, "0.0"), (-0.04, "0.0"), (math.nan, "—"), (None, "—")],
-)
-def test_format_points(value: float | None, expected: str) -> None:
-    assert format_points(value) == expected
-
-
-def test_format_delta_uses_an_ascii_sign_for_the_metric_arrow() -> None:
-    assert format_delta(-1.94, "(noise)") == "-1.9 (noise)"
-    assert format_delta(3.44) == "+3.4"
-
-
-def test_format_interval_and_share() -> None:
-    assert format_interval(-30.14, -19.2) == "95% CI \u221230.1 to \u221219.2"
-    assert format_interval(math.nan, 3.0) == "no interval"
-    assert format_interval(1.0, 2.0, level=0.9) == "90% CI +1.0 to +2.0"
-    assert format_share(0.4123) == "41.2%"
+from nps.narrative import describe_change, describe_shift_share
 
 
 def test_describe_change_says_real_or_noise() -> None:

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from nps import store
 from nps.query import queries
 from nps.query.filters import Filter
-from nps.narrative import format_delta, format_points
+from nps.format import delta as format_delta
+from nps.format import points as format_points
 from tests.factories import default_filter
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nps.control_chars import escape_for_terminal, strip_unsafe_in
+
+if TYPE_CHECKING:
+    import altair as alt
 
 FORMATS: tuple[str, ...] = ("svg", "png")
 TIMEOUT_SECONDS = 120.0
@@ -85,6 +88,19 @@ def render_spec(spec: dict[str, Any], fmt: str, *, scale: float = 2.0, command: 
     if not done.stdout:
         raise ChartRenderError(f"{what}: the renderer returned nothing")
     return done.stdout
+
+
+def export_chart(chart: alt.TopLevelMixin, fmt: str, *, scale: float = 2.0) -> bytes:
+    """The chart as an image file: ``fmt`` ``"svg"`` (UTF-8 text) or ``"png"`` (``scale`` × its size).
+
+    Rendered locally by vl-convert (no browser, no network) in a child process, after
+    every string of the spec is cleaned of characters it cannot draw (see
+    :mod:`nps.charts.render`). Raises ValueError for another format and
+    :class:`nps.charts.render.ChartRenderError` when the renderer fails or crashes.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}; use svg or png")
+    return render_spec(chart.to_dict(validate=False), fmt, scale=scale)
 
 
 def _main() -> None:

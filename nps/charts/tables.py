@@ -64,7 +64,7 @@ def pivot_nps(frame: pd.DataFrame, rows: str, columns: str, *, min_n: int = 30) 
     def cell(nps: float, n: int) -> str:
         if n == 0 or (isinstance(nps, float) and math.isnan(nps)):
             return ""
-        return f"{fmt.points(nps)} ({n:,}){' ⚠' if n < min_n else ''}"
+        return f"{fmt.points(nps)} ({fmt.count(n)}){' ⚠' if n < min_n else ''}"
 
     shown = frame.assign(_cell=[cell(a, int(b)) for a, b in zip(frame["nps"], frame["n"])])
     grid = shown.pivot_table(index=rows, columns=columns, values="_cell", aggfunc="first", fill_value="")

@@ -34,7 +34,6 @@ SCORE_NOT_NUMBER = "score is not a number"
 SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_OUT_OF_RANGE = "score out of range 0-10"
 DATE_UNREADABLE = "date not readable"
-WEIGHT_BLANK = "weight is blank"  # no longer a rejection: a blank weight counts as 1 (see WEIGHT_BLANK_AS_ONE)
 WEIGHT_NOT_NUMBER = "weight is not a number"
 WEIGHT_NEGATIVE = "weight is negative"
 ROW_TOO_LONG = "row has more fields than the header"

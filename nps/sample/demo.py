@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import duckdb
 
@@ -16,11 +15,6 @@ SAMPLES: tuple[tuple[str, str], ...] = (
     ("sample_employees.csv", "Sample: employee survey (eNPS)"),
 )
 _lock = threading.Lock()
-
-
-def sample_files() -> list[Path]:
-    """Paths of the bundled sample CSV files."""
-    return [DATA_DIR / file for file, _ in SAMPLES]
 
 
 def load_sample(cur: duckdb.DuckDBPyConnection) -> list[store.Dataset]:

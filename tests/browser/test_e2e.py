@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 from nps import store
 from nps.query import queries
 from nps.query.filters import Filter
-from nps.narrative import format_points
+from nps.format import points as format_points
 from tests.browser.conftest import Server, assert_no_exception, open_page, screenshot, start_server, wait_idle
 from tests.conftest import TELECOM
 

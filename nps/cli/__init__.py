@@ -1,0 +1,73 @@
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample``.
+
+Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
+Text for people (tables, reports, warnings, errors) shows control characters from
+the data written out (ESC as ``\\x1b``), so a file cannot recolour or hyperlink the
+terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
+
+The parser is :mod:`~nps.cli.parser`; each command group has its module
+(:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
+:mod:`~nps.cli.comments`); opening a database or a file is :mod:`~nps.cli.source`
+and writing for people or programs :mod:`~nps.cli.output`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import duckdb
+
+from nps import store
+from nps.cli.comments import run_comments
+from nps.cli.datasets import run_datasets, run_ingest, run_sample
+from nps.cli.output import one_line
+from nps.cli.parser import UsageError, build_parser
+from nps.cli.source import close_read_only
+from nps.cli.summary import run_summary
+from nps.control_chars import escape_for_terminal as _visible
+from nps.errors import NpsError
+
+__all__ = ["UsageError", "build_parser", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return run_ingest(args)
+        if args.command == "summary":
+            return run_summary(args)
+        if args.command == "comments":
+            return run_comments(args)
+        if args.command == "datasets":
+            return run_datasets(args)
+        if args.command == "sample":
+            return run_sample(args)
+    except store.DatabaseBusyError as error:
+        print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
+        return 2
+    except NpsError as error:
+        print(f"error: {_visible(one_line(str(error)))}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as error:
+        print(f"error: {_visible(one_line(str(error)))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved", file=sys.stderr)
+        return 130
+    finally:
+        close_read_only()
+    return 2
+
+
+def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> str:
+    """What to do about a database another process holds (the Passaparola app, usually)."""
+    if "snapshot" in str(error):
+        return ""
+    if args.command in ("ingest", "sample"):
+        return ": stop the app (or that process) to write to it from here, or load the file on the app's Upload page"
+    return ": stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"

@@ -1,0 +1,58 @@
+"""The database commands: ``ingest`` a file, list the ``datasets``, load the ``sample``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nps import store
+from nps.cli.output import say
+from nps.cli.source import connect, overrides
+from nps.control_chars import escape_for_terminal as _visible
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """``ingest``: load a file into the database and print the load report; returns the exit status."""
+    from nps.ingest import ingest_file
+
+    con = store.connect(args.db)
+    try:
+        append_to = store.find_dataset(con, args.append_to).id if args.append_to else None
+        report = ingest_file(
+            con, Path(args.file), name=args.name, sheet=args.sheet, overrides=overrides(args),
+            append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding,
+        )
+    finally:
+        con.close()
+    say("\n".join(report.summary_lines()) + "\n")
+    return 0
+
+
+def run_datasets(args: argparse.Namespace) -> int:
+    """``datasets``: list the database's datasets; returns the exit status."""
+    con = connect(args)
+    try:
+        rows = store.list_datasets(con)
+    finally:
+        con.close()
+    if not rows:
+        print("no datasets yet: load one with `python -m nps ingest FILE`")
+        return 0
+    for ds in rows:
+        say(f"{ds.id:>4}  {_visible(ds.name)}  ({ds.kind}; {ds.accepted} responses, {ds.rejected} rejected, "
+             f"{ds.waves} wave(s); from {_visible(str(ds.source_file))})\n")
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """``sample``: load the bundled sample files into the database; returns the exit status."""
+    from nps.sample.demo import load_sample
+
+    con = store.connect(args.db)
+    try:
+        loaded = load_sample(con)
+    finally:
+        con.close()
+    for ds in loaded:
+        say(f"loaded dataset {ds.id}: {_visible(ds.name)} ({ds.accepted} responses)\n")
+    return 0

@@ -1,0 +1,105 @@
+"""The argument parser of ``python -m nps``: its commands and options, and the usage error."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from nps import domain, store
+from nps.errors import NpsError
+
+
+class UsageError(NpsError):
+    """The command line's words are off."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m nps``."""
+    parser = argparse.ArgumentParser(prog="python -m nps", description="Passaparola: NPS survey analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="load a survey export into the database")
+    ingest.add_argument("file")
+    _add_db(ingest)
+    ingest.add_argument("--name", help="dataset name (default: the file name)")
+    _add_mapping(ingest)
+    ingest.add_argument("--append-to", metavar="DATASET",
+                        help="append the file as a new wave of this dataset (its id, or a name no other dataset has)")
+    ingest.add_argument("--allow-duplicate", action="store_true", help="load a file even if it was loaded before")
+
+    summary = sub.add_parser("summary", help="NPS with its interval, overall and by group or period")
+    summary.add_argument("source", metavar="FILE_OR_DATASET")
+    _add_db(summary)
+    _add_mapping(summary)
+    summary.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
+    summary.add_argument("--period", choices=domain.GRAINS, help="one group per period of this length")
+    summary.add_argument("--rolling", type=int, metavar="K", help="with --period: each period over the last K periods")
+    summary.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
+    summary.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
+    summary.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                         help="keep rows whose COLUMN equals VALUE (repeat a column for several values)")
+    summary.add_argument("--where-not", action="append", default=[], metavar="COLUMN=VALUE",
+                         help="drop rows whose COLUMN equals VALUE")
+    summary.add_argument("--compare", choices=("previous", "last-year"),
+                         help="change vs the previous period of the same length or the same period last year "
+                              "(needs --since and --until)")
+    summary.add_argument("--survey-type", metavar="VALUE",
+                         help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
+    summary.add_argument("--method", choices=domain.METHODS, default=domain.DEFAULT_METHOD)
+    summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    summary.add_argument("--multiplicity", choices=domain.MULTIPLICITY,
+                         help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
+                              "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
+    summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
+    summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
+    summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
+    summary.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_read_only(summary)
+
+    comments = sub.add_parser("comments", help="what the comments say: languages, themes, distinctive terms, "
+                              "uncovered clusters")
+    comments.add_argument("source", metavar="FILE_OR_DATASET")
+    _add_db(comments)
+    _add_mapping(comments)
+    comments.add_argument("--by", metavar="COLUMN", help="also a theme table per value of this column")
+    comments.add_argument("--codebook", metavar="FILE",
+                          help="codebook YAML like data/codebook.yaml (default: the database's current codebook)")
+    comments.add_argument("--format", choices=("table", "json"), default="table")
+    _add_read_only(comments)
+
+    datasets = sub.add_parser("datasets", help="list the datasets in the database")
+    _add_db(datasets)
+    _add_read_only(datasets)
+
+    sample = sub.add_parser("sample", help="load the bundled sample data into the database")
+    _add_db(sample)
+    return parser
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help=f"database file (default: ${store.DB_ENV} or data/passaparola.duckdb)")
+
+
+def _add_read_only(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--read-only", action="store_true",
+                        help="never write the database; while the app holds it, read the snapshot the app keeps "
+                             "beside it (NAME.snapshot.duckdb)")
+
+
+def _add_mapping(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", help="XLSX sheet to read (default: the one holding the data)")
+    parser.add_argument("--score-column", metavar="C", help="the 0-10 recommend question")
+    parser.add_argument("--date-column", metavar="C")
+    parser.add_argument("--comment-column", metavar="C")
+    parser.add_argument("--respondent-column", metavar="C")
+    parser.add_argument("--weight-column", metavar="C")
+    parser.add_argument("--dimension", action="append", metavar="C", help="a dimension column (repeatable; replaces detection)")
+    parser.add_argument("--date-order", choices=("dmy", "mdy", "ymd"), help="settle an ambiguous date column")
+    parser.add_argument("--encoding", help="the text file's encoding, e.g. cp1252, cp850, utf-8 (default: detected)")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
