@@ -52,14 +52,12 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import traceback
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -958,37 +956,16 @@ class Server:
                 self.process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(db: Path, log: Path) -> Server:
-    """``streamlit run app.py`` on a free port with PASSAPAROLA_DB=db; returns once it answers its health check."""
-    port = _free_port()
-    env = dict(os.environ, PASSAPAROLA_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    """``streamlit run app.py`` on a free port with PASSAPAROLA_DB=db; returns once it answers its health check.
+
+    Started as the browser tests start it (tests/browser/conftest.py, the one place), timed from here.
+    """
+    from tests.browser.conftest import launch_app
+
     began = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return Server(url, process, log, time.perf_counter() - began)
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    process.wait()
-    raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+    url, process = launch_app(db, log, deadline_s=90)
+    return Server(url, process, log, time.perf_counter() - began)
 
 
 def _sidebar(page: Any) -> Any:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import app
+import face
+from face import md, records
 from face import text as face_text
 from nps import text
-from nps.query import themes
-from nps.store import codebooks
-from nps.narrative import escape_markdown as md
+from nps.query import themes as query_themes
+from nps.text import codebooks
 
-ctx = app.context()
-book = app.codebook()
-with app.cursor() as cur:
-    history = codebooks.codebook_history(cur)
+ctx = face.context()
+book = face.codebook()
+history = records.codebook_history()
 current = history.iloc[0]
 
 st.title("Codebook")
@@ -30,11 +29,10 @@ st.caption(f"Version {int(current['number'])} · {md(str(current['note'] or ''))
 
 # Changes are saved in button callbacks: they run before the next script run, so nothing is lost to a rerun.
 def _save(note: str, new_book: text.Codebook) -> None:
-    with app.cursor() as cur:
-        number = codebooks.save_codebook(cur, new_book, note)
+    number = records.save_codebook(new_book, note)
     for key in ("codebook_rows", "merge_sources", "merge_into", "codebook_note"):
         st.session_state.pop(key, None)
-    st.session_state["_codebook_flash"] = f"Saved as version {number}: {note}"
+    face.flash("_codebook_flash", f"Saved as version {number}: {note}")
 
 
 def _save_edits() -> None:
@@ -51,17 +49,16 @@ def _merge() -> None:
     sources = list(st.session_state.get("merge_sources", []))
     into = str(st.session_state.get("merge_into", "")).strip()
     try:
-        merged = text.merge_themes(app.codebook(), sources, into)
+        merged = codebooks.merge_themes(face.codebook(), sources, into)
     except ValueError as error:
-        st.session_state["_codebook_error"] = str(error)
+        face.flash("_codebook_flash", str(error), "error")
     else:
         _save(f"Merged {', '.join(sources)} into {into}", merged)
 
 
 def _restore() -> None:
     number = int(st.session_state["restore_number"])
-    with app.cursor() as cur:
-        restored = codebooks.load_codebook_version(cur, number)
+    restored = records.load_codebook_version(number)
     _save(f"Restored version {number}", restored)
 
 
@@ -71,28 +68,24 @@ def _replace(name: str) -> None:
         _save(f"Uploaded {name}", replacement)
 
 
-def _show_effect(new_book: text.Codebook, what: str) -> None:
+def _show_effect(new_book: themes.Codebook, what: str) -> None:
     """Mentions per theme under the saved codebook and under ``new_book``, on the current dataset and filters."""
     st.markdown(f"**Effect of the changes**: mentions under the saved codebook (before) and the {what} one (after)")
     if ctx is None or not ctx.dataset.mapping.comment:
         st.caption("Open a dataset with comments to see the effect.")
         return
     with st.spinner("Counting the mentions…"):
-        app.ensure_tagged(ctx, book)
-        with app.cursor() as cur:
-            preview = themes.preview_codebook(cur, ctx.dataset, book, new_book, ctx.flt)
+        face.ensure_tagged(ctx, book)
+        preview = records.preview_codebook(ctx, book, new_book, ctx.flt)
     changed = preview[preview["change"] != 0]
     st.dataframe(changed if not changed.empty else preview, hide_index=True, width="stretch",
                  column_config={"change": st.column_config.NumberColumn(format="%+d")})
-    sample = f"a seeded sample of {themes.PREVIEW_MAX_COMMENTS:,} comments of " if preview.attrs.get("sampled") else ""
+    sample = f"a seeded sample of {query_themes.PREVIEW_MAX_COMMENTS:,} comments of " if preview.attrs.get("sampled") else ""
     st.caption(f"{'Only the themes that change. ' if not changed.empty else 'No theme changes. '}"
                f"Counted on {sample}{md(ctx.dataset.name)}, {ctx.period_label}, under the sidebar's filters.")
 
 
-if flash := st.session_state.pop("_codebook_flash", None):
-    st.success(md(flash), icon=":material/check:")
-if problem := st.session_state.pop("_codebook_error", None):
-    st.error(md(problem))
+face.show_flash("_codebook_flash", icon=":material/check:")
 
 tab_edit, tab_merge, tab_history = st.tabs(["Themes and words", "Merge themes", "Versions"])
 
@@ -121,12 +114,12 @@ with tab_edit:
         shown = st.selectbox("Theme", list(book.themes), key="codebook_read")
         for lang, terms in (book.themes.get(shown) or {}).items() if shown else ():
             st.text(f"{lang}: {', '.join(terms)}")  # codebook words are user input: plain text
-    st.download_button("Download as YAML", text.codebook_to_yaml(book), file_name="codebook.yaml",
+    st.download_button("Download as YAML", codebooks.codebook_to_yaml(book), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
     uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)", type=["yaml", "yml"])
     if uploaded is not None:
         try:
-            replacement = text.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
+            replacement = codebooks.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
         except ValueError as error:
             st.error(md(str(error)))
         else:

@@ -7,25 +7,24 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-import app
+import face
+from face import cached, md, records, show_chart
 from nps import charts, text
-from nps.store import codebooks
+from nps.text import clusters
 from nps import format as fmt
-from nps.narrative import escape_markdown as md
 from nps.narrative import describe_family, language_name
 from nps.format import delta as format_delta
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
 st.title("Comments")
-book = app.codebook()
+book = face.codebook()
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label} · themes from codebook version {book.version[:8]} "
            "(edit it on the Codebook page) · comments are shown as plain text with personal data masked")
-app.show_notes(ctx)
-if flash := st.session_state.pop("_comments_flash", None):
-    (st.error if flash[0] == "error" else st.success)(md(flash[1]))
+face.show_notes(ctx)
+face.show_flash("_comments_flash")
 
 if not ctx.dataset.mapping.comment:
     st.info("This dataset has no comment column. Pick one on the Upload & datasets page (column roles), "
@@ -36,15 +35,15 @@ if ctx.opts.weighted or ctx.opts.dedupe:
             icon=":material/info:")
 opts = replace(ctx.opts, weighted=False, dedupe=False)  # themes count each comment once
 
-app.ensure_tagged(ctx, book)
-summary = app.query("themes.theme_summary", ctx, book, ctx.flt, opts)
-languages = app.query("themes.language_counts", ctx, book, ctx.flt)
+face.ensure_tagged(ctx, book)
+summary = cached.theme_summary(ctx, book, ctx.flt, opts)
+languages = cached.language_counts(ctx, book, ctx.flt)
 commented = int(languages["n"].sum()) if not languages.empty else 0
 if commented == 0:
     st.warning("No comments match this period and these filters.")
     st.stop()
 
-overall = app.query("overall", ctx, ctx.flt, ctx.opts)
+overall = cached.overall(ctx, ctx.flt, ctx.opts)
 k1, k2, k3 = st.columns(3)
 k1.metric("Comments", f"{commented:,}",
           help="Responses with a non-blank comment under the sidebar's filters.")
@@ -90,21 +89,21 @@ st.caption(f"Impact = NPS of commenters who mention the theme minus NPS of those
            f"{fmt.level(ctx.opts.level)} interval ({ctx.opts.method}). A comment can mention several themes.")
 
 c1, c2 = st.columns(2)
-app.show_chart(charts.chart_theme_impact(summary, level=ctx.opts.level), where=c1)
+show_chart(charts.chart_theme_impact(summary, level=ctx.opts.level), where=c1)
 if "family" in summary.attrs:
     c1.caption(describe_family(summary.attrs["family"], "Solid: impact significant (themes against the other commenters)"))
-app.show_chart(charts.chart_theme_categories(summary), where=c2)
+show_chart(charts.chart_theme_categories(summary), where=c2)
 
 st.subheader("Themes over time")
 mentioned = summary.loc[summary["mentions"] > 0, "theme"].tolist()
 chosen = st.multiselect("Themes", mentioned, default=mentioned[:4], key="themes_shown", max_selections=8,
                         placeholder="Pick themes to follow")
 if chosen:
-    trend = app.query("themes.theme_trend", ctx, book, ctx.flt, ctx.grain, opts)
+    trend = cached.theme_trend(ctx, book, ctx.flt, ctx.grain, opts)
     trend = trend[trend["theme"].isin(chosen)]
-    app.show_chart(charts.chart_theme_trend(trend, grain=ctx.grain, min_n=ctx.opts.min_n))
+    show_chart(charts.chart_theme_trend(trend, grain=ctx.grain, min_n=ctx.opts.min_n))
 
-pairs = app.query("themes.theme_cooccurrence", ctx, book, ctx.flt)
+pairs = cached.theme_cooccurrence(ctx, book, ctx.flt)
 if not pairs.empty:
     with st.expander("Themes mentioned together", icon=":material/join_inner:"):
         st.dataframe(pairs.head(15).rename(columns={"theme_a": "theme", "theme_b": "with", "both": "comments with both",
@@ -118,23 +117,22 @@ st.subheader("Words that set detractors and promoters apart")
 lang_options = ["all"] + [code for code in languages["language"] if code != text.UNKNOWN]
 lang = st.segmented_control("Language", lang_options, default="all", key="terms_lang",
                             format_func=lambda c: "All languages" if c == "all" else language_name(c))
-terms = app.query("themes.distinctive_terms", ctx, ctx.flt, language=None if lang in (None, "all") else lang)
-app.show_chart(charts.chart_distinctive_terms(terms))
+terms = cached.distinctive_terms(ctx, ctx.flt, None if lang in (None, "all") else lang)
+show_chart(charts.chart_distinctive_terms(terms))
 st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008, “Fightin' Words”): "
            "a term's z-score measures how much more typical it is of detractors' than of promoters' comments, "
            "taking its overall frequency into account. Words and two-word phrases, stopwords removed.")
 
-def _make_theme(cluster: text.Cluster) -> None:
+def _make_theme(cluster: clusters.Cluster) -> None:
     # A callback: it runs before the next script run, so the new codebook is used at once.
     name = str(st.session_state.get(f"cluster_name_{cluster.id}", "")).strip()
     try:
-        new_book = text.cluster_to_theme(app.codebook(), cluster, name)
-        with app.cursor() as cur:
-            number = codebooks.save_codebook(cur, new_book, f"Theme {name!r} from an uncovered cluster")
+        new_book = clusters.cluster_to_theme(face.codebook(), cluster, name)
+        number = records.save_codebook(new_book, f"Theme {name!r} from an uncovered cluster")
     except ValueError as error:
-        st.session_state["_comments_flash"] = ("error", str(error))
+        face.flash("_comments_flash", str(error), "error")
     else:
-        st.session_state["_comments_flash"] = ("success", f"Added the theme {name!r} (codebook version {number}).")
+        face.flash("_comments_flash", f"Added the theme {name!r} (codebook version {number}).")
 
 
 st.subheader("What the codebook misses")
@@ -142,7 +140,7 @@ st.subheader("What the codebook misses")
 grouped = st.toggle("Group the comments no theme covers", key="clusters_on",
                     help="Finds groups of similar comments that no theme covers (a few seconds the first time); "
                          "each group can become a theme in one click.")
-found = app.query("clusters.uncovered_clusters", ctx, book, ctx.flt) if grouped else []
+found = cached.uncovered_clusters(ctx, book, ctx.flt) if grouped else []
 if grouped and not found:
     st.caption("Too few comments without a theme to group.")
 for cluster in found:

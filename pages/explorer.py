@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-import app
+import face
+from face import cached, md, records
 from face import text as face_text
-from nps import export
 from nps.query import explorer
 from nps.domain import CATEGORIES
 from nps.query.explorer import NO_THEME, Search
-from nps.narrative import escape_markdown as md
 from nps.narrative import language_name
 
 PAGE_SIZE = 25
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
 st.title("Comment explorer")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label} · search the comments under the sidebar's filters")
-app.show_notes(ctx)
+face.show_notes(ctx)
 if not ctx.dataset.mapping.comment:
     st.info("This dataset has no comment column. Pick one on the Upload & datasets page.", icon=":material/info:")
     st.stop()
 
-book = app.codebook()
-app.ensure_tagged(ctx, book)
-languages = app.query("themes.language_counts", ctx, book, ctx.flt)
+book = face.codebook()
+face.ensure_tagged(ctx, book)
+languages = cached.language_counts(ctx, book, ctx.flt)
 
 query = st.text_input("Search", key="search", bind="query-params", icon=":material/search:",
                       placeholder='Words or "a phrase", in any language — e.g. consegna "on hold" facture',
@@ -58,8 +57,8 @@ if st.session_state.get("_explorer_search") != signature:
     st.session_state["_explorer_search"] = signature
     st.session_state["xpage"] = 1
 page = int(st.session_state.get("xpage", 1))
-result = app.query("explorer.search_comments", ctx, book, ctx.flt, search, page=page, page_size=PAGE_SIZE,
-                   order=order, mask=mask)
+result = cached.search_comments(ctx, book, ctx.flt, search, page=page, page_size=PAGE_SIZE, order=order,
+                                mask=mask)
 if result.page != page:
     st.session_state["xpage"] = result.page
 
@@ -87,12 +86,5 @@ if result.pages > 1:
 st.subheader("Download")
 if st.toggle("Prepare the download files", key="prepare_comments",
              help="Every matching comment; text cells that start with = + - @ are neutralised."):
-    with app.cursor() as cur:
-        everything = explorer.export_comments(cur, ctx.dataset, book, ctx.flt, search, order=order, mask=mask)
-    name = f"{ctx.dataset.name}-comments"
-    d1, d2 = st.columns(2)
-    d1.download_button("CSV", export.to_csv_bytes(everything), file_name=f"{name}.csv", mime="text/csv",
-                       icon=":material/download:", key="dl_comments_csv")
-    d2.download_button("Excel (XLSX)", export.to_xlsx_bytes(everything), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", key="dl_comments_xlsx")
+    everything = records.comments_for_export(ctx, book, ctx.flt, search, order=order, mask=mask)
+    face.download_files(everything, f"{ctx.dataset.name}-comments", keys=("dl_comments_csv", "dl_comments_xlsx"))

@@ -6,30 +6,30 @@ from types import SimpleNamespace
 
 import streamlit as st
 
-import app
-from nps.narrative import escape_markdown as md
+import face
+from face import cached, change_delta, md, show_chart
 from nps import charts, domain
 from nps.charts import tables
+from nps.query.overview import category_shares
 from nps.narrative import describe_change, describe_family, describe_shift_share
-from nps.format import delta as format_delta
 from nps.format import interval as format_interval
 from nps.format import points as format_points
 from nps.format import share as format_share
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
 st.title("Overview")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}" + (f" · compared with the {ctx.compare_label}" if ctx.compare_label else ""))
-app.show_notes(ctx)
+face.show_notes(ctx)
 
 dims = ctx.dimensions
 # The tiles, the distribution, the trend and "why did it move" come from one query, so the dimension picked
 # under "Why did it move?" (further down) is read from its widget's state before the widget is drawn.
 default_split = next((d for d in dims if "segment" in d.lower()), dims[0] if dims else None)
 split_by = st.session_state.get("why_by") if st.session_state.get("why_by") in dims else default_split
-summary = app.query("overview", ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by, ctx.grain)
+summary = cached.overview(ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by, ctx.grain)
 comparison = summary.comparison
 current = summary.current
 previous = comparison.b if comparison else None
@@ -37,14 +37,6 @@ previous = comparison.b if comparison else None
 if current.n == 0:
     st.warning("No responses match this period and these filters. Widen the period or clear a filter in the sidebar.")
     st.stop()
-
-
-def _delta(change: float | None, significant: bool) -> dict[str, object]:
-    """st.metric arguments: a coloured arrow only for a significant change, grey otherwise."""
-    if change is None or change != change:
-        return {"delta": None}
-    label = format_delta(change, "(significant)" if significant else "(noise)")
-    return {"delta": label, "delta_color": "normal" if significant else "off"}
 
 
 tiles = st.columns(5)
@@ -57,24 +49,24 @@ tiles[0].metric(
          "The four changes (NPS and the three shares) are tested together: a change is marked significant "
          "only after multiplicity control across them (see the note under the tiles).",
     border=True,
-    **_delta(diff.diff if diff else None, bool(diff and diff.significant)),
+    **change_delta(diff.diff if diff else None, bool(diff and diff.significant)),
 )
 tiles[0].caption(format_interval(current.ci_low, current.ci_high, level=ctx.opts.level))
 tiles[1].metric("Responses (n)", f"{current.n:,}", border=True,
                 **({"delta": f"{current.n - previous.n:+,}", "delta_color": "off"} if previous else {}))
 if current.low_n:
     tiles[1].caption(f":orange[Fewer than {ctx.opts.min_n} responses: read with care.]")
+shares = category_shares(current)
 for tile, key, label, good_up in (
     (tiles[2], "promoters", f"Promoters ({domain.score_range(domain.PROMOTER)})", True),
     (tiles[3], "passives", f"Passives ({domain.score_range(domain.PASSIVE)})", None),
     (tiles[4], "detractors", f"Detractors ({domain.score_range(domain.DETRACTOR)})", False),
 ):
-    total = current.promoters + current.passives + current.detractors  # weight sums when weighted
-    share = getattr(current, key) / total
+    share = shares[key]  # of the weight sums when weighted
     kwargs: dict[str, object] = {}
     change = changes.get(key)
     if previous and previous.n and change is not None:
-        kwargs = _delta(change.diff, change.significant)
+        kwargs = change_delta(change.diff, change.significant)
         if kwargs.get("delta") and good_up is False:
             kwargs["delta_color"] = "inverse" if change.significant else "off"
     tile.metric(label, format_share(share), border=True, help=f"{getattr(current, key):,} of {current.n:,}", **kwargs)
@@ -89,19 +81,19 @@ elif ctx.since is None:
 
 left, right = st.columns([2, 3])
 with left:
-    app.show_chart(charts.chart_distribution, summary.distribution)
+    show_chart(charts.chart_distribution, summary.distribution)
 with right:
     trend = summary.trend
     if trend["n"].sum() == 0:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
-        app.show_chart(charts.chart_trend, trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
+        show_chart(charts.chart_trend, trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
                        min_n=ctx.opts.min_n, fit_y=True, level=ctx.opts.level)
         if "family" in trend.attrs:
             st.caption(describe_family(trend.attrs["family"], f"Changes from one {ctx.grain} to the next "
                                                               "marked significant in the tooltips"))
 
-app.show_chart(charts.chart_category_shares, trend, grain=ctx.grain, min_n=ctx.opts.min_n, level=ctx.opts.level)
+show_chart(charts.chart_category_shares, trend, grain=ctx.grain, min_n=ctx.opts.min_n, level=ctx.opts.level)
 
 st.subheader("Why did it move?")
 if not ctx.compare_flt or not previous or not previous.n:
@@ -112,11 +104,11 @@ elif not dims:
 else:
     dimension = st.selectbox("Split the change by", dims, index=dims.index(default_split), key="why_by",
                              format_func=ctx.label)
-    parts = summary.shift_share if dimension == split_by else app.query(
-        "shift_share", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
+    parts = summary.shift_share if dimension == split_by else cached.shift_share(
+        ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
     st.text(describe_shift_share(parts, ctx.label(dimension, in_sentence=True),
                                  against=ctx.compare_label or "comparison period"))
     # One above the other: side by side, the table's last columns (mix) were cut off at 1280–1440 px.
-    app.show_chart(charts.chart_shift_share, tables.shift_share_components(parts), title="Change in NPS points, by cause")
+    show_chart(charts.chart_shift_share, tables.shift_share_components(parts), title="Change in NPS points, by cause")
     st.dataframe(tables.shift_share_table(parts, dimension).rename(columns={dimension: ctx.label(dimension)}),
                  hide_index=True, width="stretch")

@@ -7,21 +7,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-import app
-from nps.narrative import escape_markdown as md
+import face
+from face import md, records
 from nps import export
 from nps.query import responses
 from nps.domain import CATEGORIES
 
 PAGE_SIZE = 50
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
 st.title("Responses")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label} · the responses behind the numbers, under the sidebar's filters")
-app.show_notes(ctx)
+face.show_notes(ctx)
 
 c1, c2, c3 = st.columns([2, 2, 1])
 categories = c1.multiselect("Category", list(CATEGORIES), key="cat", bind="query-params", placeholder="All",
@@ -34,12 +34,10 @@ mask = st.toggle("Mask personal data", value=True, key="mask",
                       "[email], [phone], [iban], [card] — on screen and in the downloads.")
 flt = replace(ctx.flt, categories=tuple(c for c in CATEGORIES if c in categories), text=text.strip() or None)
 
-with app.cursor() as cur:
-    total = responses.count_responses(cur, ctx.dataset, flt)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page"))
-    frame = responses.load_responses_page(cur, ctx.dataset, flt, page=page, page_size=PAGE_SIZE, order=order,
-                                          mask=mask)
+total = records.count_responses(ctx, flt)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+page = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page"))
+frame = records.responses_page(ctx, flt, page=page, page_size=PAGE_SIZE, order=order, mask=mask)
 
 st.caption(f"{total:,} responses match; showing {len(frame):,} from row {(page - 1) * PAGE_SIZE + 1:,}.")
 # Comments are user input: st.dataframe shows cell text as plain text, never as markdown or HTML.
@@ -54,12 +52,5 @@ if total > export.XLSX_MAX_ROWS:
     st.caption(f"{total:,} responses: more than one Excel sheet holds; the CSV has the first {export.XLSX_MAX_ROWS:,}.")
 if st.toggle("Prepare the download files", key="prepare_download",
              help="Reads every matching response; text cells that start with = + - @ are neutralised."):
-    with app.cursor() as cur:
-        everything = responses.load_responses_for_export(cur, ctx.dataset, flt, mask=mask)
-    name = f"{ctx.dataset.name}-responses"
-    d1, d2 = st.columns(2)
-    d1.download_button("CSV", export.to_csv_bytes(everything), file_name=f"{name}.csv", mime="text/csv",
-                       icon=":material/download:", key="dl_csv")
-    d2.download_button("Excel (XLSX)", export.to_xlsx_bytes(everything), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", key="dl_xlsx")
+    everything = records.responses_for_export(ctx, flt, mask=mask)
+    face.download_files(everything, f"{ctx.dataset.name}-responses", keys=("dl_csv", "dl_xlsx"))

@@ -7,11 +7,10 @@ from types import SimpleNamespace
 import pandas as pd
 import streamlit as st
 
-import app
-from nps.narrative import escape_markdown as md
+import face
+from face import cached, md, records, show_chart
 from nps import charts, domain
 from nps.query import review
-from nps.store import targets
 from nps.narrative import describe_family
 from nps.format import delta as format_delta
 from nps.format import interval as format_interval
@@ -38,7 +37,7 @@ PRESENTATION_CSS = """<style>
  {font-size: 1.2rem !important;}
 </style>"""
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
@@ -50,7 +49,7 @@ if not dims:
 
 top = st.columns([3, 2, 1.4], vertical_alignment="bottom")
 default_dim = review.pick_review_dimension(ctx.dataset) or dims[0]
-app.adopt_column_param("review_by", dims, ctx)
+face.adopt_column_param("review_by", dims, ctx)
 dimension = top[1].selectbox("Review by", dims, index=dims.index(default_dim), key="review_by", bind="query-params",
                              format_func=ctx.label)
 presenting = top[2].toggle("Presentation", key="present", bind="query-params",
@@ -60,13 +59,12 @@ label = ctx.label(dimension)
 top[0].title("Review meeting")
 st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
            + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
-app.show_notes(ctx)
+face.show_notes(ctx)
 if presenting:
     st.html(PRESENTATION_CSS)  # styling only: no user text goes through this HTML
 
-with app.cursor() as cur:
-    goals = targets.load_targets(cur, ctx.dataset.id, dimension)
-cards = app.query("review.build_scorecards", ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts, goals)
+goals = records.load_targets(ctx.dataset.id, dimension)
+cards = cached.scorecards(ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts, goals)
 if cards.empty:
     st.warning("No responses match this period and these filters.")
     st.stop()
@@ -79,9 +77,8 @@ if not presenting:  # targets are set before the meeting, not on the projector
                                                                                            step=1, format="%+d")})
         if st.button("Save targets", icon=":material/save:"):
             try:
-                with app.cursor() as cur:
-                    targets.save_targets(cur, ctx.dataset.id, dimension,
-                                         dict(zip(edited[label], edited["target NPS"].astype(float))))
+                records.save_targets(ctx.dataset.id, dimension,
+                                     dict(zip(edited[label], edited["target NPS"].astype(float))))
             except ValueError as error:
                 st.error(md(str(error)))
             else:
@@ -103,22 +100,11 @@ st.caption("● marks a change that is statistically significant; the others are
            + describe_family(cards.attrs.get("family") or SimpleNamespace(method="holm", tests=0, level=ctx.opts.level),
                              "Changes"))
 
-trend = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+trend = cached.trend(ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+sparks = review.card_trends(trend, dimension)
 # Each card keeps a slot for its top themes, filled once the cards are drawn: on a new dataset the
 # comments are tagged first, and the scorecards should not wait for that.
 theme_slots: dict[tuple[str, str], object] = {}
-
-
-def _gap_delta(gap: float) -> dict[str, object]:
-    """st.metric arguments for the gap to target: below target red and pointing down, at or above it green.
-
-    Colour and arrow are set explicitly rather than read by Streamlit from the text's sign.
-    """
-    if gap != gap:
-        return {"delta": None}
-    below = gap < 0
-    return {"delta": format_delta(gap, "vs target"), "delta_color": "red" if below else "green",
-            "delta_arrow": "down" if below else ("up" if gap > 0 else "off")}
 
 
 for number, card in enumerate(cards.to_dict("records")):
@@ -136,15 +122,16 @@ for number, card in enumerate(cards.to_dict("records")):
         c2.metric("Responses", f"{row.n:,}", help="Fewer than the minimum n: read with care." if row.low_n else None)
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
-        c3.metric("Target", format_points(row.target), **_gap_delta(row.gap))
-        spark = trend[trend[dimension].astype(str) == value]
-        app.show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
+        c3.metric("Target", format_points(row.target), **face.gap_delta(row.gap))
+        spark = sparks.get(value, trend.iloc[:0])
+        show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])
-        dist = app.query("distribution", ctx, ctx.flt.with_values(dimension, [value]), ctx.opts)
-        app.show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)
+        dist = cached.card_distribution(ctx, ctx.flt, ctx.opts, dimension, value)
+        show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)
+        voices = cached.card_voices(ctx, ctx.flt, dimension, value)
         with d2:
             for category, heading in ((domain.DETRACTOR, "Detractors say"), (domain.PROMOTER, "Promoters say")):
-                quotes = app.query("review.sample_verbatims", ctx, ctx.flt.with_values(dimension, [value]), category)
+                quotes = voices[category]
                 st.markdown(f"**{heading}**")
                 theme_slots[(category, value)] = st.empty()
                 if not quotes:
@@ -153,12 +140,12 @@ for number, card in enumerate(cards.to_dict("records")):
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
 
 if ctx.dataset.mapping.comment:
-    book = app.codebook()
-    app.ensure_tagged(ctx, book)
+    book = face.codebook()
+    face.ensure_tagged(ctx, book)
     for category in (domain.DETRACTOR, domain.PROMOTER):
-        tops = app.query("themes.top_themes_by", ctx, book, ctx.flt, dimension, category=category, top=3)
-        for value, group in tops.groupby("value", sort=False):
-            named = [f"{t} {s:.0%}" for t, s in zip(group["theme"], group["share"])]
-            slot = theme_slots.get((category, str(value)))
+        tops = cached.top_themes_by(ctx, book, ctx.flt, dimension, category, top=3)
+        for value, pairs in review.top_themes_per_value(tops).items():
+            named = [f"{t} {s:.0%}" for t, s in pairs]
+            slot = theme_slots.get((category, value))
             if slot is not None and named:
                 slot.caption(f"Top themes: {md(' · '.join(named))} of their comments")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-import app
-from nps.narrative import escape_markdown as md
+import face
+from face import cached, md, show_chart
 from nps import charts
 from nps.charts import tables
 from nps.narrative import describe_family
 from nps.format import points as format_points
 
-ctx = app.context()
+ctx = face.context()
 if ctx is None:
     st.stop()
 
 st.title("Segments & functions")
 st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}")
-app.show_notes(ctx)
+face.show_notes(ctx)
 
 dims = ctx.dimensions
 if not dims:
@@ -25,11 +25,11 @@ if not dims:
     st.stop()
 
 
-app.adopt_column_param("by", dims, ctx)
+face.adopt_column_param("by", dims, ctx)
 # Button labels are Markdown: a column named "[x](http://evil)" must not become a link.
 dimension = st.segmented_control("Break down by", dims, default=dims[0], format_func=lambda d: md(ctx.label(d)),
                                  key="by", bind="query-params", required=True) or dims[0]
-key = app.filter_key(dimension, ctx.dataset)
+key = face.filter_key(dimension, ctx.dataset)
 
 
 def _apply_click() -> None:
@@ -41,14 +41,14 @@ def _apply_click() -> None:
         st.session_state[key] = values
 
 
-overall = app.query("overall", ctx, ctx.flt, ctx.opts)
-frame = app.query("breakdown", ctx, [dimension], ctx.flt, ctx.opts)
+overall = cached.overall(ctx, ctx.flt, ctx.opts)
+frame = cached.breakdown(ctx, [dimension], ctx.flt, ctx.opts)
 if frame.empty or overall.n == 0:
     st.warning("No responses match this period and these filters.")
     st.stop()
 
 label, in_sentence = ctx.label(dimension), ctx.label(dimension, in_sentence=True)
-app.show_chart(
+show_chart(
     charts.chart_breakdown, frame, dimension, title=f"NPS by {in_sentence} (click a value to filter the app)",
     selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, label=label, on_select=_apply_click,
     key="breakdown_chart", level=ctx.opts.level,
@@ -63,18 +63,18 @@ if marks:
     st.text(marks)  # values are user data: plain text
 
 # Full width each: side by side, a year of months left the heatmap's cells too narrow for their numbers.
-app.show_chart(charts.chart_diverging, frame, dimension, title=f"Promoters, passives and detractors by {in_sentence}",
+show_chart(charts.chart_diverging, frame, dimension, title=f"Promoters, passives and detractors by {in_sentence}",
                min_n=ctx.opts.min_n, label=label, level=ctx.opts.level)
-by_period = app.query("trend", ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
-app.show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {in_sentence} and {ctx.grain}",
+by_period = cached.trend(ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+show_chart(charts.chart_heatmap, by_period, dimension, title=f"NPS by {in_sentence} and {ctx.grain}",
                grain=ctx.grain, min_n=ctx.opts.min_n, label=label, level=ctx.opts.level)
 
 st.subheader("Two dimensions")
 others = [d for d in dims if d != dimension]
 if others:
-    app.adopt_column_param("by2", others, ctx)
+    face.adopt_column_param("by2", others, ctx)
     second = st.selectbox("Against", others, format_func=ctx.label, key="by2", bind="query-params")
-    cross = app.query("breakdown", ctx, [dimension, second], ctx.flt, ctx.opts)
+    cross = cached.breakdown(ctx, [dimension, second], ctx.flt, ctx.opts)
     st.caption(f"NPS (n) of each {md(in_sentence)} × {md(ctx.label(second, in_sentence=True))}; "
                f"cells under n = {ctx.opts.min_n} are marked ⚠.")
     pivot = tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import app
-from nps.narrative import escape_markdown as md
-from nps import charts, domain, export, ingest, store, text
-from nps.sample import demo
+import face
+from face import md, records, show_chart
+from nps import charts, export, ingest, store, text
 from nps.ingest import reader
+from nps.query.uploads import score_histogram
 from nps.errors import DuplicateFileError, NpsError
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -22,11 +22,10 @@ TEXT_FORMATS = set(reader.TEXT_FORMATS.values()) | {reader.JSON, reader.NDJSON}
 DATE_ORDERS = {None: "decided from the data", "dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
                "ymd": "year first (yyyy-mm-dd)"}
 
-app.context()
+face.context()
 st.title("Upload & datasets")
 
-with app.cursor() as cur:
-    datasets = store.list_datasets(cur)
+datasets = records.list_datasets()
 
 
 def _report(report: ingest.IngestReport) -> None:
@@ -40,9 +39,7 @@ def _report(report: ingest.IngestReport) -> None:
     if report.rejected:
         reasons = pd.DataFrame({"reason": list(report.rejected_reasons), "rows": list(report.rejected_reasons.values())})
         st.table(reasons.assign(reason=reasons["reason"].map(md)).set_index("reason"))  # cells are Markdown
-        with app.cursor() as cur:
-            rejected = text.mask_frame(store.rejected_rows(cur, report.dataset, limit=100_000),
-                                       [report.dataset.mapping.comment] if report.dataset.mapping.comment else [])
+        rejected = records.rejected_rows(report.dataset, limit=100_000)
         st.download_button("Download the rejected rows (CSV)", export.to_csv_bytes(rejected),
                            file_name=f"{report.dataset.name}-rejected.csv", mime="text/csv")
 
@@ -69,8 +66,7 @@ def _apply_remap(ds: store.Dataset) -> None:
         weight=state[f"remap_weight_{ds.id}"], dimensions=tuple(state[f"remap_dims_{ds.id}"]),
         survey_type=ds.mapping.survey_type, date_order=state[f"remap_order_{ds.id}"])
     try:
-        with app.cursor() as cur:
-            result = ingest.remap_dataset(cur, ds.id, wanted)
+        result = records.remap_dataset(ds.id, wanted)  # forgets the cached reads when the roles changed
     except NpsError as error:
         state["remap_result"] = (ds.id, "error", str(error), [])
         return
@@ -82,7 +78,6 @@ def _apply_remap(ds: store.Dataset) -> None:
                f"{result.rejected:,} rejected (were {result.rejected_before:,}).")
     notes = [*result.warnings, *(f"{what}: {n:,}" for what, n in result.adjusted.items())]
     state["remap_result"] = (ds.id, "success", message, notes)
-    app.clear_caches()
 
 
 def _remap_section(ds: store.Dataset) -> None:
@@ -116,8 +111,7 @@ def _remap_section(ds: store.Dataset) -> None:
                            format_func=lambda c: _column_label(ds, c))
             st.form_submit_button("Apply", type="primary", icon=":material/published_with_changes:",
                                   on_click=_apply_remap, args=(ds,))
-        with app.cursor() as cur:
-            history = store.dataset_history(cur, ds.id)
+        history = records.dataset_history(ds.id)
         if history:
             st.markdown("**History**")
             st.dataframe(pd.DataFrame([
@@ -133,36 +127,35 @@ with tab_load:
     st.markdown(f"CSV, TSV and other delimited text, Excel (XLSX), Parquet, JSON or NDJSON exports from Qualtrics, "
                 f"SurveyMonkey, Google Forms, Typeform or a spreadsheet; up to **{MAX_MB} MB**.")
     try:
-        upload = app.current_upload()  # a file chosen before, kept on disk
+        upload = face.current_upload()  # a file chosen before, kept on disk
     except NpsError as error:
         st.error(md(str(error)))
         upload = None
     if upload is None:
-        chosen = st.file_uploader("Survey export", key=f"upload_{app.upload_round()}", help=f"Up to {MAX_MB} MB.")
+        chosen = st.file_uploader("Survey export", key=f"upload_{face.upload_round()}", help=f"Up to {MAX_MB} MB.")
         if chosen is not None:
-            upload = app.keep_upload(chosen)  # a private copy on disk; Streamlit's in-memory one is dropped
+            upload = face.keep_upload(chosen)  # a private copy on disk; Streamlit's in-memory one is dropped
     else:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"**Survey export:** {md(upload.name)} ({upload.size / 1024:,.1f} KB)")
-        right.button("Choose another file", icon=":material/swap_horiz:", on_click=app.forget_upload)
+        right.button("Choose another file", icon=":material/swap_horiz:", on_click=face.forget_upload)
     if st.button("Load the sample data", icon=":material/dataset:"):
-        with st.spinner("Loading the sample…"), app.cursor() as cur:
-            loaded = demo.load_sample(cur)
-        app.open_dataset(loaded[0].id, "pages/overview.py")
+        with st.spinner("Loading the sample…"):
+            loaded = records.load_sample()
+        face.open_dataset(loaded[0].id, "pages/overview.py")
 
     if upload is not None:
         st.session_state.pop("last_report", None)  # a new file: the previous load's report is done with
         path, digest = upload.path, upload.digest
-        with app.cursor() as cur:
-            seen = store.find_loaded_file(cur, digest)
+        seen = records.find_loaded_file(digest)
         if seen:
             when = f", on {seen.loaded_at:%d %b %Y %H:%M}" if seen.loaded_at else ""
             st.info(f"This file was loaded before, as **{md(seen.dataset.name)}** (dataset {seen.dataset.id}, "
                     f"wave {seen.wave}{when}). Loading it again would count its responses twice.")
             if st.button("Open it", key="open_seen"):
-                app.open_dataset(seen.dataset.id, "pages/overview.py")
+                face.open_dataset(seen.dataset.id, "pages/overview.py")
         try:
-            first = app.inspect_upload(path, display_name=upload.name)
+            first = face.inspect_upload(path, display_name=upload.name)
         except NpsError as error:
             st.error(md(str(error)))
             st.stop()
@@ -186,7 +179,7 @@ with tab_load:
                                          dimensions=tuple(st.session_state["map_dims"]) if "map_dims" in st.session_state else None,
                                          no_date=st.session_state.get("map_date") == "",
                                          no_comment=st.session_state.get("map_comment") == "")
-            inspection = app.inspect_upload(path, sheet=sheet, overrides=overrides, display_name=upload.name,
+            inspection = face.inspect_upload(path, sheet=sheet, overrides=overrides, display_name=upload.name,
                                             encoding=encoding)
         except NpsError as error:
             st.error(md(str(error)))
@@ -223,10 +216,8 @@ with tab_load:
             st.markdown("**Preview** (first rows, as text; personal data masked)")
             st.dataframe(text.mask_frame(inspection.preview), hide_index=True, width="stretch")
         with right:
-            hist = pd.DataFrame({"score": list(inspection.score_histogram), "n": list(inspection.score_histogram.values())})
-            hist["category"] = hist["score"].map(domain.category)
-            hist["share"] = hist["n"] / max(int(hist["n"].sum()), 1)
-            app.show_chart(charts.chart_distribution, hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows")
+            hist = score_histogram(inspection.score_histogram)
+            show_chart(charts.chart_distribution, hist, title=f"'{mapping.score}' in the first {inspection.rows_sampled:,} rows")
 
         st.subheader("Save")
         mode = st.radio("Save as", ["A new dataset", "A new wave of an existing dataset"], horizontal=True,
@@ -241,7 +232,7 @@ with tab_load:
         else:
             name = st.text_input("Name", value=Path(upload.name).stem, key="save_name")
         again = bool(seen) and st.checkbox(
-            "Load it again anyway", key=f"load_again_{app.upload_round()}",
+            "Load it again anyway", key=f"load_again_{face.upload_round()}",
             help="The rows are already in the dataset named above; a second copy counts every response twice.")
         # Noted by a callback (run before the script), so no rerun can lose the click.
         st.button("Load", type="primary", icon=":material/upload:", on_click=st.session_state.update,
@@ -253,13 +244,12 @@ with tab_load:
         elif pressed:
             bar = st.progress(0.0, text="Reading the file…")
             try:
-                with app.cursor() as cur:
-                    report = ingest.ingest_file(
-                        cur, path, name=name, sheet=sheet, overrides=overrides, append_to=append_to,
-                        allow_duplicate=again, display_name=upload.name, encoding=encoding,
-                        limits=ingest.Limits(max_bytes=MAX_MB * 1024 * 1024),
-                        progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
-                    )
+                report = records.ingest_file(
+                    path, name=name, sheet=sheet, overrides=overrides, append_to=append_to,
+                    allow_duplicate=again, display_name=upload.name, encoding=encoding,
+                    limits=ingest.Limits(max_bytes=MAX_MB * 1024 * 1024),
+                    progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
+                )
             except DuplicateFileError as error:
                 st.error(md(str(error)))
             except NpsError as error:
@@ -267,8 +257,8 @@ with tab_load:
             else:
                 bar.progress(1.0, text="Done")
                 st.session_state["last_report"] = report
-                app.forget_upload()  # the file is in the database now
-                app.open_dataset(report.dataset.id)
+                face.forget_upload()  # the file is in the database now
+                face.open_dataset(report.dataset.id)
     elif "last_report" in st.session_state:
         _report(st.session_state["last_report"])
         st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
@@ -286,18 +276,14 @@ with tab_manage:
             new_name = c1.text_input("Rename", value=ds.name, key=f"rename_{ds.id}", label_visibility="collapsed")
             if c2.button("Rename", key=f"do_rename_{ds.id}") and new_name.strip() != ds.name:
                 try:
-                    with app.cursor() as cur:
-                        store.rename_dataset(cur, ds.id, new_name)
+                    records.rename_dataset(ds.id, new_name)  # forgets the cached reads
                 except (NpsError, ValueError) as error:
                     st.error(md(str(error)))
                 else:
-                    app.clear_caches()
                     st.rerun()
             with c3.popover("Delete", icon=":material/delete:"):
                 st.markdown(f"Delete **{md(ds.name)}** and its {ds.accepted:,} responses? This cannot be undone.")
                 if st.button("Yes, delete", key=f"delete_{ds.id}", type="primary"):
-                    with app.cursor() as cur:
-                        store.delete_dataset(cur, ds.id)
-                    app.clear_caches()
+                    records.delete_dataset(ds.id)  # forgets the cached reads
                     st.rerun()
             _remap_section(ds)

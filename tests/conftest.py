@@ -153,3 +153,39 @@ def tag_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
         return tagging.tag_dataset(cur, ds, codebook)
 
     monkeypatch.setattr(themes, "require_tagged", tag_then_version)
+
+
+# --- the app under AppTest, on a copy of the sample database ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample datasets loaded once per test module into a database file (copied by :func:`db`)."""
+    from nps.sample import demo
+
+    path = tmp_path_factory.mktemp("apptest") / "sample.duckdb"
+    connection = store.connect(path)
+    demo.load_sample(connection)
+    connection.close()
+    return path
+
+
+@pytest.fixture
+def db(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the sample database, the one the app opens (``PASSAPAROLA_DB``)."""
+    import shutil
+
+    path = tmp_path / "app.duckdb"
+    shutil.copy(sample_db, path)
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def at(db: Path) -> Iterator[Any]:
+    """The app under AppTest on :func:`db`, after its first run (the Overview)."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    yield app

@@ -12,11 +12,14 @@ import itertools
 from dataclasses import replace
 from collections.abc import Sequence
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
 from nps import store
 from nps.store import sql
+from nps.query.filters import Filter
 
 _names = itertools.count(1)
 
@@ -95,3 +98,19 @@ def make_dataset(
     finally:
         own_cur.close()
     return ds
+
+
+def default_filter(db: Path, **include: list[str]) -> tuple[Filter, Filter]:
+    """The sidebar's defaults on the sample: last 12 months to the latest response, transactional surveys, previous period."""
+    from nps.query import periods, queries
+
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        start, end = queries.data_range(con, ds)
+    finally:
+        con.close()
+    since, until = periods.resolve_preset("12m", start, end)
+    flt = Filter.build(since=since, until=until, include={"survey_type": ["transactional"], **include})
+    p_since, p_until = periods.previous_period(since, until)
+    return flt, flt.with_period(p_since, p_until)

@@ -13,7 +13,7 @@ from nps.query import clusters as query_clusters
 from nps.query import explorer, themes
 from nps.store import codebooks
 from nps.query.queries import Options
-from tests.test_pages import at, db, default_filter, sample_db  # noqa: F401  (fixtures)
+from tests.factories import default_filter
 
 
 def _open(at: AppTest, page: str) -> AppTest:

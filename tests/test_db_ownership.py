@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from nps import store
 from nps.sample import demo
 from nps.store import scheduler
-from nps.narrative import escape_markdown as md
+from face.widgets import md
 from tests.factories import make_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +257,7 @@ def test_a_page_that_fails_shows_a_reference_and_logs_the_traceback(app_db: Path
     def broken(ctx: object) -> None:
         raise RuntimeError("boom in /srv/secret/path.py")
 
-    monkeypatch.setattr(sys.modules["app"], "show_notes", broken)
+    monkeypatch.setattr(sys.modules["face"], "show_notes", broken)
     with caplog.at_level(logging.ERROR, logger="passaparola"):
         at.run()
     assert not at.exception
@@ -276,7 +276,7 @@ def test_control_flow_passes_through_the_error_wrapper(app_db: Path, monkeypatch
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    monkeypatch.setattr(sys.modules["app"], "show_notes", lambda ctx: st.stop())
+    monkeypatch.setattr(sys.modules["face"], "show_notes", lambda ctx: st.stop())
     at.run()
     assert not at.exception and not at.error
     assert [t.value for t in at.title] == ["Overview"]  # stopped right after the title, no error shown
@@ -310,7 +310,7 @@ def test_under_test_a_failing_page_is_also_an_exception(app_db: Path, monkeypatc
     def broken(ctx: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sys.modules["app"], "show_notes", broken)
+    monkeypatch.setattr(sys.modules["face"], "show_notes", broken)
     at.run()
     assert len(at.exception) == 1 and len(at.error) == 1
 
@@ -341,7 +341,7 @@ def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
     monkeypatch.setenv("PASSAPAROLA_SNAPSHOT_MINUTES", "0.02")  # the first one 1.2 s after the start
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    app = sys.modules["app"]
+    app = sys.modules["face.session"]
     jobs = app.jobs()
     assert sorted(jobs.jobs()) == ["housekeeping", "snapshot"] and jobs.running
     at.run()

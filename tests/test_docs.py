@@ -49,7 +49,7 @@ def _bound_keys(path: Path) -> set[str]:
 
 def test_every_url_parameter_is_in_the_readme() -> None:
     keys: set[str] = set()
-    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in [ROOT / "app.py", *sorted((ROOT / "face").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
         keys |= _bound_keys(path)
     assert {"ds", "period", "f_<column>"} <= keys  # the reader finds them
     documented = set(re.findall(r"`([a-z_0-9<>]+)`", _section("Filters and shared links")))

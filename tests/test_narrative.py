@@ -74,7 +74,7 @@ def test_column_labels_are_readable(column: str, labels: dict[str, str] | None, 
     ],
 )
 def test_user_text_is_escaped_for_streamlit_markdown(text: str, escaped: str) -> None:
-    from nps.narrative import escape_markdown
+    from face.widgets import md as escape_markdown
 
     assert escape_markdown(text) == escaped
 

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from nps import store
-from nps.sample import demo
-from nps.query import periods
 from nps.query import queries
 from nps.query.filters import Filter
 from nps.format import delta as format_delta
 from nps.format import points as format_points
+from tests.factories import default_filter
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/segments.py", "pages/responses.py", "pages/review.py", "pages/upload.py"]
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("apptest") / "sample.duckdb"
-    con = store.connect(path)
-    demo.load_sample(con)
-    con.close()
-    return path
-
-
-@pytest.fixture
-def db(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.duckdb"
-    shutil.copy(sample_db, path)
-    monkeypatch.setenv(store.DB_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def at(db: Path) -> Iterator[AppTest]:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    yield app
 
 
 def engine(db: Path, flt: Filter, compare: Filter | None = None) -> tuple[object, object]:
@@ -56,20 +29,6 @@ def engine(db: Path, flt: Filter, compare: Filter | None = None) -> tuple[object
     finally:
         con.close()
     return now, comparison
-
-
-def default_filter(db: Path, **include: list[str]) -> tuple[Filter, Filter]:
-    """The sidebar's defaults: last 12 months to the latest response, transactional surveys, previous period."""
-    con = store.connect(db)
-    try:
-        ds = store.get_dataset(con, 1)
-        start, end = queries.data_range(con, ds)
-    finally:
-        con.close()
-    since, until = periods.resolve_preset("12m", start, end)
-    flt = Filter.build(since=since, until=until, include={"survey_type": ["transactional"], **include})
-    p_since, p_until = periods.previous_period(since, until)
-    return flt, flt.with_period(p_since, p_until)
 
 
 def metric(at: AppTest, label: str) -> object:

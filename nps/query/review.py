@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nps import stats
+from nps import domain, stats
 from nps.query import queries
 from nps.query.filters import Filter
 from nps.store import Dataset
@@ -88,3 +88,34 @@ def sample_verbatims(
         if len(out) == k:
             break
     return out
+
+
+def card_distribution(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: queries.Options, dimension: str, value: str
+) -> pd.DataFrame:
+    """The 0–10 distribution of one card: the responses under ``flt`` whose ``dimension`` is ``value``."""
+    return queries.distribution(cur, ds, (flt or Filter()).with_values(dimension, [value]), opts)
+
+
+def card_voices(
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, dimension: str, value: str, *, k: int = 3
+) -> dict[str, list[tuple[int, str]]]:
+    """One card's verbatims: up to ``k`` recent comments of its detractors, then of its promoters (:func:`sample_verbatims`)."""
+    only = (flt or Filter()).with_values(dimension, [value])
+    return {category: sample_verbatims(cur, ds, only, category, k=k) for category in (domain.DETRACTOR, domain.PROMOTER)}
+
+
+def card_trends(trend: pd.DataFrame, dimension: str) -> dict[str, pd.DataFrame]:
+    """A trend by ``dimension`` split into one frame per value (as text), each card's sparkline."""
+    keys = trend[dimension].astype(str) if dimension in trend.columns else pd.Series([], dtype=str)
+    return {value: trend[keys == value] for value in dict.fromkeys(keys)}
+
+
+def top_themes_per_value(tops: pd.DataFrame) -> dict[str, list[tuple[str, float]]]:
+    """``themes.top_themes_by``'s rows as each value's (theme, share) pairs, in their order."""
+    found: dict[str, list[tuple[str, float]]] = {}
+    for value, theme, share in zip(tops["value"], tops["theme"], tops["share"]):
+        if value is None or value != value:  # no value: no card to caption (as a groupby drops it)
+            continue
+        found.setdefault(str(value), []).append((str(theme), float(share)))
+    return found

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -57,15 +57,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(workdir: Path, *, db: Path | None = None) -> Server:
-    """Start the app on a free port with its own database (a copy of ``db`` if given) and wait until healthy."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    target = workdir / "app.duckdb"
-    if db is not None:
-        shutil.copy(db, target)
+def launch_app(db: Path, log: Path, *, deadline_s: float = 60) -> tuple[str, subprocess.Popen[bytes]]:
+    """The one place a test or benchmark starts the app: ``streamlit run app.py`` on a free port with
+    ``PASSAPAROLA_DB=db``, its output in ``log``; returns its base URL and process once it answers its health
+    check (bench/run.py imports this too)."""
     port = _free_port()
-    log = workdir / "server.log"
-    env = dict(os.environ, PASSAPAROLA_DB=str(target), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, PASSAPAROLA_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
@@ -73,18 +70,39 @@ def start_server(workdir: Path, *, db: Path | None = None) -> Server:
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return Server(url, target, process, log)
+                    return url, process
         except OSError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            break
+            time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def start_server(workdir: Path, *, db: Path | None = None) -> Server:
+    """Start the app on a free port with its own database (a copy of ``db`` if given) and wait until healthy."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    target = workdir / "app.duckdb"
+    if db is not None:
+        shutil.copy(db, target)
+    log = workdir / "server.log"
+    url, process = launch_app(target, log)
+    return Server(url, target, process, log)
+
+
+def open_page(page: Page, url: str, title: str) -> None:
+    """Open ``url``, wait for the page titled ``title`` to settle; a "Page not found" dialog fails the test."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    # a link Streamlit cannot route opens a "Page not found" dialog: that is a failure here
+    expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 
 from nps import ingest, store
 from nps.ingest import Overrides
-from tests.browser.conftest import Server, assert_no_exception, screenshot, start_server, wait_idle
-from tests.browser.test_e2e import open_page
+from tests.browser.conftest import Server, assert_no_exception, open_page, screenshot, start_server, wait_idle
 
 HOSTILE = [
     '<script>window.__pwned = 1</script> late delivery, never again',

@@ -14,7 +14,7 @@ from nps import store
 from nps.query import queries
 from nps.query.filters import Filter
 from nps.format import points as format_points
-from tests.browser.conftest import Server, assert_no_exception, screenshot, start_server, wait_idle
+from tests.browser.conftest import Server, assert_no_exception, open_page, screenshot, start_server, wait_idle
 from tests.conftest import TELECOM
 
 # The Overview is the default page: its address is the app's root.
@@ -25,14 +25,6 @@ PAGES = {
     "review": "Review meeting",
     "upload": "Upload & datasets",
 }
-
-
-def open_page(page: Page, url: str, title: str) -> None:
-    page.goto(url)
-    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
-    wait_idle(page)
-    # a link Streamlit cannot route opens a "Page not found" dialog: that is a failure here
-    expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
 def choose(page: Page, label: str, option: str) -> None:

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from nps.narrative import column_label
-from tests.browser.conftest import Server, assert_no_exception, screenshot, start_server
-from tests.browser.test_e2e import open_page
+from tests.browser.conftest import Server, assert_no_exception, open_page, screenshot, start_server
 from tests.hostile import DATASET_NAME, HOSTILE_NAMES, HOSTILE_VALUES, build_hostile_db
 
 PAGES = {"": "Overview", "segments": "Segments & functions", "review": "Review meeting", "responses": "Responses",

@@ -1,0 +1,234 @@
+"""The engine's reads as the pages make them: one typed, cached function per engine call.
+
+Each function is ``@st.cache_data`` itself, so a rerun on the same numbers reads nothing. The key
+is the dataset's id and version (:attr:`face.session.Context.version`: it changes with a new wave,
+a corrected mapping, a rename's reload) and the arguments, hashed quickly:
+
+* a filter and the options are frozen dataclasses of plain values: their ``repr`` is their
+  content, and ten times quicker to hash than Streamlit's walk of the objects;
+* a codebook is hashed by its content version: equal versions tag and count identically;
+* a context by its dataset version (its other fields are passed explicitly when they matter).
+
+Theme reads never tag: a page calls :func:`face.tagging.ensure_tagged` first. The comment
+libraries (nps.text, nps.ingest) are imported inside the functions that need them, so a server's
+first Overview does not load them. :func:`clear_caches` forgets every result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from face.session import Context, cursor
+from nps import stats
+from nps.query import queries
+from nps.query.filters import Filter
+
+if TYPE_CHECKING:
+    from nps.query.explorer import Search, SearchPage
+    from nps.text.clusters import Cluster
+    from nps.text import Codebook
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ALL: list[Any] = []
+
+HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
+    "nps.text.codebook.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr, Context: lambda c: c.version,
+}
+
+
+def _cached(fn: F) -> F:
+    """``st.cache_data`` with the shared hash functions, registered for :func:`clear_caches`."""
+    wrapped = st.cache_data(show_spinner=False, max_entries=2048, ttl=3600, hash_funcs=HASH_FUNCS)(fn)
+    _ALL.append(wrapped)
+    return wrapped  # type: ignore[return-value]
+
+
+def clear_caches() -> None:
+    """Forget cached query results (after a dataset is renamed, deleted, appended to or remapped)."""
+    for fn in _ALL:
+        fn.clear()
+
+
+# --- the sidebar ---------------------------------------------------------------------------------
+
+
+@_cached
+def data_range(ctx: Context) -> tuple[dt.date, dt.date] | None:
+    """The first and last response dates of the dataset (``queries.data_range``)."""
+    with cursor() as cur:
+        return queries.data_range(cur, ctx.dataset)
+
+
+@_cached
+def dimension_values(ctx: Context, column: str) -> pd.DataFrame:
+    """A column's values and counts (``queries.dimension_values``)."""
+    with cursor() as cur:
+        return queries.dimension_values(cur, ctx.dataset, column)
+
+
+@_cached
+def dimension_counts(ctx: Context, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Each dimension's values and counts over the whole dataset (``queries.dimension_counts``)."""
+    with cursor() as cur:
+        return queries.dimension_counts(cur, ctx.dataset, columns)
+
+
+@_cached
+def dimension_counts_by_day(ctx: Context, columns: Sequence[str], flt: Filter) -> queries.DailyCounts:
+    """Each dimension's counts per day, so a new period is a sum (``queries.dimension_counts_by_day``)."""
+    with cursor() as cur:
+        return queries.dimension_counts_by_day(cur, ctx.dataset, columns, flt)
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+
+@_cached
+def overall(ctx: Context, flt: Filter, opts: queries.Options) -> stats.NpsResult:
+    """The NPS under ``flt`` (``queries.overall``)."""
+    with cursor() as cur:
+        return queries.overall(cur, ctx.dataset, flt, opts)
+
+
+@_cached
+def overview(ctx: Context, flt: Filter, compare_flt: Filter | None, opts: queries.Options, split_by: str | None,
+             grain: str) -> queries.Overview:
+    """The Overview's tiles, distribution, trend and shift-share in one read (``queries.overview``)."""
+    with cursor() as cur:
+        return queries.overview(cur, ctx.dataset, flt, compare_flt, opts, split_by, grain)
+
+
+@_cached
+def shift_share(ctx: Context, dimension: str, flt: Filter, compare_flt: Filter | None,
+                opts: queries.Options) -> queries.ShiftShare:
+    """The change split into within-group and mix effects (``queries.shift_share``)."""
+    with cursor() as cur:
+        return queries.shift_share(cur, ctx.dataset, dimension, flt, compare_flt, opts)
+
+
+@_cached
+def breakdown(ctx: Context, by: Sequence[str], flt: Filter, opts: queries.Options) -> pd.DataFrame:
+    """The NPS per value of ``by`` (``queries.breakdown``)."""
+    with cursor() as cur:
+        return queries.breakdown(cur, ctx.dataset, by, flt, opts)
+
+
+@_cached
+def trend(ctx: Context, grain: str, flt: Filter, opts: queries.Options, by: Sequence[str] = ()) -> pd.DataFrame:
+    """The NPS per period, optionally per value of ``by`` (``queries.trend``)."""
+    with cursor() as cur:
+        return queries.trend(cur, ctx.dataset, grain, flt, opts, by=by)
+
+
+# --- the review meeting --------------------------------------------------------------------------
+
+
+@_cached
+def scorecards(ctx: Context, dimension: str, flt: Filter, compare_flt: Filter | None, opts: queries.Options,
+               goals: Mapping[str, float]) -> pd.DataFrame:
+    """One scorecard per value of ``dimension`` (``review.build_scorecards``)."""
+    from nps.query import review
+
+    with cursor() as cur:
+        return review.build_scorecards(cur, ctx.dataset, dimension, flt, compare_flt, opts, goals)
+
+
+@_cached
+def card_distribution(ctx: Context, flt: Filter, opts: queries.Options, dimension: str, value: str) -> pd.DataFrame:
+    """One card's 0–10 distribution (``review.card_distribution``)."""
+    from nps.query import review
+
+    with cursor() as cur:
+        return review.card_distribution(cur, ctx.dataset, flt, opts, dimension, value)
+
+
+@_cached
+def card_voices(ctx: Context, flt: Filter, dimension: str, value: str) -> dict[str, list[tuple[int, str]]]:
+    """One card's detractor and promoter verbatims (``review.card_voices``)."""
+    from nps.query import review
+
+    with cursor() as cur:
+        return review.card_voices(cur, ctx.dataset, flt, dimension, value)
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+
+@_cached
+def theme_summary(ctx: Context, book: Codebook, flt: Filter, opts: queries.Options) -> pd.DataFrame:
+    """Mentions, impact and categories per theme (``themes.theme_summary``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.theme_summary(cur, ctx.dataset, book, flt, opts)
+
+
+@_cached
+def theme_trend(ctx: Context, book: Codebook, flt: Filter, grain: str, opts: queries.Options) -> pd.DataFrame:
+    """Each theme's share per period (``themes.theme_trend``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.theme_trend(cur, ctx.dataset, book, flt, grain, opts)
+
+
+@_cached
+def theme_cooccurrence(ctx: Context, book: Codebook, flt: Filter) -> pd.DataFrame:
+    """Pairs of themes mentioned together (``themes.theme_cooccurrence``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.theme_cooccurrence(cur, ctx.dataset, book, flt)
+
+
+@_cached
+def top_themes_by(ctx: Context, book: Codebook, flt: Filter, column: str, category: str | None,
+                  top: int = 3) -> pd.DataFrame:
+    """The top themes of each value of ``column`` (``themes.top_themes_by``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.top_themes_by(cur, ctx.dataset, book, flt, column, category=category, top=top)
+
+
+@_cached
+def language_counts(ctx: Context, book: Codebook, flt: Filter) -> pd.DataFrame:
+    """Comments per detected language (``themes.language_counts``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.language_counts(cur, ctx.dataset, book, flt)
+
+
+@_cached
+def distinctive_terms(ctx: Context, flt: Filter, language: str | None) -> pd.DataFrame:
+    """Words that set detractors and promoters apart (``themes.distinctive_terms``)."""
+    from nps.query import themes
+
+    with cursor() as cur:
+        return themes.distinctive_terms(cur, ctx.dataset, flt, language=language)
+
+
+@_cached
+def uncovered_clusters(ctx: Context, book: Codebook, flt: Filter) -> list[Cluster]:
+    """Groups of comments no theme covers (``clusters.uncovered_clusters``)."""
+    from nps.query import clusters
+
+    with cursor() as cur:
+        return clusters.uncovered_clusters(cur, ctx.dataset, book, flt)
+
+
+@_cached
+def search_comments(ctx: Context, book: Codebook, flt: Filter, search: Search, page: int, page_size: int, order: str,
+                    mask: bool) -> SearchPage:
+    """One page of the comment explorer's matches (``explorer.search_comments``)."""
+    from nps.query import explorer
+
+    with cursor() as cur:
+        return explorer.search_comments(cur, ctx.dataset, book, flt, search, page=page, page_size=page_size,
+                                        order=order, mask=mask)

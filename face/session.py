@@ -1,0 +1,109 @@
+"""The session's shared state: the sidebar's :class:`Context`, the server's database, a cursor per use.
+
+One connection per database file per process (``st.cache_resource``), with the scheduler that runs
+beside it; every use takes its own cursor. Pages never hold a cursor: they call :mod:`face.cached`
+for reads and :mod:`face.records` for the catalog's records and writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+import duckdb
+import streamlit as st
+
+from nps import store
+from nps.narrative import column_label
+from nps.query import queries
+from nps.query.filters import Filter
+from nps.sample import demo
+from nps.store import scheduler
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the shared sidebar decided, read by every page."""
+
+    dataset: store.Dataset
+    flt: Filter
+    since: dt.date | None
+    until: dt.date | None
+    period_label: str
+    compare_flt: Filter | None
+    compare_label: str | None
+    grain: str
+    opts: queries.Options
+    data_start: dt.date | None
+    data_end: dt.date | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The dimensions to break down by (the survey type is a filter of its own, not one of them)."""
+        return [d for d in self.dataset.mapping.dimensions if d != self.dataset.mapping.survey_type]
+
+    def label(self, column: str, *, in_sentence: bool = False) -> str:
+        """A column's readable name: the dataset's label, else the name humanised (plain text)."""
+        return column_label(column, self.dataset.labels, in_sentence=in_sentence, among=self.dataset.columns)
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the dataset's rows or roles change (a new wave, a corrected mapping), so caches refresh."""
+        roles = zlib.crc32(repr(self.dataset.mapping).encode())
+        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
+
+
+@dataclass(frozen=True)
+class Database:
+    """The server's database: one connection per file per process, and the scheduler that runs beside it."""
+
+    con: duckdb.DuckDBPyConnection
+    scheduler: scheduler.Scheduler
+
+
+def _release(database: Database) -> None:
+    database.scheduler.stop(timeout=5)
+
+
+# While the server runs it owns the database (DuckDB lets one process write a file): the scheduled
+# work (housekeeping, the snapshot that `python -m nps … --read-only` reads) runs here, on a daemon
+# thread started once with the connection, whatever the sessions and reruns.
+@st.cache_resource(show_spinner="Opening the database…", on_release=_release)
+def _database(path: str) -> Database:
+    con = store.connect(path)  # raises store.DatabaseBusyError while another process holds the file
+    cur = con.cursor()
+    try:
+        demo.ensure_sample(cur)
+    finally:
+        cur.close()
+    jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)
+    return Database(con, jobs.start())
+
+
+def db_path() -> str:
+    """The database file the server uses (``PASSAPAROLA_DB``, else the default)."""
+    return str(store.default_db_path())
+
+
+def jobs() -> scheduler.Scheduler:
+    """The scheduler of the server's database, to register more scheduled work (``jobs().register(name, seconds, fn)``)."""
+    return _database(db_path()).scheduler
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A new cursor on the cached connection (close it, or use it in ``with``)."""
+    return _database(db_path()).con.cursor()
+
+
+def context() -> Context | None:
+    """The shared context of this run, for a page; None when there is no dataset.
+
+    A page routed without the entrypoint (a cold deep link) is sent back through it first
+    (:func:`face.coldlink.ensure_in_frame`).
+    """
+    from face import coldlink
+
+    coldlink.ensure_in_frame()
+    return st.session_state.get("_context")
