@@ -25,7 +25,7 @@ import streamlit as st
 
 from face.session import Context, cursor
 from nps import stats
-from nps.query import queries
+from nps import query as queries
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:

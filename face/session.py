@@ -16,7 +16,7 @@ import streamlit as st
 
 from nps import store
 from nps.narrative import column_label
-from nps.query import queries
+from nps import query as queries
 from nps.query.filters import Filter
 from nps.sample import demo
 from nps.store import scheduler

@@ -20,7 +20,8 @@ from face.widgets import md
 from nps import domain, store
 from nps import format as fmt
 from nps.narrative import column_label
-from nps.query import periods, queries
+from nps import query as queries
+from nps.query import periods
 from nps.query.filters import Filter, filter_keys
 
 # The sidebar's time grains in its order (month, the default, second).

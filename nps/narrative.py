@@ -65,7 +65,7 @@ def describe_family(family: Any, marks: str = "Significance") -> str:
 def describe_shift_share(parts: Any, dimension: str, *, against: str = "comparison period") -> str:
     """Explain an NPS change as within-group change plus mix change, in one or two sentences.
 
-    ``parts`` is a :class:`nps.query.queries.ShiftShare` (or anything with ``total``,
+    ``parts`` is a :class:`nps.stats.ShiftShare` (or anything with ``total``,
     ``within``, ``mix``, ``interaction`` in points and a ``segments`` frame with
     the dimension's column, ``w_prev``, ``w_cur`` and ``nps_cur``). The mix part
     reported includes the interaction term (the mix priced at current NPS).

@@ -10,7 +10,7 @@ import face
 from face import cached, change_delta, md, show_chart
 from nps import charts, domain
 from nps.charts import tables
-from nps.query.overview import category_shares
+from nps.query.tiles import category_shares
 from nps.narrative import describe_change, describe_family, describe_shift_share
 from nps.format import interval as format_interval
 from nps.format import points as format_points

@@ -21,7 +21,7 @@ NAN = float("nan")
 
 
 # ---------------------------------------------------------------------------
-# Literal frames, shaped like nps.query.queries' results
+# Literal frames, shaped like nps.query' results
 
 
 def distribution() -> pd.DataFrame:

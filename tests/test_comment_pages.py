@@ -12,7 +12,7 @@ from nps import text
 from nps.query import clusters as query_clusters
 from nps.query import explorer, themes
 from nps.store import codebooks
-from nps.query.queries import Options
+from nps.query.options import Options
 from tests.factories import default_filter
 
 

@@ -170,3 +170,17 @@ def test_charts_never_get_a_connection() -> None:
     for path in (NPS_DIR / "charts").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "duckdb" not in _project_imports(path) and "import duckdb" not in source, _name(path)
+
+
+@pytest.mark.parametrize("package", sorted(p.parent.name for p in NPS_DIR.glob("*/__init__.py")))
+def test_no_exported_name_is_also_a_submodule(package: str) -> None:
+    # `from nps.query.combined import overview` in the package's __init__ would be replaced by the module
+    # nps/query/overview.py the first time anything imports that module (Python binds a submodule as an
+    # attribute of its package), and `query.overview(...)` would then call a module.
+    import importlib
+    import pkgutil
+
+    module = importlib.import_module(f"nps.{package}")
+    exported = {name for name in getattr(module, "__all__", []) if not inspect.ismodule(getattr(module, name))}
+    submodules = {m.name for m in pkgutil.iter_modules(module.__path__)}
+    assert exported & submodules == set(), f"nps.{package} exports names that are also its modules"

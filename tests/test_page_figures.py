@@ -7,9 +7,10 @@ import duckdb
 import pandas as pd
 
 from nps import domain, stats
-from nps.query import queries, review
+from nps import query as queries
+from nps.query import review
 from nps.query.filters import Filter
-from nps.query.overview import category_shares
+from nps.query.tiles import category_shares
 from nps.query.uploads import score_histogram
 from nps.sample import demo
 

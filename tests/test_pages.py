@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nps import store
-from nps.query import queries
+from nps import query as queries
 from nps.query.filters import Filter
 from nps.format import delta as format_delta
 from nps.format import points as format_points

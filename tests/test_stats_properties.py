@@ -1,4 +1,4 @@
-"""Properties of nps.stats and nps.query.queries on random counts and random frames (Hypothesis)."""
+"""Properties of nps.stats and nps.query on random counts and random frames (Hypothesis)."""
 
 from __future__ import annotations
 

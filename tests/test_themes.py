@@ -14,7 +14,7 @@ from nps import stats, store, text
 from nps.query import themes
 from nps.store import sql, tagging
 from nps.query.filters import Filter
-from nps.query.queries import Options
+from nps.query.options import Options
 from nps.query.themes import theme_summary
 from nps.store.tagging import tag_dataset
 from nps.text import Codebook, load_codebook, tag_comment
@@ -136,7 +136,7 @@ def test_filters_apply_to_the_summary(con, planted) -> None:
 
 
 def test_weighted_summaries_are_refused(con, planted) -> None:
-    from nps.query.queries import Options
+    from nps.query.options import Options
 
     with pytest.raises(ValueError, match="weighting"):
         theme_summary(con, planted, CODEBOOK, opts=Options(weighted=True))

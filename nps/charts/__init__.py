@@ -1,4 +1,4 @@
-"""Chart builders: small aggregate DataFrames (from :mod:`nps.query.queries`) in, Altair charts out.
+"""Chart builders: small aggregate DataFrames (from :mod:`nps.query`) in, Altair charts out.
 
 Every builder takes the rows it is given and embeds exactly those rows (derived
 labels are added as columns, never as rows), returns a chart with a title, axis

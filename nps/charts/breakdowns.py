@@ -58,7 +58,7 @@ def chart_breakdown(
 ) -> alt.Chart | alt.LayerChart:
     """NPS per value of ``dimension``: a point at the NPS on a rule spanning its interval (at ``level``).
 
-    Takes ``nps.query.queries.breakdown``'s frame: the dimension column, n,
+    Takes ``nps.query.breakdown``'s frame: the dimension column, n,
     promoters, passives, detractors, nps, ci_low, ci_high, low_n and optionally
     vs_rest / vs_rest_p / vs_rest_significant. Rows are sorted by NPS (highest first, n = 0 last) and
     labelled "value (n=1,234)"; ▲ / ▼ mark values significantly above / below
@@ -151,7 +151,7 @@ def chart_diverging(
     """Diverging stacked bars of detractor / passive / promoter shares (%) per value of ``dimension``.
 
     Detractors extend left of zero, passives straddle it, promoters extend
-    right, in the category palette. Takes ``nps.query.queries.breakdown``'s frame
+    right, in the category palette. Takes ``nps.query.breakdown``'s frame
     (the dimension column, n, promoters, passives, detractors, nps, ci_low,
     ci_high, low_n), sorted and labelled like :func:`chart_breakdown`; low-n
     values are faded, values with n = 0 keep an empty row. ``label`` names the
@@ -228,7 +228,7 @@ def chart_heatmap(
 ) -> alt.Chart | alt.LayerChart:
     """A value × period grid coloured by NPS (red–white–teal, fixed at −100 / 0 / 100).
 
-    Takes ``nps.query.queries.trend(by=[dimension])``'s frame: period, the dimension
+    Takes ``nps.query.trend(by=[dimension])``'s frame: period, the dimension
     column, n, promoters, passives, detractors, nps, ci_low, ci_high, low_n.
     Values are ordered by their total n (largest first), periods by date.
     Low-n cells are faded, cells with n = 0 are grey; cells carry their NPS as

@@ -41,7 +41,7 @@ MAX_ROWS = 5000  # Altair's default limit of embedded rows, kept by _inline
 # titles: in a Vega-Lite field, ".", "[", "]", "\\" and quotes are syntax, and a name holding them broke charts.
 VALUE_FIELD = "value"
 _STATS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "low_n"]
-# The comparison of each group with the rest, as nps.query.queries names it: difference, p-value, verdict.
+# The comparison of each group with the rest, as nps.query names it: difference, p-value, verdict.
 _VS_REST_NAMES = ("vs_rest", "vs_rest_p", "vs_rest_significant")
 _SHIFT_SHARE_ORDER = ("within-segment change", "mix change", "interaction", "total")
 

@@ -22,7 +22,7 @@ from nps.domain import SCORES
 def chart_distribution(frame: pd.DataFrame, *, title: str = "Responses by score") -> alt.Chart:
     """Bars of responses per score 0..10, coloured detractor / passive / promoter.
 
-    Takes ``nps.query.queries.distribution``'s frame: columns score (0..10), category,
+    Takes ``nps.query.distribution``'s frame: columns score (0..10), category,
     n, share (0..1). All 11 scores are on the x axis even when rows are missing.
     Returns an ``alt.Chart`` (a "no data" chart for an empty frame or n = 0
     everywhere). Raises ValueError when a column is missing.

@@ -11,7 +11,7 @@ from nps import format as fmt
 
 
 def breakdown_table(frame: pd.DataFrame, dimension: str, *, level: float = 0.95) -> pd.DataFrame:
-    """A breakdown (from :func:`nps.query.queries.breakdown`) as a readable table: value, n, NPS, interval, shares, vs rest.
+    """A breakdown (from :func:`nps.query.breakdown`) as a readable table: value, n, NPS, interval, shares, vs rest.
 
     The interval's column is named for its ``level`` (``95% interval``); "vs rest"
     says "(significant)" after the breakdown's multiplicity control and "not
@@ -74,7 +74,7 @@ def pivot_nps(frame: pd.DataFrame, rows: str, columns: str, *, min_n: int = 30) 
 
 
 def shift_share_components(parts: Any) -> pd.DataFrame:
-    """The parts of a :class:`nps.query.queries.ShiftShare` as rows (component, points) for a waterfall chart."""
+    """The parts of a :class:`nps.stats.ShiftShare` as rows (component, points) for a waterfall chart."""
     return pd.DataFrame({
         "component": ["within-segment change", "mix change", "total"],
         "points": [float(parts.within), float(parts.mix) + float(parts.interaction), float(parts.total)],

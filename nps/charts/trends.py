@@ -48,7 +48,7 @@ def chart_trend(
 ) -> alt.Chart | alt.LayerChart:
     """NPS per period as a line with points over a shaded interval band (at ``level``).
 
-    Takes ``nps.query.queries.trend``'s frame for one series: period (start of the
+    Takes ``nps.query.trend``'s frame for one series: period (start of the
     period), n, promoters, passives, detractors, nps, ci_low, ci_high, low_n
     (optionally effective_n and change). ``grain`` (day, week, month, quarter,
     year) formats the period in tooltips; ``min_n`` is only used in the low-n
@@ -113,7 +113,7 @@ def chart_trend_by(
 ) -> alt.Chart | alt.LayerChart:
     """One NPS line per value of ``dimension`` (no bands), low-n points faded.
 
-    Takes ``nps.query.queries.trend(by=[dimension])``'s frame: period, the dimension
+    Takes ``nps.query.trend(by=[dimension])``'s frame: period, the dimension
     column, n, promoters, passives, detractors, nps, ci_low, ci_high, low_n.
     Lines are coloured by value with a colour-blind-safe series palette (not
     the category palette). ``title`` defaults to "NPS over time by <dimension>".
@@ -157,7 +157,7 @@ def chart_category_shares(
 ) -> alt.Chart:
     """Stacked bars per period of the detractor / passive / promoter shares, normalised to 100%.
 
-    Takes ``nps.query.queries.trend``'s frame (one series): period, n, promoters,
+    Takes ``nps.query.trend``'s frame (one series): period, n, promoters,
     passives, detractors, nps, ci_low, ci_high, low_n. Periods with n = 0 stay
     on the axis, empty; low-n periods are faded. Returns an ``alt.Chart`` (a "no
     data" chart when there are no responses). Raises ValueError for a missing
@@ -207,7 +207,7 @@ def chart_sparkline(
 ) -> alt.Chart | alt.LayerChart:
     """A tiny NPS line for a scorecard: no axes, a rule at zero, low-n points faded.
 
-    Takes ``nps.query.queries.trend``'s frame (one series): period, n, promoters,
+    Takes ``nps.query.trend``'s frame (one series): period, n, promoters,
     passives, detractors, nps, ci_low, ci_high, low_n. The period is shown
     as a date in the tooltip (any grain). Returns an ``alt.LayerChart`` of
     ``height`` pixels (an empty ``alt.Chart`` saying "no data" when there are

@@ -80,7 +80,7 @@ def _comments_result(
     :data:`MAX_COMMENT_GROUPS` values.
     """
     from nps.query import clusters
-    from nps.query import queries
+    from nps import query as queries
     from nps.query import themes
     from nps.query.filters import Filter
     from nps.store.tagging import tag_dataset

@@ -6,8 +6,10 @@ row source: WHERE, dedupe, weights), :mod:`~nps.query.options` (:class:`Options`
 :mod:`~nps.query.scores`, :mod:`~nps.query.breakdowns`, :mod:`~nps.query.trends`,
 :mod:`~nps.query.comparisons`, :mod:`~nps.query.combined` (the Overview in one scan),
 :mod:`~nps.query.periods` (reporting periods), :mod:`~nps.query.simulation`,
-:mod:`~nps.query.responses` (single responses); :mod:`~nps.query.queries` re-exports
-what the app dispatches by name.
+:mod:`~nps.query.responses` (single responses), :mod:`~nps.query.review` (the review
+meeting's cards), :mod:`~nps.query.themes`, :mod:`~nps.query.clusters` and
+:mod:`~nps.query.explorer` (comments, over the stored tags). This package exports the
+questions the pages and the command line ask.
 
 Each question runs one grouped query through :mod:`nps.store.sql` (counts per category
 with ``FILTER`` clauses) and finishes the tiny result with :mod:`nps.stats`. NPS,

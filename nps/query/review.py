@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from nps import domain, stats
-from nps.query import queries
+from nps.query import breakdowns, scores
+from nps.query.options import Options
 from nps.query.filters import Filter
 from nps.store import Dataset
 
@@ -33,7 +34,7 @@ def build_scorecards(
     dimension: str,
     flt: Filter | None,
     compare_flt: Filter | None,
-    opts: queries.Options = queries.Options(),
+    opts: Options = Options(),
     targets: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per value of ``dimension``: its NPS now, the change vs ``compare_flt`` and the gap to target.
@@ -48,9 +49,9 @@ def build_scorecards(
     below the minimum n is not tested. ``frame.attrs["family"]`` is the
     :class:`nps.stats.Family` of those tests.
     """
-    current = queries.breakdown(cur, ds, [dimension], flt, opts)
+    current = breakdowns.breakdown(cur, ds, [dimension], flt, opts)
     if compare_flt is not None:
-        previous = queries.breakdown(cur, ds, [dimension], compare_flt, opts)
+        previous = breakdowns.breakdown(cur, ds, [dimension], compare_flt, opts)
         frame = stats.add_change(current, previous, [dimension], method=opts.method, level=opts.level,
                                  min_n=opts.min_n, multiplicity=opts.control(stats.DECISION))
     else:
@@ -91,10 +92,10 @@ def sample_verbatims(
 
 
 def card_distribution(
-    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: queries.Options, dimension: str, value: str
+    cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: Options, dimension: str, value: str
 ) -> pd.DataFrame:
     """The 0–10 distribution of one card: the responses under ``flt`` whose ``dimension`` is ``value``."""
-    return queries.distribution(cur, ds, (flt or Filter()).with_values(dimension, [value]), opts)
+    return scores.distribution(cur, ds, (flt or Filter()).with_values(dimension, [value]), opts)
 
 
 def card_voices(

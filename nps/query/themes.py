@@ -191,7 +191,7 @@ def theme_trend(
     ``opts.min_n``. Every period from the first to the last one with comments
     is there for every theme (zeros where nothing was said). Responses without
     a date are left out. ``grain`` is day, week, month, quarter or year (as
-    :func:`nps.query.queries.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
+    :func:`nps.query.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
     domain.check_grain(grain)

@@ -10,7 +10,7 @@ from nps import domain
 
 
 def score_histogram(histogram: Mapping[int, int]) -> pd.DataFrame:
-    """``Inspection.score_histogram`` as a frame: score, n, category and share (as ``queries.distribution``)."""
+    """``Inspection.score_histogram`` as a frame: score, n, category and share (as ``nps.query.distribution``)."""
     hist = pd.DataFrame({"score": list(histogram), "n": list(histogram.values())})
     hist["category"] = hist["score"].map(domain.category)
     hist["share"] = hist["n"] / max(int(hist["n"].sum()), 1)

@@ -7,7 +7,7 @@ schema (:mod:`nps.store.schema`: ordered migrations applied once at connect). Wr
 run in :func:`transaction`. All SQL runs through :mod:`nps.store.sql`.
 
 Modules: :mod:`~nps.store.connection` (connect, the file lock, the read-only
-snapshot), :mod:`~nps.store.schema`, :mod:`~nps.store.transaction`,
+snapshot), :mod:`~nps.store.schema`, :mod:`~nps.store.transactions`,
 :mod:`~nps.store.catalog` (datasets, leftovers), :mod:`~nps.store.history`, :mod:`~nps.store.sql`
 (the execution gate), :mod:`~nps.store.targets`, :mod:`~nps.store.scheduler`.
 """
@@ -55,7 +55,7 @@ from nps.store.connection import (
 )
 from nps.store.history import HistoryEntry, dataset_history, record_history
 from nps.store.schema import ensure_schema, schema_version
-from nps.store.transaction import NestedTransactionError, transaction
+from nps.store.transactions import NestedTransactionError, transaction
 
 __all__ = [
     "DATASET_TABLES", "DB_ENV", "PROJECT_ROOT", "ColumnMapping", "DatabaseBusyError", "Dataset",

@@ -22,7 +22,7 @@ import duckdb
 
 from nps.errors import AmbiguousDatasetError, UnknownColumnError, UnknownDatasetError
 from nps.store import sql
-from nps.store.transaction import transaction
+from nps.store.transactions import transaction
 
 @dataclass(frozen=True)
 class ColumnMapping:

@@ -21,7 +21,7 @@ import duckdb
 from nps.errors import NpsError
 from nps.store import sql
 from nps.store.schema import ensure_schema
-from nps.store.transaction import transaction
+from nps.store.transactions import transaction
 
 DB_ENV = "PASSAPAROLA_DB"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

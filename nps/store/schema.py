@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 
 from nps.store import sql
-from nps.store.transaction import transaction
+from nps.store.transactions import transaction
 
 _SCHEMA = [
     "CREATE SEQUENCE IF NOT EXISTS dataset_ids START 1",

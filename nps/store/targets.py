@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import duckdb
 
 from nps.store import sql
-from nps.store.transaction import transaction
+from nps.store.transactions import transaction
 
 
 def load_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str) -> dict[str, float]:

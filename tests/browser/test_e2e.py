@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from nps import store
-from nps.query import queries
+from nps import query as queries
 from nps.query.filters import Filter
 from nps.format import points as format_points
 from tests.browser.conftest import Server, assert_no_exception, open_page, screenshot, start_server, wait_idle
