@@ -168,3 +168,22 @@ def test_python_m_nps_comments_without_comments_exits_2_without_a_traceback() ->
                           cwd=ROOT)
     assert done.returncode == 2
     assert "--comment-column" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_tagging_progress_shows_on_a_terminal_only() -> None:
+    import io
+
+    from nps.cli.comments import tagging_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert tagging_progress(io.StringIO()) is None
+    out = Terminal()
+    show = tagging_progress(out)
+    assert show is not None
+    show(0, 1200)
+    show(1200, 1200)
+    assert out.getvalue() == ("\rtagging the themes of 1,200 comments (once per codebook version): 0 done"
+                              "\rtagging the themes of 1,200 comments (once per codebook version): 1,200 done\n")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 import duckdb
 
@@ -65,6 +66,23 @@ def _comments_codebook(con: duckdb.DuckDBPyConnection, path: str | None) -> Code
     return codebooks.current_codebook(con)
 
 
+def tagging_progress(stream: TextIO) -> Callable[[int, int], None] | None:
+    """The tagging step's progress on ``stream`` when it is a terminal (one line, rewritten), else None.
+
+    Tagging is the one step of ``comments`` that writes (once per dataset and codebook
+    version); a large dataset takes tens of seconds, so a person at a terminal sees it move.
+    """
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        stream.write(f"\rtagging the themes of {total:,} comments (once per codebook version): {done:,} done{end}")
+        stream.flush()
+
+    return show
+
+
 def _comments_result(
     con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook, by: str | None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -86,7 +104,7 @@ def _comments_result(
     from nps.store.tagging import tag_dataset
 
     stored = store.resolve_column(ds, by) if by else None
-    tag_dataset(con, ds, codebook)
+    tag_dataset(con, ds, codebook, on_progress=tagging_progress(sys.stderr))
     languages = _language_counts(con, ds, codebook)
     distinctive = themes.distinctive_terms(con, ds)
     found = clusters.uncovered_clusters(con, ds, codebook)
