@@ -102,7 +102,8 @@ def make_dataset(
 
 def default_filter(db: Path, **include: list[str]) -> tuple[Filter, Filter]:
     """The sidebar's defaults on the sample: last 12 months to the latest response, transactional surveys, previous period."""
-    from nps.query import periods, queries
+    from nps import query as queries
+    from nps.query import periods
 
     con = store.connect(db)
     try:
