@@ -10,6 +10,7 @@ import streamlit as st
 import face
 from face import cached, md, records, show_chart
 from nps import charts, domain
+from nps import format as fmt
 from nps.query import review
 from nps.narrative import describe_family
 from nps.format import delta as format_delta
@@ -87,6 +88,7 @@ if not presenting:  # targets are set before the meeting, not on the projector
 summary = pd.DataFrame({
     label: cards[dimension].astype(str),
     "NPS": cards["nps"].map(format_points),
+    f"{fmt.level(ctx.opts.level)} interval": [fmt.points_range(low, high) for low, high in zip(cards["ci_low"], cards["ci_high"])],
     "n": cards["n"],
     "change": [f"{format_points(c)}{' ●' if s else ''}" for c, s in zip(cards["change"], cards["change_significant"])],
     "target": cards["target"].map(lambda t: format_points(t) if t == t else ""),

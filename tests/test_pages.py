@@ -144,6 +144,11 @@ def test_review_page_scorecards_match_the_engine(at: AppTest, db: Path) -> None:
     assert at.selectbox(key="review_by").value == "business_function"
     values = [m.value for m in at.metric if m.label == "NPS"]
     assert format_points(billing.nps) in values
+    # The summary table gives every NPS its interval, under a header naming the level.
+    table = next(d.value for d in at.dataframe if "95% interval" in d.value.columns)
+    row = table[table["Business function"] == "Billing"].iloc[0]
+    assert row["NPS"] == format_points(billing.nps)
+    assert row["95% interval"] == f"{format_points(billing.ci_low)} to {format_points(billing.ci_high)}"
 
 
 def test_responses_page_counts_and_searches(at: AppTest, db: Path) -> None:
