@@ -119,3 +119,10 @@ LANGUAGE_NAMES: dict[str, str] = {
     "it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese",
     UNKNOWN_LANGUAGE: "Unknown",
 }
+
+# --- who may do what (team mode) ---------------------------------------------------------------------
+
+VIEWER = "viewer"  # reads
+EDITOR = "editor"  # also edits targets, codebooks, follow-up cases and actions
+ADMIN = "admin"  # also uploads, deletes, manages users
+ROLES: tuple[str, ...] = (VIEWER, EDITOR, ADMIN)

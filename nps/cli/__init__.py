@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_datasets(args)
         if args.command == "sample":
             return run_sample(args)
+        if args.command == "users":
+            from nps.cli.users import run_users
+
+            return run_users(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2
@@ -68,6 +72,6 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
     """What to do about a database another process holds (the Passaparola app, usually)."""
     if "snapshot" in str(error):
         return ""
-    if args.command in ("ingest", "sample"):
+    if args.command in ("ingest", "sample") or getattr(args, "users_command", "list") != "list":
         return ": stop the app (or that process) to write to it from here, or load the file on the app's Upload page"
     return ": stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"

@@ -73,6 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)
+
+    users = sub.add_parser("users", help="who may use the app in team mode: add, list, remove users (audited)",
+                           description="The command line is a trusted local tool: whoever can open the database "
+                                       "file manages its users. Every change is recorded in the audit trail.")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user, or change an existing user's role and scopes")
+    add.add_argument("email")
+    add.add_argument("--role", choices=domain.ROLES, required=True)
+    add.add_argument("--scope", action="append", default=[], metavar="COLUMN=VALUE",
+                     help="limit the user to rows whose COLUMN equals VALUE (repeatable; none: every row)")
+    _add_db(add)
+    listing = users_sub.add_parser("list", help="list the users, their roles and scopes")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    _add_db(listing)
+    _add_read_only(listing)
+    remove = users_sub.add_parser("remove", help="remove a user")
+    remove.add_argument("email")
+    _add_db(remove)
     return parser
 
 

@@ -129,6 +129,40 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "ALTER TABLE comment_tagging ADD COLUMN IF NOT EXISTS waves INTEGER",
         ),
     ),
+    (
+        5,
+        "users, their scopes and the audit trail (nps.store.users, nps.store.audit)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS users (
+                email VARCHAR PRIMARY KEY,
+                role VARCHAR NOT NULL,
+                added_at TIMESTAMP,
+                added_by VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS user_scopes (
+                email VARCHAR,
+                column_name VARCHAR,
+                value VARCHAR,
+                PRIMARY KEY (email, column_name, value)
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS audit_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS audit_log (
+                id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+                happened_at TIMESTAMP NOT NULL,
+                actor VARCHAR NOT NULL,
+                action VARCHAR NOT NULL,
+                target VARCHAR,
+                before_value JSON,
+                after_value JSON
+            )
+            """,
+        ),
+    ),
 )
 
 
