@@ -117,3 +117,33 @@ def test_the_users_command_says_what_is_wrong_on_one_line(tmp_path: Path, capsys
                                        "e.g. --scope business_function=Billing\n")
     assert cli.main(["users", "remove", "anna@example.com", "--db", db]) == 2
     assert capsys.readouterr().err == "error: no user anna@example.com; the users are: none yet\n"
+
+
+def test_renames_deletes_and_targets_are_audited_with_before_and_after(tmp_path: Path) -> None:
+    from nps.ingest import ingest_dataframe
+    from nps.store import targets
+    import pandas as pd
+
+    con = store.connect(tmp_path / "audited.duckdb")
+    try:
+        from nps.ingest import Overrides
+
+        frame = pd.DataFrame({"score": [10, 9, 3, 7], "business_function": ["Billing", "Billing", "Sales", "Sales"]})
+        ds = ingest_dataframe(con, frame, name="wave one", overrides=Overrides(score="score")).dataset
+        store.rename_dataset(con, ds.id, "Wave 1", actor="admin@example.com")
+        targets.save_targets(con, ds.id, "business_function", {"Billing": 20.0, "Sales": None})
+        targets.save_targets(con, ds.id, "business_function", {"Billing": 20.0})  # no change: no entry
+        targets.save_targets(con, ds.id, "business_function", {"Billing": 25.0, "Sales": -5.0}, actor="boss@example.com")
+        store.delete_dataset(con, ds.id, actor="admin@example.com")
+        trail = [(e.actor, e.action, e.target, e.before, e.after) for e in reversed(audit.audit_entries(con))]
+    finally:
+        con.close()
+    target = f"dataset #{ds.id}"
+    assert trail == [
+        ("admin@example.com", "dataset renamed", target, {"name": "wave one"}, {"name": "Wave 1"}),
+        ("local user", "targets changed", f"{target} · business_function", {}, {"Billing": 20.0}),
+        ("boss@example.com", "targets changed", f"{target} · business_function", {"Billing": 20.0},
+         {"Billing": 25.0, "Sales": -5.0}),
+        ("admin@example.com", "dataset deleted", target,
+         {"name": "Wave 1", "responses": 4, "rejected": 0, "waves": 1, "source_file": ds.source_file}, None),
+    ]

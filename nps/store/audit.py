@@ -16,6 +16,9 @@ import duckdb
 
 from nps.store import sql
 
+# Who a change is recorded as when nobody signed in: the single-user mode's one person.
+LOCAL_ACTOR = "local user"
+
 
 @dataclass(frozen=True)
 class AuditEntry:

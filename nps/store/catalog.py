@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from nps.errors import AmbiguousDatasetError, UnknownColumnError, UnknownDatasetError
-from nps.store import sql
+from nps.store import audit, sql
 from nps.store.transactions import transaction
 
 @dataclass(frozen=True)
@@ -323,13 +323,16 @@ def update_counts(
     )
 
 
-def rename_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> None:
-    """Give a dataset a new name (non-empty, stripped)."""
+def rename_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str, *,
+                   actor: str = audit.LOCAL_ACTOR) -> None:
+    """Give a dataset a new name (non-empty, stripped); recorded in the audit trail as done by ``actor``."""
     name = name.strip()
     if not name:
         raise ValueError("a dataset needs a name")
-    get_dataset(cur, dataset_id)
-    sql.execute(cur, "UPDATE datasets SET name = ? WHERE id = ?", [name, dataset_id])
+    before = get_dataset(cur, dataset_id).name
+    with transaction(cur):
+        sql.execute(cur, "UPDATE datasets SET name = ? WHERE id = ?", [name, dataset_id])
+        audit.record(cur, actor, "dataset renamed", f"dataset #{dataset_id}", {"name": before}, {"name": name})
 
 
 def dataset_tables(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
@@ -354,20 +357,23 @@ def _shared_tables_with_rows_of_datasets(cur: duckdb.DuckDBPyConnection) -> list
     return [str(name) for (name,) in rows]
 
 
-def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Delete a dataset, its tables and its records, all or nothing.
+def delete_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, *, actor: str = audit.LOCAL_ACTOR) -> None:
+    """Delete a dataset, its tables and its records, all or nothing; recorded in the audit trail as done by ``actor``.
 
     Its tables are every ``<kind>_<id>`` of :data:`DATASET_TABLES` (responses, rejected rows, comment tags, …);
     its records every row with its ``dataset_id`` in a shared table (files, targets, history, tagging, …):
     a later dataset may get this id again and must inherit none of them.
     """
-    get_dataset(cur, dataset_id)
+    gone = get_dataset(cur, dataset_id)
     with transaction(cur):
         for name in dataset_tables(cur, dataset_id):
             sql.execute(cur, f"DROP TABLE IF EXISTS {sql.table(name)}")
         for name in _shared_tables_with_rows_of_datasets(cur):
             sql.execute(cur, f"DELETE FROM {sql.table(name)} WHERE dataset_id = ?", [dataset_id])
         sql.execute(cur, "DELETE FROM datasets WHERE id = ?", [dataset_id])
+        audit.record(cur, actor, "dataset deleted", f"dataset #{dataset_id}",
+                     {"name": gone.name, "responses": gone.accepted, "rejected": gone.rejected, "waves": gone.waves,
+                      "source_file": gone.source_file}, None)
 
 
 def forget_comment_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from nps.store import sql
+from nps.store import audit, sql
 from nps.store.transactions import transaction
 
 
@@ -21,8 +21,11 @@ def load_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str
     return {str(value): float(target) for value, target in rows}
 
 
-def save_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str, targets: Mapping[str, float | None]) -> None:
+def save_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str, targets: Mapping[str, float | None],
+                 *, actor: str = audit.LOCAL_ACTOR) -> None:
     """Replace the targets of ``dimension``; a None or NaN target removes that value's target.
+
+    The change is recorded in the audit trail (as done by ``actor``) with the targets before and after.
 
     Raises ValueError for a target outside −100..100.
     """
@@ -35,6 +38,10 @@ def save_targets(cur: duckdb.DuckDBPyConnection, dataset_id: int, dimension: str
         clean[str(value)] = float(target)
     now = dt.datetime.now()
     with transaction(cur):
+        before = dict(sql.fetch_all(cur, "SELECT value, target FROM targets WHERE dataset_id = ? AND dimension = ? "
+                                         "ORDER BY value", [dataset_id, dimension]))
         sql.execute(cur, "DELETE FROM targets WHERE dataset_id = ? AND dimension = ?", [dataset_id, dimension])
         for value, target in clean.items():
             sql.execute(cur, "INSERT INTO targets VALUES (?, ?, ?, ?, ?)", [dataset_id, dimension, value, target, now])
+        if before != clean:
+            audit.record(cur, actor, "targets changed", f"dataset #{dataset_id} · {dimension}", before, clean)
