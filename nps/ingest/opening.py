@@ -84,21 +84,8 @@ def prepare_file(
         raise IngestError("this file is not a workbook, so it has no sheets to choose from", file=file)
     if fmt == reader.PARQUET:
         names = _describe(con, "read_parquet", path, "", file, "Parquet")
-        select, params, internals = sources.typed_select("read_parquet", path, names)
-        return sources.Source(
-            file=file,
-            format="parquet",
-            encoding="binary",
-            layout=layouts.make_flat_layout(names),
-            sheet=None,
-            sheets=(),
-            select_sql=select,
-            params=params,
-            internals=internals,
-            decimal_comma=False,
-            size=size,
-            sha256=sha,
-        )
+        return sources.typed_source("read_parquet", path, names, file=file, format="parquet", encoding="binary",
+                                    size=size, sha256=sha)
     note = ""
     if encoding is None:
         reader.check_byte_order_mark(head, file)
@@ -117,22 +104,8 @@ def prepare_file(
         options = ", format = 'array'" if fmt == reader.JSON else ", format = 'newline_delimited'"
         options += ", records = true, sample_size = -1" if size <= SMALL_FILE else ", records = true"
         names = _describe(con, "read_json", readable, options, file, "JSON")
-        select, params, internals = sources.typed_select("read_json", readable, names, options)
-        return sources.Source(
-            file=file,
-            format=fmt,
-            encoding=encoding,
-            layout=layouts.make_flat_layout(names),
-            sheet=None,
-            sheets=(),
-            select_sql=select,
-            params=params,
-            internals=internals,
-            decimal_comma=False,
-            size=size,
-            sha256=sha,
-            encoding_note=note,
-        )
+        return sources.typed_source("read_json", readable, names, file=file, format=fmt, encoding=encoding,
+                                    size=size, sha256=sha, options=options, encoding_note=note)
     text = reader.decode_head(head, encoding, complete=size <= len(head))
     delimiter = reader.sniff_delimiter(text)
     rows = reader.parse_rows(text, delimiter)

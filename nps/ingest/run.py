@@ -119,21 +119,8 @@ def ingest_dataframe(
             table = table.astype(object).where(table.notna(), None)
             table = table.apply(lambda s: s.map(lambda v: None if v is None else str(v)))
             table.to_parquet(target, index=False)
-        select, params, internals = sources.typed_select("read_parquet", target, names)
-        return sources.Source(
-            file=name,
-            format="dataframe",
-            encoding="binary",
-            layout=layouts.make_flat_layout(names),
-            sheet=None,
-            sheets=(),
-            select_sql=select,
-            params=params,
-            internals=internals,
-            decimal_comma=False,
-            size=None,
-            sha256=None,
-        )
+        return sources.typed_source("read_parquet", target, names, file=name, format="dataframe", encoding="binary",
+                                    size=None, sha256=None)
 
     return _run(
         cur,

@@ -125,6 +125,15 @@ def csv_select(
     return select, params, internals
 
 
+def typed_source(function: str, path: Path, names: list[str], *, file: str, format: str, encoding: str,
+                 size: int | None, sha256: str | None, options: str = "", encoding_note: str = "") -> Source:
+    """A typed table (Parquet, JSON, a DataFrame written as Parquet) as a flat :class:`Source` read by ``function``."""
+    select, params, internals = typed_select(function, path, names, options)
+    return Source(file=file, format=format, encoding=encoding, layout=layouts.make_flat_layout(names), sheet=None,
+                  sheets=(), select_sql=select, params=params, internals=internals, decimal_comma=False, size=size,
+                  sha256=sha256, encoding_note=encoding_note)
+
+
 def typed_select(function: str, path: Path, names: list[str], options: str = "") -> tuple[str, list[Any], list[str]]:
     """The SELECT reading a typed table (Parquet, JSON) with every column cast to text."""
     internals = [f"c{i + 1}" for i in range(len(names))]
