@@ -9,6 +9,9 @@ project, so anything may import it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 # --- scores and categories --------------------------------------------------------------------
 
 SCORE_MIN = 0
@@ -126,3 +129,44 @@ VIEWER = "viewer"  # reads
 EDITOR = "editor"  # also edits targets, codebooks, follow-up cases and actions
 ADMIN = "admin"  # also uploads, deletes, manages users
 ROLES: tuple[str, ...] = (VIEWER, EDITOR, ADMIN)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows a user may see: for each restricted column, the values allowed (empty: every row).
+
+    ``rules`` are sorted ``(column, values)`` pairs; a row is in scope when, for every rule, its
+    column's value is one of the rule's values (several values of one column are alternatives,
+    several columns all apply). Applied by the one row source (:mod:`nps.query.rows`), so every
+    query, download and search of a scoped user is limited whatever the page or URL asks.
+    """
+
+    rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Scope:
+        """A scope from ``(column, value)`` pairs, as a user's scopes are stored."""
+        grouped: dict[str, set[str]] = {}
+        for column, value in pairs:
+            grouped.setdefault(str(column), set()).add(str(value))
+        return cls(tuple(sorted((c, tuple(sorted(v))) for c, v in grouped.items())))
+
+    @property
+    def is_everything(self) -> bool:
+        """True when the scope restricts nothing."""
+        return not self.rules
+
+    def allowed(self, column: str) -> tuple[str, ...] | None:
+        """The values of ``column`` this scope allows, or None when it does not restrict that column."""
+        return next((values for name, values in self.rules if name == column), None)
+
+    def describe(self) -> str:
+        """The scope in words: ``business_function: Billing or Sales; region: North`` (``every row`` when empty)."""
+        if not self.rules:
+            return "every row"
+        return "; ".join(f"{column}: {' or '.join(values)}" for column, values in self.rules)
+
+
+def role_allows(role: str, needed: str) -> bool:
+    """True when ``role`` may do what ``needed`` may (viewer < editor < admin); an unknown role allows nothing."""
+    return role in ROLES and needed in ROLES and ROLES.index(role) >= ROLES.index(needed)

@@ -147,6 +147,7 @@ MIGRATIONS = [
     (3, "codebooks: the saved versions of the codebook (nps.text.codebooks)"),
     (4, "comment_tagging: which datasets are tagged with which codebook version (nps.text.themes)"),
     (5, "users, their scopes and the audit trail (nps.store.users, nps.store.audit)"),
+    (6, "group claims mapped to roles; each dataset's anonymity thresholds (nps.store.users, nps.store.privacy)"),
 ]
 
 
@@ -169,7 +170,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
     old.close()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 5
+        assert store.schema_version(con) == 6
         assert rows(con, "SELECT version, note FROM schema_migrations ORDER BY version") == MIGRATIONS
         assert rows(con, "SELECT count(*) FROM targets") == [(1,)]
         assert store.dataset_history(con, 1) == []
@@ -179,7 +180,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
         con.close()
     again = store.connect(path)  # applied once
     try:
-        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(5,)]
+        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(6,)]
     finally:
         again.close()
 
@@ -231,7 +232,7 @@ def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_no
     old.close()
     opened = store.connect_read_only(path, writable_copy=True)
     try:
-        assert store.schema_version(opened.con) == 5
+        assert store.schema_version(opened.con) == 6
         assert codebooks.current_number(opened.con) == 1  # the default codebook, saved in the copy
     finally:
         opened.close()
@@ -253,7 +254,7 @@ def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, mo
     monkeypatch.undo()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 5
+        assert store.schema_version(con) == 6
         assert rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_made'") == [(0,)]
     finally:
         con.close()

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from nps.domain import Scope
 from nps.errors import AmbiguousDatasetError, UnknownColumnError, UnknownDatasetError
 from nps.store import audit, sql
 from nps.store.transactions import transaction
@@ -86,6 +87,8 @@ class Dataset:
     warnings: tuple[str, ...] = ()
     waves: int = 1
     kind: str = "customer"
+    # The rows the reader may see (nps.query.rows applies it to every read); set per user by nps.query.access.
+    scope: Scope = Scope()
 
     @property
     def table(self) -> str:

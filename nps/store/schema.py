@@ -163,6 +163,29 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        6,
+        "group claims mapped to roles; each dataset's anonymity thresholds (nps.store.users, nps.store.privacy)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS group_roles (
+                group_name VARCHAR PRIMARY KEY,
+                role VARCHAR NOT NULL,
+                added_at TIMESTAMP,
+                added_by VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS dataset_privacy (
+                dataset_id INTEGER PRIMARY KEY,
+                min_group INTEGER NOT NULL,
+                min_comment_group INTEGER NOT NULL,
+                updated_at TIMESTAMP,
+                updated_by VARCHAR
+            )
+            """,
+        ),
+    ),
 )
 
 
