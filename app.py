@@ -17,10 +17,10 @@ from typing import Any
 
 import streamlit as st
 
-from face import coldlink, failure
+from face import auth, coldlink, failure
 from face.sidebar import sidebar
 from face.widgets import md
-from nps import store
+from nps import domain, store
 from nps.errors import NpsError
 
 # (file, title, icon, url path); the url path equals the name Streamlit derives from the
@@ -34,6 +34,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
                 ("pages/comments.py", "Comments", ":material/forum:", "comments"),
                 ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer")],
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
+    "Admin": [("pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin")],
 }
 DEFAULT_PAGE = "overview"
 # Metric tiles wrap their label and change instead of cutting them ("+1.5 (significa…" in five
@@ -65,12 +66,17 @@ def main() -> None:
 
 def _frame(page: Any, pages: dict[str, list[Any]]) -> None:
     st.html(TILE_STYLE)
+    auth.gate()  # team mode: nothing below for a visitor who is not signed in with a role
     # The page menu, as links: Streamlit's own (off in .streamlit/config.toml) would first show the legacy menu.
+    # The Admin section only for admins (the page refuses anyone else opening it by URL).
     for section, entries in pages.items():
+        if section == "Admin" and not auth.allowed(domain.ADMIN):
+            continue
         st.sidebar.caption(section)
         for entry in entries:
             st.sidebar.page_link(entry, width="stretch")
     st.sidebar.markdown(f"### {failure.APP_TITLE}")
+    auth.sidebar_note()
     ctx = None
     try:
         ctx = sidebar()

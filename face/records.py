@@ -3,6 +3,10 @@ to them, the Responses page's paging and the downloads. Each reads fresh, on its
 
 A write that changes what the cached reads return ends with :func:`face.cached.clear_caches`
 where the page did so before (rename, delete, remap, a new dataset).
+
+Every write first checks the session's role (:func:`face.auth.check`: editor for targets and codebooks,
+admin for the rest), so a page that forgot to hide a button still cannot write; the audit trail records
+the session's user (:func:`face.auth.actor`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
-from nps import store
+from nps import domain, store
 from nps.query.filters import Filter
+from nps.store import users
 
 if TYPE_CHECKING:
     from nps import ingest
@@ -44,16 +50,18 @@ def open_dataset(dataset_id: int, page: str | None = None) -> None:
 
 
 def rename_dataset(dataset_id: int, name: str) -> None:
-    """Rename a dataset (``store.rename_dataset``) and forget the cached reads."""
+    """Rename a dataset (``store.rename_dataset``; admin) and forget the cached reads."""
+    auth.check(domain.ADMIN, "Renaming a dataset")
     with cursor() as cur:
-        store.rename_dataset(cur, dataset_id, name)
+        store.rename_dataset(cur, dataset_id, name, actor=auth.actor())
     clear_caches()
 
 
 def delete_dataset(dataset_id: int) -> None:
-    """Delete a dataset and its responses (``store.delete_dataset``) and forget the cached reads."""
+    """Delete a dataset and its responses (``store.delete_dataset``; admin) and forget the cached reads."""
+    auth.check(domain.ADMIN, "Deleting a dataset")
     with cursor() as cur:
-        store.delete_dataset(cur, dataset_id)
+        store.delete_dataset(cur, dataset_id, actor=auth.actor())
     clear_caches()
 
 
@@ -79,25 +87,28 @@ def find_loaded_file(digest: str) -> store.LoadedFile | None:
 
 
 def load_sample() -> list[store.Dataset]:
-    """Load the sample datasets (``demo.load_sample``)."""
+    """Load the sample datasets (``demo.load_sample``; admin)."""
     from nps.sample import demo
 
+    auth.check(domain.ADMIN, "Loading the sample")
     with cursor() as cur:
         return demo.load_sample(cur)
 
 
 def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
-    """Load a file into the database (``ingest.ingest_file``; ``options`` are its keyword arguments)."""
+    """Load a file into the database (``ingest.ingest_file``; ``options`` are its keyword arguments; admin)."""
     from nps import ingest
 
+    auth.check(domain.ADMIN, "Loading a file")
     with cursor() as cur:
         return ingest.ingest_file(cur, path, **options)
 
 
 def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapReport:
-    """Read a dataset's rows again under new roles (``ingest.remap_dataset``); forgets the cached reads when done."""
+    """Read a dataset's rows again under new roles (``ingest.remap_dataset``; admin); forgets the cached reads when done."""
     from nps import ingest
 
+    auth.check(domain.ADMIN, "Changing a dataset's columns and roles")
     with cursor() as cur:
         result = ingest.remap_dataset(cur, dataset_id, wanted)
     if result.changes:
@@ -117,11 +128,12 @@ def load_targets(dataset_id: int, dimension: str) -> dict[str, float]:
 
 
 def save_targets(dataset_id: int, dimension: str, goals: Mapping[str, float | None]) -> None:
-    """Save the target NPS per value of ``dimension`` (``targets.save_targets``; ValueError on a bad target)."""
+    """Save the target NPS per value of ``dimension`` (``targets.save_targets``; editor; ValueError on a bad target)."""
     from nps.store import targets
 
+    auth.check(domain.EDITOR, "Editing targets")
     with cursor() as cur:
-        targets.save_targets(cur, dataset_id, dimension, goals)
+        targets.save_targets(cur, dataset_id, dimension, goals, actor=auth.actor())
 
 
 # --- codebooks -----------------------------------------------------------------------------------
@@ -144,9 +156,10 @@ def load_codebook_version(number: int) -> Codebook:
 
 
 def save_codebook(book: Codebook, note: str) -> int:
-    """Save ``book`` as the codebook in use; returns its version number (``codebooks.save_codebook``)."""
+    """Save ``book`` as the codebook in use; returns its version number (``codebooks.save_codebook``; editor)."""
     from nps.store import codebooks
 
+    auth.check(domain.EDITOR, "Saving the codebook")
     with cursor() as cur:
         return codebooks.save_codebook(cur, book, note)
 
@@ -194,3 +207,98 @@ def comments_for_export(ctx: Context, book: Codebook, flt: Filter, search: Searc
 
     with cursor() as cur:
         return explorer.export_comments(cur, ctx.dataset, book, flt, search, order=order, mask=mask)
+
+
+# --- users, group roles and the audit trail (the Admin page; admin only) ---------------------------
+
+
+def list_users() -> list[users.User]:
+    """Every user, by e-mail (``users.list_users``; admin)."""
+    auth.check(domain.ADMIN, "Reading the users")
+    with cursor() as cur:
+        return users.list_users(cur)
+
+
+def save_user(email: str, role: str, scopes: list[tuple[str, str]]) -> users.User:
+    """Add a user or replace their role and scopes (``users.add_user``; admin; audited as the session's user)."""
+    auth.check(domain.ADMIN, "Managing users")
+    with cursor() as cur:
+        return users.add_user(cur, email, role, scopes, actor=auth.actor())
+
+
+def remove_user(email: str) -> users.User:
+    """Remove a user (``users.remove_user``; admin; audited as the session's user)."""
+    auth.check(domain.ADMIN, "Managing users")
+    with cursor() as cur:
+        return users.remove_user(cur, email, actor=auth.actor())
+
+
+def list_group_roles() -> list[users.GroupRole]:
+    """Every group → role mapping (``users.list_group_roles``; admin)."""
+    auth.check(domain.ADMIN, "Reading the group roles")
+    with cursor() as cur:
+        return users.list_group_roles(cur)
+
+
+def set_group_role(group: str, role: str) -> users.GroupRole:
+    """Map a group of the groups claim to a role (``users.set_group_role``; admin; audited)."""
+    auth.check(domain.ADMIN, "Managing group roles")
+    with cursor() as cur:
+        return users.set_group_role(cur, group, role, actor=auth.actor())
+
+
+def remove_group_role(group: str) -> users.GroupRole:
+    """Remove a group's role (``users.remove_group_role``; admin; audited)."""
+    auth.check(domain.ADMIN, "Managing group roles")
+    with cursor() as cur:
+        return users.remove_group_role(cur, group, actor=auth.actor())
+
+
+def scope_columns() -> list[str]:
+    """The dimensions of every dataset, sorted and without repeats: the columns a user's scope can name."""
+    return sorted({column for ds in list_datasets() for column in ds.mapping.dimensions})
+
+
+def audit_trail(*, actor: str | None, action: str | None, page: int, page_size: int) -> tuple[pd.DataFrame, int]:
+    """One page (from 0) of the audit trail, newest first, filtered by who and what (None: any), as a table,
+    and how many entries match (``audit.audit_entries``; admin)."""
+    from nps.store import audit
+
+    auth.check(domain.ADMIN, "Reading the audit trail")
+    with cursor() as cur:
+        total = audit.count_audit_entries(cur, actor=actor, action=action)
+        entries = audit.audit_entries(cur, actor=actor, action=action, limit=page_size, offset=page * page_size)
+    return _audit_frame(entries), total
+
+
+def audit_trail_csv(*, actor: str | None, action: str | None) -> bytes:
+    """The whole filtered audit trail as formula-safe CSV (``export.to_csv_bytes``; admin)."""
+    from nps import export
+    from nps.store import audit
+
+    auth.check(domain.ADMIN, "Downloading the audit trail")
+    with cursor() as cur:
+        entries = audit.audit_entries(cur, actor=actor, action=action)
+    return export.to_csv_bytes(_audit_frame(entries))
+
+
+def audit_choices() -> tuple[list[str], list[str]]:
+    """The actors and actions in the audit trail, for its filters (``audit.audit_choices``; admin)."""
+    from nps.store import audit
+
+    auth.check(domain.ADMIN, "Reading the audit trail")
+    with cursor() as cur:
+        return audit.audit_choices(cur)
+
+
+def _audit_frame(entries: list[Any]) -> pd.DataFrame:
+    """Audit entries as a table: when, who, what, target, before and after as compact JSON text."""
+    import json
+
+    def text(value: Any) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return pd.DataFrame({"#": [e.id for e in entries], "when": [e.at for e in entries],
+                         "who": [e.actor for e in entries], "what": [e.action for e in entries],
+                         "target": [e.target or "" for e in entries], "before": [text(e.before) for e in entries],
+                         "after": [text(e.after) for e in entries]})

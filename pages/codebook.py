@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import md, records
+from face import auth, md, records
 from face import text as face_text
-from nps import text
+from nps import domain, text
 from nps.query import themes as query_themes
 from nps.text import codebooks
 
@@ -86,23 +86,30 @@ def _show_effect(new_book: themes.Codebook, what: str) -> None:
 
 
 face.show_flash("_codebook_flash", icon=":material/check:")
+editor = auth.allowed(domain.EDITOR)  # editing, merging, uploading and restoring: editors; viewers read
+if not editor:
+    st.info(f"Changing the codebook needs the editor role; you are {md(auth.current_user().email)} "
+            f"({auth.current_user().role}): you can read it and download it.")
 
 tab_edit, tab_merge, tab_history = st.tabs(["Themes and words", "Merge themes", "Versions"])
 
 with tab_edit:
-    st.markdown("One row per theme; in each language column the words and phrases, separated by commas. "
-                "Rename a theme in its cell, add a row for a new theme, select rows and press Delete to remove them.")
     rows = face_text.codebook_rows(book)
-    edited = st.data_editor(rows, num_rows="dynamic", hide_index=True, width="stretch", key="codebook_rows",
-                            column_config={"theme": st.column_config.TextColumn("theme", required=True, width="medium"),
-                                           **{lang: st.column_config.TextColumn(lang, width="large")
-                                              for lang in text.CODEBOOK_LANGUAGES}})
+    if editor:
+        st.markdown("One row per theme; in each language column the words and phrases, separated by commas. "
+                    "Rename a theme in its cell, add a row for a new theme, select rows and press Delete to remove them.")
+    else:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    edited = rows if not editor else st.data_editor(
+        rows, num_rows="dynamic", hide_index=True, width="stretch", key="codebook_rows",
+        column_config={"theme": st.column_config.TextColumn("theme", required=True, width="medium"),
+                       **{lang: st.column_config.TextColumn(lang, width="large") for lang in text.CODEBOOK_LANGUAGES}})
     try:
         new_book = face_text.codebook_from_rows(edited)
     except ValueError as error:
         new_book = None
         st.error(md(str(error)))
-    if new_book is not None and new_book.version != book.version:
+    if editor and new_book is not None and new_book.version != book.version:
         _show_effect(new_book, "edited")
         st.session_state["_codebook_pending"] = new_book
         st.text_input("What changed", key="codebook_note", placeholder="e.g. added 'rimborso' to Billing")
@@ -116,7 +123,8 @@ with tab_edit:
             st.text(f"{lang}: {', '.join(terms)}")  # codebook words are user input: plain text
     st.download_button("Download as YAML", codebooks.codebook_to_yaml(book), file_name="codebook.yaml",
                        mime="application/x-yaml", icon=":material/download:")
-    uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)", type=["yaml", "yml"])
+    uploaded = st.file_uploader("Replace with a codebook file (YAML, like data/codebook.yaml)",
+                                type=["yaml", "yml"]) if editor else None
     if uploaded is not None:
         try:
             replacement = codebooks.codebook_from_yaml(uploaded.getvalue(), source=uploaded.name)
@@ -133,7 +141,9 @@ with tab_edit:
                           args=(uploaded.name,))
 
 with tab_merge:
-    names = list(book.themes)
+    if not editor:
+        st.caption("Merging themes needs the editor role.")
+    names = list(book.themes) if editor else []
     sources = st.multiselect("Themes to merge", names, key="merge_sources")
     into = st.text_input("Name of the merged theme", key="merge_into",
                          placeholder=sources[0] if sources else "e.g. Delivery & waiting")
@@ -144,7 +154,7 @@ with tab_history:
     st.dataframe(history, hide_index=True, width="stretch",
                  column_config={"version": st.column_config.TextColumn("content hash", width="small"),
                                 "saved_at": st.column_config.DatetimeColumn("saved", format="D MMM YYYY, HH:mm")})
-    older = [int(n) for n in history["number"].iloc[1:]]
+    older = [int(n) for n in history["number"].iloc[1:]] if editor else []
     if older:
         st.selectbox("Go back to version", older, key="restore_number")
         st.button("Restore", icon=":material/history:", key="restore", on_click=_restore)

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import cached, md, records, show_chart
-from nps import charts, text
+from face import auth, cached, md, records, show_chart
+from nps import charts, domain, text
 from nps.text import clusters
 from nps import format as fmt
 from nps.narrative import describe_family, language_name
@@ -149,6 +149,8 @@ for cluster in found:
         head.markdown(f"**{md(', '.join(cluster.terms[:6]))}** · {cluster.size:,} comments")
         for example in cluster.examples:
             head.text(example)  # verbatims are user input: plain text only
+        if not auth.allowed(domain.EDITOR):  # changing the codebook: editors
+            continue
         with action.popover("Make a theme", icon=":material/add:"):
             st.text_input("Theme name", value=cluster.terms[0].capitalize(), key=f"cluster_name_{cluster.id}")
             st.button("Add to the codebook", key=f"cluster_add_{cluster.id}", type="primary",

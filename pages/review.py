@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import cached, md, records, show_chart
+from face import auth, cached, md, records, show_chart
 from nps import charts, domain
 from nps import format as fmt
 from nps.query import review
@@ -70,7 +70,7 @@ if cards.empty:
     st.warning("No responses match this period and these filters.")
     st.stop()
 
-if not presenting:  # targets are set before the meeting, not on the projector
+if not presenting and auth.allowed(domain.EDITOR):  # set before the meeting, not on the projector; editors
     with st.expander(f"Targets per {md(ctx.label(dimension, in_sentence=True))}", icon=":material/flag:"):
         editor = pd.DataFrame({label: cards[dimension].astype(str), "target NPS": [goals.get(str(v)) for v in cards[dimension]]})
         edited = st.data_editor(editor, hide_index=True, disabled=[label], key=f"targets_{dimension}",

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import md, records, show_chart
-from nps import charts, export, ingest, store, text
+from face import auth, md, records, show_chart
+from nps import charts, domain, export, ingest, store, text
 from nps.ingest import reader
 from nps.query.uploads import score_histogram
 from nps.errors import DuplicateFileError, NpsError
@@ -26,6 +26,14 @@ face.context()
 st.title("Upload & datasets")
 
 datasets = records.list_datasets()
+if not auth.allowed(domain.ADMIN):  # loading, renaming, remapping and deleting: admins only
+    st.caption(f"Loading files and changing or deleting datasets need the admin role; you are "
+               f"{md(auth.current_user().email)} ({auth.current_user().role}).")
+    st.dataframe(pd.DataFrame({"dataset": [d.name for d in datasets], "#": [d.id for d in datasets],
+                               "survey": [d.kind for d in datasets], "responses": [d.accepted for d in datasets],
+                               "waves": [d.waves for d in datasets], "loaded": [d.loaded_at for d in datasets]}),
+                 hide_index=True, width="stretch")
+    st.stop()
 
 
 def _report(report: ingest.IngestReport) -> None:

@@ -147,3 +147,69 @@ def test_renames_deletes_and_targets_are_audited_with_before_and_after(tmp_path:
         ("admin@example.com", "dataset deleted", target,
          {"name": "Wave 1", "responses": 4, "rejected": 0, "waves": 1, "source_file": ds.source_file}, None),
     ]
+
+
+# --- roles from the groups claim, and who a signed-in person is (team mode) ----------------------
+
+
+def test_groups_are_mapped_to_roles_changed_and_removed_and_each_change_is_audited(con) -> None:
+    users.set_group_role(con, " nps-viewers ", "viewer", actor="admin@example.com")
+    users.set_group_role(con, "nps-viewers", "editor", actor="root@example.com")
+    users.set_group_role(con, "NPS Admins", "admin", actor="admin@example.com")
+    mapped = users.list_group_roles(con)
+    assert [(g.group, g.role, g.added_by) for g in mapped] == [("NPS Admins", "admin", "admin@example.com"),
+                                                              ("nps-viewers", "editor", "admin@example.com")]
+    removed = users.remove_group_role(con, "NPS Admins", actor="root@example.com")
+    assert (removed.group, removed.role) == ("NPS Admins", "admin")
+    assert [(g.group, g.role) for g in users.list_group_roles(con)] == [("nps-viewers", "editor")]
+    trail = audit.audit_entries(con)
+    assert [(e.actor, e.action, e.target, e.before, e.after) for e in trail] == [
+        ("root@example.com", "group role removed", "group NPS Admins", {"group": "NPS Admins", "role": "admin"}, None),
+        ("admin@example.com", "group role added", "group NPS Admins", None, {"group": "NPS Admins", "role": "admin"}),
+        ("root@example.com", "group role changed", "group nps-viewers", {"group": "nps-viewers", "role": "viewer"},
+         {"group": "nps-viewers", "role": "editor"}),
+        ("admin@example.com", "group role added", "group nps-viewers", None, {"group": "nps-viewers", "role": "viewer"}),
+    ]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda c: users.set_group_role(c, "  ", "viewer", actor="a@example.com"), "give the group's name"),
+    (lambda c: users.set_group_role(c, "staff", "owner", actor="a@example.com"), "unknown role 'owner'"),
+    (lambda c: users.remove_group_role(c, "staff", actor="a@example.com"),
+     "no role is mapped to the group 'staff'; the mapped groups are: none yet"),
+])
+def test_bad_group_mappings_are_refused_and_nothing_is_written(con, call, message) -> None:
+    with pytest.raises(UserError, match=message):
+        call(con)
+    assert users.list_group_roles(con) == [] and audit.audit_entries(con) == []
+
+
+def test_an_explicit_user_wins_else_the_highest_mapped_group_role_without_scope_else_no_access(con) -> None:
+    users.add_user(con, "anna@example.com", "viewer", [("business_function", "Billing")], actor="a@example.com")
+    users.set_group_role(con, "nps-editors", "editor", actor="a@example.com")
+    users.set_group_role(con, "nps-admins", "admin", actor="a@example.com")
+    users.set_group_role(con, "staff", "viewer", actor="a@example.com")
+    # the user's own row wins over any group, scopes included
+    anna = users.resolve_user(con, "Anna@Example.com", ["nps-admins"])
+    assert anna is not None and (anna.email, anna.role, anna.scopes) == (
+        "anna@example.com", "viewer", (("business_function", "Billing"),))
+    # no row: the highest role of the mapped groups, every row; unmapped groups count for nothing
+    assert users.resolve_user(con, "Bob@example.com", ["staff", "nps-editors", "unknown"]) == User(
+        "bob@example.com", "editor")
+    assert users.resolve_user(con, "bob@example.com", ["staff", "nps-admins"]) == User("bob@example.com", "admin")
+    # group names are compared as sent (case kept)
+    assert users.resolve_user(con, "bob@example.com", ["NPS-ADMINS"]) is None
+    assert users.resolve_user(con, "bob@example.com", []) is None
+    assert users.resolve_user(con, "not an address", ["nps-admins"]) is None
+
+
+def test_the_audit_trail_is_filtered_by_who_and_what_and_paged(con) -> None:
+    for number in range(5):
+        users.set_group_role(con, f"g{number}", "viewer", actor="a@example.com" if number % 2 else "b@example.com")
+    users.remove_group_role(con, "g0", actor="a@example.com")
+    assert audit.count_audit_entries(con) == 6
+    assert audit.count_audit_entries(con, actor="a@example.com") == 3
+    assert audit.count_audit_entries(con, actor="a@example.com", action="group role added") == 2
+    assert [e.target for e in audit.audit_entries(con, actor="a@example.com")] == ["group g0", "group g3", "group g1"]
+    assert [e.target for e in audit.audit_entries(con, limit=2, offset=2)] == ["group g3", "group g2"]
+    assert audit.audit_choices(con) == (["a@example.com", "b@example.com"], ["group role added", "group role removed"])

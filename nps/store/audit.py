@@ -51,13 +51,33 @@ def record(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str 
     )
 
 
-def audit_entries(cur: duckdb.DuckDBPyConnection, *, limit: int | None = None) -> list[AuditEntry]:
-    """The audit trail, newest first (all of it, or the ``limit`` newest entries)."""
+# A filter on who and what, None for any: its values are (actor, actor, action, action).
+_WHERE = " WHERE (CAST(? AS VARCHAR) IS NULL OR actor = ?) AND (CAST(? AS VARCHAR) IS NULL OR action = ?)"
+
+
+def audit_entries(cur: duckdb.DuckDBPyConnection, *, limit: int | None = None, offset: int = 0,
+                  actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
+    """The audit trail, newest first: all of it, or ``limit`` entries after skipping ``offset``;
+    only ``actor``'s and only ``action`` entries when given (exact match)."""
     rows = sql.fetch_all(
         cur,
-        "SELECT id, happened_at, actor, action, target, before_value, after_value FROM audit_log ORDER BY id DESC LIMIT ?",
-        [limit if limit is not None else 2**62],
+        "SELECT id, happened_at, actor, action, target, before_value, after_value FROM audit_log"
+        + _WHERE + " ORDER BY id DESC LIMIT ? OFFSET ?",
+        [actor, actor, action, action, limit if limit is not None else 2**62, max(offset, 0)],
     )
     return [AuditEntry(int(i), at, actor, action, target,
                        None if before is None else json.loads(before), None if after is None else json.loads(after))
             for i, at, actor, action, target, before, after in rows]
+
+
+def count_audit_entries(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None,
+                        action: str | None = None) -> int:
+    """How many entries :func:`audit_entries` would return with the same filter and no limit."""
+    return int(sql.fetch_value(cur, "SELECT count(*) FROM audit_log" + _WHERE, [actor, actor, action, action]) or 0)
+
+
+def audit_choices(cur: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+    """The actors and the actions that occur in the trail, each sorted: the choices of its filters."""
+    actors = [a for (a,) in sql.fetch_all(cur, "SELECT DISTINCT actor FROM audit_log ORDER BY 1")]
+    actions = [a for (a,) in sql.fetch_all(cur, "SELECT DISTINCT action FROM audit_log ORDER BY 1")]
+    return actors, actions

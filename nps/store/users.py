@@ -117,3 +117,87 @@ def remove_user(cur: duckdb.DuckDBPyConnection, email: str, *, actor: str) -> Us
         sql.execute(cur, "DELETE FROM users WHERE email = ?", [key])
         audit.record(cur, actor, "user removed", key, before.describe(), None)
     return before
+
+
+# --- roles from the identity provider's groups ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupRole:
+    """A group of the identity provider's groups claim and the role its members get."""
+
+    group: str
+    role: str
+    added_at: dt.datetime | None = None
+    added_by: str | None = None
+
+
+def _group_name(group: str) -> str:
+    cleaned = group.strip()
+    if not cleaned:
+        raise UserError("give the group's name as the identity provider sends it in the groups claim")
+    return cleaned
+
+
+def list_group_roles(cur: duckdb.DuckDBPyConnection) -> list[GroupRole]:
+    """Every group → role mapping, by group name."""
+    rows = sql.fetch_all(cur, "SELECT group_name, role, added_at, added_by FROM group_roles ORDER BY group_name")
+    return [GroupRole(g, r, at, by) for g, r, at, by in rows]
+
+
+def set_group_role(cur: duckdb.DuckDBPyConnection, group: str, role: str, *, actor: str) -> GroupRole:
+    """Give the members of ``group`` (as named in the groups claim, case kept) ``role``; replaces its mapping; audited.
+
+    Raises :class:`UserError` for an empty group name or an unknown role.
+    """
+    name = _group_name(group)
+    _check(role, ())
+    with transaction(cur):
+        before = sql.fetch_one(cur, "SELECT role, added_at, added_by FROM group_roles WHERE group_name = ?", [name])
+        sql.execute(cur, "DELETE FROM group_roles WHERE group_name = ?", [name])
+        sql.execute(cur, "INSERT INTO group_roles VALUES (?, ?, ?, ?)",
+                    [name, role, before[1] if before else dt.datetime.now(), before[2] if before else actor])
+        audit.record(cur, actor, "group role changed" if before else "group role added", f"group {name}",
+                     {"group": name, "role": before[0]} if before else None, {"group": name, "role": role})
+    return next(g for g in list_group_roles(cur) if g.group == name)
+
+
+def remove_group_role(cur: duckdb.DuckDBPyConnection, group: str, *, actor: str) -> GroupRole:
+    """Remove a group's mapping (its members keep only an explicit user's role); audited.
+
+    Raises :class:`UserError` for a group that has no mapping.
+    """
+    name = _group_name(group)
+    with transaction(cur):
+        before = next((g for g in list_group_roles(cur) if g.group == name), None)
+        if before is None:
+            known = ", ".join(g.group for g in list_group_roles(cur)) or "none yet"
+            raise UserError(f"no role is mapped to the group {name!r}; the mapped groups are: {known}")
+        sql.execute(cur, "DELETE FROM group_roles WHERE group_name = ?", [name])
+        audit.record(cur, actor, "group role removed", f"group {name}", {"group": name, "role": before.role}, None)
+    return before
+
+
+def resolve_user(cur: duckdb.DuckDBPyConnection, email: str, groups: Iterable[str] = ()) -> User | None:
+    """Who a signed-in person is here: the user with this e-mail, else a role from their groups, else None.
+
+    An explicit user (``users`` table) wins, with their scopes, whatever their groups say. Otherwise the
+    highest role among the groups of ``groups`` that are mapped (:func:`set_group_role`) applies, with
+    no scope (every row): a group mapping cannot restrict rows; add the person as a user for that.
+    Group names are compared exactly (as the identity provider sends them). None: no access.
+    """
+    try:
+        key = normalise_email(email)
+    except UserError:
+        return None
+    explicit = get_user(cur, key)
+    if explicit is not None:
+        return explicit
+    names = sorted({g.strip() for g in groups if isinstance(g, str) and g.strip()})
+    if not names:
+        return None
+    roles = [r for (r,) in sql.fetch_all(cur, "SELECT role FROM group_roles WHERE list_contains(?, group_name)",
+                                         [names]) if r in domain.ROLES]
+    if not roles:
+        return None
+    return User(key, max(roles, key=domain.ROLES.index))
