@@ -166,11 +166,9 @@ def gate() -> User:
 
 def sidebar_note() -> None:
     """Under the sidebar's title: the single-user-mode note, or the signed-in user's e-mail, role and *Sign out*."""
-    from face.widgets import md
-
     if not team_mode():
         st.sidebar.caption(SINGLE_USER_NOTE)
         return
     user = current_user()
-    st.sidebar.caption(f"Signed in as **{md(user.email)}** · {user.role}")
+    st.sidebar.text(f"Signed in as {user.email} · {user.role}")  # plain text: no mailto link, no Markdown
     st.sidebar.button("Sign out", icon=":material/logout:", key="auth_sign_out", on_click=st.logout)

@@ -19,8 +19,8 @@ NEW = "(a new user)"
 face.context()
 auth.require(domain.ADMIN, "The Admin page")  # hidden from the others' menu; refused here when opened by URL
 st.title("Admin")
-st.caption("Who may use this Passaparola and what they did. Every change here is recorded in the audit trail "
-           f"as done by {md(auth.actor())}.")
+st.caption("Who may use this Passaparola and what they did. Every change made here is recorded in the audit "
+           "trail under your name (the e-mail in the sidebar; *local user* in single-user mode).")
 face.show_flash("_admin_flash", icon=":material/check:")
 
 
@@ -123,7 +123,7 @@ with tab_users:
 with tab_groups:
     mapped = records.list_group_roles()
     st.markdown(f"A signed-in person who is not a user above gets the highest role among their groups mapped here "
-                f"(the ID token's `{md(auth.groups_claim())}` claim), with no scope; a user above always wins.")
+                f"(the ID token's claim {md(auth.groups_claim())}), with no scope; a user above always wins.")
     st.dataframe(pd.DataFrame({"group": [g.group for g in mapped], "role": [g.role for g in mapped],
                                "added by": [g.added_by or "" for g in mapped]}), hide_index=True, width="stretch")
     with st.container(border=True):

@@ -96,14 +96,14 @@ def test_a_signed_in_person_without_a_role_is_told_so_and_can_only_sign_out(team
 
 def test_a_group_mapped_to_a_role_lets_a_person_in_with_that_role(team_db: Path) -> None:
     app = team_app(signed_in("grace@example.com", groups=["staff", "nps-editors"]), "pages/review.py")
-    assert "Signed in as **grace\\@example\\.com** · editor" in sidebar_texts(app)
+    assert "Signed in as grace@example.com · editor" in sidebar_texts(app)
     assert "Save targets" in buttons(app)
 
 
 def test_the_groups_claim_is_configurable(team_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(face.auth.GROUPS_CLAIM_ENV, "roles")
     app = team_app(signed_in("grace@example.com", roles="nps-editors", groups=["nothing"]))
-    assert "Signed in as **grace\\@example\\.com** · editor" in sidebar_texts(app)
+    assert "Signed in as grace@example.com · editor" in sidebar_texts(app)
 
 
 def test_an_expired_id_token_signs_the_person_out(team_db: Path) -> None:
@@ -126,7 +126,7 @@ def test_a_token_still_valid_is_not_signed_out(team_db: Path) -> None:
 
 def test_a_viewer_reads_every_page_and_writes_nothing(team_db: Path) -> None:
     app = team_app(signed_in(VIEWER.upper()))
-    assert "Signed in as **viewer\\@example\\.com** · viewer" in sidebar_texts(app)
+    assert "Signed in as viewer@example.com · viewer" in sidebar_texts(app)
     assert "Admin" not in page_links(app) and "Overview" in page_links(app)
     assert app.metric  # the Overview's numbers
     app.switch_page("pages/upload.py").run()
@@ -238,4 +238,4 @@ def test_single_user_mode_says_so_and_its_local_user_is_an_admin(at: AppTest) ->
     assert "Admin" in page_links(at)
     at.switch_page("pages/admin.py").run()
     assert not at.exception and [t.value for t in at.title] == ["Admin"]
-    assert "local user" in at.caption[0].value
+    assert "Every change made here is recorded in the audit trail" in at.caption[0].value

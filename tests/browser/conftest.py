@@ -57,16 +57,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch_app(db: Path, log: Path, *, deadline_s: float = 60) -> tuple[str, subprocess.Popen[bytes]]:
+def launch_app(db: Path, log: Path, *, deadline_s: float = 60,
+               extra_args: tuple[str, ...] = ()) -> tuple[str, subprocess.Popen[bytes]]:
     """The one place a test or benchmark starts the app: ``streamlit run app.py`` on a free port with
     ``PASSAPAROLA_DB=db``, its output in ``log``; returns its base URL and process once it answers its health
-    check (bench/run.py imports this too)."""
+    check (bench/run.py imports this too). ``extra_args``: more ``streamlit run`` options (the team-mode test's
+    ``--secrets.files``)."""
     port = _free_port()
     env = dict(os.environ, PASSAPAROLA_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", *extra_args],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
