@@ -213,3 +213,27 @@ def test_the_audit_trail_is_filtered_by_who_and_what_and_paged(con) -> None:
     assert [e.target for e in audit.audit_entries(con, actor="a@example.com")] == ["group g0", "group g3", "group g1"]
     assert [e.target for e in audit.audit_entries(con, limit=2, offset=2)] == ["group g3", "group g2"]
     assert audit.audit_choices(con) == (["a@example.com", "b@example.com"], ["group role added", "group role removed"])
+
+
+def test_the_users_command_maps_groups_to_roles(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    assert cli.main(["users", "groups", "--db", db]) == 0
+    assert capsys.readouterr().out == "no group is mapped to a role: `python -m nps users group-add GROUP --role viewer`\n"
+    assert cli.main(["users", "group-add", "NPS Editors", "--role", "editor", "--db", db]) == 0
+    assert cli.main(["users", "group-add", "staff", "--role", "viewer", "--db", db]) == 0
+    assert capsys.readouterr().out == "members of NPS Editors are editors\nmembers of staff are viewers\n"
+    assert cli.main(["users", "groups", "--db", db]) == 0
+    assert capsys.readouterr().out == "NPS Editors  editor\nstaff  viewer\n"
+    assert cli.main(["users", "group-remove", "staff", "--db", db]) == 0
+    assert capsys.readouterr().out == "the group staff has no role now\n"
+    assert cli.main(["users", "groups", "--format", "json", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"group": "NPS Editors", "role": "editor"}]
+    assert cli.main(["users", "group-remove", "staff", "--db", db]) == 2
+    assert capsys.readouterr().err == "error: no role is mapped to the group 'staff'; the mapped groups are: NPS Editors\n"
+    con = store.connect(db)
+    try:
+        assert [e.action for e in audit.audit_entries(con)] == ["group role removed", "group role added",
+                                                                "group role added"]
+        assert all(e.actor.startswith("cli:") for e in audit.audit_entries(con))
+    finally:
+        con.close()

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)
 
-    users = sub.add_parser("users", help="who may use the app in team mode: add, list, remove users (audited)",
+    users = sub.add_parser("users", help="who may use the app in team mode: add, list, remove users; map groups to roles (audited)",
                            description="The command line is a trusted local tool: whoever can open the database "
                                        "file manages its users. Every change is recorded in the audit trail.")
     users_sub = users.add_subparsers(dest="users_command", required=True)
@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     remove = users_sub.add_parser("remove", help="remove a user")
     remove.add_argument("email")
     _add_db(remove)
+    groups = users_sub.add_parser("groups", help="list the groups of the sign-in's groups claim mapped to roles")
+    groups.add_argument("--format", choices=("table", "json"), default="table")
+    _add_db(groups)
+    _add_read_only(groups)
+    group_add = users_sub.add_parser("group-add", help="give the members of a group (as the identity provider "
+                                                      "names it in the groups claim) a role; replaces its mapping")
+    group_add.add_argument("group")
+    group_add.add_argument("--role", choices=domain.ROLES, required=True)
+    _add_db(group_add)
+    group_remove = users_sub.add_parser("group-remove", help="remove a group's role")
+    group_remove.add_argument("group")
+    _add_db(group_remove)
     return parser
 
 

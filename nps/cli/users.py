@@ -1,4 +1,4 @@
-"""The ``users`` command: add, list and remove the users of team mode (every change audited)."""
+"""The ``users`` command: add, list and remove the users of team mode, and map groups to roles (every change audited)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,20 @@ def _scopes(pairs: list[str]) -> list[tuple[str, str]]:
 
 
 def run_users(args: argparse.Namespace) -> int:
-    """``users add|list|remove``; returns the exit status."""
+    """``users add|list|remove|groups|group-add|group-remove``; returns the exit status."""
+    if args.users_command == "groups":
+        con = connect(args)
+        try:
+            mapped = users.list_group_roles(con)
+        finally:
+            con.close()
+        if args.format == "json":
+            say(to_json([{"group": g.group, "role": g.role} for g in mapped]) + "\n")
+        elif not mapped:
+            say("no group is mapped to a role: `python -m nps users group-add GROUP --role viewer`\n")
+        for group in mapped if args.format == "table" else ():
+            say(f"{_visible(group.group)}  {group.role}\n")
+        return 0
     if args.users_command == "list":
         con = connect(args)
         try:
@@ -54,6 +67,12 @@ def run_users(args: argparse.Namespace) -> int:
             user = users.add_user(con, args.email, args.role, _scopes(args.scope), actor=cli_actor())
             limits = ", ".join(f"{c}={v}" for c, v in user.scopes) or "every row"
             say(f"{_visible(user.email)} is {user.role} ({_visible(limits)})\n")
+        elif args.users_command == "group-add":
+            mapped = users.set_group_role(con, args.group, args.role, actor=cli_actor())
+            say(f"members of {_visible(mapped.group)} are {mapped.role}s\n")
+        elif args.users_command == "group-remove":
+            unmapped = users.remove_group_role(con, args.group, actor=cli_actor())
+            say(f"the group {_visible(unmapped.group)} has no role now\n")
         else:
             removed = users.remove_user(con, args.email, actor=cli_actor())
             say(f"removed {_visible(removed.email)}\n")
