@@ -2,7 +2,8 @@
 to them, the Responses page's paging and the downloads. Each reads fresh, on its own cursor, every time.
 
 A write that changes what the cached reads return ends with :func:`face.cached.clear_caches`
-where the page did so before (rename, delete, remap, a new dataset).
+where the page did so before (rename, delete, remap, a new dataset). Every write is recorded in the
+audit trail as done by this session's user (:func:`face.auth.actor`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
 from nps import store
@@ -46,14 +48,14 @@ def open_dataset(dataset_id: int, page: str | None = None) -> None:
 def rename_dataset(dataset_id: int, name: str) -> None:
     """Rename a dataset (``store.rename_dataset``) and forget the cached reads."""
     with cursor() as cur:
-        store.rename_dataset(cur, dataset_id, name)
+        store.rename_dataset(cur, dataset_id, name, actor=auth.actor())
     clear_caches()
 
 
 def delete_dataset(dataset_id: int) -> None:
     """Delete a dataset and its responses (``store.delete_dataset``) and forget the cached reads."""
     with cursor() as cur:
-        store.delete_dataset(cur, dataset_id)
+        store.delete_dataset(cur, dataset_id, actor=auth.actor())
     clear_caches()
 
 
@@ -83,7 +85,7 @@ def load_sample() -> list[store.Dataset]:
     from nps.sample import demo
 
     with cursor() as cur:
-        return demo.load_sample(cur)
+        return demo.load_sample(cur, actor=auth.actor())
 
 
 def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
@@ -91,7 +93,7 @@ def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
     from nps import ingest
 
     with cursor() as cur:
-        return ingest.ingest_file(cur, path, **options)
+        return ingest.ingest_file(cur, path, **options, actor=auth.actor())
 
 
 def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapReport:
@@ -99,7 +101,7 @@ def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapR
     from nps import ingest
 
     with cursor() as cur:
-        result = ingest.remap_dataset(cur, dataset_id, wanted)
+        result = ingest.remap_dataset(cur, dataset_id, wanted, actor=auth.actor())
     if result.changes:
         clear_caches()
     return result
@@ -121,7 +123,7 @@ def save_targets(dataset_id: int, dimension: str, goals: Mapping[str, float | No
     from nps.store import targets
 
     with cursor() as cur:
-        targets.save_targets(cur, dataset_id, dimension, goals)
+        targets.save_targets(cur, dataset_id, dimension, goals, actor=auth.actor())
 
 
 # --- codebooks -----------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def save_codebook(book: Codebook, note: str) -> int:
     from nps.store import codebooks
 
     with cursor() as cur:
-        return codebooks.save_codebook(cur, book, note)
+        return codebooks.save_codebook(cur, book, note, actor=auth.actor())
 
 
 def preview_codebook(ctx: Context, old: Codebook, new: Codebook, flt: Filter) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from nps.narrative import column_label
 from nps import query as queries
 from nps.query.filters import Filter
 from nps.sample import demo
-from nps.store import scheduler
+from nps.store import audit, scheduler
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _database(path: str) -> Database:
     con = store.connect(path)  # raises store.DatabaseBusyError while another process holds the file
     cur = con.cursor()
     try:
-        demo.ensure_sample(cur)
+        demo.ensure_sample(cur, actor=audit.APP_ACTOR)  # nobody's action: the app's first start
     finally:
         cur.close()
     jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)

@@ -281,9 +281,17 @@ with tab_manage:
                     st.error(md(str(error)))
                 else:
                     st.rerun()
-            with c3.popover("Delete", icon=":material/delete:"):
-                st.markdown(f"Delete **{md(ds.name)}** and its {ds.accepted:,} responses? This cannot be undone.")
-                if st.button("Yes, delete", key=f"delete_{ds.id}", type="primary"):
-                    records.delete_dataset(ds.id)  # forgets the cached reads
+            # Two steps: this button only asks; the dataset goes with the confirmation's "Delete <name>".
+            c3.button("Delete", key=f"ask_delete_{ds.id}", icon=":material/delete:",
+                      on_click=st.session_state.update, kwargs={"_confirm_delete": ds.id})
+            if st.session_state.get("_confirm_delete") == ds.id:
+                st.warning(f"Delete **{md(ds.name)}** (dataset {ds.id}) and its {ds.accepted:,} responses, "
+                           f"{ds.rejected:,} rejected rows and {ds.waves} wave(s)? This cannot be undone.")
+                yes, no = st.columns(2)
+                if yes.button(f"Delete {md(ds.name)}", key=f"delete_{ds.id}", type="primary", icon=":material/delete:"):
+                    st.session_state.pop("_confirm_delete", None)
+                    records.delete_dataset(ds.id)  # audited; forgets the cached reads
                     st.rerun()
+                no.button("Cancel", key=f"cancel_delete_{ds.id}", on_click=st.session_state.pop,
+                          args=("_confirm_delete", None))
             _remap_section(ds)
