@@ -80,6 +80,15 @@ def _apply_remap(ds: store.Dataset) -> None:
     state["remap_result"] = (ds.id, "success", message, notes)
 
 
+def _delete(dataset_id: int) -> None:
+    """The confirmation's "Delete <name>" callback (run before the script, so no rerun can lose the click)."""
+    st.session_state.pop("_confirm_delete", None)
+    try:
+        records.delete_dataset(dataset_id)  # audited; forgets the cached reads
+    except NpsError as error:
+        st.session_state["delete_error"] = str(error)
+
+
 def _remap_section(ds: store.Dataset) -> None:
     """Correct a loaded dataset's roles: every row is read again, the id (targets, links) stays."""
     done = st.session_state.get("remap_result")
@@ -264,6 +273,8 @@ with tab_load:
         st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
 
 with tab_manage:
+    if "delete_error" in st.session_state:
+        st.error(md(st.session_state.pop("delete_error")))
     if not datasets:
         st.info("No dataset yet.")
     for ds in datasets:
@@ -288,10 +299,8 @@ with tab_manage:
                 st.warning(f"Delete **{md(ds.name)}** (dataset {ds.id}) and its {ds.accepted:,} responses, "
                            f"{ds.rejected:,} rejected rows and {ds.waves} wave(s)? This cannot be undone.")
                 yes, no = st.columns(2)
-                if yes.button(f"Delete {md(ds.name)}", key=f"delete_{ds.id}", type="primary", icon=":material/delete:"):
-                    st.session_state.pop("_confirm_delete", None)
-                    records.delete_dataset(ds.id)  # audited; forgets the cached reads
-                    st.rerun()
+                yes.button(f"Delete {md(ds.name)}", key=f"delete_{ds.id}", type="primary", icon=":material/delete:",
+                           on_click=_delete, args=(ds.id,))
                 no.button("Cancel", key=f"cancel_delete_{ds.id}", on_click=st.session_state.pop,
                           args=("_confirm_delete", None))
             _remap_section(ds)
