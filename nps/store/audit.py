@@ -2,7 +2,15 @@
 
 A write records itself inside its own transaction (:func:`record`), so a change and its
 record are committed together or not at all. Nothing in the library updates or deletes a
-row of ``audit_log``; :func:`audit_entries` reads it, newest first.
+row of ``audit_log``; :func:`audit_entries` reads it, newest first, filtered by day, actor,
+action and count.
+
+Recorded: a dataset loaded or a wave appended (:mod:`nps.ingest.commit`), remapped
+(:mod:`nps.ingest.remap`), renamed or deleted (:mod:`nps.store.catalog`), targets changed
+(:mod:`nps.store.targets`), a codebook version saved (:mod:`nps.store.codebooks`), users added,
+changed or removed (:mod:`nps.store.users`). Not recorded, being derived data or upkeep and no
+one's action: comment tags and their cache (:mod:`nps.store.tagging`), the scheduler's housekeeping
+and snapshot, the removal of an interrupted load's leftovers.
 """
 
 from __future__ import annotations
