@@ -20,6 +20,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hst
 
 from nps import cli, ingest, store
 from nps.cli import source as cli_source
@@ -233,6 +235,42 @@ def test_a_codebook_save_that_raises_leaves_no_version_and_no_entry(con, failing
     assert codebooks.current_codebook(con).version == current.version
 
 
+def test_codebooks_saved_at_once_each_get_a_number_and_one_entry(tmp_path: Path) -> None:
+    import threading
+
+    con = store.connect(tmp_path / "books.duckdb")
+    try:
+        themes = list(codebooks.current_codebook(con).themes.items())
+        books = [Codebook.build(dict(themes[:i + 1])) for i in range(4)]
+        failures: list[BaseException] = []
+
+        def save(i: int) -> None:
+            cur = con.cursor()
+            try:
+                codebooks.save_codebook(cur, books[i], f"book {i}", actor=f"editor{i}@example.com")
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+            finally:
+                cur.close()
+
+        threads = [threading.Thread(target=save, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        saved = con.execute("SELECT number, note FROM codebooks ORDER BY number").fetchall()
+        entries = list(reversed(audit.audit_entries(con)))
+    finally:
+        con.close()
+    assert [n for n, _ in saved] == [1, 2, 3, 4, 5] and sorted(note for _, note in saved[1:]) == [
+        "book 0", "book 1", "book 2", "book 3"]
+    assert [(e.target, e.before, e.after["number"]) for e in entries] == [
+        ("codebook #2", {"number": 1}, 2), ("codebook #3", {"number": 2}, 3),
+        ("codebook #4", {"number": 3}, 4), ("codebook #5", {"number": 4}, 5)]
+    assert {e.actor: e.after["note"] for e in entries} == {f"editor{i}@example.com": f"book {i}" for i in range(4)}
+
+
 # --- renames, deletes, targets: the same rule --------------------------------------------------------
 
 
@@ -290,6 +328,36 @@ def test_filters_are_values_not_sql(recorded) -> None:
     assert audit.audit_entries(recorded, action="%") == []
     with pytest.raises(ValueError, match="limit must be 0 or more"):
         audit.audit_entries(recorded, limit=-1)
+
+
+ACTORS = ("anna@example.com", "cli:root", "x' OR '1'='1", HOSTILE)
+ACTIONS = ("dataset renamed", "Dataset Deleted", "codebook saved")
+
+
+@given(entries=hst.lists(hst.tuples(hst.sampled_from(ACTORS), hst.sampled_from(ACTIONS), hst.integers(0, 5)),
+                         max_size=8),
+       actor=hst.none() | hst.sampled_from(ACTORS), action=hst.none() | hst.sampled_from([*ACTIONS, "DATASET RENAMED"]),
+       since=hst.none() | hst.integers(0, 6), limit=hst.none() | hst.integers(0, 9))
+def test_a_filtered_read_is_the_whole_trail_filtered(entries, actor, action, since, limit) -> None:
+    """Whatever the filters, the reader returns the whole trail (newest first) filtered in Python."""
+    day = dt.date(2024, 3, 1)
+    con = store.connect(":memory:")
+    try:
+        with transaction(con):
+            for who, what, _ in entries:
+                audit.record(con, who, what, "dataset #1")
+        for i, (_, _, days) in enumerate(entries, start=1):
+            con.execute("UPDATE audit_log SET happened_at = ? WHERE id = ?",
+                        [dt.datetime.combine(day + dt.timedelta(days=days), dt.time(12)), i])
+        first = None if since is None else day + dt.timedelta(days=since)
+        everything = audit.audit_entries(con)
+        expected = [e for e in everything
+                    if (actor is None or e.actor == actor) and (action is None or e.action.lower() == action.lower())
+                    and (first is None or e.at.date() >= first)][:limit]
+        assert audit.audit_entries(con, actor=actor, action=action, since=first, limit=limit) == expected
+        assert ids(everything) == list(range(len(entries), 0, -1))
+    finally:
+        con.close()
 
 
 # --- the command line --------------------------------------------------------------------------------
