@@ -19,6 +19,7 @@ from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
 from nps import store
+from nps.query import access
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:
@@ -30,10 +31,17 @@ if TYPE_CHECKING:
 # --- datasets ------------------------------------------------------------------------------------
 
 
-def list_datasets() -> list[store.Dataset]:
-    """Every dataset in the catalog (``store.list_datasets``)."""
+def visible_datasets() -> access.Visible:
+    """The datasets this session's user may open, each limited to their scope, and why the others are not
+    (``access.visible_datasets`` over ``store.list_datasets``)."""
     with cursor() as cur:
-        return store.list_datasets(cur)
+        every = store.list_datasets(cur)
+    return access.visible_datasets(every, auth.current_user().scopes)
+
+
+def list_datasets() -> list[store.Dataset]:
+    """The datasets this session's user may open, each limited to their rows (:func:`visible_datasets`)."""
+    return list(visible_datasets().datasets)
 
 
 def open_dataset(dataset_id: int, page: str | None = None) -> None:

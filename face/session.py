@@ -50,9 +50,12 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows or roles change (a new wave, a corrected mapping), so caches refresh."""
+        """Changes whenever the dataset's rows, roles or the reader's scope change (a new wave, a corrected mapping,
+        another user), so caches refresh and never serve one user's rows to another."""
         roles = zlib.crc32(repr(self.dataset.mapping).encode())
-        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
+        # The scope in full (not a checksum that two scopes could share): one user's rows never serve another.
+        return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:"
+                f"{roles:08x}:{self.dataset.scope.rules!r}")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ class UsageError(NpsError):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m nps``."""
-    parser = argparse.ArgumentParser(prog="python -m nps", description="Passaparola: NPS survey analysis.")
+    parser = argparse.ArgumentParser(
+        prog="python -m nps", description="Passaparola: NPS survey analysis.",
+        epilog="The command line is a trusted local tool: whoever can open the database file reads every row "
+               "(sign-in, roles and scopes apply to the app); the employee-survey anonymity rule applies here too.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="load a survey export into the database")
