@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     trail = sub.add_parser("audit", help="the audit trail: who changed what, when, with the values before and after",
                            description="Every write (loads, appends, remaps, renames, deletes, targets, codebook "
                                        "versions, users) as recorded, newest first.")
-    trail.add_argument("--since", type=_date, help="entries of this day or later (YYYY-MM-DD)")
+    trail.add_argument("--since", type=_date, metavar="DATE", help="entries of this day or later (YYYY-MM-DD)")
     trail.add_argument("--actor", metavar="A", help="only this actor's entries (exactly as listed, e.g. 'cli:anna')")
     trail.add_argument("--action", metavar="X", help="only this action (e.g. 'dataset deleted')")
     trail.add_argument("--limit", type=_count, metavar="N", help="at most the N newest entries")
