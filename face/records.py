@@ -2,11 +2,10 @@
 to them, the Responses page's paging and the downloads. Each reads fresh, on its own cursor, every time.
 
 A write that changes what the cached reads return ends with :func:`face.cached.clear_caches`
-where the page did so before (rename, delete, remap, a new dataset).
-
-Every write first checks the session's role (:func:`face.auth.check`: editor for targets and codebooks,
-admin for the rest), so a page that forgot to hide a button still cannot write; the audit trail records
-the session's user (:func:`face.auth.actor`).
+where the page did so before (rename, delete, remap, a new dataset). Every write is recorded in the
+audit trail as done by this session's user (:func:`face.auth.actor`), and first checks that user's role
+(:func:`face.auth.check`: editor for targets and codebooks, admin for the rest), so a page that forgot to
+hide a button still cannot write.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
 from nps import domain, store
+from nps.query import access
 from nps.query.filters import Filter
 from nps.store import users
 
@@ -34,10 +34,17 @@ if TYPE_CHECKING:
 # --- datasets ------------------------------------------------------------------------------------
 
 
-def list_datasets() -> list[store.Dataset]:
-    """Every dataset in the catalog (``store.list_datasets``)."""
+def visible_datasets() -> access.Visible:
+    """The datasets this session's user may open, each limited to their scope, and why the others are not
+    (``access.visible_datasets`` over ``store.list_datasets``)."""
     with cursor() as cur:
-        return store.list_datasets(cur)
+        every = store.list_datasets(cur)
+    return access.visible_datasets(every, auth.current_user().scopes)
+
+
+def list_datasets() -> list[store.Dataset]:
+    """The datasets this session's user may open, each limited to their rows (:func:`visible_datasets`)."""
+    return list(visible_datasets().datasets)
 
 
 def open_dataset(dataset_id: int, page: str | None = None) -> None:
@@ -92,7 +99,7 @@ def load_sample() -> list[store.Dataset]:
 
     auth.check(domain.ADMIN, "Loading the sample")
     with cursor() as cur:
-        return demo.load_sample(cur)
+        return demo.load_sample(cur, actor=auth.actor())
 
 
 def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
@@ -101,7 +108,7 @@ def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
 
     auth.check(domain.ADMIN, "Loading a file")
     with cursor() as cur:
-        return ingest.ingest_file(cur, path, **options)
+        return ingest.ingest_file(cur, path, **options, actor=auth.actor())
 
 
 def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapReport:
@@ -110,7 +117,7 @@ def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapR
 
     auth.check(domain.ADMIN, "Changing a dataset's columns and roles")
     with cursor() as cur:
-        result = ingest.remap_dataset(cur, dataset_id, wanted)
+        result = ingest.remap_dataset(cur, dataset_id, wanted, actor=auth.actor())
     if result.changes:
         clear_caches()
     return result
@@ -161,7 +168,7 @@ def save_codebook(book: Codebook, note: str) -> int:
 
     auth.check(domain.EDITOR, "Saving the codebook")
     with cursor() as cur:
-        return codebooks.save_codebook(cur, book, note)
+        return codebooks.save_codebook(cur, book, note, actor=auth.actor())
 
 
 def preview_codebook(ctx: Context, old: Codebook, new: Codebook, flt: Filter) -> pd.DataFrame:
@@ -283,12 +290,12 @@ def audit_trail_csv(*, actor: str | None, action: str | None) -> bytes:
 
 
 def audit_choices() -> tuple[list[str], list[str]]:
-    """The actors and actions in the audit trail, for its filters (``audit.audit_choices``; admin)."""
+    """The actors and actions in the audit trail, for its filters (``audit.actors``, ``audit.actions``; admin)."""
     from nps.store import audit
 
     auth.check(domain.ADMIN, "Reading the audit trail")
     with cursor() as cur:
-        return audit.audit_choices(cur)
+        return audit.actors(cur), audit.actions(cur)
 
 
 def _audit_frame(entries: list[Any]) -> pd.DataFrame:

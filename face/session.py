@@ -19,7 +19,7 @@ from nps.narrative import column_label
 from nps import query as queries
 from nps.query.filters import Filter
 from nps.sample import demo
-from nps.store import scheduler
+from nps.store import audit, scheduler
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,12 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows or roles change (a new wave, a corrected mapping), so caches refresh."""
+        """Changes whenever the dataset's rows, roles or the reader's scope change (a new wave, a corrected mapping,
+        another user), so caches refresh and never serve one user's rows to another."""
         roles = zlib.crc32(repr(self.dataset.mapping).encode())
-        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
+        # The scope in full (not a checksum that two scopes could share): one user's rows never serve another.
+        return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:"
+                f"{roles:08x}:{self.dataset.scope.rules!r}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def _database(path: str) -> Database:
     con = store.connect(path)  # raises store.DatabaseBusyError while another process holds the file
     cur = con.cursor()
     try:
-        demo.ensure_sample(cur)
+        demo.ensure_sample(cur, actor=audit.APP_ACTOR)  # nobody's action: the app's first start
     finally:
         cur.close()
     jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)

@@ -22,7 +22,7 @@ from nps import domain, stats
 from nps.domain import CATEGORIES
 from nps.errors import NotTaggedError
 from nps.query.filters import Filter
-from nps.query.rows import where_clause
+from nps.query.rows import where_for
 from nps.query.options import GRAINS, Options
 from nps.store import Dataset, sql
 from nps.store.tagging import has_comment_sql, is_tagged, tags_table
@@ -159,7 +159,7 @@ def _tagged(ds: Dataset, flt: Filter | None, version: str, extra: str = "") -> t
     with a comment (they have tags); ``mentions``: one row per commented response
     and theme it mentions (``src``'s columns and ``theme``).
     """
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     text_ = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.CATEGORY}{', ' + extra if extra else ''} "
         f"FROM {sql.table(ds.table)} {where}), "
@@ -333,7 +333,7 @@ def language_counts(
     must be tagged: :func:`require_tagged`).
     """
     version = require_tagged(cur, ds, codebook)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE} FROM {sql.table(ds.table)} {where}), "
         f"tags AS (SELECT DISTINCT _row, _wave, language FROM {sql.table(tags_table(ds))} WHERE version = ?) "
@@ -362,7 +362,7 @@ def uncovered_comments(
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
     version = require_tagged(cur, ds, codebook)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} "
         f"{where}) SELECT s._row, s._wave, s._comment AS comment, s._category AS category, t.language "
@@ -411,7 +411,7 @@ def preview_codebook(
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
     version = require_tagged(cur, ds, old)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     base = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}), "
         "kept AS (SELECT s._row, s._wave, s._comment, any_value(t.language) AS language, "
@@ -479,7 +479,7 @@ def distinctive_terms(
     with side ``"promoters"`` (score = −z > 0), each sorted by score
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     cond = has_comment_sql()
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
     rows = sql.fetch_all(cur, f"SELECT {sql.CATEGORY}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}", params)
