@@ -131,7 +131,7 @@ def test_a_viewer_reads_every_page_and_writes_nothing(team_db: Path) -> None:
     assert app.metric  # the Overview's numbers
     app.switch_page("pages/upload.py").run()
     assert not app.exception
-    assert not app.get("file_uploader") and "Yes, delete" not in buttons(app) and "Load" not in buttons(app)
+    assert not app.get("file_uploader") and "Delete" not in buttons(app) and "Load" not in buttons(app)
     assert app.caption[0].value.startswith("Loading files and changing or deleting datasets need the admin role")
     assert list(app.dataframe[0].value["dataset"])  # the datasets, read-only
     app.switch_page("pages/codebook.py").run()
@@ -153,7 +153,7 @@ def test_an_editor_edits_targets_and_the_codebook_but_no_dataset_and_no_admin(te
     app.switch_page("pages/review.py").run()
     assert "Save targets" in buttons(app)
     app.switch_page("pages/upload.py").run()
-    assert not app.get("file_uploader") and "Yes, delete" not in buttons(app)
+    assert not app.get("file_uploader") and "Delete" not in buttons(app)
     app.switch_page("pages/admin.py").run()
     assert not app.tabs and "needs the admin role" in app.info[0].value
     assert "Admin" not in page_links(app)
@@ -161,7 +161,7 @@ def test_an_editor_edits_targets_and_the_codebook_but_no_dataset_and_no_admin(te
 
 def test_an_admin_uploads_deletes_and_manages_users_recorded_under_their_email(team_db: Path) -> None:
     app = team_app(signed_in(ADMIN), "pages/upload.py")
-    assert app.get("file_uploader") and "Yes, delete" in buttons(app) and "Load the sample data" in buttons(app)
+    assert app.get("file_uploader") and "Delete" in buttons(app) and "Load the sample data" in buttons(app)
     assert "Admin" in page_links(app)
     app.switch_page("pages/admin.py").run()
     assert [t.value for t in app.title] == ["Admin"] and len(app.tabs) == 3

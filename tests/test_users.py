@@ -215,7 +215,8 @@ def test_the_audit_trail_is_filtered_by_who_and_what_and_paged(con) -> None:
     assert audit.count_audit_entries(con, actor="a@example.com", action="group role added") == 2
     assert [e.target for e in audit.audit_entries(con, actor="a@example.com")] == ["group g0", "group g3", "group g1"]
     assert [e.target for e in audit.audit_entries(con, limit=2, offset=2)] == ["group g3", "group g2"]
-    assert audit.audit_choices(con) == (["a@example.com", "b@example.com"], ["group role added", "group role removed"])
+    assert audit.actors(con) == ["a@example.com", "b@example.com"]
+    assert audit.actions(con) == ["group role added", "group role removed"]
 
 
 def test_the_users_command_maps_groups_to_roles(tmp_path: Path, capsys) -> None:
