@@ -72,6 +72,7 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
     """What to do about a database another process holds (the Passaparola app, usually)."""
     if "snapshot" in str(error):
         return ""
-    if args.command in ("ingest", "sample") or getattr(args, "users_command", "list") != "list":
+    if (args.command in ("ingest", "sample") or getattr(args, "users_command", "list") != "list"
+            or getattr(args, "datasets_command", None) == "privacy"):
         return ": stop the app (or that process) to write to it from here, or load the file on the app's Upload page"
     return ": stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"

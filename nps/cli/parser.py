@@ -67,9 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
     comments.add_argument("--format", choices=("table", "json"), default="table")
     _add_read_only(comments)
 
-    datasets = sub.add_parser("datasets", help="list the datasets in the database")
+    datasets = sub.add_parser("datasets", help="list the datasets in the database; set an employee dataset's "
+                                               "anonymity thresholds (datasets privacy)")
     _add_db(datasets)
     _add_read_only(datasets)
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", required=False)
+    privacy = datasets_sub.add_parser(
+        "privacy", help="show or set an employee dataset's anonymity thresholds (audited)",
+        description="Employee survey anonymity: no group of fewer than --min-group respondents (default 5, never "
+                    "below 3) is shown, and no comments of fewer than --min-comment-group (default 10, at least "
+                    "--min-group). Without options, shows the thresholds.")
+    privacy.add_argument("dataset", metavar="DATASET", help="the dataset's id or name")
+    privacy.add_argument("--min-group", type=int, metavar="N", help="the fewest respondents a shown group has")
+    privacy.add_argument("--min-comment-group", type=int, metavar="M",
+                         help="the fewest respondents whose comments are shown (default: the larger of 10 and N)")
+    _add_db(privacy)
 
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from nps import stats
+from nps.query import anonymity
 from nps.query.counting import BLANK, count_items, counts_row, distribution_of, result_of, score_items, score_rows
 from nps.query.filters import Filter
 from nps.query.options import Options
@@ -29,7 +30,7 @@ def overall(
     """
     src, params = source(ds, flt, opts)
     text = f"SELECT {count_items(opts)} FROM ({src})"
-    return result_of(counts_row(cur, text, params, opts), opts)
+    return anonymity.check_result(cur, ds, flt, opts, result_of(counts_row(cur, text, params, opts), opts))
 
 
 def distribution(
@@ -39,12 +40,25 @@ def distribution(
 
     ``n`` is the number of responses with that score (0 where none); ``share`` is
     the fraction 0..1 of all counted responses (of the weights, when weighted; 0.0
-    everywhere when nothing matches). Weighted mode adds ``weighted_n`` (Σw).
+    everywhere when nothing matches). Weighted mode adds ``weighted_n`` (Σw). On an employee dataset
+    whose selection the anonymity rule hides (:mod:`nps.query.anonymity`), every row is ``suppressed``.
     Raises :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
     """
     src, params = source(ds, flt, opts)
     text = f"SELECT {score_items(opts)} FROM ({src}) WHERE {sql.SCORE} IS NOT NULL GROUP BY ALL"
-    return distribution_of(score_rows(sql.fetch_all(cur, text, params), opts), opts)
+    frame = distribution_of(score_rows(sql.fetch_all(cur, text, params), opts), opts)
+    return hide_distribution(cur, ds, flt, opts, frame)
+
+
+def hide_distribution(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: Options,
+                      frame: pd.DataFrame) -> pd.DataFrame:
+    """A distribution of ``flt`` with every row ``suppressed`` when the anonymity rule hides the selection."""
+    if anonymity.privacy_of(ds) is None:
+        return frame
+    n = int(frame["n"].sum())
+    result = stats.NpsResult(n, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False)
+    hidden = anonymity.check_result(cur, ds, flt, opts, result).suppressed
+    return anonymity.hide_rows(frame, np.full(len(frame), hidden))
 
 
 def data_range(

@@ -21,6 +21,7 @@ import pandas as pd
 from nps import domain, stats
 from nps.domain import CATEGORIES
 from nps.errors import NotTaggedError
+from nps.query import anonymity
 from nps.query.filters import Filter
 from nps.query.rows import where_clause
 from nps.query.options import GRAINS, Options
@@ -77,6 +78,7 @@ def theme_summary(
     used. Raises ValueError for weighted or deduplicated options (not supported
     for themes yet).
     """
+    anonymity.require_comments(cur, ds, flt)
     _check_options(opts)
     version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
@@ -194,6 +196,7 @@ def theme_trend(
     :func:`nps.query.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
+    anonymity.require_comments(cur, ds, flt)
     domain.check_grain(grain)
     _check_options(opts)
     version = require_tagged(cur, ds, codebook)
@@ -230,6 +233,14 @@ def theme_trend(
         "n_with": mentions,
         "low_n": (comments < opts.min_n).astype(bool),
     })
+    privacy = anonymity.privacy_of(ds)
+    if privacy is not None:
+        # A period with few comments is a small group: what its few commenters said is not shown.
+        few = (comments > 0) & (comments < privacy.min_comment_group)
+        out.loc[few, ["share", "nps_with"]] = float("nan")
+        out["mentions"] = out["mentions"].astype("Int64")
+        out["n_with"] = out["n_with"].astype("Int64")
+        out.loc[few, ["mentions", "n_with"]] = pd.NA
     return _versioned(out[list(TREND_COLUMNS)].reset_index(drop=True), version)
 
 
@@ -246,6 +257,7 @@ def theme_cooccurrence(
     ``both`` > 0 and ``theme_a`` before ``theme_b`` in codebook order, sorted
     by ``both`` (desc), then codebook order. Needs the dataset tagged (:func:`require_tagged`).
     """
+    anonymity.require_comments(cur, ds, flt)
     version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
     query = (
@@ -294,6 +306,7 @@ def top_themes_by(
     :class:`nps.errors.UnknownColumnError` for a column not in the dataset and
     ValueError for an unknown category or a ``top`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)} or None for all")
     if isinstance(top, bool) or int(top) != top or top < 1:
@@ -320,6 +333,10 @@ def top_themes_by(
         "mentions": frame["mentions"].astype("int64"),
         "share": frame["share"].astype(float),
     })
+    allowed = anonymity.comment_groups(cur, ds, flt, column)
+    if allowed is not None:
+        # Per value, as the whole selection: no themes of a value with fewer respondents than the comments threshold.
+        out = out[out["value"].isin(allowed)].reset_index(drop=True)
     return _versioned(out, version)
 
 
@@ -332,6 +349,7 @@ def language_counts(
     ``n`` counts commented responses. Read from the stored tags (the dataset
     must be tagged: :func:`require_tagged`).
     """
+    anonymity.require_comments(cur, ds, flt)
     version = require_tagged(cur, ds, codebook)
     where, params = where_clause(flt, ds.all_columns)
     query = (
@@ -359,6 +377,7 @@ def uncovered_comments(
     stored (not masked). Needs the dataset tagged (:func:`require_tagged`). Raises ValueError
     for a ``limit`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
     version = require_tagged(cur, ds, codebook)
@@ -408,6 +427,7 @@ def preview_codebook(
     ``codebook_version`` (old) and ``new_version``. Raises ValueError for
     ``max_comments`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
     version = require_tagged(cur, ds, old)
@@ -479,6 +499,7 @@ def distinctive_terms(
     with side ``"promoters"`` (score = −z > 0), each sorted by score
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
+    anonymity.require_comments(cur, ds, flt)
     where, params = where_clause(flt, ds.all_columns)
     cond = has_comment_sql()
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
