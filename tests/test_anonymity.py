@@ -1,0 +1,282 @@
+"""The employee survey's anonymity rule (issue 11): thresholds in the store, suppression in the engine, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nps import query as queries
+from nps import store
+from nps.cli import main
+from nps.query import anonymity, responses
+from nps.query.filters import Filter
+from nps.store import audit, privacy, sql
+from tests.factories import make_dataset
+
+# Four departments: A 10 respondents (NPS +30), B 6, C 3, D 6; 25 in all.
+_SCORES = {
+    "A": [10] * 5 + [8] * 3 + [3] * 2,
+    "B": [9] * 3 + [7] + [2] * 2,
+    "C": [10, 5, 6],
+    "D": [9, 9, 8, 8, 1, 0],
+}
+
+
+def _frame() -> pd.DataFrame:
+    rows = [(dept, score, f"what {dept}{i} wrote about work") for dept, scores in _SCORES.items() for i, score in enumerate(scores)]
+    return pd.DataFrame(rows, columns=["dept", "score", "comment"])
+
+
+def _employees(cur: duckdb.DuckDBPyConnection, kind: str = "employee") -> store.Dataset:
+    ds = make_dataset(cur, _frame(), name=f"staff {kind}", dimensions=["dept"], comment="comment")
+    sql.execute(cur, "UPDATE datasets SET kind = ? WHERE id = ?", [kind, ds.id])
+    return store.get_dataset(cur, ds.id)
+
+
+# --- thresholds in the store --------------------------------------------------------------------
+
+
+def test_defaults_set_audited_and_read_with_the_dataset(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    assert privacy.get_privacy(con, ds.id) == privacy.Privacy(5, 10)
+    assert ds.privacy == privacy.Privacy(5, 10)
+    assert privacy.set_privacy(con, ds.id, 4, 12, actor="admin@example.com") == privacy.Privacy(4, 12)
+    assert store.get_dataset(con, ds.id).privacy == privacy.Privacy(4, 12)
+    assert [d.privacy for d in store.list_datasets(con)] == [privacy.Privacy(4, 12)]
+    entry = audit.audit_entries(con)[0]
+    assert (entry.actor, entry.action, entry.target) == (
+        "admin@example.com", "anonymity thresholds changed", f"dataset #{ds.id} (staff employee)")
+    assert (entry.before, entry.after) == ({"min_group": 5, "min_comment_group": 10},
+                                           {"min_group": 4, "min_comment_group": 12})
+
+
+@pytest.mark.parametrize(("min_group", "min_comment", "message"), [
+    (2, 10, "must be 3 respondents or more, not 2"),
+    (0, None, "must be 3 respondents or more, not 0"),
+    (6, 5, "(5) must be at least the smallest group shown (6)"),
+])
+def test_thresholds_never_below_three_nor_comments_below_groups(
+        con: duckdb.DuckDBPyConnection, min_group: int, min_comment: int | None, message: str) -> None:
+    ds = _employees(con)
+    with pytest.raises(privacy.PrivacyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        privacy.set_privacy(con, ds.id, min_group, min_comment)
+    assert privacy.get_privacy(con, ds.id) == privacy.Privacy(5, 10)
+    assert [e.action for e in audit.audit_entries(con)] == []
+
+
+def test_comment_threshold_defaults_to_at_least_the_group_threshold(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    assert privacy.set_privacy(con, ds.id, 3) == privacy.Privacy(3, 10)
+    assert privacy.set_privacy(con, ds.id, 12) == privacy.Privacy(12, 12)
+
+
+def test_deleting_a_dataset_removes_its_thresholds(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    privacy.set_privacy(con, ds.id, 7, 14)
+    store.delete_dataset(con, ds.id)
+    assert sql.fetch_all(con, "SELECT * FROM dataset_privacy") == []
+
+
+# --- single results and the complement ---------------------------------------------------------
+
+
+def test_overall_shown_from_min_group(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    whole = queries.overall(con, ds)
+    assert (whole.n, whole.suppressed) == (25, False)
+    a = queries.overall(con, ds, Filter.build(include={"dept": ["A"]}))
+    assert (a.n, a.promoters, a.passives, a.detractors, a.nps, a.suppressed) == (10, 5, 3, 2, 30.0, False)
+    c = queries.overall(con, ds, Filter.build(include={"dept": ["C"]}))
+    assert c.suppressed and c.n == 0 and c.promoters == 0 and np.isnan(c.nps) and np.isnan(c.ci_low)
+
+
+def test_complement_case_hides_a_selection_that_leaves_out_a_few(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    # Everyone but C (3 people): 22 shown would tell C's answers as 25 − 22.
+    assert queries.overall(con, ds, Filter.build(exclude={"dept": ["C"]})).suppressed
+    assert queries.overall(con, ds, Filter.build(include={"dept": ["A", "B", "D"]})).suppressed
+    # A and B: 16 kept, 9 left out: shown.
+    ab = queries.overall(con, ds, Filter.build(include={"dept": ["A", "B"]}))
+    assert (ab.n, ab.suppressed) == (16, False)
+    # A, B or C and not C: the "not C" condition leaves out 3 of the 19 of A, B, C.
+    assert queries.overall(con, ds, Filter.build(include={"dept": ["A", "B", "C"]}, exclude={"dept": ["C"]})).suppressed
+    # Detractors only (8): 17 left out, shown.
+    det = queries.overall(con, ds, Filter.build(categories=["detractor"]))
+    assert (det.n, det.suppressed) == (8, False)
+
+
+# --- breakdowns: primary and secondary suppression ---------------------------------------------
+
+
+def test_breakdown_hides_small_groups_and_the_next_smallest(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    frame = queries.breakdown(con, ds, ["dept"])
+    got = {row["dept"]: (row["suppressed"], None if pd.isna(row["n"]) else int(row["n"]))
+           for row in frame.to_dict("records")}
+    # C (3) is hidden; alone it would be 25 − 10 − 6 − 6, so the smallest shown group (B, first of the sixes) too.
+    assert got == {"A": (False, 10), "B": (True, None), "D": (False, 6), "C": (True, None)}
+    hidden = frame[frame["suppressed"]]
+    assert hidden[["nps", "ci_low", "ci_high", "promoters", "vs_rest"]].isna().all().all()
+    assert not hidden["vs_rest_significant"].any()
+    assert anonymity.hidden_count(frame) == 2
+    assert list(anonymity.shown(frame)["dept"]) == ["A", "D"]
+    assert anonymity.groups_hidden_sentence(2, ds.privacy) == (
+        "2 groups hidden: fewer than 5 respondents, or hidden with one that has (employee anonymity).")
+
+
+def test_breakdown_under_a_small_complement_hides_every_group(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    frame = queries.breakdown(con, ds, ["dept"], Filter.build(exclude={"dept": ["C"]}))
+    assert frame["suppressed"].all()
+
+
+def test_threshold_of_three_shows_c(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    privacy.set_privacy(con, ds.id, 3)
+    ds = store.get_dataset(con, ds.id)
+    frame = queries.breakdown(con, ds, ["dept"])
+    assert not frame["suppressed"].any()
+    assert list(frame["n"]) == [10, 6, 6, 3]
+
+
+def test_customer_datasets_are_unchanged(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con, kind="customer")
+    frame = queries.breakdown(con, ds, ["dept"])
+    assert "suppressed" not in frame.columns
+    assert list(frame["n"]) == [10, 6, 6, 3]
+    c = queries.overall(con, ds, Filter.build(include={"dept": ["C"]}))
+    assert (c.n, c.suppressed) == (3, False)
+    assert len(responses.load_responses_page(con, ds, Filter.build(include={"dept": ["C"]}))) == 3
+
+
+def test_trend_hides_small_periods(con: duckdb.DuckDBPyConnection) -> None:
+    frame = _frame()
+    # A in January (10), the rest in February (15): one small series would be hidden with its total.
+    frame["date"] = ["2026-01-15" if d == "A" else "2026-02-15" for d in frame["dept"]]
+    ds = make_dataset(con, frame, name="dated", dimensions=["dept"], date="date")
+    sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+    ds = store.get_dataset(con, ds.id)
+    plain = queries.trend(con, ds, "month")
+    assert list(plain["suppressed"]) == [False, False]
+    by = queries.trend(con, ds, "month", by=["dept"])
+    shown = {(str(p)[:7], d): bool(s) for p, d, s in zip(by["period"], by["dept"], by["suppressed"])
+             if not pd.isna(by["n"].iloc[0]) or True}
+    # February: B 6, C 3, D 6 → C hidden and B (the smallest shown) with it; January: only A.
+    assert shown[("2026-02", "C")] and shown[("2026-02", "B")] and not shown[("2026-02", "D")]
+    assert not shown[("2026-01", "A")]
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+
+def test_comments_need_min_comment_group_respondents(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    a = responses.load_responses_page(con, ds, Filter.build(include={"dept": ["A"]}))
+    assert len(a) == 10
+    with pytest.raises(anonymity.CommentsHidden, match="fewer than 10 respondents in this selection"):
+        responses.load_responses_page(con, ds, Filter.build(include={"dept": ["B"]}))
+    with pytest.raises(anonymity.CommentsHidden):
+        responses.load_responses_for_export(con, ds, Filter.build(include={"dept": ["B", "C"]}))
+    assert anonymity.comment_groups(con, ds, None, "dept") == {"A"}
+    from nps.query import review
+
+    voices = review.card_voices(con, ds, None, "dept", "B")
+    assert voices == {"detractor": [], "promoter": []}
+    assert [s for s, _ in review.card_voices(con, ds, None, "dept", "A")["promoter"]] == [10, 10, 10]
+
+
+# --- the invariant ------------------------------------------------------------------------------
+
+
+@given(st.lists(st.integers(min_value=0, max_value=15), min_size=1, max_size=8), st.integers(min_value=3, max_value=8))
+def test_no_small_group_shown_nor_derivable(sizes: list[int], min_group: int) -> None:
+    n = np.array(sizes, dtype="int64")
+    mask = anonymity.suppression_mask(n, min_group, [np.zeros(len(n), dtype="int64")])
+    shown = n[~mask]
+    assert not ((shown > 0) & (shown < min_group)).any()
+    hidden = n[mask]
+    if hidden.size:
+        # total − Σ shown is the hidden groups together: never one group, never fewer than min_group.
+        assert int(hidden.sum()) >= min_group or not (~mask & (n > 0)).any()
+        assert int((hidden > 0).sum()) != 1 or not (~mask & (n > 0)).any()
+
+
+@given(st.lists(st.integers(min_value=1, max_value=9), min_size=2, max_size=5))
+def test_breakdown_invariant_on_a_dataset(sizes: list[int]) -> None:
+    con = store.connect(":memory:")
+    try:
+        rows = [(f"g{i}", (i * 7 + j) % 11) for i, size in enumerate(sizes) for j in range(size)]
+        ds = make_dataset(con, pd.DataFrame(rows, columns=["g", "score"]), dimensions=["g"])
+        sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+        ds = store.get_dataset(con, ds.id)
+        frame = queries.breakdown(con, ds, ["g"])
+        total = queries.overall(con, ds)
+        shown = frame[~frame["suppressed"]]
+        assert (shown["n"] >= 5).all()
+        hidden = [sizes[int(g[1:])] for g in frame.loc[frame["suppressed"], "g"]]
+        if not total.suppressed and hidden:
+            assert total.n - int(shown["n"].sum()) == sum(hidden)
+            assert len(hidden) >= 2 and sum(hidden) >= 5
+    finally:
+        con.close()
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_db(tmp_path: Path) -> tuple[Path, int]:
+    path = tmp_path / "staff.duckdb"
+    connection = store.connect(path)
+    ds = _employees(connection)
+    sql.execute(connection, f"CREATE TABLE {sql.table(ds.rejected_table)} (_reason VARCHAR)")
+    connection.close()
+    return path, ds.id
+
+
+def test_cli_summary_json_lists_hidden_groups_without_numbers(staff_db: tuple[Path, int],
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path, ds_id = staff_db
+    assert main(["summary", str(ds_id), "--db", str(path), "--by", "dept", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    groups = {g["dept"]: g for g in result["groups"]}
+    assert groups["C"] == {"dept": "C", "suppressed": True}
+    assert groups["B"] == {"dept": "B", "suppressed": True}
+    assert groups["A"]["suppressed"] is False and groups["A"]["n"] == 10 and groups["A"]["nps"] == 30.0
+    assert result["anonymity"] == {"min_group": 5, "min_comment_group": 10}
+    assert "2 groups hidden: fewer than 5 respondents, or hidden with one that has (employee anonymity)." in (
+        result["warnings"])
+
+
+def test_cli_summary_hides_the_overall_of_a_small_selection(staff_db: tuple[Path, int],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path, ds_id = staff_db
+    assert main(["summary", str(ds_id), "--db", str(path), "--where-not", "dept=C", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["overall"] == {"suppressed": True, "min_group": 5}
+    assert main(["summary", str(ds_id), "--db", str(path), "--by", "dept"]) == 0
+    table = capsys.readouterr().out
+    assert "C     hidden (fewer than 5 respondents)" in table
+
+
+def test_cli_sets_and_shows_thresholds(staff_db: tuple[Path, int], capsys: pytest.CaptureFixture[str]) -> None:
+    path, ds_id = staff_db
+    assert main(["datasets", "privacy", str(ds_id), "--db", str(path), "--min-group", "3"]) == 0
+    assert capsys.readouterr().out == (
+        f"{ds_id:>4}  staff employee: groups of fewer than 3 respondents hidden, comments of fewer than 10 hidden\n")
+    assert main(["datasets", "privacy", str(ds_id), "--db", str(path), "--min-group", "2"]) == 2
+    assert "must be 3 respondents or more" in capsys.readouterr().err
+    assert main(["summary", str(ds_id), "--db", str(path), "--by", "dept", "--format", "json"]) == 0
+    assert all(not g["suppressed"] for g in json.loads(capsys.readouterr().out)["groups"])
+    connection = store.connect(path)
+    try:
+        assert audit.audit_entries(connection)[0].actor.startswith("cli:")
+    finally:
+        connection.close()
