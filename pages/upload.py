@@ -80,6 +80,25 @@ def _apply_remap(ds: store.Dataset) -> None:
     state["remap_result"] = (ds.id, "success", message, notes)
 
 
+def _privacy_section(ds: store.Dataset) -> None:
+    """An employee dataset's anonymity thresholds: the smallest group and the smallest comment set shown."""
+    with st.expander("Anonymity (employee survey)", icon=":material/visibility_off:"):
+        st.caption("No group of fewer respondents than the first number is shown anywhere (never below 3), and "
+                   "no comments of a selection of fewer than the second.")
+        c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        smallest = c1.number_input("Smallest group shown", min_value=3, value=ds.privacy.min_group, step=1,
+                                   key=f"min_group_{ds.id}")
+        comments = c2.number_input("Smallest group whose comments are shown", min_value=3,
+                                   value=ds.privacy.min_comment_group, step=1, key=f"min_comment_group_{ds.id}")
+        if c3.button("Save", key=f"save_privacy_{ds.id}"):
+            try:
+                records.set_privacy(ds.id, int(smallest), int(comments))
+            except NpsError as error:
+                st.error(md(str(error)))
+            else:
+                st.rerun()
+
+
 def _remap_section(ds: store.Dataset) -> None:
     """Correct a loaded dataset's roles: every row is read again, the id (targets, links) stays."""
     done = st.session_state.get("remap_result")
@@ -287,3 +306,5 @@ with tab_manage:
                     records.delete_dataset(ds.id)  # forgets the cached reads
                     st.rerun()
             _remap_section(ds)
+            if ds.kind == "employee":
+                _privacy_section(ds)

@@ -103,15 +103,22 @@ def hidden_count(frame: pd.DataFrame) -> int:
     return int(frame[SUPPRESSED].sum()) if SUPPRESSED in frame.columns else 0
 
 
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without its hidden rows (and without the ``suppressed`` column), counts as plain numbers again."""
+def shown(frame: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
+    """``frame`` without its hidden rows (and without the ``suppressed`` column), counts as plain numbers again.
+
+    What charts and tables draw. With ``ds``, ``attrs["anonymity_note"]`` is the sentence saying how
+    many groups are hidden (empty when none is), for the page to show under them.
+    """
     if SUPPRESSED not in frame.columns:
         return frame
+    privacy = privacy_of(ds) if ds is not None else None
     out = frame[~frame[SUPPRESSED].astype(bool)].drop(columns=[SUPPRESSED])
     for column in out.columns:
         if str(out[column].dtype) == "Int64":
             out[column] = out[column].astype("int64")
     out.attrs = dict(frame.attrs)
+    if privacy is not None:
+        out.attrs["anonymity_note"] = groups_hidden_sentence(hidden_count(frame), privacy)
     return out
 
 
