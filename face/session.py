@@ -50,9 +50,12 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows or roles change (a new wave, a corrected mapping), so caches refresh."""
+        """Changes whenever the dataset's rows, roles or anonymity thresholds change, so caches refresh."""
         roles = zlib.crc32(repr(self.dataset.mapping).encode())
-        return f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
+        # The anonymity thresholds change what the reads of an employee dataset may show (set from the CLI too).
+        shown = f"{self.dataset.privacy.min_group}/{self.dataset.privacy.min_comment_group}"
+        return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
+                f":{shown}")
 
 
 @dataclass(frozen=True)

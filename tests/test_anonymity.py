@@ -280,3 +280,101 @@ def test_cli_sets_and_shows_thresholds(staff_db: tuple[Path, int], capsys: pytes
         assert audit.audit_entries(connection)[0].actor.startswith("cli:")
     finally:
         connection.close()
+
+
+# --- the pages (AppTest, on the sample's employee survey, dataset 2) ----------------------------
+
+
+def _thresholds(db: Path, min_group: int, min_comment_group: int) -> None:
+    connection = store.connect(db)
+    try:
+        privacy.set_privacy(connection, 2, min_group, min_comment_group)
+    finally:
+        connection.close()
+
+
+def test_segments_page_leaves_out_hidden_groups_and_says_so(db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _thresholds(db, 60, 60)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="ds").set_value(2).run()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    notes = [c.value for c in at.caption if "hidden" in c.value]
+    assert notes and all("fewer than 60 respondents" in n for n in notes)
+    for frame in at.dataframe:
+        if "n" in frame.value.columns:
+            assert (pd.to_numeric(frame.value["n"], errors="coerce").dropna() >= 60).all()
+
+
+def test_pages_of_a_hidden_selection_say_why(db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _thresholds(db, 5000, 5000)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="ds").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Hidden: fewer than 5000 respondents in this selection" in i.value for i in at.info)
+    assert not at.metric
+    for page in ("pages/segments.py", "pages/review.py", "pages/responses.py", "pages/comments.py",
+                 "pages/explorer.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        said = [i.value for i in at.info] + [c.value for c in at.caption]
+        assert any("fewer than 5000" in s for s in said), (page, said)
+
+
+def test_upload_page_edits_an_employee_datasets_thresholds(db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert [n.key for n in at.number_input if n.key.startswith("min_group_")] == ["min_group_2"]
+    at.number_input(key="min_group_2").set_value(7)
+    at.number_input(key="min_comment_group_2").set_value(15)
+    next(b for b in at.button if b.label == "Save thresholds").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [
+        "Saved: groups of fewer than 7 respondents and comments of fewer than 15 are hidden."]
+    at.number_input(key="min_comment_group_2").set_value(5)
+    next(b for b in at.button if b.label == "Save thresholds").click().run()
+    assert [e.value for e in at.error] == [
+        "the smallest group whose comments are shown \\(5\\) must be at least the smallest group shown \\(7\\)"]
+    connection = store.connect(db)
+    try:
+        assert privacy.get_privacy(connection, 2) == privacy.Privacy(7, 15)
+        assert audit.audit_entries(connection)[0].action == "anonymity thresholds changed"
+    finally:
+        connection.close()
+
+
+def test_theme_table_hides_what_a_themes_few_mentioners_scored(con: duckdb.DuckDBPyConnection,
+                                                               tag_on_read: None) -> None:
+    from nps.query import themes
+    from nps.text import Codebook
+
+    # 12 commenters: 3 mention the manager (scores 0, 1, 2), 9 mention pay (scores 9, 10).
+    rows = [(s, "my manager never listens to the team") for s in (0, 1, 2)]
+    rows += [(9 + i % 2, "the pay is good and fair for everyone") for i in range(9)]
+    ds = make_dataset(con, pd.DataFrame(rows, columns=["score", "comment"]), comment="comment")
+    sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+    ds = store.get_dataset(con, ds.id)
+    book = Codebook.build({"Manager": {"en": ["manager"]}, "Pay": {"en": ["pay"]}})
+    table = themes.theme_summary(con, ds, book).set_index("theme")
+    assert int(table.loc["Manager", "mentions"]) == 3 and int(table.loc["Pay", "mentions"]) == 9
+    # Manager: 3 mentioners; Pay: 3 who do not mention it. Both rows lose their scores.
+    assert table[["nps_with", "nps_without", "impact", "detractors"]].isna().all().all()
+    customer = replace_kind(con, ds, "customer")
+    plain = themes.theme_summary(con, customer, book).set_index("theme")
+    assert plain.loc["Manager", "nps_with"] == -100.0
+
+
+def replace_kind(con: duckdb.DuckDBPyConnection, ds: store.Dataset, kind: str) -> store.Dataset:
+    sql.execute(con, "UPDATE datasets SET kind = ? WHERE id = ?", [kind, ds.id])
+    return store.get_dataset(con, ds.id)

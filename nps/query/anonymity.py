@@ -63,7 +63,12 @@ _FLAGS = ("low_n", "vs_rest_significant", "change_significant")
 
 
 class CommentsHidden(NpsError):
-    """The comments of a selection are hidden by the employee survey's anonymity rule; the message says why."""
+    """The comments of a selection are hidden by the employee survey's anonymity rule; the message says why.
+
+    ``notice``: the app shows it as information, not as an error.
+    """
+
+    notice = True
 
 
 def privacy_of(ds: Dataset) -> Privacy | None:
@@ -115,7 +120,8 @@ def shown(frame: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
     out = frame[~frame[SUPPRESSED].astype(bool)].drop(columns=[SUPPRESSED])
     for column in out.columns:
         if str(out[column].dtype) == "Int64":
-            out[column] = out[column].astype("int64")
+            # A shown group may still lack its previous period (hidden): NaN there, as a float column.
+            out[column] = out[column].astype("float64" if out[column].isna().any() else "int64")
     out.attrs = dict(frame.attrs)
     if privacy is not None:
         out.attrs["anonymity_note"] = groups_hidden_sentence(hidden_count(frame), privacy)

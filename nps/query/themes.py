@@ -97,7 +97,31 @@ def theme_summary(
         all_of_c = float(total[f"{c}s"].iloc[0]) if len(total) else 0.0
         frame[f"{c}s_with"] = hits[f"{c}s"].to_numpy(dtype=float)
         frame[f"{c}s_without"] = all_of_c - frame[f"{c}s_with"]
-    return _versioned(_finish_summary(frame, opts), version)
+    return _versioned(_protect_summary(_finish_summary(frame, opts), frame, ds), version)
+
+
+def _protect_summary(out: pd.DataFrame, counts: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """A theme table under the employee anonymity rule: what a theme's few mentioners (or few others) scored is hidden.
+
+    Those who mention a theme, and the commenters who do not, are groups: where either counts 1 to
+    min_group − 1, the theme's category shares, NPS with and without and impact are NaN (its mentions stay).
+    """
+    privacy = anonymity.privacy_of(ds)
+    if privacy is None or out.empty:
+        return out
+    sides = {name: counts[[f"{c}s_{name}" for c in CATEGORIES]].sum(axis=1) for name in ("with", "without")}
+    small = pd.Series(False, index=counts.index)
+    for n in sides.values():
+        small |= (n > 0) & (n < privacy.min_group)
+    few = set(counts.loc[small, "theme"])
+    hide = out["theme"].isin(few).to_numpy()
+    protected = out.copy()
+    cols = ["detractors", "passives", "promoters", "nps_with", "nps_without", "impact", "impact_ci_low",
+            "impact_ci_high", "impact_p", "impact_p_adjusted"]
+    protected.loc[hide, cols] = float("nan")
+    protected.loc[hide, "impact_significant"] = False
+    protected.attrs = dict(out.attrs)
+    return protected
 
 
 def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
