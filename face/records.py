@@ -2,7 +2,8 @@
 to them, the Responses page's paging and the downloads. Each reads fresh, on its own cursor, every time.
 
 A write that changes what the cached reads return ends with :func:`face.cached.clear_caches`
-where the page did so before (rename, delete, remap, a new dataset).
+where the page did so before (rename, delete, remap, a new dataset). Every write is recorded in the
+audit trail as done by this session's user (:func:`face.auth.actor`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
 from nps import store
+from nps.query import access
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:
@@ -28,10 +31,17 @@ if TYPE_CHECKING:
 # --- datasets ------------------------------------------------------------------------------------
 
 
-def list_datasets() -> list[store.Dataset]:
-    """Every dataset in the catalog (``store.list_datasets``)."""
+def visible_datasets() -> access.Visible:
+    """The datasets this session's user may open, each limited to their scope, and why the others are not
+    (``access.visible_datasets`` over ``store.list_datasets``)."""
     with cursor() as cur:
-        return store.list_datasets(cur)
+        every = store.list_datasets(cur)
+    return access.visible_datasets(every, auth.current_user().scopes)
+
+
+def list_datasets() -> list[store.Dataset]:
+    """The datasets this session's user may open, each limited to their rows (:func:`visible_datasets`)."""
+    return list(visible_datasets().datasets)
 
 
 def open_dataset(dataset_id: int, page: str | None = None) -> None:
@@ -46,14 +56,14 @@ def open_dataset(dataset_id: int, page: str | None = None) -> None:
 def rename_dataset(dataset_id: int, name: str) -> None:
     """Rename a dataset (``store.rename_dataset``) and forget the cached reads."""
     with cursor() as cur:
-        store.rename_dataset(cur, dataset_id, name)
+        store.rename_dataset(cur, dataset_id, name, actor=auth.actor())
     clear_caches()
 
 
 def delete_dataset(dataset_id: int) -> None:
     """Delete a dataset and its responses (``store.delete_dataset``) and forget the cached reads."""
     with cursor() as cur:
-        store.delete_dataset(cur, dataset_id)
+        store.delete_dataset(cur, dataset_id, actor=auth.actor())
     clear_caches()
 
 
@@ -93,7 +103,7 @@ def load_sample() -> list[store.Dataset]:
     from nps.sample import demo
 
     with cursor() as cur:
-        return demo.load_sample(cur)
+        return demo.load_sample(cur, actor=auth.actor())
 
 
 def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
@@ -101,7 +111,7 @@ def ingest_file(path: str | Path, **options: Any) -> ingest.IngestReport:
     from nps import ingest
 
     with cursor() as cur:
-        return ingest.ingest_file(cur, path, **options)
+        return ingest.ingest_file(cur, path, **options, actor=auth.actor())
 
 
 def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapReport:
@@ -109,7 +119,7 @@ def remap_dataset(dataset_id: int, wanted: store.ColumnMapping) -> ingest.RemapR
     from nps import ingest
 
     with cursor() as cur:
-        result = ingest.remap_dataset(cur, dataset_id, wanted)
+        result = ingest.remap_dataset(cur, dataset_id, wanted, actor=auth.actor())
     if result.changes:
         clear_caches()
     return result
@@ -131,7 +141,7 @@ def save_targets(dataset_id: int, dimension: str, goals: Mapping[str, float | No
     from nps.store import targets
 
     with cursor() as cur:
-        targets.save_targets(cur, dataset_id, dimension, goals)
+        targets.save_targets(cur, dataset_id, dimension, goals, actor=auth.actor())
 
 
 # --- codebooks -----------------------------------------------------------------------------------
@@ -158,7 +168,7 @@ def save_codebook(book: Codebook, note: str) -> int:
     from nps.store import codebooks
 
     with cursor() as cur:
-        return codebooks.save_codebook(cur, book, note)
+        return codebooks.save_codebook(cur, book, note, actor=auth.actor())
 
 
 def preview_codebook(ctx: Context, old: Codebook, new: Codebook, flt: Filter) -> pd.DataFrame:

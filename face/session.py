@@ -19,7 +19,7 @@ from nps.narrative import column_label
 from nps import query as queries
 from nps.query.filters import Filter
 from nps.sample import demo
-from nps.store import scheduler
+from nps.store import audit, scheduler
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,14 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows, roles or anonymity thresholds change, so caches refresh."""
+        """Changes whenever the dataset's rows, roles, anonymity thresholds or the reader's scope change (a new wave,
+        a corrected mapping, thresholds set from the CLI, another user), so caches refresh and never serve one
+        user's rows to another."""
         roles = zlib.crc32(repr(self.dataset.mapping).encode())
-        # The anonymity thresholds change what the reads of an employee dataset may show (set from the CLI too).
-        shown = f"{self.dataset.privacy.min_group}/{self.dataset.privacy.min_comment_group}"
-        return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:{roles:08x}"
-                f":{shown}")
+        # The scope in full (not a checksum that two scopes could share): one user's rows never serve another.
+        return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:"
+                f"{roles:08x}:{self.dataset.scope.rules!r}:{self.dataset.privacy.min_group}/"
+                f"{self.dataset.privacy.min_comment_group}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _database(path: str) -> Database:
     con = store.connect(path)  # raises store.DatabaseBusyError while another process holds the file
     cur = con.cursor()
     try:
-        demo.ensure_sample(cur)
+        demo.ensure_sample(cur, actor=audit.APP_ACTOR)  # nobody's action: the app's first start
     finally:
         cur.close()
     jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)

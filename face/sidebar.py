@@ -14,14 +14,14 @@ from typing import Any
 import streamlit as st
 
 from face import cached
-from face.records import list_datasets
+from face.records import visible_datasets
 from face.session import Context
 from face.widgets import md
 from nps import domain, store
 from nps import format as fmt
 from nps.narrative import column_label
 from nps import query as queries
-from nps.query import periods
+from nps.query import access, periods
 from nps.query.filters import Filter, filter_keys
 
 # The sidebar's time grains in its order (month, the default, second).
@@ -47,12 +47,14 @@ def dataset_label(datasets: dict[int, store.Dataset]) -> Callable[[int], str]:
     return lambda i: f"{datasets[i].name} · #{i}" if i in datasets else str(i)
 
 
-def linked_dataset(linked: str, datasets: dict[int, store.Dataset]) -> tuple[int | None, str | None]:
+def linked_dataset(linked: str, datasets: dict[int, store.Dataset],
+                   hidden: dict[int, str] | None = None) -> tuple[int | None, str | None]:
     """The dataset a link's ``ds`` (``name · #id``) opens, and what to tell the user when it is not the one named.
 
     The label as shown opens its dataset; a renamed dataset is found by its id (ids are never
     reused); a dataset deleted since (or a label matching none) opens nothing: the note says so,
-    and the sidebar shows the first dataset.
+    and the sidebar shows the first dataset. A dataset outside the user's access (``hidden``: its
+    id and why) opens nothing either, and the note says why.
     """
     label = dataset_label(datasets)
     if linked in (label(i) for i in datasets):
@@ -62,18 +64,24 @@ def linked_dataset(linked: str, datasets: dict[int, store.Dataset]) -> tuple[int
         found = int(number.group(1))
         return found, f"The dataset in this link, {linked}, has been renamed: it is {label(found)}."
     first = label(next(iter(datasets)))
+    if number and hidden and int(number.group(1)) in hidden:
+        return None, f"{hidden[int(number.group(1))]} Showing {first}."
     return None, (f"The dataset in this link, {linked}, no longer exists (deleted, or the link is wrong); "
                   f"showing {first}. Pick another under Dataset.")
 
 
 def sidebar() -> Context | None:
     """Draw the sidebar and return what it decided; None (with a note) when there is no dataset yet."""
-    datasets = {d.id: d for d in sorted(list_datasets(), key=lambda d: d.id)}
+    visible = visible_datasets()
+    datasets = {d.id: d for d in sorted(visible.datasets, key=lambda d: d.id)}
     side = st.sidebar
     if not datasets:
-        side.info("No dataset yet: load one on the Upload page.")
+        side.info("No dataset available to you: ask an administrator." if visible.hidden
+                  else "No dataset yet: load one on the Upload page.")
         return None
-    ds = _pick_dataset(side, datasets)
+    ds = _pick_dataset(side, datasets, visible.hidden)
+    if not ds.scope.is_everything:
+        side.caption(md(f"Your access: {_scope_words(ds)}."))
     base = Context(ds, Filter(), None, None, "", None, None, "month", queries.Options(), None, None)
     span = cached.data_range(base)
     data_start, data_end = (span if span else (None, None))
@@ -87,7 +95,7 @@ def sidebar() -> Context | None:
     notes: list[str] = []
     include: dict[str, list[str]] = {}
     _survey_type(side, base, include, notes)
-    _dimension_filters(side, base, include, since, until)
+    _dimension_filters(side, base, include, since, until, notes)
     active = [f"{column_label(d, ds.labels, in_sentence=True, among=ds.columns)}: {', '.join(v)}"
               for d, v in include.items() if d != ds.mapping.survey_type]
     if active:
@@ -103,7 +111,12 @@ def sidebar() -> Context | None:
                    data_start, data_end, tuple(notes))
 
 
-def _pick_dataset(side: Any, datasets: dict[int, store.Dataset]) -> store.Dataset:
+def _scope_words(ds: store.Dataset) -> str:
+    """The reader's scope in words, with the columns' readable names."""
+    return "; ".join(f"{column_label(c, ds.labels, among=ds.columns)}: {', '.join(v)}" for c, v in ds.scope.rules)
+
+
+def _pick_dataset(side: Any, datasets: dict[int, store.Dataset], hidden: dict[int, str]) -> store.Dataset:
     """The Dataset picker: a dataset just opened, else the link's (noting a renamed or deleted one), else the first."""
     ids = list(datasets)
     pending = st.session_state.pop("_pending_ds", None)
@@ -113,7 +126,7 @@ def _pick_dataset(side: Any, datasets: dict[int, store.Dataset]) -> store.Datase
         del st.session_state["ds"]
     elif "ds" not in st.session_state and (linked := st.query_params.get("ds")):
         # A link's dataset, before the bound widget silently drops a label it does not know.
-        found, note = linked_dataset(linked, datasets)
+        found, note = linked_dataset(linked, datasets, hidden)
         if found is not None:
             st.session_state["ds"] = found
         st.session_state["_ds_note"] = (note, found if found is not None else ids[0]) if note else None
@@ -165,8 +178,13 @@ def _survey_type(side: Any, base: Context, include: dict[str, list[str]], notes:
 
 
 def _dimension_filters(side: Any, base: Context, include: dict[str, list[str]], since: dt.date | None,
-                       until: dt.date | None) -> None:
-    """The Filters expander: one multiselect per dimension, with each value's count in the period."""
+                       until: dt.date | None, notes: list[str]) -> None:
+    """The Filters expander: one multiselect per dimension, with each value's count in the period.
+
+    A link asking for values outside the reader's scope gets nothing of them (the options are the
+    scoped dataset's values, and the row source would keep none of those rows anyway) and a note
+    saying why, kept while the filter stays as the link set it.
+    """
     ds = base.dataset
     dims = [d for d in ds.mapping.dimensions if d != ds.mapping.survey_type]
     if not dims:
@@ -178,6 +196,7 @@ def _dimension_filters(side: Any, base: Context, include: dict[str, list[str]], 
     with side.expander("Filters", expanded=True):
         for dim in dims:
             values = [str(v) for v in options[dim]["value"]]
+            _scope_refusal(ds, dim, keys[dim], notes)
             # Raw values only: a bound widget puts its formatted option into the URL.
             picked = st.multiselect(md(column_label(dim, ds.labels, among=ds.columns)), values, key=keys[dim],
                                     bind="query-params", placeholder="All")
@@ -187,6 +206,21 @@ def _dimension_filters(side: Any, base: Context, include: dict[str, list[str]], 
             ) + (" · …" if len(counts) > 8 else "")) or "no responses in this period")
             if picked:
                 include[dim] = list(picked)
+
+
+def _scope_refusal(ds: store.Dataset, dim: str, key: str, notes: list[str]) -> None:
+    """Note (for this session, until the filter changes) that a link asked for ``dim`` values outside the scope."""
+    remembered = st.session_state.setdefault("_scope_refusals", {})
+    if key not in st.session_state and (asked := st.query_params.get_all(key)):
+        refused = access.outside_scope(ds, dim, asked)
+        if refused:
+            label = column_label(dim, ds.labels, in_sentence=True, among=ds.columns)
+            remembered[(ds.id, key)] = access.scope_note(ds, dim, refused, label)
+    note = remembered.get((ds.id, key))
+    if note and st.session_state.get(key):  # the user picked values since: the link's request is gone
+        remembered.pop((ds.id, key), None)
+    elif note:
+        notes.append(note)
 
 
 def _statistics(side: Any, ds: store.Dataset) -> queries.Options:

@@ -113,6 +113,15 @@ def _privacy_section(ds: store.Dataset) -> None:
             st.form_submit_button("Save thresholds", on_click=_save_privacy, args=(ds,))
 
 
+def _delete(dataset_id: int) -> None:
+    """The confirmation's "Delete <name>" callback (run before the script, so no rerun can lose the click)."""
+    st.session_state.pop("_confirm_delete", None)
+    try:
+        records.delete_dataset(dataset_id)  # audited; forgets the cached reads
+    except NpsError as error:
+        st.session_state["delete_error"] = str(error)
+
+
 def _remap_section(ds: store.Dataset) -> None:
     """Correct a loaded dataset's roles: every row is read again, the id (targets, links) stays."""
     done = st.session_state.get("remap_result")
@@ -297,6 +306,8 @@ with tab_load:
         st.page_link("pages/overview.py", label="Open the Overview", icon=":material/monitoring:")
 
 with tab_manage:
+    if "delete_error" in st.session_state:
+        st.error(md(st.session_state.pop("delete_error")))
     if not datasets:
         st.info("No dataset yet.")
     for ds in datasets:
@@ -314,11 +325,17 @@ with tab_manage:
                     st.error(md(str(error)))
                 else:
                     st.rerun()
-            with c3.popover("Delete", icon=":material/delete:"):
-                st.markdown(f"Delete **{md(ds.name)}** and its {ds.accepted:,} responses? This cannot be undone.")
-                if st.button("Yes, delete", key=f"delete_{ds.id}", type="primary"):
-                    records.delete_dataset(ds.id)  # forgets the cached reads
-                    st.rerun()
+            # Two steps: this button only asks; the dataset goes with the confirmation's "Delete <name>".
+            c3.button("Delete", key=f"ask_delete_{ds.id}", icon=":material/delete:",
+                      on_click=st.session_state.update, kwargs={"_confirm_delete": ds.id})
+            if st.session_state.get("_confirm_delete") == ds.id:
+                st.warning(f"Delete **{md(ds.name)}** (dataset {ds.id}) and its {ds.accepted:,} responses, "
+                           f"{ds.rejected:,} rejected rows and {ds.waves} wave(s)? This cannot be undone.")
+                yes, no = st.columns(2)
+                yes.button(f"Delete {md(ds.name)}", key=f"delete_{ds.id}", type="primary", icon=":material/delete:",
+                           on_click=_delete, args=(ds.id,))
+                no.button("Cancel", key=f"cancel_delete_{ds.id}", on_click=st.session_state.pop,
+                          args=("_confirm_delete", None))
             _remap_section(ds)
             if ds.kind == "employee":
                 _privacy_section(ds)

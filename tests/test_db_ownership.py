@@ -83,6 +83,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     (["datasets"], "stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"),
     (["summary", "1"], "stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"),
     (["sample"], "stop the app (or that process) to write to it from here, or load the file on the app's Upload page"),
+    (["datasets", "delete", "1", "--yes"], "stop the app (or that process) to write to it from here, or rename or "
+                                           "delete the dataset on the app's Upload page"),
+    (["audit"], "stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"),
 ])
 def test_a_command_on_a_held_database_says_who_holds_it_in_one_line(db: Path, held: Holder, command: list[str],
                                                                     advice: str) -> None:

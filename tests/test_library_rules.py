@@ -184,3 +184,17 @@ def test_no_exported_name_is_also_a_submodule(package: str) -> None:
     exported = {name for name in getattr(module, "__all__", []) if not inspect.ismodule(getattr(module, name))}
     submodules = {m.name for m in pkgutil.iter_modules(module.__path__)}
     assert exported & submodules == set(), f"nps.{package} exports names that are also its modules"
+
+
+QUERY_MODULES = sorted(p for p in (NPS_DIR / "query").glob("*.py") if p.name not in ("rows.py", "__init__.py"))
+
+
+@pytest.mark.parametrize("path", QUERY_MODULES, ids=_name)
+def test_every_read_of_responses_goes_through_the_scoped_row_source(path: Path) -> None:
+    # A reader's scope is applied by nps/query/rows.py (where_for, conditions, source); a query module that
+    # wrote its own WHERE from a filter (where_clause) would read other functions' rows for a scoped user.
+    text = path.read_text(encoding="utf-8")
+    assert "where_clause(" not in text, f"{_name(path)}: use rows.where_for / conditions / source, which apply the scope"
+    assert "scoped=False" not in text, f"{_name(path)}: only rows.source may read outside the reader's scope"
+    if "sql.table(ds.table)" in text:
+        assert re.search(r"\b(where_for|conditions)\(", text), f"{_name(path)} reads ds.table without the row source"

@@ -246,3 +246,46 @@ def test_an_upload_is_streamed_to_disk_once_and_dropped_from_streamlits_memory(
     assert saves == [".csv"]  # written once, not on every rerun
     assert dropped == [file_id]  # Streamlit's copy let go of in the run that received it
     assert any("encoding cp1252" in m.value for m in at.markdown)  # the page goes on with the disk copy
+
+
+def _trail(db: Path) -> list[tuple[str, str, str | None]]:
+    from nps.store import audit
+
+    con = store.connect(db)
+    try:
+        return [(e.actor, e.action, e.target) for e in reversed(audit.audit_entries(con))]
+    finally:
+        con.close()
+
+
+def _names(db: Path) -> list[str]:
+    con = store.connect(db)
+    try:
+        return [d.name for d in store.list_datasets(con)]
+    finally:
+        con.close()
+
+
+def test_deleting_a_dataset_asks_first_and_cancelling_keeps_it(at: AppTest, db: Path) -> None:
+    """Issue 11: the first Delete only asks, naming the dataset and its rows; Cancel deletes nothing."""
+    assert not [b for b in at.button if b.key == "delete_1"]  # nothing deletes on one click
+    at.button(key="ask_delete_1").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning] == [
+        "Delete **small** (dataset 1) and its 40 responses, 0 rejected rows and 1 wave(s)? This cannot be undone."]
+    assert at.button(key="delete_1").label == "Delete small"
+    at.button(key="cancel_delete_1").click().run()
+    assert not at.warning and not [b for b in at.button if b.key == "delete_1"]
+    at.run()
+    assert _names(db) == ["small"]
+    assert _trail(db) == [("local user", "dataset loaded", "dataset #1")]
+
+
+def test_confirming_the_delete_removes_the_dataset_and_records_who(at: AppTest, db: Path) -> None:
+    at.button(key="ask_delete_1").click().run()
+    at.button(key="delete_1").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _names(db) == []
+    assert _trail(db) == [("local user", "dataset loaded", "dataset #1"),
+                          ("local user", "dataset deleted", "dataset #1")]
+    assert any(i.value == "No dataset yet." for i in at.info)

@@ -140,6 +140,9 @@ def test_renames_deletes_and_targets_are_audited_with_before_and_after(tmp_path:
         con.close()
     target = f"dataset #{ds.id}"
     assert trail == [
+        ("local user", "dataset loaded", target, None,
+         {"name": "wave one", "id": ds.id, "source_file": None, "sha256": None, "rows_read": 4, "accepted": 4,
+          "rejected": 0, "kind": "customer"}),
         ("admin@example.com", "dataset renamed", target, {"name": "wave one"}, {"name": "Wave 1"}),
         ("local user", "targets changed", f"{target} · business_function", {}, {"Billing": 20.0}),
         ("boss@example.com", "targets changed", f"{target} · business_function", {"Billing": 20.0},

@@ -1,4 +1,4 @@
-"""The command line: ``python -m nps ingest|summary|comments|datasets|sample``.
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
 Text for people (tables, reports, warnings, errors) shows control characters from
@@ -7,7 +7,8 @@ terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 
 The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
-:mod:`~nps.cli.comments`); opening a database or a file is :mod:`~nps.cli.source`
+:mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`); every write is recorded in the
+audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
 
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.users import run_users
 
             return run_users(args)
+        if args.command == "audit":
+            from nps.cli.audit import run_audit
+
+            return run_audit(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2
@@ -72,7 +77,11 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
     """What to do about a database another process holds (the Passaparola app, usually)."""
     if "snapshot" in str(error):
         return ""
-    if (args.command in ("ingest", "sample") or getattr(args, "users_command", "list") != "list"
-            or getattr(args, "datasets_command", None) == "privacy"):
+    if getattr(args, "datasets_command", None) == "privacy":
+        return ": stop the app (or that process) to write to it from here, or set the thresholds on the app's Upload page"
+    if getattr(args, "datasets_command", None) is not None:
+        return (": stop the app (or that process) to write to it from here, or rename or delete the dataset on "
+                "the app's Upload page")
+    if args.command in ("ingest", "sample") or getattr(args, "users_command", "list") != "list":
         return ": stop the app (or that process) to write to it from here, or load the file on the app's Upload page"
     return ": stop the app (or that process) to use it from here, or add --read-only to read the app's latest snapshot"

@@ -1,4 +1,7 @@
-"""The database commands: ``ingest`` a file, list the ``datasets``, load the ``sample``."""
+"""The database commands: ``ingest`` a file, list, rename or delete the ``datasets``, load the ``sample``.
+
+Every write is recorded in the audit trail as ``cli:`` and the local account (:func:`~nps.cli.source.cli_actor`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from pathlib import Path
 
 from nps import store
 from nps.cli.output import say
-from nps.cli.source import connect, overrides
+from nps.cli.parser import UsageError
+from nps.cli.source import cli_actor, connect, overrides
 from nps.control_chars import escape_for_terminal as _visible
 
 
@@ -20,7 +24,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         append_to = store.find_dataset(con, args.append_to).id if args.append_to else None
         report = ingest_file(
             con, Path(args.file), name=args.name, sheet=args.sheet, overrides=overrides(args),
-            append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding,
+            append_to=append_to, allow_duplicate=args.allow_duplicate, encoding=args.encoding, actor=cli_actor(),
         )
     finally:
         con.close()
@@ -29,9 +33,11 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_datasets(args: argparse.Namespace) -> int:
-    """``datasets``: list the database's datasets (or ``datasets privacy``); returns the exit status."""
+    """``datasets``: list the database's datasets (or ``rename``, ``delete`` one, set its ``privacy``); the exit status."""
     if getattr(args, "datasets_command", None) == "privacy":
         return run_privacy(args)
+    if getattr(args, "datasets_command", None) is not None:
+        return _change_dataset(args)
     con = connect(args)
     try:
         rows = store.list_datasets(con)
@@ -75,9 +81,34 @@ def run_sample(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db)
     try:
-        loaded = load_sample(con)
+        loaded = load_sample(con, actor=cli_actor())
     finally:
         con.close()
     for ds in loaded:
         say(f"loaded dataset {ds.id}: {_visible(ds.name)} ({ds.accepted} responses)\n")
+    return 0
+
+
+def _change_dataset(args: argparse.Namespace) -> int:
+    """``datasets rename DATASET NAME`` and ``datasets delete DATASET --yes``: audited writes."""
+    if args.read_only:
+        raise UsageError(f"datasets {args.datasets_command} writes the database: leave out --read-only")
+    con = store.connect(args.db)
+    try:
+        ds = store.find_dataset(con, args.dataset)
+        if args.datasets_command == "rename":
+            try:
+                store.rename_dataset(con, ds.id, args.new_name, actor=cli_actor())
+            except ValueError as error:
+                raise UsageError(f"{error}: give a new name that is not blank") from None
+            say(f"dataset {ds.id}: {_visible(ds.name)} is now {_visible(args.new_name.strip())}\n")
+            return 0
+        what = (f"dataset {ds.id} ({ds.name!r}: {ds.accepted:,} responses, {ds.rejected:,} rejected rows, "
+                f"{ds.waves} wave(s))")
+        if not args.yes:
+            raise UsageError(f"deleting {what} cannot be undone; nothing was deleted: add --yes to delete it")
+        store.delete_dataset(con, ds.id, actor=cli_actor())
+    finally:
+        con.close()
+    say(f"deleted {what}\n")
     return 0

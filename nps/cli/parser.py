@@ -15,7 +15,11 @@ class UsageError(NpsError):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m nps``."""
-    parser = argparse.ArgumentParser(prog="python -m nps", description="Passaparola: NPS survey analysis.")
+    parser = argparse.ArgumentParser(
+        prog="python -m nps", description="Passaparola: NPS survey analysis.",
+        epilog="The command line is a trusted local tool: whoever can open the database file reads every row "
+               "(sign-in, roles and scopes apply to the app); the employee-survey anonymity rule applies here too.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="load a survey export into the database")
@@ -67,11 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
     comments.add_argument("--format", choices=("table", "json"), default="table")
     _add_read_only(comments)
 
-    datasets = sub.add_parser("datasets", help="list the datasets in the database; set an employee dataset's "
-                                               "anonymity thresholds (datasets privacy)")
+    datasets = sub.add_parser("datasets", help="list the datasets in the database; rename or delete one, set an employee dataset's anonymity "
+                                               "thresholds (audited)")
     _add_db(datasets)
     _add_read_only(datasets)
-    datasets_sub = datasets.add_subparsers(dest="datasets_command", required=False)
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", metavar="{rename,delete,privacy}")
+    rename = datasets_sub.add_parser("rename", help="give a dataset a new name")
+    rename.add_argument("dataset", metavar="DATASET", help="its id, or a name no other dataset has")
+    rename.add_argument("new_name", metavar="NAME")
+    _add_db(rename, suppress=True)
+    delete = datasets_sub.add_parser("delete", help="delete a dataset, its responses and its records (needs --yes)")
+    delete.add_argument("dataset", metavar="DATASET", help="its id, or a name no other dataset has")
+    delete.add_argument("--yes", action="store_true",
+                        help="really delete it: without --yes the command only says what would go, and deletes nothing")
+    _add_db(delete, suppress=True)
     privacy = datasets_sub.add_parser(
         "privacy", help="show or set an employee dataset's anonymity thresholds (audited)",
         description="Employee survey anonymity: no group of fewer than --min-group respondents (default 5, never "
@@ -81,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     privacy.add_argument("--min-group", type=int, metavar="N", help="the fewest respondents a shown group has")
     privacy.add_argument("--min-comment-group", type=int, metavar="M",
                          help="the fewest respondents whose comments are shown (default: the larger of 10 and N)")
-    _add_db(privacy)
+    _add_db(privacy, suppress=True)
 
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)
@@ -103,11 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     remove = users_sub.add_parser("remove", help="remove a user")
     remove.add_argument("email")
     _add_db(remove)
+
+    trail = sub.add_parser("audit", help="the audit trail: who changed what, when, with the values before and after",
+                           description="Every write (loads, appends, remaps, renames, deletes, targets, codebook "
+                                       "versions, users) as recorded, newest first.")
+    trail.add_argument("--since", type=_date, metavar="DATE", help="entries of this day or later (YYYY-MM-DD)")
+    trail.add_argument("--actor", metavar="A", help="only this actor's entries (exactly as listed, e.g. 'cli:anna')")
+    trail.add_argument("--action", metavar="X", help="only this action (e.g. 'dataset deleted')")
+    trail.add_argument("--limit", type=_count, metavar="N", help="at most the N newest entries")
+    trail.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_db(trail)
+    _add_read_only(trail)
     return parser
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH", help=f"database file (default: ${store.DB_ENV} or data/passaparola.duckdb)")
+def _add_db(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    # A sub-command's --db is suppressed when absent, so it does not undo its parent's (``datasets --db X delete 1``).
+    parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS if suppress else None,
+                        help=f"database file (default: ${store.DB_ENV} or data/passaparola.duckdb)")
 
 
 def _add_read_only(parser: argparse.ArgumentParser) -> None:
@@ -126,6 +152,16 @@ def _add_mapping(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dimension", action="append", metavar="C", help="a dimension column (repeatable; replaces detection)")
     parser.add_argument("--date-order", choices=("dmy", "mdy", "ymd"), help="settle an ambiguous date column")
     parser.add_argument("--encoding", help="the text file's encoding, e.g. cp1252, cp850, utf-8 (default: detected)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count; give 0 or more")
+    return value
 
 
 def _date(text: str) -> dt.date:

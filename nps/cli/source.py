@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import importlib
 import sys
 import threading
@@ -25,6 +26,15 @@ def close_read_only() -> None:
     """Close the read-only databases this run opened (and remove their private copies)."""
     while _read_only_opened:
         _read_only_opened.pop().close()
+
+
+def cli_actor() -> str:
+    """Who a change made from the command line is recorded as in the audit trail: ``cli:`` and the local account."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return f"cli:{name}"
 
 
 def connect(args: argparse.Namespace, *, writable_copy: bool = False) -> duckdb.DuckDBPyConnection:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 
 from nps import store
 from nps.cli.output import say, to_json
 from nps.cli.parser import UsageError
-from nps.cli.source import connect
+from nps.cli.source import cli_actor, connect
 from nps.control_chars import escape_for_terminal as _visible
 from nps.store import users
-
-
-def cli_actor() -> str:
-    """Who a change made from the command line is recorded as: ``cli:`` and the local account's name."""
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return f"cli:{name}"
 
 
 def _scopes(pairs: list[str]) -> list[tuple[str, str]]:

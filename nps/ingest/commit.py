@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 
 from nps import store
-from nps.store import ColumnMapping, Dataset, sql
+from nps.store import ColumnMapping, Dataset, audit, sql
 from nps.ingest import choices
 from nps.ingest import inspecting
 from nps.ingest import load
@@ -33,6 +33,7 @@ def load_plan(
     limits: choices.Limits,
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
+    actor: str = audit.LOCAL_ACTOR,
 ) -> reports.IngestReport:
     """Write the wave, check it, record it in the catalog; everything or nothing.
 
@@ -41,7 +42,9 @@ def load_plan(
     DuckDB makes an UPDATE of rows written in the same transaction very slow
     at commit (11 s for 10 million rows, against 0.5 s once committed). The
     tables are invisible until the catalog row exists, and any error or
-    interrupt after the first commit drops them again.
+    interrupt after the first commit drops them again. The load is recorded in the
+    audit trail as done by ``actor`` in the transaction that records it in the catalog
+    ("dataset loaded" or "wave appended", with the counts, the file's name and sha256).
     """
     dataset_id = append_to.id if append_to is not None else store.next_dataset_id(cur)
     # DuckDB draws a progress bar on stderr for long statements; a library must not.
@@ -53,7 +56,7 @@ def load_plan(
             if append_to is not None:
                 append_to = store.get_dataset(cur, dataset_id)  # as another append may have left it
             return _load_held(cur, plan, dataset_id, name=name, append_to=append_to, limits=limits,
-                              source_file=source_file, progress=progress)
+                              source_file=source_file, progress=progress, actor=actor)
     finally:
         sql.execute(cur, f"SET enable_progress_bar = {'true' if bar else 'false'}")
 
@@ -68,6 +71,7 @@ def _load_held(
     limits: choices.Limits,
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
+    actor: str,
 ) -> reports.IngestReport:
     """:func:`load_plan` once the dataset is held."""
     mapping = append_to.mapping if append_to is not None else plan.detection.mapping
@@ -92,6 +96,7 @@ def _load_held(
         limits=limits,
         source_file=source_file,
         progress=progress,
+        actor=actor,
     )
 
 
@@ -109,6 +114,7 @@ def _load_transactions(
     limits: choices.Limits,
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
+    actor: str,
 ) -> reports.IngestReport:
     """The transaction(s) of :func:`load_plan`: one for an appended wave, two for a new dataset.
 
@@ -124,12 +130,12 @@ def _load_transactions(
             written = load.write_wave(cur, plan, names, mapping, wave, append=append, limits=limits, warnings=warnings)
             if append:
                 report = _record_wave(cur, plan, names, written, dataset_id, wave, name=name,
-                                      append_to=append_to, source_file=source_file, progress=progress)
+                                      append_to=append_to, source_file=source_file, progress=progress, actor=actor)
         if not append:
             first_committed = True
             with store.transaction(cur):
                 report = _record_wave(cur, plan, names, written, dataset_id, wave, name=name,
-                                      append_to=append_to, source_file=source_file, progress=progress)
+                                      append_to=append_to, source_file=source_file, progress=progress, actor=actor)
     except BaseException:
         if first_committed:
             _drop_tables(cur, names)
@@ -150,6 +156,7 @@ def _record_wave(
     append_to: Dataset | None,
     source_file: str | None,
     progress: Callable[[float, str], None] | None,
+    actor: str,
 ) -> reports.IngestReport:
     """Number the wave's rows, check them and record the wave in the catalog (inside the caller's transaction)."""
     source, detection = plan.source, plan.detection
@@ -202,6 +209,10 @@ def _record_wave(
             kind=detection.kind,
         )
         store.insert_dataset(cur, dataset)
+        audit.record(cur, actor, "dataset loaded", f"dataset #{dataset_id}", None, {
+            "name": name, "id": dataset_id, "source_file": source_file, "sha256": source.sha256,
+            "rows_read": rows_read, "accepted": accepted, "rejected": rejected, "kind": detection.kind,
+        })
     else:
         store.record_file(
             cur, dataset_id, wave, source_file, source.size, source.sha256, rows_read, accepted, rejected
@@ -217,6 +228,14 @@ def _record_wave(
             warnings=all_warnings,
         )
         dataset = store.get_dataset(cur, dataset_id)
+        audit.record(
+            cur, actor, "wave appended", f"dataset #{dataset_id}",
+            {"waves": append_to.waves, "rows_read": append_to.rows_read, "accepted": append_to.accepted,
+             "rejected": append_to.rejected},
+            {"waves": wave, "rows_read": dataset.rows_read, "accepted": dataset.accepted, "rejected": dataset.rejected,
+             "file": source_file, "sha256": source.sha256, "wave_rows_read": rows_read, "wave_accepted": accepted,
+             "wave_rejected": rejected},
+        )
     inspection = replace(plan.inspection, mapping=mapping, warnings=tuple(warnings))
     return reports.IngestReport(
         dataset=dataset,

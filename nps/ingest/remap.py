@@ -9,7 +9,7 @@ import duckdb
 
 from nps import store
 from nps.errors import IngestError
-from nps.store import ColumnMapping, Dataset, sql
+from nps.store import ColumnMapping, Dataset, audit, sql
 from nps.ingest import commit
 from nps.ingest import dates
 from nps.ingest import layouts
@@ -41,7 +41,8 @@ class RemapReport:
     warnings: tuple[str, ...]
 
 
-def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping) -> RemapReport:
+def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping, *,
+                  actor: str = audit.LOCAL_ACTOR) -> RemapReport:
     """Give a loaded dataset new roles and derive its score, date, comment, respondent and weight again.
 
     ``mapping`` names the columns (stored name, header id or question text)
@@ -52,17 +53,26 @@ def remap_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Colu
     rejected for their own shape — too many fields, blank — stay rejected);
     row numbers, waves and the dataset's id are kept, so targets and links
     survive. One transaction: the change is recorded in the dataset's history
-    (:func:`nps.store.dataset_history`) and its comment tags are dropped to be
-    made again. A bad choice (a score column without 0–10 values, a date
+    (:func:`nps.store.dataset_history`) and in the audit trail as done by ``actor``
+    ("dataset remapped", the roles and counts before and after), and its comment
+    tags are dropped to be made again. A choice that changes nothing writes nothing. A bad choice (a score column without 0–10 values, a date
     column without dates, a weight column without numbers, a column in two
     roles, no row left) raises :class:`IngestError` and changes nothing.
     Waits for a load of the same dataset under way in this process (:func:`nps.store.loading`).
     """
     with store.loading(dataset_id):
-        return _remap_held(cur, dataset_id, mapping)
+        return _remap_held(cur, dataset_id, mapping, actor)
 
 
-def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping) -> RemapReport:
+def _roles(mapping: ColumnMapping, accepted: int, rejected: int) -> dict[str, object]:
+    """A mapping's roles and the counts they give, as the audit trail records them (no reasons)."""
+    return {"score": mapping.score, "date": mapping.date, "comment": mapping.comment,
+            "respondent": mapping.respondent, "weight": mapping.weight, "dimensions": list(mapping.dimensions),
+            "survey_type": mapping.survey_type, "date_order": mapping.date_order,
+            "accepted": accepted, "rejected": rejected}
+
+
+def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: ColumnMapping, actor: str) -> RemapReport:
     """:func:`remap_dataset` once the dataset is held."""
     ds = store.get_dataset(cur, dataset_id)
     wanted = _check_remap_columns(ds, mapping)
@@ -175,6 +185,8 @@ def _remap_held(cur: duckdb.DuckDBPyConnection, dataset_id: int, mapping: Column
                     rejected_after=rejected,
                 ),
             )
+            audit.record(cur, actor, "dataset remapped", f"dataset #{ds.id}",
+                         _roles(ds.mapping, ds.accepted, ds.rejected), _roles(new, accepted, rejected))
     except duckdb.Error as exc:
         # e.g. another session changing the same dataset at the same moment
         raise IngestError(

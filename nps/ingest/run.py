@@ -15,7 +15,7 @@ import duckdb
 
 from nps import store
 from nps.errors import DuplicateFileError, IngestError, NpsError
-from nps.store import Dataset, sql
+from nps.store import Dataset, audit, sql
 from nps.ingest import choices
 from nps.ingest import commit
 from nps.ingest import inspecting
@@ -43,6 +43,7 @@ def ingest_file(
     progress: Callable[[float, str], None] | None = None,
     encoding: str | None = None,
     keep: Collection[str] | None = None,
+    actor: str = audit.LOCAL_ACTOR,
 ) -> reports.IngestReport:
     """Load a survey export into a new dataset (or a new wave of ``append_to``) and report what happened.
 
@@ -57,7 +58,8 @@ def ingest_file(
     the responses table (``Dataset.columns`` lists what is stored). Not with
     ``append_to``.
     ``progress(fraction 0–1, message)`` is called between stages. The load is
-    one transaction: on any error or interrupt nothing is left behind.
+    one transaction: on any error or interrupt nothing is left behind. It is
+    recorded in the audit trail as done by ``actor`` (:mod:`nps.store.audit`).
     Raises :class:`DuplicateFileError` when a file with the same sha256 was
     loaded before (unless ``allow_duplicate``) and :class:`IngestError` (one
     line naming the file) for everything else that stops a load.
@@ -82,6 +84,7 @@ def ingest_file(
         progress=progress,
         encoding=encoding,
         keep=keep,
+        actor=actor,
     )
 
 
@@ -92,12 +95,13 @@ def ingest_dataframe(
     name: str,
     overrides: choices.Overrides | None = None,
     kind: str | None = None,
+    actor: str = audit.LOCAL_ACTOR,
 ) -> reports.IngestReport:
     """Load a pandas DataFrame (generated or sample data) as a new dataset, like a file.
 
     Column names become text; values are read as their text. ``kind``
     ('customer' or 'employee') overrides the detector. Raises
-    :class:`IngestError` like :func:`ingest_file`.
+    :class:`IngestError` like :func:`ingest_file`; audited as done by ``actor`` like it.
     """
     if kind is not None and kind not in ("customer", "employee"):
         raise IngestError(f"unknown kind {kind!r}; use 'customer' or 'employee'", file=name)
@@ -134,6 +138,7 @@ def ingest_dataframe(
         source_file=None,
         kind=kind,
         progress=None,
+        actor=actor,
     )
 
 
@@ -152,6 +157,7 @@ def _run(
     progress: Callable[[float, str], None] | None,
     encoding: str | None = None,
     keep: Collection[str] | None = None,
+    actor: str = audit.LOCAL_ACTOR,
 ) -> reports.IngestReport:
     """Prepare, inspect and load, starting again when DuckDB asks for a serial read or finds non-UTF-8 text.
 
@@ -209,11 +215,11 @@ def _run(
                     try:
                         try:
                             return commit.load_plan(cur, plan, name=name, append_to=target, limits=limits,
-                                         source_file=source_file, progress=tick)
+                                         source_file=source_file, progress=tick, actor=actor)
                         except sources.Retry:
                             sources.rebuild_serial(source)
                             return commit.load_plan(cur, plan, name=name, append_to=target, limits=limits,
-                                         source_file=source_file, progress=tick)
+                                         source_file=source_file, progress=tick, actor=actor)
                     except (duckdb.Error, IngestError) as exc:
                         if not _is_write_conflict(exc):
                             raise

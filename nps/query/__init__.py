@@ -40,7 +40,7 @@ from nps.query.comparisons import Comparison, compare, shift_share, tile_changes
 from nps.query.filters import Filter, filter_keys
 from nps.query.options import GRAINS, Options
 from nps.query.periods import PRESETS, previous_period, resolve_preset, same_period_last_year
-from nps.query.rows import where_clause
+from nps.query.rows import where_clause, where_for
 from nps.query.scores import (
     DailyCounts, data_range, dimension_counts, dimension_counts_by_day, dimension_values, distribution, overall,
 )
@@ -51,5 +51,5 @@ __all__ = [
     "GRAINS", "PRESETS", "Comparison", "DailyCounts", "Filter", "Options", "Overview", "ShiftShare", "breakdown",
     "compare", "data_range", "dimension_counts", "dimension_counts_by_day", "dimension_values", "distribution",
     "filter_keys", "overall", "overview", "previous_period", "resolve_preset", "same_period_last_year",
-    "shift_share", "tile_changes", "trend", "where_clause",
+    "shift_share", "tile_changes", "trend", "where_clause", "where_for",
 ]

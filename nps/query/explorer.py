@@ -23,7 +23,7 @@ from nps import text
 from nps.query import anonymity
 from nps.query import themes
 from nps.query.filters import Filter
-from nps.query.rows import where_clause
+from nps.query.rows import where_for
 from nps.store import Dataset, sql
 from nps.store.tagging import has_comment_sql, tags_table
 from nps.text import Codebook
@@ -75,7 +75,7 @@ class SearchPage:
 
 def _query(ds: Dataset, codebook: Codebook, flt: Filter | None, search: Search) -> tuple[str, list[object]]:
     """FROM … WHERE … of a search, and its parameters (the tags aggregated per comment)."""
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     # Unqualified filter columns belong to the responses table: the aggregated tags only add __-names.
     parts = [where[len("WHERE "):]] if where else []
     parts.append(has_comment_sql())

@@ -9,7 +9,7 @@ from nps import text
 from nps.store import sql
 from nps.query import anonymity
 from nps.query.filters import Filter
-from nps.query.rows import where_clause
+from nps.query.rows import where_for
 from nps.store import Dataset
 
 ORDERS: dict[str, str] = {
@@ -33,7 +33,7 @@ def _select_list(ds: Dataset) -> str:
 
 def count_responses(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None = None) -> int:
     """How many accepted responses match ``flt``."""
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     return int(sql.fetch_value(cur, f"SELECT count(*) FROM {sql.table(ds.table)} {where}", params))
 
 
@@ -74,7 +74,7 @@ def unchecked_page(
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if not 1 <= page_size <= 5000:
         raise ValueError("a page holds 1 to 5,000 responses")
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     frame = sql.fetch_df(
         cur,
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
@@ -97,7 +97,7 @@ def load_responses_for_export(
     :class:`nps.query.anonymity.CommentsHidden` for an employee selection too small to show.
     """
     anonymity.require_comments(cur, ds, flt)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     frame = sql.fetch_df(
         cur,
         f"SELECT {_select_list(ds)} FROM {sql.table(ds.table)} {where} ORDER BY {ORDERS['file order']} LIMIT ?",

@@ -1,9 +1,12 @@
 """The one row source: which responses a question counts.
 
-Every reader of responses gets its rows here: :func:`where_clause` turns a
-:class:`~nps.query.filters.Filter` into SQL; :func:`source` adds what the queries'
+Every reader of responses gets its rows here: :func:`where_for` (and :func:`conditions`)
+turn a :class:`~nps.query.filters.Filter` into SQL together with the reader's scope
+(``Dataset.scope``, set per user by :mod:`nps.query.access`): whatever the filter asks, a
+scoped reader's rows are only those in scope. :func:`source` adds what the queries'
 options ask for: the latest response per respondent (``Options.dedupe``) and the
-weight of a response (:data:`WEIGHT`, a NULL weight counting as 1.0).
+weight of a response (:data:`WEIGHT`, a NULL weight counting as 1.0). No other module
+of ``nps.query`` writes a WHERE for a dataset's responses (``tests/test_library_rules.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from nps.domain import Scope
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.store import Dataset, sql
@@ -21,18 +25,24 @@ from nps.store import Dataset, sql
 WEIGHT = f"COALESCE({sql.WEIGHT}, 1.0)"
 
 
-def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[Any]]:
-    """Turn a :class:`Filter` into ``"WHERE ..."`` (or ``""``) and its bound parameters.
+def where_clause(flt: Filter | None, columns: Iterable[str], scope: Scope = Scope()) -> tuple[str, list[Any]]:
+    """Turn a :class:`Filter` and a reader's :class:`~nps.domain.Scope` into ``"WHERE ..."`` (or ``""``) and its
+    bound parameters.
 
-    ``columns`` is the dataset's allow-list of column names; a filter on any
+    ``columns`` is the dataset's allow-list of column names; a filter or scope on any
     other column raises :class:`nps.errors.UnknownColumnError`. An include/exclude value of
-    :data:`nps.store.sql.BLANK` stands for NULL.
+    :data:`nps.store.sql.BLANK` stands for NULL. The scope's rules apply whatever the filter says
+    (a row is kept only when its value is one of the rule's values; NULL is never in scope).
+    Readers of a dataset call :func:`where_for`, which passes the dataset's own scope.
     """
-    if flt is None:
-        return "", []
     allowed = list(columns)
     parts: list[str] = []
     params: list[Any] = []
+    for name, values in scope.rules:
+        parts.append(f"list_contains(?::VARCHAR[], CAST({sql.column(name, allowed)} AS VARCHAR))")
+        params.append(list(values))
+    if flt is None:
+        return ("WHERE " + " AND ".join(parts), params) if parts else ("", [])
     if flt.since is not None:
         parts.append(f"{sql.DATE} >= ?")
         params.append(dt.datetime.combine(flt.since, dt.time()))
@@ -61,9 +71,18 @@ def where_clause(flt: Filter | None, columns: Iterable[str]) -> tuple[str, list[
     return "WHERE " + " AND ".join(parts), params
 
 
-def conditions(flt: Filter | None, ds: Dataset) -> tuple[list[str], list[Any]]:
-    """The SQL conditions of ``flt`` on the dataset (none, or one) and their parameters, to combine with :func:`where`."""
-    clause, params = where_clause(flt, ds.all_columns)
+def where_for(flt: Filter | None, ds: Dataset) -> tuple[str, list[Any]]:
+    """``"WHERE ..."`` (or ``""``) and its parameters: the rows of ``ds`` that ``flt`` keeps, within the dataset's scope."""
+    return where_clause(flt, ds.all_columns, ds.scope)
+
+
+def conditions(flt: Filter | None, ds: Dataset, *, scoped: bool = True) -> tuple[list[str], list[Any]]:
+    """The SQL conditions of ``flt`` on the dataset (none, or one) and their parameters, to combine with :func:`where`.
+
+    They include the dataset's scope; ``scoped=False`` leaves it out, for the one place that must
+    see every row (the choice of each respondent's latest response, whose result the scope then filters).
+    """
+    clause, params = where_clause(flt, ds.all_columns, ds.scope if scoped else Scope())
     return ([clause.removeprefix("WHERE ")] if clause else []), params
 
 
@@ -97,7 +116,9 @@ def source(
         return f"{select} {where([*conds, *require])}", params
     period_only = Filter(since=flt.since, until=flt.until) if flt else None
     rest = replace(flt, since=None, until=None) if flt else None
-    inner, p_inner = conditions(period_only, ds)
+    # The latest response is chosen among all the period's rows; the scope, like the filter's other
+    # conditions, then keeps those of the latest responses in scope (scoped = unscoped, filtered).
+    inner, p_inner = conditions(period_only, ds, scoped=False)
     outer, p_outer = conditions(rest, ds)
     by = ", ".join([sql.RESPONDENT, *partition])
     text = (

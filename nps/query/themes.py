@@ -23,7 +23,7 @@ from nps.domain import CATEGORIES
 from nps.errors import NotTaggedError
 from nps.query import anonymity
 from nps.query.filters import Filter
-from nps.query.rows import where_clause
+from nps.query.rows import where_for
 from nps.query.options import GRAINS, Options
 from nps.store import Dataset, sql
 from nps.store.tagging import has_comment_sql, is_tagged, tags_table
@@ -185,7 +185,7 @@ def _tagged(ds: Dataset, flt: Filter | None, version: str, extra: str = "") -> t
     with a comment (they have tags); ``mentions``: one row per commented response
     and theme it mentions (``src``'s columns and ``theme``).
     """
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     text_ = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.CATEGORY}{', ' + extra if extra else ''} "
         f"FROM {sql.table(ds.table)} {where}), "
@@ -375,7 +375,7 @@ def language_counts(
     """
     anonymity.require_comments(cur, ds, flt)
     version = require_tagged(cur, ds, codebook)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE} FROM {sql.table(ds.table)} {where}), "
         f"tags AS (SELECT DISTINCT _row, _wave, language FROM {sql.table(tags_table(ds))} WHERE version = ?) "
@@ -405,7 +405,7 @@ def uncovered_comments(
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
     version = require_tagged(cur, ds, codebook)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     query = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT}, {sql.CATEGORY} FROM {sql.table(ds.table)} "
         f"{where}) SELECT s._row, s._wave, s._comment AS comment, s._category AS category, t.language "
@@ -455,7 +455,7 @@ def preview_codebook(
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
     version = require_tagged(cur, ds, old)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     base = (
         f"WITH src AS (SELECT {sql.ROW}, {sql.WAVE}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}), "
         "kept AS (SELECT s._row, s._wave, s._comment, any_value(t.language) AS language, "
@@ -524,7 +524,7 @@ def distinctive_terms(
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
     anonymity.require_comments(cur, ds, flt)
-    where, params = where_clause(flt, ds.all_columns)
+    where, params = where_for(flt, ds)
     cond = has_comment_sql()
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"
     rows = sql.fetch_all(cur, f"SELECT {sql.CATEGORY}, {sql.COMMENT} FROM {sql.table(ds.table)} {where}", params)

@@ -2,7 +2,15 @@
 
 A write records itself inside its own transaction (:func:`record`), so a change and its
 record are committed together or not at all. Nothing in the library updates or deletes a
-row of ``audit_log``; :func:`audit_entries` reads it, newest first.
+row of ``audit_log``; :func:`audit_entries` reads it, newest first, filtered by day, actor,
+action and count.
+
+Recorded: a dataset loaded or a wave appended (:mod:`nps.ingest.commit`), remapped
+(:mod:`nps.ingest.remap`), renamed or deleted (:mod:`nps.store.catalog`), targets changed
+(:mod:`nps.store.targets`), a codebook version saved (:mod:`nps.store.codebooks`), users added,
+changed or removed (:mod:`nps.store.users`). Not recorded, being derived data or upkeep and no
+one's action: comment tags and their cache (:mod:`nps.store.tagging`), the scheduler's housekeeping
+and snapshot, the removal of an interrupted load's leftovers.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from nps.store import sql
 
 # Who a change is recorded as when nobody signed in: the single-user mode's one person.
 LOCAL_ACTOR = "local user"
+# Who a change the app makes by itself is recorded as: the sample data loaded into an empty database at start.
+APP_ACTOR = "app"
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,11 @@ class AuditEntry:
     target: str | None
     before: Any
     after: Any
+
+    def describe(self) -> dict[str, Any]:
+        """The entry as plain values (the command line's JSON): the time as ISO text, before and after as recorded."""
+        return {"id": self.id, "at": self.at.isoformat(timespec="seconds"), "actor": self.actor,
+                "action": self.action, "target": self.target, "before": self.before, "after": self.after}
 
 
 def record(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str | None,
@@ -51,13 +66,44 @@ def record(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str 
     )
 
 
-def audit_entries(cur: duckdb.DuckDBPyConnection, *, limit: int | None = None) -> list[AuditEntry]:
-    """The audit trail, newest first (all of it, or the ``limit`` newest entries)."""
+def audit_entries(cur: duckdb.DuckDBPyConnection, *, limit: int | None = None, since: dt.date | None = None,
+                  actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
+    """The audit trail, newest first: all of it, or the entries that match every filter given.
+
+    ``since``: entries of that day or later (local time, as recorded); ``actor`` and ``action``:
+    exact matches (``action`` ignoring case); ``limit``: the ``limit`` newest of those. The filters
+    are bound parameters, never SQL text.
+    """
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 or more, not {limit}")
+    where, params = _where(since=since, actor=actor, action=action)
     rows = sql.fetch_all(
         cur,
-        "SELECT id, happened_at, actor, action, target, before_value, after_value FROM audit_log ORDER BY id DESC LIMIT ?",
-        [limit if limit is not None else 2**62],
+        "SELECT id, happened_at, actor, action, target, before_value, after_value FROM audit_log"
+        f"{where} ORDER BY id DESC LIMIT ?",
+        [*params, limit if limit is not None else 2**62],
     )
     return [AuditEntry(int(i), at, actor, action, target,
                        None if before is None else json.loads(before), None if after is None else json.loads(after))
             for i, at, actor, action, target, before, after in rows]
+
+
+def _where(*, since: dt.date | None, actor: str | None, action: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause of :func:`audit_entries`' filters (fixed text) and its bound parameters."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        parts.append("happened_at >= ?")
+        params.append(dt.datetime.combine(since, dt.time(0)))
+    if actor is not None:
+        parts.append("actor = ?")
+        params.append(actor)
+    if action is not None:
+        parts.append("lower(action) = lower(?)")
+        params.append(action)
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+
+def actions(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The actions the trail holds, alphabetically (what ``--action`` can pick)."""
+    return [str(a) for (a,) in sql.fetch_all(cur, "SELECT DISTINCT action FROM audit_log ORDER BY action")]

@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from nps.store import sql
+from nps.store import audit, sql
+from nps.store.transactions import transaction
 from nps.text import DEFAULT_CODEBOOK, Codebook, load_codebook
 
 HISTORY_COLUMNS: tuple[str, ...] = ("number", "version", "saved_at", "note", "themes", "terms")
@@ -42,30 +43,44 @@ def _newest(cur: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
     return sql.fetch_one(cur, "SELECT number, version, content FROM codebooks ORDER BY number DESC LIMIT 1")
 
 
-def _save(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str) -> int:
-    """Save ``codebook`` as the next number unless it is the newest already; the number it has."""
+def _save(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str, actor: str) -> int:
+    """Save ``codebook`` as the next number unless it is the newest already; the number it has.
+
+    One transaction: on a database without a saved codebook the default is stored first as
+    number 1; a new number is recorded in the audit trail as done by ``actor``.
+    """
     own = cur.cursor()
     try:
         # Two sessions saving at once both pick the same number; the second one to commit
         # fails and tries again after the first one's save.
         for attempt in range(5):
-            newest = _newest(own)
-            if newest is not None and newest[1] == codebook.version:
-                return int(newest[0])
-            number = 1 if newest is None else int(newest[0]) + 1
             try:
-                sql.execute(
-                    own,
-                    "INSERT INTO codebooks VALUES (?, ?, ?, ?, ?)",
-                    [number, codebook.version, dt.datetime.now(), note, _content(codebook)],
-                )
-                return number
+                with transaction(own):
+                    newest = _newest(own)
+                    if newest is None:  # a first save comes after the default, number 1
+                        default = load_codebook(DEFAULT_CODEBOOK)
+                        _insert(own, 1, default, DEFAULT_NOTE)
+                        newest = (1, default.version, "")
+                    if newest[1] == codebook.version:
+                        return int(newest[0])
+                    number = int(newest[0]) + 1
+                    _insert(own, number, codebook, note)
+                    audit.record(own, actor, "codebook saved", f"codebook #{number}", {"number": int(newest[0])},
+                                 {"number": number, "version": codebook.version, "note": note,
+                                  "themes": len(codebook.themes)})
+                    return number
             except (duckdb.ConstraintException, duckdb.TransactionException):
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
     finally:
         own.close()
+
+
+def _insert(cur: duckdb.DuckDBPyConnection, number: int, codebook: Codebook, note: str) -> None:
+    """One row of the ``codebooks`` catalog (inside the caller's transaction)."""
+    sql.execute(cur, "INSERT INTO codebooks VALUES (?, ?, ?, ?, ?)",
+                [number, codebook.version, dt.datetime.now(), note, _content(codebook)])
 
 
 def current_codebook(cur: duckdb.DuckDBPyConnection) -> Codebook:
@@ -114,16 +129,17 @@ def _matches(row: tuple[Any, ...], where: str, params: list[Any]) -> bool:
     raise AssertionError(f"unexpected filter {where!r}")
 
 
-def save_codebook(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str) -> int:
+def save_codebook(cur: duckdb.DuckDBPyConnection, codebook: Codebook, note: str, *,
+                  actor: str = audit.LOCAL_ACTOR) -> int:
     """Save ``codebook`` as the newest version; return its number.
 
     ``note`` says what changed (shown in the history). A codebook identical to
     the newest one (same content version) is not saved again: the newest
-    number is returned.
+    number is returned and nothing is written. A new version is recorded in the
+    audit trail as done by ``actor`` ("codebook saved": the previous number before;
+    the number, version, note and number of themes after), in its transaction.
     """
-    if _newest(cur) is None:  # a first save comes after the default, number 1
-        _save(cur, load_codebook(DEFAULT_CODEBOOK), DEFAULT_NOTE)
-    return _save(cur, codebook, str(note or "").strip())
+    return _save(cur, codebook, str(note or "").strip(), actor)
 
 
 def codebook_history(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
