@@ -33,7 +33,8 @@ split_by = st.session_state.get("why_by") if st.session_state.get("why_by") in d
 summary = cached.overview(ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by, ctx.grain)
 comparison = summary.comparison
 current = summary.current
-previous = comparison.b if comparison else None
+# A comparison period the employee anonymity rule hides is no comparison: nothing of it is shown.
+previous = comparison.b if comparison and not comparison.b.suppressed else None
 
 if current.suppressed:
     st.info(selection_hidden_sentence(ctx.dataset.privacy))

@@ -378,3 +378,24 @@ def test_theme_table_hides_what_a_themes_few_mentioners_scored(con: duckdb.DuckD
 def replace_kind(con: duckdb.DuckDBPyConnection, ds: store.Dataset, kind: str) -> store.Dataset:
     sql.execute(con, "UPDATE datasets SET kind = ? WHERE id = ?", [kind, ds.id])
     return store.get_dataset(con, ds.id)
+
+
+def test_overview_with_a_hidden_comparison_period(con: duckdb.DuckDBPyConnection) -> None:
+    import datetime as dt
+
+    frame = _frame()
+    months = {"A": "2026-01-15", "C": "2025-12-15", "B": "2026-02-15", "D": "2026-02-15"}
+    frame["date"] = [months[d] for d in frame["dept"]]
+    ds = replace_kind(con, make_dataset(con, frame, name="dated", dimensions=["dept"], date="date"), "employee")
+    january = Filter(since=dt.date(2026, 1, 1), until=dt.date(2026, 1, 31))
+    december = Filter(since=dt.date(2025, 12, 1), until=dt.date(2025, 12, 31))
+    found = queries.overview(con, ds, january, december, split_by="dept", grain="month")
+    assert (found.current.n, found.current.nps, found.current.suppressed) == (10, 30.0, False)
+    assert found.comparison is not None and found.comparison.b.suppressed
+    assert np.isnan(found.comparison.difference.diff) and found.changes is None
+    assert found.shift_share is not None and found.shift_share.suppressed and found.shift_share.segments.empty
+    assert list(found.distribution["n"]) == [0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 5]
+    assert not found.distribution["suppressed"].any()
+    # The comparison on its own says the same.
+    compared = queries.compare(con, ds, january, december)
+    assert compared.b.suppressed and not compared.a.suppressed and np.isnan(compared.difference.diff)
