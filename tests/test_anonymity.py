@@ -399,3 +399,12 @@ def test_overview_with_a_hidden_comparison_period(con: duckdb.DuckDBPyConnection
     # The comparison on its own says the same.
     compared = queries.compare(con, ds, january, december)
     assert compared.b.suppressed and not compared.a.suppressed and np.isnan(compared.difference.diff)
+
+
+def test_the_sidebars_value_counts_leave_out_hidden_values(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _employees(con)
+    counts = queries.dimension_counts_by_day(con, ds, ["dept"]).within()["dept"]
+    assert list(zip(counts["value"], counts["n"])) == [("A", 10), ("D", 6)]
+    customer = replace_kind(con, ds, "customer")
+    every = queries.dimension_counts_by_day(con, customer, ["dept"]).within()["dept"]
+    assert list(zip(every["value"], every["n"])) == [("A", 10), ("B", 6), ("D", 6), ("C", 3)]

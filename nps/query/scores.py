@@ -157,12 +157,16 @@ class DailyCounts:
     keys: tuple[tuple[str, str], ...]
     cumulative: np.ndarray
     undated: np.ndarray
+    # An employee dataset's smallest group shown (nps.query.anonymity): smaller values are left out by within().
+    min_group: int | None = None
 
     def within(self, since: dt.date | None = None, until: dt.date | None = None) -> dict[str, pd.DataFrame]:
         """The values of each column with their n in the inclusive period, as :func:`dimension_counts` returns them.
 
         {column: DataFrame[value, n]}, n desc then value, values without a response
-        in the period left out; no period (both None) counts undated responses too.
+        in the period left out; no period (both None) counts undated responses too. With
+        ``min_group`` (an employee dataset), the values the anonymity rule would hide in a
+        breakdown of the column (fewer respondents, or hidden with one that has) are left out too.
         """
         lo = 0 if since is None else int(np.searchsorted(self.days, np.datetime64(since, "D"), side="left"))
         hi = len(self.days) if until is None else int(np.searchsorted(self.days, np.datetime64(until, "D"),
@@ -171,8 +175,15 @@ class DailyCounts:
         if since is None and until is None:
             n = n + self.undated
         out: dict[str, pd.DataFrame] = {}
+        hidden = np.zeros(len(self.keys), dtype=bool)
+        if self.min_group is not None:
+            for column in self.columns:
+                member = np.array([c == column for c, _ in self.keys], dtype=bool)
+                counts = np.where(member, n, 0)
+                hidden |= member & anonymity.suppression_mask(counts, self.min_group, [member.astype("int64")])
         for column in self.columns:
-            picked = sorted(((-int(n[j]), value) for j, (c, value) in enumerate(self.keys) if c == column and n[j] > 0))
+            picked = sorted(((-int(n[j]), value) for j, (c, value) in enumerate(self.keys)
+                             if c == column and n[j] > 0 and not hidden[j]))
             values = np.empty(len(picked), dtype=object)
             values[:] = [v for _, v in picked]
             out[column] = pd.DataFrame({"value": values, "n": np.array([-m for m, _ in picked], dtype="int64")})
@@ -214,4 +225,6 @@ def dimension_counts_by_day(
             undated[j] += int(n)
         else:
             daily[day_index[day] + 1, j] += int(n)
-    return DailyCounts(tuple(columns), days, tuple(keys), np.cumsum(daily, axis=0), undated)
+    privacy = anonymity.privacy_of(ds)
+    return DailyCounts(tuple(columns), days, tuple(keys), np.cumsum(daily, axis=0), undated,
+                       None if privacy is None else privacy.min_group)
