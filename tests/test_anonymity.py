@@ -408,3 +408,20 @@ def test_the_sidebars_value_counts_leave_out_hidden_values(con: duckdb.DuckDBPyC
     customer = replace_kind(con, ds, "customer")
     every = queries.dimension_counts_by_day(con, customer, ["dept"]).within()["dept"]
     assert list(zip(every["value"], every["n"])) == [("A", 10), ("B", 6), ("D", 6), ("C", 3)]
+
+
+def test_cli_comments_by_group_hides_small_groups(staff_db: tuple[Path, int], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path, ds_id = staff_db
+    book = tmp_path / "book.yaml"
+    book.write_text("themes:\n  - name: Work\n    words:\n      en: [work]\n", encoding="utf-8")
+    assert main(["comments", str(ds_id), "--db", str(path), "--codebook", str(book), "--by", "dept",
+                 "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    groups = {g["dept"]: g for g in result["groups"]}
+    assert groups["B"] == {"dept": "B", "suppressed": True}
+    assert groups["C"] == {"dept": "C", "suppressed": True}
+    assert groups["A"]["themes"][0]["theme"] == "Work" and groups["A"]["themes"][0]["mentions"] == 10
+    assert result["min_comment_group"] == 10
+    assert main(["comments", str(ds_id), "--db", str(path), "--codebook", str(book), "--by", "dept"]) == 0
+    assert "  hidden (fewer than 10 respondents: employee survey anonymity)" in capsys.readouterr().out
