@@ -425,3 +425,36 @@ def test_cli_comments_by_group_hides_small_groups(staff_db: tuple[Path, int], tm
     assert result["min_comment_group"] == 10
     assert main(["comments", str(ds_id), "--db", str(path), "--codebook", str(book), "--by", "dept"]) == 0
     assert "  hidden (fewer than 10 respondents: employee survey anonymity)" in capsys.readouterr().out
+
+
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=12), min_size=3, max_size=3), min_size=2, max_size=4),
+       st.integers(min_value=3, max_value=6))
+def test_two_dimension_tables_protect_every_row_and_column(grid: list[list[int]], min_group: int) -> None:
+    n = np.array([v for row in grid for v in row], dtype="int64")
+    rows = np.repeat(np.arange(len(grid)), 3)
+    cols = np.tile(np.arange(3), len(grid))
+    mask = anonymity.suppression_mask(n, min_group, [np.zeros(len(n), dtype="int64"), rows, cols])
+    assert not (~mask & (n > 0) & (n < min_group)).any()
+    for labels in (np.zeros(len(n), dtype="int64"), rows, cols):
+        for label in np.unique(labels):
+            member = labels == label
+            hidden = int(n[member & mask].sum())
+            # Where a family shows anything, what it hides together is nothing or at least min_group.
+            if (member & ~mask & (n > 0)).any():
+                assert hidden == 0 or hidden >= min_group
+
+
+@given(st.sets(st.sampled_from(["A", "B", "C", "D"]), min_size=1, max_size=4), st.booleans())
+def test_a_shown_selection_never_leaves_out_a_few(depts: set[str], exclude: bool) -> None:
+    con = store.connect(":memory:")
+    try:
+        ds = _employees(con)
+        values = sorted(depts)
+        flt = Filter.build(exclude={"dept": values}) if exclude else Filter.build(include={"dept": values})
+        result = queries.overall(con, ds, flt)
+        kept = sum(len(_SCORES[d]) for d in _SCORES if (d in depts) != exclude)
+        if not result.suppressed and result.n:
+            assert result.n == kept >= 5
+            assert not 0 < 25 - kept < 5
+    finally:
+        con.close()

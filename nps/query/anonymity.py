@@ -26,6 +26,12 @@ For a dataset of kind ``employee`` (customer datasets are untouched), with its t
 
 Respondents are counted as the queries count responses (``n`` of the counted rows; with
 ``Options.dedupe``, each respondent once).
+
+Limits: each query is protected on its own, with the families of groups it shows and the complements
+of its own filter's conditions. A two-dimension table's rows and columns are each protected (no shown
+row or column lets one hidden cell, or hidden cells of fewer than ``min_group`` together, be taken
+from its total), but not every linear combination of several tables and filters is ruled out; the
+period is not a condition (two overlapping periods can still be subtracted).
 """
 
 from __future__ import annotations
