@@ -91,7 +91,8 @@ def _frame(page: Any, pages: dict[str, list[Any]]) -> None:
         try:
             page.run()
         except NpsError as error:  # meant for people: its message is the whole story
-            st.error(md(str(error)))
+            # A notice (the employee anonymity rule hiding comments) is what the page is meant to say, not a fault.
+            (st.info if getattr(error, "notice", False) else st.error)(md(str(error)))
 
 
 if __name__ == "__main__":

@@ -26,10 +26,10 @@ from face.session import Context, context, cursor, jobs
 from face.sidebar import filter_key
 from face.tagging import codebook, ensure_tagged
 from face.uploads import current_upload, forget_upload, inspect_upload, keep_upload, upload_round
-from face.widgets import adopt_column_param, change_delta, download_files, flash, gap_delta, md, show_flash, show_notes
+from face.widgets import adopt_column_param, anonymity_note, change_delta, download_files, flash, gap_delta, md, show_flash, show_notes
 
 __all__ = [
-    "Context", "adopt_column_param", "cached", "change_delta", "clear_caches", "codebook", "context", "current_upload",
+    "Context", "adopt_column_param", "anonymity_note", "cached", "change_delta", "clear_caches", "codebook", "context", "current_upload",
     "cursor", "download_files", "ensure_tagged", "filter_key", "flash", "forget_upload", "gap_delta", "inspect_upload",
     "jobs", "keep_upload", "md", "open_dataset", "records", "show_chart", "show_flash", "show_notes", "upload_round",
 ]

@@ -9,7 +9,9 @@ a corrected mapping, a rename's reload) and the arguments, hashed quickly:
 * a codebook is hashed by its content version: equal versions tag and count identically;
 * a context by its dataset version (its other fields are passed explicitly when they matter).
 
-Theme reads never tag: a page calls :func:`face.tagging.ensure_tagged` first. The comment
+Frames of groups (breakdowns, trends, scorecards) come without the groups the employee anonymity rule
+hides (:func:`nps.query.anonymity.shown`); ``attrs["anonymity_note"]`` says how many, for
+:func:`face.widgets.anonymity_note`. Theme reads never tag: a page calls :func:`face.tagging.ensure_tagged` first. The comment
 libraries (nps.text, nps.ingest) are imported inside the functions that need them, so a server's
 first Overview does not load them. :func:`clear_caches` forgets every result.
 """
@@ -26,6 +28,7 @@ import streamlit as st
 from face.session import Context, cursor
 from nps import stats
 from nps import query as queries
+from nps.query import anonymity
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:
@@ -99,8 +102,12 @@ def overall(ctx: Context, flt: Filter, opts: queries.Options) -> stats.NpsResult
 def overview(ctx: Context, flt: Filter, compare_flt: Filter | None, opts: queries.Options, split_by: str | None,
              grain: str) -> queries.Overview:
     """The Overview's tiles, distribution, trend and shift-share in one read (``queries.overview``)."""
+    from dataclasses import replace
+
     with cursor() as cur:
-        return queries.overview(cur, ctx.dataset, flt, compare_flt, opts, split_by, grain)
+        found = queries.overview(cur, ctx.dataset, flt, compare_flt, opts, split_by, grain)
+    return replace(found, distribution=anonymity.shown(found.distribution, ctx.dataset),
+                   trend=None if found.trend is None else anonymity.shown(found.trend, ctx.dataset))
 
 
 @_cached
@@ -115,14 +122,14 @@ def shift_share(ctx: Context, dimension: str, flt: Filter, compare_flt: Filter |
 def breakdown(ctx: Context, by: Sequence[str], flt: Filter, opts: queries.Options) -> pd.DataFrame:
     """The NPS per value of ``by`` (``queries.breakdown``)."""
     with cursor() as cur:
-        return queries.breakdown(cur, ctx.dataset, by, flt, opts)
+        return anonymity.shown(queries.breakdown(cur, ctx.dataset, by, flt, opts), ctx.dataset)
 
 
 @_cached
 def trend(ctx: Context, grain: str, flt: Filter, opts: queries.Options, by: Sequence[str] = ()) -> pd.DataFrame:
     """The NPS per period, optionally per value of ``by`` (``queries.trend``)."""
     with cursor() as cur:
-        return queries.trend(cur, ctx.dataset, grain, flt, opts, by=by)
+        return anonymity.shown(queries.trend(cur, ctx.dataset, grain, flt, opts, by=by), ctx.dataset)
 
 
 # --- the review meeting --------------------------------------------------------------------------
@@ -135,7 +142,8 @@ def scorecards(ctx: Context, dimension: str, flt: Filter, compare_flt: Filter | 
     from nps.query import review
 
     with cursor() as cur:
-        return review.build_scorecards(cur, ctx.dataset, dimension, flt, compare_flt, opts, goals)
+        return anonymity.shown(review.build_scorecards(cur, ctx.dataset, dimension, flt, compare_flt, opts, goals),
+                               ctx.dataset)
 
 
 @_cached

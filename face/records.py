@@ -72,6 +72,16 @@ def delete_dataset(dataset_id: int) -> None:
     clear_caches()
 
 
+def set_privacy(dataset_id: int, min_group: int, min_comment_group: int) -> None:
+    """Store an employee dataset's anonymity thresholds (``privacy.set_privacy``; admin; audited as this session's user)."""
+    from nps.store import privacy
+
+    auth.check(domain.ADMIN, "Changing a dataset's anonymity thresholds")
+    with cursor() as cur:
+        privacy.set_privacy(cur, dataset_id, min_group, min_comment_group, actor=auth.actor())
+    clear_caches()
+
+
 def dataset_history(dataset_id: int) -> list[store.HistoryEntry]:
     """A dataset's role changes, oldest first (``store.dataset_history``)."""
     with cursor() as cur:

@@ -50,12 +50,14 @@ class Context:
 
     @property
     def version(self) -> str:
-        """Changes whenever the dataset's rows, roles or the reader's scope change (a new wave, a corrected mapping,
-        another user), so caches refresh and never serve one user's rows to another."""
+        """Changes whenever the dataset's rows, roles, anonymity thresholds or the reader's scope change (a new wave,
+        a corrected mapping, thresholds set from the CLI, another user), so caches refresh and never serve one
+        user's rows to another."""
         roles = zlib.crc32(repr(self.dataset.mapping).encode())
         # The scope in full (not a checksum that two scopes could share): one user's rows never serve another.
         return (f"{self.dataset.id}:{self.dataset.waves}:{self.dataset.accepted}:{self.dataset.loaded_at}:"
-                f"{roles:08x}:{self.dataset.scope.rules!r}")
+                f"{roles:08x}:{self.dataset.scope.rules!r}:{self.dataset.privacy.min_group}/"
+                f"{self.dataset.privacy.min_comment_group}")
 
 
 @dataclass(frozen=True)

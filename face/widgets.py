@@ -100,3 +100,10 @@ def adopt_column_param(key: str, columns: list[str], ctx: Context) -> None:
     unescaped = [c for c in columns if ctx.label(c) == raw and md(raw) != raw]
     if len(unescaped) == 1:
         st.session_state[key] = unescaped[0]
+
+
+def anonymity_note(frame: pd.DataFrame) -> None:
+    """Under a chart or table of groups: the engine's sentence saying how many groups the employee anonymity rule hides."""
+    note = frame.attrs.get("anonymity_note")
+    if note:
+        st.caption(md(str(note)))

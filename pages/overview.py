@@ -10,6 +10,7 @@ import face
 from face import cached, change_delta, md, show_chart
 from nps import charts, domain
 from nps.charts import tables
+from nps.query.anonymity import groups_hidden_sentence, selection_hidden_sentence
 from nps.query.tiles import category_shares
 from nps.narrative import describe_change, describe_family, describe_shift_share
 from nps.format import interval as format_interval
@@ -32,8 +33,12 @@ split_by = st.session_state.get("why_by") if st.session_state.get("why_by") in d
 summary = cached.overview(ctx, ctx.flt, ctx.compare_flt, ctx.opts, split_by, ctx.grain)
 comparison = summary.comparison
 current = summary.current
-previous = comparison.b if comparison else None
+# A comparison period the employee anonymity rule hides is no comparison: nothing of it is shown.
+previous = comparison.b if comparison and not comparison.b.suppressed else None
 
+if current.suppressed:
+    st.info(selection_hidden_sentence(ctx.dataset.privacy))
+    st.stop()
 if current.n == 0:
     st.warning("No responses match this period and these filters. Widen the period or clear a filter in the sidebar.")
     st.stop()
@@ -106,6 +111,9 @@ else:
                              format_func=ctx.label)
     parts = summary.shift_share if dimension == split_by else cached.shift_share(
         ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts)
+    if parts.suppressed:
+        st.info(groups_hidden_sentence(1, ctx.dataset.privacy, "segment") + " The split is not shown.")
+        st.stop()
     st.text(describe_shift_share(parts, ctx.label(dimension, in_sentence=True),
                                  against=ctx.compare_label or "comparison period"))
     # One above the other: side by side, the table's last columns (mix) were cut off at 1280–1440 px.

@@ -66,6 +66,7 @@ if presenting:
 
 goals = records.load_targets(ctx.dataset.id, dimension)
 cards = cached.scorecards(ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts, goals)
+face.anonymity_note(cards)
 if cards.empty:
     st.warning("No responses match this period and these filters.")
     st.stop()

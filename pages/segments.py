@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import face
+from nps.query.anonymity import selection_hidden_sentence
 from face import cached, md, show_chart
 from nps import charts
 from nps.charts import tables
@@ -43,6 +44,9 @@ def _apply_click() -> None:
 
 overall = cached.overall(ctx, ctx.flt, ctx.opts)
 frame = cached.breakdown(ctx, [dimension], ctx.flt, ctx.opts)
+if overall.suppressed:
+    st.info(selection_hidden_sentence(ctx.dataset.privacy))
+    st.stop()
 if frame.empty or overall.n == 0:
     st.warning("No responses match this period and these filters.")
     st.stop()
@@ -53,6 +57,7 @@ show_chart(
     selection_name="pick", overall=overall.nps, min_n=ctx.opts.min_n, label=label, on_select=_apply_click,
     key="breakdown_chart", level=ctx.opts.level,
 )
+face.anonymity_note(frame)
 if "family" in frame.attrs:
     st.caption(describe_family(frame.attrs["family"], "▲ / ▼ (each value against all the others)"))
 selected = st.session_state.get(key) or []
@@ -79,6 +84,7 @@ if others:
                f"cells under n = {ctx.opts.min_n} are marked ⚠.")
     pivot = tables.pivot_nps(cross, dimension, second, min_n=ctx.opts.min_n)
     st.dataframe(pivot.rename_axis(index=label, columns=ctx.label(second)), width="stretch")
+    face.anonymity_note(cross)
 
 with st.expander("The numbers"):
     st.dataframe(tables.breakdown_table(frame, dimension, level=ctx.opts.level).rename(columns={dimension: label}),

@@ -88,6 +88,39 @@ def _apply_remap(ds: store.Dataset) -> None:
     state["remap_result"] = (ds.id, "success", message, notes)
 
 
+def _save_privacy(ds: store.Dataset) -> None:
+    """The thresholds' Save callback (run before the script, so no rerun can lose the click)."""
+    state = st.session_state
+    try:
+        records.set_privacy(ds.id, int(state[f"min_group_{ds.id}"]), int(state[f"min_comment_group_{ds.id}"]))
+    except NpsError as error:
+        state["privacy_result"] = (ds.id, str(error))
+    else:
+        state["privacy_result"] = (ds.id, None)
+
+
+def _privacy_section(ds: store.Dataset) -> None:
+    """An employee dataset's anonymity thresholds: the smallest group and the smallest comment set shown."""
+    done = st.session_state.get("privacy_result")
+    with st.expander("Anonymity (employee survey)", icon=":material/visibility_off:", expanded=bool(done)):
+        st.caption("No group of fewer respondents than the first number is shown anywhere (never below 3), and "
+                   "no comments of a selection of fewer than the second.")
+        if done and done[0] == ds.id:
+            del st.session_state["privacy_result"]
+            if done[1]:
+                st.error(md(done[1]))
+            else:
+                st.success(f"Saved: groups of fewer than {ds.privacy.min_group} respondents and comments of fewer "
+                           f"than {ds.privacy.min_comment_group} are hidden.")
+        with st.form(key=f"privacy_{ds.id}", border=False):
+            c1, c2 = st.columns(2)
+            c1.number_input("Smallest group shown", min_value=3, value=ds.privacy.min_group, step=1,
+                            key=f"min_group_{ds.id}")
+            c2.number_input("Smallest group whose comments are shown", min_value=3,
+                            value=ds.privacy.min_comment_group, step=1, key=f"min_comment_group_{ds.id}")
+            st.form_submit_button("Save thresholds", on_click=_save_privacy, args=(ds,))
+
+
 def _delete(dataset_id: int) -> None:
     """The confirmation's "Delete <name>" callback (run before the script, so no rerun can lose the click)."""
     st.session_state.pop("_confirm_delete", None)
@@ -312,3 +345,5 @@ with tab_manage:
                 no.button("Cancel", key=f"cancel_delete_{ds.id}", on_click=st.session_state.pop,
                           args=("_confirm_delete", None))
             _remap_section(ds)
+            if ds.kind == "employee":
+                _privacy_section(ds)

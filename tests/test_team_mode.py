@@ -222,6 +222,8 @@ def test_the_records_refuse_a_write_the_session_may_not_do(team_db: Path, monkey
         records.delete_dataset(1)
     with pytest.raises(face.auth.NotAllowedError, match="Editing targets needs the editor role"):
         records.save_targets(1, "segment", {"B2C": 10.0})
+    with pytest.raises(face.auth.NotAllowedError, match="Changing a dataset's anonymity thresholds needs the admin"):
+        records.set_privacy(1, 3, 3)
     with pytest.raises(face.auth.NotAllowedError, match="Managing users needs the admin role"):
         records.save_user("x@example.com", domain.ADMIN, [])
     con = store.connect(team_db)

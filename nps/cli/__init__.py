@@ -77,6 +77,8 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
     """What to do about a database another process holds (the Passaparola app, usually)."""
     if "snapshot" in str(error):
         return ""
+    if getattr(args, "datasets_command", None) == "privacy":
+        return ": stop the app (or that process) to write to it from here, or set the thresholds on the app's Upload page"
     if getattr(args, "datasets_command", None) is not None:
         return (": stop the app (or that process) to write to it from here, or rename or delete the dataset on "
                 "the app's Upload page")

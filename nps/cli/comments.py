@@ -124,16 +124,27 @@ def _comments_result(
         ],
         "codebook_version": codebook.version,
     }
+    if ds.kind == "employee":
+        result["min_comment_group"] = ds.privacy.min_comment_group
     if stored is not None and by is not None:
         values = queries.dimension_values(con, ds, stored, limit=MAX_COMMENT_GROUPS + 1)
         if len(values) > MAX_COMMENT_GROUPS:
             raise UsageError(f"--by {by}: more than {MAX_COMMENT_GROUPS} values; pick a column with fewer")
-        result["groups"] = [
-            {by: str(value),
-             "themes": _theme_records(themes.theme_summary(con, ds, codebook, Filter.build(include={stored: [value]})))}
-            for value in values["value"]
-        ]
+        result["groups"] = [_group_themes(con, ds, codebook, stored, by, str(value)) for value in values["value"]]
     return result, notes
+
+
+def _group_themes(con: duckdb.DuckDBPyConnection, ds: store.Dataset, codebook: Codebook, stored: str, by: str,
+                  value: str) -> dict[str, Any]:
+    """One value's theme table, or ``"suppressed": true`` when the employee anonymity rule hides its comments."""
+    from nps.query import anonymity, themes
+    from nps.query.filters import Filter
+
+    try:
+        frame = themes.theme_summary(con, ds, codebook, Filter.build(include={stored: [value]}))
+    except anonymity.CommentsHidden:
+        return {by: value, "suppressed": True}
+    return {by: value, "themes": _theme_records(frame)}
 
 
 def _theme_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -185,6 +196,9 @@ def _comments_table(result: dict[str, Any], by: str | None, notes: list[str]) ->
     for group in result.get("groups", []):
         lines.append("")
         lines.append(f"{_visible(by)} = {_visible(str(group[by]))}")
+        if group.get("suppressed"):
+            lines.append(f"  hidden (fewer than {result.get('min_comment_group')} respondents: employee survey anonymity)")
+            continue
         lines.extend(_theme_lines(group["themes"]))
     lines.extend(f"note: {note}" for note in notes)
     return "\n".join(lines) + "\n"

@@ -33,7 +33,9 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_datasets(args: argparse.Namespace) -> int:
-    """``datasets``: list the database's datasets (or ``rename`` or ``delete`` one); returns the exit status."""
+    """``datasets``: list the database's datasets (or ``rename``, ``delete`` one, set its ``privacy``); the exit status."""
+    if getattr(args, "datasets_command", None) == "privacy":
+        return run_privacy(args)
     if getattr(args, "datasets_command", None) is not None:
         return _change_dataset(args)
     con = connect(args)
@@ -47,6 +49,29 @@ def run_datasets(args: argparse.Namespace) -> int:
     for ds in rows:
         say(f"{ds.id:>4}  {_visible(ds.name)}  ({ds.kind}; {ds.accepted} responses, {ds.rejected} rejected, "
              f"{ds.waves} wave(s); from {_visible(str(ds.source_file))})\n")
+    return 0
+
+
+def run_privacy(args: argparse.Namespace) -> int:
+    """``datasets privacy DATASET [--min-group N] [--min-comment-group M]``: show or set the anonymity thresholds."""
+    from nps.cli.parser import UsageError
+    from nps.cli.users import cli_actor
+    from nps.store import privacy
+
+    if args.min_group is None and args.min_comment_group is not None:
+        raise UsageError("--min-comment-group needs --min-group too (the comments' threshold is at least it)")
+    con = store.connect(args.db)
+    try:
+        ds = store.find_dataset(con, args.dataset)
+        if args.min_group is None:
+            found = privacy.get_privacy(con, ds.id)
+        else:
+            found = privacy.set_privacy(con, ds.id, args.min_group, args.min_comment_group, actor=cli_actor())
+    finally:
+        con.close()
+    applies = "" if ds.kind == "employee" else " (not applied: a customer dataset)"
+    say(f"{ds.id:>4}  {_visible(ds.name)}: groups of fewer than {found.min_group} respondents hidden, comments of "
+        f"fewer than {found.min_comment_group} hidden{applies}\n")
     return 0
 
 

@@ -71,10 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     comments.add_argument("--format", choices=("table", "json"), default="table")
     _add_read_only(comments)
 
-    datasets = sub.add_parser("datasets", help="list the datasets in the database; rename or delete one (audited)")
+    datasets = sub.add_parser("datasets", help="list the datasets in the database; rename or delete one, set an employee dataset's anonymity "
+                                               "thresholds (audited)")
     _add_db(datasets)
     _add_read_only(datasets)
-    datasets_sub = datasets.add_subparsers(dest="datasets_command", metavar="{rename,delete}")
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", metavar="{rename,delete,privacy}")
     rename = datasets_sub.add_parser("rename", help="give a dataset a new name")
     rename.add_argument("dataset", metavar="DATASET", help="its id, or a name no other dataset has")
     rename.add_argument("new_name", metavar="NAME")
@@ -84,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--yes", action="store_true",
                         help="really delete it: without --yes the command only says what would go, and deletes nothing")
     _add_db(delete, suppress=True)
+    privacy = datasets_sub.add_parser(
+        "privacy", help="show or set an employee dataset's anonymity thresholds (audited)",
+        description="Employee survey anonymity: no group of fewer than --min-group respondents (default 5, never "
+                    "below 3) is shown, and no comments of fewer than --min-comment-group (default 10, at least "
+                    "--min-group). Without options, shows the thresholds.")
+    privacy.add_argument("dataset", metavar="DATASET", help="the dataset's id or name")
+    privacy.add_argument("--min-group", type=int, metavar="N", help="the fewest respondents a shown group has")
+    privacy.add_argument("--min-comment-group", type=int, metavar="M",
+                         help="the fewest respondents whose comments are shown (default: the larger of 10 and N)")
+    _add_db(privacy, suppress=True)
 
     sample = sub.add_parser("sample", help="load the bundled sample data into the database")
     _add_db(sample)

@@ -42,6 +42,7 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
     """Compute the ``summary`` command's result as the fixed JSON structure."""
     from nps import stats
     from nps import query as queries
+    from nps.query import anonymity, breakdowns
     from nps.query.filters import Filter
     from nps.query.periods import previous_period, same_period_last_year
 
@@ -68,14 +69,18 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
         since, until = (previous_period if compare == "previous" else same_period_last_year)(args.since, args.until)
         compare_flt = Filter.build(since=since, until=until, include=include, exclude=exclude)
     overall = queries.overall(con, ds, flt, opts)
+    privacy = anonymity.privacy_of(ds)
     families: list[dict[str, Any]] = []
     overall_out: dict[str, Any] = {key: plain(getattr(overall, key)) for key in STAT_KEYS}
+    if overall.suppressed and privacy is not None:
+        overall_out = {"suppressed": True, "min_group": privacy.min_group}
+        warnings.append(anonymity.selection_hidden_sentence(privacy))
     if compare_flt is not None:
         before = queries.overall(con, ds, compare_flt, opts)
         # As the Overview's tiles: the NPS change is tested together with the three shares' changes.
         tiles = queries.tile_changes(overall, before, opts)
         change = tiles["nps"]
-        overall_out["change"] = {
+        overall_out["change"] = {"suppressed": True} if overall.suppressed or before.suppressed else {
             "since": compare_flt.since.isoformat() if compare_flt.since else None,
             "until": compare_flt.until.isoformat() if compare_flt.until else None,
             "previous_n": before.n, "previous_nps": plain(before.nps),
@@ -91,12 +96,17 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
         if "family" in frame.attrs:
             families.append({"name": "period_change", **_family(frame.attrs["family"])})
     elif by_stored:
-        frame = queries.breakdown(con, ds, by_stored, flt, opts)
+        if compare_flt is None:
+            frame = queries.breakdown(con, ds, by_stored, flt, opts)
+        else:
+            # Both periods counted first, the change computed, then the employee anonymity rule on both.
+            frame = breakdowns.counted_breakdown(con, ds, by_stored, flt, opts)
         families.append({"name": "vs_rest", **_family(frame.attrs["family"])})
         if compare_flt is not None:
-            previous = queries.breakdown(con, ds, by_stored, compare_flt, opts)
+            previous = breakdowns.counted_breakdown(con, ds, by_stored, compare_flt, opts)
             frame = stats.add_change(frame, previous, by_stored, method=opts.method, level=opts.level,
                                      min_n=opts.min_n, multiplicity=opts.control(stats.DECISION))
+            frame = anonymity.protect_changes(con, ds, by_stored, flt, compare_flt, opts, frame, previous)
             families.append({"name": "change", "method": opts.control(stats.DECISION),
                              "tests": int(frame["change_p"].notna().sum())})
     groups: list[dict[str, Any]] = []
@@ -107,6 +117,12 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
                 group[given] = plain(record[stored])
             if args.period:
                 group["period"] = plain(record["period"])
+            if record.get(anonymity.SUPPRESSED):
+                group["suppressed"] = True
+                groups.append(group)
+                continue
+            if privacy is not None:
+                group["suppressed"] = False
             for key in STAT_KEYS:
                 group[key] = plain(record[key])
             group["low_n"] = bool(record["low_n"])
@@ -117,21 +133,28 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
                 group["vs_rest"] = {"diff": plain(record["vs_rest"]), "se": plain(record["vs_rest_se"]),
                                     "p": plain(record["vs_rest_p"]), "p_adjusted": plain(record["vs_rest_p_adjusted"]),
                                     "flag": flag}
-            if "change_p_adjusted" in record:
+            if "change_p_adjusted" in record and _missing(record["prev_n"]):
+                group["change"] = {"suppressed": True}
+            elif "change_p_adjusted" in record:
                 group["change"] = {"previous_n": int(record["prev_n"]), "previous_nps": plain(record["prev_nps"]),
                                    "diff": plain(record["change"]), "se": plain(record["change_se"]),
                                    "ci_low": plain(record["change_ci_low"]), "ci_high": plain(record["change_ci_high"]),
                                    "p": plain(record["change_p"]), "p_adjusted": plain(record["change_p_adjusted"]),
                                    "significant": bool(record["change_significant"])}
             groups.append(group)
-    if overall.n == 0:
+    hidden = anonymity.hidden_count(frame) if frame is not None else 0
+    if hidden and privacy is not None:
+        warnings.append(anonymity.groups_hidden_sentence(hidden, privacy))
+    if overall.suppressed:
+        pass
+    elif overall.n == 0:
         warnings.append("no responses match this filter")
     elif overall.low_n:
         warnings.append(f"only {overall.n} responses: fewer than {args.min_n}, the interval is wide")
     rejected = store.rejected_reasons(con, ds)
     mapping = ds.mapping
     methods = sorted({f["method"] for f in families})
-    return {
+    out = {
         "source": {
             "file": ds.source_file,
             "layout": ds.layout,
@@ -155,6 +178,16 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
         },
         "warnings": warnings,
     }
+    if privacy is not None:
+        out["anonymity"] = privacy.describe()
+    return out
+
+
+def _missing(value: Any) -> bool:
+    """True for a hidden number: None, pandas' NA or NaN."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _family(family: Any) -> dict[str, Any]:
@@ -208,7 +241,9 @@ def render(result: dict[str, Any], fmt: str, by: list[str]) -> str:
                  for k, v in row.items() for sub, x in (v.items() if isinstance(v, dict) else [(None, v)])}
                 for row in rows]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        # A hidden group has its keys and "suppressed" only: the columns are every row's, in order of appearance.
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
@@ -225,11 +260,16 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
     if result["rejected"]["total"]:
         reasons = ", ".join(f"{k} {v}" for k, v in result["rejected"]["reasons"].items())
         lines.append(f"rejected: {result['rejected']['total']} ({reasons})")
-    lines.append(
-        f"NPS {fmt.number(o['nps'])}  {fmt.number_range(o['ci_low'], o['ci_high'])}  n {o['n']}  "
-        f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; SE {fmt.number(o['se'])})"
-    )
-    if "change" in o:
+    if o.get("suppressed"):
+        lines.append(f"NPS hidden (fewer than {o['min_group']} respondents, or fewer than {o['min_group']} left out: "
+                     "employee survey anonymity)")
+    else:
+        lines.append(
+            f"NPS {fmt.number(o['nps'])}  {fmt.number_range(o['ci_low'], o['ci_high'])}  n {o['n']}  "
+            f"(promoters {o['promoters']}, passives {o['passives']}, detractors {o['detractors']}; "
+            f"SE {fmt.number(o['se'])})"
+        )
+    if "change" in o and not o["change"].get("suppressed"):
         c = o["change"]
         lines.append(
             f"change vs {c['since']} – {c['until']} (NPS {fmt.number(c['previous_nps'])}, n {c['previous_n']}): "
@@ -237,7 +277,9 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
             f"{'significant' if c['significant'] else 'within the noise'}"
         )
     if result["groups"]:
-        keys = [k for k in result["groups"][0] if k not in STAT_KEYS and k not in ("low_n", "vs_rest", "change")]
+        keys = [k for k in result["groups"][0]
+                if k not in STAT_KEYS and k not in ("low_n", "vs_rest", "change", "suppressed")]
+        hidden_label = f"hidden (fewer than {(result.get('anonymity') or {}).get('min_group')} respondents)"
         level = result.get("multiplicity", {}).get("level", 0.95)
         vs_rest = any("vs_rest" in g for g in result["groups"])
         changed = any("change" in g for g in result["groups"])
@@ -245,6 +287,9 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
             ["vs rest"] if vs_rest else []) + (["change", "adj. p"] if changed else []) + [""]
         body = []
         for g in result["groups"]:
+            if g.get("suppressed"):
+                body.append([_visible(str(g[k])) for k in keys] + [hidden_label] + [""] * (len(header) - len(keys) - 1))
+                continue
             row = [_visible(str(g[k])) for k in keys] + [
                 str(g["n"]), fmt.number(g["nps"]), fmt.number_range(g["ci_low"], g["ci_high"]),
                 str(g["promoters"]), str(g["passives"]), str(g["detractors"]),
@@ -253,7 +298,9 @@ def _table(result: dict[str, Any], by: list[str]) -> str:
                 v = g.get("vs_rest") or {}
                 mark = {"above": " ▲", "below": " ▼"}.get(v.get("flag") or "", "")
                 row.append(f"{fmt.number(v.get('diff'))}{mark}")
-            if changed:
+            if changed and (g.get("change") or {}).get("suppressed"):
+                row += ["hidden", ""]
+            elif changed:
                 c = g.get("change") or {}
                 row += [f"{fmt.number(c.get('diff'))}{' *' if c.get('significant') else ''}", fmt.p_value(c.get("p_adjusted"))]
             row.append("low n" if g["low_n"] else "")

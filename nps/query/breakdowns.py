@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from nps import stats
+from nps.query import anonymity
 from nps.query.counting import (
     OUTPUT_NAMES, count_items, count_names, finish, key_columns, key_items, rename_keys, with_effective_n,
 )
@@ -26,6 +27,26 @@ def breakdown(
     flt: Filter | None = None,
     opts: Options = Options(),
 ) -> pd.DataFrame:
+    """NPS per value (or combination of values) of the ``by`` columns: :func:`counted_breakdown` under the anonymity rule.
+
+    See :func:`counted_breakdown` for the columns; on an employee dataset the frame also has
+    ``suppressed`` and a hidden group's numbers are NA/NaN (:mod:`nps.query.anonymity`).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    out = counted_breakdown(cur, ds, by, flt, opts)
+    if anonymity.privacy_of(ds) is None:
+        return out
+    small = anonymity.complement_too_small(cur, ds, flt, opts, int(out["n"].sum()))
+    return anonymity.suppress_groups(out, ds, by, hide_all=small)
+
+
+def counted_breakdown(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    by: Sequence[str],
+    flt: Filter | None = None,
+    opts: Options = Options(),
+) -> pd.DataFrame:
     """NPS per value (or combination of values) of the ``by`` columns, sorted by n (desc), then values.
 
     Returns DataFrame[*by, n, (effective_n,) promoters, passives, detractors, nps,
@@ -37,7 +58,9 @@ def breakdown(
     rest is below the minimum n), ``vs_rest_p_adjusted`` after multiplicity
     control across the groups (Benjamini–Hochberg unless ``opts.multiplicity``
     says otherwise) and ``vs_rest_significant`` marks groups significantly
-    above/below the rest after it. ``frame.attrs["family"]`` is the
+    above/below the rest after it. The counts before the employee anonymity rule: only
+    :func:`breakdown` (and the modules that apply the rule themselves) may call it.
+    ``frame.attrs["family"]`` is the
     :class:`nps.stats.Family` of those tests. Empty (with these columns) when
     nothing matches. Raises ValueError without columns, and
     :class:`nps.errors.UnknownColumnError` for an unknown column.

@@ -9,13 +9,15 @@ import duckdb
 import pandas as pd
 
 from nps import domain, stats
+from nps.query import anonymity
 from nps.query.comparisons import Comparison, tile_changes
 from nps.query.counting import BLANK, counts_of, distribution_of, key_columns, key_items, result_of, score_items, score_rows
 from nps.query.filters import Filter
 from nps.query.options import GRAINS, Options
 from nps.query.rows import source
-from nps.query.trends import trend, trend_from_scores
-from nps.stats.shift_share import ShiftShare, shift_share_of
+from nps.query.scores import hide_distribution
+from nps.query.trends import protect_trend, trend, trend_from_scores
+from nps.stats.shift_share import ShiftShare
 from nps.store import Dataset, sql
 
 
@@ -31,7 +33,9 @@ class Overview:
     ``changes`` are the four tiles' changes versus the comparison period,
     ``nps``, ``promoters``, ``passives``, ``detractors`` (shares in percentage
     points, see :func:`~nps.query.comparisons.tile_changes`), adjusted together as one family; the
-    comparison's ``difference`` is the ``nps`` one.
+    comparison's ``difference`` is the ``nps`` one. On an employee dataset the anonymity rule
+    applies to every part (:mod:`nps.query.anonymity`): a hidden ``current`` or comparison side is
+    ``suppressed`` (then ``changes`` is None and the difference NaN), and so on.
     """
 
     current: stats.NpsResult
@@ -103,19 +107,26 @@ def overview(
         for score, (n, w, w2) in counted.items():
             n0, w0, w20 = total.get(score, (0, 0.0, 0.0))
             total[score] = (n0 + n, w0 + w, w20 + w2)
-    current = result_of(counts_of(sides["cur"], opts), opts)
+    current = anonymity.check_result(cur, ds, flt, opts, result_of(counts_of(sides["cur"], opts), opts))
     comparison = None
     changes = None
     if flt_previous is not None:
-        previous = result_of(counts_of(sides["prev"], opts), opts)
+        previous = anonymity.check_result(cur, ds, flt_previous, opts, result_of(counts_of(sides["prev"], opts), opts))
         changes = tile_changes(current, previous, opts)
-        comparison = Comparison(current, previous, changes["nps"])
+        if current.suppressed or previous.suppressed:
+            changes = None
+        comparison = Comparison(current, previous, changes["nps"] if changes else stats.compare_results(
+            anonymity.hidden_result(), anonymity.hidden_result(), method=opts.method, level=opts.level,
+            min_n=opts.min_n))
     parts = None
     if split:
-        parts = shift_share_of({group: counts_of(counted, opts) for group, counted in scores.items()}, split)
+        counted_groups = {group: counts_of(counted, opts) for group, counted in scores.items()}
+        hide = current.suppressed or bool(comparison and comparison.b.suppressed)
+        parts = anonymity.protect_shift_share(ds, counted_groups, split, hide)
     series = None
     if fold:
-        series = trend_from_scores(by_period, str(grain), opts)
+        series = protect_trend(cur, ds, flt, opts, trend_from_scores(by_period, str(grain), opts))
     elif grain is not None:
         series = trend(cur, ds, grain, flt, opts)
-    return Overview(current, comparison, distribution_of(sides["cur"], opts), parts, series, changes)
+    distribution = hide_distribution(cur, ds, flt, opts, distribution_of(sides["cur"], opts))
+    return Overview(current, comparison, distribution, parts, series, changes)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from nps import stats
+from nps.query import anonymity
 from nps.query.counting import count_items, count_names, key_columns, key_items, result_of
 from nps.query.filters import Filter
 from nps.query.options import Options
@@ -34,7 +35,8 @@ def compare(
     """Two groups or periods (two filters) and their difference a − b in points, with CI and p-value.
 
     The two are assumed independent (no response in both); either below the
-    minimum n and the difference is not tested (NaN p). Raises
+    minimum n and the difference is not tested (NaN p). On an employee dataset a side the
+    anonymity rule hides is ``suppressed`` and the difference NaN. Raises
     :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
     """
     src_a, params_a = source(ds, flt_a, opts)
@@ -42,8 +44,8 @@ def compare(
     items = count_items(opts)
     text = f"SELECT 'a' AS side, {items} FROM ({src_a}) UNION ALL SELECT 'b' AS side, {items} FROM ({src_b})"
     rows = {r[0]: dict(zip(count_names(opts), r[1:])) for r in sql.fetch_all(cur, text, params_a + params_b)}
-    a = result_of(rows.get("a", {}), opts)
-    b = result_of(rows.get("b", {}), opts)
+    a = anonymity.check_result(cur, ds, flt_a, opts, result_of(rows.get("a", {}), opts))
+    b = anonymity.check_result(cur, ds, flt_b, opts, result_of(rows.get("b", {}), opts))
     return Comparison(a, b, stats.compare_results(a, b, method=opts.method, level=opts.level, min_n=opts.min_n))
 
 
@@ -86,7 +88,8 @@ def shift_share(
 
     Returns a :class:`ShiftShare` (see there for the formula): total change,
     within-segment, mix and interaction parts in points, which sum exactly to the
-    total, and a per-segment table. Raises
+    total, and a per-segment table (``suppressed`` and empty when the employee anonymity rule
+    hides a segment, :func:`nps.query.anonymity.protect_shift_share`). Raises
     :class:`nps.errors.UnknownColumnError` for an unknown column.
     """
     quoted = key_columns(ds, [dimension])
@@ -99,4 +102,8 @@ def shift_share(
     )
     rows = sql.fetch_all(cur, text, params_c + params_p)
     names = ["side", "k0", *count_names(opts)]
-    return shift_share_of({(r[0], r[1]): dict(zip(names[2:], r[2:])) for r in rows}, dimension)
+    groups = {(r[0], r[1]): dict(zip(names[2:], r[2:])) for r in rows}
+    if anonymity.privacy_of(ds) is None:
+        return shift_share_of(groups, dimension)
+    hide = any(anonymity.complement_too_small(cur, ds, f, opts) for f in (flt_current, flt_previous))
+    return anonymity.protect_shift_share(ds, groups, dimension, hide)

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from nps import text
+from nps.query import anonymity
 from nps.query import themes
 from nps.query.filters import Filter
 from nps.query.rows import where_for
@@ -141,12 +142,15 @@ def search_comments(
     ``mask`` is False), language, themes (comma-separated, alphabetical), then
     the dataset's dimension columns. Needs the dataset tagged with ``codebook``
     (:func:`nps.query.themes.require_tagged`). Raises ValueError for an unknown ``order`` (see :data:`ORDERS`), a
-    page size outside 1..5000 or too many search terms.
+    page size outside 1..5000 or too many search terms, and
+    :class:`nps.query.anonymity.CommentsHidden` when the employee anonymity rule hides the comments of ``flt``
+    (the sidebar's selection; the search then narrows what is shown of it).
     """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"a page holds 1 to {MAX_PAGE_SIZE:,} comments")
+    anonymity.require_comments(cur, ds, flt)
     themes.require_tagged(cur, ds, codebook)
     source, params = _query(ds, codebook, flt, search)
     total = int(sql.fetch_value(cur, f"SELECT count(*) {source}", params))
@@ -179,6 +183,7 @@ def export_comments(
     """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    anonymity.require_comments(cur, ds, flt)
     themes.require_tagged(cur, ds, codebook)
     source, params = _query(ds, codebook, flt, search)
     rows = sql.fetch_df(cur, f"SELECT {_select_list(ds)} {source} ORDER BY {ORDERS[order]} LIMIT ?",

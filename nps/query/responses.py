@@ -7,6 +7,7 @@ import pandas as pd
 
 from nps import text
 from nps.store import sql
+from nps.query import anonymity
 from nps.query.filters import Filter
 from nps.query.rows import where_for
 from nps.store import Dataset
@@ -51,8 +52,24 @@ def load_responses_page(
     Personal data in the comment (e-mails, phone, IBAN- and card-like numbers) is
     masked unless ``mask`` is False (:func:`nps.text.mask_personal_data`).
 
-    Raises ValueError for an unknown ``order`` (see :data:`ORDERS`) or a page size outside 1..5000.
+    Raises ValueError for an unknown ``order`` (see :data:`ORDERS`) or a page size outside 1..5000,
+    and :class:`nps.query.anonymity.CommentsHidden` for an employee selection too small to show.
     """
+    anonymity.require_comments(cur, ds, flt)
+    return unchecked_page(cur, ds, flt, page=page, page_size=page_size, order=order, mask=mask)
+
+
+def unchecked_page(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    flt: Filter | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    order: str = "newest",
+    mask: bool = True,
+) -> pd.DataFrame:
+    """:func:`load_responses_page` without the anonymity check: for a caller that checked a wider selection itself."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if not 1 <= page_size <= 5000:
@@ -76,8 +93,10 @@ def load_responses_for_export(
 ) -> pd.DataFrame:
     """Every response matching ``flt`` (file order), up to ``max_rows``, for a CSV or XLSX download.
 
-    Comments are masked as in :func:`load_responses_page` unless ``mask`` is False.
+    Comments are masked as in :func:`load_responses_page` unless ``mask`` is False. Raises
+    :class:`nps.query.anonymity.CommentsHidden` for an employee selection too small to show.
     """
+    anonymity.require_comments(cur, ds, flt)
     where, params = where_for(flt, ds)
     frame = sql.fetch_df(
         cur,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from nps import domain, stats
-from nps.query import breakdowns, scores
+from nps.query import anonymity, breakdowns, scores
 from nps.query.options import Options
 from nps.query.filters import Filter
 from nps.store import Dataset
@@ -47,11 +47,14 @@ def build_scorecards(
     one meeting, so their significance is controlled across the values with Holm
     (unless ``opts.multiplicity`` says otherwise); a value or its previous period
     below the minimum n is not tested. ``frame.attrs["family"]`` is the
-    :class:`nps.stats.Family` of those tests.
+    :class:`nps.stats.Family` of those tests. On an employee dataset each value is a group of the
+    anonymity rule (:mod:`nps.query.anonymity`): a hidden card is ``suppressed``, and a change from a
+    hidden previous period is NaN.
     """
-    current = breakdowns.breakdown(cur, ds, [dimension], flt, opts)
+    current = breakdowns.counted_breakdown(cur, ds, [dimension], flt, opts)
+    previous = None
     if compare_flt is not None:
-        previous = breakdowns.breakdown(cur, ds, [dimension], compare_flt, opts)
+        previous = breakdowns.counted_breakdown(cur, ds, [dimension], compare_flt, opts)
         frame = stats.add_change(current, previous, [dimension], method=opts.method, level=opts.level,
                                  min_n=opts.min_n, multiplicity=opts.control(stats.DECISION))
     else:
@@ -65,7 +68,8 @@ def build_scorecards(
     frame["target"] = [goals.get(str(v), math.nan) for v in frame[dimension]]
     frame["gap"] = frame["nps"] - frame["target"]
     out = frame.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
-    tests = int(frame["change_p"].notna().sum())
+    out = anonymity.protect_changes(cur, ds, [dimension], flt, compare_flt, opts, out, previous)
+    tests = int(out["change_p"].notna().sum())
     out.attrs["family"] = stats.Family(opts.control(stats.DECISION), tests, float(opts.level)).as_dict()
     return out
 
@@ -79,7 +83,8 @@ def sample_verbatims(
     from nps.query import responses
 
     base = flt or Filter()
-    frame = responses.load_responses_page(
+    # The card's own selection was checked by card_voices; one category of it is not a group of its own.
+    frame = responses.unchecked_page(
         cur, ds, replace(base, categories=(category,)), page=1, page_size=max(k * 10, 20), order="newest"
     )
     out: list[tuple[int, str]] = []
@@ -101,8 +106,13 @@ def card_distribution(
 def card_voices(
     cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, dimension: str, value: str, *, k: int = 3
 ) -> dict[str, list[tuple[int, str]]]:
-    """One card's verbatims: up to ``k`` recent comments of its detractors, then of its promoters (:func:`sample_verbatims`)."""
+    """One card's verbatims: up to ``k`` recent comments of its detractors, then of its promoters (:func:`sample_verbatims`).
+
+    None (empty lists) when the employee anonymity rule hides the card's comments.
+    """
     only = (flt or Filter()).with_values(dimension, [value])
+    if not anonymity.comments_allowed(cur, ds, only):
+        return {category: [] for category in (domain.DETRACTOR, domain.PROMOTER)}
     return {category: sample_verbatims(cur, ds, only, category, k=k) for category in (domain.DETRACTOR, domain.PROMOTER)}
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from nps import stats
+from nps.query import anonymity
 from nps.query.counting import BLANK, count_items, counts_row, distribution_of, result_of, score_items, score_rows
 from nps.query.filters import Filter
 from nps.query.options import Options
@@ -29,7 +30,7 @@ def overall(
     """
     src, params = source(ds, flt, opts)
     text = f"SELECT {count_items(opts)} FROM ({src})"
-    return result_of(counts_row(cur, text, params, opts), opts)
+    return anonymity.check_result(cur, ds, flt, opts, result_of(counts_row(cur, text, params, opts), opts))
 
 
 def distribution(
@@ -39,12 +40,25 @@ def distribution(
 
     ``n`` is the number of responses with that score (0 where none); ``share`` is
     the fraction 0..1 of all counted responses (of the weights, when weighted; 0.0
-    everywhere when nothing matches). Weighted mode adds ``weighted_n`` (Σw).
+    everywhere when nothing matches). Weighted mode adds ``weighted_n`` (Σw). On an employee dataset
+    whose selection the anonymity rule hides (:mod:`nps.query.anonymity`), every row is ``suppressed``.
     Raises :class:`nps.errors.UnknownColumnError` for a filter on an unknown column.
     """
     src, params = source(ds, flt, opts)
     text = f"SELECT {score_items(opts)} FROM ({src}) WHERE {sql.SCORE} IS NOT NULL GROUP BY ALL"
-    return distribution_of(score_rows(sql.fetch_all(cur, text, params), opts), opts)
+    frame = distribution_of(score_rows(sql.fetch_all(cur, text, params), opts), opts)
+    return hide_distribution(cur, ds, flt, opts, frame)
+
+
+def hide_distribution(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: Options,
+                      frame: pd.DataFrame) -> pd.DataFrame:
+    """A distribution of ``flt`` with every row ``suppressed`` when the anonymity rule hides the selection."""
+    if anonymity.privacy_of(ds) is None:
+        return frame
+    n = int(frame["n"].sum())
+    result = stats.NpsResult(n, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False)
+    hidden = anonymity.check_result(cur, ds, flt, opts, result).suppressed
+    return anonymity.hide_rows(frame, np.full(len(frame), hidden))
 
 
 def data_range(
@@ -143,12 +157,16 @@ class DailyCounts:
     keys: tuple[tuple[str, str], ...]
     cumulative: np.ndarray
     undated: np.ndarray
+    # An employee dataset's smallest group shown (nps.query.anonymity): smaller values are left out by within().
+    min_group: int | None = None
 
     def within(self, since: dt.date | None = None, until: dt.date | None = None) -> dict[str, pd.DataFrame]:
         """The values of each column with their n in the inclusive period, as :func:`dimension_counts` returns them.
 
         {column: DataFrame[value, n]}, n desc then value, values without a response
-        in the period left out; no period (both None) counts undated responses too.
+        in the period left out; no period (both None) counts undated responses too. With
+        ``min_group`` (an employee dataset), the values the anonymity rule would hide in a
+        breakdown of the column (fewer respondents, or hidden with one that has) are left out too.
         """
         lo = 0 if since is None else int(np.searchsorted(self.days, np.datetime64(since, "D"), side="left"))
         hi = len(self.days) if until is None else int(np.searchsorted(self.days, np.datetime64(until, "D"),
@@ -157,8 +175,15 @@ class DailyCounts:
         if since is None and until is None:
             n = n + self.undated
         out: dict[str, pd.DataFrame] = {}
+        hidden = np.zeros(len(self.keys), dtype=bool)
+        if self.min_group is not None:
+            for column in self.columns:
+                member = np.array([c == column for c, _ in self.keys], dtype=bool)
+                counts = np.where(member, n, 0)
+                hidden |= member & anonymity.suppression_mask(counts, self.min_group, [member.astype("int64")])
         for column in self.columns:
-            picked = sorted(((-int(n[j]), value) for j, (c, value) in enumerate(self.keys) if c == column and n[j] > 0))
+            picked = sorted(((-int(n[j]), value) for j, (c, value) in enumerate(self.keys)
+                             if c == column and n[j] > 0 and not hidden[j]))
             values = np.empty(len(picked), dtype=object)
             values[:] = [v for _, v in picked]
             out[column] = pd.DataFrame({"value": values, "n": np.array([-m for m, _ in picked], dtype="int64")})
@@ -200,4 +225,6 @@ def dimension_counts_by_day(
             undated[j] += int(n)
         else:
             daily[day_index[day] + 1, j] += int(n)
-    return DailyCounts(tuple(columns), days, tuple(keys), np.cumsum(daily, axis=0), undated)
+    privacy = anonymity.privacy_of(ds)
+    return DailyCounts(tuple(columns), days, tuple(keys), np.cumsum(daily, axis=0), undated,
+                       None if privacy is None else privacy.min_group)

@@ -21,6 +21,7 @@ import pandas as pd
 from nps import domain, stats
 from nps.domain import CATEGORIES
 from nps.errors import NotTaggedError
+from nps.query import anonymity
 from nps.query.filters import Filter
 from nps.query.rows import where_for
 from nps.query.options import GRAINS, Options
@@ -77,6 +78,7 @@ def theme_summary(
     used. Raises ValueError for weighted or deduplicated options (not supported
     for themes yet).
     """
+    anonymity.require_comments(cur, ds, flt)
     _check_options(opts)
     version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
@@ -95,7 +97,31 @@ def theme_summary(
         all_of_c = float(total[f"{c}s"].iloc[0]) if len(total) else 0.0
         frame[f"{c}s_with"] = hits[f"{c}s"].to_numpy(dtype=float)
         frame[f"{c}s_without"] = all_of_c - frame[f"{c}s_with"]
-    return _versioned(_finish_summary(frame, opts), version)
+    return _versioned(_protect_summary(_finish_summary(frame, opts), frame, ds), version)
+
+
+def _protect_summary(out: pd.DataFrame, counts: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """A theme table under the employee anonymity rule: what a theme's few mentioners (or few others) scored is hidden.
+
+    Those who mention a theme, and the commenters who do not, are groups: where either counts 1 to
+    min_group − 1, the theme's category shares, NPS with and without and impact are NaN (its mentions stay).
+    """
+    privacy = anonymity.privacy_of(ds)
+    if privacy is None or out.empty:
+        return out
+    sides = {name: counts[[f"{c}s_{name}" for c in CATEGORIES]].sum(axis=1) for name in ("with", "without")}
+    small = pd.Series(False, index=counts.index)
+    for n in sides.values():
+        small |= (n > 0) & (n < privacy.min_group)
+    few = set(counts.loc[small, "theme"])
+    hide = out["theme"].isin(few).to_numpy()
+    protected = out.copy()
+    cols = ["detractors", "passives", "promoters", "nps_with", "nps_without", "impact", "impact_ci_low",
+            "impact_ci_high", "impact_p", "impact_p_adjusted"]
+    protected.loc[hide, cols] = float("nan")
+    protected.loc[hide, "impact_significant"] = False
+    protected.attrs = dict(out.attrs)
+    return protected
 
 
 def _finish_summary(frame: pd.DataFrame, opts: Options) -> pd.DataFrame:
@@ -194,6 +220,7 @@ def theme_trend(
     :func:`nps.query.trend`). Needs the dataset tagged (:func:`require_tagged`). Raises
     ValueError for an unknown grain or weighted/deduplicated options.
     """
+    anonymity.require_comments(cur, ds, flt)
     domain.check_grain(grain)
     _check_options(opts)
     version = require_tagged(cur, ds, codebook)
@@ -230,6 +257,14 @@ def theme_trend(
         "n_with": mentions,
         "low_n": (comments < opts.min_n).astype(bool),
     })
+    privacy = anonymity.privacy_of(ds)
+    if privacy is not None:
+        # A period with few comments is a small group: what its few commenters said is not shown.
+        few = (comments > 0) & (comments < privacy.min_comment_group)
+        out.loc[few, ["share", "nps_with"]] = float("nan")
+        out["mentions"] = out["mentions"].astype("Int64")
+        out["n_with"] = out["n_with"].astype("Int64")
+        out.loc[few, ["mentions", "n_with"]] = pd.NA
     return _versioned(out[list(TREND_COLUMNS)].reset_index(drop=True), version)
 
 
@@ -246,6 +281,7 @@ def theme_cooccurrence(
     ``both`` > 0 and ``theme_a`` before ``theme_b`` in codebook order, sorted
     by ``both`` (desc), then codebook order. Needs the dataset tagged (:func:`require_tagged`).
     """
+    anonymity.require_comments(cur, ds, flt)
     version = require_tagged(cur, ds, codebook)
     tagged, params = _tagged(ds, flt, version)
     query = (
@@ -294,6 +330,7 @@ def top_themes_by(
     :class:`nps.errors.UnknownColumnError` for a column not in the dataset and
     ValueError for an unknown category or a ``top`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)} or None for all")
     if isinstance(top, bool) or int(top) != top or top < 1:
@@ -320,6 +357,10 @@ def top_themes_by(
         "mentions": frame["mentions"].astype("int64"),
         "share": frame["share"].astype(float),
     })
+    allowed = anonymity.comment_groups(cur, ds, flt, column)
+    if allowed is not None:
+        # Per value, as the whole selection: no themes of a value with fewer respondents than the comments threshold.
+        out = out[out["value"].isin(allowed)].reset_index(drop=True)
     return _versioned(out, version)
 
 
@@ -332,6 +373,7 @@ def language_counts(
     ``n`` counts commented responses. Read from the stored tags (the dataset
     must be tagged: :func:`require_tagged`).
     """
+    anonymity.require_comments(cur, ds, flt)
     version = require_tagged(cur, ds, codebook)
     where, params = where_for(flt, ds)
     query = (
@@ -359,6 +401,7 @@ def uncovered_comments(
     stored (not masked). Needs the dataset tagged (:func:`require_tagged`). Raises ValueError
     for a ``limit`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
         raise ValueError(f"limit is a number of comments (1 or more) or None for all, not {limit!r}")
     version = require_tagged(cur, ds, codebook)
@@ -408,6 +451,7 @@ def preview_codebook(
     ``codebook_version`` (old) and ``new_version``. Raises ValueError for
     ``max_comments`` below 1.
     """
+    anonymity.require_comments(cur, ds, flt)
     if isinstance(max_comments, bool) or int(max_comments) != max_comments or max_comments < 1:
         raise ValueError(f"max_comments is a number of comments (1 or more), not {max_comments!r}")
     version = require_tagged(cur, ds, old)
@@ -479,6 +523,7 @@ def distinctive_terms(
     with side ``"promoters"`` (score = −z > 0), each sorted by score
     (descending); ``detractors``/``promoters`` are the term's occurrences.
     """
+    anonymity.require_comments(cur, ds, flt)
     where, params = where_for(flt, ds)
     cond = has_comment_sql()
     where = f"{where} AND {cond}" if where else f"WHERE {cond}"

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from nps import domain, stats
+from nps.query import anonymity
 from nps.query.counting import (
     OUTPUT_NAMES, count_items, count_names, counts_of, key_columns, key_items, rename_keys, score_rows,
 )
@@ -49,7 +50,8 @@ def trend(
     last one with responses is present for every series, with n 0 and NaN stats
     where nothing was answered, so charts show gaps instead of joining distant
     points; periods before the first or after the last response are not added.
-    The first and last periods may be partial when the filter's dates cut them.
+    The first and last periods may be partial when the filter's dates cut them. On an employee
+    dataset each period (and series) is a group of the anonymity rule (:mod:`nps.query.anonymity`).
     ``rolling=k`` scores each period on the counts of its last k periods
     (itself included; fewer at the start of a series). With ``dedupe`` a
     respondent counts once per period. Raises ValueError for an unknown grain or
@@ -90,7 +92,17 @@ def trend(
         f"SELECT period{''.join(', ' + k for k in keys)}, {counts} FROM filled "
         f"ORDER BY period{''.join(', ' + k for k in keys)}"
     )
-    return _trend_of(rename_keys(sql.fetch_df(cur, text, params), by), by, opts, rolling is None)
+    out = _trend_of(rename_keys(sql.fetch_df(cur, text, params), by), by, opts, rolling is None)
+    return protect_trend(cur, ds, flt, opts, out, by)
+
+
+def protect_trend(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | None, opts: Options,
+                  frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """A trend frame of ``flt`` under the employee anonymity rule (:func:`nps.query.anonymity.suppress_trend`)."""
+    if anonymity.privacy_of(ds) is None:
+        return frame
+    small = anonymity.complement_too_small(cur, ds, flt, opts)
+    return anonymity.suppress_trend(frame, ds, list(by), hide_all=small)
 
 
 def _trend_of(frame: pd.DataFrame, by: list[str], opts: Options, with_change: bool) -> pd.DataFrame:

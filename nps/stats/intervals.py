@@ -32,7 +32,9 @@ class NpsResult:
     ``ci_low`` and ``ci_high`` are in points (−100..100) and NaN when there are no
     responses. ``low_n`` is True when n (the effective n when weighted) is below
     the minimum. ``effective_n`` is Kish's effective sample size, set only when
-    weighted.
+    weighted. ``suppressed`` is True when the employee survey's anonymity rule hides the group
+    (:mod:`nps.query.anonymity`): then ``n`` and the counts are 0 and every statistic NaN, and
+    nothing of it may be shown but that it is hidden.
     """
 
     n: int
@@ -45,6 +47,7 @@ class NpsResult:
     ci_high: float
     low_n: bool
     effective_n: float | None = None
+    suppressed: bool = False
 
 
 def check_method(method: str) -> str:

@@ -36,6 +36,8 @@ class ShiftShare:
     mix: float
     interaction: float
     segments: pd.DataFrame
+    # True when the employee anonymity rule hides the split (a segment too small): every number NaN, no segment.
+    suppressed: bool = False
 
 
 def shift_share_of(groups: dict[tuple[str, str], dict[str, Any]], dimension: str) -> ShiftShare:

@@ -9,7 +9,8 @@ run in :func:`transaction`. All SQL runs through :mod:`nps.store.sql`.
 Modules: :mod:`~nps.store.connection` (connect, the file lock, the read-only
 snapshot), :mod:`~nps.store.schema`, :mod:`~nps.store.transactions`,
 :mod:`~nps.store.catalog` (datasets, leftovers), :mod:`~nps.store.history`, :mod:`~nps.store.sql`
-(the execution gate), :mod:`~nps.store.targets`, :mod:`~nps.store.scheduler`.
+(the execution gate), :mod:`~nps.store.targets`, :mod:`~nps.store.scheduler`, :mod:`~nps.store.privacy` (employee
+anonymity thresholds).
 """
 
 from __future__ import annotations

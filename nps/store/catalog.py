@@ -23,6 +23,7 @@ import duckdb
 from nps.domain import Scope
 from nps.errors import AmbiguousDatasetError, UnknownColumnError, UnknownDatasetError
 from nps.store import audit, sql
+from nps.store.privacy import Privacy
 from nps.store.transactions import transaction
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class Dataset:
     kind: str = "customer"
     # The rows the reader may see (nps.query.rows applies it to every read); set per user by nps.query.access.
     scope: Scope = Scope()
+    # The employee survey's anonymity thresholds (nps.store.privacy; applied by nps.query.anonymity when kind is employee).
+    privacy: Privacy = Privacy()
 
     @property
     def table(self) -> str:
@@ -172,11 +175,16 @@ _DATASET_COLUMNS = (
     "id, name, source_file, size_bytes, sha256, format, layout, encoding, mapping, columns, labels, "
     "loaded_at, rows_read, accepted, rejected, warnings, waves, kind"
 )
+# A dataset's columns as read: the catalog row and its anonymity thresholds (NULL when none were set).
+_DATASET_SELECT = (
+    f"{_DATASET_COLUMNS}, "
+    "(SELECT [p.min_group, p.min_comment_group] FROM dataset_privacy p WHERE p.dataset_id = datasets.id) AS privacy"
+)
 
 
 def _row_to_dataset(row: tuple[Any, ...]) -> Dataset:
     (id_, name, source_file, size, sha, fmt, layout, enc, mapping, columns, labels,
-     loaded_at, rows_read, accepted, rejected, warnings, waves, kind) = row
+     loaded_at, rows_read, accepted, rejected, warnings, waves, kind, privacy) = row
     return Dataset(
         id=int(id_),
         name=name,
@@ -196,22 +204,23 @@ def _row_to_dataset(row: tuple[Any, ...]) -> Dataset:
         warnings=tuple(json.loads(warnings) if warnings else ()),
         waves=int(waves or 1),
         kind=kind or "customer",
+        privacy=Privacy(int(privacy[0]), int(privacy[1])) if privacy else Privacy(),
     )
 
 
 def list_datasets(cur: duckdb.DuckDBPyConnection) -> list[Dataset]:
     """All datasets, newest first."""
-    rows = sql.fetch_all(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets ORDER BY id DESC")
+    rows = sql.fetch_all(cur, f"SELECT {_DATASET_SELECT} FROM datasets ORDER BY id DESC")
     return [_row_to_dataset(r) for r in rows]
 
 
 def get_dataset(cur: duckdb.DuckDBPyConnection, key: int | str) -> Dataset:
     """The dataset with this id (int or digits) or exact name; raises :class:`UnknownDatasetError`."""
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        row = sql.fetch_one(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE id = ?", [int(key)])
+        row = sql.fetch_one(cur, f"SELECT {_DATASET_SELECT} FROM datasets WHERE id = ?", [int(key)])
     else:
         row = sql.fetch_one(
-            cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1", [key]
+            cur, f"SELECT {_DATASET_SELECT} FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1", [key]
         )
     if row is None:
         names = ", ".join(f"{d.id} ({d.name})" for d in list_datasets(cur)) or "none yet"
@@ -223,7 +232,7 @@ def find_by_sha256(cur: duckdb.DuckDBPyConnection, sha256: str) -> Dataset | Non
     """The dataset one of whose waves came from a file with this sha256, if any."""
     row = sql.fetch_one(
         cur,
-        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE sha256 = ? OR id IN "
+        f"SELECT {_DATASET_SELECT} FROM datasets WHERE sha256 = ? OR id IN "
         "(SELECT dataset_id FROM dataset_files WHERE sha256 = ?) ORDER BY id LIMIT 1",
         [sha256, sha256],
     )
@@ -261,7 +270,7 @@ def find_dataset(cur: duckdb.DuckDBPyConnection, key: int | str) -> Dataset:
     """
     if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
         return get_dataset(cur, int(key))
-    rows = sql.fetch_all(cur, f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ? ORDER BY id", [key])
+    rows = sql.fetch_all(cur, f"SELECT {_DATASET_SELECT} FROM datasets WHERE name = ? ORDER BY id", [key])
     if len(rows) > 1:
         found = [_row_to_dataset(r) for r in rows]
         listed = "; ".join(
