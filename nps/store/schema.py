@@ -186,6 +186,164 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        7,
+        "follow-up: rules, routes, escalation ladder, working calendar, cases and their events, improvement actions, "
+        "the outbox of notifications (nps.store.cases, nps.store.outbox)",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS followup_rule_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS followup_rules (
+                id BIGINT PRIMARY KEY DEFAULT nextval('followup_rule_ids'),
+                name VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                dataset_id INTEGER,
+                position INTEGER NOT NULL,
+                enabled BOOLEAN NOT NULL DEFAULT TRUE,
+                categories VARCHAR[],
+                score_min INTEGER,
+                score_max INTEGER,
+                conditions JSON,
+                needs_comment BOOLEAN NOT NULL DEFAULT FALSE,
+                owner VARCHAR,
+                team VARCHAR,
+                route_column VARCHAR,
+                priority VARCHAR NOT NULL,
+                first_contact_hours DOUBLE NOT NULL,
+                close_hours DOUBLE NOT NULL,
+                clock VARCHAR NOT NULL,
+                created_at TIMESTAMP,
+                created_by VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS followup_routes (
+                rule_id BIGINT NOT NULL,
+                value VARCHAR NOT NULL,
+                owner VARCHAR,
+                team VARCHAR,
+                PRIMARY KEY (rule_id, value)
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS escalation_ladder (
+                team VARCHAR NOT NULL,
+                level INTEGER NOT NULL,
+                level_name VARCHAR NOT NULL,
+                contact VARCHAR NOT NULL,
+                PRIMARY KEY (team, level)
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS work_calendar (
+                id INTEGER PRIMARY KEY,
+                timezone VARCHAR NOT NULL,
+                work_days VARCHAR NOT NULL,
+                day_start TIME NOT NULL,
+                day_end TIME NOT NULL,
+                updated_at TIMESTAMP,
+                updated_by VARCHAR
+            )
+            """,
+            "CREATE TABLE IF NOT EXISTS holidays (day DATE PRIMARY KEY, name VARCHAR)",
+            "CREATE SEQUENCE IF NOT EXISTS case_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS cases (
+                id BIGINT PRIMARY KEY DEFAULT nextval('case_ids'),
+                dataset_id INTEGER NOT NULL,
+                response_row BIGINT NOT NULL,
+                response_wave INTEGER NOT NULL,
+                kind VARCHAR NOT NULL,
+                rule_id BIGINT,
+                respondent VARCHAR,
+                score INTEGER,
+                category VARCHAR,
+                status VARCHAR NOT NULL,
+                outcome VARCHAR,
+                owner VARCHAR,
+                team VARCHAR,
+                priority VARCHAR NOT NULL,
+                escalation_level INTEGER NOT NULL DEFAULT 0,
+                opened_at TIMESTAMP NOT NULL,
+                first_contact_due TIMESTAMP,
+                close_due TIMESTAMP,
+                contacted_at TIMESTAMP,
+                closed_at TIMESTAMP,
+                root_cause VARCHAR,
+                resolution VARCHAR,
+                version INTEGER NOT NULL DEFAULT 1,
+                updated_at TIMESTAMP,
+                updated_by VARCHAR,
+                UNIQUE (dataset_id, response_row, response_wave, kind)
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS case_event_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS case_events (
+                id BIGINT PRIMARY KEY DEFAULT nextval('case_event_ids'),
+                case_id BIGINT NOT NULL,
+                happened_at TIMESTAMP NOT NULL,
+                actor VARCHAR NOT NULL,
+                event VARCHAR NOT NULL,
+                before_value JSON,
+                after_value JSON,
+                note VARCHAR
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS action_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS improvement_actions (
+                id BIGINT PRIMARY KEY DEFAULT nextval('action_ids'),
+                title VARCHAR NOT NULL,
+                business_function VARCHAR,
+                owner VARCHAR,
+                due_date DATE,
+                status VARCHAR NOT NULL,
+                started_on DATE,
+                dataset_id INTEGER,
+                themes VARCHAR[],
+                conditions JSON,
+                notes VARCHAR,
+                version INTEGER NOT NULL DEFAULT 1,
+                created_at TIMESTAMP,
+                created_by VARCHAR,
+                updated_at TIMESTAMP,
+                updated_by VARCHAR
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS action_event_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS action_events (
+                id BIGINT PRIMARY KEY DEFAULT nextval('action_event_ids'),
+                action_id BIGINT NOT NULL,
+                happened_at TIMESTAMP NOT NULL,
+                actor VARCHAR NOT NULL,
+                event VARCHAR NOT NULL,
+                before_value JSON,
+                after_value JSON,
+                note VARCHAR
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS outbox_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS outbox (
+                id BIGINT PRIMARY KEY DEFAULT nextval('outbox_ids'),
+                event_key VARCHAR NOT NULL UNIQUE,
+                created_at TIMESTAMP NOT NULL,
+                channel VARCHAR NOT NULL,
+                recipient VARCHAR,
+                subject VARCHAR,
+                body VARCHAR,
+                payload JSON,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TIMESTAMP,
+                last_error VARCHAR,
+                sent_at TIMESTAMP,
+                gave_up_at TIMESTAMP
+            )
+            """,
+        ),
+    ),
 )
 
 

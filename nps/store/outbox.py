@@ -1,0 +1,118 @@
+"""The outbox: notifications (e-mail, webhook) waiting to be sent, sent, or failed — never lost silently.
+
+A change that deserves a message (a new case for its owner, an escalation, a reminder) enqueues it
+in the same transaction as the change, under an ``event_key`` that names the event
+(``case:12:opened:owner``); enqueuing the same key again does nothing, so a sweep that runs twice
+sends nothing twice. Delivery (``nps.followup.notify``) reads what is due, and records each
+attempt: sent, or failed with the error and the time of the next attempt, or given up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from nps.store import sql
+
+EMAIL = "email"
+WEBHOOK = "webhook"
+CHANNELS: tuple[str, ...] = (EMAIL, WEBHOOK)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification of the outbox and its delivery state."""
+
+    id: int
+    event_key: str
+    created_at: dt.datetime
+    channel: str
+    recipient: str | None
+    subject: str | None
+    body: str | None
+    payload: dict[str, Any] | None
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+    gave_up_at: dt.datetime | None
+
+    @property
+    def state(self) -> str:
+        """``sent``, ``failed`` (given up), ``retrying`` (failed, will try again) or ``pending``."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.gave_up_at is not None:
+            return "failed"
+        return "retrying" if self.attempts else "pending"
+
+
+_COLUMNS = ("id, event_key, created_at, channel, recipient, subject, body, payload, attempts, next_attempt_at, "
+            "last_error, sent_at, gave_up_at")
+
+
+def _message(row: tuple[Any, ...]) -> Message:
+    values = list(row)
+    values[7] = json.loads(values[7]) if isinstance(values[7], str) else values[7]
+    return Message(*values)
+
+
+def enqueue(cur: duckdb.DuckDBPyConnection, event_key: str, channel: str, *, recipient: str | None = None,
+            subject: str | None = None, body: str | None = None, payload: dict[str, Any] | None = None,
+            now: dt.datetime | None = None) -> bool:
+    """Add a message unless one with ``event_key`` exists; True when added.
+
+    Call it inside the transaction of the change it announces (it starts none), so the message
+    exists exactly when the change does.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+    when = now or dt.datetime.now()
+    before = int(sql.fetch_value(cur, "SELECT count(*) FROM outbox WHERE event_key = ?", [event_key]) or 0)
+    if before:
+        return False
+    sql.execute(
+        cur,
+        "INSERT INTO outbox (event_key, created_at, channel, recipient, subject, body, payload, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [event_key, when, channel, recipient, subject, body, json.dumps(payload) if payload is not None else None, when],
+    )
+    return True
+
+
+def messages(cur: duckdb.DuckDBPyConnection, *, state: str | None = None, limit: int = 500) -> list[Message]:
+    """The outbox's messages, newest first; ``state`` keeps one of ``pending``, ``retrying``, ``sent``, ``failed``."""
+    every = [_message(r) for r in sql.fetch_all(cur, f"SELECT {_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?",
+                                                [int(limit)])]
+    return [m for m in every if state is None or m.state == state]
+
+
+def due(cur: duckdb.DuckDBPyConnection, now: dt.datetime, *, limit: int = 100) -> list[Message]:
+    """Messages to try now: not sent, not given up, their next attempt due; oldest first."""
+    rows = sql.fetch_all(
+        cur,
+        f"SELECT {_COLUMNS} FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+        [now, int(limit)],
+    )
+    return [_message(r) for r in rows]
+
+
+def mark_sent(cur: duckdb.DuckDBPyConnection, message_id: int, now: dt.datetime) -> None:
+    """Record a successful delivery (one attempt more)."""
+    sql.execute(cur, "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                [now, message_id])
+
+
+def mark_failed(cur: duckdb.DuckDBPyConnection, message_id: int, error: str, now: dt.datetime,
+                retry_at: dt.datetime | None) -> None:
+    """Record a failed attempt: its error, and the next attempt's time, or ``retry_at=None`` to give up."""
+    sql.execute(
+        cur,
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, gave_up_at = ? WHERE id = ?",
+        [error[:2000], retry_at, None if retry_at is not None else now, message_id],
+    )
