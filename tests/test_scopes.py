@@ -167,7 +167,7 @@ filters = st.builds(
 options = st.builds(lambda dedupe, weighted: Options(dedupe=dedupe, weighted=weighted), st.booleans(), st.booleans())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pairs=scopes, flt=filters, opts=options)
 def test_scoped_results_equal_unscoped_results_filtered_by_the_scope(data, pairs, flt, opts) -> None:
     cur, ds = data

@@ -85,8 +85,9 @@ new MutationObserver(() => {
   if (links.length && (!seen || seen.join('|') !== links.join('|'))) window.__menus.push(links);
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
+# Single-user mode: the local user is an admin, so the Admin page is in the menu too.
 MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Responses", "Comments",
-        "Comment explorer", "Review meeting"]
+        "Comment explorer", "Review meeting", "Admin"]
 
 
 def menus_seen(page: Page) -> list[list[str]]:
