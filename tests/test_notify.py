@@ -420,3 +420,16 @@ def test_the_admin_sees_the_outbox_and_retries_a_failed_message(db: Path) -> Non
         assert (entry.actor, entry.target) == (audit.LOCAL_ACTOR, "notification #1")
     finally:
         con.close()
+
+
+def test_a_redirect_is_not_success_and_a_subject_stays_on_one_line(con: Any, hook: Hook, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    hook.status = 302
+    outbox.enqueue(con, "w", outbox.WEBHOOK, payload={"event": "case_opened", "case_id": 1}, now=T0)
+    outbox.enqueue(con, "e", outbox.EMAIL, recipient="anna@example.com", subject="Caso #1\r\nBcc: eve@example.com",
+                   body="b", now=T0)
+    settings = mail_settings(port, webhook_url=hook.url)
+    assert notify.deliver_pending(con, T0, settings) == DeliveryReport(sent=1, retrying=1)
+    assert states(con) == [("w", "retrying", 1, "the webhook answered HTTP 302 Found"), ("e", "sent", 1, None)]
+    [(_, rcpt, mail)] = inbox.received
+    assert (rcpt, mail["Subject"], mail["Bcc"]) == (["anna@example.com"], "Caso #1 Bcc: eve@example.com", None)

@@ -84,6 +84,8 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
         return ""
     if getattr(args, "datasets_command", None) == "privacy":
         return ": stop the app (or that process) to write to it from here, or set the thresholds on the app's Upload page"
+    if getattr(args, "notify_command", None) == "deliver":
+        return ": while the app runs, its server delivers the notifications every minute; stop it to deliver from here"
     if getattr(args, "datasets_command", None) is not None:
         return (": stop the app (or that process) to write to it from here, or rename or delete the dataset on "
                 "the app's Upload page")

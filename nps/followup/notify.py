@@ -220,10 +220,18 @@ class NetworkSender:
             settings.webhook_url, data=json.dumps(webhook_body(message), ensure_ascii=False).encode("utf-8"),
             method="POST", headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "Passaparola",
                                     "X-Passaparola-Event": message.event_key})
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:  # noqa: S310 - http(s) checked
+        opener = urllib.request.build_opener(_NoRedirect())
+        with opener.open(request, timeout=settings.timeout) as response:
             status = int(response.status)
         if not 200 <= status < 300:
             raise OSError(f"the webhook answered HTTP {status}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer other than 2xx, hence a failure (urllib would repeat a POST as a GET)."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
 
 
 def email_message(mail_from: str, message: outbox.Message) -> EmailMessage:
@@ -231,7 +239,7 @@ def email_message(mail_from: str, message: outbox.Message) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = mail_from
     mail["To"] = message.recipient or ""
-    mail["Subject"] = message.subject or "Passaparola"
+    mail["Subject"] = " ".join((message.subject or "").split()) or "Passaparola"  # one line: no header injection
     mail["Date"] = formatdate(localtime=True)
     mail["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or None)
     mail["X-Passaparola-Event"] = message.event_key
