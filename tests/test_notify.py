@@ -433,3 +433,36 @@ def test_a_redirect_is_not_success_and_a_subject_stays_on_one_line(con: Any, hoo
     assert states(con) == [("w", "retrying", 1, "the webhook answered HTTP 302 Found"), ("e", "sent", 1, None)]
     [(_, rcpt, mail)] = inbox.received
     assert (rcpt, mail["Subject"], mail["Bcc"]) == (["anna@example.com"], "Caso #1 Bcc: eve@example.com", None)
+
+
+def test_the_app_reads_the_secrets_and_hides_the_password(db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.secrets = {"notifications": {"host": "mail.example.com", "tls": "starttls", "user": "nps", "password": "pw",
+                                     "sender": "passaparola@example.com",
+                                     "webhook": "https://hooks.example.com/T0/B1/secret"}}
+    app.run()
+    app.switch_page("pages/admin.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    settings = app.tabs[3].dataframe[1].value
+    assert dict(zip(settings["setting"], settings["value"])) == {
+        "SMTP server": "mail.example.com", "port": "587", "TLS": "starttls", "user": "nps", "password": "set",
+        "sender": "passaparola@example.com", "webhook": "https://hooks.example.com/…"}
+    assert "retry" not in [b.label.lower() for b in app.button]  # nothing failed: no Retry now
+
+
+def test_the_server_delivers_every_minute(con: Any, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from face import notifications
+    from nps.store import scheduler
+
+    inbox, port = smtp
+    monkeypatch.setenv(notify.SMTP_ENV, f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv(notify.MAIL_FROM_ENV, "passaparola@example.com")
+    jobs = scheduler.Scheduler(con, name="test")
+    notifications.register_delivery(jobs)
+    job = jobs.jobs()["notifications"]
+    assert job.interval == 60.0
+    outbox.enqueue(con, "k", outbox.EMAIL, recipient="anna@example.com", subject="Nuovo caso", body=BODY_IT)
+    job.job(con)
+    assert [m["Subject"] for _, _, m in inbox.received] == ["Nuovo caso"]
