@@ -84,6 +84,9 @@ def _database(path: str) -> Database:
     finally:
         cur.close()
     jobs = scheduler.standard_jobs(scheduler.Scheduler(con, name=f"passaparola-scheduler {path}"), path)
+    from face.notifications import register_delivery  # the outbox's delivery (issue 12), every minute
+
+    register_delivery(jobs)
     return Database(con, jobs.start())
 
 

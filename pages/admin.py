@@ -1,4 +1,5 @@
-"""Admin: who may use this Passaparola (users, roles, scopes; groups mapped to roles) and the audit trail."""
+"""Admin: who may use this Passaparola (users, roles, scopes; groups mapped to roles), the audit trail, and the
+notifications' outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import auth, md, records
+from face import auth, md, notifications, records
 from nps import domain
 from nps.errors import NpsError
 
@@ -76,7 +77,7 @@ def _unmap_group(group: str) -> None:
         face.flash("_admin_flash", f"The group {group} has no role now.")
 
 
-tab_users, tab_groups, tab_audit = st.tabs(["Users", "Groups", "Audit trail"])
+tab_users, tab_groups, tab_audit, tab_notify = st.tabs(["Users", "Groups", "Audit trail", "Notifications"])
 
 with tab_users:
     people = records.list_users()
@@ -154,3 +155,35 @@ with tab_audit:
     st.download_button("Download the audit trail (CSV)", records.audit_trail_csv(actor=chosen_actor, action=chosen_action),
                        file_name="passaparola-audit.csv", mime="text/csv", icon=":material/download:",
                        key="audit_download")
+
+
+# --- Notifications: the outbox, Retry now, the settings (nps.followup.notify through face.notifications) -------------
+def _retry_notification(message_id: int) -> None:
+    try:
+        report = notifications.retry(message_id)
+    except NpsError as error:
+        face.flash("_admin_flash", str(error), "error")
+    else:
+        outcome = ("sent" if report.sent else "not sent: nothing is configured for it" if report.skipped
+                   else "failed again (see its last error)")
+        face.flash("_admin_flash", f"Notification #{message_id} retried: {outcome}.")
+
+
+with tab_notify:
+    shown_settings, settings_problem = notifications.settings_shown()
+    st.caption("Messages about follow-up cases (new case, deadline approaching, escalation), sent by e-mail and to the "
+               "webhook every minute. A failed send is tried again after 5 min, 30 min, 2 h and 6 h, then given up; "
+               "nothing is sent while nothing is configured (see the README's Notifications).")
+    state_choice = st.selectbox("State", [ANY, "pending", "retrying", "sent", "failed"], key="notify_state")
+    st.dataframe(notifications.messages(None if state_choice == ANY else state_choice), hide_index=True,
+                 width="stretch")
+    failing = notifications.retryable()
+    if failing:
+        again = st.selectbox("Failed or retrying notification", failing, format_func=lambda n: f"#{n}",
+                             key="notify_retry_choice")
+        st.button("Retry now", icon=":material/refresh:", key="notify_retry", on_click=_retry_notification,
+                  args=(again,))
+    st.subheader("Settings")
+    if settings_problem:
+        st.error(settings_problem)
+    st.dataframe(shown_settings, hide_index=True, width="stretch")

@@ -164,7 +164,7 @@ def test_an_admin_uploads_deletes_and_manages_users_recorded_under_their_email(t
     assert app.get("file_uploader") and "Delete" in buttons(app) and "Load the sample data" in buttons(app)
     assert "Admin" in page_links(app)
     app.switch_page("pages/admin.py").run()
-    assert [t.value for t in app.title] == ["Admin"] and len(app.tabs) == 3
+    assert [t.value for t in app.title] == ["Admin"] and len(app.tabs) == 4
     assert list(app.dataframe[0].value["e-mail"]) == [ADMIN, EDITOR, VIEWER]
     app.text_input(key="admin_email_new").input("New.Person@example.com")
     app.selectbox(key="admin_role_new").set_value(domain.EDITOR)
@@ -188,11 +188,11 @@ def test_an_admin_uploads_deletes_and_manages_users_recorded_under_their_email(t
     assert [(e.actor, e.action, e.target) for e in trail] == [
         (ADMIN, "user removed", VIEWER), (ADMIN, "group role added", "group NPS Viewers"),
         (ADMIN, "user added", "new.person@example.com")]
-    audit_table = app.dataframe[-1].value
+    audit_table = app.tabs[2].dataframe[0].value  # the Audit trail tab
     assert list(audit_table["who"][:3]) == [ADMIN, ADMIN, ADMIN]
     assert list(audit_table["what"][:3]) == ["user removed", "group role added", "user added"]
     app.selectbox(key="audit_action").set_value("user added").run()
-    assert list(app.dataframe[-1].value["target"]) == ["new.person@example.com", ADMIN, EDITOR, VIEWER]
+    assert list(app.tabs[2].dataframe[0].value["target"]) == ["new.person@example.com", ADMIN, EDITOR, VIEWER]
 
 
 def test_the_audit_download_neutralises_formula_prefixes(team_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     trail.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_db(trail)
     _add_read_only(trail)
+
+    # The follow-up group (issue 12): its notification commands come from nps/cli/notify.py.
+    followup = sub.add_parser("follow-up", help="follow-up of responses: the notifications' outbox and their delivery")
+    _add_db(followup)
+    from nps.cli.notify import add_notify_commands
+
+    add_notify_commands(followup.add_subparsers(dest="followup_command", required=True))
     return parser
 
 

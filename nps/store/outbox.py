@@ -16,7 +16,9 @@ from typing import Any
 
 import duckdb
 
-from nps.store import sql
+from nps.errors import NpsError
+from nps.store import audit, sql
+from nps.store.transactions import transaction
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -116,3 +118,59 @@ def mark_failed(cur: duckdb.DuckDBPyConnection, message_id: int, error: str, now
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, gave_up_at = ? WHERE id = ?",
         [error[:2000], retry_at, None if retry_at is not None else now, message_id],
     )
+
+
+def claim(cur: duckdb.DuckDBPyConnection, message_id: int, now: dt.datetime, until: dt.datetime) -> bool:
+    """Take a due message for one delivery attempt: push its next attempt to ``until``; False when not due any more.
+
+    Call it in its own transaction before sending: a second deliverer running at the same time no
+    longer sees the message as due (or its update conflicts and raises), and a deliverer killed
+    after claiming leaves the message to be tried again at ``until``, not lost.
+    """
+    taken = sql.fetch_all(
+        cur,
+        "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL AND gave_up_at IS NULL "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) RETURNING id",
+        [until, message_id, now],
+    )
+    return bool(taken)
+
+
+def mark_not_sent(cur: duckdb.DuckDBPyConnection, message_id: int, reason: str, retry_at: dt.datetime) -> None:
+    """Record why a message was not tried (nothing configured for its channel): no attempt counted.
+
+    A message never tried stays ``pending``, with ``reason`` as its last error; it is due again at ``retry_at``.
+    """
+    sql.execute(cur, "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
+                [reason[:2000], retry_at, message_id])
+
+
+def get(cur: duckdb.DuckDBPyConnection, message_id: int) -> Message | None:
+    """The message ``message_id``, or None."""
+    row = sql.fetch_one(cur, f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", [message_id])
+    return _message(row) if row is not None else None
+
+
+class OutboxError(NpsError):
+    """A change to the outbox that cannot be made (an unknown message, one already sent)."""
+
+
+def retry_now(cur: duckdb.DuckDBPyConnection, message_id: int, now: dt.datetime, *, actor: str) -> Message:
+    """Make a failed or retrying message due at once (its give-up undone); audited as ``notification retried``.
+
+    Its attempts so far are kept: a message that had used all its attempts gets one more, and is given
+    up again if that one fails too. Raises :class:`OutboxError` for an unknown or already sent message.
+    """
+    with transaction(cur):
+        before = get(cur, message_id)
+        if before is None:
+            raise OutboxError(f"there is no notification #{message_id}")
+        if before.sent_at is not None:
+            raise OutboxError(f"notification #{message_id} was sent already ({before.sent_at:%Y-%m-%d %H:%M})")
+        sql.execute(cur, "UPDATE outbox SET next_attempt_at = ?, gave_up_at = NULL WHERE id = ?", [now, message_id])
+        after = get(cur, message_id)
+        assert after is not None
+        audit.record(cur, actor, "notification retried", f"notification #{message_id}",
+                     {"state": before.state, "attempts": before.attempts, "last_error": before.last_error},
+                     {"state": after.state, "next_attempt_at": now.isoformat(timespec="seconds")})
+    return after
