@@ -1,0 +1,217 @@
+"""Improvement actions: the store's lifecycle, concurrency, events and audit; the before/since evidence; the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nps.query import access, actions as evidence_of
+from nps.query import overall
+from nps.query.options import Options
+from nps.store import actions, audit
+from nps.store.tagging import tag_dataset
+from nps.text.codebook import load_codebook
+from tests.factories import make_dataset
+
+T0 = dt.datetime(2026, 3, 1, 9, 30)
+START = dt.date(2026, 3, 1)
+TODAY = dt.date(2026, 3, 30)  # since = 1..30 March (30 days); before = 30 January..28 February (30 days)
+BILLING = "Billing & invoices"
+
+
+def _rows(fn: str, day: dt.date, scores: list[tuple[int, str | None]]) -> list[dict[str, object]]:
+    return [{"score": s, "fn": fn, "day": day.isoformat(), "text": c} for s, c in scores]
+
+
+def _frame() -> pd.DataFrame:
+    """Billing: NPS −25.0 (n 40) before, +25.0 (n 40) since; half of the detractors' comments before mention
+    the bill (10 of 20), a fifth since (2 of 10). Sales: 10 responses each side, all promoters, and one response
+    of Billing outside both windows."""
+    before, since = dt.date(2026, 2, 10), dt.date(2026, 3, 10)
+    rows = (
+        _rows("Billing", before, [(10, None)] * 10 + [(8, None)] * 10 + [(3, "the bill was wrong")] * 10
+              + [(3, "rude people")] * 10)
+        + _rows("Billing", since, [(10, None)] * 20 + [(8, None)] * 10 + [(3, "the bill was wrong")] * 2
+                + [(3, "rude people")] * 8)
+        + _rows("Sales", before, [(10, None)] * 10) + _rows("Sales", since, [(10, None)] * 10)
+        + _rows("Billing", dt.date(2026, 1, 29), [(0, "the bill")])
+    )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def ds(con: duckdb.DuckDBPyConnection):  # type: ignore[no-untyped-def]
+    return make_dataset(con, _frame(), dimensions=["fn"], date="day", comment="text")
+
+
+def _new(con: duckdb.DuckDBPyConnection, ds_id: int, **kw: object) -> actions.Action:
+    fields: dict[str, object] = {"business_function": "Billing", "owner": "ana@example.com",
+                                 "due_date": dt.date(2026, 6, 30), "themes": [BILLING],
+                                 "conditions": {"fn": ["Billing"]}, "notes": "fix the invoice layout"}
+    fields.update(kw)
+    return actions.create_action(con, ds_id, "Clearer invoices", actor="ana@example.com", now=T0, **fields)  # type: ignore[arg-type]
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+def test_an_action_is_created_changed_and_closed_with_its_events_and_audit(con, ds) -> None:  # type: ignore[no-untyped-def]
+    made = _new(con, ds.id)
+    assert (made.id, made.version, made.status, made.started_on) == (1, 1, "planned", None)
+    assert made.conditions == (("fn", ("Billing",)),) and made.themes == (BILLING,)
+    later = dt.datetime(2026, 3, 2, 14, 5)
+    started = actions.set_status(con, made.id, 1, "in progress", actor="bo@example.com", note="kick-off", now=later)
+    assert (started.version, started.status, started.started_on) == (2, "in progress", dt.date(2026, 3, 2))
+    edited = actions.update_action(con, made.id, 2, {"owner": "bo@example.com", "due_date": dt.date(2026, 5, 31)},
+                                   actor="bo@example.com", now=later)
+    assert edited.version == 3
+    assert actions.update_action(con, made.id, 3, {"owner": "bo@example.com"}, actor="x", now=later) == edited
+    done = actions.set_status(con, made.id, 3, "done", actor="ana@example.com", now=later)
+    assert actions.get_action(con, made.id) == done
+    assert [(a.id, a.status, a.owner) for a in actions.list_actions(con)] == [(1, "done", "bo@example.com")]
+    assert actions.list_actions(con, status="planned") == []
+    assert [a.id for a in actions.list_actions(con, business_function="Billing", owner="bo@example.com")] == [1]
+    events = actions.action_events(con, made.id)
+    assert [(e.actor, e.event, e.before, e.after, e.note) for e in events] == [
+        ("ana@example.com", "created", None, made.fields(), None),
+        ("bo@example.com", "status changed", {"status": "planned", "started_on": None},
+         {"status": "in progress", "started_on": "2026-03-02"}, "kick-off"),
+        ("bo@example.com", "changed", {"owner": "ana@example.com", "due_date": "2026-06-30"},
+         {"owner": "bo@example.com", "due_date": "2026-05-31"}, None),
+        ("ana@example.com", "status changed", {"status": "in progress"}, {"status": "done"}, None),
+    ]
+    trail = [(e.actor, e.action, e.target, e.after) for e in reversed(audit.audit_entries(con))]
+    assert trail == [(e.actor, f"action {e.event}", "action #1", e.after) for e in events]
+
+
+def test_a_stale_change_is_refused_naming_who_changed_it_and_when(con, ds) -> None:  # type: ignore[no-untyped-def]
+    made = _new(con, ds.id)
+    actions.update_action(con, made.id, 1, {"title": "Clearer bills"}, actor="bo@example.com",
+                          now=dt.datetime(2026, 3, 2, 14, 5))
+    with pytest.raises(actions.StaleActionError) as error:
+        actions.update_action(con, made.id, 1, {"notes": "mine"}, actor="ana@example.com")
+    assert str(error.value) == "action 1 was changed by bo@example.com at 14:05 meanwhile; reload"
+    assert actions.get_action(con, made.id).notes == "fix the invoice layout"
+    assert len(actions.action_events(con, made.id)) == 2
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"title": "  "}, "an action needs a title"),
+    ({"status": "finished"}, "unknown status 'finished'; use one of planned, in progress, done, dropped"),
+    ({"started_on": dt.date(2026, 7, 1)}, "the due date (2026-06-30) is before the start (2026-07-01)"),
+    ({"conditions": {"region": ["North"]}}, "dataset 't' has no column 'region' to address"),
+    ({"version": 9}, "cannot change version of an action; editable: title, business_function, owner, due_date, "
+                     "status, started_on, themes, conditions, notes"),
+])
+def test_invalid_changes_are_refused_with_a_clear_message(con, ds, change, message) -> None:  # type: ignore[no-untyped-def]
+    made = _new(con, ds.id)
+    with pytest.raises(actions.ActionError) as error:
+        actions.update_action(con, made.id, 1, change)
+    assert str(error.value) == message
+    assert actions.get_action(con, made.id) == made
+    with pytest.raises(actions.ActionError, match="an action needs a title"):
+        actions.create_action(con, ds.id, "")
+    with pytest.raises(actions.UnknownActionError, match="there is no action 7"):
+        actions.get_action(con, 7)
+
+
+def test_overdue_is_an_open_action_past_its_due_date(con, ds) -> None:  # type: ignore[no-untyped-def]
+    made = _new(con, ds.id, due_date=dt.date(2026, 3, 1))
+    assert made.overdue(dt.date(2026, 3, 2)) and not made.overdue(dt.date(2026, 3, 1))
+    dropped = actions.set_status(con, made.id, 1, "dropped")
+    assert not dropped.overdue(dt.date(2026, 3, 2))
+
+
+# --- the evidence --------------------------------------------------------------------------------
+
+
+def _started(con: duckdb.DuckDBPyConnection, ds_id: int) -> actions.Action:
+    return _new(con, ds_id, status="in progress", started_on=START)
+
+
+def test_the_evidence_compares_the_same_number_of_days_before_and_since(con, ds) -> None:  # type: ignore[no-untyped-def]
+    book = load_codebook()
+    tag_dataset(con, ds, book)
+    found = evidence_of.action_evidence(con, ds, _started(con, ds.id), Options(), today=TODAY, codebook=book)
+    assert (found.before.since, found.before.until) == (dt.date(2026, 1, 30), dt.date(2026, 2, 28))
+    assert (found.since.since, found.since.until) == (START, TODAY)
+    assert (found.nps.b.n, found.nps.b.nps, found.nps.a.n, found.nps.a.nps) == (40, -25.0, 40, 25.0)
+    assert found.nps.difference.diff == 50.0 and found.nps.difference.significant
+    assert found.state == "tested"
+    assert found.verdict == "NPS moved from −25.0 (n 40) to +25.0 (n 40): a real change (p = 0.010)."
+    (theme,) = found.themes
+    assert (theme.before[:3], theme.since[:3]) == ((10, 20, 0.5), (2, 10, 0.2))
+    assert theme.before[3] < 0.5 < theme.before[4]
+    assert theme.verdict == ("Billing & invoices: mentioned by 50.0% of detractors' comments before (n 20) and 20.0% "
+                             "since (n 10): too few responses before the start (n 20) and since the start (n 10) to "
+                             "tell; at least 30 needed.")
+    tested = evidence_of.action_evidence(con, ds, _started(con, ds.id), Options(min_n=10), today=TODAY,
+                                         codebook=book)
+    assert tested.themes[0].change.diff == pytest.approx(-30.0)
+    assert tested.themes[0].verdict.endswith("since (n 10): within the noise (p = 0.11).")
+
+
+def test_too_few_responses_since_the_start_is_said_in_numbers(con, ds) -> None:  # type: ignore[no-untyped-def]
+    action = _new(con, ds.id, status="in progress", started_on=dt.date(2026, 3, 11))
+    found = evidence_of.action_evidence(con, ds, action, Options(), today=dt.date(2026, 3, 20))
+    assert (found.nps.b.n, found.nps.a.n) == (40, 0)
+    assert found.state == "too few"
+    assert found.verdict == "Too few responses since the start (n 0) to tell; at least 30 needed."
+    assert found.themes == () and found.notes == ("The themes are not measured: no codebook given.",)
+    planned = _new(con, ds.id)
+    waiting = evidence_of.action_evidence(con, ds, planned, Options(), today=TODAY)
+    assert (waiting.state, waiting.nps) == ("not started", None)
+    assert waiting.verdict == "Not started yet: the evidence begins on the day the action starts."
+
+
+def test_a_scoped_reader_sees_the_evidence_of_their_rows_only(con, ds) -> None:  # type: ignore[no-untyped-def]
+    action = _new(con, ds.id, status="in progress", started_on=START, conditions={})
+    scoped = access.scoped(ds, (("fn", "Billing"),))
+    assert scoped is not None
+    mine = evidence_of.action_evidence(con, scoped, action, Options(), today=TODAY)
+    everyone = evidence_of.action_evidence(con, ds, action, Options(), today=TODAY)
+    billing = evidence_of.action_evidence(con, ds, _started(con, ds.id), Options(), today=TODAY)
+    assert (everyone.nps.b.n, everyone.nps.a.n) == (50, 50)
+    assert (mine.nps.a, mine.nps.b, mine.verdict) == (billing.nps.a, billing.nps.b, billing.verdict)
+    flt = evidence_of.scope_filter(action).with_values("fn", ["Billing"]).with_period(START, TODAY)
+    assert mine.nps.a == overall(con, ds, flt, Options())
+
+
+def test_the_evidence_of_an_action_on_another_dataset_is_refused(con, ds) -> None:  # type: ignore[no-untyped-def]
+    other = make_dataset(con, _frame(), name="u", dimensions=["fn"], date="day")
+    with pytest.raises(ValueError, match=r"action 1 is on dataset #1, not #2"):
+        evidence_of.action_evidence(con, other, _started(con, ds.id), Options(), today=TODAY)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), days=st.integers(-30, 4000))
+def test_the_windows_never_overlap_and_cover_what_they_say(start: dt.date, days: int) -> None:
+    today = start + dt.timedelta(days=days)
+    found = evidence_of.windows(start, today)
+    if days < 0:
+        assert found is None
+        return
+    before, since = found
+    assert (since.since, since.until) == (start, today)
+    assert before.until == start - dt.timedelta(days=1) < since.since
+    assert before.days == since.days == days + 1
+    assert (before.until - before.since).days + 1 == before.days
+
+
+def test_share_interval_contains_the_share() -> None:
+    from nps import stats
+
+    assert all(math.isnan(b) for b in stats.share_interval(0, 0))
+    low, high = stats.share_interval(10, 20, method="wald")
+    assert (round(low, 4), round(high, 4)) == (0.2809, 0.7191)
+    for count, n in ((0, 1), (1, 1), (0, 50), (50, 50), (3, 7)):
+        for method in ("wald", "adjusted-wald"):
+            low, high = stats.share_interval(count, n, method=method)
+            assert 0.0 <= low <= count / n <= high <= 1.0
+
+
