@@ -5,16 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import duckdb
+from pathlib import Path
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
+from nps import domain, store
+from nps.format import points as format_points
 from nps.query import access, actions as evidence_of
+from nps.query.filters import Filter
 from nps.query import overall
 from nps.query.options import Options
 from nps.store import actions, audit
 from nps.store.tagging import tag_dataset
+from nps.store.users import User
 from nps.text.codebook import load_codebook
 from tests.factories import make_dataset
 
@@ -22,6 +28,7 @@ T0 = dt.datetime(2026, 3, 1, 9, 30)
 START = dt.date(2026, 3, 1)
 TODAY = dt.date(2026, 3, 30)  # since = 1..30 March (30 days); before = 30 January..28 February (30 days)
 BILLING = "Billing & invoices"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows(fn: str, day: dt.date, scores: list[tuple[int, str | None]]) -> list[dict[str, object]]:
@@ -215,3 +222,132 @@ def test_share_interval_contains_the_share() -> None:
             assert 0.0 <= low <= count / n <= high <= 1.0
 
 
+
+
+# --- the page (AppTest) --------------------------------------------------------------------------
+
+PAGE_TODAY = dt.date(2026, 6, 30)
+PAGE_START = dt.date(2026, 4, 1)
+
+
+def _page(db: Path, monkeypatch: pytest.MonkeyPatch, user: User) -> AppTest:
+    from face import auth, records
+
+    monkeypatch.setattr(auth, "current_user", lambda: user)
+    monkeypatch.setattr(records, "today", lambda: PAGE_TODAY)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.run()
+    app.switch_page("pages/actions.py").run()
+    assert not app.exception
+    return app
+
+
+def _seed(db: Path, **kw: object) -> actions.Action:
+    con = store.connect(db)
+    try:
+        fields: dict[str, object] = {"business_function": "Billing", "owner": "ana@example.com",
+                                     "status": "in progress", "started_on": PAGE_START, "due_date": dt.date(2026, 5, 31),
+                                     "themes": [BILLING], "conditions": {"business_function": ["Billing"]}}
+        fields.update(kw)
+        return actions.create_action(con, 1, "Clearer invoices", actor="ana@example.com", **fields)  # type: ignore[arg-type]
+    finally:
+        con.close()
+
+
+def _expected(db: Path, action: actions.Action) -> evidence_of.Evidence:
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, 1)
+        base = Filter.build(include={"survey_type": ["transactional"]})
+        return evidence_of.action_evidence(con, ds, action, Options(), today=PAGE_TODAY, base=base)
+    finally:
+        con.close()
+
+
+def test_a_viewer_reads_the_actions_and_their_evidence_but_cannot_edit(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    action = _seed(db)
+    app = _page(db, monkeypatch, User("vi@example.com", domain.VIEWER, ()))
+    assert [e.label for e in app.main.expander] == []
+    assert not [b for b in app.button if b.label in ("Create action", "Save changes", "Change status")]
+    listed = app.dataframe[0].value
+    assert list(listed["title"]) == ["Clearer invoices"] and list(listed["overdue"]) == [True]
+    assert [w.value for w in app.warning] == ["1 overdue: still open after their due date (highlighted)."]
+    expected = _expected(db, action)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["NPS before (95% CI below)"] == format_points(expected.nps.b.nps)
+    assert metrics["NPS since (95% CI below)"] == format_points(expected.nps.a.nps)
+    shown = [s.value.replace("\\", "") for s in [*app.success, *app.info]]
+    assert expected.verdict in shown
+    assert expected.verdict.startswith("NPS moved from ")
+    assert f"n {expected.nps.a.n:,}" in " ".join(c.value for c in app.caption)
+    assert [t.value for t in app.text] == [expected.themes[0].verdict] if expected.themes else True
+    history = app.dataframe[-1].value
+    assert list(history["what"]) == ["created"] and list(history["who"]) == ["ana@example.com"]
+
+
+def test_an_editor_creates_an_action_changes_its_status_and_edits_it(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = _page(db, monkeypatch, User("ed@example.com", domain.EDITOR, ()))
+    assert "No improvement actions on this dataset yet. Create one above." in [i.value for i in app.info]
+    next(b for b in app.button if b.label == "Create action").click().run()
+    assert [e.value for e in app.error] == ["an action needs a title"]
+    app.text_input(key="act_new_title").set_value("Faster refunds")
+    app.text_input(key="act_new_function").set_value("Billing")
+    app.date_input(key="act_new_due").set_value(dt.date(2026, 12, 31))
+    next(b for b in app.button if b.label == "Create action").click().run()
+    assert not app.exception
+    assert [s.value for s in app.success][0] == "Created action 1\\: Faster refunds\\."
+    assert list(app.dataframe[0].value["title"]) == ["Faster refunds"]
+    assert [i.value.replace("\\", "") for i in app.info][0] == (
+        "Not started yet: the evidence begins on the day the action starts.")
+    app.selectbox(key="act_1_1_status").set_value("in progress")
+    app.text_input(key="act_1_1_note").set_value("kick-off")
+    next(b for b in app.button if b.label == "Change status").click().run()
+    assert [s.value for s in app.success][0] == "Action 1 is now in progress\\."
+    app.text_input(key="act_1_2_owner").set_value("bo@example.com")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert [s.value for s in app.success][0] == "Saved action 1\\."
+    history = app.dataframe[-1].value
+    assert list(history["what"]) == ["created", "status changed", "changed"]
+    assert list(history["who"]) == ["ed@example.com"] * 3
+    assert list(history["note"]) == ["", "kick-off", ""]
+    con = store.connect(db)
+    try:
+        saved = actions.get_action(con, 1)
+    finally:
+        con.close()
+    assert (saved.status, saved.owner, saved.version) == ("in progress", "bo@example.com", 3)
+    assert saved.started_on is not None  # the day the status changed
+
+
+def test_a_change_made_meanwhile_is_not_overwritten(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _seed(db)
+    app = _page(db, monkeypatch, User("ed@example.com", domain.EDITOR, ()))
+    con = store.connect(db)
+    try:
+        actions.update_action(con, 1, 1, {"notes": "theirs"}, actor="bo@example.com",
+                              now=dt.datetime(2026, 6, 30, 10, 15))
+    finally:
+        con.close()
+    app.text_input(key="act_1_1_title").set_value("Mine")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert [e.value for e in app.error][0] == "action 1 was changed by bo\\@example\\.com at 10\\:15 meanwhile; reload"
+    con = store.connect(db)
+    try:
+        assert (actions.get_action(con, 1).title, actions.get_action(con, 1).notes) == ("Clearer invoices", "theirs")
+    finally:
+        con.close()
+    next(b for b in app.button if b.label == "Reload").click().run()
+    app.text_input(key="act_1_2_title").set_value("Mine")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert [s.value for s in app.success] == ["Saved action 1\\."]
+    assert list(app.dataframe[-1].value["what"]) == ["created", "changed", "changed"]
+
+
+def test_the_writes_check_the_role(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from face import auth, records
+
+    monkeypatch.setattr(auth, "current_user", lambda: User("vi@example.com", domain.VIEWER, ()))
+    with pytest.raises(auth.NotAllowedError, match="Creating an improvement action needs the editor role"):
+        records.create_action(1, "Anything")
+    with pytest.raises(auth.NotAllowedError, match="Editing an improvement action needs the editor role"):
+        records.update_action(1, 1, {"title": "x"})

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from nps import domain, stats
 from nps import format as fmt
@@ -100,9 +102,27 @@ def windows(started_on: dt.date | None, today: dt.date) -> tuple[Window, Window]
     return before, since
 
 
-def scope_filter(action: Action) -> Filter:
-    """The action's conditions (dimension values) as a filter without a period."""
-    return Filter.build(include={column: list(values) for column, values in action.conditions})
+def scope_filter(action: Action, base: Filter | None = None) -> Filter:
+    """The action's conditions (dimension values) as a filter without a period.
+
+    ``base``: other conditions kept where the action sets none on that column (the page passes the
+    sidebar's survey type, so a dataset mixing survey types is not blended).
+    """
+    include = {column: list(values) for column, values in (base.include if base is not None else ())}
+    include.update({column: list(values) for column, values in action.conditions})
+    return Filter.build(include=include)
+
+
+def describe_scope(flt: Filter, label: Callable[[str], str]) -> str:
+    """The responses a scope keeps, in words: ``Business function = Billing; Survey type = transactional``."""
+    return "; ".join(f"{label(c)} = {', '.join(v)}" for c, v in flt.include) or "every response"
+
+
+def survey_type_filter(ds: Dataset, flt: Filter | None) -> Filter | None:
+    """Only the survey-type choice of ``flt`` (the sidebar's), or None when it makes none."""
+    column = ds.mapping.survey_type
+    chosen = dict(flt.include).get(column) if flt is not None and column else None
+    return Filter.build(include={column: list(chosen)}) if column and chosen else None
 
 
 def _n(result: stats.NpsResult) -> float:
@@ -165,17 +185,18 @@ def action_evidence(
     *,
     today: dt.date,
     codebook: Codebook | None = None,
+    base: Filter | None = None,
 ) -> Evidence:
     """The before/since evidence of ``action`` on ``ds`` (the reader's dataset, scoped), seen on ``today``.
 
     ``codebook``: the one in use, with which ``ds`` is already tagged (reads never tag); None, or a
     dataset without comments, leaves the themes out (a note says so). Raises ValueError when the
     action belongs to another dataset, :class:`nps.errors.NotTaggedError` when the comments are not
-    tagged with ``codebook``.
+    tagged with ``codebook``. ``base``: conditions the action's own do not replace (:func:`scope_filter`).
     """
     if action.dataset_id != ds.id:
         raise ValueError(f"action {action.id} is on dataset #{action.dataset_id}, not #{ds.id}")
-    scope = scope_filter(action)
+    scope = scope_filter(action, base)
     span = windows(action.started_on, today)
     common = {"method": opts.method, "level": opts.level, "min_n": int(opts.min_n)}
     if span is None:
@@ -200,3 +221,25 @@ def action_evidence(
             evidence = [_theme(cur, ds, codebook, t, flt_before, flt_since, opts) for t in action.themes]
     return Evidence(action.id, scope, before, since, found, tuple(evidence), state, verdict, **common,
                     notes=tuple(notes))
+
+
+def select_actions(found: Sequence[Action], *, statuses: Sequence[str] = (), business_function: str | None = None,
+                   owner: str | None = None) -> list[Action]:
+    """The actions with one of ``statuses`` (all when empty), that function and that owner (each when given)."""
+    return [a for a in found if (not statuses or a.status in statuses)
+            and (business_function is None or a.business_function == business_function)
+            and (owner is None or a.owner == owner)]
+
+
+def actions_table(found: Sequence[Action], today: dt.date) -> pd.DataFrame:
+    """The Actions page's list: one row per action, plain text, with ``overdue`` True for an open one past due."""
+    return pd.DataFrame({
+        "#": pd.Series([a.id for a in found], dtype="int64"),
+        "title": pd.Series([a.title for a in found], dtype=object),
+        "business function": pd.Series([a.business_function or "" for a in found], dtype=object),
+        "owner": pd.Series([a.owner or "" for a in found], dtype=object),
+        "status": pd.Series([a.status for a in found], dtype=object),
+        "due": pd.Series([a.due_date.isoformat() if a.due_date else "" for a in found], dtype=object),
+        "started": pd.Series([a.started_on.isoformat() if a.started_on else "" for a in found], dtype=object),
+        "overdue": pd.Series([a.overdue(today) for a in found], dtype=bool),
+    })
