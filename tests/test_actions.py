@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import duckdb
 from pathlib import Path
@@ -351,3 +352,33 @@ def test_the_writes_check_the_role(db, monkeypatch) -> None:  # type: ignore[no-
         records.create_action(1, "Anything")
     with pytest.raises(auth.NotAllowedError, match="Editing an improvement action needs the editor role"):
         records.update_action(1, 1, {"title": "x"})
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_actions_list_prints_a_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nps.cli import main
+    from nps.cli import actions as cli_actions
+
+    path = tmp_path / "cli.duckdb"
+    con = store.connect(path)
+    try:
+        ds = make_dataset(con, _frame(), name="shop", dimensions=["fn"], date="day", comment="text")
+        _new(con, ds.id, due_date=dt.date(2000, 1, 31))
+        _new(con, ds.id, due_date=None, status="done", started_on=START)
+    finally:
+        con.close()
+    assert main(["actions", "list", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "id  title             function  owner            status   due         started",
+        " 1  Clearer invoices  Billing   ana@example.com  planned  2000-01-31              overdue",
+        " 2  Clearer invoices  Billing   ana@example.com  done                 2026-03-01",
+    ]
+    assert main(["actions", "list", "--db", str(path), "--status", "done", "--format", "json", "--dataset", "shop"]) == 0
+    found = json.loads(capsys.readouterr().out)["actions"]
+    assert [(a["id"], a["status"], a["overdue"], a["conditions"], a["themes"]) for a in found] == [
+        (2, "done", False, {"fn": ["Billing"]}, [BILLING])]
+    assert main(["actions", "list", "--db", str(path), "--dataset", "9"]) == 2
+    assert capsys.readouterr().err.startswith("error: no dataset 9 in this database")
+    assert cli_actions.FORMATS == ("table", "json")

@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     trail.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_db(trail)
     _add_read_only(trail)
+
+    from nps.cli.actions import add_actions_parser  # improvement actions: their own module
+
+    add_actions_parser(sub, _add_db, _add_read_only)
     return parser
 
 
