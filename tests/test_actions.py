@@ -382,3 +382,32 @@ def test_actions_list_prints_a_table_and_json(tmp_path: Path, capsys: pytest.Cap
     assert main(["actions", "list", "--db", str(path), "--dataset", "9"]) == 2
     assert capsys.readouterr().err.startswith("error: no dataset 9 in this database")
     assert cli_actions.FORMATS == ("table", "json")
+
+
+def test_hostile_text_on_the_actions_page_stays_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostile import DATASET_NAME, THEME_NAME, build_hostile_db
+    from tests.test_hostile_pages import assert_plain
+
+    path = build_hostile_db(tmp_path / "hostile.duckdb")
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    con = store.connect(path)
+    try:
+        actions.create_action(con, 1, "[click](http://evil) **b**", business_function="**b**", owner=":red[r]",
+                              notes="<b>h</b> $x^2$", themes=[THEME_NAME], status="in progress",
+                              started_on=dt.date(2025, 9, 1), due_date=dt.date(2025, 10, 1),
+                              conditions={"[x](http://evil)": ["[click](http://evil)", "**b**"]})
+    finally:
+        con.close()
+    monkeypatch.setattr("face.records.today", lambda: dt.date(2025, 12, 31))
+    for role in (domain.VIEWER, domain.EDITOR):
+        monkeypatch.setattr("face.auth.current_user", lambda role=role: User("x@example.com", role, ()))
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        app.query_params["period"] = "All time"
+        app.run()
+        app.switch_page("pages/actions.py").run()
+        assert not app.exception, [e.value for e in app.exception]
+        texts = assert_plain(app, f"actions page as {role}")
+        assert any(DATASET_NAME in t for t in texts)
+        assert any("[click](http://evil) **b**" in t for t in texts)  # the title, shown literally
+        assert "<b>h</b> $x^2$" in [t.value for t in app.text]
+        assert any(t.value.startswith(f"{THEME_NAME}: mentioned by ") for t in app.text)
