@@ -411,3 +411,24 @@ def test_hostile_text_on_the_actions_page_stays_plain(tmp_path: Path, monkeypatc
         assert any("[click](http://evil) **b**" in t for t in texts)  # the title, shown literally
         assert "<b>h</b> $x^2$" in [t.value for t in app.text]
         assert any(t.value.startswith(f"{THEME_NAME}: mentioned by ") for t in app.text)
+
+
+def test_on_an_employee_dataset_hidden_stays_hidden_and_the_verdict_says_so(con) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from nps.store.privacy import Privacy
+
+    frame = _frame()
+    frame.loc[frame.index[:3], "fn"] = "Tiny"  # three respondents before the start
+    frame.loc[frame.index[40:43], "fn"] = "Tiny"  # three since
+    ds = replace(make_dataset(con, frame, dimensions=["fn"], date="day", comment="text"), kind="employee",
+                 privacy=Privacy(min_group=5, min_comment_group=10))
+    book = load_codebook()
+    tag_dataset(con, ds, book)
+    action = _new(con, ds.id, status="in progress", started_on=START, conditions={"fn": ["Tiny"]})
+    found = evidence_of.action_evidence(con, ds, action, Options(), today=TODAY, codebook=book)
+    assert (found.nps.a.suppressed, found.nps.b.suppressed, found.state) == (True, True, "hidden")
+    assert found.verdict == ("Hidden: the employee anonymity rule hides the NPS of this scope before or since the "
+                             "start (too few respondents).")
+    assert [(t.hidden, t.before, t.verdict) for t in found.themes] == [
+        (True, None, "Billing & invoices: hidden (the employee anonymity rule hides these comments).")]
