@@ -118,7 +118,7 @@ picked = st.selectbox("Action", list(by_id), key="act_pick", format_func=lambda 
 action = by_id[picked]
 
 st.subheader(md(f"#{action.id} · {action.title}"), anchor=False)
-st.caption(" · ".join(md(part) for part in (
+st.text(" · ".join((  # user text (owner, function, values): plain, never a link
     f"status: {action.status}", f"function: {action.business_function or '—'}", f"owner: {action.owner or '—'}",
     f"due: {action.due_date.isoformat() if action.due_date else '—'}",
     f"started: {action.started_on.isoformat() if action.started_on else '—'}",

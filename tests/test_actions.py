@@ -260,7 +260,10 @@ def _expected(db: Path, action: actions.Action) -> evidence_of.Evidence:
     try:
         ds = store.get_dataset(con, 1)
         base = Filter.build(include={"survey_type": ["transactional"]})
-        return evidence_of.action_evidence(con, ds, action, Options(), today=PAGE_TODAY, base=base)
+        from nps.store import codebooks
+
+        book = codebooks.current_codebook(con)  # the page tagged the comments with it
+        return evidence_of.action_evidence(con, ds, action, Options(), today=PAGE_TODAY, base=base, codebook=book)
     finally:
         con.close()
 
@@ -268,6 +271,9 @@ def _expected(db: Path, action: actions.Action) -> evidence_of.Evidence:
 def test_a_viewer_reads_the_actions_and_their_evidence_but_cannot_edit(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     action = _seed(db)
     app = _page(db, monkeypatch, User("vi@example.com", domain.VIEWER, ()))
+    assert any(c.value.replace("\\", "").startswith("Counted: Business function = Billing; Survey type = transactional "
+                                                     "(within your access) · before: 2025-12-31 to 2026-03-31 · since: "
+                                                     "2026-04-01 to 2026-06-30 (91 days each)") for c in app.main.caption)
     assert [e.label for e in app.main.expander] == []
     assert not [b for b in app.button if b.label in ("Create action", "Save changes", "Change status")]
     listed = app.dataframe[0].value
@@ -281,7 +287,10 @@ def test_a_viewer_reads_the_actions_and_their_evidence_but_cannot_edit(db, monke
     assert expected.verdict in shown
     assert expected.verdict.startswith("NPS moved from ")
     assert f"n {expected.nps.a.n:,}" in " ".join(c.value for c in app.caption)
-    assert [t.value for t in app.text] == [expected.themes[0].verdict] if expected.themes else True
+    texts = [t.value for t in app.text]
+    assert texts[0] == ("status: in progress · function: Billing · owner: ana@example.com · due: 2026-05-31 · "
+                        "started: 2026-04-01 · themes: Billing & invoices · scope: Business function = Billing")
+    assert texts[1:] == [expected.themes[0].verdict]
     history = app.dataframe[-1].value
     assert list(history["what"]) == ["created"] and list(history["who"]) == ["ana@example.com"]
 
