@@ -441,3 +441,48 @@ def test_on_an_employee_dataset_hidden_stays_hidden_and_the_verdict_says_so(con)
                              "start (too few respondents).")
     assert [(t.hidden, t.before, t.verdict) for t in found.themes] == [
         (True, None, "Billing & invoices: hidden (the employee anonymity rule hides these comments).")]
+
+
+def test_two_changes_at_the_same_moment_one_is_saved_the_other_refused(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    path = tmp_path / "race.duckdb"
+    con = store.connect(path)
+    try:
+        ds = make_dataset(con, _frame(), dimensions=["fn"], date="day")
+        _new(con, ds.id)
+        both_read = threading.Barrier(2, timeout=60)
+        reading = actions.get_action
+
+        def read_then_wait(cur: duckdb.DuckDBPyConnection, action_id: int) -> actions.Action:
+            found = reading(cur, action_id)
+            both_read.wait()  # each has read version 1 inside its own transaction
+            return found
+
+        monkeypatch.setattr(actions, "get_action", read_then_wait)
+        outcomes: dict[str, str] = {}
+
+        def edit(who: str) -> None:
+            cur = con.cursor()
+            try:
+                actions.update_action(cur, 1, 1, {"notes": f"by {who}"}, actor=who)
+                outcomes[who] = "saved"
+            except actions.StaleActionError as error:
+                outcomes[who] = str(error)
+            finally:
+                cur.close()
+
+        threads = [threading.Thread(target=edit, args=(who,)) for who in ("ana", "bo")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        monkeypatch.setattr(actions, "get_action", reading)
+        assert sorted(outcomes.values()) == ["action 1 was changed by someone else meanwhile; reload", "saved"]
+        (winner,) = [who for who, outcome in outcomes.items() if outcome == "saved"]
+        stored = actions.get_action(con, 1)
+        assert (stored.version, stored.notes, stored.updated_by) == (2, f"by {winner}", winner)
+        assert [e.actor for e in actions.action_events(con, 1)] == ["ana@example.com", winner]
+    finally:
+        con.close()

@@ -256,44 +256,48 @@ def update_action(
 
     One transaction: the check that nobody changed it since (else :class:`StaleActionError`), the
     update (the version goes up by one), a ``changed`` event (``status changed`` when only the status
-    changes) with the changed fields before and after, and its audit entry. Changing nothing
-    changes nothing (no new version, no event). Moving to *in progress* without a start day starts it
-    today. Raises :class:`ActionError` for an unknown field or an invalid value (see :func:`create_action`).
+    changes) with the changed fields before and after, and its audit entry. Two changes at the same
+    moment: one is saved, the other refused with :class:`StaleActionError` (DuckDB's write conflict).
+    Changing nothing changes nothing (no new version, no event). Moving to *in progress* without a
+    start day starts it today. Raises :class:`ActionError` for an unknown field or an invalid value (see :func:`create_action`).
     """
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ActionError(f"cannot change {', '.join(unknown)} of an action; editable: {', '.join(EDITABLE)}")
     now = now or dt.datetime.now()
-    with transaction(cur):
-        current = get_action(cur, action_id)
-        if current.version != int(version):
-            raise StaleActionError(f"action {action_id} was changed by {current.updated_by} at "
-                                   f"{current.updated_at:%H:%M} meanwhile; reload")
-        values = dict(changes)
-        if "conditions" in values:
-            values["conditions"] = normalise_conditions(values["conditions"])
-        if "themes" in values:
-            values["themes"] = tuple(values["themes"] or ())
-        wanted = replace(current, **values)
-        if wanted.status == IN_PROGRESS and wanted.started_on is None:
-            wanted = replace(wanted, started_on=now.date())
-        wanted = _check(cur, wanted)
-        before_all, after_all = current.fields(), wanted.fields()
-        changed = [k for k in EDITABLE if before_all[k] != after_all[k]]
-        if not changed:
-            return current
-        sql.execute(
-            cur,
-            "UPDATE improvement_actions SET title = ?, business_function = ?, owner = ?, due_date = ?, status = ?, "
-            "started_on = ?, themes = ?, conditions = ?, notes = ?, version = version + 1, updated_at = ?, "
-            "updated_by = ? WHERE id = ? AND version = ?",
-            [wanted.title, wanted.business_function, wanted.owner, wanted.due_date, wanted.status, wanted.started_on,
-             list(wanted.themes), json.dumps(after_all["conditions"], ensure_ascii=False), wanted.notes, now, actor,
-             int(action_id), current.version],
-        )
-        event = "status changed" if set(changed) <= {"status", "started_on"} and "status" in changed else "changed"
-        _event(cur, int(action_id), now, actor, event, {k: before_all[k] for k in changed},
-               {k: after_all[k] for k in changed}, note)
+    try:
+        with transaction(cur):
+            current = get_action(cur, action_id)
+            if current.version != int(version):
+                raise StaleActionError(f"action {action_id} was changed by {current.updated_by} at "
+                                       f"{current.updated_at:%H:%M} meanwhile; reload")
+            values = dict(changes)
+            if "conditions" in values:
+                values["conditions"] = normalise_conditions(values["conditions"])
+            if "themes" in values:
+                values["themes"] = tuple(values["themes"] or ())
+            wanted = replace(current, **values)
+            if wanted.status == IN_PROGRESS and wanted.started_on is None:
+                wanted = replace(wanted, started_on=now.date())
+            wanted = _check(cur, wanted)
+            before_all, after_all = current.fields(), wanted.fields()
+            changed = [k for k in EDITABLE if before_all[k] != after_all[k]]
+            if not changed:
+                return current
+            sql.execute(
+                cur,
+                "UPDATE improvement_actions SET title = ?, business_function = ?, owner = ?, due_date = ?, status = ?, "
+                "started_on = ?, themes = ?, conditions = ?, notes = ?, version = version + 1, updated_at = ?, "
+                "updated_by = ? WHERE id = ? AND version = ?",
+                [wanted.title, wanted.business_function, wanted.owner, wanted.due_date, wanted.status, wanted.started_on,
+                 list(wanted.themes), json.dumps(after_all["conditions"], ensure_ascii=False), wanted.notes, now, actor,
+                 int(action_id), current.version],
+            )
+            event = "status changed" if set(changed) <= {"status", "started_on"} and "status" in changed else "changed"
+            _event(cur, int(action_id), now, actor, event, {k: before_all[k] for k in changed},
+                   {k: after_all[k] for k in changed}, note)
+    except duckdb.TransactionException as error:  # saved by someone else between our read and our write
+        raise StaleActionError(f"action {action_id} was changed by someone else meanwhile; reload") from error
     return replace(wanted, version=current.version + 1, updated_at=now, updated_by=actor)
 
 
