@@ -33,7 +33,8 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
                 ("pages/responses.py", "Responses", ":material/table_rows:", "responses"),
                 ("pages/comments.py", "Comments", ":material/forum:", "comments"),
                 ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer")],
-    "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review")],
+    "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review"),
+               ("pages/actions.py", "Actions", ":material/task_alt:", "actions")],
     "Admin": [("pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin")],
 }
 DEFAULT_PAGE = "overview"

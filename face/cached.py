@@ -32,7 +32,9 @@ from nps.query import anonymity
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:
+    from nps.query.actions import Evidence
     from nps.query.explorer import Search, SearchPage
+    from nps.store.actions import Action
     from nps.text.clusters import Cluster
     from nps.text import Codebook
 
@@ -41,6 +43,7 @@ _ALL: list[Any] = []
 
 HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
     "nps.text.codebook.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr, Context: lambda c: c.version,
+    "nps.store.actions.Action": repr,
 }
 
 
@@ -240,3 +243,19 @@ def search_comments(ctx: Context, book: Codebook, flt: Filter, search: Search, p
     with cursor() as cur:
         return explorer.search_comments(cur, ctx.dataset, book, flt, search, page=page, page_size=page_size,
                                         order=order, mask=mask)
+
+
+# --- improvement actions -------------------------------------------------------------------------
+
+
+@_cached
+def action_evidence(ctx: Context, action: Action, opts: queries.Options, today: dt.date,
+                    book: Codebook | None, base: Filter | None = None) -> Evidence:
+    """An action's NPS and themes before and since it started, in its scope (``actions.action_evidence``).
+
+    Keyed by the action's content (a changed action is a new key), so an edit shows fresh evidence.
+    """
+    from nps.query import actions
+
+    with cursor() as cur:
+        return actions.action_evidence(cur, ctx.dataset, action, opts, today=today, codebook=book, base=base)

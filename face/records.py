@@ -10,6 +10,7 @@ hide a button still cannot write.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from nps.store import users
 if TYPE_CHECKING:
     from nps import ingest
     from nps.query.explorer import Search
+    from nps.store.actions import Action
     from nps.text import Codebook
 
 
@@ -319,3 +321,60 @@ def _audit_frame(entries: list[Any]) -> pd.DataFrame:
                          "who": [e.actor for e in entries], "what": [e.action for e in entries],
                          "target": [e.target or "" for e in entries], "before": [text(e.before) for e in entries],
                          "after": [text(e.after) for e in entries]})
+
+
+# --- improvement actions -------------------------------------------------------------------------
+
+
+def today() -> dt.date:
+    """The day the Actions page counts an action's evidence to, and overdue from: the server's local date."""
+    return dt.date.today()
+
+
+def list_actions(dataset_id: int) -> list[Action]:
+    """The improvement actions on a dataset, by due date (``actions.list_actions``), read fresh."""
+    from nps.store import actions
+
+    with cursor() as cur:
+        return actions.list_actions(cur, dataset_id=dataset_id)
+
+
+def action_events(action_id: int) -> pd.DataFrame:
+    """An action's history, oldest first, as a table of plain text (when, who, what, before, after, note)."""
+    import json
+
+    from nps.store import actions
+
+    with cursor() as cur:
+        events = actions.action_events(cur, action_id)
+
+    def text(value: Any) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return pd.DataFrame({
+        "when": [e.at.strftime("%Y-%m-%d %H:%M") for e in events],
+        "who": [e.actor for e in events],
+        "what": [e.event for e in events],
+        "before": [text(e.before) for e in events],
+        "after": [text(e.after) for e in events],
+        "note": [e.note or "" for e in events],
+    })
+
+
+def create_action(dataset_id: int, title: str, **fields: Any) -> Action:
+    """Store a new improvement action (``actions.create_action``; editor; ActionError on an invalid one)."""
+    from nps.store import actions
+
+    auth.check(domain.EDITOR, "Creating an improvement action")
+    with cursor() as cur:
+        return actions.create_action(cur, dataset_id, title, **fields, actor=auth.actor())
+
+
+def update_action(action_id: int, version: int, changes: Mapping[str, Any], note: str | None = None) -> Action:
+    """Change an action read at ``version`` (``actions.update_action``; editor; StaleActionError when someone changed
+    it meanwhile, ActionError on an invalid change)."""
+    from nps.store import actions
+
+    auth.check(domain.EDITOR, "Editing an improvement action")
+    with cursor() as cur:
+        return actions.update_action(cur, action_id, version, changes, actor=auth.actor(), note=note)

@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.notify import run_notify
 
             return run_notify(args)
+        if args.command == "actions":
+            from nps.cli.actions import run_actions
+
+            return run_actions(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2

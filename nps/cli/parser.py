@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.notify import add_notify_commands
 
     add_notify_commands(followup.add_subparsers(dest="followup_command", required=True))
+    from nps.cli.actions import add_actions_parser  # improvement actions: their own module
+
+    add_actions_parser(sub, _add_db, _add_read_only)
     return parser
 
 

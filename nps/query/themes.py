@@ -554,3 +554,43 @@ def distinctive_terms(
     out = pd.concat([lean_d, lean_p], ignore_index=True)
     out[["detractors", "promoters"]] = out[["detractors", "promoters"]].astype("int64")
     return out[columns]
+
+
+def theme_shares(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    flt: Filter | None,
+    themes: list[str] | tuple[str, ...],
+    *,
+    category: str = domain.DETRACTOR,
+) -> pd.DataFrame:
+    """How many of one category's commented responses mention each of ``themes`` (an improvement action's evidence).
+
+    Returns DataFrame[theme, comments, mentions, share], one row per theme in the order given:
+    ``comments`` the responses of ``category`` the filter keeps that have a comment, ``mentions``
+    those that mention the theme, ``share`` = mentions / comments (NaN when there are none). A
+    theme the codebook lacks counts 0 mentions. Needs the dataset tagged (:func:`require_tagged`);
+    the employee anonymity rule applies as for every comment read (:func:`anonymity.require_comments`).
+    Raises ValueError for an unknown category.
+    """
+    anonymity.require_comments(cur, ds, flt)
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+    version = require_tagged(cur, ds, codebook)
+    tagged, params = _tagged(ds, flt, version)
+    query = (
+        f"{tagged} SELECT NULL::VARCHAR AS theme, count(*) AS n FROM commented WHERE {sql.CATEGORY} = ? "
+        f"UNION ALL SELECT theme, count(*) AS n FROM mentions WHERE {sql.CATEGORY} = ? GROUP BY theme"
+    )
+    rows = sql.fetch_all(cur, query, [*params, category, category])
+    comments = next((int(n) for theme, n in rows if theme is None), 0)
+    hits = {str(theme): int(n) for theme, n in rows if theme is not None}
+    names = list(dict.fromkeys(str(t) for t in themes))
+    out = pd.DataFrame({
+        "theme": pd.Series(names, dtype=object),
+        "comments": pd.Series([comments] * len(names), dtype="int64"),
+        "mentions": pd.Series([hits.get(t, 0) for t in names], dtype="int64"),
+    })
+    out["share"] = (out["mentions"] / out["comments"]).where(out["comments"] > 0)
+    return _versioned(out, version)

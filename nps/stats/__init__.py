@@ -66,6 +66,7 @@ from nps.stats.intervals import (
     score_counts,
     score_interval,
     score_weighted,
+    share_interval,
     two_sided_p,
     z_value,
 )
@@ -78,6 +79,6 @@ __all__ = [
     "STAT_COLUMNS", "Difference", "Family", "NpsResult", "ShiftShare", "add_change", "add_stats",
     "adjust_differences", "adjust_p_values", "check_level", "check_method", "check_min_n", "check_multiplicity",
     "compare_results", "compare_shares", "difference_arrays", "differences", "flag_tests", "kish_effective_n",
-    "score_arrays", "score_counts", "score_interval", "score_log_odds", "score_weighted", "shift_share_of",
-    "two_sided_p", "z_value",
+    "score_arrays", "score_counts", "score_interval", "score_log_odds", "score_weighted", "share_interval",
+    "shift_share_of", "two_sided_p", "z_value",
 ]

@@ -333,3 +333,28 @@ def score_weighted(
         raise ValueError(f"the effective n must be 0 or more, not {effective_n!r}")
     d, pa, p = sums
     return _result(int(n), d, pa, p, float(effective_n), True, method, level, min_n)
+
+
+def share_interval(count: float, n: float, *, method: str = DEFAULT_METHOD,
+                   level: float = DEFAULT_LEVEL) -> tuple[float, float]:
+    """The interval (fractions 0..1) of one share, ``count`` of ``n`` (e.g. the detractors who mention a theme).
+
+    ``wald``: p ± z·sqrt(p(1−p)/n). ``adjusted-wald``: Agresti–Coull (z²/2 successes and z²/2
+    failures added), which always contains the Wilson interval and so the share itself. Clamped to
+    0..1; NaN bounds when ``n`` is 0. Raises ValueError for an unknown method, a level outside (0, 1)
+    or a count outside 0..n.
+    """
+    check_method(method)
+    z = z_value(level)
+    if not 0 <= count <= n * (1 + 1e-12):
+        raise ValueError(f"a count must lie between 0 and its n, not {count!r} of {n!r}")
+    if n <= 0:
+        return math.nan, math.nan
+    p = count / n
+    if method == WALD:
+        centre, size = p, n
+    else:
+        size = n + z * z
+        centre = (count + z * z / 2) / size
+    half = z * math.sqrt(max(centre * (1 - centre), 0.0) / size)
+    return max(min(centre - half, p), 0.0), min(max(centre + half, p), 1.0)
