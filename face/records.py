@@ -331,12 +331,14 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def list_actions(dataset_id: int) -> list[Action]:
-    """The improvement actions on a dataset, by due date (``actions.list_actions``), read fresh."""
+def list_actions(ds: store.Dataset) -> list[Action]:
+    """The improvement actions on a dataset that its reader's scope may see, by due date (``actions.list_actions``
+    kept by ``access.action_in_scope``), read fresh."""
     from nps.store import actions
 
     with cursor() as cur:
-        return actions.list_actions(cur, dataset_id=dataset_id)
+        every = actions.list_actions(cur, dataset_id=ds.id)
+    return [a for a in every if access.action_in_scope(ds, a.conditions, a.business_function)]
 
 
 def action_events(action_id: int) -> pd.DataFrame:

@@ -28,7 +28,7 @@ face.show_flash("actions_flash")
 today = records.today()
 level = fmt.level(ctx.opts.level)
 editor = auth.allowed(domain.EDITOR)
-every = records.list_actions(ctx.dataset.id)
+every = records.list_actions(ctx.dataset)
 book = face.codebook() if ctx.dataset.mapping.comment else None
 theme_names = list(book.themes) if book is not None else []
 

@@ -191,3 +191,15 @@ def test_scoped_results_equal_unscoped_results_filtered_by_the_scope(data, pairs
     left = combined.overview(cur, limited, flt, None, opts, split_by="business_function", grain="quarter")
     right = combined.overview(cur, ds, expected, None, opts, split_by="business_function", grain="quarter")
     _same(left.current, right.current)
+
+
+def test_a_scoped_reader_sees_only_the_improvement_actions_of_their_rows(data) -> None:
+    _, ds = data
+    billing = access.scoped(ds, [("business_function", "Billing")])
+    assert billing is not None
+    assert access.action_in_scope(billing, [], "Billing")  # owned by their function
+    assert not access.action_in_scope(billing, [], "Sales")
+    assert not access.action_in_scope(billing, [], None)  # every function's rows: not only theirs
+    assert access.action_in_scope(billing, [("business_function", ("Billing",))], None)
+    assert not access.action_in_scope(billing, [("business_function", ("Billing", "Sales"))], "Billing")
+    assert access.action_in_scope(ds, [("business_function", ("Sales",))], None)  # unscoped: every action

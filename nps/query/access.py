@@ -87,3 +87,27 @@ def scope_note(ds: Dataset, column: str, refused: Sequence[str], label: str) -> 
     asked = ", ".join(refused)
     return (f"This link asks for {label} {asked}, which is outside your access ({label}: {', '.join(allowed)}). "
             "Nothing of it is shown; ask an administrator if you need it.")
+
+
+def _addressed(column: str, conditions: dict[str, tuple[str, ...]], business_function: str | None) -> set[str] | None:
+    """The values of ``column`` an action addresses: its condition on that column, else its business function when
+    the column is the business function; None when it addresses every value of that column."""
+    if column in conditions:
+        return set(conditions[column])
+    if business_function and _words(column) == "business function":
+        return {business_function}
+    return None
+
+
+def action_in_scope(ds: Dataset, conditions: Iterable[tuple[str, Sequence[str]]], business_function: str | None) -> bool:
+    """True when a reader limited to ``ds.scope`` may see an improvement action with these ``conditions``
+    (``(column, values)`` pairs) and owning ``business_function``: for every column the scope limits, the
+    action addresses only values in scope (an action on every value of a limited column is not theirs)."""
+    if ds.scope.is_everything:
+        return True
+    wanted = {column: tuple(values) for column, values in conditions}
+    for column, allowed in ds.scope.rules:
+        addressed = _addressed(column, wanted, business_function)
+        if not addressed or not addressed <= set(allowed):
+            return False
+    return True
