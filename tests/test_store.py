@@ -172,7 +172,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
     old.close()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 7
+        assert store.schema_version(con) == 8
         assert rows(con, "SELECT version, note FROM schema_migrations ORDER BY version") == MIGRATIONS
         assert rows(con, "SELECT count(*) FROM targets") == [(1,)]
         assert store.dataset_history(con, 1) == []
@@ -234,7 +234,7 @@ def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_no
     old.close()
     opened = store.connect_read_only(path, writable_copy=True)
     try:
-        assert store.schema_version(opened.con) == 7
+        assert store.schema_version(opened.con) == 8
         assert codebooks.current_number(opened.con) == 1  # the default codebook, saved in the copy
     finally:
         opened.close()
@@ -256,7 +256,7 @@ def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, mo
     monkeypatch.undo()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 7
+        assert store.schema_version(con) == 8
         assert rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_made'") == [(0,)]
     finally:
         con.close()
