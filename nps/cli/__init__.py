@@ -1,4 +1,4 @@
-"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit``.
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit|follow-up``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
 Text for people (tables, reports, warnings, errors) shows control characters from
@@ -7,7 +7,7 @@ terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 
 The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
-:mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`); every write is recorded in the
+:mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.followup`); every write is recorded in the
 audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.audit import run_audit
 
             return run_audit(args)
+        if args.command == "follow-up":
+            from nps.cli.followup import run_followup
+
+            return run_followup(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2

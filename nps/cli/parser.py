@@ -139,6 +139,24 @@ def build_parser() -> argparse.ArgumentParser:
     trail.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_db(trail)
     _add_read_only(trail)
+
+    follow = sub.add_parser("follow-up", help="detractor follow-up: run the sweep (for cron), list the cases, the KPIs",
+                            description="The sweep opens cases for new responses that match the rules, escalates "
+                                        "overdue ones and enqueues reminders; running it twice does nothing twice.")
+    follow_sub = follow.add_subparsers(dest="followup_command", required=True)
+    for name, text in (("sweep", "open, escalate and remind as of now (or --now), then send what is due"),
+                       ("list", "the cases, oldest first"), ("kpis", "the follow-up KPIs")):
+        command = follow_sub.add_parser(name, help=text)
+        _add_db(command)
+        command.add_argument("--now", metavar="ISO", help="the time to act as of (YYYY-MM-DDTHH:MM; default: now)")
+        command.add_argument("--format", choices=("table", "json"), default="table")
+        if name == "list":
+            command.add_argument("--status", choices=("open", "contacted", "in progress", "closed"),
+                                 help="only cases with this status")
+            command.add_argument("--owner", metavar="EMAIL", help="only this owner's cases")
+        if name == "kpis":
+            command.add_argument("--since", type=_date, metavar="DATE", help="cases opened this day or later")
+            command.add_argument("--until", type=_date, metavar="DATE", help="cases opened this day or earlier")
     return parser
 
 

@@ -109,6 +109,8 @@ def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, act
 def _counts(result: Any) -> tuple[int, int]:
     if isinstance(result, tuple):
         return int(result[0]), int(result[1])
+    if isinstance(result, dict):
+        return int(result.get("sent", result.get("notified", 0))), int(result.get("failed", 0))
     sent = getattr(result, "sent", getattr(result, "notified", 0))
     return int(sent), int(getattr(result, "failed", 0))
 
