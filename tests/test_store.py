@@ -150,6 +150,7 @@ MIGRATIONS = [
     (6, "group claims mapped to roles; each dataset's anonymity thresholds (nps.store.users, nps.store.privacy)"),
     (7, "follow-up: rules, routes, escalation ladder, working calendar, cases and their events, improvement actions, "
         "the outbox of notifications (nps.store.cases, nps.store.outbox)"),
+    (8, "follow-up: the ladder level's contact a case was copied up to on escalation (nps.store.cases)"),
 ]
 
 
@@ -182,7 +183,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
         con.close()
     again = store.connect(path)  # applied once
     try:
-        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(7,)]
+        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(8,)]
     finally:
         again.close()
 

@@ -17,3 +17,5 @@ recipient NULL. Delivery sends e-mail when SMTP is configured, and posts webhook
 is not. Event keys: ``case:<id>:<event>:<recipient>`` and ``case:<id>:<event>:webhook``; the payload is
 ``{"event": ..., "case": {...the case's columns...}}``.
 """
+
+from __future__ import annotations
