@@ -1,0 +1,86 @@
+"""The Follow-up page under AppTest on the sample: cases listed, a case contacted and closed, the rules tab."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nps import store
+from nps.followup.sweep import sweep
+from nps.store import cases
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def swept(db: Path) -> Path:
+    """The sample database with the cases of the customer survey's last two days opened."""
+    con = store.connect(db)
+    try:
+        ds = next(d for d in store.list_datasets(con) if d.kind == "customer")
+        last = store.sql.fetch_value(con, f"SELECT max(_date) FROM {ds.table}")
+        sweep(con, last + dt.timedelta(hours=1), lookback_days=2)
+        assert cases.all_cases(con)
+    finally:
+        con.close()
+    return db
+
+
+def _cases(page: Any) -> Any:
+    return next(d.value for d in page.dataframe if "case" in d.value.columns)
+
+
+def _click(page: Any, label: str) -> None:
+    next(b for b in page.button if b.label == label).click().run()
+
+
+@pytest.fixture
+def page(swept: Path) -> Iterator[Any]:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/followup.py").run()
+    yield app
+
+
+def test_the_page_lists_the_cases_and_the_kpis(page: Any, swept: Path) -> None:
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.title[0].value == "Follow-up"
+    labels = [m.label for m in page.metric]
+    assert labels[:2] == ["Detractors", "Cases opened"]
+    frame = _cases(page)
+    assert list(frame.columns[:4]) == ["overdue", "case", "kind", "status"]
+    assert len(frame) == int(page.metric[1].value)  # single-user mode: the local admin sees every case
+    assert page.radio(key="fu_view").options == ["My cases", "My team's", "All"]
+
+
+def test_a_case_is_contacted_then_closed_with_a_root_cause(page: Any, swept: Path) -> None:
+    page.radio(key="fu_view").set_value("All").run()
+    first = page.selectbox(key="fu_case").value
+    page.selectbox(key="fu_status").set_value("contacted")
+    _click(page, "Change status")
+    assert not page.exception, [e.value for e in page.exception]
+    page.selectbox(key="fu_case").set_value(first).run()
+    page.selectbox(key="fu_status").set_value("closed")
+    page.selectbox(key="fu_outcome").set_value("resolved")
+    page.text_input(key="fu_cause_free").input("Delivery delay")
+    page.text_input(key="fu_resolution").input("Called, refunded shipping")
+    _click(page, "Change status")
+    assert not page.exception, [e.value for e in page.exception]
+    assert not page.error, [e.value for e in page.error]
+    page.multiselect(key="fu_statuses").set_value(["closed"]).run()
+    frame = _cases(page)
+    assert list(frame["case"]) == [first] and list(frame["root cause"]) == ["Delivery delay"]
+
+
+def test_the_rules_tab_saves_a_ladder_level(page: Any) -> None:
+    page.text_input(key="fu_l_contact").input("manager@example.com")
+    page.text_input(key="fu_l_name").input("management")
+    _click(page, "Set this level")
+    assert not page.exception, [e.value for e in page.exception]
+    ladders = [d.value for d in page.dataframe if "contact" in d.value.columns]
+    assert ladders and list(ladders[0]["contact"]) == ["manager@example.com"]
