@@ -116,7 +116,7 @@ with tab_cases:
             if detail.response is not None:
                 st.write(md(f"Score {detail.response.score} ({detail.response.category}), answered "
                             f"{detail.response.date or 'undated'}."))
-                st.write(md(detail.response.comment or "(no comment)"))
+                st.text(detail.response.comment or "(no comment)")
             st.caption("The respondent's responses, earlier and later (the new score after the case closed):")
             st.dataframe(detail.others, hide_index=True, width="stretch")
             with st.form("fu_change"):
