@@ -12,8 +12,8 @@ contact in the escalation ladder of the case's team (else of team ``*``), and no
 owner. A reminder goes to the owner once 80% of the time between opening and a deadline has
 passed (first contact while not contacted, close while not closed).
 
-Each case is its own transaction; the change, its event, its audit entry and its messages commit
-together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
+Each change is one transaction (new cases in batches of :data:`BATCH`, case by case again after a
+conflict); a change, its event, its audit entry and its messages commit together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
 once (the target level is computed from the case, and a case already there is left), a message
 once (the outbox's event key). Two sweeps at once: the loser of a write-write conflict (DuckDB
 raises), a duplicate key or a version moved on skips that case, which the winner has done.
@@ -37,6 +37,7 @@ LOOKBACK_DAYS = 30
 REMIND_AT = 0.8
 ANY_TEAM = "*"
 TOP_LEVEL = 3
+BATCH = 200  # cases opened per transaction
 # Delivery (nps.followup.notify.deliver_pending): sends what is due, returns (sent, failed).
 Deliver = Callable[[duckdb.DuckDBPyConnection, dt.datetime], Any]
 
@@ -128,10 +129,23 @@ def _open_cases(cur: duckdb.DuckDBPyConnection, now: dt.datetime, stored: list[r
                     continue
                 match = reads.Match(rule.categories, rule.score_min, rule.score_max, rule.conditions,
                                     rule.needs_comment, rule.route_column)
-                for cand in reads.candidates(cur, ds, match, kind, since=since):
-                    opened += _skip_conflicts(lambda cand=cand, rule=rule, kind=kind, ds=ds:
-                                              _open_one(cur, ds.id, kind, rule, cand, now, calendar, actor))
+                found = reads.candidates(cur, ds, match, kind, since=since)
+                for start in range(0, len(found), BATCH):
+                    batch = found[start:start + BATCH]
+                    try:  # a batch in one transaction (fast); after a conflict, case by case
+                        with transaction(cur):
+                            opened += sum(_open_one(cur, ds.id, kind, rule, c, now, calendar, actor) for c in batch)
+                    except (duckdb.TransactionException, duckdb.ConstraintException):
+                        for cand in batch:
+                            opened += _skip_conflicts(lambda cand=cand, rule=rule, kind=kind, ds=ds: _open_alone(
+                                cur, ds.id, kind, rule, cand, now, calendar, actor))
     return opened
+
+
+def _open_alone(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
+                now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
+    with transaction(cur):
+        return _open_one(cur, dataset_id, kind, rule, cand, now, calendar, actor)
 
 
 def _open_one(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
@@ -145,14 +159,12 @@ def _open_one(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: 
         "first_contact_due": deadlines.add_hours(now, rule.first_contact_hours, rule.clock, calendar),
         "close_due": deadlines.add_hours(now, rule.close_hours, rule.clock, calendar),
     }
-    with transaction(cur):
-        case_id = cases.insert_case(cur, values, actor=actor, now=now)
-        if case_id is None:
-            return 0
-        case = cases.get_case(cur, case_id)
-        label = "loyalty task" if kind == rules.LOYALTY else "case"
-        notices.announce(cur, case, "opened", [owner], subject=f"New follow-up {label} {case_id}",
-                         body=notices.describe(case), now=now)
+    case = cases.insert_case(cur, values, actor=actor, now=now)
+    if case is None:
+        return 0
+    label = "loyalty task" if kind == rules.LOYALTY else "case"
+    notices.announce(cur, case, "opened", [owner], subject=f"New follow-up {label} {case.id}",
+                     body=notices.describe(case), now=now)
     return 1
 
 

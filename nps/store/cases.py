@@ -138,28 +138,25 @@ def count_events(cur: duckdb.DuckDBPyConnection, event: str, case_ids: Sequence[
                                [event, [int(i) for i in case_ids]]) or 0)
 
 
-def insert_case(cur: duckdb.DuckDBPyConnection, values: Mapping[str, Any], *, actor: str, now: dt.datetime) -> int | None:
-    """Open a case (inside the caller's transaction); its number, or None when the response has one of this kind already.
+def insert_case(cur: duckdb.DuckDBPyConnection, values: Mapping[str, Any], *, actor: str,
+                now: dt.datetime) -> CaseRecord | None:
+    """Open a case (inside the caller's transaction); the case, or None when the response has one of this kind already.
 
     ``values`` holds the case's columns (``dataset_id``, ``response_row``, ``response_wave``, ``kind``,
     ``status``, ``priority``, ``opened_at`` at least). Logs ``opened`` and audits ``case opened``.
     """
     names = [n for n in values if n in CASE_COLUMNS and n not in ("id", "version", "updated_at", "updated_by")]
-    exists = sql.fetch_value(cur, "SELECT id FROM cases WHERE dataset_id = ? AND response_row = ? AND response_wave = ? AND kind = ?",
-                             [values["dataset_id"], values["response_row"], values["response_wave"], values["kind"]])
-    if exists is not None:
-        return None
     cols = ", ".join(sql.column(n, CASE_COLUMNS) for n in names)
     marks = ", ".join("?" for _ in names)
     row = sql.fetch_one(cur, f"INSERT INTO cases ({cols}, updated_at, updated_by) VALUES ({marks}, ?, ?) "
                              "ON CONFLICT DO NOTHING RETURNING id", [values[n] for n in names] + [now, actor])
     if row is None:
         return None
-    case_id = int(row[0])
-    after = get_case(cur, case_id).describe()
-    add_event(cur, case_id, actor, "opened", after=after, now=now)
-    audit.record(cur, actor, "case opened", f"case {case_id}", None, after)
-    return case_id
+    case = get_case(cur, int(row[0]))
+    after = case.describe()
+    add_event(cur, case.id, actor, "opened", after=after, now=now)
+    audit.record(cur, actor, "case opened", f"case {case.id}", None, after)
+    return case
 
 
 def update_case(cur: duckdb.DuckDBPyConnection, case_id: int, version: int, changes: Mapping[str, Any], *, actor: str,
