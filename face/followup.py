@@ -146,10 +146,15 @@ def _may_change(case: cases.CaseRecord) -> None:
     auth.check(domain.EDITOR, "Changing someone else's case")
 
 
+def _require_visible(case_id: int) -> None:
+    with cursor() as cur:
+        if case_id not in reads.visible_case_ids(cur, _datasets()):
+            raise NpsError(f"case {case_id} is not one you may see")
+
+
 def change_status(case_id: int, version: int, change: lifecycle.Change, note: str | None = None) -> cases.CaseRecord:
     """Move a case (its owner, the contact it was escalated to, or an editor); audited."""
-    if case_detail(case_id) is None:
-        raise NpsError(f"case {case_id} is not one you may see")
+    _require_visible(case_id)
     with cursor() as cur:
         _may_change(cases.get_case(cur, case_id))
         return casework.change_status(cur, case_id, version, change, actor=auth.actor(), note=note or None)
@@ -157,8 +162,7 @@ def change_status(case_id: int, version: int, change: lifecycle.Change, note: st
 
 def add_note(case_id: int, note: str) -> None:
     """Add a note to a case the user may see (any role); audited."""
-    if case_detail(case_id) is None:
-        raise NpsError(f"case {case_id} is not one you may see")
+    _require_visible(case_id)
     with cursor() as cur:
         casework.add_note(cur, case_id, note, actor=auth.actor())
 

@@ -84,3 +84,10 @@ def test_the_rules_tab_saves_a_ladder_level(page: Any) -> None:
     assert not page.exception, [e.value for e in page.exception]
     ladders = [d.value for d in page.dataframe if "contact" in d.value.columns]
     assert ladders and list(ladders[0]["contact"]) == ["manager@example.com"]
+
+
+def test_the_server_runs_the_sweep_on_its_scheduler(page: Any) -> None:
+    from face import session
+
+    assert "follow-up sweep" in session.jobs().jobs()
+    assert session.jobs().jobs()["follow-up sweep"].interval == session.FOLLOWUP_SWEEP_INTERVAL == 300.0
