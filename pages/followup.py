@@ -100,7 +100,8 @@ with tab_cases:
     teams = top[3].multiselect("Team (function)", fu.team_choices(), key="fu_teams")
     found = fu.visible_cases(view, statuses, priorities, teams)
     if not found:
-        st.info("No cases here. Cases open when the sweep finds responses matching the rules.")
+        st.info("No cases here. The sweep opens a case for each response of the last 30 days that matches the "
+                "rules (every detractor, out of the box); older responses open none.")
     else:
         st.caption("Sorted by the next deadline; ⚠ marks the overdue ones.")
         st.dataframe(fu.case_frame(found), hide_index=True, width="stretch")
