@@ -91,3 +91,43 @@ def test_the_server_runs_the_sweep_on_its_scheduler(page: Any) -> None:
 
     assert "follow-up sweep" in session.jobs().jobs()
     assert session.jobs().jobs()["follow-up sweep"].interval == session.FOLLOWUP_SWEEP_INTERVAL == 300.0
+
+
+def test_a_scoped_viewer_sees_only_their_cases_in_scope_and_may_close_their_own(
+        swept: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from face import auth
+    from nps.followup import casework
+    from nps.store.users import User
+
+    ana = User("ana@example.com", "viewer", (("business_function", "Billing"),))
+    con = store.connect(swept)
+    try:
+        ds = next(d for d in store.list_datasets(con) if d.kind == "customer")
+        function = {int(r): str(f) for r, f in store.sql.fetch_all(con, f"SELECT _row, business_function FROM {ds.table}")}
+        every = cases.all_cases(con)
+        billing = [c for c in every if function[c.response_row] == "Billing"][:2]
+        other = [c for c in every if function[c.response_row] != "Billing"][:1]
+        assert billing and other
+        casework.assign(con, [(c.id, c.version) for c in billing + other], "ana@example.com", None, actor="t")
+    finally:
+        con.close()
+    monkeypatch.setattr(auth, "current_user", lambda: ana)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/followup.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="fu_view").options == ["My cases", "My team's"]  # no "All" for a viewer
+    assert sorted(_cases(app)["case"]) == sorted(c.id for c in billing)  # the Sales case assigned to her is out of scope
+    assert not [b for b in app.button if b.label in ("Assign", "Set this level", "Run the sweep now")]
+    app.selectbox(key="fu_status").set_value("closed")
+    app.selectbox(key="fu_outcome").set_value("unreachable")
+    app.text_input(key="fu_cause_free").input("No answer")
+    app.text_input(key="fu_resolution").input("Three calls, one e-mail")
+    _click(app, "Change status")
+    assert not app.error, [e.value for e in app.error]
+    con = store.connect(swept)
+    try:
+        closed = [c for c in cases.all_cases(con) if c.status == "closed"]
+        assert [(c.owner, c.outcome, c.updated_by) for c in closed] == [("ana@example.com", "unreachable", "ana@example.com")]
+    finally:
+        con.close()
