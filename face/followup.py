@@ -21,6 +21,7 @@ from nps import domain, store
 from nps.errors import NpsError
 from nps.followup import casework, deadlines, kpis as kpi_figures, lifecycle, rules, sweep as sweeping
 from nps.query import followup as reads
+from nps.query.filters import Filter
 from nps.store import cases
 
 VIEWS: tuple[str, ...] = ("My cases", "My team's", "All")
@@ -57,11 +58,35 @@ def _teams_of(cur: Any, email: str) -> set[str]:
     return {team for team, _level, _name, contact in cases.ladder(cur) if contact == email}
 
 
-def visible_cases(view: str, statuses: list[str], priorities: list[str], teams: list[str]) -> list[cases.CaseRecord]:
-    """The cases of ``view`` the user may see, filtered, the next deadline first."""
+def dimension_choices() -> dict[str, list[str]]:
+    """The response columns cases can be filtered by (the datasets' dimensions: function, touchpoint …) and their
+    values the user may see."""
+    from nps.query.scores import dimension_values
+
+    found: dict[str, set[str]] = {}
+    with cursor() as cur:
+        for ds in _datasets():
+            for column in ds.mapping.dimensions:
+                if column in ds.columns:
+                    found.setdefault(column, set()).update(str(v) for v in dimension_values(cur, ds, column)["value"])
+    return {column: sorted(values) for column, values in sorted(found.items())}
+
+
+def _ids(cur: Any, column: str | None, values: list[str]) -> list[int]:
+    if not column or not values:
+        return reads.visible_case_ids(cur, _datasets())
+    flt = Filter(include=((column, tuple(sorted(values))),))
+    # A dataset without the column holds no case with one of its values.
+    return sorted(i for ds in _datasets() if column in ds.columns for i in reads.visible_case_ids(cur, [ds], flt))
+
+
+def visible_cases(view: str, statuses: list[str], priorities: list[str], teams: list[str],
+                  column: str | None = None, values: list[str] | None = None) -> list[cases.CaseRecord]:
+    """The cases of ``view`` the user may see, filtered (by status, priority, team, and the response's ``column``
+    holding one of ``values``), the next deadline first."""
     me = auth.actor()
     with cursor() as cur:
-        every = cases.all_cases(cur, ids=reads.visible_case_ids(cur, _datasets()))
+        every = cases.all_cases(cur, ids=_ids(cur, column, list(values or [])))
         mine_teams = _teams_of(cur, me)
     if view == VIEWS[0]:
         every = [c for c in every if me in (c.owner, c.escalated_to)]

@@ -98,7 +98,11 @@ with tab_cases:
     statuses = top[1].multiselect("Status", lifecycle.STATUSES, default=list(lifecycle.ACTIVE), key="fu_statuses")
     priorities = top[2].multiselect("Priority", rules.PRIORITIES, key="fu_priorities")
     teams = top[3].multiselect("Team (function)", fu.team_choices(), key="fu_teams")
-    found = fu.visible_cases(view, statuses, priorities, teams)
+    dims = fu.dimension_choices()
+    by = st.columns([2, 6])
+    column = by[0].selectbox("Response column", ["(none)", *dims], key="fu_dim")
+    picked_values = by[1].multiselect("…its values", dims.get(column, []), key="fu_dim_values")
+    found = fu.visible_cases(view, statuses, priorities, teams, column if column in dims else None, picked_values)
     if not found:
         st.info("No cases here. The sweep opens a case for each response of the last 30 days that matches the "
                 "rules (every detractor, out of the box); older responses open none.")

@@ -131,3 +131,20 @@ def test_a_scoped_viewer_sees_only_their_cases_in_scope_and_may_close_their_own(
         assert [(c.owner, c.outcome, c.updated_by) for c in closed] == [("ana@example.com", "unreachable", "ana@example.com")]
     finally:
         con.close()
+
+
+def test_cases_filtered_by_a_column_of_their_response(page: Any, swept: Path) -> None:
+    page.multiselect(key="fu_statuses").set_value([]).run()
+    everything = len(_cases(page))
+    assert "business_function" in page.selectbox(key="fu_dim").options
+    page.selectbox(key="fu_dim").set_value("business_function").run()
+    page.multiselect(key="fu_dim_values").set_value(["Billing"]).run()
+    con = store.connect(swept)
+    try:
+        ds = next(d for d in store.list_datasets(con) if d.kind == "customer")
+        function = {int(r): str(f) for r, f in store.sql.fetch_all(con, f"SELECT _row, business_function FROM {ds.table}")}
+        expected = sorted(c.id for c in cases.all_cases(con) if function[c.response_row] == "Billing")
+    finally:
+        con.close()
+    assert 0 < len(expected) < everything
+    assert sorted(_cases(page)["case"]) == expected
