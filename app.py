@@ -35,6 +35,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
                 ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer")],
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review"),
                ("pages/actions.py", "Actions", ":material/task_alt:", "actions")],
+    "Follow-up": [("pages/followup.py", "Follow-up", ":material/support_agent:", "followup")],
     "Admin": [("pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin")],
 }
 DEFAULT_PAGE = "overview"

@@ -87,7 +87,22 @@ def _database(path: str) -> Database:
     from face.notifications import register_delivery  # the outbox's delivery (issue 12), every minute
 
     register_delivery(jobs)
+    jobs.register("follow-up sweep", FOLLOWUP_SWEEP_INTERVAL, _followup_sweep, first_after=30.0)
     return Database(con, jobs.start())
+
+
+# The follow-up sweep (open cases for new responses, escalate overdue ones, remind, deliver) every 5 minutes.
+FOLLOWUP_SWEEP_INTERVAL = 300.0
+
+
+def _followup_sweep(cur: duckdb.DuckDBPyConnection) -> None:
+    from nps.followup.sweep import sweep
+
+    try:
+        from nps.followup.notify import deliver_pending as deliver  # the delivery, when installed
+    except ImportError:
+        deliver = None
+    sweep(cur, deliver=deliver)
 
 
 def db_path() -> str:

@@ -7,8 +7,8 @@ terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 
 The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
-:mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.notify` for
-the notification commands of ``follow-up``); every write is recorded in the
+:mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.followup` (with
+:mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`); every write is recorded in the
 audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.actions import run_actions
 
             return run_actions(args)
+        if args.command == "follow-up":
+            from nps.cli.followup import run_followup
+
+            return run_followup(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2

@@ -140,12 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(trail)
     _add_read_only(trail)
 
-    # The follow-up group (issue 12): its notification commands come from nps/cli/notify.py.
-    followup = sub.add_parser("follow-up", help="follow-up of responses: the notifications' outbox and their delivery")
-    _add_db(followup)
-    from nps.cli.notify import add_notify_commands
+    follow = sub.add_parser("follow-up", help="detractor follow-up: run the sweep (for cron), list the cases, the KPIs",
+                            description="The sweep opens cases for new responses that match the rules, escalates "
+                                        "overdue ones and enqueues reminders; running it twice does nothing twice.")
+    _add_db(follow)
+    follow_sub = follow.add_subparsers(dest="followup_command", required=True)
+    for name, text in (("sweep", "open, escalate and remind as of now (or --now), then send what is due"),
+                       ("list", "the cases, oldest first"), ("kpis", "the follow-up KPIs")):
+        command = follow_sub.add_parser(name, help=text)
+        _add_db(command, suppress=True)
+        command.add_argument("--now", metavar="ISO", help="the time to act as of (YYYY-MM-DDTHH:MM; default: now)")
+        command.add_argument("--format", choices=("table", "json"), default="table")
+        if name == "list":
+            command.add_argument("--status", choices=("open", "contacted", "in progress", "closed"),
+                                 help="only cases with this status")
+            command.add_argument("--owner", metavar="EMAIL", help="only this owner's cases")
+        if name == "kpis":
+            command.add_argument("--since", type=_date, metavar="DATE", help="cases opened this day or later")
+            command.add_argument("--until", type=_date, metavar="DATE", help="cases opened this day or earlier")
+    from nps.cli.notify import add_notify_commands  # the notifications' outbox and their delivery
 
-    add_notify_commands(followup.add_subparsers(dest="followup_command", required=True))
+    add_notify_commands(follow_sub)
     from nps.cli.actions import add_actions_parser  # improvement actions: their own module
 
     add_actions_parser(sub, _add_db, _add_read_only)

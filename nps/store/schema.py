@@ -344,6 +344,11 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        8,
+        "follow-up: the ladder level's contact a case was copied up to on escalation (nps.store.cases)",
+        ("ALTER TABLE cases ADD COLUMN IF NOT EXISTS escalated_to VARCHAR",),
+    ),
 )
 
 

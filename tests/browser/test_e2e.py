@@ -24,6 +24,7 @@ PAGES = {
     "responses": "Responses",
     "review": "Review meeting",
     "upload": "Upload & datasets",
+    "followup": "Follow-up",
 }
 
 

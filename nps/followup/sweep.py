@@ -1,0 +1,217 @@
+"""The sweep: the time-based work of follow-up, safe to run twice and two at once.
+
+:func:`sweep` opens cases for responses that match a rule and have none yet (the first matching rule
+by position wins; responses dated more than :data:`LOOKBACK_DAYS` before ``now`` are left alone, so
+loading years of history does not open thousands of stale cases), escalates overdue cases, enqueues
+reminders, and, given a ``deliver`` function, sends what is due.
+
+Escalation copies the case up (the owner keeps it): the case's ``escalation_level`` is 1 (front
+line) plus one per missed deadline (first contact missed while not contacted; close missed while
+not closed), at most the ladder's top; reaching a level sets ``escalated_to`` to that level's
+contact in the escalation ladder of the case's team (else of team ``*``), and notifies them and the
+owner. A reminder goes to the owner once 80% of the time between opening and a deadline has
+passed (first contact while not contacted, close while not closed).
+
+Each change is one transaction (new cases in batches of :data:`BATCH`, case by case again after a
+conflict); a change, its event, its audit entry and its messages commit together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
+once (the target level is computed from the case, and a case already there is left), a message
+once (the outbox's event key). Two sweeps at once: the loser of a write-write conflict (DuckDB
+raises), a duplicate key or a version moved on skips that case, which the winner has done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+from nps.followup import deadlines, lifecycle, notices, rules
+from nps.query import followup as reads
+from nps.store import cases, catalog
+from nps.store.transactions import transaction
+
+LOOKBACK_DAYS = 30
+REMIND_AT = 0.8
+ANY_TEAM = "*"
+TOP_LEVEL = 3
+BATCH = 200  # cases opened per transaction
+# Delivery (nps.followup.notify.deliver_pending): sends what is due, returns (sent, failed).
+Deliver = Callable[[duckdb.DuckDBPyConnection, dt.datetime], Any]
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep did: cases opened and escalated, reminders enqueued, messages sent and failed."""
+
+    opened: int = 0
+    escalated: int = 0
+    reminded: int = 0
+    notified: int = 0
+    failed: int = 0
+
+    def describe(self) -> dict[str, int]:
+        """The report as the command line's JSON: ``{opened, escalated, reminded, notified, failed}``."""
+        return asdict(self)
+
+
+def load_calendar(cur: duckdb.DuckDBPyConnection) -> deadlines.WorkCalendar:
+    """The stored working calendar with its holidays (the default calendar when none is stored)."""
+    days = frozenset(d for d, _ in cases.holidays(cur))
+    row = cases.calendar_row(cur)
+    if row is None:
+        return deadlines.WorkCalendar(holidays=days)
+    tz, work_days, start, end = row
+    return deadlines.WorkCalendar(timezone=tz, work_days=frozenset(int(d) for d in work_days.split(",") if d.strip()),
+                                  day_start=start, day_end=end, holidays=days)
+
+
+def load_rules(cur: duckdb.DuckDBPyConnection) -> list[rules.Rule]:
+    """The stored rules (enabled or not), by position."""
+    return [rules.from_row(row, routes) for row, routes in cases.rule_rows(cur)]
+
+
+def _ladder(cur: duckdb.DuckDBPyConnection) -> dict[str, dict[int, str]]:
+    found: dict[str, dict[int, str]] = {}
+    for team, level, _name, contact in cases.ladder(cur):
+        found.setdefault(team, {})[level] = contact
+    return found
+
+
+def _skip_conflicts(work: Callable[[], int]) -> int:
+    """Run one case's transaction; 0 when another sweep or person got there first (conflict, duplicate, stale)."""
+    try:
+        return work()
+    except (duckdb.TransactionException, duckdb.ConstraintException, cases.StaleCaseError):
+        return 0
+
+
+def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, actor: str = "sweep",
+          deliver: Deliver | None = None, lookback_days: int = LOOKBACK_DAYS) -> SweepReport:
+    """Open, escalate and remind as of ``now`` (the calendar's local time; default: now), then deliver if asked."""
+    calendar = load_calendar(cur)
+    when = deadlines.local(now, calendar) if now is not None else deadlines.local(dt.datetime.now(calendar.zone), calendar)
+    stored = load_rules(cur)
+    ladder = _ladder(cur)
+    opened = _open_cases(cur, when, stored, calendar, actor, lookback_days)
+    escalated = sum(_skip_conflicts(lambda c=c: _escalate(cur, c, when, ladder, actor))
+                    for c in cases.all_cases(cur, active_only=True))
+    reminded = sum(_skip_conflicts(lambda c=c: _remind(cur, c, when, actor))
+                   for c in cases.all_cases(cur, active_only=True))
+    notified = failed = 0
+    if deliver is not None:
+        result = deliver(cur, when)
+        notified, failed = _counts(result)
+    return SweepReport(opened, escalated, reminded, notified, failed)
+
+
+def _counts(result: Any) -> tuple[int, int]:
+    if isinstance(result, tuple):
+        return int(result[0]), int(result[1])
+    if isinstance(result, dict):
+        return int(result.get("sent", result.get("notified", 0))), int(result.get("failed", 0))
+    sent = getattr(result, "sent", getattr(result, "notified", 0))
+    return int(sent), int(getattr(result, "failed", 0))
+
+
+def _open_cases(cur: duckdb.DuckDBPyConnection, now: dt.datetime, stored: list[rules.Rule],
+                calendar: deadlines.WorkCalendar, actor: str, lookback_days: int) -> int:
+    since = now - dt.timedelta(days=lookback_days)
+    opened = 0
+    for ds in catalog.list_datasets(cur):
+        if ds.kind == "employee":
+            continue  # an employee's answer is anonymous: no one follows it up by name
+        for kind in rules.KINDS:
+            for rule in rules.effective(stored, kind):
+                if rule.dataset_id is not None and rule.dataset_id != ds.id:
+                    continue
+                match = reads.Match(rule.categories, rule.score_min, rule.score_max, rule.conditions,
+                                    rule.needs_comment, rule.route_column)
+                found = reads.candidates(cur, ds, match, kind, since=since)
+                for start in range(0, len(found), BATCH):
+                    batch = found[start:start + BATCH]
+                    try:  # a batch in one transaction (fast); after a conflict, case by case
+                        with transaction(cur):
+                            opened += sum(_open_one(cur, ds.id, kind, rule, c, now, calendar, actor) for c in batch)
+                    except (duckdb.TransactionException, duckdb.ConstraintException):
+                        for cand in batch:
+                            opened += _skip_conflicts(lambda cand=cand, rule=rule, kind=kind, ds=ds: _open_alone(
+                                cur, ds.id, kind, rule, cand, now, calendar, actor))
+    return opened
+
+
+def _open_alone(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
+                now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
+    with transaction(cur):
+        return _open_one(cur, dataset_id, kind, rule, cand, now, calendar, actor)
+
+
+def _open_one(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
+              now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
+    owner, team = rule.route(cand.route_value)
+    values = {
+        "dataset_id": dataset_id, "response_row": cand.row, "response_wave": cand.wave, "kind": kind,
+        "rule_id": rule.id, "respondent": cand.respondent, "score": cand.score, "category": cand.category,
+        "status": lifecycle.OPEN, "owner": owner, "team": team, "priority": rule.priority, "escalation_level": 1,
+        "opened_at": now,
+        "first_contact_due": deadlines.add_hours(now, rule.first_contact_hours, rule.clock, calendar),
+        "close_due": deadlines.add_hours(now, rule.close_hours, rule.clock, calendar),
+    }
+    case = cases.insert_case(cur, values, actor=actor, now=now)
+    if case is None:
+        return 0
+    label = "loyalty task" if kind == rules.LOYALTY else "case"
+    notices.announce(cur, case, "opened", [owner], subject=f"New follow-up {label} {case.id}",
+                     body=notices.describe(case), now=now)
+    return 1
+
+
+def target_level(case: cases.CaseRecord, now: dt.datetime, top: int = TOP_LEVEL) -> int:
+    """The level an active case should be at ``now``: 1 plus one per missed deadline, at most ``top``."""
+    missed = 0
+    if case.first_contact_due is not None and case.contacted_at is None and now > case.first_contact_due:
+        missed += 1
+    if case.close_due is not None and case.status != lifecycle.CLOSED and now > case.close_due:
+        missed += 1
+    return min(1 + missed, top)
+
+
+def _escalate(cur: duckdb.DuckDBPyConnection, case: cases.CaseRecord, now: dt.datetime,
+              ladder: dict[str, dict[int, str]], actor: str) -> int:
+    steps = ladder.get(case.team or ANY_TEAM) or ladder.get(ANY_TEAM) or {}
+    top = max([TOP_LEVEL, *steps])
+    level = target_level(case, now, top)
+    if level <= case.escalation_level:
+        return 0
+    contact = steps.get(level)
+    with transaction(cur):
+        after = cases.update_case(cur, case.id, case.version,
+                                  {"escalation_level": level, "escalated_to": contact or case.escalated_to},
+                                  actor=actor, now=now, event="escalated")
+        notices.announce(cur, after, f"escalated:{level}", [contact, case.owner],
+                         subject=f"Case {case.id} escalated to level {level}: a deadline passed",
+                         body=notices.describe(after), now=now)
+    return 1
+
+
+def _remind(cur: duckdb.DuckDBPyConnection, case: cases.CaseRecord, now: dt.datetime, actor: str) -> int:
+    due: list[tuple[str, dt.datetime]] = []
+    if case.contacted_at is None and case.first_contact_due is not None:
+        due.append(("first_contact", case.first_contact_due))
+    if case.close_due is not None:
+        due.append(("close", case.close_due))
+    done = 0
+    for name, deadline in due:
+        remind_at = case.opened_at + (deadline - case.opened_at) * REMIND_AT
+        if not remind_at <= now <= deadline:
+            continue
+        with transaction(cur):
+            added = notices.announce(cur, case, f"remind:{name}", [case.owner],
+                                     subject=f"Case {case.id}: the {name.replace('_', ' ')} deadline is near",
+                                     body=notices.describe(case), now=now)
+            if added:
+                cases.add_event(cur, case.id, actor, "reminded", after={"deadline": name}, now=now)
+        done += 1 if added else 0
+    return done
