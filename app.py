@@ -1,7 +1,6 @@
 """Passaparola's entrypoint, a router: page config, navigation, the shared sidebar, then the page in the error frame.
 
-Everything else lives in the package ``face`` (the session, cached reads, sidebar, charts, widgets);
-the pages in ``pages/`` import it, never this file.
+Everything else lives in ``face`` (session, cached reads, sidebar, charts, widgets); pages import it, never this file.
 
 No garbage collection after a run: ``[runner] postScriptGC = false`` (.streamlit/config.toml). Streamlit's
 default ``gc.collect(2)`` after every run walks the ~135,000 long-lived objects of pandas, Altair and the
