@@ -193,3 +193,14 @@ def test_a_scoped_viewer_sees_only_their_functions_section(swept: Path, monkeypa
     assert _tiles(app, "Overdue") == [str(expected["Billing"].overdue)]
     titles = [tuple(d.value["title"]) for d in app.dataframe if "title" in d.value.columns]
     assert titles == [("Clearer invoices",)]
+
+
+def test_an_employee_surveys_sections_say_there_are_no_cases(swept: Path) -> None:
+    from face.review import NO_CASES
+
+    app = _review(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    app.selectbox(key="ds").set_value(2).run()
+    assert not app.exception, [e.value for e in app.exception]
+    cards = _cards(app)
+    assert cards and [c.value for c in app.caption].count(NO_CASES) == len(cards)
+    assert not _tiles(app, "Cases opened") and not any("Regression to the mean" in c.value for c in app.caption)
