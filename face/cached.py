@@ -32,6 +32,7 @@ from nps.query import anonymity
 from nps.query.filters import Filter
 
 if TYPE_CHECKING:
+    from nps.followup.kpis import Kpis
     from nps.query.actions import Evidence
     from nps.query.explorer import Search, SearchPage
     from nps.store.actions import Action
@@ -165,6 +166,32 @@ def card_voices(ctx: Context, flt: Filter, dimension: str, value: str) -> dict[s
 
     with cursor() as cur:
         return review.card_voices(cur, ctx.dataset, flt, dimension, value)
+
+
+def followup_by(ctx: Context, dimension: str, flt: Filter) -> dict[str, Kpis] | None:
+    """The follow-up KPIs per value of ``dimension`` in ``flt``'s period, as of now (``kpis.compute_by``).
+
+    None on an employee dataset (its answers are anonymous: no cases). Keyed by the cases' stamp (a
+    case opened or changed is a new key) and the minute, so the figures are at most a minute old.
+    """
+    from face.followup import now
+    from nps.store import cases
+
+    if ctx.dataset.kind == "employee":
+        return None
+    with cursor() as cur:
+        stamp = cases.stamp(cur)
+    return _followup_by(ctx, dimension, flt.since, flt.until, now().replace(second=0, microsecond=0), stamp)
+
+
+@_cached
+def _followup_by(ctx: Context, dimension: str, since: dt.date | None, until: dt.date | None, now: dt.datetime,
+                 stamp: tuple[int, int]) -> dict[str, Kpis]:
+    """The cached read of :func:`followup_by` (``stamp`` only keys it)."""
+    from nps.followup import kpis
+
+    with cursor() as cur:
+        return kpis.compute_by(cur, ctx.dataset, dimension, now, since=since, until=until)
 
 
 # --- comments ------------------------------------------------------------------------------------

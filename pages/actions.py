@@ -99,7 +99,7 @@ f1, f2, f3 = st.columns(3)
 statuses = f1.multiselect("Status", STATUSES, key="act_status")
 functions = sorted({a.business_function for a in every if a.business_function})
 owners = sorted({a.owner for a in every if a.owner})
-function = f2.selectbox("Business function", [ALL, *functions], key="act_function")
+function = f2.selectbox("Business function", [ALL, *functions], key="act_function", bind="query-params")
 owner = f3.selectbox("Owner", [ALL, *owners], key="act_owner")
 shown = evidence.select_actions(every, statuses=statuses, business_function=None if function == ALL else function,
                                 owner=None if owner == ALL else owner)

@@ -100,8 +100,8 @@ with tab_cases:
     teams = top[3].multiselect("Team (function)", fu.team_choices(), key="fu_teams")
     dims = fu.dimension_choices()
     by = st.columns([2, 6])
-    column = by[0].selectbox("Response column", ["(none)", *dims], key="fu_dim")
-    picked_values = by[1].multiselect("…its values", dims.get(column, []), key="fu_dim_values")
+    column = by[0].selectbox("Response column", ["(none)", *dims], key="fu_dim", bind="query-params")
+    picked_values = by[1].multiselect("…its values", dims.get(column, []), key="fu_dim_values", bind="query-params")
     found = fu.visible_cases(view, statuses, priorities, teams, column if column in dims else None, picked_values)
     if not found:
         st.info("No cases here. The sweep opens a case for each response of the last 30 days that matches the "

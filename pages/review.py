@@ -9,8 +9,11 @@ import streamlit as st
 
 import face
 from face import auth, cached, md, records, show_chart
+from face import review as review_face
 from nps import charts, domain
 from nps import format as fmt
+from nps.followup.kpis import CAVEAT
+from nps.query import actions as improvement
 from nps.query import review
 from nps.narrative import describe_family
 from nps.format import delta as format_delta
@@ -108,6 +111,10 @@ sparks = review.card_trends(trend, dimension)
 # Each card keeps a slot for its top themes, filled once the cards are drawn: on a new dataset the
 # comments are tagged first, and the scorecards should not wait for that.
 theme_slots: dict[tuple[str, str], object] = {}
+followup = cached.followup_by(ctx, dimension, ctx.flt)  # None on an employee dataset: no cases
+open_actions = improvement.open_actions_by_function(records.list_actions(ctx.dataset), records.today())
+if followup is not None:
+    st.caption(f"Follow-up in each section: cases opened in the period. {CAVEAT}")
 
 
 for number, card in enumerate(cards.to_dict("records")):
@@ -141,6 +148,10 @@ for number, card in enumerate(cards.to_dict("records")):
                     st.caption("No comments.")
                 for score, comment in quotes:
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
+        if followup is None:
+            review_face.employee_note()
+        else:
+            review_face.followup_section(followup.get(value), dimension, value, open_actions.get(value), number)
 
 if ctx.dataset.mapping.comment:
     book = face.codebook()

@@ -92,28 +92,65 @@ def _in(moment: dt.datetime, since: dt.date | None, until: dt.date | None) -> bo
 def compute(cur: duckdb.DuckDBPyConnection, datasets: Sequence[Dataset], now: dt.datetime, *,
             since: dt.date | None = None, until: dt.date | None = None) -> Kpis:
     """The KPIs of the cases (kind ``case``) opened in the period whose responses the reader may see."""
-    every = cases.all_cases(cur, ids=reads.visible_case_ids(cur, datasets))
-    period = [c for c in every if c.kind == "case" and _in(c.opened_at, since, until)]
+    every = [c for c in cases.all_cases(cur, ids=reads.visible_case_ids(cur, datasets)) if c.kind == "case"]
+    period = [c for c in every if _in(c.opened_at, since, until)]
+    histories = [a for ds in datasets for a in reads.detractor_histories(cur, ds, since, until)]
+    return _figures(every, now, since, until,
+                    detractors=sum(reads.detractor_count(cur, ds, since, until) for ds in datasets),
+                    escalations=cases.count_events(cur, "escalated", [c.id for c in period]), histories=histories)
+
+
+def compute_by(cur: duckdb.DuckDBPyConnection, ds: Dataset, column: str, now: dt.datetime, *,
+               since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Kpis]:
+    """The KPIs of :func:`compute` for each value of ``column`` of ``ds`` (as text), in one call (a few queries in all).
+
+    Each value's figures are those :func:`compute` gives a reader whose scope holds only that value:
+    its cases are those of responses with the value, its detractors those with the value, and a
+    respondent's answer again counts for the recovery rate when it has the same value. Every read goes
+    through the row source, so the reader's own scope applies too. A value with detractors or cases
+    has an entry; an employee dataset (no cases) gives none.
+    """
+    if ds.kind == "employee" or column not in ds.columns:
+        return {}
+    value_of = reads.case_values(cur, ds, column)
+    every = [c for c in cases.all_cases(cur, ids=sorted(value_of)) if c.kind == "case"]
+    detractors = reads.detractor_counts_by(cur, ds, column, since, until)
+    escalated = cases.events_per_case(cur, "escalated", [c.id for c in every if _in(c.opened_at, since, until)])
+    histories = reads.detractor_histories(cur, ds, since, until, by=column)
+    values = sorted({*detractors, *(value_of[c.id] for c in every)})
+    found: dict[str, Kpis] = {}
+    for value in values:
+        mine = [c for c in every if value_of[c.id] == value]
+        found[value] = _figures(mine, now, since, until, detractors=detractors.get(value, 0),
+                                escalations=sum(escalated.get(c.id, 0) for c in mine if _in(c.opened_at, since, until)),
+                                histories=[a for a in histories if a.value == value])
+    return found
+
+
+def _figures(every: Sequence[cases.CaseRecord], now: dt.datetime, since: dt.date | None, until: dt.date | None, *,
+             detractors: int, escalations: int, histories: Sequence[reads.Answer]) -> Kpis:
+    """The KPIs of ``every`` case (kind ``case``, any opening day) in the period, given the figures read elsewhere."""
+    period = [c for c in every if _in(c.opened_at, since, until)]
     judged = [c for c in period if c.contacted_at is not None or (c.first_contact_due is not None and now > c.first_contact_due)]
     on_time = [c for c in judged if c.contacted_at is not None and (c.first_contact_due is None or c.contacted_at <= c.first_contact_due)]
     contact_hours = [_hours(c.opened_at, c.contacted_at) for c in period if c.contacted_at is not None]
     close_hours = [_hours(c.opened_at, c.closed_at) for c in period if c.closed_at is not None]
-    active = [c for c in every if c.kind == "case" and c.status != lifecycle.CLOSED]
+    active = [c for c in every if c.status != lifecycle.CLOSED]
     overdue = [c for c in active if is_overdue(c, now)]
     backlog = {name: 0 for name, _ in AGE_BUCKETS}
     for c in active:
         age = _hours(c.opened_at, now)
         backlog[next(name for name, limit in AGE_BUCKETS if age < limit)] += 1
     causes = Counter(c.root_cause for c in period if c.status == lifecycle.CLOSED and c.root_cause)
-    recovered, rec_n, other, other_n = _recovery(cur, datasets, {(c.dataset_id, c.response_row, c.response_wave): c
-                                                                  for c in every if c.kind == "case"}, since, until)
+    recovered, rec_n, other, other_n = _recovery(histories, {(c.dataset_id, c.response_row, c.response_wave): c
+                                                             for c in every}, since, until)
     return Kpis(
-        detractors=sum(reads.detractor_count(cur, ds, since, until) for ds in datasets),
+        detractors=detractors,
         cases_opened=len(period),
         contacted_within_deadline_pct=(100.0 * len(on_time) / len(judged)) if judged else None,
         first_contact_hours_p50=quantile(contact_hours, 0.5), first_contact_hours_p90=quantile(contact_hours, 0.9),
         close_hours_p50=quantile(close_hours, 0.5), close_hours_p90=quantile(close_hours, 0.9),
-        overdue=len(overdue), escalations=cases.count_events(cur, "escalated", [c.id for c in period]),
+        overdue=len(overdue), escalations=escalations,
         recovery_rate=(recovered / rec_n) if rec_n else None, recovery_n=rec_n,
         recovery_rate_not_contacted=(other / other_n) if other_n else None, recovery_not_contacted_n=other_n,
         backlog=backlog,
@@ -123,32 +160,29 @@ def compute(cur: duckdb.DuckDBPyConnection, datasets: Sequence[Dataset], now: dt
     )
 
 
-def _recovery(cur: duckdb.DuckDBPyConnection, datasets: Sequence[Dataset],
-              by_response: dict[tuple[int, int, int], cases.CaseRecord], since: dt.date | None,
-              until: dt.date | None) -> tuple[int, int, int, int]:
+def _recovery(history: Sequence[reads.Answer], by_response: dict[tuple[int, int, int], cases.CaseRecord],
+              since: dt.date | None, until: dt.date | None) -> tuple[int, int, int, int]:
     """(recovered followed-up, followed-up who answered again, recovered not contacted, not contacted who answered again)."""
     rec = rec_n = other = other_n = 0
-    for ds in datasets:
-        history = reads.detractor_histories(cur, ds, since, until)
-        by_respondent: dict[str, list[reads.Answer]] = {}
-        for a in history:
-            by_respondent.setdefault(a.respondent, []).append(a)
-        for answers in by_respondent.values():
-            for i, a in enumerate(answers):
-                if a.category != "detractor" or (a.date is not None and not _in(a.date, since, until)):
-                    continue
-                case = by_response.get((a.dataset_id, a.row, a.wave))
-                contacted = case is not None and case.contacted_at is not None
-                after = (case.closed_at or case.contacted_at) if contacted and case is not None else a.date
-                later = next((b for b in answers[i + 1:] if _later(b, a, after)), None)
-                if later is None or later.score is None:
-                    continue
-                if contacted:
-                    rec_n += 1
-                    rec += later.score >= 7
-                else:
-                    other_n += 1
-                    other += later.score >= 7
+    by_respondent: dict[tuple[int, str], list[reads.Answer]] = {}
+    for a in history:
+        by_respondent.setdefault((a.dataset_id, a.respondent), []).append(a)
+    for answers in by_respondent.values():
+        for i, a in enumerate(answers):
+            if a.category != "detractor" or (a.date is not None and not _in(a.date, since, until)):
+                continue
+            case = by_response.get((a.dataset_id, a.row, a.wave))
+            contacted = case is not None and case.contacted_at is not None
+            after = (case.closed_at or case.contacted_at) if contacted and case is not None else a.date
+            later = next((b for b in answers[i + 1:] if _later(b, a, after)), None)
+            if later is None or later.score is None:
+                continue
+            if contacted:
+                rec_n += 1
+                rec += later.score >= 7
+            else:
+                other_n += 1
+                other += later.score >= 7
     return rec, rec_n, other, other_n
 
 

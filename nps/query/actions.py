@@ -31,7 +31,7 @@ from nps.query.comparisons import Comparison, compare
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.store import Dataset
-from nps.store.actions import Action
+from nps.store.actions import OPEN_STATUSES, Action
 from nps.text import Codebook
 
 
@@ -243,3 +243,20 @@ def actions_table(found: Sequence[Action], today: dt.date) -> pd.DataFrame:
         "started": pd.Series([a.started_on.isoformat() if a.started_on else "" for a in found], dtype=object),
         "overdue": pd.Series([a.overdue(today) for a in found], dtype=bool),
     })
+
+
+def open_actions_by_function(found: Sequence[Action], today: dt.date) -> dict[str, pd.DataFrame]:
+    """The open actions (planned or in progress) per business function, as tables of title, owner, due, status and
+    overdue (True for one past its due date), the earliest due first; actions without a function are left out."""
+    grouped: dict[str, list[Action]] = {}
+    for a in found:
+        if a.business_function and a.status in OPEN_STATUSES:
+            grouped.setdefault(a.business_function, []).append(a)
+    return {function: pd.DataFrame({
+        "title": pd.Series([a.title for a in mine], dtype=object),
+        "owner": pd.Series([a.owner or "" for a in mine], dtype=object),
+        "due": pd.Series([a.due_date.isoformat() if a.due_date else "" for a in mine], dtype=object),
+        "status": pd.Series([a.status for a in mine], dtype=object),
+        "overdue": pd.Series([a.overdue(today) for a in mine], dtype=bool),
+    }) for function, group in grouped.items()
+        for mine in [sorted(group, key=lambda a: (a.due_date or dt.date.max, a.id))]}

@@ -163,19 +163,50 @@ class Answer:
     date: dt.datetime | None
     score: int | None
     category: str | None
+    value: str | None = None  # the answer's value of the column asked for (``by``), else None
 
 
 def detractor_histories(cur: duckdb.DuckDBPyConnection, ds: Dataset, since: dt.date | None,
-                        until: dt.date | None) -> list[Answer]:
-    """The responses (in scope) of the respondents who were detractors in the period, by respondent, date, wave, row."""
+                        until: dt.date | None, by: str | None = None) -> list[Answer]:
+    """The responses (in scope) of the respondents who were detractors in the period, by respondent, date, wave, row.
+
+    ``by``: a column of ``ds`` whose value (as text) each answer carries in :attr:`Answer.value`.
+    """
     conds, params = conditions(None, ds)
     inner, p_inner = conditions(Filter(since=since, until=until, categories=("detractor",)), ds)
     conds.append(f"{sql.RESPONDENT} IS NOT NULL")
     conds.append(f"{sql.RESPONDENT} IN (SELECT {sql.RESPONDENT} FROM {sql.table(ds.table)} {where(inner)})")
+    value = f"CAST({sql.column(by, ds.all_columns)} AS VARCHAR)" if by else "NULL::VARCHAR"
     rows = sql.fetch_all(
         cur,
-        f"SELECT CAST({sql.RESPONDENT} AS VARCHAR), {sql.ROW}, {sql.WAVE}, {sql.DATE}, {sql.SCORE}, {sql.CATEGORY} "
-        f"FROM {sql.table(ds.table)} {where(conds)} ORDER BY 1, {sql.DATE} NULLS LAST, {sql.WAVE}, {sql.ROW}",
+        f"SELECT CAST({sql.RESPONDENT} AS VARCHAR), {sql.ROW}, {sql.WAVE}, {sql.DATE}, {sql.SCORE}, {sql.CATEGORY}, "
+        f"{value} FROM {sql.table(ds.table)} {where(conds)} ORDER BY 1, {sql.DATE} NULLS LAST, {sql.WAVE}, {sql.ROW}",
         [*params, *p_inner],
     )
-    return [Answer(ds.id, r[0], int(r[1]), int(r[2]), r[3], None if r[4] is None else int(r[4]), r[5]) for r in rows]
+    return [Answer(ds.id, r[0], int(r[1]), int(r[2]), r[3], None if r[4] is None else int(r[4]), r[5], r[6])
+            for r in rows]
+
+
+def detractor_counts_by(cur: duckdb.DuckDBPyConnection, ds: Dataset, column: str, since: dt.date | None,
+                        until: dt.date | None) -> dict[str, int]:
+    """How many detractor responses of ``ds`` (in the reader's scope) are dated in the period, per value of ``column``."""
+    conds, params = conditions(Filter(since=since, until=until, categories=("detractor",)), ds)
+    rows = sql.fetch_all(cur, f"SELECT CAST({sql.column(column, ds.all_columns)} AS VARCHAR), count(*) "
+                              f"FROM {sql.table(ds.table)} {where(conds)} GROUP BY 1", params)
+    return {str(r[0]): int(r[1]) for r in rows if r[0] is not None}
+
+
+def case_values(cur: duckdb.DuckDBPyConnection, ds: Dataset, column: str) -> dict[int, str]:
+    """The cases of ``ds`` whose response the reader may see, each with its response's value of ``column`` (as text).
+
+    A case whose response has no value there is left out (it belongs to no value's section).
+    """
+    conds, params = conditions(None, ds)
+    rows = sql.fetch_all(
+        cur,
+        f"SELECT c.id, r.r_value FROM cases c JOIN (SELECT {sql.ROW} AS r_row, {sql.WAVE} AS r_wave, "
+        f"CAST({sql.column(column, ds.all_columns)} AS VARCHAR) AS r_value FROM {sql.table(ds.table)} {where(conds)}) r "
+        "ON c.response_row = r.r_row AND c.response_wave = r.r_wave WHERE c.dataset_id = ? ORDER BY c.id",
+        [*params, ds.id],
+    )
+    return {int(r[0]): str(r[1]) for r in rows if r[1] is not None}

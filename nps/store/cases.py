@@ -138,6 +138,19 @@ def count_events(cur: duckdb.DuckDBPyConnection, event: str, case_ids: Sequence[
                                [event, [int(i) for i in case_ids]]) or 0)
 
 
+def events_per_case(cur: duckdb.DuckDBPyConnection, event: str, case_ids: Sequence[int]) -> dict[int, int]:
+    """How many ``event`` entries each of the cases numbered ``case_ids`` has (those with none are left out)."""
+    rows = sql.fetch_all(cur, "SELECT case_id, count(*) FROM case_events WHERE event = ? "
+                              "AND list_contains(?::BIGINT[], case_id) GROUP BY case_id", [event, [int(i) for i in case_ids]])
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def stamp(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(cases, case events): changes whenever a case opens or changes (every change appends an event); a cache key."""
+    found = sql.fetch_one(cur, "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events)", [])
+    return (0, 0) if found is None else (int(found[0]), int(found[1]))
+
+
 def insert_case(cur: duckdb.DuckDBPyConnection, values: Mapping[str, Any], *, actor: str,
                 now: dt.datetime) -> CaseRecord | None:
     """Open a case (inside the caller's transaction); the case, or None when the response has one of this kind already.

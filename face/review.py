@@ -1,0 +1,53 @@
+"""The Review meeting's follow-up section of a card: the function's follow-up KPIs, its overdue cases (a link to the
+Follow-up page filtered to it) and its open improvement actions (a link to the Actions page)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from nps.followup.kpis import Kpis
+
+NO_CASES = "Follow-up: an employee survey's answers are anonymous, so no cases are opened for them."
+OVERDUE_STYLE = "background-color: rgba(214, 39, 40, 0.15)"
+
+
+def _share(value: float | None, n: int | None = None) -> str:
+    text = "–" if value is None else f"{value:.0%}"
+    return text if n is None else f"{text} (n = {n})"
+
+
+def followup_section(figures: Kpis | None, dimension: str, value: str, actions: pd.DataFrame | None,
+                     number: int) -> None:
+    """One card's follow-up: six KPI tiles, the recovery rates side by side, the overdue link, the open actions."""
+    st.markdown("**Follow-up**")
+    if figures is None:
+        figures = Kpis(0, 0, None, None, None, None, None, 0, 0, None, 0, None, 0)
+    tiles = st.columns(6)
+    tiles[0].metric("Detractors", figures.detractors)
+    tiles[1].metric("Cases opened", figures.cases_opened)
+    tiles[2].metric("Contacted in time", "–" if figures.contacted_within_deadline_pct is None
+                    else f"{figures.contacted_within_deadline_pct:.0f}%")
+    tiles[3].metric("Hours to first contact (median)", "–" if figures.first_contact_hours_p50 is None
+                    else f"{figures.first_contact_hours_p50:.1f}")
+    tiles[4].metric("Overdue", figures.overdue)
+    tiles[5].metric("Escalations", figures.escalations)
+    st.caption(f"Recovery rate (answered again with 7+): followed up {_share(figures.recovery_rate, figures.recovery_n)}"
+               f" · not contacted {_share(figures.recovery_rate_not_contacted, figures.recovery_not_contacted_n)}")
+    st.page_link("pages/followup.py", label=f"{figures.overdue} overdue case(s): open them in Follow-up",
+                 icon=":material/support_agent:", query_params={"fu_dim": dimension, "fu_dim_values": value})
+    if actions is None or actions.empty:
+        st.caption("No open improvement actions for this function.")
+    else:
+        st.markdown(f"**Open improvement actions** ({len(actions)})")
+        st.dataframe(actions.style.apply(lambda row: [OVERDUE_STYLE if row["overdue"] else ""] * len(row), axis=1),
+                     hide_index=True, width="stretch", key=f"review_actions_{number}",
+                     column_config={"overdue": st.column_config.CheckboxColumn("overdue")})
+    st.page_link("pages/actions.py", label="Improvement actions", icon=":material/task_alt:",
+                 query_params={"act_function": value})
+
+
+def employee_note() -> None:
+    """The one line an employee dataset's cards show instead of the follow-up."""
+    st.caption(NO_CASES)
+
