@@ -196,7 +196,7 @@ def test_the_evidence_of_an_action_on_another_dataset_is_refused(con, ds) -> Non
         evidence_of.action_evidence(con, other, _started(con, ds.id), Options(), today=TODAY)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(start=st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), days=st.integers(-30, 4000))
 def test_the_windows_never_overlap_and_cover_what_they_say(start: dt.date, days: int) -> None:
     today = start + dt.timedelta(days=days)
