@@ -124,6 +124,10 @@ with tab_cases:
                 st.text(detail.response.comment or "(no comment)")
             st.caption("The respondent's responses, earlier and later (the new score after the case closed):")
             st.dataframe(detail.others, hide_index=True, width="stretch")
+            if st.session_state.get("_fu_form_case") != (case.id, case.version):  # another case or a change: a fresh form
+                st.session_state.update(fu_status=lifecycle.TRANSITIONS[case.status][0],
+                                        fu_outcome=lifecycle.outcomes(case.kind)[0],
+                                        fu_cause_free="", fu_resolution="", fu_note="", _fu_form_case=(case.id, case.version))
             with st.form("fu_change"):
                 moves = lifecycle.TRANSITIONS[case.status]
                 st.selectbox("New status", moves, key="fu_status")
