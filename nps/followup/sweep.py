@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from nps.followup import deadlines, lifecycle, notices, rules
+from nps.followup import digest as digests
 from nps.query import followup as reads
 from nps.store import cases, catalog
 from nps.store.transactions import transaction
@@ -92,8 +93,12 @@ def _skip_conflicts(work: Callable[[], int]) -> int:
 
 
 def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, actor: str = "sweep",
-          deliver: Deliver | None = None, lookback_days: int = LOOKBACK_DAYS) -> SweepReport:
-    """Open, escalate and remind as of ``now`` (the calendar's local time; default: now), then deliver if asked."""
+          deliver: Deliver | None = None, lookback_days: int = LOOKBACK_DAYS, digest: bool | None = None) -> SweepReport:
+    """Open, escalate and remind as of ``now`` (the calendar's local time; default: now), then deliver if asked.
+
+    ``digest``: enqueue the daily digests (:mod:`nps.followup.digest`) from the working day's start;
+    None: as ``PASSAPAROLA_DIGEST`` says.
+    """
     calendar = load_calendar(cur)
     when = deadlines.local(now, calendar) if now is not None else deadlines.local(dt.datetime.now(calendar.zone), calendar)
     stored = load_rules(cur)
@@ -103,6 +108,8 @@ def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, act
                     for c in cases.all_cases(cur, active_only=True))
     reminded = sum(_skip_conflicts(lambda c=c: _remind(cur, c, when, actor))
                    for c in cases.all_cases(cur, active_only=True))
+    if (digests.enabled() if digest is None else digest) and when.time() >= calendar.day_start:
+        _skip_conflicts(lambda: digests.enqueue_digests(cur, when, cases.all_cases(cur, active_only=True)))
     notified = failed = 0
     if deliver is not None:
         result = deliver(cur, when)

@@ -75,9 +75,20 @@ def _tile(page: Page, label: str) -> object:
 
 
 def _choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox ``label``; the list is opened again if a rerun closed it (a busy machine)."""
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    for attempt in range(3):
+        wait_idle(page)
+        box.locator("input").click()
+        try:
+            expect(page.get_by_role("option", name=option, exact=True)).to_be_visible(timeout=10_000)
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        page.get_by_role("option", name=option, exact=True).click()
+        break
 
 
 def _open_followup(page: Page, url: str, email: str) -> None:
