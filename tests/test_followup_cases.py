@@ -269,3 +269,26 @@ def test_random_orders_of_sweeps_and_changes_keep_every_invariant(steps: list[tu
         assert len(keys) == len(set(keys))
     finally:
         con.close()
+
+
+def test_escalations_are_written_in_batches_each_logged_and_audited_and_a_stale_one_spoils_none(
+        con: duckdb.DuckDBPyConnection) -> None:
+    _dataset(con)
+    cases.set_ladder_level(con, "*", 2, "management", "boss@example.com", actor="t")
+    sweep(con, T0)
+    read = cases.all_cases(con)
+    # One of the three changed after it was read: the batch is refused whole, nothing written.
+    casework.add_note(con, read[0].id, "n", actor="t")  # a note does not move the version
+    casework.change_status(con, read[1].id, read[1].version, lifecycle.Change("in progress"), actor="t", now=T0)
+    from nps.store.transactions import transaction
+    with pytest.raises(cases.StaleCaseError, match=f"case {read[1].id} was changed by t"):
+        with transaction(con):
+            cases.escalate_cases(con, [(c, 2, "boss@example.com") for c in read], actor="sweep", now=T0)
+    assert [c.escalation_level for c in cases.all_cases(con)] == [1, 1, 1]
+    # The sweep escalates the two not contacted (the contacted one met its first deadline), each logged and audited.
+    assert sweep(con, T0 + dt.timedelta(hours=49)).escalated == 2
+    assert [(c.escalation_level, c.escalated_to) for c in cases.all_cases(con)] == [
+        (2, "boss@example.com"), (1, None), (2, "boss@example.com")]
+    assert len(store.audit.audit_entries(con, action="case escalated")) == 2
+    assert [e.after for e in cases.case_events(con, read[0].id) if e.event == "escalated"] == [
+        {"escalation_level": 2, "escalated_to": "boss@example.com"}]

@@ -15,7 +15,7 @@ contact in the escalation ladder of the case's team (else of team ``*``), and no
 owner. A reminder goes to the owner once 80% of the time between opening and a deadline has
 passed (first contact while not contacted, close while not closed).
 
-Each change is one transaction (new cases in batches of :data:`BATCH`, a few statements per batch,
+Each change is one transaction (new cases and escalations in batches of :data:`BATCH`, a few statements per batch,
 case by case again after a conflict); a change, its event, its audit entry and its messages commit together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
 once (the target level is computed from the case, and a case already there is left), a message
 once (the outbox's event key). Two sweeps at once: the loser of a write-write conflict (DuckDB
@@ -104,8 +104,7 @@ def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, act
     stored = load_rules(cur)
     ladder = _ladder(cur)
     opened = _open_cases(cur, when, stored, calendar, actor, lookback_days)
-    escalated = sum(_skip_conflicts(lambda c=c: _escalate(cur, c, when, ladder, actor))
-                    for c in cases.all_cases(cur, active_only=True))
+    escalated = _escalate_all(cur, cases.all_cases(cur, active_only=True), when, ladder, actor)
     reminded = sum(_skip_conflicts(lambda c=c: _remind(cur, c, when, actor))
                    for c in cases.all_cases(cur, active_only=True))
     if (digests.enabled() if digest is None else digest) and when.time() >= calendar.day_start:
@@ -197,6 +196,37 @@ def target_level(case: cases.CaseRecord, now: dt.datetime, top: int = TOP_LEVEL)
     if case.close_due is not None and case.status != lifecycle.CLOSED and now > case.close_due:
         missed += 1
     return min(1 + missed, top)
+
+
+def _escalation(case: cases.CaseRecord, now: dt.datetime,
+                ladder: dict[str, dict[int, str]]) -> tuple[int, str | None] | None:
+    """The level ``case`` moves to at ``now`` and that level's contact, or None when it is where it should be."""
+    steps = ladder.get(case.team or ANY_TEAM) or ladder.get(ANY_TEAM) or {}
+    level = target_level(case, now, max([TOP_LEVEL, *steps]))
+    if level <= case.escalation_level:
+        return None
+    return level, steps.get(level)
+
+
+def _escalate_all(cur: duckdb.DuckDBPyConnection, active: list[cases.CaseRecord], now: dt.datetime,
+                  ladder: dict[str, dict[int, str]], actor: str) -> int:
+    """Escalate the overdue cases of ``active``, :data:`BATCH` to a transaction; after a conflict, case by case."""
+    due = [(c, *moves) for c in active if (moves := _escalation(c, now, ladder)) is not None]
+    done = 0
+    for start in range(0, len(due), BATCH):
+        batch = due[start:start + BATCH]
+        try:
+            with transaction(cur):
+                after = cases.escalate_cases(cur, [(c, level, contact or c.escalated_to) for c, level, contact in batch],
+                                             actor=actor, now=now)
+                notices.announce_many(cur, [
+                    notices.Notice(a, f"escalated:{level}", (contact, c.owner),
+                                   f"Case {c.id} escalated to level {level}: a deadline passed", notices.describe(a))
+                    for (c, level, contact), a in zip(batch, after)], now=now)
+            done += len(after)
+        except (duckdb.TransactionException, duckdb.ConstraintException, cases.StaleCaseError):
+            done += sum(_skip_conflicts(lambda c=c: _escalate(cur, c, now, ladder, actor)) for c, _l, _t in batch)
+    return done
 
 
 def _escalate(cur: duckdb.DuckDBPyConnection, case: cases.CaseRecord, now: dt.datetime,

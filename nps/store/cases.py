@@ -214,6 +214,37 @@ def update_case(cur: duckdb.DuckDBPyConnection, case_id: int, version: int, chan
     return after
 
 
+def escalate_cases(cur: duckdb.DuckDBPyConnection, targets: Sequence[tuple[CaseRecord, int, str | None]], *, actor: str,
+                   now: dt.datetime) -> list[CaseRecord]:
+    """Move each (case as read, level, contact) of ``targets`` to that level and contact (inside the caller's transaction).
+
+    What :func:`update_case` does for ``escalation_level`` and ``escalated_to``, for many cases in a few
+    statements: each checked against the version read (any moved on: :class:`StaleCaseError`, the caller's
+    transaction rolls back), logged ``escalated`` and audited ``case escalated``. The cases as changed.
+    """
+    if not targets:
+        return []
+    rows = ", ".join("(?::BIGINT, ?::INTEGER, ?::INTEGER, ?::VARCHAR)" for _ in targets)
+    params: list[Any] = [v for case, level, contact in targets for v in (case.id, case.version, int(level), contact)]
+    changed = sql.fetch_all(cur, f"UPDATE cases SET escalation_level = v.level, escalated_to = v.contact, "
+                                 f"version = cases.version + 1, updated_at = ?, updated_by = ? "
+                                 f"FROM (VALUES {rows}) v(id, version, level, contact) "
+                                 "WHERE cases.id = v.id AND cases.version = v.version RETURNING cases.id",
+                            [now, actor, *params])
+    if len(changed) != len(targets):
+        moved = next(case for case, _l, _c in targets if case.id not in {int(r[0]) for r in changed})
+        raise stale_error(get_case(cur, moved.id))
+    after = {c.id: c for c in all_cases(cur, ids=[case.id for case, _l, _c in targets])}
+    diffs = []
+    for case, _level, _contact in targets:
+        old, new = case.describe(), after[case.id].describe()
+        diffs.append((case.id, {k: old[k] for k in ("escalation_level", "escalated_to")},
+                      {k: new[k] for k in ("escalation_level", "escalated_to")}))
+    add_events(cur, [(i, b, a, None) for i, b, a in diffs], actor, "escalated", now=now)
+    audit.record_many(cur, actor, "case escalated", [(f"case {i}", b, a) for i, b, a in diffs])
+    return [after[case.id] for case, _l, _c in targets]
+
+
 def stale_error(current: CaseRecord) -> StaleCaseError:
     """The error for a change to ``current`` made from an older version: who changed it, when; reload."""
     when = f"{current.updated_at:%H:%M}" if current.updated_at else "an unknown time"
