@@ -104,8 +104,8 @@ with tab_cases:
     picked_values = by[1].multiselect("…its values", dims.get(column, []), key="fu_dim_values")
     found = fu.visible_cases(view, statuses, priorities, teams, column if column in dims else None, picked_values)
     if not found:
-        st.info("No cases here. The sweep opens a case for each response of the last 30 days that matches the "
-                "rules (every detractor, out of the box); older responses open none.")
+        st.info("No cases here. The sweep opens a case for each response that matches the rules (every detractor, "
+                "out of the box) among each dataset's responses of the 30 days before its newest; older ones open none.")
     else:
         st.caption("Sorted by the next deadline; ⚠ marks the overdue ones.")
         st.dataframe(fu.case_frame(found), hide_index=True, width="stretch")
