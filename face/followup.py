@@ -180,23 +180,26 @@ def _require_visible(case_id: int) -> None:
 def change_status(case_id: int, version: int, change: lifecycle.Change, note: str | None = None) -> cases.CaseRecord:
     """Move a case (its owner, the contact it was escalated to, or an editor); audited."""
     _require_visible(case_id)
+    moment = now()  # the calendar's wall-clock time, as the sweep stamps cases (not the server's own zone)
     with cursor() as cur:
         _may_change(cases.get_case(cur, case_id))
-        return casework.change_status(cur, case_id, version, change, actor=auth.actor(), note=note or None)
+        return casework.change_status(cur, case_id, version, change, actor=auth.actor(), now=moment, note=note or None)
 
 
 def add_note(case_id: int, note: str) -> None:
     """Add a note to a case the user may see (any role); audited."""
     _require_visible(case_id)
+    moment = now()
     with cursor() as cur:
-        casework.add_note(cur, case_id, note, actor=auth.actor())
+        casework.add_note(cur, case_id, note, actor=auth.actor(), now=moment)
 
 
 def bulk_assign(targets: list[tuple[int, int]], owner: str | None, team: str | None) -> int:
     """Give several cases ((case, version) pairs) to an owner and team (editor); how many."""
     auth.check(domain.EDITOR, "Assigning cases")
+    moment = now()
     with cursor() as cur:
-        return len(casework.assign(cur, targets, owner or None, team or None, actor=auth.actor()))
+        return len(casework.assign(cur, targets, owner or None, team or None, actor=auth.actor(), now=moment))
 
 
 def sweep_now() -> sweeping.SweepReport:

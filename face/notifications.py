@@ -41,6 +41,18 @@ def settings() -> notify.NotifySettings:
     return notify.load_settings(_secrets())
 
 
+def digest_enabled() -> bool:
+    """Whether the sweep sends the daily digest: the secrets' ``[notifications] digest`` over ``PASSAPAROLA_DIGEST``."""
+    from nps.followup import digest
+
+    try:
+        secrets = _secrets()
+    except Exception:  # noqa: BLE001  # unreadable secrets must not stop the sweep: the environment decides
+        _log.exception("the [notifications] secrets cannot be read; the digest follows %s", digest.DIGEST_ENV)
+        secrets = None
+    return digest.enabled(secrets)
+
+
 def settings_shown() -> tuple[pd.DataFrame, str | None]:
     """The settings as a table without the password (admin), and the error when they cannot be used."""
     auth.check(domain.ADMIN, "Reading the notification settings")

@@ -102,7 +102,9 @@ def _followup_sweep(cur: duckdb.DuckDBPyConnection) -> None:
         from nps.followup.notify import deliver_pending as deliver  # the delivery, when installed
     except ImportError:
         deliver = None
-    sweep(cur, deliver=deliver)
+    from face.notifications import digest_enabled
+
+    sweep(cur, deliver=deliver, digest=digest_enabled())
 
 
 def db_path() -> str:

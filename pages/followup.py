@@ -104,8 +104,8 @@ with tab_cases:
     picked_values = by[1].multiselect("…its values", dims.get(column, []), key="fu_dim_values", bind="query-params")
     found = fu.visible_cases(view, statuses, priorities, teams, column if column in dims else None, picked_values)
     if not found:
-        st.info("No cases here. The sweep opens a case for each response of the last 30 days that matches the "
-                "rules (every detractor, out of the box); older responses open none.")
+        st.info("No cases here. The sweep opens a case for each response that matches the rules (every detractor, "
+                "out of the box) among each dataset's responses of the 30 days before its newest; older ones open none.")
     else:
         st.caption("Sorted by the next deadline; ⚠ marks the overdue ones.")
         st.dataframe(fu.case_frame(found), hide_index=True, width="stretch")
@@ -124,6 +124,10 @@ with tab_cases:
                 st.text(detail.response.comment or "(no comment)")
             st.caption("The respondent's responses, earlier and later (the new score after the case closed):")
             st.dataframe(detail.others, hide_index=True, width="stretch")
+            if st.session_state.get("_fu_form_case") != (case.id, case.version):  # another case or a change: a fresh form
+                st.session_state.update(fu_status=lifecycle.TRANSITIONS[case.status][0],
+                                        fu_outcome=lifecycle.outcomes(case.kind)[0],
+                                        fu_cause_free="", fu_resolution="", fu_note="", _fu_form_case=(case.id, case.version))
             with st.form("fu_change"):
                 moves = lifecycle.TRANSITIONS[case.status]
                 st.selectbox("New status", moves, key="fu_status")

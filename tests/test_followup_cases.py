@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from nps import store
 from nps.domain import Scope
 from nps.followup import casework, lifecycle, rules
+from nps.followup import sweep as sweep_module
 from nps.followup.sweep import sweep
 from nps.query import followup as reads
 from nps.store import cases, outbox
@@ -56,6 +57,35 @@ def test_out_of_the_box_every_detractor_opens_a_case_with_the_default_deadlines(
     assert sorted(m.event_key for m in outbox.messages(con)) == [f"case:{c.id}:opened:webhook" for c in opened]
     assert [e.event for e in cases.case_events(con, opened[0].id)] == ["opened"]
     assert len(store.audit.audit_entries(con, action="case opened")) == 3
+
+
+def test_the_window_ends_at_the_datasets_newest_response_not_at_now(con: duckdb.DuckDBPyConnection) -> None:
+    # Detractors dated 1 Sep, 30 Sep, 1 Oct and 31 Oct 2026 (the newest), 3 Dec (after now) and undated;
+    # swept on 2 Dec: the window is the 30 days before 31 Oct (1 Oct 00:00 on), never after now.
+    frame = pd.DataFrame({"score": [1, 2, 3, 4, 5, 6, 10],
+                          "date": ["2026-09-01", "2026-09-30", "2026-10-01", "2026-10-31", "2026-12-03", None,
+                                   "2026-12-04"],
+                          "customer": [f"c{i}" for i in range(7)]})
+    ds = make_dataset(con, frame, date="date", respondent="customer")
+    now = dt.datetime(2026, 12, 2, 9, 0)
+    assert sweep_module.window_start(con, ds, now) == dt.datetime(2026, 10, 1)
+    assert sweep(con, now).opened == 3
+    assert [c.response_row for c in cases.all_cases(con)] == [3, 4, 6]
+    assert all(c.opened_at == now for c in cases.all_cases(con))
+    # Later, the 3 Dec response is no longer in the future: it opens, and the window moves to 3 Nov - 3 Dec.
+    later = dt.datetime(2026, 12, 3, 9, 0)
+    assert sweep_module.window_start(con, ds, later) == dt.datetime(2026, 11, 3)
+    assert sweep(con, later).opened == 1
+    assert sweep(con, later).opened == 0
+    assert [c.response_row for c in cases.all_cases(con)] == [3, 4, 6, 5]
+
+
+def test_a_dataset_dated_only_after_now_opens_only_its_undated_responses(con: duckdb.DuckDBPyConnection) -> None:
+    frame = pd.DataFrame({"score": [1, 2], "date": ["2027-01-10", None], "customer": ["a", "b"]})
+    ds = make_dataset(con, frame, date="date", respondent="customer")
+    assert sweep_module.window_start(con, ds, T0) is None
+    assert sweep(con, T0).opened == 1
+    assert [c.response_row for c in cases.all_cases(con)] == [2]
 
 
 def test_sweeping_twice_does_nothing_twice(con: duckdb.DuckDBPyConnection) -> None:
@@ -239,3 +269,26 @@ def test_random_orders_of_sweeps_and_changes_keep_every_invariant(steps: list[tu
         assert len(keys) == len(set(keys))
     finally:
         con.close()
+
+
+def test_escalations_are_written_in_batches_each_logged_and_audited_and_a_stale_one_spoils_none(
+        con: duckdb.DuckDBPyConnection) -> None:
+    _dataset(con)
+    cases.set_ladder_level(con, "*", 2, "management", "boss@example.com", actor="t")
+    sweep(con, T0)
+    read = cases.all_cases(con)
+    # One of the three changed after it was read: the batch is refused whole, nothing written.
+    casework.add_note(con, read[0].id, "n", actor="t")  # a note does not move the version
+    casework.change_status(con, read[1].id, read[1].version, lifecycle.Change("in progress"), actor="t", now=T0)
+    from nps.store.transactions import transaction
+    with pytest.raises(cases.StaleCaseError, match=f"case {read[1].id} was changed by t"):
+        with transaction(con):
+            cases.escalate_cases(con, [(c, 2, "boss@example.com") for c in read], actor="sweep", now=T0)
+    assert [c.escalation_level for c in cases.all_cases(con)] == [1, 1, 1]
+    # The sweep escalates the two not contacted (the contacted one met its first deadline), each logged and audited.
+    assert sweep(con, T0 + dt.timedelta(hours=49)).escalated == 2
+    assert [(c.escalation_level, c.escalated_to) for c in cases.all_cases(con)] == [
+        (2, "boss@example.com"), (1, None), (2, "boss@example.com")]
+    assert len(store.audit.audit_entries(con, action="case escalated")) == 2
+    assert [e.after for e in cases.case_events(con, read[0].id) if e.event == "escalated"] == [
+        {"escalation_level": 2, "escalated_to": "boss@example.com"}]

@@ -466,3 +466,54 @@ def test_the_server_delivers_every_minute(con: Any, smtp: tuple[Inbox, int], mon
     outbox.enqueue(con, "k", outbox.EMAIL, recipient="anna@example.com", subject="Nuovo caso", body=BODY_IT)
     job.job(con)
     assert [m["Subject"] for _, _, m in inbox.received] == ["Nuovo caso"]
+
+
+def test_the_daily_digest_reaches_each_owner_once_a_day_only_when_enabled(
+        con: Any, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from nps.followup import digest, rules
+    from nps.followup.sweep import sweep
+    from nps.store import cases
+    from tests.factories import make_dataset
+
+    inbox, port = smtp
+    frame = pd.DataFrame({"score": [2, 4, 6, 9], "date": ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"],
+                          "customer": ["a", "b", "c", "d"], "function": ["Sales", "Sales", "Support", "Sales"]})
+    make_dataset(con, frame, dimensions=("function",), date="date", respondent="customer")
+    rule = rules.Rule(name="by function", route_column="function",
+                      routes=(rules.Route("Sales", "sam@example.com", "sales"), rules.Route("Support", "sue@example.com", "support")))
+    cases.save_rule(con, rule.describe(), rule.describe()["routes"], actor="t")
+    cases.set_ladder_level(con, "sales", 2, "management", "boss@example.com", actor="t")
+    monday = dt.datetime(2026, 11, 30, 9, 30)
+    monkeypatch.delenv(digest.DIGEST_ENV, raising=False)
+    sweep(con, monday)
+    assert not [m for m in outbox.messages(con) if m.event_key.startswith("digest:")]  # off by default
+    assert digest.enabled({"digest": True}, {}) and not digest.enabled({"digest": "false"}, {digest.DIGEST_ENV: "1"})
+    monkeypatch.setenv(digest.DIGEST_ENV, "1")
+    sweep(con, monday.replace(hour=8))  # before the working day starts: not yet
+    assert not [m for m in outbox.messages(con) if m.event_key.startswith("digest:")]
+    tuesday = monday + dt.timedelta(days=1)  # 24 h on: nothing overdue yet
+    sweep(con, tuesday)
+    sweep(con, tuesday + dt.timedelta(hours=3))  # the same day again: nothing more
+    thursday = monday + dt.timedelta(days=3)  # 72 h on: every case missed its first contact, escalated to the boss
+    sweep(con, thursday)
+    keys = sorted(m.event_key for m in outbox.messages(con) if m.event_key.startswith("digest:"))
+    assert keys == ["digest:boss@example.com:2026-12-03", "digest:sam@example.com:2026-12-01",
+                    "digest:sam@example.com:2026-12-03", "digest:sue@example.com:2026-12-01",
+                    "digest:sue@example.com:2026-12-03"]
+    report = notify.deliver_pending(con, thursday, mail_settings(port))
+    assert report.failed == 0
+    digests = {(rcpt[0], m["Subject"]): m.get_content() for _sender, rcpt, m in inbox.received
+               if m["X-Passaparola-Event"].startswith("digest:")}
+    assert sorted(digests) == [
+        ("boss@example.com", "Follow-up digest 2026-12-03: 2 open case(s), 2 overdue"),
+        ("sam@example.com", "Follow-up digest 2026-12-01: 2 open case(s), 0 overdue"),
+        ("sam@example.com", "Follow-up digest 2026-12-03: 2 open case(s), 2 overdue"),
+        ("sue@example.com", "Follow-up digest 2026-12-01: 1 open case(s), 0 overdue"),
+        ("sue@example.com", "Follow-up digest 2026-12-03: 1 open case(s), 1 overdue"),
+    ]
+    body = digests[("sam@example.com", "Follow-up digest 2026-12-03: 2 open case(s), 2 overdue")]
+    assert body == ("Your follow-up cases as of 2026-12-03 09:30 (sam@example.com).\r\n\r\nOverdue (2):\r\n"
+                    "- Case 1: score 2 (detractor), open, normal priority, level 2, next deadline 2026-12-02 09:30\r\n"
+                    "- Case 2: score 4 (detractor), open, normal priority, level 2, next deadline 2026-12-02 09:30\r\n")

@@ -9,7 +9,8 @@ configured: see :mod:`nps.followup`). Event keys name the case, the event and th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import duckdb
 
@@ -21,21 +22,38 @@ def _is_email(recipient: str | None) -> bool:
     return bool(recipient) and "@" in str(recipient) and " " not in str(recipient).strip()
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One event of one case to announce: the event (``opened``, ``escalated:2``), its recipients, subject and body."""
+
+    case: CaseRecord
+    event: str
+    recipients: tuple[str | None, ...]
+    subject: str
+    body: str
+
+
 def announce(cur: duckdb.DuckDBPyConnection, case: CaseRecord, event: str, recipients: Iterable[str | None], *,
              subject: str, body: str, now: dt.datetime) -> int:
     """Enqueue ``event`` of ``case`` for each e-mail recipient and once for the webhook; how many were new."""
-    payload = {"event": event.split(":")[0], "case": case.describe()}
-    added = 0
-    seen: set[str] = set()
-    for recipient in recipients:
-        if not _is_email(recipient) or str(recipient) in seen:
-            continue
-        seen.add(str(recipient))
-        added += outbox.enqueue(cur, f"case:{case.id}:{event}:{recipient}", outbox.EMAIL, recipient=str(recipient),
-                                subject=subject, body=body, payload=payload, now=now)
-    added += outbox.enqueue(cur, f"case:{case.id}:{event}:webhook", outbox.WEBHOOK, recipient=None,
-                            subject=subject, body=body, payload=payload, now=now)
-    return added
+    return announce_many(cur, [Notice(case, event, tuple(recipients), subject, body)], now=now)
+
+
+def announce_many(cur: duckdb.DuckDBPyConnection, notices: Sequence[Notice], *, now: dt.datetime) -> int:
+    """Enqueue every notice as :func:`announce` does, in one statement; how many messages were new."""
+    outgoing: list[outbox.Outgoing] = []
+    for n in notices:
+        payload = {"event": n.event.split(":")[0], "case": n.case.describe()}
+        seen: set[str] = set()
+        for recipient in n.recipients:
+            if not _is_email(recipient) or str(recipient) in seen:
+                continue
+            seen.add(str(recipient))
+            outgoing.append(outbox.Outgoing(f"case:{n.case.id}:{n.event}:{recipient}", outbox.EMAIL, str(recipient),
+                                            n.subject, n.body, payload))
+        outgoing.append(outbox.Outgoing(f"case:{n.case.id}:{n.event}:webhook", outbox.WEBHOOK, None, n.subject, n.body,
+                                        payload))
+    return outbox.enqueue_many(cur, outgoing, now=now)
 
 
 def describe(case: CaseRecord) -> str:

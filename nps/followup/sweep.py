@@ -1,9 +1,12 @@
 """The sweep: the time-based work of follow-up, safe to run twice and two at once.
 
 :func:`sweep` opens cases for responses that match a rule and have none yet (the first matching rule
-by position wins; responses dated more than :data:`LOOKBACK_DAYS` before ``now`` are left alone, so
-loading years of history does not open thousands of stale cases), escalates overdue cases, enqueues
-reminders, and, given a ``deliver`` function, sends what is due.
+by position wins), escalates overdue cases, enqueues reminders, and, given a ``deliver`` function,
+sends what is due. Only a dataset's recent responses open cases: those dated within
+:data:`LOOKBACK_DAYS` before the dataset's newest response date (its newest not after ``now``), and
+none dated after ``now`` (undated ones always). So loading years of history opens no stale cases,
+while an export uploaded days or weeks after its last answer — or the bundled sample — still gets
+cases for its recent detractors.
 
 Escalation copies the case up (the owner keeps it): the case's ``escalation_level`` is 1 (front
 line) plus one per missed deadline (first contact missed while not contacted; close missed while
@@ -12,8 +15,8 @@ contact in the escalation ladder of the case's team (else of team ``*``), and no
 owner. A reminder goes to the owner once 80% of the time between opening and a deadline has
 passed (first contact while not contacted, close while not closed).
 
-Each change is one transaction (new cases in batches of :data:`BATCH`, case by case again after a
-conflict); a change, its event, its audit entry and its messages commit together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
+Each change is one transaction (new cases and escalations in batches of :data:`BATCH`, a few statements per batch,
+case by case again after a conflict); a change, its event, its audit entry and its messages commit together. Idempotence: a case is opened once per response and kind (UNIQUE key), a level is reached
 once (the target level is computed from the case, and a case already there is left), a message
 once (the outbox's event key). Two sweeps at once: the loser of a write-write conflict (DuckDB
 raises), a duplicate key or a version moved on skips that case, which the winner has done.
@@ -29,6 +32,7 @@ from typing import Any
 import duckdb
 
 from nps.followup import deadlines, lifecycle, notices, rules
+from nps.followup import digest as digests
 from nps.query import followup as reads
 from nps.store import cases, catalog
 from nps.store.transactions import transaction
@@ -89,17 +93,22 @@ def _skip_conflicts(work: Callable[[], int]) -> int:
 
 
 def sweep(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None, *, actor: str = "sweep",
-          deliver: Deliver | None = None, lookback_days: int = LOOKBACK_DAYS) -> SweepReport:
-    """Open, escalate and remind as of ``now`` (the calendar's local time; default: now), then deliver if asked."""
+          deliver: Deliver | None = None, lookback_days: int = LOOKBACK_DAYS, digest: bool | None = None) -> SweepReport:
+    """Open, escalate and remind as of ``now`` (the calendar's local time; default: now), then deliver if asked.
+
+    ``digest``: enqueue the daily digests (:mod:`nps.followup.digest`) from the working day's start;
+    None: as ``PASSAPAROLA_DIGEST`` says.
+    """
     calendar = load_calendar(cur)
     when = deadlines.local(now, calendar) if now is not None else deadlines.local(dt.datetime.now(calendar.zone), calendar)
     stored = load_rules(cur)
     ladder = _ladder(cur)
     opened = _open_cases(cur, when, stored, calendar, actor, lookback_days)
-    escalated = sum(_skip_conflicts(lambda c=c: _escalate(cur, c, when, ladder, actor))
-                    for c in cases.all_cases(cur, active_only=True))
+    escalated = _escalate_all(cur, cases.all_cases(cur, active_only=True), when, ladder, actor)
     reminded = sum(_skip_conflicts(lambda c=c: _remind(cur, c, when, actor))
                    for c in cases.all_cases(cur, active_only=True))
+    if (digests.enabled() if digest is None else digest) and when.time() >= calendar.day_start:
+        _skip_conflicts(lambda: digests.enqueue_digests(cur, when, cases.all_cases(cur, active_only=True)))
     notified = failed = 0
     if deliver is not None:
         result = deliver(cur, when)
@@ -118,23 +127,23 @@ def _counts(result: Any) -> tuple[int, int]:
 
 def _open_cases(cur: duckdb.DuckDBPyConnection, now: dt.datetime, stored: list[rules.Rule],
                 calendar: deadlines.WorkCalendar, actor: str, lookback_days: int) -> int:
-    since = now - dt.timedelta(days=lookback_days)
     opened = 0
     for ds in catalog.list_datasets(cur):
         if ds.kind == "employee":
             continue  # an employee's answer is anonymous: no one follows it up by name
+        since = window_start(cur, ds, now, lookback_days)
         for kind in rules.KINDS:
             for rule in rules.effective(stored, kind):
                 if rule.dataset_id is not None and rule.dataset_id != ds.id:
                     continue
                 match = reads.Match(rule.categories, rule.score_min, rule.score_max, rule.conditions,
                                     rule.needs_comment, rule.route_column)
-                found = reads.candidates(cur, ds, match, kind, since=since)
+                found = reads.candidates(cur, ds, match, kind, since=since, until=now)
                 for start in range(0, len(found), BATCH):
                     batch = found[start:start + BATCH]
                     try:  # a batch in one transaction (fast); after a conflict, case by case
                         with transaction(cur):
-                            opened += sum(_open_one(cur, ds.id, kind, rule, c, now, calendar, actor) for c in batch)
+                            opened += _open_batch(cur, ds.id, kind, rule, batch, now, calendar, actor)
                     except (duckdb.TransactionException, duckdb.ConstraintException):
                         for cand in batch:
                             opened += _skip_conflicts(lambda cand=cand, rule=rule, kind=kind, ds=ds: _open_alone(
@@ -142,30 +151,41 @@ def _open_cases(cur: duckdb.DuckDBPyConnection, now: dt.datetime, stored: list[r
     return opened
 
 
+def window_start(cur: duckdb.DuckDBPyConnection, ds: catalog.Dataset, now: dt.datetime,
+                 lookback_days: int = LOOKBACK_DAYS) -> dt.datetime | None:
+    """The oldest response date of ``ds`` that may open a case at ``now``: ``lookback_days`` before its newest date not after ``now``.
+
+    None when no response is dated on or before ``now`` (then only undated responses open cases).
+    """
+    newest = reads.latest_date(cur, ds, until=now)
+    return None if newest is None else newest - dt.timedelta(days=lookback_days)
+
+
 def _open_alone(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
                 now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
     with transaction(cur):
-        return _open_one(cur, dataset_id, kind, rule, cand, now, calendar, actor)
+        return _open_batch(cur, dataset_id, kind, rule, [cand], now, calendar, actor)
 
 
-def _open_one(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule, cand: reads.Candidate,
-              now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
-    owner, team = rule.route(cand.route_value)
-    values = {
-        "dataset_id": dataset_id, "response_row": cand.row, "response_wave": cand.wave, "kind": kind,
-        "rule_id": rule.id, "respondent": cand.respondent, "score": cand.score, "category": cand.category,
-        "status": lifecycle.OPEN, "owner": owner, "team": team, "priority": rule.priority, "escalation_level": 1,
-        "opened_at": now,
-        "first_contact_due": deadlines.add_hours(now, rule.first_contact_hours, rule.clock, calendar),
-        "close_due": deadlines.add_hours(now, rule.close_hours, rule.clock, calendar),
-    }
-    case = cases.insert_case(cur, values, actor=actor, now=now)
-    if case is None:
-        return 0
+def _open_batch(cur: duckdb.DuckDBPyConnection, dataset_id: int, kind: str, rule: rules.Rule,
+                found: list[reads.Candidate], now: dt.datetime, calendar: deadlines.WorkCalendar, actor: str) -> int:
+    """Open the cases of ``found`` (inside the caller's transaction): a few statements for the whole batch."""
+    first_contact_due = deadlines.add_hours(now, rule.first_contact_hours, rule.clock, calendar)
+    close_due = deadlines.add_hours(now, rule.close_hours, rule.clock, calendar)
+    rows = []
+    for cand in found:
+        owner, team = rule.route(cand.route_value)
+        rows.append({
+            "dataset_id": dataset_id, "response_row": cand.row, "response_wave": cand.wave, "kind": kind,
+            "rule_id": rule.id, "respondent": cand.respondent, "score": cand.score, "category": cand.category,
+            "status": lifecycle.OPEN, "owner": owner, "team": team, "priority": rule.priority, "escalation_level": 1,
+            "opened_at": now, "first_contact_due": first_contact_due, "close_due": close_due,
+        })
+    opened = cases.insert_cases(cur, rows, actor=actor, now=now)
     label = "loyalty task" if kind == rules.LOYALTY else "case"
-    notices.announce(cur, case, "opened", [owner], subject=f"New follow-up {label} {case.id}",
-                     body=notices.describe(case), now=now)
-    return 1
+    notices.announce_many(cur, [notices.Notice(case, "opened", (case.owner,), f"New follow-up {label} {case.id}",
+                                               notices.describe(case)) for case in opened], now=now)
+    return len(opened)
 
 
 def target_level(case: cases.CaseRecord, now: dt.datetime, top: int = TOP_LEVEL) -> int:
@@ -176,6 +196,37 @@ def target_level(case: cases.CaseRecord, now: dt.datetime, top: int = TOP_LEVEL)
     if case.close_due is not None and case.status != lifecycle.CLOSED and now > case.close_due:
         missed += 1
     return min(1 + missed, top)
+
+
+def _escalation(case: cases.CaseRecord, now: dt.datetime,
+                ladder: dict[str, dict[int, str]]) -> tuple[int, str | None] | None:
+    """The level ``case`` moves to at ``now`` and that level's contact, or None when it is where it should be."""
+    steps = ladder.get(case.team or ANY_TEAM) or ladder.get(ANY_TEAM) or {}
+    level = target_level(case, now, max([TOP_LEVEL, *steps]))
+    if level <= case.escalation_level:
+        return None
+    return level, steps.get(level)
+
+
+def _escalate_all(cur: duckdb.DuckDBPyConnection, active: list[cases.CaseRecord], now: dt.datetime,
+                  ladder: dict[str, dict[int, str]], actor: str) -> int:
+    """Escalate the overdue cases of ``active``, :data:`BATCH` to a transaction; after a conflict, case by case."""
+    due = [(c, *moves) for c in active if (moves := _escalation(c, now, ladder)) is not None]
+    done = 0
+    for start in range(0, len(due), BATCH):
+        batch = due[start:start + BATCH]
+        try:
+            with transaction(cur):
+                after = cases.escalate_cases(cur, [(c, level, contact or c.escalated_to) for c, level, contact in batch],
+                                             actor=actor, now=now)
+                notices.announce_many(cur, [
+                    notices.Notice(a, f"escalated:{level}", (contact, c.owner),
+                                   f"Case {c.id} escalated to level {level}: a deadline passed", notices.describe(a))
+                    for (c, level, contact), a in zip(batch, after)], now=now)
+            done += len(after)
+        except (duckdb.TransactionException, duckdb.ConstraintException, cases.StaleCaseError):
+            done += sum(_skip_conflicts(lambda c=c: _escalate(cur, c, now, ladder, actor)) for c, _l, _t in batch)
+    return done
 
 
 def _escalate(cur: duckdb.DuckDBPyConnection, case: cases.CaseRecord, now: dt.datetime,

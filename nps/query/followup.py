@@ -46,11 +46,24 @@ class Candidate:
     route_value: str | None
 
 
+def latest_date(cur: duckdb.DuckDBPyConnection, ds: Dataset, until: dt.datetime | None = None) -> dt.datetime | None:
+    """The newest response date of ``ds`` (in its scope) not after ``until`` (any, when None); None when none is dated."""
+    conds, params = conditions(None, ds)
+    if until is not None:
+        conds.append(f"{sql.DATE} <= ?")
+        params.append(until)
+    value = sql.fetch_value(cur, f"SELECT max({sql.DATE}) FROM {sql.table(ds.table)} {where(conds)}", params)
+    if value is None:
+        return None
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
 def candidates(cur: duckdb.DuckDBPyConnection, ds: Dataset, match: Match, kind: str, *,
-               since: dt.datetime | None = None, limit: int = 50_000) -> list[Candidate]:
+               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               limit: int = 50_000) -> list[Candidate]:
     """The responses of ``ds`` (in its scope) that ``match`` keeps and that have no case of ``kind``, oldest first.
 
-    ``since``: only responses dated then or later (undated ones always). A condition on a column the
+    ``since`` / ``until``: only responses dated in that span, ends included (undated ones always). A condition on a column the
     dataset lacks matches nothing (the rule is not for this dataset); a missing route column gives
     no route value.
     """
@@ -69,6 +82,9 @@ def candidates(cur: duckdb.DuckDBPyConnection, ds: Dataset, match: Match, kind: 
     if since is not None:
         conds.append(f"({sql.DATE} IS NULL OR {sql.DATE} >= ?)")
         params.append(since)
+    if until is not None:
+        conds.append(f"({sql.DATE} IS NULL OR {sql.DATE} <= ?)")
+        params.append(until)
     conds.append(f"NOT EXISTS (SELECT 1 FROM cases c WHERE c.dataset_id = ? AND c.kind = ? "
                  f"AND c.response_row = {sql.ROW} AND c.response_wave = {sql.WAVE})")
     params.extend([ds.id, kind])

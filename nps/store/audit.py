@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,15 +56,29 @@ def record(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str 
     ``before`` and ``after`` are JSON-serialisable values (None when there was nothing before or is
     nothing after). Raises ValueError for an empty actor or action: a write nobody did is not recorded.
     """
+    record_many(cur, actor, action, [(target, before, after)])
+
+
+def record_many(cur: duckdb.DuckDBPyConnection, actor: str, action: str,
+                entries: Sequence[tuple[str | None, Any, Any]]) -> None:
+    """Append one entry per (target, before, after) of ``entries``, all by ``actor`` doing ``action``, in one statement.
+
+    For a write that changes many things at once (the follow-up sweep opening a batch of cases);
+    the same rules as :func:`record`.
+    """
     if not actor.strip() or not action.strip():
         raise ValueError("an audit entry needs who (actor) and what (action)")
-    sql.execute(
-        cur,
-        "INSERT INTO audit_log (happened_at, actor, action, target, before_value, after_value) VALUES (?, ?, ?, ?, ?, ?)",
-        [dt.datetime.now(), actor, action, target,
-         None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
-         None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True)],
-    )
+    if not entries:
+        return
+    now = dt.datetime.now()
+    params: list[Any] = []
+    for target, before, after in entries:
+        params.extend([now, actor, action, target,
+                       None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+                       None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True)])
+    rows = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in entries)
+    sql.execute(cur, f"INSERT INTO audit_log (happened_at, actor, action, target, before_value, after_value) VALUES {rows}",
+                params)
 
 
 def audit_entries(cur: duckdb.DuckDBPyConnection, *, limit: int | None = None, since: dt.date | None = None,

@@ -120,8 +120,20 @@ def all_cases(cur: duckdb.DuckDBPyConnection, *, active_only: bool = False,
 def add_event(cur: duckdb.DuckDBPyConnection, case_id: int, actor: str, event: str, *, before: Any = None,
               after: Any = None, note: str | None = None, now: dt.datetime) -> None:
     """Append one event to a case's log (inside the caller's transaction)."""
-    sql.execute(cur, "INSERT INTO case_events (case_id, happened_at, actor, event, before_value, after_value, note) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)", [int(case_id), now, actor, event, _json(before), _json(after), note])
+    add_events(cur, [(case_id, before, after, note)], actor, event, now=now)
+
+
+def add_events(cur: duckdb.DuckDBPyConnection, entries: Sequence[tuple[int, Any, Any, str | None]], actor: str, event: str,
+               *, now: dt.datetime) -> None:
+    """Append ``event`` by ``actor`` to the log of each (case, before, after, note) of ``entries``, in one statement."""
+    if not entries:
+        return
+    params: list[Any] = []
+    for case_id, before, after, note in entries:
+        params.extend([int(case_id), now, actor, event, _json(before), _json(after), note])
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in entries)
+    sql.execute(cur, f"INSERT INTO case_events (case_id, happened_at, actor, event, before_value, after_value, note) "
+                     f"VALUES {rows}", params)
 
 
 def case_events(cur: duckdb.DuckDBPyConnection, case_id: int) -> list[CaseEvent]:
@@ -158,18 +170,33 @@ def insert_case(cur: duckdb.DuckDBPyConnection, values: Mapping[str, Any], *, ac
     ``values`` holds the case's columns (``dataset_id``, ``response_row``, ``response_wave``, ``kind``,
     ``status``, ``priority``, ``opened_at`` at least). Logs ``opened`` and audits ``case opened``.
     """
-    names = [n for n in values if n in CASE_COLUMNS and n not in ("id", "version", "updated_at", "updated_by")]
+    opened = insert_cases(cur, [values], actor=actor, now=now)
+    return opened[0] if opened else None
+
+
+def insert_cases(cur: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, actor: str,
+                 now: dt.datetime) -> list[CaseRecord]:
+    """Open many cases at once (inside the caller's transaction); those opened, oldest first.
+
+    Each of ``rows`` is what :func:`insert_case` takes, all with the same columns; a response
+    that has a case of the kind already is skipped. One statement each for the cases, their
+    ``opened`` events and their ``case opened`` audit entries, however many there are.
+    """
+    if not rows:
+        return []
+    names = [n for n in rows[0] if n in CASE_COLUMNS and n not in ("id", "version", "updated_at", "updated_by")]
     cols = ", ".join(sql.column(n, CASE_COLUMNS) for n in names)
-    marks = ", ".join("?" for _ in names)
-    row = sql.fetch_one(cur, f"INSERT INTO cases ({cols}, updated_at, updated_by) VALUES ({marks}, ?, ?) "
-                             "ON CONFLICT DO NOTHING RETURNING id", [values[n] for n in names] + [now, actor])
-    if row is None:
-        return None
-    case = get_case(cur, int(row[0]))
-    after = case.describe()
-    add_event(cur, case.id, actor, "opened", after=after, now=now)
-    audit.record(cur, actor, "case opened", f"case {case.id}", None, after)
-    return case
+    one = "(" + ", ".join("?" for _ in range(len(names) + 2)) + ")"
+    params = [v for r in rows for v in [*(r[n] for n in names), now, actor]]
+    ids = [int(r[0]) for r in sql.fetch_all(cur, f"INSERT INTO cases ({cols}, updated_at, updated_by) VALUES "
+                                                 f"{', '.join(one for _ in rows)} ON CONFLICT DO NOTHING RETURNING id", params)]
+    if not ids:
+        return []
+    opened = all_cases(cur, ids=ids)
+    described = [(c.id, c.describe()) for c in opened]
+    add_events(cur, [(case_id, None, after, None) for case_id, after in described], actor, "opened", now=now)
+    audit.record_many(cur, actor, "case opened", [(f"case {case_id}", None, after) for case_id, after in described])
+    return opened
 
 
 def update_case(cur: duckdb.DuckDBPyConnection, case_id: int, version: int, changes: Mapping[str, Any], *, actor: str,
@@ -198,6 +225,37 @@ def update_case(cur: duckdb.DuckDBPyConnection, case_id: int, version: int, chan
     add_event(cur, case_id, actor, event, before=diff_before, after=diff_after, note=note, now=now)
     audit.record(cur, actor, f"case {event}", f"case {case_id}", diff_before, diff_after)
     return after
+
+
+def escalate_cases(cur: duckdb.DuckDBPyConnection, targets: Sequence[tuple[CaseRecord, int, str | None]], *, actor: str,
+                   now: dt.datetime) -> list[CaseRecord]:
+    """Move each (case as read, level, contact) of ``targets`` to that level and contact (inside the caller's transaction).
+
+    What :func:`update_case` does for ``escalation_level`` and ``escalated_to``, for many cases in a few
+    statements: each checked against the version read (any moved on: :class:`StaleCaseError`, the caller's
+    transaction rolls back), logged ``escalated`` and audited ``case escalated``. The cases as changed.
+    """
+    if not targets:
+        return []
+    rows = ", ".join("(?::BIGINT, ?::INTEGER, ?::INTEGER, ?::VARCHAR)" for _ in targets)
+    params: list[Any] = [v for case, level, contact in targets for v in (case.id, case.version, int(level), contact)]
+    changed = sql.fetch_all(cur, f"UPDATE cases SET escalation_level = v.level, escalated_to = v.contact, "
+                                 f"version = cases.version + 1, updated_at = ?, updated_by = ? "
+                                 f"FROM (VALUES {rows}) v(id, version, level, contact) "
+                                 "WHERE cases.id = v.id AND cases.version = v.version RETURNING cases.id",
+                            [now, actor, *params])
+    if len(changed) != len(targets):
+        moved = next(case for case, _l, _c in targets if case.id not in {int(r[0]) for r in changed})
+        raise stale_error(get_case(cur, moved.id))
+    after = {c.id: c for c in all_cases(cur, ids=[case.id for case, _l, _c in targets])}
+    diffs = []
+    for case, _level, _contact in targets:
+        old, new = case.describe(), after[case.id].describe()
+        diffs.append((case.id, {k: old[k] for k in ("escalation_level", "escalated_to")},
+                      {k: new[k] for k in ("escalation_level", "escalated_to")}))
+    add_events(cur, [(i, b, a, None) for i, b, a in diffs], actor, "escalated", now=now)
+    audit.record_many(cur, actor, "case escalated", [(f"case {i}", b, a) for i, b, a in diffs])
+    return [after[case.id] for case, _l, _c in targets]
 
 
 def stale_error(current: CaseRecord) -> StaleCaseError:

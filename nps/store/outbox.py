@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,18 @@ def _message(row: tuple[Any, ...]) -> Message:
     return Message(*values)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to enqueue: its event key, channel, recipient (None for the webhook), subject, body and payload."""
+
+    event_key: str
+    channel: str
+    recipient: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    payload: dict[str, Any] | None = None
+
+
 def enqueue(cur: duckdb.DuckDBPyConnection, event_key: str, channel: str, *, recipient: str | None = None,
             subject: str | None = None, body: str | None = None, payload: dict[str, Any] | None = None,
             now: dt.datetime | None = None) -> bool:
@@ -71,19 +84,38 @@ def enqueue(cur: duckdb.DuckDBPyConnection, event_key: str, channel: str, *, rec
     Call it inside the transaction of the change it announces (it starts none), so the message
     exists exactly when the change does.
     """
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+    return enqueue_many(cur, [Outgoing(event_key, channel, recipient, subject, body, payload)], now=now) > 0
+
+
+def enqueue_many(cur: duckdb.DuckDBPyConnection, outgoing: Sequence[Outgoing], *, now: dt.datetime | None = None) -> int:
+    """Add each message whose event key is not in the outbox yet (the first of a key given twice), in one statement; how many were added.
+
+    Like :func:`enqueue`, inside the transaction of the change the messages announce.
+    """
+    for m in outgoing:
+        if m.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {m.channel!r}; use one of {', '.join(CHANNELS)}")
     when = now or dt.datetime.now()
-    before = int(sql.fetch_value(cur, "SELECT count(*) FROM outbox WHERE event_key = ?", [event_key]) or 0)
-    if before:
-        return False
-    sql.execute(
+    fresh: list[Outgoing] = []
+    keys: set[str] = set()
+    for m in outgoing:  # the first of each key
+        if m.event_key not in keys:
+            keys.add(m.event_key)
+            fresh.append(m)
+    if not fresh:
+        return 0
+    params: list[Any] = []
+    for m in fresh:
+        params.extend([m.event_key, when, m.channel, m.recipient, m.subject, m.body,
+                       json.dumps(m.payload) if m.payload is not None else None, when])
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in fresh)
+    added = sql.fetch_all(
         cur,
         "INSERT INTO outbox (event_key, created_at, channel, recipient, subject, body, payload, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [event_key, when, channel, recipient, subject, body, json.dumps(payload) if payload is not None else None, when],
+        f"VALUES {rows} ON CONFLICT DO NOTHING RETURNING id",
+        params,
     )
-    return True
+    return len(added)
 
 
 def messages(cur: duckdb.DuckDBPyConnection, *, state: str | None = None, limit: int = 500) -> list[Message]:
