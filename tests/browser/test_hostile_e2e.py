@@ -28,7 +28,9 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 def assert_inert(page: Page, where: str) -> None:
     """No link, formula, bold or colour made of the data; no exception, error box or JavaScript error."""
-    assert page.locator("a[href*='evil']").count() == 0, where
+    # No link made of the data leads to it (our own page links may carry a value, encoded, in their query).
+    hosts = page.eval_on_selector_all("a[href]", "els => els.map(a => new URL(a.href, location.href).hostname)")
+    assert [h for h in hosts if "evil" in h] == [], where
     assert page.locator(".katex").count() == 0, where  # "$x^2$" as LaTeX
     bold = {t.strip() for t in page.locator("strong, b, em").all_inner_texts()}
     assert not bold & {"b", "h", "bold", "late", "click"}, where  # "**b**", "<b>h</b>", "[ds](…) **bold**"
