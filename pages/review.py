@@ -113,7 +113,7 @@ sparks = review.card_trends(trend, dimension)
 theme_slots: dict[tuple[str, str], object] = {}
 followup = cached.followup_by(ctx, dimension, ctx.flt)  # None on an employee dataset: no cases
 open_actions = improvement.open_actions_by_function(records.list_actions(ctx.dataset), records.today())
-if followup is not None:
+if followup is not None and not presenting:
     st.caption(f"Follow-up in each section: cases opened in the period. {CAVEAT}")
 
 
@@ -148,7 +148,9 @@ for number, card in enumerate(cards.to_dict("records")):
                     st.caption("No comments.")
                 for score, comment in quotes:
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
-        if followup is None:
+        if presenting:  # one card per screen on the projector: the follow-up is for the prepared view
+            pass
+        elif followup is None:
             review_face.employee_note()
         else:
             review_face.followup_section(followup.get(value), dimension, value, open_actions.get(value), number)
