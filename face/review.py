@@ -17,12 +17,8 @@ def _share(value: float | None, n: int | None = None) -> str:
     return text if n is None else f"{text} (n = {n})"
 
 
-def followup_section(figures: Kpis | None, dimension: str, value: str, actions: pd.DataFrame | None,
-                     number: int) -> None:
-    """One card's follow-up: six KPI tiles, the recovery rates side by side, the overdue link, the open actions."""
-    st.markdown("**Follow-up**")
-    if figures is None:
-        figures = Kpis(0, 0, None, None, None, None, None, 0, 0, None, 0, None, 0)
+def kpi_tiles(figures: Kpis) -> None:
+    """The six follow-up KPI tiles, as the Follow-up page and each Review meeting card show them."""
     tiles = st.columns(6)
     tiles[0].metric("Detractors", figures.detractors)
     tiles[1].metric("Cases opened", figures.cases_opened)
@@ -32,6 +28,15 @@ def followup_section(figures: Kpis | None, dimension: str, value: str, actions: 
                     else f"{figures.first_contact_hours_p50:.1f}")
     tiles[4].metric("Overdue", figures.overdue)
     tiles[5].metric("Escalations", figures.escalations)
+
+
+def followup_section(figures: Kpis | None, dimension: str, value: str, actions: pd.DataFrame | None,
+                     number: int) -> None:
+    """One card's follow-up: six KPI tiles, the recovery rates side by side, the overdue link, the open actions."""
+    st.markdown("**Follow-up**")
+    if figures is None:
+        figures = Kpis(0, 0, None, None, None, None, None, 0, 0, None, 0, None, 0)
+    kpi_tiles(figures)
     st.caption(f"Recovery rate (answered again with 7+): followed up {_share(figures.recovery_rate, figures.recovery_n)}"
                f" · not contacted {_share(figures.recovery_rate_not_contacted, figures.recovery_not_contacted_n)}")
     st.page_link("pages/followup.py", label=f"{figures.overdue} overdue case(s): open them in Follow-up",

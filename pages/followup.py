@@ -9,6 +9,7 @@ import streamlit as st
 import face
 from face import auth, md
 from face import followup as fu
+from face.review import kpi_tiles
 from nps import domain
 from nps.errors import NpsError
 from nps.followup import lifecycle, rules
@@ -21,15 +22,7 @@ face.show_flash("_fu_flash", icon=":material/check:")
 
 # --- KPI tiles ---------------------------------------------------------------------------------------
 figures = fu.kpis()
-tiles = st.columns(6)
-tiles[0].metric("Detractors", figures.detractors)
-tiles[1].metric("Cases opened", figures.cases_opened)
-tiles[2].metric("Contacted in time", "–" if figures.contacted_within_deadline_pct is None
-                else f"{figures.contacted_within_deadline_pct:.0f}%")
-tiles[3].metric("Hours to first contact (median)", "–" if figures.first_contact_hours_p50 is None
-                else f"{figures.first_contact_hours_p50:.1f}")
-tiles[4].metric("Overdue", figures.overdue)
-tiles[5].metric("Escalations", figures.escalations)
+kpi_tiles(figures)
 with st.expander("More KPIs: recovery, backlog, overdue by owner and team, root causes"):
     st.write(md(f"Recovery rate of followed-up detractors: "
                 f"{'–' if figures.recovery_rate is None else f'{figures.recovery_rate:.0%}'} (n = {figures.recovery_n}); "
