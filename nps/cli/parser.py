@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.actions import add_actions_parser  # improvement actions: their own module
 
     add_actions_parser(sub, _add_db, _add_read_only)
+    from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
+
+    add_reviews_parser(sub, _add_db, _add_read_only)
     return parser
 
 
