@@ -289,3 +289,12 @@ def test_a_failure_inside_the_transaction_leaves_nothing(con, ds, monkeypatch) -
     monkeypatch.undo()
     assert reviews.meetings(con, made.id) == []
     assert _trail(con) == before
+
+
+def test_a_name_may_change_case_and_a_deleted_review_frees_its_name(con, ds) -> None:  # type: ignore[no-untyped-def]
+    made = _billing(con, ds)
+    assert reviews.update_review(con, made.id, {"name": "Billing Monthly"}).name == "Billing Monthly"
+    reviews.delete_review(con, made.id)
+    again = _billing(con, ds, name="billing monthly")
+    assert (again.id, again.name) == (2, "billing monthly")
+    assert [r.name for r in reviews.list_reviews(con, dataset_id=ds.id)] == ["billing monthly"]
