@@ -201,3 +201,18 @@ def test_mistakes_are_one_line_with_status_2(db: Path, capsys, words: list[str],
     _add_two(db, capsys)
     assert run(db, *words) == 2
     assert capsys.readouterr().err.startswith(message)
+
+
+def test_control_characters_in_names_and_notes_are_shown_escaped(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run(db, "add", "Red\x1b[31m review", "--dataset", "shop", "--cadence", "weekly:mon") == 0
+    assert capsys.readouterr().out.startswith("review 1: Red\\x1b[31m review on shop (all rows), every Monday; ")
+    assert run(db, "note", "red\x1b[31m REVIEW", "**bold** <b>x</b> \x1b]8;;http://evil\x07link", "--on",
+               "2026-03-02") == 0
+    assert capsys.readouterr().out == "note 1 recorded on the 2026-03-02 meeting of Red\\x1b[31m review\n"
+    assert run(db, "show", "1", "--today", "2026-03-03") == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "  note: **bold** <b>x</b> \\x1b]8;;http://evil\\x07link (cli:anna)" in out.splitlines()
+    assert run(db, "show", "1", "--format", "json", "--today", "2026-03-03") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["meetings"][0]["entries"][0]["text"] == "**bold** <b>x</b> \x1b]8;;http://evil\x07link"
