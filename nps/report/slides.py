@@ -24,6 +24,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import PP_PLACEHOLDER
-from pptx.enum.text import MSO_ANCHOR
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.presentation import Presentation as PresentationObject
 from pptx.slide import Slide, SlideLayout
 from pptx.util import Emu, Inches, Pt
@@ -59,8 +60,9 @@ NO_COMPARISON = "No comparison period."
 NO_COMMENTS = "No comments."
 HIDDEN_TEXT = ("Hidden by the employee anonymity rule: this group has too few respondents to be shown "
                "without identifying people, so no number of it appears in this pack.")
-SUMMARY_ROWS_PER_SLIDE = 14
+SUMMARY_ROWS_PER_SLIDE = 12
 MAX_TABLE_ROWS = 8
+QUOTE_LIMIT = 300  # characters of a verbatim on a slide (the whole of a longer one is in the notes)
 _FOOTER_PT = 7
 _GREY = RGBColor(0x59, 0x59, 0x59)
 _MUTED = RGBColor(0x80, 0x80, 0x80)
@@ -200,7 +202,8 @@ class _Deck:
     layouts: _Layouts
     pack: Pack
     own_style: bool
-    images: dict[str, bytes] = field(default_factory=dict)
+    image_keys: frozenset[str] = frozenset()
+    pictures: list[tuple[Slide, str, _Box]] = field(default_factory=list)  # placed once the images are drawn
 
     @property
     def width(self) -> int:
@@ -244,8 +247,10 @@ class _SlideWriter:
         self.title_shape = title_shape
         top = int(title_shape.top or 0) + int(title_shape.height or 0) + Inches(0.1)
         bottom = deck.height - Inches(0.5)
-        self.body = _Box(deck.margin, min(top, bottom - Inches(1)), deck.width - 2 * deck.margin,
-                         max(Inches(1), bottom - top))
+        left, width = deck.margin, deck.width - 2 * deck.margin
+        if title_shape.name != TITLE_NAME and int(title_shape.width or 0) >= 0.6 * deck.width:
+            left, width = int(title_shape.left or 0), int(title_shape.width or 0)  # the body lines up with the title
+        self.body = _Box(left, min(top, bottom - Inches(1)), width, max(Inches(1), bottom - top))
 
     def _title_shape(self) -> Any:
         for ph in self.slide.placeholders:
@@ -291,6 +296,9 @@ class _SlideWriter:
             hidden = paragraphs[len(shown):]
             self.notes += ["".join(t for t, _ in par.runs) for par in hidden]
             shown.append(_p(f"{ELLIPSIS} {len(hidden)} more in the notes of this slide", colour=_MUTED))
+        if needed(shown, chosen) > height_in:  # one paragraph longer than the box: shortened, in full in the notes
+            shown[0] = self._cut(shown[0], width_in, height_in - (chosen * 1.3 / 72 if len(shown) > 1 else 0), chosen,
+                                 size)
         shape = self.slide.shapes.add_textbox(box.left, box.top, box.width, box.height)
         if name:
             shape.name = name
@@ -314,9 +322,26 @@ class _SlideWriter:
                         run.font.color.rgb = par.colour
         return shape
 
+    def _cut(self, par: _P, width_in: float, height_in: float, chosen: float, size: float) -> _P:
+        """``par`` shortened (with an ellipsis) to what a box of that size holds; the full text goes to the notes."""
+        at = par.size * chosen / size if par.size else chosen
+        per_line = max(1, int(width_in * 72 / (at * 0.5)))
+        lines = max(1, int((height_in - 0.1) * 72 / (at * 1.2)))
+        left = max(8, per_line * lines - 1)
+        self.notes.append("".join(t for t, _ in par.runs))
+        runs: list[tuple[str, bool]] = []
+        for text, bold in par.runs:
+            if left <= 0:
+                break
+            runs.append((text[:left], bold))
+            left -= len(text)
+        runs[-1] = (runs[-1][0].rstrip() + ELLIPSIS, runs[-1][1])
+        return _P(runs, par.size, par.colour, par.space_before)
+
     def table(self, box: _Box, header: Sequence[str], rows: Sequence[Sequence[str]], *,
-              widths: Sequence[float] | None = None, size: float = 11, limit: int = 80) -> Any:
-        """A table of plain text (cells shortened to ``limit`` characters, the full text in the notes)."""
+              widths: Sequence[float] | None = None, size: float = 11, limit: int = 80, numbers_from: int = 99) -> Any:
+        """A table of plain text (cells shortened to ``limit`` characters, the full text in the notes); the columns
+        from ``numbers_from`` on are right-aligned (numbers)."""
         row_height = Inches(0.3)
         height = min(box.height, row_height * (len(rows) + 1))
         frame = self.slide.shapes.add_table(len(rows) + 1, len(header), box.left, box.top, box.width, height)
@@ -336,6 +361,8 @@ class _SlideWriter:
                 cell.vertical_anchor = MSO_ANCHOR.MIDDLE
                 frame_ = cell.text_frame
                 frame_.word_wrap = True
+                if c >= numbers_from:
+                    frame_.paragraphs[0].alignment = PP_ALIGN.RIGHT
                 run = frame_.paragraphs[0].add_run()
                 run.text = self.short(one_line(value), limit)
                 run.font.size = Pt(size)
@@ -531,7 +558,8 @@ def _summary_table_slides(deck: _Deck) -> None:
         writer = _SlideWriter(deck, f"Every {pack.dimension_label.lower() or 'section'}{suffix}")
         legend = Inches(0.7)
         table_box, rest = writer.body.take(writer.body.height - legend, Inches(0.1))
-        writer.table(table_box, header, chunk, widths=[3.2, 1.1, 2.0, 1.0, 1.3, 1.1, 1.1], size=11, limit=45)
+        writer.table(table_box, header, chunk, widths=[3.2, 1.1, 2.0, 1.0, 1.3, 1.1, 1.1], size=11, limit=80,
+                     numbers_from=1)
         writer.text(_Box(rest.left, table_box.top + Inches(0.3) * (len(chunk) + 1) + Inches(0.15), rest.width,
                          legend),
                     [_p(f"{SIGNIFICANT} significant change vs the previous period. " + one_line(pack.family),
@@ -642,7 +670,7 @@ def _behind_slide(deck: _Deck, section: Section) -> None:
     quotes = [*section.detractor_quotes, *section.promoter_quotes]
     if quotes:
         paragraphs.append(_p("In their words", bold=True, space_before=8))
-        paragraphs += [_P([(f"{quote.score}: ", True), (f"“{_NEWLINES.sub(' ', clean(quote.text))}”", False)])
+        paragraphs += [_P([(f"{quote.score}: ", True), (f"“{writer.short(one_line(quote.text), QUOTE_LIMIT)}”", False)])
                        for quote in quotes]
     if not paragraphs:
         paragraphs = [_p(NO_COMMENTS, colour=_GREY)]
@@ -677,24 +705,28 @@ def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None) -> 
 
 
 def _movement(writer: _SlideWriter, box: _Box, section: Section) -> None:
-    """"Why did it move": the waterfall image and the sentence, or a line saying there is no comparison."""
+    """"Why did it move": the waterfall image (placed when the batch is drawn) above the sentence, or a line
+    saying there is no comparison."""
     movement = section.movement
     if movement is None:
         writer.text(box.take(Inches(0.45))[0], [_p(NO_COMPARISON, colour=_GREY)])
         return
-    image = writer.deck.images.get(_image_key(section))
-    sentence = [_p(one_line(movement.sentence), size=12)]
-    sentence_height = Inches(0.75)
-    if image is not None and box.height > sentence_height + Inches(0.5):
-        px_width, px_height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
-        width = box.width
-        height = int(width * px_height / max(1, px_width))
-        room = box.height - sentence_height
-        if height > room:
-            width, height = int(width * room / height), room
-        writer.slide.shapes.add_picture(io.BytesIO(image), box.left, box.top, width, height)
-        box = box.take(height, Inches(0.05))[1]
-    writer.text(box, sentence, size=12, min_size=8)
+    sentence_height = min(box.height, Inches(0.75))
+    image_box, sentence_box = box.take(box.height - sentence_height, Inches(0.05))
+    key = _image_key(section)
+    if key in writer.deck.image_keys and image_box.height > Inches(0.5):
+        writer.deck.pictures.append((writer.slide, key, image_box))
+    writer.text(sentence_box, [_p(one_line(movement.sentence), size=12)], size=12, min_size=8)
+
+
+def _place_picture(slide: Slide, image: bytes, box: _Box) -> None:
+    """A PNG in ``box``, as large as fits with its proportions kept, at the box's bottom left."""
+    px_width, px_height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    width = box.width
+    height = int(width * px_height / max(1, px_width))
+    if height > box.height:
+        width, height = int(width * box.height / height), box.height
+    slide.shapes.add_picture(io.BytesIO(image), box.left, box.top + box.height - height, width, height)
 
 
 def _followup_slide(deck: _Deck, section: Section) -> None:
@@ -781,18 +813,23 @@ def _image_key(section: Section) -> str:
     return f"movement:{id(section)}"
 
 
-def _render_images(pack: Pack) -> dict[str, bytes]:
-    """Every image of the deck (the movement waterfalls), drawn in one :func:`render_specs` batch."""
-    keys: list[str] = []
-    specs: list[dict[str, Any]] = []
+def _image_specs(pack: Pack) -> dict[str, dict[str, Any]]:
+    """Every image of the deck (the movement waterfalls) as a Vega-Lite spec, by key."""
+    specs: dict[str, dict[str, Any]] = {}
     for section in pack.sections:
         if section.figure.suppressed or section.movement is None:
             continue
         spec = figures.section_specs(section, pack.level).get("movement")
         if spec is not None:
-            keys.append(_image_key(section))
-            specs.append(spec)
-    return dict(zip(keys, render_specs(specs, "png", scale=2.0), strict=True)) if specs else {}
+            specs[_image_key(section)] = spec
+    return specs
+
+
+def _draw(specs: dict[str, dict[str, Any]]) -> dict[str, bytes]:
+    """The images, drawn by one :func:`render_specs` batch."""
+    if not specs:
+        return {}
+    return dict(zip(specs, render_specs(list(specs.values()), "png", scale=2.0), strict=True))
 
 
 def _open(template: bytes | str | Path | None) -> tuple[PresentationObject, bool]:
@@ -883,7 +920,22 @@ def render_pptx(pack: Pack, *, template: bytes | str | Path | None = None) -> by
     :class:`nps.charts.render.ChartRenderError` when the images cannot be drawn.
     """
     prs, own_style = _open(template)
-    deck = _Deck(prs=prs, layouts=_layouts(prs), pack=pack, own_style=own_style, images=_render_images(pack))
+    specs = _image_specs(pack)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the images are drawn while the slides are built
+        drawing = pool.submit(_draw, specs)
+        deck = _Deck(prs=prs, layouts=_layouts(prs), pack=pack, own_style=own_style, image_keys=frozenset(specs))
+        _slides(deck)
+        images = drawing.result()
+    for slide, key, box in deck.pictures:
+        _place_picture(slide, images[key], box)
+    _core_properties(prs, pack)
+    out = io.BytesIO()
+    prs.save(out)
+    return _fixed_zip(out.getvalue(), pack.provenance.generated_at)
+
+
+def _slides(deck: _Deck) -> None:
+    pack = deck.pack
     _title_slide(deck)
     _summary_slide(deck)
     _summary_table_slides(deck)
@@ -897,7 +949,3 @@ def render_pptx(pack: Pack, *, template: bytes | str | Path | None = None) -> by
         _behind_slide(deck, section)
         _followup_slide(deck, section)
     _provenance_slide(deck)
-    _core_properties(prs, pack)
-    out = io.BytesIO()
-    prs.save(out)
-    return _fixed_zip(out.getvalue(), pack.provenance.generated_at)
