@@ -124,7 +124,7 @@ def test_the_table_of_sections_has_every_section_and_the_hidden_one_without_numb
     assert _table(slide) == [
         ["Business function", "NPS", "95% interval", "n", "Change", "Target", "Gap"],
         ["Billing", "−12.4", "−19.8 to −4.9", "412", "−10.4 ●", "0.0", "−12.4"],
-        [HOSTILE, "hidden (anonymity rule)", "", "", "", "", ""],
+        [HOSTILE, "hidden", "anonymity rule", "", "", "", ""],
     ]
     assert "● significant change vs the previous period. Changes: 2 tests, Holm-controlled at 95%." in _texts(slide)
 
@@ -393,3 +393,16 @@ def test_any_figures_render_and_every_slide_keeps_its_footer(figures: list[Figur
     shown = [f.nps for f in figures if not f.suppressed and f.nps is not None]
     charts = _charts(_slide(prs, "Summary: All functions"))
     assert [_series(c)[0][1] for c in charts] == ([tuple(shown)] if shown else [])
+
+
+def test_rows_that_do_not_fit_go_to_the_notes_and_the_slide_says_so() -> None:
+    actions = tuple(dataclasses.replace(billing().actions[0], id=i, title=f"Action number {i}") for i in range(30))
+    section = dataclasses.replace(billing(), actions=actions, movement=None)
+    slide = _slide(_open(render_pptx(dataclasses.replace(PACK, sections=(section,)))), "Billing: follow-up")
+    shown = _table(slide, 1)[1:]
+    assert 0 < len(shown) < 30
+    assert [row[0] for row in shown] == [f"Action number {i}" for i in range(len(shown))]
+    assert f"… {30 - len(shown)} more rows in the notes of this slide" in _texts(slide)
+    notes = _notes(slide).splitlines()
+    for i in range(len(shown), 30):
+        assert any(line.startswith(f"Action number {i} · luca@example.com") for line in notes)

@@ -61,7 +61,6 @@ NO_COMMENTS = "No comments."
 HIDDEN_TEXT = ("Hidden by the employee anonymity rule: this group has too few respondents to be shown "
                "without identifying people, so no number of it appears in this pack.")
 SUMMARY_ROWS_PER_SLIDE = 12
-MAX_TABLE_ROWS = 8
 QUOTE_LIMIT = 300  # characters of a verbatim on a slide (the whole of a longer one is in the notes)
 _FOOTER_PT = 7
 _GREY = RGBColor(0x59, 0x59, 0x59)
@@ -241,7 +240,7 @@ class _SlideWriter:
         frame.text = ""
         run = frame.paragraphs[0].add_run()
         run.text = text
-        if deck.own_style or title_shape.name == TITLE_NAME:
+        if deck.own_style or title_shape.name == TITLE_NAME or len(text) > 50:
             run.font.size = Pt(28 if len(text) <= 50 else 22 if len(text) <= 80 else 18)
             run.font.bold = title_shape.name == TITLE_NAME
         self.title_shape = title_shape
@@ -339,36 +338,53 @@ class _SlideWriter:
         return _P(runs, par.size, par.colour, par.space_before)
 
     def table(self, box: _Box, header: Sequence[str], rows: Sequence[Sequence[str]], *,
-              widths: Sequence[float] | None = None, size: float = 11, limit: int = 80, numbers_from: int = 99) -> Any:
-        """A table of plain text (cells shortened to ``limit`` characters, the full text in the notes); the columns
-        from ``numbers_from`` on are right-aligned (numbers)."""
-        row_height = Inches(0.3)
-        height = min(box.height, row_height * (len(rows) + 1))
-        frame = self.slide.shapes.add_table(len(rows) + 1, len(header), box.left, box.top, box.width, height)
-        table = frame.table
+              widths: Sequence[float] | None = None, size: float = 11, limit: int = 80,
+              numbers_from: int = 99) -> int:
+        """A table of plain text in ``box``: cells shortened to ``limit`` characters, the columns from
+        ``numbers_from`` on right-aligned (numbers). Rows that do not fit go to the notes, and a line under the
+        table says so. Returns the height it takes (EMU)."""
         weights = list(widths or [1.0] * len(header))
         total = sum(weights)
-        used = 0
-        for index, weight in enumerate(weights):
-            width = int(box.width * weight / total) if index < len(weights) - 1 else box.width - used
+        column_widths = [int(box.width * w / total) for w in weights[:-1]]
+        column_widths.append(box.width - sum(column_widths))
+        cells = [[self.short(one_line(v), limit) if r == 0 else one_line(v) for v in values]
+                 for r, values in enumerate([list(header), *[list(row) for row in rows]])]
+        heights = [max(Inches(0.3), max(int(Inches(_height_needed([_p(text)], w / 914400 - 0.2, size) - 0.04))
+                                        for text, w in zip([shorten(t, limit) for t in row], column_widths,
+                                                           strict=True)))
+                   for row in cells]
+        more_height = Inches(0.3)
+        count = len(cells)
+        while count > 1 and sum(heights[:count]) + (more_height if count < len(cells) else 0) > box.height:
+            count -= 1
+        if count < len(cells):
+            self.notes += [" · ".join(row) for row in cells[count:]]
+        frame = self.slide.shapes.add_table(count, len(header), box.left, box.top, box.width, sum(heights[:count]))
+        table = frame.table
+        for index, width in enumerate(column_widths):
             table.columns[index].width = width
-            used += width
-        for r, values in enumerate([list(header), *[list(row) for row in rows]]):
-            table.rows[r].height = row_height
+        for r, values in enumerate(cells[:count]):
+            table.rows[r].height = heights[r]
             for c, value in enumerate(values):
                 cell = table.cell(r, c)
                 cell.margin_top = cell.margin_bottom = Inches(0.03)
                 cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                frame_ = cell.text_frame
-                frame_.word_wrap = True
+                text_frame = cell.text_frame
+                text_frame.word_wrap = True
                 if c >= numbers_from:
-                    frame_.paragraphs[0].alignment = PP_ALIGN.RIGHT
-                run = frame_.paragraphs[0].add_run()
-                run.text = self.short(one_line(value), limit)
+                    text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+                run = text_frame.paragraphs[0].add_run()
+                run.text = value if r == 0 else self.short(value, limit)
                 run.font.size = Pt(size)
                 if r == 0:
                     run.font.bold = True
-        return frame
+        used = sum(heights[:count])
+        if count < len(cells):
+            self.text(_Box(box.left, box.top + used, box.width, more_height),
+                      [_p(f"{ELLIPSIS} {len(cells) - count} more rows in the notes of this slide", colour=_GREY)],
+                      size=10)
+            used += more_height
+        return used
 
     # -- charts ----------------------------------------------------------------
 
@@ -547,7 +563,7 @@ def _summary_table_slides(deck: _Deck) -> None:
     for section in pack.sections:
         figure = section.figure
         if figure.suppressed:
-            rows.append([section.title, "hidden (anonymity rule)", "", "", "", "", ""])
+            rows.append([section.title, "hidden", "anonymity rule", "", "", "", ""])
             continue
         rows.append([section.title, fmt.points(figure.nps), fmt.points_range(figure.ci_low, figure.ci_high),
                      fmt.count(figure.n), _change_cell(section.change), fmt.points(section.target),
@@ -557,11 +573,10 @@ def _summary_table_slides(deck: _Deck) -> None:
         suffix = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
         writer = _SlideWriter(deck, f"Every {pack.dimension_label.lower() or 'section'}{suffix}")
         legend = Inches(0.7)
-        table_box, rest = writer.body.take(writer.body.height - legend, Inches(0.1))
-        writer.table(table_box, header, chunk, widths=[3.2, 1.1, 2.0, 1.0, 1.3, 1.1, 1.1], size=11, limit=80,
-                     numbers_from=1)
-        writer.text(_Box(rest.left, table_box.top + Inches(0.3) * (len(chunk) + 1) + Inches(0.15), rest.width,
-                         legend),
+        table_box = writer.body.take(writer.body.height - legend)[0]
+        used = writer.table(table_box, header, chunk, widths=[3.2, 1.1, 2.0, 1.0, 1.3, 1.1, 1.1], size=11, limit=80,
+                            numbers_from=1)
+        writer.text(_Box(table_box.left, table_box.top + used + Inches(0.15), table_box.width, legend),
                     [_p(f"{SIGNIFICANT} significant change vs the previous period. " + one_line(pack.family),
                         colour=_GREY)], size=11)
         writer.finish()
@@ -657,7 +672,7 @@ def _behind_slide(deck: _Deck, section: Section) -> None:
     level = deck.pack.level
     writer = _SlideWriter(deck, f"{section.title}: what is behind it")
     left, right = writer.body.split(0.5, Inches(0.3))
-    below = _breakdown(writer, left, section.breakdown)
+    below = _breakdown(writer, left, section.breakdown, 0.45 if section.movement is not None else 0.8)
     _movement(writer, below, section)
     paragraphs: list[_P] = []
     for heading, themes in ((DETRACTOR_HEADING, section.detractor_themes), (PROMOTER_HEADING, section.promoter_themes)):
@@ -678,15 +693,16 @@ def _behind_slide(deck: _Deck, section: Section) -> None:
     writer.finish()
 
 
-def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None) -> _Box:
-    """The breakdown's native bar chart (▲ / ▼ in the labels) in the top of ``box``; returns what is left."""
+def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None, share: float) -> _Box:
+    """The breakdown's native bar chart (▲ / ▼ in the labels) in at most ``share`` of ``box``'s top, then its notes;
+    returns what is left."""
     if breakdown is None or not breakdown.bars:
         line, rest = box.take(Inches(0.45), Inches(0.05))
         writer.text(line, [_p("No breakdown.", colour=_GREY)])
         return rest
     bars = [b for b in breakdown.bars if b.nps is not None]
     empty = [b for b in breakdown.bars if b.nps is None]
-    height = min(int(box.height * 0.5), Inches(0.8) + Inches(0.32) * len(bars))
+    height = min(int(box.height * share), Inches(0.8) + Inches(0.32) * len(bars))
     chart_box, rest = box.take(height if bars else 0, Inches(0.05))
     if bars:
         categories = [f"{writer.short(one_line(b.value), 32)}{' (low n)' if b.low_n else ''} {b.marker}".rstrip()
@@ -699,8 +715,9 @@ def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None) -> 
         said.append("No responses: " + ", ".join(one_line(b.value) for b in empty) + ".")
     if breakdown.note:
         said.append(one_line(breakdown.note))
-    note_box, rest = rest.take(Inches(0.25 + 0.22 * len(said)), Inches(0.05))
-    writer.text(note_box, [_p(s, colour=_GREY) for s in said], size=10, min_size=8)
+    notes = [_p(s, colour=_GREY) for s in said]
+    note_box, rest = rest.take(Inches(_height_needed(notes, box.width / 914400 - 0.2, 10)), Inches(0.05))
+    writer.text(note_box, notes, size=10, min_size=8)
     return rest
 
 
@@ -711,12 +728,13 @@ def _movement(writer: _SlideWriter, box: _Box, section: Section) -> None:
     if movement is None:
         writer.text(box.take(Inches(0.45))[0], [_p(NO_COMPARISON, colour=_GREY)])
         return
-    sentence_height = min(box.height, Inches(0.75))
-    image_box, sentence_box = box.take(box.height - sentence_height, Inches(0.05))
+    sentence = [_p(one_line(movement.sentence))]
+    sentence_height = min(box.height // 2, Inches(_height_needed(sentence, box.width / 914400 - 0.2, 12)))
+    image_box, sentence_box = box.take(box.height - sentence_height - Inches(0.05), Inches(0.05))
     key = _image_key(section)
-    if key in writer.deck.image_keys and image_box.height > Inches(0.5):
+    if key in writer.deck.image_keys:
         writer.deck.pictures.append((writer.slide, key, image_box))
-    writer.text(sentence_box, [_p(one_line(movement.sentence), size=12)], size=12, min_size=8)
+    writer.text(sentence_box, sentence, size=12, min_size=8)
 
 
 def _place_picture(slide: Slide, image: bytes, box: _Box) -> None:
@@ -734,28 +752,23 @@ def _followup_slide(deck: _Deck, section: Section) -> None:
     left, right = writer.body.split(0.36, Inches(0.3))
     kpis = _kpis(section.followup)
     cases = section.followup.overdue_cases if section.followup else ()
-    text_box, cases_box = left.take(Inches(0.34) * (len(kpis) + 1), Inches(0.1))
+    kpi_height = Inches(_height_needed(kpis, left.width / 914400 - 0.2, 13))
+    text_box, cases_box = left.take(kpi_height, Inches(0.15))
     writer.text(text_box, kpis, size=13)
     if cases:
-        shown = cases[:MAX_TABLE_ROWS]
-        rows = [[str(case_id), owner or "unassigned", due, priority] for case_id, owner, due, priority in shown]
         title_box, table_box = cases_box.take(Inches(0.35))
         writer.text(title_box, [_p("Overdue cases", bold=True)], size=12)
-        writer.table(table_box, ["Case", "Owner", "Due", "Priority"], rows, widths=[0.8, 2.2, 1.3, 1.0], size=10,
-                     limit=32)
-        if len(cases) > len(shown):
-            writer.notes += [f"Overdue case {c[0]}: {c[1] or 'unassigned'}, due {c[2]}, {c[3]}"
-                             for c in cases[len(shown):]]
-            writer.text(_Box(table_box.left, table_box.top + Inches(0.3) * (len(shown) + 1) + Inches(0.05),
-                             table_box.width, Inches(0.35)),
-                        [_p(f"{ELLIPSIS} {len(cases) - len(shown)} more in the notes of this slide", colour=_GREY)],
-                        size=10)
+        writer.table(table_box, ["Case", "Owner", "Due", "Priority"],
+                     [[str(case_id), owner or "unassigned", due, priority] for case_id, owner, due, priority in cases],
+                     widths=[0.8, 2.2, 1.3, 1.0], size=10, limit=40)
     elif section.followup is not None:
         writer.text(cases_box.take(Inches(0.4))[0], [_p("No overdue cases.", colour=_GREY)], size=12)
     actions_box = right
     if section.notes:
-        actions_box, notes_box = right.take(right.height - Inches(0.9), Inches(0.1))
-        writer.text(notes_box, [_p(one_line(n), colour=_GREY) for n in section.notes], size=11, min_size=8)
+        notes = [_p(one_line(n), colour=_GREY) for n in section.notes]
+        notes_height = min(int(right.height * 0.3), Inches(_height_needed(notes, right.width / 914400 - 0.2, 11)))
+        actions_box, notes_box = right.take(right.height - notes_height - Inches(0.1), Inches(0.1))
+        writer.text(notes_box, notes, size=11, min_size=8)
     _actions(writer, actions_box, section.actions)
     writer.finish()
 
@@ -780,19 +793,11 @@ def _actions(writer: _SlideWriter, box: _Box, actions: Sequence[ActionLine]) -> 
     if not actions:
         writer.text(table_box.take(Inches(0.4))[0], [_p("No open actions.", colour=_GREY)], size=12)
         return
-    shown = actions[:MAX_TABLE_ROWS]
     rows = [[a.title, a.owner or "unassigned", a.due, a.status + (", overdue" if a.overdue else ""),
              _before_since(a.nps_before, a.n_before), _before_since(a.nps_since, a.n_since),
-             a.verdict or fmt.MISSING] for a in shown]
+             a.verdict or fmt.MISSING] for a in actions]
     writer.table(table_box, ["Action", "Owner", "Due", "Status", "NPS before", "NPS since", "Verdict"], rows,
-                 widths=[2.0, 1.6, 1.0, 1.1, 1.0, 1.0, 2.6], size=9, limit=120)
-    if len(actions) > len(shown):
-        writer.notes += [f"Action {a.id}: {one_line(a.title)} ({a.owner or 'unassigned'}, due {a.due}, {a.status})"
-                         for a in actions[len(shown):]]
-        writer.text(_Box(table_box.left, table_box.top + table_box.height - Inches(0.35), table_box.width,
-                         Inches(0.35)),
-                    [_p(f"{ELLIPSIS} {len(actions) - len(shown)} more in the notes of this slide", colour=_GREY)],
-                    size=10)
+                 widths=[2.0, 1.6, 1.1, 1.1, 1.0, 1.0, 2.6], size=9, limit=120)
 
 
 def _before_since(nps: float | None, n: int) -> str:
