@@ -178,6 +178,8 @@ def test_what_is_behind_it_has_the_breakdown_the_movement_image_themes_and_verba
     texts = _texts(slide)
     assert ("NPS fell 10.4 points: −8.1 within segments, −2.6 from the mix of segments, +0.3 interaction."
             in texts)
+    assert "▲ / ▼ significantly above / below the rest." in texts
+    assert "● significant impact, after multiplicity control across the themes." in texts
     assert "Detractors say" in texts and "Promoters say" in texts
     assert "Billing errors: 41.0% of comments (64), impact −31.2 (95% CI −40.5 to −21.9) ●" in texts
     assert f"{HOSTILE}: 12.0% of comments (19), impact −5.0 (95% CI −18.0 to +8.0)" in texts
@@ -203,6 +205,25 @@ def test_the_follow_up_slide_has_kpis_overdue_cases_and_actions(deck: Any) -> No
          "NPS moved from −2.0 (n 120) to −9.0 (n 110): within the noise (p = 0.41)"],
         [HOSTILE, "unassigned", "2026-06-01", "planned, overdue", "—", "—", "—"],
     ]
+
+
+def test_a_breakdown_note_says_how_its_markers_were_tested() -> None:
+    section = billing()
+    note = "▲ / ▼: Benjamini–Hochberg control of the false discovery rate at 5% across 3 tests."
+    section = dataclasses.replace(section, breakdown=dataclasses.replace(section.breakdown, note=note), movement=None)
+    texts = _texts(_slide(_open(render_pptx(dataclasses.replace(PACK, sections=(section,)))),
+                          "Billing: what is behind it"))
+    assert note in texts and "▲ / ▼ significantly above / below the rest." not in texts
+
+
+def test_a_hidden_summary_shows_no_number() -> None:
+    summary = dataclasses.replace(PACK.summary, figure=hidden().figure, change=None, target=None, gap=None, trend=(),
+                                  distribution=())
+    prs = _open(render_pptx(dataclasses.replace(PACK, summary=summary, sections=(), notes=())))
+    assert _titles(prs)[2] == "All functions: hidden"
+    first = _texts(_slide(prs, "Summary: All functions"))
+    assert first[0] == slides.HIDDEN_TEXT
+    assert re.search(r"\d+\.\d|%|\bn \d", "\n".join(first[:1])) is None
 
 
 def test_the_hidden_section_has_one_slide_and_no_numbers(deck: Any) -> None:

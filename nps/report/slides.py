@@ -506,7 +506,7 @@ def _summary_slide(deck: _Deck) -> None:
     summary = pack.summary
     writer = _SlideWriter(deck, f"Summary: {summary.title}")
     left, right = writer.body.split(0.36, Inches(0.3))
-    paragraphs = _headline(summary, pack.level)
+    paragraphs = [_p(HIDDEN_TEXT)] if summary.figure.suppressed else _headline(summary, pack.level)
     paragraphs.append(_p(one_line(pack.family), colour=_GREY, space_before=6))
     paragraphs += [_p(one_line(note), colour=_GREY, space_before=6) for note in pack.notes]
     writer.text(left, paragraphs)
@@ -680,7 +680,7 @@ def _behind_slide(deck: _Deck, section: Section) -> None:
             paragraphs.append(_p(heading, bold=True, space_before=6))
             paragraphs += [_theme_line(theme, level) for theme in themes]
     if paragraphs:
-        paragraphs.append(_p(f"{SIGNIFICANT} impact significant after {one_line(deck.pack.provenance.multiplicity)}.",
+        paragraphs.append(_p(f"{SIGNIFICANT} significant impact, after multiplicity control across the themes.",
                              colour=_GREY, size=10))
     quotes = [*section.detractor_quotes, *section.promoter_quotes]
     if quotes:
@@ -710,11 +710,9 @@ def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None, sha
         chart = writer.chart(XL_CHART_TYPE.BAR_CLUSTERED, chart_box, categories, [("NPS", [b.nps for b in bars])],
                              title=f"NPS by {one_line(breakdown.label).lower()}")
         _style_bars(chart, LINE_COLOUR)
-    said = [f"▲ / ▼ significantly above / below the rest ({one_line(writer.deck.pack.provenance.multiplicity)})."]
+    said = [one_line(breakdown.note) if breakdown.note else "▲ / ▼ significantly above / below the rest."]
     if empty:
         said.append("No responses: " + ", ".join(one_line(b.value) for b in empty) + ".")
-    if breakdown.note:
-        said.append(one_line(breakdown.note))
     notes = [_p(s, colour=_GREY) for s in said]
     note_box, rest = rest.take(Inches(_height_needed(notes, box.width / 914400 - 0.2, 10)), Inches(0.05))
     writer.text(note_box, notes, size=10, min_size=8)
@@ -944,7 +942,10 @@ def _slides(deck: _Deck) -> None:
     _title_slide(deck)
     _summary_slide(deck)
     _summary_table_slides(deck)
-    _scorecard_slide(deck, pack.summary)
+    if pack.summary.figure.suppressed:
+        _hidden_slide(deck, pack.summary)
+    else:
+        _scorecard_slide(deck, pack.summary)
     _decisions_slide(deck)
     for section in pack.sections:
         if section.figure.suppressed:
