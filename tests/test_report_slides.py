@@ -416,6 +416,17 @@ def test_any_figures_render_and_every_slide_keeps_its_footer(figures: list[Figur
     assert [_series(c)[0][1] for c in charts] == ([tuple(shown)] if shown else [])
 
 
+def test_when_the_images_cannot_be_drawn_the_deck_says_so_in_their_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(specs: Any, fmt: str, **kwargs: Any) -> list[bytes]:
+        raise render.ChartRenderError("the renderer crashed (SIGABRT)")
+
+    monkeypatch.setattr(slides, "render_specs", failing)
+    slide = _slide(_open(render_pptx(PACK)), "Billing: what is behind it")
+    assert not any(s.shape_type == 13 for s in slide.shapes)
+    assert ("The chart could not be drawn (the renderer crashed (SIGABRT)); its numbers are in the sentence below."
+            in _texts(slide))
+
+
 def test_rows_that_do_not_fit_go_to_the_notes_and_the_slide_says_so() -> None:
     actions = tuple(dataclasses.replace(billing().actions[0], id=i, title=f"Action number {i}") for i in range(30))
     section = dataclasses.replace(billing(), actions=actions, movement=None)

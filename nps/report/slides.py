@@ -45,7 +45,7 @@ from xlsxwriter import Workbook
 
 from nps import format as fmt
 from nps.charts.common import CATEGORY_COLOURS, LINE_COLOUR
-from nps.charts.render import render_specs
+from nps.charts.render import ChartRenderError, render_specs
 from nps.control_chars import strip_unsafe
 from nps.report import figures
 from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Breakdown, Change, Decision, Figure,
@@ -735,6 +735,16 @@ def _movement(writer: _SlideWriter, box: _Box, section: Section) -> None:
     writer.text(sentence_box, sentence, size=12, min_size=8)
 
 
+def _failed_picture(slide: Slide, box: _Box, reason: str) -> None:
+    """The line that stands where an image could not be drawn."""
+    shape = slide.shapes.add_textbox(box.left, box.top, box.width, min(box.height, Inches(0.6)))
+    shape.text_frame.word_wrap = True
+    run = shape.text_frame.paragraphs[0].add_run()
+    run.text = one_line(f"The chart could not be drawn ({reason}); its numbers are in the sentence below.")
+    run.font.size = Pt(11)
+    run.font.color.rgb = _GREY
+
+
 def _place_picture(slide: Slide, image: bytes, box: _Box) -> None:
     """A PNG in ``box``, as large as fits with its proportions kept, at the box's bottom left."""
     px_width, px_height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
@@ -919,8 +929,9 @@ def render_pptx(pack: Pack, *, template: bytes | str | Path | None = None) -> by
     the last meeting; per section a scorecard (native trend and distribution charts), what is behind it
     (native breakdown chart, the movement waterfall as an image, themes, verbatims) and the follow-up —
     or one slide for a section hidden by the anonymity rule; the full provenance last. Every slide carries
-    the provenance footer (a text box named ``Provenance``). Raises
-    :class:`nps.charts.render.ChartRenderError` when the images cannot be drawn.
+    the provenance footer (a text box named ``Provenance``). The images are drawn, in one batch, while the
+    slides are built; when they cannot be (:class:`nps.charts.render.ChartRenderError`), a line says so in
+    each image's place and the deck is written all the same.
     """
     prs, own_style = _open(template)
     specs = _image_specs(pack)
@@ -928,9 +939,15 @@ def render_pptx(pack: Pack, *, template: bytes | str | Path | None = None) -> by
         drawing = pool.submit(_draw, specs)
         deck = _Deck(prs=prs, layouts=_layouts(prs), pack=pack, own_style=own_style, image_keys=frozenset(specs))
         _slides(deck)
-        images = drawing.result()
+        try:
+            images, failure = drawing.result(), ""
+        except ChartRenderError as exc:  # the numbers stay; each missing chart says why in its place
+            images, failure = {}, str(exc)
     for slide, key, box in deck.pictures:
-        _place_picture(slide, images[key], box)
+        if key in images:
+            _place_picture(slide, images[key], box)
+        else:
+            _failed_picture(slide, box, failure)
     _core_properties(prs, pack)
     out = io.BytesIO()
     prs.save(out)
