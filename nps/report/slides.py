@@ -92,7 +92,7 @@ def shorten(text: str, limit: int) -> str:
 
 @dataclass
 class _P:
-    """One paragraph of a text box: runs of (text, bold), a size, a colour, a level of indentation."""
+    """One paragraph of a text box: runs of (text, bold), its size (None: the box's), colour, space before (pt)."""
 
     runs: list[tuple[str, bool]]
     size: float | None = None
@@ -116,7 +116,7 @@ def _height_needed(paragraphs: Sequence[_P], width_in: float, size: float, scale
     """Inches of height the paragraphs need at ``size`` (a paragraph's own size times ``scale``)."""
     total = 0.0
     for par in paragraphs:
-        psize = (par.size or size) * scale if par.size else size
+        psize = par.size * scale if par.size else size
         total += _lines_needed(par, width_in, psize) * psize * 1.2 / 72 + par.space_before / 72
     return total + 0.1
 
@@ -224,7 +224,7 @@ class _Deck:
 class _SlideWriter:
     """One slide: its title, its body area, and the full texts of whatever was shortened (for the notes)."""
 
-    def __init__(self, deck: _Deck, title: str, layout: SlideLayout | None = None) -> None:
+    def __init__(self, deck: _Deck, title: str, layout: SlideLayout | None = None, *, title_size: int = 28) -> None:
         self.deck = deck
         self.slide: Slide = deck.prs.slides.add_slide(layout or deck.layouts.title_only)
         self.notes: list[str] = []
@@ -241,7 +241,7 @@ class _SlideWriter:
         run = frame.paragraphs[0].add_run()
         run.text = text
         if deck.own_style or title_shape.name == TITLE_NAME or len(text) > 50:
-            run.font.size = Pt(28 if len(text) <= 50 else 22 if len(text) <= 80 else 18)
+            run.font.size = Pt(title_size if len(text) <= 50 else 22 if len(text) <= 80 else 18)
             run.font.bold = title_shape.name == TITLE_NAME
         self.title_shape = title_shape
         top = int(title_shape.top or 0) + int(title_shape.height or 0) + Inches(0.1)
@@ -489,7 +489,7 @@ def _date(day: dt.date) -> str:
 
 def _title_slide(deck: _Deck) -> None:
     pack = deck.pack
-    writer = _SlideWriter(deck, pack.title, deck.layouts.title)
+    writer = _SlideWriter(deck, pack.title, deck.layouts.title, title_size=36)
     subtitle = next((ph for ph in writer.slide.placeholders if ph.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE),
                     None)
     text = writer.short(one_line(pack.subtitle), 160)
