@@ -88,6 +88,7 @@ def _database(path: str) -> Database:
 
     register_delivery(jobs)
     jobs.register("follow-up sweep", FOLLOWUP_SWEEP_INTERVAL, _followup_sweep, first_after=30.0)
+    jobs.register("review packs", REVIEW_PACKS_INTERVAL, _review_packs, first_after=90.0)
     return Database(con, jobs.start())
 
 
@@ -105,6 +106,16 @@ def _followup_sweep(cur: duckdb.DuckDBPyConnection) -> None:
     from face.notifications import digest_enabled
 
     sweep(cur, deliver=deliver, digest=digest_enabled())
+
+
+# The review packs due before their meetings are built and queued every 15 minutes (the delivery sends them).
+REVIEW_PACKS_INTERVAL = 900.0
+
+
+def _review_packs(cur: duckdb.DuckDBPyConnection) -> None:
+    from nps.reviews.sending import send_due_packs
+
+    send_due_packs(cur, dt.datetime.now().replace(microsecond=0))
 
 
 def db_path() -> str:

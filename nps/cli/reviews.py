@@ -76,6 +76,11 @@ def add_reviews_parser(sub: Any, add_db: Callable[[argparse.ArgumentParser], Non
     remove.add_argument("--yes", action="store_true",
                         help="really delete it: without --yes the command only says what would go")
     add_db(remove)
+    send = verbs.add_parser("send", help="queue the packs due before their meetings (cron; the app server does it "
+                                         "every 15 minutes) and deliver the outbox")
+    send.add_argument("--now", metavar="ISO", help="the time to act at (default: now), e.g. 2026-03-02T08:00")
+    send.add_argument("--format", choices=("table", "json"), default="table")
+    add_db(send)
 
 
 def _date(text: str) -> dt.date:
@@ -143,6 +148,8 @@ def run_reviews(args: argparse.Namespace) -> int:
             return _add(con, args)
         if command == "note":
             return _note(con, args)
+        if command == "send":
+            return _send(con, args)
         return _remove(con, args)
     finally:
         con.close()
@@ -269,3 +276,31 @@ def _remove(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     reviews.delete_review(con, review.id, actor=cli_actor())
     say(f"deleted {_visible(what)}\n")
     return 0
+
+
+def _send(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    """``reviews send``: queue the due packs (:func:`nps.reviews.sending.send_due_packs`), then deliver the outbox."""
+    from nps.cli.followup import _now
+    from nps.followup.notify import deliver_pending
+    from nps.reviews.sending import send_due_packs
+
+    now = _now(args) or dt.datetime.now().replace(microsecond=0)
+    report = send_due_packs(con, now, actor=cli_actor())
+    delivered = deliver_pending(con, now)
+    if args.format == "json":
+        sys.stdout.write(to_json({
+            "queued": [{"review": name, "meeting": day.isoformat(), "recipients": list(people)}
+                       for name, day, people in report.queued],
+            "left_out": [{"review": name, "participant": who, "why": why} for name, who, why in report.left_out],
+            "errors": [{"review": name, "error": error} for name, error in report.errors],
+            "delivery": {"sent": delivered.sent, "failed": delivered.failed, "retrying": delivered.retrying,
+                         "skipped": delivered.skipped}}))
+    else:
+        lines = [f"queued: {_visible(name)}, meeting {day.isoformat()}, to {_visible(', '.join(people))}"
+                 for name, day, people in report.queued] or ["no pack due"]
+        lines += [f"left out: {_visible(who)} ({_visible(name)}): {why}" for name, who, why in report.left_out]
+        lines += [f"error: {_visible(name)}: {_visible(error)}" for name, error in report.errors]
+        lines.append(f"delivery: {delivered.sent} sent, {delivered.failed} failed, {delivered.retrying} retrying, "
+                     f"{delivered.skipped} skipped")
+        say("\n".join(lines) + "\n")
+    return 1 if report.errors else 0
