@@ -528,11 +528,27 @@ def _summary_slide(deck: _Deck) -> None:
                              [("NPS", [s.figure.nps for s in shown])],
                              title=f"NPS by {pack.dimension_label.lower()}")
         _style_bars(chart, LINE_COLOUR)
+        _label_points(chart, [(s.figure.nps, s.figure.n, s.figure.ci_low, s.figure.ci_high) for s in shown], pack.level)
         if rest.height and said:
             writer.text(_Box(rest.left, chart_box.top + height + Inches(0.05), rest.width, rest.height), said, size=12)
     elif said or pack.sections:
         writer.text(right, said or [_p("No section has responses.")], size=14)
     writer.finish()
+
+
+def _label_points(chart: Any, figures: Sequence[tuple[float | None, int, float | None, float | None]],
+                  level: float) -> None:
+    """Each bar's label: its NPS with n and the interval at ``level`` (every NPS shown with n and its interval);
+    the numbers stay the chart's data, so restyling in PowerPoint keeps them."""
+    for point, (nps, n, low, high) in zip(chart.plots[0].series[0].points, figures):
+        if nps is None:
+            continue
+        frame = point.data_label.text_frame
+        frame.text = f"{fmt.points(nps)}  n {n:,}, {fmt.level(level)} CI {fmt.points_range(low, high)}"
+        frame.word_wrap = False
+        for paragraph in frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(8)
 
 
 def _style_bars(chart: Any, colour: str, *, horizontal: bool = True) -> None:
@@ -710,6 +726,7 @@ def _breakdown(writer: _SlideWriter, box: _Box, breakdown: Breakdown | None, sha
         chart = writer.chart(XL_CHART_TYPE.BAR_CLUSTERED, chart_box, categories, [("NPS", [b.nps for b in bars])],
                              title=f"NPS by {one_line(breakdown.label).lower()}")
         _style_bars(chart, LINE_COLOUR)
+        _label_points(chart, [(b.nps, b.n, b.ci_low, b.ci_high) for b in bars], writer.deck.pack.level)
     said = [one_line(breakdown.note) if breakdown.note else "▲ / ▼ significantly above / below the rest."]
     if empty:
         said.append("No responses: " + ", ".join(one_line(b.value) for b in empty) + ".")
