@@ -17,8 +17,9 @@ one :func:`nps.charts.render.render_specs` call, written to the same folder unde
 Fonts: only Typst's embedded fonts are used (``ignore_system_fonts``), so a pack looks the same on
 every machine: Libertinus Serif for text (it has the accents of Italian and French, − – — ▲ ▼ ●),
 with DejaVu Sans Mono as the fallback for any glyph it lacks; the charts' text is set in Libertinus
-Serif too (the embedded fonts have no sans-serif). A character no embedded font has is drawn as
-an empty box, never dropped silently from the text layer.
+Serif too (the embedded fonts have no sans-serif). A character no embedded font has (emoji, most
+non-Latin scripts) cannot be drawn: it shows as a gap or an empty box. Characters a PDF's text
+cannot hold (control characters, lone surrogates: see :mod:`nps.control_chars`) become "�".
 
 The output is deterministic: the document's date and the PDF's timestamps are the provenance's
 ``generated_at``, so the same :class:`~nps.report.model.Pack` gives the same text.
@@ -39,6 +40,7 @@ import typst
 
 from nps import format as fmt
 from nps.charts.render import render_specs
+from nps.control_chars import strip_unsafe_in
 from nps.report import figures
 from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, FollowUp, Pack, Quote, Section,
                               Theme)
@@ -395,7 +397,8 @@ def render_pdf(pack: Pack, *, draw: ChartRenderer = render_specs) -> bytes:
         for number, image in enumerate(images, start=1):
             (root / f"chart-{number}.svg").write_bytes(image)
         _size_images(data["blocks"], images)
-        (root / "pack.json").write_text(json.dumps(data, ensure_ascii=True, allow_nan=False), encoding="ascii")
+        (root / "pack.json").write_text(json.dumps(strip_unsafe_in(data), ensure_ascii=True, allow_nan=False),
+                                        encoding="ascii")
         (root / "main.typ").write_text(TEMPLATE, encoding="utf-8")
         pdf = typst.compile(str(root / "main.typ"), root=str(root), ignore_system_fonts=True, format="pdf",
                             timestamp=stamp)
