@@ -1503,6 +1503,74 @@ def bench_comment_tagging(db: Path, sizes: Sequence[int], repeat: int,
     return rows, raw
 
 
+def bench_packs(db: Path, sizes: Sequence[int], workdir: Path, repeat: int,
+                log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """Review packs: ``python -m nps report`` building a 12-section pack (PDF and PowerPoint) of the 1M dataset.
+
+    The sections are the 12 touchpoints with the most responses (the sample has six business functions;
+    the issue's target is twelve); the window is the data's last 12 months against the 12 before
+    (``--compare previous``), so every section has its change and "why did it move". The comments are
+    tagged first (not timed: tagging is its own section, once per codebook version). Each run is a
+    fresh ``python -m nps report`` process (what a person or cron runs), interleaved with the
+    reference: ``python -m nps summary`` of the same selection by touchpoint (JSON), the numbers alone.
+    Target: at most 30 s per pack, absolute (the issue's), at N = 1M (informative below).
+    """
+    from nps import query, store
+    from nps.query import periods
+    from nps.store.tagging import tag_dataset
+    from nps.text import load_codebook
+
+    most, target_s = 1_000_000, 30.0
+    n = min(max(sizes), most)
+    label = size_label(n)
+    con = store.connect(db)
+    try:
+        ds = store.get_dataset(con, dataset_name(n))
+        span = query.data_range(con, ds)
+        if span is None:
+            raise AssertionError(f"{ds.name}: no dated responses")
+        since, until = periods.resolve_preset(PERIOD_PRESET, *span)
+        counts = query.dimension_values(con, ds, "touchpoint")
+        values = [str(v) for v in counts["value"]][:12]
+        began = time.perf_counter()
+        tag_dataset(con, ds, load_codebook())
+        log(f"  {label}: comments tagged in {time.perf_counter() - began:.1f} s (not timed); sections: {len(values)}")
+    finally:
+        con.close()
+    if len(values) < 12:
+        raise AssertionError(f"{ds.name}: only {len(values)} touchpoints, the pack needs 12 sections")
+    where = [a for v in values for a in ("--where", f"touchpoint={v}")]
+    common = [dataset_name(n), "--db", str(db), "--since", since.isoformat(), "--until", until.isoformat(),
+              "--compare", "previous", *where]
+    out_dir = workdir / "packs"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "reference": [sys.executable, "-m", "nps", "summary", *common, "--by", "touchpoint", "--format", "json"],
+        **{fmt: [sys.executable, "-m", "nps", "report", *common, "--by", "touchpoint", "--format", fmt,
+                 "--out", str(out_dir / f"pack.{fmt}")] for fmt in ("pdf", "pptx")},
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            result = run_timed(command, out_dir / f"{name}.err")  # raises when the command fails
+            samples[name].append(result["seconds"])
+            log(f"  {name}: {result['seconds']:.2f} s")
+    ref = median(samples["reference"])
+    judged = n >= most
+    rows = []
+    raw: dict[str, Any] = {"rows": n, "sections": values, "since": since.isoformat(), "until": until.isoformat(),
+                           "samples": samples, "reference_s": ref}
+    for fmt, name in (("pdf", "PDF"), ("pptx", "PowerPoint")):
+        took = median(samples[fmt])
+        size = (out_dir / f"pack.{fmt}").stat().st_size
+        rows.append(Row(f"review pack {label}, 12 sections: {name}", seconds(took), reference=seconds(ref),
+                        ratio=f"{took / ref:.1f}×", target=f"≤ {target_s:.0f} s" + ("" if judged else " (at 1M)"),
+                        ok=(took <= target_s) if judged else None, section="packs",
+                        values={"s": took, "bytes": size}))
+        raw[fmt] = {"median_s": took, "bytes": size}
+    return rows, raw
+
+
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
@@ -1518,7 +1586,7 @@ def parse_rows(text: str) -> list[int]:
     return sorted(dict.fromkeys(sizes))
 
 
-SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "browser", "sessions")
+SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "packs", "browser", "sessions")
 
 
 def parse_sections(text: str) -> list[str]:
@@ -1597,7 +1665,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
                  "skip_browser": args.skip_browser, "only": args.only, "workdir": str(workdir)},
         "table": [], "ingest": None, "queries": None, "cli": None, "browser": None, "comment_tagging": None,
-        "sessions": None,
+        "sessions": None, "packs": None,
         "missed": [], "errors": [],
     }
     table: list[Row] = []
@@ -1634,7 +1702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return [], None
 
     only = set(args.only)
-    needs_db = bool(only & {"queries", "comment_tagging", "browser", "sessions"})  # the cli section reads the CSV files
+    needs_db = bool(only & {"queries", "comment_tagging", "packs", "browser", "sessions"})  # the cli section reads the CSV files
     ok = section("data", data) and (
         section("ingest", ingest) if "ingest" in only else (section("database", reuse) if needs_db else True)
     )
@@ -1646,6 +1714,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             section("cli", lambda: bench_cli(sizes, csvs, workdir, args.repeat, log))
         if "comment_tagging" in only:
             section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
+        if "packs" in only:
+            section("packs", lambda: bench_packs(bench_db, sizes, workdir, args.repeat, log))
         if args.skip_browser or "browser" not in only:
             results["browser"] = {"skipped": True}
         else:

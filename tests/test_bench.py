@@ -77,7 +77,7 @@ def _bench_module() -> object:
 def test_bench_sections_can_be_picked() -> None:
     run = _bench_module()
     parser = run.build_parser()
-    assert parser.parse_args([]).only == ["ingest", "queries", "cli", "comment_tagging", "browser", "sessions"]
+    assert parser.parse_args([]).only == ["ingest", "queries", "cli", "comment_tagging", "packs", "browser", "sessions"]
     assert parser.parse_args(["--only", "browser,queries"]).only == ["queries", "browser"]
     assert parser.parse_args(["--only", "cli"]).only == ["cli"]
     with pytest.raises(SystemExit):

@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.actions import run_actions
 
             return run_actions(args)
+        if args.command == "report":
+            from nps.cli.report import run_report
+
+            return run_report(args, list(argv) if argv is not None else None)
         if args.command == "follow-up":
             from nps.cli.followup import run_followup
 

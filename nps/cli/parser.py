@@ -38,25 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
     summary.add_argument("--period", choices=domain.GRAINS, help="one group per period of this length")
     summary.add_argument("--rolling", type=int, metavar="K", help="with --period: each period over the last K periods")
-    summary.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
-    summary.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
-    summary.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
-                         help="keep rows whose COLUMN equals VALUE (repeat a column for several values)")
-    summary.add_argument("--where-not", action="append", default=[], metavar="COLUMN=VALUE",
-                         help="drop rows whose COLUMN equals VALUE")
-    summary.add_argument("--compare", choices=("previous", "last-year"),
-                         help="change vs the previous period of the same length or the same period last year "
-                              "(needs --since and --until)")
-    summary.add_argument("--survey-type", metavar="VALUE",
-                         help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
-    summary.add_argument("--method", choices=domain.METHODS, default=domain.DEFAULT_METHOD)
-    summary.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    summary.add_argument("--multiplicity", choices=domain.MULTIPLICITY,
-                         help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
-                              "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
-    summary.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
-    summary.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
-    summary.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
+    add_selection_options(summary)
     summary.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_read_only(summary)
 
@@ -164,7 +146,33 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.actions import add_actions_parser  # improvement actions: their own module
 
     add_actions_parser(sub, _add_db, _add_read_only)
+    from nps.cli.report import add_report_parser  # review packs: their own module
+
+    add_report_parser(sub, _add_db, _add_read_only, add_selection_options, _date)
     return parser
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose what is counted and how, shared by ``summary`` and ``report``."""
+    parser.add_argument("--since", type=_date, help="first day counted (YYYY-MM-DD)")
+    parser.add_argument("--until", type=_date, help="last day counted (YYYY-MM-DD)")
+    parser.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                        help="keep rows whose COLUMN equals VALUE (repeat a column for several values)")
+    parser.add_argument("--where-not", action="append", default=[], metavar="COLUMN=VALUE",
+                        help="drop rows whose COLUMN equals VALUE")
+    parser.add_argument("--compare", choices=("previous", "last-year"),
+                        help="change vs the previous period of the same length or the same period last year "
+                             "(needs --since and --until)")
+    parser.add_argument("--survey-type", metavar="VALUE",
+                        help="with a survey-type column: the type to count (default: the most common; 'all' blends them)")
+    parser.add_argument("--method", choices=domain.METHODS, default=domain.DEFAULT_METHOD)
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    parser.add_argument("--multiplicity", choices=domain.MULTIPLICITY,
+                        help="control of many tests shown together (default: as the app: Benjamini-Hochberg for "
+                             "groups vs the rest and period-to-period changes, Holm for changes vs --compare)")
+    parser.add_argument("--min-n", type=int, default=30, help="groups below this n are flagged low_n (default 30)")
+    parser.add_argument("--weighted", action="store_true", help="weight responses by the weight column")
+    parser.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
 
 
 def _add_db(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:

@@ -91,8 +91,8 @@ def open_source(
         return con, report.dataset
     if args.db is None and not store.default_db_path().exists():
         raise UsageError(f"{args.source}: no such file, and no database to find a dataset in")
-    # ``comments`` stores the comment tags it computes: read-only, it works on a private copy.
-    con = connect(args, writable_copy=args.command == "comments")
+    # ``comments`` and ``report`` store the comment tags they compute: read-only, they work on a private copy.
+    con = connect(args, writable_copy=args.command in ("comments", "report"))
     try:
         return con, store.get_dataset(con, args.source)
     except BaseException:

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -43,31 +44,10 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
     from nps import stats
     from nps import query as queries
     from nps.query import anonymity, breakdowns
-    from nps.query.filters import Filter
-    from nps.query.periods import previous_period, same_period_last_year
 
-    include = _where_pairs(ds, args.where)
-    exclude = _where_pairs(ds, args.where_not)
-    warnings = list(ds.warnings)
-    _pick_survey_type(con, ds, getattr(args, "survey_type", None), include, warnings)
-    flt = Filter.build(since=args.since, until=args.until, include=include, exclude=exclude)
-    try:
-        opts = queries.Options(method=args.method, level=args.level, min_n=args.min_n, weighted=args.weighted,
-                               dedupe=args.dedupe, multiplicity=getattr(args, "multiplicity", None))
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    chosen = selection(con, ds, args)
+    flt, compare_flt, opts, warnings = chosen.flt, chosen.compare_flt, chosen.opts, chosen.warnings
     by_stored = [store.resolve_column(ds, name) for name in args.by]
-    if args.weighted and not ds.mapping.weight:
-        raise UsageError("--weighted needs a weight column: load the file with --weight-column C")
-    if args.dedupe and not ds.mapping.respondent:
-        warnings.append("--dedupe: no respondent id column, so every response counts")
-    compare = getattr(args, "compare", None)
-    compare_flt = None
-    if compare:
-        if not (args.since and args.until):
-            raise UsageError("--compare needs a period to compare: give --since and --until")
-        since, until = (previous_period if compare == "previous" else same_period_last_year)(args.since, args.until)
-        compare_flt = Filter.build(since=since, until=until, include=include, exclude=exclude)
     overall = queries.overall(con, ds, flt, opts)
     privacy = anonymity.privacy_of(ds)
     families: list[dict[str, Any]] = []
@@ -181,6 +161,50 @@ def summarize(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.
     if privacy is not None:
         out["anonymity"] = privacy.describe()
     return out
+
+
+@dataclass
+class Selection:
+    """The responses a command counts: the filter, the comparison filter (or None), the options, the warnings,
+    and the ``--where`` / ``--where-not`` values by stored column (the survey type picked included)."""
+
+    flt: Any
+    compare_flt: Any
+    opts: Any
+    warnings: list[str]
+    include: dict[str, list[str]]
+    exclude: dict[str, list[str]]
+
+
+def selection(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace) -> Selection:
+    """What ``summary`` (and ``report``) count: ``--since/--until/--where/--where-not/--survey-type/--compare`` and the
+    options ``--method/--level/--min-n/--weighted/--dedupe/--multiplicity``, checked as the app would."""
+    from nps import query as queries
+    from nps.query.filters import Filter
+    from nps.query.periods import previous_period, same_period_last_year
+
+    include = _where_pairs(ds, args.where)
+    exclude = _where_pairs(ds, args.where_not)
+    warnings = list(ds.warnings)
+    _pick_survey_type(con, ds, getattr(args, "survey_type", None), include, warnings)
+    try:
+        flt = Filter.build(since=args.since, until=args.until, include=include, exclude=exclude)
+        opts = queries.Options(method=args.method, level=args.level, min_n=args.min_n, weighted=args.weighted,
+                               dedupe=args.dedupe, multiplicity=getattr(args, "multiplicity", None))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.weighted and not ds.mapping.weight:
+        raise UsageError("--weighted needs a weight column: load the file with --weight-column C")
+    if args.dedupe and not ds.mapping.respondent:
+        warnings.append("--dedupe: no respondent id column, so every response counts")
+    compare = getattr(args, "compare", None)
+    compare_flt = None
+    if compare:
+        if not (args.since and args.until):
+            raise UsageError("--compare needs a period to compare: give --since and --until")
+        since, until = (previous_period if compare == "previous" else same_period_last_year)(args.since, args.until)
+        compare_flt = Filter.build(since=since, until=until, include=include, exclude=exclude)
+    return Selection(flt, compare_flt, opts, warnings, include, exclude)
 
 
 def _missing(value: Any) -> bool:

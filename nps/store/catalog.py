@@ -248,6 +248,13 @@ class LoadedFile:
     loaded_at: dt.datetime | None
 
 
+def source_files(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[tuple[str, str]]:
+    """The files loaded into a dataset, wave by wave, as (file name, sha256); a file without a sha256 says so."""
+    rows = sql.fetch_all(cur, "SELECT source_file, sha256 FROM dataset_files WHERE dataset_id = ? ORDER BY wave",
+                         [dataset_id])
+    return [(str(name or "(unnamed)"), str(sha or "not recorded")) for name, sha in rows]
+
+
 def find_loaded_file(cur: duckdb.DuckDBPyConnection, sha256: str) -> LoadedFile | None:
     """The first dataset and wave loaded from a file with this sha256, if any."""
     row = sql.fetch_one(

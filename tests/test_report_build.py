@@ -1,0 +1,160 @@
+"""The review pack's numbers (nps.report.build): literal values on a hand-made dataset, equal to the engine's
+for the same filter, intervals around their estimates, the anonymity rule, scopes, and reproducibility."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nps import query as queries
+from nps import store
+from nps.domain import Scope
+from nps.query.filters import Filter
+from nps.query.options import Options
+from nps.report.build import PackRequest, build_pack, fmt_period
+from nps.report.model import Decision
+from nps.store import sql
+from tests.factories import make_dataset
+
+JULY = Filter.build(since=dt.date(2026, 7, 1), until=dt.date(2026, 7, 31))
+JUNE = Filter.build(since=dt.date(2026, 6, 1), until=dt.date(2026, 6, 30))
+NOW = dt.datetime(2026, 8, 1, 9, 0)
+
+
+def _rows() -> pd.DataFrame:
+    rows = []
+    # Billing in July: 10 10 9 0 5 7 (3 promoters, 2 detractors of 6: +16.7); in June: 10 0 0 8 (−25.0).
+    for score, seg in zip((10, 10, 9, 0, 5, 7), "XXYYXY"):
+        rows.append(("Billing", seg, score, "2026-07-10", "invoice wrong again, please fix" if score < 7 else "ok fine thanks a lot"))
+    for score, seg in zip((10, 0, 0, 8), "XYXY"):
+        rows.append(("Billing", seg, score, "2026-06-10", "billing mess in june"))
+    # Sales in July: four 9s (+100.0); in June: two 0s (−100.0).
+    for _ in range(4):
+        rows.append(("Sales", "X", 9, "2026-07-20", "great sales people"))
+    for _ in range(2):
+        rows.append(("Sales", "Y", 0, "2026-06-20", "pushy sales calls"))
+    return pd.DataFrame(rows, columns=["business_function", "segment", "score", "date", "comment"])
+
+
+@pytest.fixture
+def ds(con: duckdb.DuckDBPyConnection) -> store.Dataset:
+    return make_dataset(con, _rows(), name="shop", dimensions=["business_function", "segment"], date="date",
+                        comment="comment")
+
+
+def _request(**kw: object) -> PackRequest:
+    base = dict(dimension="business_function", flt=JULY, compare_flt=JUNE, opts=Options(min_n=2),
+                filters_text="none", period_text="2026-07-01 to 2026-07-31", comparison_text="previous period",
+                command="python -m nps report shop --format pdf --out p.pdf", title="July review")
+    base.update(kw)
+    return PackRequest(**base)  # type: ignore[arg-type]
+
+
+def test_sections_have_the_literal_numbers(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    pack = build_pack(con, ds, _request(), now=NOW)
+    assert [s.title for s in pack.sections] == ["Billing", "Sales"]  # by n, as the Review meeting page
+    billing, sales = pack.sections
+    assert billing.figure.n == 6 and billing.figure.nps == pytest.approx(100 / 6)
+    assert (billing.figure.promoters, billing.figure.passives, billing.figure.detractors) == pytest.approx((0.5, 1 / 6, 1 / 3))
+    assert billing.change is not None and billing.change.previous_n == 4
+    assert billing.change.previous_nps == pytest.approx(-25.0) and billing.change.diff == pytest.approx(100 / 6 + 25)
+    assert billing.distribution == (1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 2)
+    assert sales.figure.nps == pytest.approx(100.0) and sales.change is not None
+    assert sales.change.diff == pytest.approx(200.0)
+    assert pack.summary.figure.n == 10 and pack.summary.figure.nps == pytest.approx(50.0)
+    assert pack.summary.change is not None and pack.summary.change.previous_n == 6
+    assert pack.summary.change.previous_nps == pytest.approx(-50.0)
+    assert [(p.period, p.n) for p in billing.trend] == [("2026-07", 6)]
+    assert billing.breakdown is not None and billing.breakdown.label == "segment"
+    assert {b.value: b.n for b in billing.breakdown.bars} == {"X": 3, "Y": 3}
+    assert billing.movement is not None and billing.movement.total == pytest.approx(100 / 6 + 25)
+    assert billing.movement.within + billing.movement.mix + billing.movement.interaction == pytest.approx(billing.movement.total)
+    assert sorted(q.score for q in billing.detractor_quotes) == [0, 5]
+    assert pack.family.startswith("Changes: Holm control")
+    assert pack.provenance.dataset == "shop" and pack.provenance.level == 0.95
+    assert pack.provenance.method == "adjusted Wald" and pack.provenance.multiplicity == "Holm"
+    assert pack.provenance.generated_at == NOW and "python -m nps report shop" in pack.provenance.command
+
+
+def test_sections_equal_the_engine_for_the_same_filter(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    opts = Options(min_n=2)
+    pack = build_pack(con, ds, _request(), now=NOW)
+    for section in pack.sections:
+        only = JULY.with_values("business_function", [section.title])
+        engine = queries.overall(con, ds, only, opts)
+        assert (section.figure.n, section.figure.nps, section.figure.ci_low, section.figure.ci_high) == (
+            engine.n, pytest.approx(engine.nps), pytest.approx(engine.ci_low), pytest.approx(engine.ci_high))
+        dist = queries.distribution(con, ds, only, opts)
+        assert section.distribution == tuple(int(n) for n in dist.sort_values("score")["n"])
+    overall = queries.overall(con, ds, JULY, opts)
+    assert pack.summary.figure.nps == pytest.approx(overall.nps)
+
+
+def test_values_keep_only_their_sections_and_decisions_are_carried(con: duckdb.DuckDBPyConnection,
+                                                                   ds: store.Dataset) -> None:
+    said = (Decision("decision", "Call every detractor back", "ceo@example.com", dt.date(2026, 7, 1)),)
+    pack = build_pack(con, ds, _request(values=("Sales",)), decisions=said, now=NOW)
+    assert [s.title for s in pack.sections] == ["Sales"] and pack.decisions == said
+
+
+def test_the_same_request_gives_the_same_pack(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    first = build_pack(con, ds, _request(), now=NOW)
+    again = build_pack(con, ds, _request(), now=NOW + dt.timedelta(hours=5))
+    assert dataclasses.replace(again, provenance=first.provenance) == first
+
+
+def test_without_a_comparison_there_is_no_change_and_no_movement(con: duckdb.DuckDBPyConnection,
+                                                                  ds: store.Dataset) -> None:
+    pack = build_pack(con, ds, _request(compare_flt=None), now=NOW)
+    assert pack.summary.change is None
+    assert all(s.change is None and s.movement is None for s in pack.sections)
+
+
+def test_a_scoped_reader_sees_only_their_sections(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    mine = dataclasses.replace(ds, scope=Scope((("business_function", ("Sales",)),)))
+    pack = build_pack(con, mine, _request(), now=NOW)
+    assert [s.title for s in pack.sections] == ["Sales"]
+    assert pack.summary.figure.n == 4
+
+
+def test_employee_groups_below_the_threshold_are_hidden(con: duckdb.DuckDBPyConnection) -> None:
+    frame = pd.DataFrame({"dept": ["Ops"] * 8 + ["Legal"] * 2, "score": [9, 9, 9, 7, 7, 3, 3, 10, 0, 10],
+                          "date": ["2026-07-05"] * 10, "comment": ["words about work here"] * 10})
+    ds = make_dataset(con, frame, name="staff", dimensions=["dept"], date="date", comment="comment")
+    sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+    staff = store.get_dataset(con, ds.id)
+    pack = build_pack(con, staff, _request(dimension="dept", compare_flt=None), now=NOW)
+    hidden = [s for s in pack.sections if s.figure.suppressed]
+    assert hidden and all(s.figure.nps is None and s.distribution == () and s.followup is None for s in hidden)
+    assert all(not s.detractor_quotes for s in pack.sections)  # fewer than 10 respondents: no comments
+    assert any("anonymity" in note for note in pack.notes)
+
+
+def test_period_labels() -> None:
+    day = pd.Timestamp("2026-04-01")
+    assert [fmt_period(day, g) for g in ("year", "quarter", "month", "week")] == ["2026", "2026-Q2", "2026-04",
+                                                                                "2026-04-01"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 10)), min_size=1, max_size=60))
+def test_intervals_hold_their_estimates_and_sections_add_up(rows: list[tuple[str, int]]) -> None:
+    con = store.connect(":memory:")
+    try:
+        frame = pd.DataFrame({"business_function": [r[0] for r in rows], "score": [r[1] for r in rows],
+                              "date": ["2026-07-15"] * len(rows)})
+        ds = make_dataset(con, frame, dimensions=["business_function"], date="date")
+        pack = build_pack(con, ds, _request(compare_flt=None, opts=Options()), now=NOW)
+        for section in (pack.summary, *pack.sections):
+            f = section.figure
+            assert f.ci_low is not None and f.nps is not None and f.ci_high is not None
+            assert f.ci_low <= f.nps + 1e-9 and f.nps <= f.ci_high + 1e-9 and -100 <= f.ci_low and f.ci_high <= 100
+            assert sum(section.distribution) == f.n
+        assert sum(s.figure.n for s in pack.sections) == pack.summary.figure.n == len(rows)
+    finally:
+        con.close()
