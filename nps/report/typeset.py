@@ -58,6 +58,10 @@ SUMMARY_HEADING = "Cross-functional summary"
 DECISIONS_HEADING = "Decisions of the last meeting"
 PROVENANCE_HEADING = "Provenance"
 TEXT_WIDTH_PT = 595.28 - 2 * 51.02  # A4 less the template's margins (1.8 cm each side)
+# A breakdown's labels (up to 180 px) and markers sit beside its plot: a narrower plot keeps its text readable.
+BREAKDOWN_WIDTH = 400
+TREND_HEIGHT = 170  # the plots a little lower than on screen: a section's charts share its first page
+DISTRIBUTION_HEIGHT = 140
 PT_PER_PX = 0.75  # a chart's pixels on paper: its 10 px labels become 7.5 pt, whatever the chart's width
 
 TEMPLATE = r"""
@@ -248,11 +252,18 @@ def _actions(actions: Sequence[ActionLine]) -> list[Block]:
 class _Charts:
     """The specs collected while the blocks are built, each given a generated file name."""
 
+
     def __init__(self) -> None:
         self.specs: list[dict[str, Any]] = []
 
-    def add(self, spec: dict[str, Any]) -> Block:
+    def add(self, spec: dict[str, Any], *, width: int | None = None, height: int | None = None) -> Block:
+        """Keep ``spec`` (in the text font, its plot narrowed to ``width`` and ``height`` px when given) and return
+        its image block."""
         spec = copy.deepcopy(spec)
+        if width is not None:
+            spec["width"] = min(int(spec.get("width", width)), width)
+        if height is not None:
+            spec["height"] = min(int(spec.get("height", height)), height)
         config = spec.setdefault("config", {})
         config["font"] = CHART_FONT
         self.specs.append(spec)
@@ -266,13 +277,13 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
     out.extend(_cards(section, level))
     specs = figures.section_specs(section, level)
     out.append(_h2("Trend"))
-    out.append(charts.add(specs["trend"]) if "trend" in specs else _p("No trend for this period.", "muted"))
+    out.append(charts.add(specs["trend"], height=TREND_HEIGHT) if "trend" in specs else _p("No trend for this period.", "muted"))
     out.append(_h2("Scores 0–10"))
-    out.append(charts.add(specs["distribution"]) if "distribution" in specs else _p("No responses.", "muted"))
+    out.append(charts.add(specs["distribution"], height=DISTRIBUTION_HEIGHT) if "distribution" in specs else _p("No responses.", "muted"))
     if section.breakdown is not None:
         out.append(_h2(f"By {section.breakdown.label.lower()}"))
         if "breakdown" in specs:
-            out.append(charts.add(specs["breakdown"]))
+            out.append(charts.add(specs["breakdown"], width=BREAKDOWN_WIDTH))
             out.append(_table([section.breakdown.label, "NPS", f"{fmt.level(level)} interval", "n", "vs the rest"],
                               [[b.value, _nps(b.nps), fmt.points_range(b.ci_low, b.ci_high), fmt.count(b.n),
                                 b.marker + (" (low n)" if b.low_n else "")] for b in section.breakdown.bars],
@@ -330,9 +341,9 @@ def _summary(pack: Pack, charts: _Charts) -> list[Block]:
         out.append(_p("No sections.", "muted"))
     specs = figures.section_specs(pack.summary, level)
     if "trend" in specs:
-        out += [_h2("Trend"), charts.add(specs["trend"])]
+        out += [_h2("Trend"), charts.add(specs["trend"], height=TREND_HEIGHT)]
     if "distribution" in specs:
-        out += [_h2("Scores 0–10"), charts.add(specs["distribution"])]
+        out += [_h2("Scores 0–10"), charts.add(specs["distribution"], height=DISTRIBUTION_HEIGHT)]
     if pack.notes or pack.summary.notes:
         out += [_h2("Notes"), {"t": "list", "items": [*pack.notes, *pack.summary.notes]}]
     return out
