@@ -254,8 +254,15 @@ def test_no_sections(tmp_path: Path) -> None:
     data, specs = typeset.document(pack)
     assert len(specs) == 2  # the summary's trend and distribution; no chart by function
     text = squash("\n".join(pdf_pages(typeset.render_pdf(pack, draw=stub_draw), tmp_path)))
+    assert "No sections: the pack covers the whole selection." in text
+    assert "Business function NPS" not in text
+
+
+def test_no_section_with_a_number(tmp_path: Path) -> None:
+    pack = dataclasses.replace(sample_pack(), sections=(hidden(),))
+    text = squash("\n".join(pdf_pages(typeset.render_pdf(pack, draw=stub_draw), tmp_path)))
     assert "No section has an NPS to show." in text
-    assert "No sections." in text
+    assert squash(f"{HOSTILE} hidden — — — — —") in text
 
 
 # --- any numbers, any text ----------------------------------------------------------------------

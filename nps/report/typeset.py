@@ -318,9 +318,12 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
 def _summary(pack: Pack, charts: _Charts) -> list[Block]:
     level = pack.level
     out: list[Block] = [_h1(SUMMARY_HEADING), *_cards(pack.summary, level)]
-    spec = figures.summary_spec(pack)
-    out.append(_h2(f"NPS by {pack.dimension_label.lower()}"))
-    out.append(charts.add(spec) if spec is not None else _p("No section has an NPS to show.", "muted"))
+    if not pack.sections:
+        out.append(_p("No sections: the pack covers the whole selection.", "muted"))
+    else:
+        spec = figures.summary_spec(pack)
+        out.append(_h2(f"NPS by {(pack.dimension_label or 'section').lower()}"))
+        out.append(charts.add(spec) if spec is not None else _p("No section has an NPS to show.", "muted"))
     rows: list[list[str]] = []
     for s in pack.sections:
         if s.figure.suppressed:
@@ -334,11 +337,9 @@ def _summary(pack: Pack, charts: _Charts) -> list[Block]:
                      fmt.count(s.figure.n), diff, _nps(s.target) if s.target is not None else fmt.MISSING,
                      fmt.points(s.gap)])
     if rows:
-        out.append(_table([pack.dimension_label, "NPS", f"{fmt.level(level)} interval", "n", "Change", "Target", "Gap"],
+        out.append(_table([pack.dimension_label or "Section", "NPS", f"{fmt.level(level)} interval", "n", "Change", "Target", "Gap"],
                           rows, [3, 0, 0, 0, 0, 0, 0], "lrrrrrr"))
         out.append(_p(f"{SIGNIFICANT} significant change. {pack.family}", "muted"))
-    else:
-        out.append(_p("No sections.", "muted"))
     specs = figures.section_specs(pack.summary, level)
     if "trend" in specs:
         out += [_h2("Trend"), charts.add(specs["trend"], height=TREND_HEIGHT)]
