@@ -38,8 +38,9 @@ def squash(text: str) -> str:
 
 
 def bare(text: str) -> str:
-    """Every whitespace removed (a line may break anywhere Unicode allows, e.g. after a slash)."""
-    return "".join(text.split())
+    """Every whitespace removed (a line may break anywhere Unicode allows, e.g. after a slash), and the zero-width
+    spaces that let a word too wide for its column break."""
+    return "".join(text.replace("\u200b", "").split())
 
 
 def pdf_pages(pdf: bytes, tmp: Path, *, layout: bool = True) -> list[str]:
@@ -263,6 +264,26 @@ def test_no_section_with_a_number(tmp_path: Path) -> None:
     text = squash("\n".join(pdf_pages(typeset.render_pdf(pack, draw=stub_draw), tmp_path)))
     assert "No section has an NPS to show." in text
     assert squash(f"{HOSTILE} hidden — — — — —") in text
+
+
+def test_a_long_word_breaks_instead_of_running_off(tmp_path: Path) -> None:
+    """Typst breaks lines at spaces only: a word wider than its column is broken between characters (each then
+    followed by a zero-width space in the text), never cut at the page's edge nor run over the next column."""
+    def text_with(word: str) -> str:
+        section = dataclasses.replace(billing(), title=word,
+                                      detractor_themes=(Theme(word, 0.1, 3, 1.0, 0.0, 2.0, False),))
+        pack = dataclasses.replace(sample_pack(), sections=(section,))
+        return "\n".join(pdf_pages(typeset.render_pdf(pack, draw=stub_draw), tmp_path, layout=False))
+
+    long = "x" * 70 + "/" + "y" * 70 + "@example.com"
+    text, short = text_with(long), text_with("Mail")
+    # the contents and the heading have the whole word; every character of it is in the text, four times (the
+    # contents, the summary table, the heading, the theme): nothing is cut at the page's edge
+    assert bare(text).count(long) >= 2
+    assert text.count("x") - short.count("x") == 4 * long.count("x")
+    assert text.count("y") - short.count("y") == 4 * long.count("y")
+    # short words stay whole: no zero-width space inside them
+    assert "Third wrong invoice this year" in text and "\u200b" not in short
 
 
 # --- any numbers, any text ----------------------------------------------------------------------

@@ -72,6 +72,14 @@ TEMPLATE = r"""
 #set text(font: ("Libertinus Serif", "DejaVu Sans Mono"), size: 10pt, lang: "en", hyphenate: false)
 #set smartquote(enabled: false)
 #set par(justify: false)
+
+// A string as text; a word wider than the space it has may break between any two characters
+// (Typst breaks lines at spaces only: a long e-mail or code would run over its column or off the page).
+// Words of up to 12 characters fit any column here: those strings skip the measuring.
+#let fit(s) = if s.split(" ").all(w => w.clusters().len() <= 12) { s } else {
+  layout(size => s.split(" ").map(w => if measure(text(w)).width > size.width {
+    w.clusters().join(sym.zws) } else { w }).join(" ")) }
+
 #set page(paper: "a4", margin: (left: 1.8cm, right: 1.8cm, top: 1.6cm, bottom: 2.4cm),
   footer-descent: 30%,
   footer: context {
@@ -79,28 +87,28 @@ TEMPLATE = r"""
     line(length: 100%, stroke: 0.4pt + luma(170))
     v(-0.4em)
     grid(columns: (1fr, auto), column-gutter: 1.2em,
-      text(d.footer),
+      fit(d.footer),
       [page #counter(page).display() of #counter(page).final().first()])
   })
-#show heading.where(level: 1): it => block(above: 1.6em, below: 0.9em, text(size: 17pt, it.body))
-#show heading.where(level: 2): it => block(above: 1.2em, below: 0.6em, text(size: 12pt, weight: "bold", it.body))
+#let body-of(it) = if it.body.has("text") { fit(it.body.text) } else { it.body }
+#show heading.where(level: 1): it => block(above: 1.6em, below: 0.9em, text(size: 17pt, body-of(it)))
+#show heading.where(level: 2): it => block(above: 1.2em, below: 0.6em, text(size: 12pt, weight: "bold", body-of(it)))
 #set table(stroke: 0.4pt + luma(190), inset: (x: 4pt, y: 3pt))
 
-#let cell(value) = text(value)
 #let show-block(b) = {
   let t = b.at("t")
   if t == "h1" {
     if b.at("page", default: true) { pagebreak(weak: true) }
-    heading(level: 1, outlined: true, text(b.text))
+    heading(level: 1, outlined: true, b.text)
   } else if t == "h2" {
-    heading(level: 2, outlined: false, text(b.text))
+    heading(level: 2, outlined: false, b.text)
   } else if t == "p" {
     let s = b.at("style", default: "")
-    if s == "muted" { block(text(fill: luma(90), style: "italic", b.text)) }
-    else if s == "strong" { block(text(weight: "bold", b.text)) }
-    else { block(text(b.text)) }
+    if s == "muted" { block(text(fill: luma(90), style: "italic", fit(b.text))) }
+    else if s == "strong" { block(text(weight: "bold", fit(b.text))) }
+    else { block(fit(b.text)) }
   } else if t == "list" {
-    list(..b.items.map(cell))
+    list(..b.items.map(fit))
   } else if t == "cards" {
     grid(columns: (1fr,) * b.items.len(), column-gutter: 8pt,
       ..b.items.map(c => block(width: 100%, inset: 7pt, radius: 3pt, fill: luma(244), stroke: 0.4pt + luma(200), {
@@ -113,26 +121,24 @@ TEMPLATE = r"""
     table(columns: b.columns.map(c => if c == 0 { auto } else { c * 1fr }),
       align: b.align.map(a => if a == "r" { right } else if a == "c" { center } else { left }),
       table.header(..b.header.map(h => text(weight: "bold", size: 9pt, h))),
-      ..b.rows.flatten().map(v => text(size: 9pt, v)))
+      ..b.rows.flatten().map(v => text(size: 9pt, fit(v))))
   } else if t == "quotes" {
     for q in b.items {
       block(inset: (left: 8pt), stroke: (left: 1.5pt + luma(170)), breakable: true,
-        [#text(weight: "bold", q.at(0)) #h(0.6em) #text(q.at(1))])
+        grid(columns: (auto, 1fr), column-gutter: 0.6em, text(weight: "bold", q.at(0)), fit(q.at(1))))
     }
   } else if t == "entry" {
     block(breakable: false, below: 0.9em, {
-      text(weight: "bold", b.head)
-      h(0.6em)
-      text(weight: "bold", b.title)
-      for line in b.lines { linebreak(); text(size: 9pt, line) }
+      block(below: 0.4em, text(weight: "bold", fit(b.title)))
+      for line in b.lines { block(above: 0.3em, below: 0.3em, text(size: 9pt, fit(line))) }
     })
   } else if t == "image" {
     align(center, image(b.file, width: b.width * 100%))
   }
 }
 
-#block(above: 3cm, text(size: 24pt, weight: "bold", d.title))
-#block(text(size: 13pt, fill: luma(60), d.subtitle))
+#block(above: 3cm, text(size: 24pt, weight: "bold", fit(d.title)))
+#block(text(size: 13pt, fill: luma(60), fit(d.subtitle)))
 #v(1.2cm)
 #block(below: 0.9em, text(size: 17pt, "Contents"))
 #outline(title: none, depth: 1)
@@ -245,7 +251,7 @@ def _actions(actions: Sequence[ActionLine]) -> list[Block]:
                  f"NPS before: {_with_n(a.nps_before, a.n_before)} · since: {_with_n(a.nps_since, a.n_since)}"]
         if a.verdict:
             lines.append(a.verdict)
-        out.append({"t": "entry", "head": f"#{a.id}", "title": a.title, "lines": lines})
+        out.append({"t": "entry", "title": f"#{a.id}  {a.title}", "lines": lines})
     return out
 
 
