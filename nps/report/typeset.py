@@ -21,8 +21,13 @@ Serif too (the embedded fonts have no sans-serif). A character no embedded font 
 non-Latin scripts) cannot be drawn: it shows as a gap or an empty box. Characters a PDF's text
 cannot hold (control characters, lone surrogates: see :mod:`nps.control_chars`) become "�".
 
+Typst breaks lines at spaces only, so a word wider than the room it has (a long e-mail address, a code,
+a URL in a table cell or a heading) is broken between any two of its characters by the template's
+``fit``: those characters are then separated by zero-width spaces (U+200B) in the PDF's text, and
+nothing is cut at the page's edge or runs over the next column. Words that fit are left alone.
+
 The output is deterministic: the document's date and the PDF's timestamps are the provenance's
-``generated_at``, so the same :class:`~nps.report.model.Pack` gives the same text.
+``generated_at``, so the same :class:`~nps.report.model.Pack` gives the same bytes.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ TEXT_WIDTH_PT = 595.28 - 2 * 51.02  # A4 less the template's margins (1.8 cm eac
 BREAKDOWN_WIDTH = 400
 TREND_HEIGHT = 170  # the plots a little lower than on screen: a section's charts share its first page
 DISTRIBUTION_HEIGHT = 140
-PT_PER_PX = 0.75  # a chart's pixels on paper: its 10 px labels become 7.5 pt, whatever the chart's width
+PT_PER_PX = 0.75  # a chart's pixels on paper (10 px labels become 7.5 pt); a wider chart is shrunk to the text width
 
 TEMPLATE = r"""
 #let d = json("pack.json")
@@ -178,7 +183,8 @@ def _cards(section: Section, level: float) -> list[Block]:
     """The scorecard: NPS with interval and n, the change vs the comparison period, target and gap, the shares."""
     fig = section.figure
     low = ["fewer responses than the rule for a reliable NPS"] if fig.low_n else []
-    nps_card = ["NPS", _nps(fig.nps), [fmt.interval(fig.ci_low, fig.ci_high, level=level), f"n {fmt.count(fig.n)}", *low]]
+    nps_card = ["NPS", _nps(fig.nps),
+                [fmt.interval(fig.ci_low, fig.ci_high, level=level), f"n {fmt.count(fig.n)}", *low]]
     change = section.change
     if change is None:
         change_card = ["Change vs previous period", fmt.MISSING, [NO_COMPARISON]]
@@ -193,7 +199,7 @@ def _cards(section: Section, level: float) -> list[Block]:
     return [{"t": "cards", "items": [nps_card, change_card, target_card]}, _p(shares)]
 
 
-def _theme_rows(themes: Sequence[Theme], level: float) -> list[list[str]]:
+def _theme_rows(themes: Sequence[Theme]) -> list[list[str]]:
     return [[t.name, fmt.share(t.share), fmt.count(t.mentions), fmt.points(t.impact),
              fmt.points_range(t.impact_low, t.impact_high), SIGNIFICANT if t.significant else ""] for t in themes]
 
@@ -203,7 +209,7 @@ def _themes(heading: str, themes: Sequence[Theme], level: float) -> list[Block]:
     if not themes:
         return [*out, _p(NO_COMMENTS, "muted")]
     return [*out, _table(["Theme", "Share", "Mentions", "Impact", f"{fmt.level(level)} interval", "Significant"],
-                         _theme_rows(themes, level), [3, 0, 0, 0, 0, 0], "lrrrrc")]
+                         _theme_rows(themes), [3, 0, 0, 0, 0, 0], "lrrrrc")]
 
 
 def _quotes(heading: str, quotes: Sequence[Quote]) -> list[Block]:
@@ -283,9 +289,11 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
     out.extend(_cards(section, level))
     specs = figures.section_specs(section, level)
     out.append(_h2("Trend"))
-    out.append(charts.add(specs["trend"], height=TREND_HEIGHT) if "trend" in specs else _p("No trend for this period.", "muted"))
+    out.append(charts.add(specs["trend"], height=TREND_HEIGHT) if "trend" in specs
+               else _p("No trend for this period.", "muted"))
     out.append(_h2("Scores 0–10"))
-    out.append(charts.add(specs["distribution"], height=DISTRIBUTION_HEIGHT) if "distribution" in specs else _p("No responses.", "muted"))
+    out.append(charts.add(specs["distribution"], height=DISTRIBUTION_HEIGHT) if "distribution" in specs
+               else _p("No responses.", "muted"))
     if section.breakdown is not None:
         out.append(_h2(f"By {section.breakdown.label.lower()}"))
         if "breakdown" in specs:
@@ -340,11 +348,12 @@ def _summary(pack: Pack, charts: _Charts) -> list[Block]:
         if change is not None and change.significant and change.diff is not None:
             diff += f" {SIGNIFICANT}"
         rows.append([s.title, _nps(s.figure.nps), fmt.points_range(s.figure.ci_low, s.figure.ci_high),
-                     fmt.count(s.figure.n), diff, _nps(s.target) if s.target is not None else fmt.MISSING,
+                     fmt.count(s.figure.n) + (" (low n)" if s.figure.low_n else ""), diff,
+                     _nps(s.target) if s.target is not None else fmt.MISSING,
                      fmt.points(s.gap)])
     if rows:
-        out.append(_table([pack.dimension_label or "Section", "NPS", f"{fmt.level(level)} interval", "n", "Change", "Target", "Gap"],
-                          rows, [3, 0, 0, 0, 0, 0, 0], "lrrrrrr"))
+        out.append(_table([pack.dimension_label or "Section", "NPS", f"{fmt.level(level)} interval", "n", "Change",
+                           "Target", "Gap"], rows, [3, 0, 0, 0, 0, 0, 0], "lrrrrrr"))
         out.append(_p(f"{SIGNIFICANT} significant change. {pack.family}", "muted"))
     specs = figures.section_specs(pack.summary, level)
     if "trend" in specs:
