@@ -11,7 +11,7 @@ hide a button still cannot write.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +22,18 @@ from face import auth
 from face.cached import clear_caches
 from face.session import Context, cursor
 from nps import domain, store
+from nps import query as queries
 from nps.query import access
 from nps.query.filters import Filter
 from nps.store import users
 
 if TYPE_CHECKING:
     from nps import ingest
+    from nps.followup.deadlines import WorkCalendar
+    from nps.report.build import PackRequest
+    from nps.report.model import Decision
+    from nps.reviews.cadence import ReviewWindow
+    from nps.store.reviews import Review
     from nps.query.explorer import Search
     from nps.store.actions import Action
     from nps.text import Codebook
@@ -380,3 +386,210 @@ def update_action(action_id: int, version: int, changes: Mapping[str, Any], note
     auth.check(domain.EDITOR, "Editing an improvement action")
     with cursor() as cur:
         return actions.update_action(cur, action_id, version, changes, actor=auth.actor(), note=note)
+
+
+# --- reviews and their packs ---------------------------------------------------------------------
+
+PACK_MEDIA_TYPES = {"pdf": "application/pdf",
+                    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+
+
+def list_reviews(dataset_id: int) -> list[Review]:
+    """The reviews of a dataset, by name (``reviews.list_reviews``), read fresh."""
+    from nps.store import reviews
+
+    with cursor() as cur:
+        return reviews.list_reviews(cur, dataset_id)
+
+
+def _calendar() -> WorkCalendar:
+    from nps.followup.sweep import load_calendar
+
+    with cursor() as cur:
+        return load_calendar(cur)
+
+
+def meeting_on(review: Review) -> dt.date | None:
+    """The review's next (or today's) meeting on the working calendar (``report.reviews.meeting_on``)."""
+    from nps.report.reviews import meeting_on as next_or_current
+
+    return next_or_current(review, today(), _calendar())
+
+
+def meeting_dates(review: Review) -> list[dt.date]:
+    """The meetings to choose from, oldest first: the cadence's dates of the last year up to the next one, and any
+    other day a meeting was recorded on (at most the latest 24)."""
+    from nps.reviews.cadence import meeting_dates as cadence_dates
+    from nps.store import reviews
+
+    calendar = _calendar()
+    upcoming = meeting_on(review) or today()
+    days = set(cadence_dates(review.cadence, upcoming - dt.timedelta(days=400), upcoming, calendar))
+    with cursor() as cur:
+        days |= {m.held_on for m in reviews.meetings(cur, review.id)}
+    return sorted(days)[-24:]
+
+
+def review_window(review: Review, meeting: dt.date) -> ReviewWindow:
+    """What the review's meeting of ``meeting`` covers (``cadence.review_window`` on the working calendar)."""
+    from nps.reviews.cadence import review_window as window_of
+
+    return window_of(review.cadence, meeting, _calendar())
+
+
+def window_filters(review: Review, window: ReviewWindow, extra: Mapping[str, Any]) -> tuple[Filter, Filter | None]:
+    """The filters of a meeting's window and of the one before (``report.reviews.window_filters``)."""
+    from nps.report.reviews import window_filters as filters_of
+
+    return filters_of(review, window, extra)
+
+
+def last_decisions(review: Review, meeting: dt.date) -> list[Decision]:
+    """The notes and decisions of the last meeting before ``meeting`` that recorded any."""
+    from nps.report.reviews import last_decisions as decisions_of
+
+    with cursor() as cur:
+        return decisions_of(cur, review, meeting)
+
+
+def _actions_frame(found: list[tuple[dt.date | None, Action]]) -> pd.DataFrame:
+    day = today()
+    return pd.DataFrame({
+        "decided": pd.Series([d.isoformat() if d else "" for d, _ in found], dtype=object),
+        "#": pd.Series([a.id for _, a in found], dtype="int64"),
+        "title": pd.Series([a.title for _, a in found], dtype=object),
+        "owner": pd.Series([a.owner or "" for _, a in found], dtype=object),
+        "due": pd.Series([a.due_date.isoformat() if a.due_date else "" for _, a in found], dtype=object),
+        "status": pd.Series([a.status for _, a in found], dtype=object),
+        "overdue": pd.Series([a.overdue(day) for _, a in found], dtype=bool),
+    })
+
+
+def decided_before(ds: store.Dataset, review: Review, meeting: dt.date) -> pd.DataFrame:
+    """The actions decided in the review's earlier meetings that the reader may see, with their status now."""
+    from nps.report.reviews import decided_before as decided
+    from nps.store import actions
+
+    with cursor() as cur:
+        found = [(day, actions.get_action(cur, number)) for day, number in decided(cur, review, meeting)]
+    return _actions_frame([(d, a) for d, a in found if access.action_in_scope(ds, a.conditions, a.business_function)])
+
+
+def meeting_minutes(ds: store.Dataset, review: Review, meeting: dt.date) -> tuple[list[Any], pd.DataFrame]:
+    """A meeting's notes and decisions and the actions decided in it (those the reader may see)."""
+    from nps.report.reviews import minutes
+    from nps.store import actions
+
+    with cursor() as cur:
+        entries, numbers = minutes(cur, review, meeting)
+        found = [(None, actions.get_action(cur, n)) for n in numbers]
+    kept = [(d, a) for d, a in found if access.action_in_scope(ds, a.conditions, a.business_function)]
+    return entries, _actions_frame(kept).drop(columns="decided")
+
+
+def record_review_entry(review_id: int, held_on: dt.date, kind: str, text: str) -> None:
+    """Record a note or decision on the review's meeting of ``held_on`` (editor; ReviewError when empty)."""
+    from nps.store import reviews
+
+    auth.check(domain.EDITOR, "Recording the meeting's notes and decisions")
+    with cursor() as cur:
+        reviews.record_entry(cur, review_id, held_on, kind, text, actor=auth.actor())
+
+
+def dimension_value_list(ctx: Context, column: str) -> list[str]:
+    """The values of a column the reader may see, as text, most frequent first."""
+    with cursor() as cur:
+        frame = queries.dimension_values(cur, ctx.dataset, column)
+    return [str(v) for v in frame["value"] if v is not None]
+
+
+def create_meeting_action(ds: store.Dataset, review: Review, held_on: dt.date, title: str, *, owner: str,
+                          due_date: dt.date | None, business_function: str | None) -> Action:
+    """A new improvement action decided in a meeting: stored (planned), then recorded on the meeting (editor)."""
+    from nps.store import actions, reviews
+
+    auth.check(domain.EDITOR, "Deciding an improvement action")
+    conditions = {review.dimension: [business_function]} if review.dimension and business_function else None
+    with cursor() as cur:
+        action = actions.create_action(cur, ds.id, title, business_function=business_function,
+                                       owner=owner.strip() or None, due_date=due_date, conditions=conditions,
+                                       notes=f"Decided at the review {review.name!r} of {held_on.isoformat()}",
+                                       actor=auth.actor())
+        meeting = reviews.ensure_meeting(cur, review.id, held_on, actor=auth.actor())
+        reviews.link_action(cur, meeting.id, action.id, actor=auth.actor())
+    return action
+
+
+def reviews_table(found: list[Review], label: Callable[[str], str]) -> pd.DataFrame:
+    """The reviews as a table of plain text: name, by, value, cadence, next meeting, participants, sending."""
+    from nps.reviews.cadence import describe
+
+    return pd.DataFrame({
+        "name": pd.Series([r.name for r in found], dtype=object),
+        "by": pd.Series([label(r.dimension) if r.dimension else "" for r in found], dtype=object),
+        "value": pd.Series([r.value if r.value is not None else "all (cross-functional)" for r in found], dtype=object),
+        "cadence": pd.Series([describe(r.cadence) for r in found], dtype=object),
+        "next meeting": pd.Series([(lambda d: d.isoformat() if d else "")(meeting_on(r)) for r in found], dtype=object),
+        "participants": pd.Series([", ".join(r.participants) for r in found], dtype=object),
+        "pack sent": pd.Series([f"{r.send_days_before} day(s) before, {r.pack_format}" if r.send_days_before is not None
+                                else "not sent" for r in found], dtype=object),
+    })
+
+
+def add_review(dataset_id: int, **fields: Any) -> Review:
+    """Define a review (``reviews.add_review``; editor; ReviewError on an invalid one)."""
+    from nps.store import reviews
+
+    auth.check(domain.EDITOR, "Defining a review")
+    with cursor() as cur:
+        return reviews.add_review(cur, dataset_id=dataset_id, **fields, actor=auth.actor())
+
+
+def delete_review(review_id: int) -> None:
+    """Delete a review with its meetings, notes and decisions (``reviews.delete_review``; editor)."""
+    from nps.store import reviews
+
+    auth.check(domain.EDITOR, "Deleting a review")
+    with cursor() as cur:
+        reviews.delete_review(cur, review_id, actor=auth.actor())
+
+
+def review_pack(ds: store.Dataset, request: PackRequest, decisions: Sequence[Decision], codebook: Codebook | None,
+                fmt: str) -> bytes:
+    """A pack's bytes for a download (built on click, on this thread's own cursor; never stored)."""
+    from nps.report.assemble import make_pack, render
+    from nps.narrative import column_label
+
+    with cursor() as cur:
+        pack = make_pack(cur, ds, request, label=lambda c: column_label(c, ds.labels, among=ds.columns),
+                         codebook=codebook, decisions=decisions)
+    return render(pack, fmt)
+
+
+def pack_request(ctx: Context, dimension: str | None, review: Review | None, meeting: dt.date | None,
+                 goals: Mapping[str, float]) -> tuple[PackRequest, list[Decision]]:
+    """The pack of what the Review meeting page shows: a review's meeting, or the sidebar's selection by
+    ``dimension`` (its period against the comparison period); with the decisions of the review's last meeting."""
+    from nps.report.build import PackRequest
+    from nps.report.reviews import review_pack_request
+
+    def label(column: str) -> str:
+        return ctx.label(column)
+
+    if review is not None and meeting is not None:
+        with cursor() as cur:
+            return review_pack_request(cur, ctx.dataset, review, meeting, opts=ctx.opts, grain=ctx.grain, label=label,
+                                       calendar=_calendar(), extra=dict(ctx.flt.include), targets=goals,
+                                       command=f"python -m nps report {ctx.dataset.id} --review {review.id} "
+                                               f"--on {meeting.isoformat()} --format pdf --out pack.pdf")
+    parts = [f"{label(c)} = {' or '.join(v)}" for c, v in ctx.flt.include]
+    request = PackRequest(
+        dimension=dimension, flt=ctx.flt, compare_flt=ctx.compare_flt, opts=ctx.opts, grain=ctx.grain,
+        title=f"NPS review: {ctx.dataset.name}",
+        subtitle=" · ".join(p for p in (label(dimension) if dimension else "", ctx.period_label) if p),
+        targets=dict(goals), filters_text="; ".join(parts) or "none", period_text=ctx.period_label,
+        comparison_text=ctx.compare_label or "no comparison period",
+        command=f"python -m nps report {ctx.dataset.id}" + (f" --by {dimension}" if dimension else "")
+        + (f" --since {ctx.since.isoformat()}" if ctx.since else "") + (f" --until {ctx.until.isoformat()}" if ctx.until else "")
+        + " --format pdf --out pack.pdf")
+    return request, []

@@ -9,6 +9,7 @@ import streamlit as st
 
 import face
 from face import auth, cached, md, records, show_chart
+from face import meeting
 from face import review as review_face
 from nps import charts, domain
 from nps import format as fmt
@@ -52,26 +53,43 @@ if not dims:
     st.stop()
 
 top = st.columns([3, 2, 1.4], vertical_alignment="bottom")
+top[0].title("Review meeting")
+view = meeting.choose(ctx, st.container())  # a stored review's meeting, or None: the sidebar's period
 default_dim = review.pick_review_dimension(ctx.dataset) or dims[0]
 face.adopt_column_param("review_by", dims, ctx)
+fixed = view.review.dimension if view is not None and view.review.dimension in dims else None
 dimension = top[1].selectbox("Review by", dims, index=dims.index(default_dim), key="review_by", bind="query-params",
-                             format_func=ctx.label)
+                             format_func=ctx.label, disabled=fixed is not None,
+                             help="Set by the review" if fixed else None)
+dimension = fixed or dimension
 presenting = top[2].toggle("Presentation", key="present", bind="query-params",
                            help="For a projector: hides the sidebar and the menus, enlarges the type and shows one "
                                 "section per screen (scroll or Page Down for the next). Switch it off here, at the top.")
 label = ctx.label(dimension)
-top[0].title("Review meeting")
-st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
-           + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
+flt, compare_flt = (view.flt, view.compare_flt) if view is not None else (ctx.flt, ctx.compare_flt)
+if view is None:
+    st.caption(f"{md(ctx.dataset.name)} · {md(label)} · {ctx.period_label}"
+               + (f" vs the {ctx.compare_label}" if ctx.compare_label else " · no comparison period (pick one in the sidebar)"))
+else:
+    meeting.header(view, ctx)
 face.show_notes(ctx)
 if presenting:
     st.html(PRESENTATION_CSS)  # styling only: no user text goes through this HTML
 
 goals = records.load_targets(ctx.dataset.id, dimension)
-cards = cached.scorecards(ctx, dimension, ctx.flt, ctx.compare_flt, ctx.opts, goals)
+cards = cached.scorecards(ctx, dimension, flt, compare_flt, ctx.opts, goals)
+if view is not None and view.review.value is not None:  # a function's own review: its card alone
+    cards = cards[cards[dimension].astype(str) == view.review.value].reset_index(drop=True)
 face.anonymity_note(cards)
+pack_slot = st.container()  # the pack's download buttons, filled once the comments are tagged (at the end)
+if view is not None and not presenting:
+    meeting.since_last(view, ctx)
 if cards.empty:
     st.warning("No responses match this period and these filters.")
+    if view is not None and not presenting:  # the meeting's minutes still matter without responses
+        meeting.minutes(view, ctx)
+    if not presenting:
+        meeting.definitions(ctx)
     st.stop()
 
 if not presenting and auth.allowed(domain.EDITOR):  # set before the meeting, not on the projector; editors
@@ -106,12 +124,12 @@ st.caption("● marks a change that is statistically significant; the others are
            + describe_family(cards.attrs.get("family") or SimpleNamespace(method="holm", tests=0, level=ctx.opts.level),
                              "Changes"))
 
-trend = cached.trend(ctx, ctx.grain, ctx.flt, ctx.opts, by=[dimension])
+trend = cached.trend(ctx, ctx.grain, flt, ctx.opts, by=[dimension])
 sparks = review.card_trends(trend, dimension)
 # Each card keeps a slot for its top themes, filled once the cards are drawn: on a new dataset the
 # comments are tagged first, and the scorecards should not wait for that.
 theme_slots: dict[tuple[str, str], object] = {}
-followup = cached.followup_by(ctx, dimension, ctx.flt)  # None on an employee dataset: no cases
+followup = cached.followup_by(ctx, dimension, flt)  # None on an employee dataset: no cases
 open_actions = improvement.open_actions_by_function(records.list_actions(ctx.dataset), records.today())
 if followup is not None and not presenting:
     st.caption(f"Follow-up in each section: cases opened in the period. {CAVEAT}")
@@ -136,9 +154,9 @@ for number, card in enumerate(cards.to_dict("records")):
         spark = sparks.get(value, trend.iloc[:0])
         show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])
-        dist = cached.card_distribution(ctx, ctx.flt, ctx.opts, dimension, value)
+        dist = cached.card_distribution(ctx, flt, ctx.opts, dimension, value)
         show_chart(charts.chart_distribution(dist, title=f"Scores, {value}"), where=d1)
-        voices = cached.card_voices(ctx, ctx.flt, dimension, value)
+        voices = cached.card_voices(ctx, flt, dimension, value)
         with d2:
             for category, heading in ((domain.DETRACTOR, "Detractors say"), (domain.PROMOTER, "Promoters say")):
                 quotes = voices[category]
@@ -159,9 +177,20 @@ if ctx.dataset.mapping.comment:
     book = face.codebook()
     face.ensure_tagged(ctx, book)
     for category in (domain.DETRACTOR, domain.PROMOTER):
-        tops = cached.top_themes_by(ctx, book, ctx.flt, dimension, category, top=3)
+        tops = cached.top_themes_by(ctx, book, flt, dimension, category, top=3)
         for value, pairs in review.top_themes_per_value(tops).items():
             named = [f"{t} {s:.0%}" for t, s in pairs]
             slot = theme_slots.get((category, value))
             if slot is not None and named:
                 slot.caption(f"Top themes: {md(' · '.join(named))} of their comments")
+
+if not presenting:
+    book = face.codebook() if ctx.dataset.mapping.comment else None  # tagged above
+    request, decisions = records.pack_request(ctx, dimension, view.review if view else None,
+                                              view.meeting if view else None, goals)
+    with pack_slot:
+        meeting.pack_buttons(ctx, lambda fmt: records.review_pack(ctx.dataset, request, decisions, book, fmt),
+                             f"review-{view.review.id}-{view.meeting.isoformat()}" if view else f"review-{ctx.dataset.id}")
+    if view is not None:
+        meeting.minutes(view, ctx)
+    meeting.definitions(ctx)

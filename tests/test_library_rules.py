@@ -146,7 +146,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "domain": (), "format": (), "errors": (), "control_chars": (),
     "stats": ("domain", "errors"),
     "text": ("domain", "errors", "format"),
-    "store": ("domain", "errors", "format", "text", "stats"),
+    # nps.store.reviews keeps a review's cadence as nps.reviews.cadence.Cadence (pure; checked below).
+    "store": ("domain", "errors", "format", "text", "stats", "reviews"),
     "ingest": ("domain", "errors", "format", "control_chars", "store", "text"),
     "query": ("domain", "errors", "format", "store", "stats", "text"),
     "charts": ("domain", "errors", "format", "control_chars"),
@@ -164,6 +165,19 @@ def test_the_layers_import_downwards_only(path: Path) -> None:
     allowed = {part, *LAYERS[part]}
     wrong = sorted(m for m in imports if len(m.split(".")) > 1 and m.split(".")[1] not in allowed)
     assert wrong == [], f"{_name(path)} ({part}) imports {wrong}; it may import only {sorted(allowed)}"
+
+
+def test_what_the_store_imports_of_the_reviews_is_pure() -> None:
+    # The store may import the review cadence (nps/store/reviews.py): it and the package's __init__ import nothing
+    # of the project but the pure working calendar, so the store still knows none of its readers.
+    for path in (NPS_DIR / "reviews" / "__init__.py", NPS_DIR / "reviews" / "cadence.py"):
+        imports = {m for m in _project_imports(path) if len(m.split(".")) > 1}
+        assert imports <= {"nps.reviews", "nps.reviews.cadence", "nps.followup", "nps.followup.deadlines",
+                           "nps.followup.deadlines.WorkCalendar"} | {m for m in imports if m.startswith("nps.reviews.")}, \
+            f"{_name(path)} imports {sorted(imports)}"
+    store_imports = {m for p in (NPS_DIR / "store").glob("*.py") for m in _project_imports(p)
+                     if m.startswith("nps.reviews")}
+    assert {m.rsplit(".", 1)[0] if m.count(".") > 2 else m for m in store_imports} <= {"nps.reviews.cadence"}, store_imports
 
 
 def test_charts_never_get_a_connection() -> None:

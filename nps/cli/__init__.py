@@ -1,4 +1,4 @@
-"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit|follow-up``.
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit|follow-up|actions|reviews``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
 Text for people (tables, reports, warnings, errors) shows control characters from
@@ -8,7 +8,7 @@ terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
 :mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.followup` (with
-:mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`); every write is recorded in the
+:mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`, :mod:`~nps.cli.reviews`); every write is recorded in the
 audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
@@ -73,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.followup import run_followup
 
             return run_followup(args)
+        if args.command == "reviews":
+            from nps.cli.reviews import run_reviews
+
+            return run_reviews(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2
@@ -98,6 +102,8 @@ def _busy_advice(args: argparse.Namespace, error: store.DatabaseBusyError) -> st
         return ": stop the app (or that process) to write to it from here, or set the thresholds on the app's Upload page"
     if getattr(args, "notify_command", None) == "deliver":
         return ": while the app runs, its server delivers the notifications every minute; stop it to deliver from here"
+    if getattr(args, "reviews_command", None) in ("add", "note", "remove"):
+        return ": stop the app (or that process) to write to it from here"
     if getattr(args, "datasets_command", None) is not None:
         return (": stop the app (or that process) to write to it from here, or rename or delete the dataset on "
                 "the app's Upload page")

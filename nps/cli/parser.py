@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.report import add_report_parser  # review packs: their own module
 
     add_report_parser(sub, _add_db, _add_read_only, add_selection_options, _date)
+    from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
+
+    add_reviews_parser(sub, _add_db, _add_read_only)
     return parser
 
 

@@ -135,11 +135,9 @@ def pack_request(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argpar
     def label(column: str) -> str:
         return column_label(column, ds.labels, among=ds.columns)
 
-    if args.review:
-        from nps.report.reviews import review_request
-
-        return review_request(con, ds, args, command_line(argv))
     chosen = selection(con, ds, args)
+    if args.review:
+        return _review_request(con, ds, args, chosen, label, command_line(argv))
     dimension = store.resolve_column(ds, args.by) if args.by else review_reads.pick_review_dimension(ds)
     breakdown = store.resolve_column(ds, args.breakdown_by) if args.breakdown_by else None
     targets = load_targets(con, ds.id, dimension) if dimension else {}
@@ -155,3 +153,32 @@ def pack_request(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argpar
                           period_text=_window_text(args.since, args.until), comparison_text=compare_text,
                           command=command_line(argv), breakdown_by=breakdown)
     return request, [], chosen.warnings
+
+
+def _review_request(con: duckdb.DuckDBPyConnection, ds: store.Dataset, args: argparse.Namespace, chosen: Selection,
+                    label: Callable[[str], str], command: str) -> tuple[Any, list[Any], list[str]]:
+    """``--review NAME [--on DATE]``: the review's meeting window, dimension, values and filters (and ``--where``)."""
+    from nps.followup.sweep import load_calendar
+    from nps.report.reviews import meeting_on, review_pack_request
+    from nps.store import reviews
+
+    if args.since or args.until or args.compare:
+        raise UsageError("--review covers its meeting's window against the one before: leave out --since, --until "
+                         "and --compare (choose the meeting with --on DATE)")
+    review = reviews.require_review(con, args.review)
+    if review.dataset_id != ds.id:
+        raise UsageError(f"review {review.name!r} is on dataset #{review.dataset_id}, not on {ds.name!r} (#{ds.id})")
+    calendar = load_calendar(con)
+    meeting = args.on or meeting_on(review, dt.date.today(), calendar)
+    if meeting is None:
+        raise UsageError(f"review {review.name!r} has no meeting date; give one with --on DATE")
+    targets = load_targets(con, ds.id, review.dimension) if review.dimension else {}
+    request, decisions = review_pack_request(
+        con, ds, review, meeting, opts=chosen.opts, grain=args.period, label=label, calendar=calendar,
+        extra=chosen.include, targets=targets, command=command,
+        breakdown_by=store.resolve_column(ds, args.breakdown_by) if args.breakdown_by else None)
+    if args.title:
+        from dataclasses import replace
+
+        request = replace(request, title=args.title)
+    return request, decisions, chosen.warnings

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
@@ -244,7 +244,30 @@ def email_message(mail_from: str, message: outbox.Message) -> EmailMessage:
     mail["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or None)
     mail["X-Passaparola-Event"] = message.event_key
     mail.set_content(message.body or "", charset="utf-8")
+    for filename, media_type, data in message.attachments:
+        main, _, sub = media_type.partition("/")
+        mail.add_attachment(data, maintype=main, subtype=sub, filename=filename)
     return mail
+
+
+class AttachmentGone(NpsError):
+    """A message names a file to attach that is no longer kept (its review was deleted)."""
+
+
+def with_attachments(cur: duckdb.DuckDBPyConnection, message: outbox.Message) -> outbox.Message:
+    """``message`` with the files its payload names (a review pack: ``review_send``) attached; raises
+    :class:`AttachmentGone` when the file is no longer kept."""
+    payload = message.payload or {}
+    if message.channel != outbox.EMAIL or "review_send" not in payload:
+        return message
+    from nps.report.assemble import MEDIA_TYPES
+    from nps.store import reviews
+
+    kept = reviews.get_send(cur, int(payload["review_send"]))
+    if kept is None:
+        raise AttachmentGone(f"the review pack #{payload['review_send']} is no longer kept (its review was deleted)")
+    name = str(payload.get("filename") or f"review-pack.{kept.format}")
+    return replace(message, attachments=((name, MEDIA_TYPES.get(kept.format, "application/octet-stream"), kept.pack),))
 
 
 def webhook_body(message: outbox.Message) -> dict[str, Any]:
@@ -318,7 +341,12 @@ def deliver_pending(cur: duckdb.DuckDBPyConnection, now: dt.datetime, settings: 
             taken = False  # another deliverer claimed it at the same moment
         if not taken:
             continue
-        error = _attempt(network, chosen, message)
+        try:
+            message = with_attachments(cur, message)
+        except AttachmentGone as gone:
+            error: str | None = str(gone)
+        else:
+            error = _attempt(network, chosen, message)
         attempts = message.attempts + 1
         with transaction(cur):
             if error is None:

@@ -10,7 +10,7 @@ Modules: :mod:`~nps.store.connection` (connect, the file lock, the read-only
 snapshot), :mod:`~nps.store.schema`, :mod:`~nps.store.transactions`,
 :mod:`~nps.store.catalog` (datasets, leftovers), :mod:`~nps.store.history`, :mod:`~nps.store.sql`
 (the execution gate), :mod:`~nps.store.targets`, :mod:`~nps.store.scheduler`, :mod:`~nps.store.privacy` (employee
-anonymity thresholds).
+anonymity thresholds), :mod:`~nps.store.reviews` (review meetings, their notes, decisions and packs).
 """
 
 from __future__ import annotations

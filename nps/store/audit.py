@@ -8,7 +8,8 @@ action and count.
 Recorded: a dataset loaded or a wave appended (:mod:`nps.ingest.commit`), remapped
 (:mod:`nps.ingest.remap`), renamed or deleted (:mod:`nps.store.catalog`), targets changed
 (:mod:`nps.store.targets`), a codebook version saved (:mod:`nps.store.codebooks`), users added,
-changed or removed (:mod:`nps.store.users`), improvement actions created or changed (:mod:`nps.store.actions`). Not recorded, being derived data or upkeep and no
+changed or removed (:mod:`nps.store.users`), improvement actions created or changed (:mod:`nps.store.actions`),
+reviews, their meetings, notes, decisions, linked actions and queued packs (:mod:`nps.store.reviews`). Not recorded, being derived data or upkeep and no
 one's action: comment tags and their cache (:mod:`nps.store.tagging`), the scheduler's housekeeping
 and snapshot, the removal of an interrupted load's leftovers.
 """

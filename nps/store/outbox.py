@@ -43,6 +43,9 @@ class Message:
     last_error: str | None
     sent_at: dt.datetime | None
     gave_up_at: dt.datetime | None
+    # Files sent with an e-mail (file name, media type, bytes): set by the delivery from the payload (a review
+    # pack kept in ``review_sends``), never stored in the outbox itself.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     @property
     def state(self) -> str:

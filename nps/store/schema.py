@@ -349,6 +349,75 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "follow-up: the ladder level's contact a case was copied up to on escalation (nps.store.cases)",
         ("ALTER TABLE cases ADD COLUMN IF NOT EXISTS escalated_to VARCHAR",),
     ),
+    (
+        9,
+        "reviews: their cadence and participants, meetings, notes and decisions, actions decided, packs queued for "
+        "sending (nps.store.reviews)",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS review_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS reviews (
+                id BIGINT PRIMARY KEY DEFAULT nextval('review_ids'),
+                dataset_id INTEGER NOT NULL,
+                name VARCHAR NOT NULL,
+                dimension VARCHAR,
+                value VARCHAR,
+                cadence VARCHAR NOT NULL,
+                participants VARCHAR NOT NULL,
+                include VARCHAR NOT NULL,
+                send_days_before INTEGER,
+                pack_format VARCHAR NOT NULL,
+                created_at TIMESTAMP,
+                created_by VARCHAR
+            )
+            """,
+            # A review's name is unique whatever its case ("Billing monthly" and "billing MONTHLY" are one).
+            "CREATE UNIQUE INDEX IF NOT EXISTS reviews_name ON reviews (lower(name))",
+            "CREATE SEQUENCE IF NOT EXISTS review_meeting_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS review_meetings (
+                id BIGINT PRIMARY KEY DEFAULT nextval('review_meeting_ids'),
+                review_id BIGINT NOT NULL,
+                held_on DATE NOT NULL,
+                created_at TIMESTAMP,
+                created_by VARCHAR,
+                UNIQUE (review_id, held_on)
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS review_entry_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS review_entries (
+                id BIGINT PRIMARY KEY DEFAULT nextval('review_entry_ids'),
+                meeting_id BIGINT NOT NULL,
+                kind VARCHAR NOT NULL,
+                text VARCHAR NOT NULL,
+                author VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS review_actions (
+                meeting_id BIGINT NOT NULL,
+                action_id BIGINT NOT NULL,
+                PRIMARY KEY (meeting_id, action_id)
+            )
+            """,
+            "CREATE SEQUENCE IF NOT EXISTS review_send_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS review_sends (
+                id BIGINT PRIMARY KEY DEFAULT nextval('review_send_ids'),
+                review_id BIGINT NOT NULL,
+                held_on DATE NOT NULL,
+                format VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                pack BLOB NOT NULL,
+                recipients VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                UNIQUE (review_id, held_on)
+            )
+            """,
+        ),
+    ),
 )
 
 
