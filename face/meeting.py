@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+import face
 from face import auth, md, records
 from face.session import Context
 from nps import domain
+from nps.errors import NpsError
 from nps.query.filters import Filter
 from nps.query.review import pick_review_dimension
 from nps.reviews.cadence import ReviewWindow, describe
@@ -120,35 +122,48 @@ def minutes(view: MeetingView, ctx: Context) -> None:
         if not auth.allowed(domain.EDITOR):
             st.caption("Editors record notes, decisions and actions.")
             return
+        face.show_flash("_meeting_flash")
         with st.form("meeting_entry", clear_on_submit=True, border=False):
-            kind = st.segmented_control("Record a", ENTRY_KINDS, default=ENTRY_KINDS[0], key="entry_kind")
-            text = st.text_area("Text", key="entry_text", max_chars=4000,
-                                placeholder="What was said or decided (kept as plain text)")
-            if st.form_submit_button("Save", icon=":material/edit_note:"):
-                _write(lambda: records.record_review_entry(view.review.id, view.meeting, kind or ENTRY_KINDS[0], text))
-        function = view.review.value
+            st.segmented_control("Record a", ENTRY_KINDS, default=ENTRY_KINDS[0], key="entry_kind")
+            st.text_area("Text", key="entry_text", max_chars=4000,
+                         placeholder="What was said or decided (kept as plain text)")
+            st.form_submit_button("Save", icon=":material/edit_note:", on_click=_save_entry, args=(view,))
         with st.form("meeting_action", clear_on_submit=True, border=False):
             st.markdown("**Decide an improvement action**")
             a, b, c = st.columns([3, 2, 1.4])
-            title = a.text_input("Action", key="meeting_action_title", placeholder="e.g. Fix the invoice template")
-            owner = b.text_input("Owner", key="meeting_action_owner", placeholder="e-mail or name")
-            due = c.date_input("Due", value=None, key="meeting_action_due")
-            if function is None and view.review.dimension:
-                values = records.dimension_value_list(ctx, view.review.dimension)
-                function = st.selectbox(ctx.label(view.review.dimension), values, index=None,
-                                        key="meeting_action_function", placeholder="the function that owns it")
-            if st.form_submit_button("Add the action", icon=":material/add_task:"):
-                _write(lambda: records.create_meeting_action(ctx.dataset, view.review, view.meeting, title,
-                                                             owner=owner, due_date=due, business_function=function))
+            a.text_input("Action", key="meeting_action_title", placeholder="e.g. Fix the invoice template")
+            b.text_input("Owner", key="meeting_action_owner", placeholder="e-mail or name")
+            c.date_input("Due", value=None, key="meeting_action_due")
+            if view.review.value is None and view.review.dimension:
+                st.selectbox(ctx.label(view.review.dimension), records.dimension_value_list(ctx, view.review.dimension),
+                             index=None, key="meeting_action_function", placeholder="the function that owns it")
+            st.form_submit_button("Add the action", icon=":material/add_task:", on_click=_save_action, args=(view, ctx))
 
 
-def _write(change: Callable[[], object]) -> None:
+def _save_entry(view: MeetingView) -> None:
+    state = st.session_state
+    kind = state.get("entry_kind") or ENTRY_KINDS[0]
+    _write(lambda: records.record_review_entry(view.review.id, view.meeting, kind, str(state.get("entry_text") or "")),
+           f"The {kind} is recorded.")
+
+
+def _save_action(view: MeetingView, ctx: Context) -> None:
+    state = st.session_state
+    function = view.review.value if view.review.value is not None else state.get("meeting_action_function")
+    _write(lambda: records.create_meeting_action(
+        ctx.dataset, view.review, view.meeting, str(state.get("meeting_action_title") or ""),
+        owner=str(state.get("meeting_action_owner") or ""), due_date=state.get("meeting_action_due"),
+        business_function=function), "The action is recorded, decided in this meeting.")
+
+
+def _write(change: Callable[[], object], done: str) -> None:
+    """Run a write from a callback; its outcome is shown on the next run (the store's errors say what is wrong)."""
     try:
         change()
-    except (ValueError, LookupError) as error:  # the store's errors (ReviewError, ActionError) say what is wrong
-        st.error(md(str(error)))
+    except (NpsError, ValueError) as error:
+        face.flash("_meeting_flash", str(error), "error")
     else:
-        st.rerun()
+        face.flash("_meeting_flash", done)
 
 
 def pack_buttons(ctx: Context, build: Callable[[str], bytes], name: str) -> None:
@@ -174,35 +189,48 @@ def definitions(ctx: Context) -> None:
                        "one function, or for all of them (cross-functional).")
         if not auth.allowed(domain.EDITOR):
             return
+        face.show_flash("_meeting_flash")
         dims = ctx.dimensions
         with st.form("review_define", border=True):
             st.markdown("**Define a review**")
             a, b = st.columns(2)
-            name = a.text_input("Name", placeholder="e.g. Billing monthly")
-            cadence = b.text_input("Cadence", placeholder="monthly:1",
-                                   help="weekly:mon · monthly:15 · monthly:last · quarterly:1 · "
-                                        "dates:2026-01-15,2026-02-12. A date on a weekend or holiday of the working "
-                                        "calendar moves to the next working day.")
+            a.text_input("Name", key="rv_name", placeholder="e.g. Billing monthly")
+            b.text_input("Cadence", key="rv_cadence", placeholder="monthly:1",
+                         help="weekly:mon · monthly:15 · monthly:last · quarterly:1 · dates:2026-01-15,2026-02-12. A "
+                              "date on a weekend or holiday of the working calendar moves to the next working day.")
             c, d = st.columns(2)
             usual = pick_review_dimension(ctx.dataset)
-            dimension = c.selectbox("By", dims, format_func=ctx.label, index=dims.index(usual) if usual in dims else 0)
-            value = d.text_input("Value (empty: all values, cross-functional)",
-                                 help="The function (or other value) this review is for.")
-            participants = st.text_input("Participants (e-mails, comma separated)")
+            c.selectbox("By", dims, format_func=ctx.label, index=dims.index(usual) if usual in dims else 0, key="rv_by")
+            d.text_input("Value (empty: all values, cross-functional)", key="rv_value",
+                         help="The function (or other value) this review is for.")
+            st.text_input("Participants (e-mails, comma separated)", key="rv_people")
             e, f = st.columns(2)
-            days = e.number_input("Send the pack this many days before (empty: not sent)", min_value=0, max_value=30,
-                                  value=None, step=1)
-            fmt = f.selectbox("Pack format", PACK_FORMATS, format_func=FORMAT_NAMES.get)
-            if st.form_submit_button("Save the review", icon=":material/save:"):
-                _write(lambda: records.add_review(
-                    ctx.dataset.id, name=name, dimension=dimension, value=value.strip() or None, cadence=cadence,
-                    participants=[p for p in participants.replace(";", ",").split(",") if p.strip()],
-                    send_days_before=None if days is None else int(days), pack_format=fmt))
+            e.number_input("Send the pack this many days before (empty: not sent)", min_value=0, max_value=30,
+                           value=None, step=1, key="rv_days")
+            f.selectbox("Pack format", PACK_FORMATS, format_func=FORMAT_NAMES.get, key="rv_format")
+            st.form_submit_button("Save the review", icon=":material/save:", on_click=_save_review, args=(ctx,))
         if reviews:
             g, h = st.columns([3, 1], vertical_alignment="bottom")
-            gone = g.selectbox("Delete a review", [r.id for r in reviews], index=None,
-                               format_func={r.id: r.name for r in reviews}.get,
-                               placeholder="pick one (its meetings, notes and decisions go too)")
-            if gone is not None and h.button("Delete", icon=":material/delete:", type="primary"):
-                _write(lambda: records.delete_review(gone))
+            g.selectbox("Delete a review", [r.id for r in reviews], index=None, key="rv_gone",
+                        format_func={r.id: r.name for r in reviews}.get,
+                        placeholder="pick one (its meetings, notes and decisions go too)")
+            h.button("Delete", icon=":material/delete:", type="primary", on_click=_delete_review,
+                     disabled=st.session_state.get("rv_gone") is None)
 
+
+def _save_review(ctx: Context) -> None:
+    state = st.session_state
+    people = str(state.get("rv_people") or "").replace(";", ",").split(",")
+    days = state.get("rv_days")
+    _write(lambda: records.add_review(
+        ctx.dataset.id, name=str(state.get("rv_name") or ""), dimension=state.get("rv_by"),
+        value=str(state.get("rv_value") or "").strip() or None, cadence=str(state.get("rv_cadence") or ""),
+        participants=[p.strip() for p in people if p.strip()], send_days_before=None if days is None else int(days),
+        pack_format=state.get("rv_format") or PACK_FORMATS[0]), "The review is saved.")
+
+
+def _delete_review() -> None:
+    gone = st.session_state.get("rv_gone")
+    if gone is not None:
+        _write(lambda: records.delete_review(int(gone)), "The review is deleted.")
+        st.session_state.pop("rv_gone", None)

@@ -584,6 +584,13 @@ def record_send(
     return new_id
 
 
+def find_send(cur: duckdb.DuckDBPyConnection, review_id: int, held_on: dt.date) -> int | None:
+    """The number of the pack queued for the review's meeting of ``held_on``, or None."""
+    found = sql.fetch_value(cur, "SELECT id FROM review_sends WHERE review_id = ? AND held_on = ?",
+                            [int(review_id), _day(held_on)])
+    return None if found is None else int(found)
+
+
 def get_send(cur: duckdb.DuckDBPyConnection, send_id: int) -> Send | None:
     """The queued pack numbered ``send_id`` (with its bytes), or None."""
     row = sql.fetch_one(cur, "SELECT id, review_id, held_on, format, sha256, pack, recipients, created_at "
