@@ -136,6 +136,8 @@ def test_section_numbers(rendered: tuple[bytes, list[str], Path]) -> None:
     assert "NPS moved from −2.0 (n 120) to −9.0 (n 110): within the noise (p = 0.41)" in text
     assert "due 2026-06-01 (overdue) · planned" in text
     assert "June has fewer than 30 responses: read with care." in text
+    assert ("▲ / ▼: significantly above / below the rest of the section (after multiplicity control across the "
+            "values).") in text
 
 
 def test_footer_and_page_number_on_every_page(rendered: tuple[bytes, list[str], Path]) -> None:
@@ -284,6 +286,16 @@ def test_a_long_word_breaks_instead_of_running_off(tmp_path: Path) -> None:
     assert text.count("y") - short.count("y") == 4 * long.count("y")
     # short words stay whole: no zero-width space inside them
     assert "Third wrong invoice this year" in text and "\u200b" not in short
+
+
+def test_the_breakdowns_note_joins_the_markers_legend() -> None:
+    section = billing()
+    noted = dataclasses.replace(section, breakdown=dataclasses.replace(
+        section.breakdown, note="▲ / ▼: Holm control of the family-wise error rate at 5% across 3 tests."))
+    data, _ = typeset.document(dataclasses.replace(sample_pack(), sections=(noted,)))
+    legends = [b["text"] for b in data["blocks"] if b["t"] == "p" and b["text"].startswith("▲ / ▼")]
+    assert legends == ["▲ / ▼: significantly above / below the rest of the section. Holm control of the family-wise "
+                       "error rate at 5% across 3 tests."]
 
 
 # --- any numbers, any text ----------------------------------------------------------------------

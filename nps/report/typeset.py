@@ -55,6 +55,7 @@ ChartRenderer = Callable[[Sequence[dict[str, Any]], str], list[bytes]]
 
 CHART_FONT = "Libertinus Serif"
 SIGNIFICANT = "●"
+MARKERS = "▲ / ▼"
 HIDDEN_TEXT = "Hidden by the anonymity rule: too few respondents to show this group."
 NO_COMPARISON = "No comparison period."
 NO_COMMENTS = "No comments."
@@ -302,12 +303,13 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
                               [[b.value, _nps(b.nps), fmt.points_range(b.ci_low, b.ci_high), fmt.count(b.n),
                                 b.marker + (" (low n)" if b.low_n else "")] for b in section.breakdown.bars],
                               [3, 0, 0, 0, 0], "lrrrc"))
-            out.append(_p("▲ / ▼: significantly above / below the rest of the section "
-                          "(after multiplicity control across the values).", "muted"))
+            note = section.breakdown.note.removeprefix(f"{MARKERS}: ")  # the builder's note names the markers too
+            out.append(_p(f"{MARKERS}: significantly above / below the rest of the section"
+                          + (f". {note}" if note else " (after multiplicity control across the values)."), "muted"))
         else:
             out.append(_p("No values to break down.", "muted"))
-        if section.breakdown.note:
-            out.append(_p(section.breakdown.note, "muted"))
+            if section.breakdown.note:
+                out.append(_p(section.breakdown.note, "muted"))
     out.append(_h2("Why the NPS moved"))
     if section.movement is None:
         out.append(_p(NO_COMPARISON if section.change is None else "No breakdown of the change.", "muted"))
