@@ -200,6 +200,19 @@ def test_provenance_section(rendered: tuple[bytes, list[str], Path]) -> None:
         assert bare(line) in bare(last)
 
 
+def test_an_aware_generation_time_is_dated_in_utc(tmp_path: Path) -> None:
+    rome = dt.timezone(dt.timedelta(hours=2))
+    pack = sample_pack()
+    pack = dataclasses.replace(pack, provenance=dataclasses.replace(
+        pack.provenance, generated_at=dt.datetime(2026, 7, 1, 10, 30, tzinfo=rome)))
+    data, _ = typeset.document(pack)
+    assert data["date"] == [2026, 7, 1, 8, 30, 0]
+    path = tmp_path / "aware.pdf"
+    path.write_bytes(typeset.render_pdf(pack, draw=stub_draw))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True).stdout
+    assert "CreationDate:    Wed Jul  1 08:30:00 2026 UTC" in info
+
+
 def test_same_pack_same_pdf() -> None:
     assert typeset.render_pdf(sample_pack(), draw=stub_draw) == typeset.render_pdf(sample_pack(), draw=stub_draw)
 

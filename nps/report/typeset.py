@@ -375,6 +375,11 @@ def _decisions(pack: Pack) -> list[Block]:
     return [*out, _table(["Meeting", "Kind", "Text", "By"], rows, [0, 0, 4, 0], "llll")]
 
 
+def _utc(when: dt.datetime) -> dt.datetime:
+    """``when`` as an aware UTC time (a naive one is UTC already: the provenance writes it so)."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
 def document(pack: Pack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The pack as the template's data (JSON-ready, every shown value a string) and the chart specs in file order.
 
@@ -387,7 +392,7 @@ def document(pack: Pack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     for section in pack.sections:
         blocks += _section(section, pack.level, charts)
     blocks += [_h1(PROVENANCE_HEADING), {"t": "list", "items": pack.provenance.lines()}]
-    when = pack.provenance.generated_at
+    when = _utc(pack.provenance.generated_at)
     data = {"title": pack.title, "subtitle": pack.subtitle, "footer": pack.provenance.footer(),
             "date": [when.year, when.month, when.day, when.hour, when.minute, when.second], "blocks": blocks}
     return data, charts.specs
@@ -419,8 +424,7 @@ def render_pdf(pack: Pack, *, draw: ChartRenderer = render_specs) -> bytes:
     """
     data, specs = document(pack)
     images = draw(specs, "svg") if specs else []
-    when = pack.provenance.generated_at
-    stamp = when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
+    stamp = _utc(pack.provenance.generated_at)
     with tempfile.TemporaryDirectory(prefix="passaparola-pdf-") as folder:
         root = Path(folder)
         for number, image in enumerate(images, start=1):
