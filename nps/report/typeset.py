@@ -47,8 +47,8 @@ from nps import format as fmt
 from nps.charts.render import render_specs
 from nps.control_chars import strip_unsafe_in
 from nps.report import figures
-from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, FollowUp, Pack, Quote, Section,
-                              Theme)
+from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Change, FollowUp, Pack, Quote,
+                              Section, Theme)
 
 Block = dict[str, Any]
 ChartRenderer = Callable[[Sequence[dict[str, Any]], str], list[bytes]]
@@ -173,10 +173,10 @@ def _nps(value: float | None) -> str:
     return fmt.points(value, signed=False)
 
 
-def _change_text(section: Section) -> str:
-    change = section.change
-    if change is None or change.diff is None:
-        return NO_COMPARISON if change is None else fmt.MISSING
+def _change_text(change: Change) -> str:
+    """``−10.4 (significant)`` / ``+2.2 (noise)``; ``—`` when the change is not known."""
+    if change.diff is None:
+        return fmt.MISSING
     return f"{fmt.points(change.diff)} ({'significant' if change.significant else 'noise'})"
 
 
@@ -190,7 +190,7 @@ def _cards(section: Section, level: float) -> list[Block]:
     if change is None:
         change_card = ["Change vs previous period", fmt.MISSING, [NO_COMPARISON]]
     else:
-        change_card = ["Change vs previous period", _change_text(section) if change.diff is not None else fmt.MISSING,
+        change_card = ["Change vs previous period", _change_text(change),
                        [f"previous {_nps(change.previous_nps)} (n {fmt.count(change.previous_n)})",
                         fmt.interval(change.ci_low, change.ci_high, level=level)]]
     target_card = ["Target", _nps(section.target) if section.target is not None else "none",
@@ -264,7 +264,6 @@ def _actions(actions: Sequence[ActionLine]) -> list[Block]:
 
 class _Charts:
     """The specs collected while the blocks are built, each given a generated file name."""
-
 
     def __init__(self) -> None:
         self.specs: list[dict[str, Any]] = []
