@@ -20,7 +20,7 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--rows", "20000", "--repeat", "1", "--query-repeat", "2",
          "--skip-browser", "--workdir", str(tmp_path / "work"), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=110,
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
@@ -28,12 +28,14 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     assert header, proc.stdout[-3000:]
     for metric in ("ingest 20k: time", "ingest 20k: peak RSS", "queries 20k vs SQL: query set",
                    "queries 20k vs pandas: query set", "queries 20k vs SQL: business_function × quarter",
-                   "cli 20k: summary FILE, time", "cli 20k: summary FILE, CPU time", "comment tagging"):
+                   "cli 20k: summary FILE, time", "cli 20k: summary FILE, CPU time", "comment tagging",
+                   "review pack 20k, 12 sections: PDF", "review pack 20k, 12 sections: PowerPoint"):
         assert re.search(rf"^{re.escape(metric)}\s*\|", proc.stdout, re.M), metric
 
     results = json.loads(out.read_text())
-    assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "sessions", "missed", "errors",
-            "duration_s"} <= set(results)
+    assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "sessions", "packs",
+            "missed", "errors", "duration_s"} <= set(results)
+    assert len(results["packs"]["sections"]) == 12 and results["packs"]["pdf"]["bytes"] > 0
     machine = results["machine"]
     assert machine["cpu_model"] and machine["cores"] >= 1 and machine["ram_bytes"] > 0 and machine["date"]
     assert {"python", "duckdb", "pandas"} <= set(machine["versions"])
