@@ -98,8 +98,8 @@ def test_title_metadata(rendered: tuple[bytes, list[str], Path]) -> None:
 def test_summary_numbers(rendered: tuple[bytes, list[str], Path]) -> None:
     _, pages, _ = rendered
     text = squash("\n".join(pages))
-    assert in_order(text, "NPS", "Change vs previous period", "Target", "4.2", "−1.8 (noise)", "10.0",
-                    "95% CI +0.3 to +8.1", "previous 6.0 (n 1,450)", "gap −5.8", "n 1,500", "95% CI −7.4 to +3.8")
+    assert in_order(text, "NPS", "Change vs previous period", "Target", "+4.2", "−1.8 (noise)", "+10.0",
+                    "95% CI +0.3 to +8.1", "previous +6.0 (n 1,450)", "gap −5.8", "n 1,500", "95% CI −7.4 to +3.8")
     assert "Promoters 35.0% · passives 34.2% · detractors 30.8%" in text
     assert "Changes: 2 tests, Holm-controlled at 95%." in text
     assert "One function is hidden by the anonymity rule." in text
@@ -121,7 +121,7 @@ def test_section_numbers(rendered: tuple[bytes, list[str], Path]) -> None:
     assert "Promoters 26.2% · passives 35.2% · detractors 38.6%" in text
     # the breakdown with its markers, the movement, themes, verbatims, follow-up, actions, notes
     assert "B2C −20.0 −29.1 to −10.6 250 ▼" in text
-    assert "B2B 1.3 −10.6 to +13.2 150 ▲" in text
+    assert "B2B +1.3 −10.6 to +13.2 150 ▲" in text
     assert "NPS fell 10.4 points: −8.1 within segments, −2.6 from the mix of segments, +0.3 interaction." in text
     assert "B2C: −7.5 points" in text
     assert "Billing errors 41.0% 64 −31.2 −40.5 to −21.9 ●" in text

@@ -170,7 +170,7 @@ def _table(header: list[str], rows: list[list[str]], columns: list[float], align
 
 
 def _nps(value: float | None) -> str:
-    return fmt.points(value, signed=False)
+    return fmt.points(value)  # as on screen: +12.3, −4.0
 
 
 def _change_text(change: Change) -> str:
