@@ -86,7 +86,7 @@ def header(view: MeetingView, ctx: Context) -> None:
                f"covers {view.window.since:%d %b %Y} – {view.window.until:%d %b %Y} vs the {view.window.days} days "
                "before (the sidebar's period does not apply)")
     if review.participants:
-        st.caption("Participants: " + md(", ".join(review.participants)))
+        st.text("Participants: " + ", ".join(review.participants))  # plain text: no e-mail autolink
 
 
 def since_last(view: MeetingView, ctx: Context) -> None:

@@ -108,9 +108,9 @@ with tab_cases:
         if detail is not None:
             case = detail.case
             st.subheader(f"Case {case.id}: {case.status}")
-            st.write(md(f"Owner {case.owner or 'unassigned'} · team {case.team or '–'} · {case.priority} priority · "
-                        f"level {case.escalation_level}{' · escalated to ' + case.escalated_to if case.escalated_to else ''}"
-                        f" · first contact by {case.first_contact_due} · close by {case.close_due}"))
+            st.text(f"Owner {case.owner or 'unassigned'} · team {case.team or '–'} · {case.priority} priority · "  # plain:
+                    f"level {case.escalation_level}{' · escalated to ' + case.escalated_to if case.escalated_to else ''}"
+                    f" · first contact by {case.first_contact_due} · close by {case.close_due}")  # no e-mail autolink
             if detail.response is not None:
                 st.write(md(f"Score {detail.response.score} ({detail.response.category}), answered "
                             f"{detail.response.date or 'undated'}."))
