@@ -235,6 +235,22 @@ def top_themes_by(ctx: Context, book: Codebook, flt: Filter, column: str, catego
 
 
 @_cached
+def comments_allowed(ctx: Context, flt: Filter) -> bool:
+    """Whether the employee anonymity rule lets this selection's comments be shown (``anonymity.comments_allowed``)."""
+    with cursor() as cur:
+        return anonymity.comments_allowed(cur, ctx.dataset, flt)
+
+
+@_cached
+def themes_moved(ctx: Context, book: Codebook, flt: Filter, compare_flt: Filter, opts: queries.Options) -> pd.DataFrame:
+    """The detractors' themes whose share moved most between the two filters (``review.themes_moved``)."""
+    from nps.query import review
+
+    with cursor() as cur:
+        return review.themes_moved(cur, ctx.dataset, book, flt, compare_flt, opts)
+
+
+@_cached
 def language_counts(ctx: Context, book: Codebook, flt: Filter) -> pd.DataFrame:
     """Comments per detected language (``themes.language_counts``)."""
     from nps.query import themes

@@ -56,3 +56,19 @@ def employee_note() -> None:
     """The one line an employee dataset's cards show instead of the follow-up."""
     st.caption(NO_CASES)
 
+
+
+def moved_text(moved: pd.DataFrame, level: float) -> str:
+    """A card's line on the detractors' themes that moved: share before → since, change with its interval, and
+    whether it is significant (Benjamini–Hochberg across the themes); Markdown-escaped."""
+    from face.widgets import md
+    from nps import format as fmt
+
+    if moved.empty:
+        return "Detractors' themes that moved: none mentioned in either period."
+    parts = [f"{theme} {fmt.share(before)} → {fmt.share(since)} ({fmt.points(change)} pts, {fmt.level(level)} CI "
+             f"{fmt.points_range(low, high)}, {'significant' if significant else 'noise'})"
+             for theme, before, since, change, low, high, significant in zip(
+                 moved["theme"], moved["before"], moved["since"], moved["change"], moved["change_ci_low"],
+                 moved["change_ci_high"], moved["change_significant"])]
+    return "Detractors' themes that moved most: " + md(" · ".join(parts)) + " (significance: Benjamini–Hochberg across the themes)"

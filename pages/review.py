@@ -166,6 +166,7 @@ for number, card in enumerate(cards.to_dict("records")):
                     st.caption("No comments.")
                 for score, comment in quotes:
                     st.text(f"{score} · {comment}")  # verbatims are user input: plain text only
+            theme_slots[("moved", value)] = st.empty()
         if presenting:  # one card per screen on the projector: the follow-up is for the prepared view
             pass
         elif followup is None:
@@ -183,6 +184,13 @@ if ctx.dataset.mapping.comment:
             slot = theme_slots.get((category, value))
             if slot is not None and named:
                 slot.caption(f"Top themes: {md(' · '.join(named))} of their comments")
+    if compare_flt is not None:  # what moved since the comparison period, per card
+        for value in cards[dimension].astype(str):
+            slot = theme_slots.get(("moved", value))
+            mine, theirs = flt.with_values(dimension, [value]), compare_flt.with_values(dimension, [value])
+            if slot is not None and cached.comments_allowed(ctx, mine) and cached.comments_allowed(ctx, theirs):
+                slot.caption(review_face.moved_text(cached.themes_moved(ctx, book, mine, theirs, ctx.opts),
+                                                    ctx.opts.level))
 
 if not presenting:
     book = face.codebook() if ctx.dataset.mapping.comment else None  # tagged above

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from nps.report.model import (ActionLine, Bar, Breakdown, Change, Decision, Figure, FollowUp, Movement, Pack,
-                              Provenance, Quote, Section, Theme, TrendPoint)
+                              Provenance, Quote, Section, Theme, ThemeMove, TrendPoint)
 
 HOSTILE = "[click](http://evil) *bold* #set $x$ <b>tag</b> =SUM(A1) \\ \" ' @mention"
 
@@ -47,6 +47,8 @@ def billing() -> Section:
         detractor_themes=(Theme("Billing errors", 0.41, 64, -31.2, -40.5, -21.9, True),
                           Theme(HOSTILE, 0.12, 19, -5.0, -18.0, 8.0, False)),
         promoter_themes=(Theme("Friendly staff", 0.33, 35, 22.0, 12.1, 31.9, True),),
+        moved_themes=(ThemeMove("Billing errors", 0.25, 140, 0.41, 156, 16.0, 5.5, 26.5, True),
+                      ThemeMove(HOSTILE, 0.10, 140, 0.12, 156, 2.0, -5.1, 9.1, False)),
         detractor_quotes=(Quote(2, "Third wrong invoice this year, call me at ***"), Quote(0, HOSTILE)),
         promoter_quotes=(Quote(10, "Rapidi e gentili, grazie!"),),
         followup=FollowUp(detractors=159, cases_opened=150, contacted_in_time_pct=82.0, first_contact_hours_median=20.5,

@@ -271,7 +271,7 @@ def test_an_empty_pack_works() -> None:
 
 def test_empty_parts_are_said_in_a_line_not_drawn() -> None:
     bare = dataclasses.replace(billing(), trend=(), distribution=(), breakdown=None, movement=None, change=None,
-                               detractor_themes=(), promoter_themes=(), detractor_quotes=(), promoter_quotes=(),
+                               detractor_themes=(), promoter_themes=(), moved_themes=(), detractor_quotes=(), promoter_quotes=(),
                                followup=None, actions=(), notes=())
     prs = _open(render_pptx(dataclasses.replace(PACK, sections=(bare,))))
     scorecard = _texts(_slide(prs, "Billing"))
@@ -438,3 +438,9 @@ def test_rows_that_do_not_fit_go_to_the_notes_and_the_slide_says_so() -> None:
     notes = _notes(slide).splitlines()
     for i in range(len(shown), 30):
         assert any(line.startswith(f"Action number {i} · luca@example.com") for line in notes)
+
+
+def test_the_themes_that_moved_are_listed_with_their_change() -> None:
+    behind = _texts(_slide(_open(render_pptx(PACK)), "Billing: what is behind it"))
+    assert "Detractors' themes that moved" in behind
+    assert "Billing errors: 25.0% → 41.0% of their comments, +16.0 pts (95% CI +5.5 to +26.5) ●" in behind

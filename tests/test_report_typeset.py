@@ -357,3 +357,9 @@ def test_any_pack_renders_its_text_literally(tmp_path_factory: pytest.TempPathFa
     text = bare("\n".join(pdf_pages(pdf, tmp_path_factory.mktemp("any"), layout=False)))
     for value in texts:
         assert bare(value) in text, value
+
+
+def test_the_themes_that_moved_are_a_table(rendered: tuple[bytes, list[str], Path]) -> None:
+    text = squash(" ".join(rendered[1]))
+    assert "Detractors' themes that moved" in text
+    assert "Billing errors 25.0% (n 140) 41.0% (n 156) +16.0 +5.5 to +26.5 ●" in text

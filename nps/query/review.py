@@ -14,6 +14,7 @@ from nps.query import anonymity, breakdowns, scores
 from nps.query.options import Options
 from nps.query.filters import Filter
 from nps.store import Dataset
+from nps.text.codebook import Codebook
 
 FUNCTION_WORDS = ("function", "funzione", "fonction", "department", "dipartimento", "reparto", "team", "area")
 
@@ -130,3 +131,63 @@ def top_themes_per_value(tops: pd.DataFrame) -> dict[str, list[tuple[str, float]
             continue
         found.setdefault(str(value), []).append((str(theme), float(share)))
     return found
+
+
+MOVED_COLUMNS = ("theme", "before", "n_before", "since", "n_since", "change", "change_ci_low", "change_ci_high",
+                 "change_p", "change_p_adjusted", "change_significant")
+
+
+def themes_moved(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    codebook: Codebook,
+    flt: Filter | None,
+    compare_flt: Filter,
+    opts: Options = Options(),
+    *,
+    category: str = domain.DETRACTOR,
+    top: int = 3,
+) -> pd.DataFrame:
+    """The themes whose share of one category's comments moved most between ``compare_flt`` and ``flt``.
+
+    For every codebook theme: its share of the category's commented responses before (``compare_flt``) and
+    now (``flt``), fractions 0..1, each with its n of comments; the change in percentage points with its
+    interval and its two-proportion test (:func:`nps.stats.compare_shares`, ``opts.method`` and ``level``;
+    not tested below ``opts.min_n`` comments a side), Benjamini–Hochberg-controlled across the themes
+    (``opts.multiplicity`` overrides: a screening display). Returns up to ``top`` rows (columns
+    :data:`MOVED_COLUMNS`), significant changes first, then by the size of the change; themes mentioned in
+    neither window are left out. ``frame.attrs["family"]`` is the family of the tests. Needs the dataset
+    tagged; raises :class:`nps.query.anonymity.CommentsHidden` where the employee anonymity rule hides
+    the comments of either window.
+    """
+    from nps.query import themes
+
+    names = list(codebook.themes)
+    now = themes.theme_shares(cur, ds, codebook, flt, names, category=category)
+    before = themes.theme_shares(cur, ds, codebook, compare_flt, names, category=category)
+    found: dict[str, stats.Difference] = {}
+    rows = []
+    for (theme, n_now, hits_now), (_, n_before, hits_before) in zip(
+            now[["theme", "comments", "mentions"]].itertuples(index=False),
+            before[["theme", "comments", "mentions"]].itertuples(index=False)):
+        if not hits_now and not hits_before:
+            continue
+        found[str(theme)] = stats.compare_shares(int(hits_now), int(n_now), int(hits_before), int(n_before),
+                                                 method=opts.method, level=opts.level, min_n=opts.min_n)
+        rows.append((str(theme), hits_before / n_before if n_before else math.nan, int(n_before),
+                     hits_now / n_now if n_now else math.nan, int(n_now)))
+    tested = {k: d for k, d in found.items() if not math.isnan(d.p_value)}
+    adjusted = stats.adjust_differences(tested, multiplicity=opts.control(stats.SCREENING)) if tested else {}
+    out = pd.DataFrame(rows, columns=list(MOVED_COLUMNS[:5]))
+    diffs = [adjusted.get(t, found[t]) for t in out["theme"]]
+    out["change"] = [d.diff for d in diffs]
+    out["change_ci_low"] = [d.ci_low for d in diffs]
+    out["change_ci_high"] = [d.ci_high for d in diffs]
+    out["change_p"] = [d.p_value for d in diffs]
+    out["change_p_adjusted"] = [d.p_adjusted if t in adjusted else math.nan for t, d in zip(out["theme"], diffs)]
+    out["change_significant"] = [bool(t in adjusted and adjusted[t].significant) for t in out["theme"]]
+    order = out.assign(_size=out["change"].abs().fillna(-1)).sort_values(
+        ["change_significant", "_size"], ascending=[False, False], kind="stable")
+    result = order.drop(columns="_size").head(top).reset_index(drop=True)
+    result.attrs["family"] = stats.Family(opts.control(stats.SCREENING), len(tested), float(opts.level)).as_dict()
+    return result

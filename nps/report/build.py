@@ -30,7 +30,7 @@ from nps.query import anonymity, breakdowns, comparisons, review, scores, themes
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.report.model import (ActionLine, Bar, Breakdown, Change, Decision, Figure, FollowUp, Movement, Pack,
-                              Provenance, Quote, Section, Theme, TrendPoint)
+                              Provenance, Quote, Section, Theme, ThemeMove, TrendPoint)
 from nps.store import Dataset
 from nps.store.actions import Action
 from nps.text.codebook import Codebook
@@ -168,6 +168,12 @@ def _themes(frame: pd.DataFrame, category: str) -> tuple[Theme, ...]:
     return tuple(Theme(str(r["theme"]), float(r[column]), int(r["mentions"]), _num(r["impact"]),
                        _num(r["impact_ci_low"]), _num(r["impact_ci_high"]), bool(r.get("impact_significant", False)))
                  for r in ranked.to_dict("records"))
+
+
+def _moved(frame: pd.DataFrame) -> tuple[ThemeMove, ...]:
+    return tuple(ThemeMove(str(r["theme"]), _num(r["before"]), int(r["n_before"]), _num(r["since"]), int(r["n_since"]),
+                           _num(r["change"]), _num(r["change_ci_low"]), _num(r["change_ci_high"]),
+                           bool(r["change_significant"])) for r in frame.to_dict("records"))
 
 
 def _quotes(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter, category: str) -> tuple[Quote, ...]:
@@ -317,6 +323,7 @@ def build_pack(
                                  opts, against)
             detractor_themes: tuple[Theme, ...] = ()
             promoter_themes: tuple[Theme, ...] = ()
+            moved: tuple[ThemeMove, ...] = ()
             quotes: dict[str, tuple[Quote, ...]] = {domain.DETRACTOR: (), domain.PROMOTER: ()}
             if ds.mapping.comment is not None:
                 if anonymity.comments_allowed(cur, ds, only):
@@ -325,6 +332,10 @@ def build_pack(
                         summary_frame = themes.theme_summary(cur, ds, codebook, only, opts)
                         detractor_themes = _themes(summary_frame, domain.DETRACTOR)
                         promoter_themes = _themes(summary_frame, domain.PROMOTER)
+                        if compare_flt is not None and anonymity.comments_allowed(
+                                cur, ds, compare_flt.with_values(dimension, [value])):
+                            moved = _moved(review.themes_moved(cur, ds, codebook, only,
+                                                               compare_flt.with_values(dimension, [value]), opts))
                 else:
                     notes.append("Comments hidden by the anonymity rule (too few respondents).")
             mine = sorted(open_by_function.get(value, []), key=lambda a: (a.due_date or dt.date.max, a.id))
@@ -333,6 +344,7 @@ def build_pack(
                 gap=_gap(figure.nps, target), trend=_trend_points(sparks.get(value, trend.iloc[:0]), request.grain),
                 distribution=_distribution(review.card_distribution(cur, ds, flt, opts, dimension, value)),
                 breakdown=bd, movement=move, detractor_themes=detractor_themes, promoter_themes=promoter_themes,
+                moved_themes=moved,
                 detractor_quotes=quotes[domain.DETRACTOR], promoter_quotes=quotes[domain.PROMOTER],
                 followup=_followup(value, followup) if ds.kind != "employee" else None,
                 actions=_action_lines(cur, ds, mine, opts, today, flt.with_period(None, None)),

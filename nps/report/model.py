@@ -159,6 +159,23 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class ThemeMove:
+    """A theme whose share of detractors' comments moved since the comparison period: the shares before and
+    since (fractions, with their n of comments), the change in percentage points with its interval, and
+    ``significant`` after Benjamini–Hochberg control across the themes."""
+
+    name: str
+    before: float | None
+    n_before: int
+    since: float | None
+    n_since: int
+    change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    significant: bool
+
+
+@dataclass(frozen=True)
 class Quote:
     """A verbatim: its score and the comment, personal data masked."""
 
@@ -224,6 +241,7 @@ class Section:
     movement: Movement | None = None
     detractor_themes: tuple[Theme, ...] = ()
     promoter_themes: tuple[Theme, ...] = ()
+    moved_themes: tuple[ThemeMove, ...] = ()  # detractors' themes that moved most since the comparison period
     detractor_quotes: tuple[Quote, ...] = ()
     promoter_quotes: tuple[Quote, ...] = ()
     followup: FollowUp | None = None

@@ -698,6 +698,12 @@ def _behind_slide(deck: _Deck, section: Section) -> None:
     if paragraphs:
         paragraphs.append(_p(f"{SIGNIFICANT} significant impact, after multiplicity control across the themes.",
                              colour=_GREY, size=10))
+    if section.moved_themes:
+        paragraphs.append(_p("Detractors' themes that moved", bold=True, space_before=6))
+        paragraphs += [_P([(one_line(m.name), True),
+                           (f": {fmt.share(m.before)} → {fmt.share(m.since)} of their comments, "
+                            f"{fmt.points(m.change)} pts ({fmt.level(level)} CI {fmt.points_range(m.ci_low, m.ci_high)})"
+                            f"{' ' + SIGNIFICANT if m.significant else ''}", False)]) for m in section.moved_themes]
     quotes = [*section.detractor_quotes, *section.promoter_quotes]
     if quotes:
         paragraphs.append(_p("In their words", bold=True, space_before=8))

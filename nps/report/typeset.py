@@ -47,7 +47,7 @@ from nps import format as fmt
 from nps.charts.render import render_specs
 from nps.control_chars import strip_unsafe_in
 from nps.report import figures
-from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Change, FollowUp, Pack, Quote,
+from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Change, FollowUp, Pack, Quote, ThemeMove,
                               Section, Theme)
 
 Block = dict[str, Any]
@@ -213,6 +213,20 @@ def _themes(heading: str, themes: Sequence[Theme], level: float) -> list[Block]:
                          _theme_rows(themes), [3, 0, 0, 0, 0, 0], "lrrrrc")]
 
 
+def _moved(moves: Sequence[ThemeMove], level: float) -> list[Block]:
+    """The detractors' themes that moved most since the comparison period (none: nothing shown)."""
+    if not moves:
+        return []
+    rows = [[m.name, f"{fmt.share(m.before)} (n {fmt.count(m.n_before)})", f"{fmt.share(m.since)} (n {fmt.count(m.n_since)})",
+             fmt.points(m.change), fmt.points_range(m.ci_low, m.ci_high), SIGNIFICANT if m.significant else ""]
+            for m in moves]
+    return [_h2("Detractors' themes that moved"),
+            _table(["Theme", "Before", "Since", "Change (pts)", f"{fmt.level(level)} interval", "Significant"],
+                   rows, [3, 0, 0, 0, 0, 0], "lrrrrc"),
+            _p(f"{SIGNIFICANT} significant after Benjamini–Hochberg control across the themes; shares of detractors' "
+               "comments that mention the theme.", "muted")]
+
+
 def _quotes(heading: str, quotes: Sequence[Quote]) -> list[Block]:
     out: list[Block] = [_h2(f"{heading}: verbatims")]
     if not quotes:
@@ -321,6 +335,7 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
                                                for name, points in section.movement.segments]})
     out += _themes(DETRACTOR_HEADING, section.detractor_themes, level)
     out += _themes(PROMOTER_HEADING, section.promoter_themes, level)
+    out += _moved(section.moved_themes, level)
     out += _quotes(DETRACTOR_HEADING, section.detractor_quotes)
     out += _quotes(PROMOTER_HEADING, section.promoter_quotes)
     out += _followup(section.followup)
