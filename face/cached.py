@@ -235,6 +235,16 @@ def top_themes_by(ctx: Context, book: Codebook, flt: Filter, column: str, catego
 
 
 @_cached
+def share_changes(ctx: Context, dimension: str, cards: pd.DataFrame, flt: Filter, compare_flt: Filter | None,
+                  opts: queries.Options) -> dict[str, pd.DataFrame]:
+    """Each shown card's shares with their intervals and changes (``review.share_changes``)."""
+    from nps.query import review
+
+    with cursor() as cur:
+        return review.share_changes(cur, ctx.dataset, dimension, cards, flt, compare_flt, opts)
+
+
+@_cached
 def comments_allowed(ctx: Context, flt: Filter) -> bool:
     """Whether the employee anonymity rule lets this selection's comments be shown (``anonymity.comments_allowed``)."""
     with cursor() as cur:

@@ -72,3 +72,18 @@ def moved_text(moved: pd.DataFrame, level: float) -> str:
                  moved["theme"], moved["before"], moved["since"], moved["change"], moved["change_ci_low"],
                  moved["change_ci_high"], moved["change_significant"])]
     return "Detractors' themes that moved most: " + md(" · ".join(parts)) + " (significance: Benjamini–Hochberg across the themes)"
+
+
+def shares_text(frame: pd.DataFrame, level: float) -> str:
+    """A card's shares: ``P 31.5% (28.3–34.8%, +6.4 pts noise)`` for promoters, passives and detractors; the change
+    only with a comparison period, *significant* after the page's control of the share changes."""
+    from nps import format as fmt
+
+    names = {"promoter": "P", "passive": "Pa", "detractor": "D"}
+    parts = []
+    for row in frame.set_index("category").reindex(["promoter", "passive", "detractor"]).itertuples():
+        text = f"{names[row.Index]} {fmt.share(row.share)} ({fmt.share(row.share_low)}–{fmt.share(row.share_high)}"
+        if row.change == row.change:
+            text += f", {fmt.points(row.change)} pts {'significant' if row.change_significant else 'noise'}"
+        parts.append(text + ")")
+    return f"{fmt.level(level)} CI: " + " · ".join(parts)

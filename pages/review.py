@@ -130,9 +130,19 @@ sparks = review.card_trends(trend, dimension)
 # comments are tagged first, and the scorecards should not wait for that.
 theme_slots: dict[tuple[str, str], object] = {}
 followup = cached.followup_by(ctx, dimension, flt)  # None on an employee dataset: no cases
-open_actions = improvement.open_actions_by_function(records.list_actions(ctx.dataset), records.today())
+today = records.today()
+visible_actions = records.list_actions(ctx.dataset)
+base = improvement.survey_type_filter(ctx.dataset, ctx.flt)  # as the Actions page: the sidebar's survey type
+evidence = {a.id: cached.action_evidence(ctx, a, ctx.opts, today, None, base).verdict
+            for a in improvement.select_actions(visible_actions, statuses=improvement.OPEN_STATUSES)
+            if a.business_function}
+open_actions = improvement.open_actions_by_function(visible_actions, today, evidence)
+shares = cached.share_changes(ctx, dimension, cards, flt, compare_flt, ctx.opts)
 if followup is not None and not presenting:
     st.caption(f"Follow-up in each section: cases opened in the period. {CAVEAT}")
+if shares and compare_flt is not None:
+    st.caption("Under each NPS: the shares of promoters (P), passives (Pa) and detractors (D) with their intervals and "
+               "their change in points. " + describe_family(next(iter(shares.values())).attrs["family"], "Share changes"))
 
 
 for number, card in enumerate(cards.to_dict("records")):
@@ -151,6 +161,8 @@ for number, card in enumerate(cards.to_dict("records")):
         if row.low_n:
             c2.caption(f":orange[Low n (< {ctx.opts.min_n})]")
         c3.metric("Target", format_points(row.target), **face.gap_delta(row.gap))
+        if value in shares:
+            c1.caption(review_face.shares_text(shares[value], ctx.opts.level))
         spark = sparks.get(value, trend.iloc[:0])
         show_chart(charts.chart_sparkline(spark, min_n=ctx.opts.min_n, level=ctx.opts.level), where=c4)
         d1, d2 = st.columns([2, 3])

@@ -158,3 +158,44 @@ def test_intervals_hold_their_estimates_and_sections_add_up(rows: list[tuple[str
         assert sum(s.figure.n for s in pack.sections) == pack.summary.figure.n == len(rows)
     finally:
         con.close()
+
+
+def test_share_changes_per_card_literal(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    from nps.query import review
+
+    opts = Options(min_n=2)
+    cards = review.build_scorecards(con, ds, "business_function", JULY, JUNE, opts)
+    found = review.share_changes(con, ds, "business_function", cards, JULY, JUNE, opts)
+    billing = found["Billing"].set_index("category")
+    assert list(billing["share"]) == pytest.approx([2 / 6, 1 / 6, 3 / 6])  # detractor, passive, promoter
+    assert list(billing["prev_share"]) == pytest.approx([2 / 4, 1 / 4, 1 / 4])
+    assert list(billing["change"]) == pytest.approx([100 * (2 / 6 - 2 / 4), 100 * (1 / 6 - 1 / 4), 100 * (3 / 6 - 1 / 4)])
+    assert (billing["share_low"] <= billing["share"]).all() and (billing["share"] <= billing["share_high"]).all()
+    assert (billing["change_ci_low"] <= billing["change"]).all() and (billing["change"] <= billing["change_ci_high"]).all()
+    assert found["Billing"].attrs["family"] == {"method": "holm", "tests": 6, "level": 0.95}
+    sales = found["Sales"].set_index("category")
+    assert sales.loc["promoter", "change"] == pytest.approx(100.0) and sales.loc["detractor", "change"] == pytest.approx(-100.0)
+    # Holm across the six: each adjusted p at least its own, and a significant one stays below 5% after control
+    assert (found["Billing"]["change_p_adjusted"] >= found["Billing"]["change_p"] - 1e-12).all()
+    without = review.share_changes(con, ds, "business_function", cards, JULY, None, opts)
+    assert without["Billing"]["change"].isna().all() and not without["Billing"]["change_significant"].any()
+
+
+@pytest.mark.usefixtures("tag_on_read")
+def test_themes_that_moved_literal(con: duckdb.DuckDBPyConnection) -> None:
+    from nps.query import review
+    from nps.text import load_codebook
+
+    rows = ([("2026-06-05", 2, "the invoice was wrong")] * 2 + [("2026-06-05", 3, "delivery was late again")] * 8
+            + [("2026-07-05", 2, "the invoice was wrong")] * 8 + [("2026-07-05", 3, "delivery was late again")] * 2)
+    frame = pd.DataFrame(rows, columns=["date", "score", "comment"])
+    ds = make_dataset(con, frame, name="moves", date="date", comment="comment")
+    book = load_codebook()
+    moved = review.themes_moved(con, ds, book, JULY, JUNE, Options(min_n=5))
+    by_theme = moved.set_index("theme")
+    invoices = next(t for t in by_theme.index if "invoice" in t.lower())
+    assert by_theme.loc[invoices, "before"] == pytest.approx(0.2) and by_theme.loc[invoices, "since"] == pytest.approx(0.8)
+    assert by_theme.loc[invoices, "change"] == pytest.approx(60.0) and bool(by_theme.loc[invoices, "change_significant"])
+    assert (by_theme["n_before"] == 10).all() and (by_theme["n_since"] == 10).all()
+    assert moved.attrs["family"]["method"] == "bh" and list(moved.columns) == list(review.MOVED_COLUMNS)
+    assert len(moved) <= 3 and moved["change_significant"].iloc[0]  # significant ones first

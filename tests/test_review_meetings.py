@@ -63,6 +63,12 @@ def test_a_function_review_shows_its_card_for_the_meeting_window(at: AppTest, db
     assert (window.since, window.until) == (dt.date(2025, 11, 3), dt.date(2025, 11, 30))
     assert any(f"covers 03 Nov 2025 – 30 Nov 2025 vs the 28 days before" in c.value for c in at.caption)
     assert format_points(expected.nps) in [m.value for m in at.metric if m.label == "NPS"]
+    shares = [c.value for c in at.caption if c.value.startswith("95% CI: P ")]
+    total = expected.promoters + expected.passives + expected.detractors
+    assert len(shares) == 1 and shares[0].startswith(f"95% CI: P {expected.promoters / total:.1%} (")
+    assert " pts " in shares[0] and shares[0].count("·") == 2
+    assert any(c.value.startswith("Under each NPS: the shares") and "Share changes: Holm" in c.value for c in at.caption)
+    assert any(c.value.startswith("Detractors' themes that moved") for c in at.caption)
 
 
 def test_notes_decisions_and_actions_are_recorded_and_shown_at_the_next_meeting(at: AppTest, db: Path,

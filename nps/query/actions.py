@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -245,9 +245,12 @@ def actions_table(found: Sequence[Action], today: dt.date) -> pd.DataFrame:
     })
 
 
-def open_actions_by_function(found: Sequence[Action], today: dt.date) -> dict[str, pd.DataFrame]:
+def open_actions_by_function(found: Sequence[Action], today: dt.date,
+                             evidence: Mapping[int, str] | None = None) -> dict[str, pd.DataFrame]:
     """The open actions (planned or in progress) per business function, as tables of title, owner, due, status and
-    overdue (True for one past its due date), the earliest due first; actions without a function are left out."""
+    overdue (True for one past its due date), the earliest due first; actions without a function are left out.
+    With ``evidence`` (action number → its before/since verdict, :func:`action_evidence`), a column
+    ``before → since`` holds it."""
     grouped: dict[str, list[Action]] = {}
     for a in found:
         if a.business_function and a.status in OPEN_STATUSES:
@@ -258,5 +261,7 @@ def open_actions_by_function(found: Sequence[Action], today: dt.date) -> dict[st
         "due": pd.Series([a.due_date.isoformat() if a.due_date else "" for a in mine], dtype=object),
         "status": pd.Series([a.status for a in mine], dtype=object),
         "overdue": pd.Series([a.overdue(today) for a in mine], dtype=bool),
+        **({} if evidence is None else
+           {"before → since": pd.Series([evidence.get(a.id, "") for a in mine], dtype=object)}),
     }) for function, group in grouped.items()
         for mine in [sorted(group, key=lambda a: (a.due_date or dt.date.max, a.id))]}

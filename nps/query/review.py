@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -191,3 +192,89 @@ def themes_moved(
     result = order.drop(columns="_size").head(top).reset_index(drop=True)
     result.attrs["family"] = stats.Family(opts.control(stats.SCREENING), len(tested), float(opts.level)).as_dict()
     return result
+
+
+SHARE_COLUMNS = ("category", "share", "share_low", "share_high", "n", "prev_share", "prev_n", "change", "change_ci_low",
+                 "change_ci_high", "change_p", "change_p_adjusted", "change_significant")
+
+
+def share_changes(
+    cur: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    dimension: str,
+    cards: pd.DataFrame,
+    flt: Filter | None,
+    compare_flt: Filter | None,
+    opts: Options = Options(),
+) -> dict[str, pd.DataFrame]:
+    """Each shown card's shares of promoters, passives and detractors with their intervals, and their change.
+
+    ``cards`` is :func:`build_scorecards`' frame as shown (a card the anonymity rule hides is skipped, and a
+    change from a hidden previous period is not computed). Per card value, a frame with one row per category
+    (columns :data:`SHARE_COLUMNS`): the share now (fraction) with its interval at ``opts.level``
+    (:func:`nps.stats.share_interval`, ``opts.method``) and n; with ``compare_flt``, the share before and the
+    change in percentage points with its interval and two-proportion test (not tested below ``opts.min_n``).
+    The changes of every card are decisions of one meeting: Holm-controlled together (unless
+    ``opts.multiplicity`` says otherwise), as the NPS changes are. ``attrs["family"]`` of each frame
+    describes that family. Weighted counts use Kish's effective n.
+    """
+    current = breakdowns.counted_breakdown(cur, ds, [dimension], flt, opts)
+    previous = breakdowns.counted_breakdown(cur, ds, [dimension], compare_flt, opts) if compare_flt is not None else None
+    shown = {str(v): row for v, row in zip(cards[dimension], cards.to_dict("records"))
+             if not row.get(anonymity.SUPPRESSED)}
+
+    def counts(frame: pd.DataFrame | None, value: str) -> tuple[dict[str, float], float] | None:
+        if frame is None:
+            return None
+        found = frame[frame[dimension].astype(str) == value]
+        if found.empty:
+            return None
+        row = found.iloc[0]
+        total = float(row["promoters"] + row["passives"] + row["detractors"])
+        n_eff = float(row["effective_n"]) if opts.weighted and "effective_n" in row and row["effective_n"] == row[
+            "effective_n"] else total
+        scale = n_eff / total if total else 0.0
+        return {c: float(row[f"{c}s"]) * scale for c in domain.CATEGORIES}, n_eff
+
+    tests: dict[tuple[str, str], stats.Difference] = {}
+    rows: dict[str, list[list[Any]]] = {}
+    for value, card in shown.items():
+        now = counts(current, value)
+        if now is None:
+            continue
+        before = counts(previous, value) if _num_ok(card.get("prev_n")) else None
+        mine = []
+        for category in domain.CATEGORIES:
+            hits, n = now[0][category], now[1]
+            low, high = stats.share_interval(hits, n, method=opts.method, level=opts.level)
+            prev_share = prev_n = math.nan
+            if before is not None:
+                prev_n = before[1]
+                prev_share = before[0][category] / prev_n if prev_n else math.nan
+                tests[(value, category)] = stats.compare_shares(hits, n, before[0][category], prev_n,
+                                                                method=opts.method, level=opts.level, min_n=opts.min_n)
+            mine.append([category, hits / n if n else math.nan, low, high, n, prev_share, prev_n])
+        rows[value] = mine
+    tested = {k: d for k, d in tests.items() if not math.isnan(d.p_value)}
+    adjusted = stats.adjust_differences(tested, multiplicity=opts.control(stats.DECISION)) if tested else {}
+    family = stats.Family(opts.control(stats.DECISION), len(tested), float(opts.level)).as_dict()
+    out: dict[str, pd.DataFrame] = {}
+    for value, mine in rows.items():
+        extra = []
+        for category in domain.CATEGORIES:
+            diff = adjusted.get((value, category)) or tests.get((value, category))
+            if diff is None:
+                extra.append([math.nan] * 5 + [False])
+            else:
+                extra.append([diff.diff, diff.ci_low, diff.ci_high, diff.p_value,
+                              diff.p_adjusted if (value, category) in adjusted else math.nan,
+                              bool((value, category) in adjusted and adjusted[(value, category)].significant)])
+        frame = pd.DataFrame([a + b for a, b in zip(mine, extra)], columns=list(SHARE_COLUMNS))
+        frame.attrs["family"] = family
+        out[value] = frame
+    return out
+
+
+def _num_ok(value: Any) -> bool:
+    """A number that is there (not None, NA or NaN)."""
+    return value is not None and value is not pd.NA and value == value
