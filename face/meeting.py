@@ -135,7 +135,7 @@ def minutes(view: MeetingView, ctx: Context) -> None:
             b.text_input("Owner", key="meeting_action_owner", placeholder="e-mail or name")
             c.date_input("Due", value=None, key="meeting_action_due")
             if view.review.value is None and view.review.dimension:
-                st.selectbox(ctx.label(view.review.dimension), records.dimension_value_list(ctx, view.review.dimension),
+                st.selectbox(md(ctx.label(view.review.dimension)), records.dimension_value_list(ctx, view.review.dimension),
                              index=None, key="meeting_action_function", placeholder="the function that owns it")
             st.form_submit_button("Add the action", icon=":material/add_task:", on_click=_save_action, args=(view, ctx))
 

@@ -235,3 +235,30 @@ def test_an_uploaded_hostile_file_is_plain_text_on_the_upload_page(hostile_db: P
     assert comment.value == "Comment [c](http://evil)"
     assert "[c](http://evil)" in shown(comment.proto.help)  # the detector's reason names the column, escaped
     assert_plain(at, "upload")
+
+
+def test_a_hostile_review_meeting_is_plain_text(hostile_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review, its participants' notes and decisions and an action decided in it, all named with hostile text."""
+    import datetime as dt
+
+    from nps.store import reviews
+
+    path = tmp_path / "with-review.duckdb"
+    shutil.copy(hostile_db, path)
+    con = store.connect(path)
+    try:
+        ds = store.list_datasets(con)[0]
+        column = next(c for c in ds.mapping.dimensions if c != ds.mapping.survey_type)
+        review = reviews.add_review(con, dataset_id=ds.id, name="[r](http://evil) **bold**", dimension=column,
+                                    cadence="monthly:1", participants=["a@example.com"])
+        earlier = reviews.ensure_meeting(con, review.id, dt.date(2026, 1, 1))
+        reviews.add_entry(con, earlier.id, "decision", "[click](http://evil) **bold** $x^2$")
+    finally:
+        con.close()
+    at = _app(path, tmp_path, monkeypatch, review="[r](http://evil) **bold**", meeting="2026-02-02 (Mon)")
+    at.run()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="review").value == review.id
+    assert_plain(at, "review meeting")
+    assert "2026-01-01 · decision · local user: [click](http://evil) **bold** $x^2$" in [t.value for t in at.text]
