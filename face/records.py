@@ -589,7 +589,22 @@ def pack_request(ctx: Context, dimension: str | None, review: Review | None, mee
         subtitle=" · ".join(p for p in (label(dimension) if dimension else "", ctx.period_label) if p),
         targets=dict(goals), filters_text="; ".join(parts) or "none", period_text=ctx.period_label,
         comparison_text=ctx.compare_label or "no comparison period",
-        command=f"python -m nps report {ctx.dataset.id}" + (f" --by {dimension}" if dimension else "")
-        + (f" --since {ctx.since.isoformat()}" if ctx.since else "") + (f" --until {ctx.until.isoformat()}" if ctx.until else "")
-        + " --format pdf --out pack.pdf")
+        command=_report_command(ctx, dimension))
     return request, []
+
+
+def _report_command(ctx: Context, dimension: str | None) -> str:
+    """The ``python -m nps report`` line that rebuilds the page's pack (the sidebar's selection and options)."""
+    import shlex
+
+    args = [str(ctx.dataset.id)] + (["--by", dimension] if dimension else [])
+    args += (["--since", ctx.since.isoformat()] if ctx.since else []) + (["--until", ctx.until.isoformat()] if ctx.until else [])
+    if ctx.compare_label:
+        args += ["--compare", "last-year" if ctx.compare_label.startswith("same period") else "previous"]
+    for column, values in ctx.flt.include:
+        args += [a for v in values for a in ("--where", f"{column}={v}")]
+    args += ["--method", ctx.opts.method, "--level", f"{ctx.opts.level:g}", "--min-n", f"{ctx.opts.min_n:g}"]
+    args += ["--weighted"] if ctx.opts.weighted else []
+    args += ["--dedupe"] if ctx.opts.dedupe else []
+    args += ["--period", ctx.grain, "--format", "pdf", "--out", "pack.pdf"]
+    return "python -m nps report " + " ".join(shlex.quote(a) for a in args)

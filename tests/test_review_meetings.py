@@ -150,3 +150,24 @@ def test_the_pack_buttons_are_offered(at: AppTest, monthly: reviews.Review) -> N
     _open(at, monthly)
     labels = [b.proto.label for b in at.get("download_button")]
     assert [label for label in labels if "pack" in label] == ["Download the PDF pack", "Download the PowerPoint pack"]
+
+
+def test_the_ad_hoc_packs_command_line_parses_to_the_same_selection() -> None:
+    import shlex
+    from types import SimpleNamespace
+
+    from face.records import _report_command
+    from nps.cli import build_parser
+    from nps.query.filters import Filter
+    from nps.query.options import Options
+
+    ctx = SimpleNamespace(dataset=SimpleNamespace(id=3), since=dt.date(2026, 1, 1), until=dt.date(2026, 3, 31),
+                          compare_label="same period last year (01 Jan 2025 – 31 Mar 2025)",
+                          flt=Filter.build(include={"survey_type": ["relationship"], "region": ["Nord", "Sud Italia"]}),
+                          opts=Options(level=0.9, min_n=50), grain="week")
+    line = _report_command(ctx, "business_function")  # type: ignore[arg-type]
+    args = build_parser().parse_args(shlex.split(line)[3:])
+    assert (args.source, args.by, args.since, args.until, args.compare) == (
+        "3", "business_function", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "last-year")
+    assert sorted(args.where) == ["region=Nord", "region=Sud Italia", "survey_type=relationship"]
+    assert (args.level, args.min_n, args.period, args.method) == (0.9, 50, "week", "adjusted-wald")
