@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.actions import run_actions
 
             return run_actions(args)
+        if args.command == "benchmarks":
+            from nps.cli.benchmarks import run_benchmarks
+
+            return run_benchmarks(args)
         if args.command == "report":
             from nps.cli.report import run_report
 

@@ -146,9 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.actions import add_actions_parser  # improvement actions: their own module
 
     add_actions_parser(sub, _add_db, _add_read_only)
+    from nps.cli.benchmarks import add_benchmarks_parser  # external benchmarks: their own module
     from nps.cli.report import add_report_parser  # review packs: their own module
 
     add_report_parser(sub, _add_db, _add_read_only, add_selection_options, _date)
+    add_benchmarks_parser(sub, _add_db, _add_read_only)
     from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
 
     add_reviews_parser(sub, _add_db, _add_read_only)

@@ -418,6 +418,30 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        10,
+        "benchmarks: external NPS references with their source, year, country, industry, touchpoint, method and n",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS benchmark_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS benchmarks (
+                id BIGINT PRIMARY KEY DEFAULT nextval('benchmark_ids'),
+                name VARCHAR NOT NULL,
+                nps DOUBLE NOT NULL,
+                source VARCHAR NOT NULL,
+                year INTEGER NOT NULL,
+                country VARCHAR,
+                industry VARCHAR,
+                touchpoint VARCHAR,
+                method VARCHAR NOT NULL,
+                n INTEGER,
+                fictitious BOOLEAN NOT NULL DEFAULT false,
+                created_at TIMESTAMP,
+                created_by VARCHAR
+            )
+            """,
+        ),
+    ),
 )
 
 
