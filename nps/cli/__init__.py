@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.actions import run_actions
 
             return run_actions(args)
+        if args.command == "indicators":
+            from nps.cli.indicators import run_indicators
+
+            return run_indicators(args)
         if args.command == "benchmarks":
             from nps.cli.benchmarks import run_benchmarks
 

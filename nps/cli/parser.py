@@ -147,10 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_actions_parser(sub, _add_db, _add_read_only)
     from nps.cli.benchmarks import add_benchmarks_parser  # external benchmarks: their own module
+    from nps.cli.indicators import add_indicators_parser  # indicators to monitor: their own module
     from nps.cli.report import add_report_parser  # review packs: their own module
 
     add_report_parser(sub, _add_db, _add_read_only, add_selection_options, _date)
     add_benchmarks_parser(sub, _add_db, _add_read_only)
+    add_indicators_parser(sub, _add_db, _add_read_only, add_selection_options)
     from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
 
     add_reviews_parser(sub, _add_db, _add_read_only)

@@ -442,6 +442,29 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        11,
+        "indicators to monitor: an NPS of some responses or a theme's share, with threshold, target and owner",
+        (
+            "CREATE SEQUENCE IF NOT EXISTS indicator_ids START 1",
+            """
+            CREATE TABLE IF NOT EXISTS indicators (
+                id BIGINT PRIMARY KEY DEFAULT nextval('indicator_ids'),
+                dataset_id BIGINT NOT NULL,
+                name VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                conditions VARCHAR NOT NULL,
+                theme VARCHAR,
+                threshold DOUBLE,
+                target DOUBLE,
+                owner VARCHAR,
+                created_at TIMESTAMP,
+                created_by VARCHAR,
+                UNIQUE (dataset_id, name)
+            )
+            """,
+        ),
+    ),
 )
 
 
