@@ -2,11 +2,10 @@
 
 Everything else lives in ``face`` (session, cached reads, sidebar, charts, widgets); pages import it, never this file.
 
-No garbage collection after a run: ``[runner] postScriptGC = false`` (.streamlit/config.toml). Streamlit's
-default ``gc.collect(2)`` after every run walks the ~135,000 long-lived objects of pandas, Altair and the
-Vega-Lite schema. Overview reruns, median of 30 interleaved (AppTest plus that collection, 2 busy cores):
-default 369 ms; ``gc.freeze()`` after the first run (this file's former trick) 189 ms; the setting 177 ms.
-Python's own generational collector still collects cycles.
+No garbage collection after a run: ``[runner] postScriptGC = false`` (.streamlit/config.toml). Streamlit's default
+``gc.collect(2)`` after every run walks the ~135,000 long-lived objects of pandas, Altair and the Vega-Lite schema.
+Overview reruns, median of 30 interleaved (AppTest plus that collection, 2 busy cores): default 369 ms;
+``gc.freeze()`` after the first run (the former trick) 189 ms; the setting 177 ms. Cycles are still collected.
 """
 
 from __future__ import annotations
@@ -33,7 +32,8 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
                 ("pages/comments.py", "Comments", ":material/forum:", "comments"),
                 ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer")],
     "Review": [("pages/review.py", "Review meeting", ":material/groups:", "review"),
-               ("pages/actions.py", "Actions", ":material/task_alt:", "actions")],
+               ("pages/actions.py", "Actions", ":material/task_alt:", "actions"),
+               ("pages/indicators.py", "Indicators & benchmarks", ":material/monitor_heart:", "indicators")],
     "Follow-up": [("pages/followup.py", "Follow-up", ":material/support_agent:", "followup")],
     "Admin": [("pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin")],
 }

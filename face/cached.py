@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from nps.followup.kpis import Kpis
     from nps.query.actions import Evidence
     from nps.query.explorer import Search, SearchPage
+    from nps.query.indicators import Status as IndicatorStatus
+    from nps.store.indicators import Indicator
     from nps.store.actions import Action
     from nps.text.clusters import Cluster
     from nps.text import Codebook
@@ -44,7 +46,7 @@ _ALL: list[Any] = []
 
 HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
     "nps.text.codebook.Codebook": lambda c: c.version, Filter: repr, queries.Options: repr, Context: lambda c: c.version,
-    "nps.store.actions.Action": repr,
+    "nps.store.actions.Action": repr, "nps.store.indicators.Indicator": repr,
 }
 
 
@@ -242,6 +244,16 @@ def share_changes(ctx: Context, dimension: str, cards: pd.DataFrame, flt: Filter
 
     with cursor() as cur:
         return review.share_changes(cur, ctx.dataset, dimension, cards, flt, compare_flt, opts)
+
+
+@_cached
+def indicator_statuses(ctx: Context, found: tuple[Indicator, ...], flt: Filter, grain: str, opts: queries.Options,
+                       book: Codebook | None) -> list[IndicatorStatus]:
+    """Each indicator's series, last change and flags under the sidebar's filters (``indicators.evaluate``)."""
+    from nps.query import indicators
+
+    with cursor() as cur:
+        return indicators.evaluate(cur, ctx.dataset, list(found), flt, grain, opts, codebook=book)
 
 
 @_cached

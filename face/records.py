@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from nps.report.build import PackRequest
     from nps.report.model import Decision
     from nps.reviews.cadence import ReviewWindow
+    from nps.store.indicators import Indicator
     from nps.store.reviews import Review
     from nps.query.explorer import Search
     from nps.store.actions import Action
@@ -608,3 +609,79 @@ def _report_command(ctx: Context, dimension: str | None) -> str:
     args += ["--dedupe"] if ctx.opts.dedupe else []
     args += ["--period", ctx.grain, "--format", "pdf", "--out", "pack.pdf"]
     return "python -m nps report " + " ".join(shlex.quote(a) for a in args)
+
+
+# --- indicators and benchmarks -------------------------------------------------------------------
+
+
+def list_indicators(dataset_id: int) -> list[Indicator]:
+    """A dataset's indicators to monitor, by name (``indicators.list_indicators``), read fresh."""
+    from nps.store import indicators
+
+    with cursor() as cur:
+        return indicators.list_indicators(cur, dataset_id)
+
+
+def add_indicator(dataset_id: int, **fields: Any) -> Indicator:
+    """Define an indicator (``indicators.add_indicator``; editor; IndicatorError on a bad one)."""
+    from nps.store import indicators
+
+    auth.check(domain.EDITOR, "Defining an indicator")
+    with cursor() as cur:
+        return indicators.add_indicator(cur, dataset_id=dataset_id, **fields, actor=auth.actor())
+
+
+def remove_indicator(indicator_id: int) -> None:
+    """Delete an indicator (editor)."""
+    from nps.store import indicators
+
+    auth.check(domain.EDITOR, "Deleting an indicator")
+    with cursor() as cur:
+        indicators.remove_indicator(cur, indicator_id, actor=auth.actor())
+
+
+def benchmark_placements(ctx: Context) -> list[Any]:
+    """Every stored benchmark with whether it is comparable with the data the sidebar shows (``benchmarks.place``):
+    the countries of the view's rows (its country column, if any) and the method of its survey types."""
+    from nps.benchmarks import country_column, method_of, place
+    from nps.store import benchmarks
+
+    ds = ctx.dataset
+    country = country_column(list(ds.columns), ds.labels)
+    with cursor() as cur:
+        found = benchmarks.list_benchmarks(cur)
+        countries = None
+        if country is not None:
+            values = queries.dimension_values(cur, ds, country, ctx.flt)
+            countries = [str(v) for v in values["value"] if v is not None]
+        types: list[str] = []
+        if ds.mapping.survey_type:
+            types = [str(v) for v in queries.dimension_values(cur, ds, ds.mapping.survey_type, ctx.flt)["value"]]
+    return place(found, countries=countries, method=method_of(types))
+
+
+def add_benchmark(**fields: Any) -> Any:
+    """Store a benchmark (``benchmarks.add_benchmark``; editor; BenchmarkError naming the field)."""
+    from nps.store import benchmarks
+
+    auth.check(domain.EDITOR, "Adding a benchmark")
+    with cursor() as cur:
+        return benchmarks.add_benchmark(cur, actor=auth.actor(), **fields)
+
+
+def import_benchmarks(text: str, name: str) -> list[Any]:
+    """Store every row of a benchmarks CSV (editor; BenchmarkError naming the file, row and field)."""
+    from nps.store import benchmarks
+
+    auth.check(domain.EDITOR, "Importing benchmarks")
+    with cursor() as cur:
+        return benchmarks.import_csv(cur, text, actor=auth.actor(), name=name)
+
+
+def remove_benchmark(benchmark_id: int) -> None:
+    """Delete a benchmark (editor)."""
+    from nps.store import benchmarks
+
+    auth.check(domain.EDITOR, "Removing a benchmark")
+    with cursor() as cur:
+        benchmarks.remove_benchmark(cur, benchmark_id, actor=auth.actor())

@@ -34,6 +34,7 @@ from nps.charts.common import (
     VALUE_FIELD,
     nps_axis_domain,
 )
+from nps.charts.indicators import chart_indicator
 from nps.charts.render import export_chart
 from nps.charts.scores import chart_distribution
 from nps.charts.themes import (
@@ -47,6 +48,7 @@ from nps.charts.trends import chart_category_shares, chart_sparkline, chart_tren
 from nps.domain import CATEGORIES, GRAINS
 
 __all__ = [
+    "chart_indicator",
     "CATEGORIES", "CATEGORY_COLOURS", "CATEGORY_SCALE", "DISTINCTIVE_ROW", "GRAINS", "LINE_COLOUR",
     "MAX_CELL_LABELS", "MAX_ROWS", "MIN_CELL_TEXT_WIDTH", "NPS_SCALE", "VALUE_FIELD", "chart_breakdown",
     "chart_category_shares", "chart_distinctive_terms", "chart_distribution", "chart_diverging", "chart_heatmap",

@@ -88,7 +88,7 @@ new MutationObserver(() => {
 """
 # Single-user mode: the local user is an admin, so the Admin page is in the menu too.
 MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Responses", "Comments",
-        "Comment explorer", "Review meeting", "Actions", "Follow-up", "Admin"]
+        "Comment explorer", "Review meeting", "Actions", "Indicators & benchmarks", "Follow-up", "Admin"]
 
 
 def menus_seen(page: Page) -> list[list[str]]:

@@ -1,0 +1,72 @@
+"""The Indicators & benchmarks page (AppTest): indicators defined and flagged, benchmarks added with their
+comparability, viewers read only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nps import store
+from nps.store import audit, benchmarks, indicators
+
+
+def _page(at: AppTest) -> AppTest:
+    at.switch_page("pages/indicators.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_an_indicator_is_defined_and_shown(at: AppTest, db: Path) -> None:
+    _page(at)
+    assert any("No indicators yet" in i.value for i in at.info)
+    next(t for t in at.text_input if t.key == "ind_name").input("Billing NPS")
+    at.selectbox(key="ind_column").set_value("business_function")
+    next(t for t in at.text_input if t.key == "ind_values").input("Billing")
+    at.number_input(key="ind_threshold").set_value(90.0)
+    next(b for b in at.button if b.label == "Save the indicator").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["The indicator is saved\\."]  # escaped: flash messages are Markdown-escaped
+    assert [s.value for s in at.subheader] == ["⚠ Billing NPS"]  # below its threshold of 90
+    texts = [t.value for t in at.text]
+    assert "NPS · Business function = Billing" in texts
+    assert any(t.endswith("Past its threshold (below 90).") for t in texts)
+    con = store.connect(db)
+    try:
+        (made,) = indicators.list_indicators(con, 1)
+        assert made.conditions == (("business_function", ("Billing",)),) and made.created_by == "local user"
+        assert "indicator added" in [e.action for e in audit.audit_entries(con)]
+    finally:
+        con.close()
+
+
+def test_benchmarks_are_greyed_unless_comparable(at: AppTest, db: Path) -> None:
+    con = store.connect(db)
+    try:
+        benchmarks.add_benchmark(con, actor="x", name="Retail IT", nps=20, source="Study", year=2025,
+                                 method="transactional", country="Italy")
+    finally:
+        con.close()
+    _page(at)
+    table = next(d.value for d in at.dataframe if "why not" in d.value.columns)
+    assert list(table["comparable"]) == [False]
+    assert table.iloc[0]["why not"] == "the data has no country column, so it cannot be matched to Italy"
+    next(t for t in at.text_input if t.key == "bm_name").input("Fake")
+    at.number_input(key="bm_nps").set_value(30.0)
+    at.number_input(key="bm_year").set_value(2025)
+    next(t for t in at.text_input if t.key == "bm_source").input("Made up")
+    at.checkbox(key="bm_fictitious").check()
+    next(b for b in at.button if b.label == "Add the benchmark").click().run()
+    assert [s.value for s in at.success] == ["The benchmark is added\\."]
+    table = next(d.value for d in at.dataframe if "why not" in d.value.columns)
+    assert "a fictitious example, not a real benchmark" in list(table["why not"])
+
+
+def test_a_viewer_sees_no_forms(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    from face import auth
+    from nps.store.users import User
+
+    monkeypatch.setattr(auth, "current_user", lambda: User("viewer@example.com", "viewer"))
+    _page(at)
+    assert not [b for b in at.button if b.label in ("Save the indicator", "Add the benchmark")]
