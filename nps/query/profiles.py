@@ -64,11 +64,10 @@ def _share(part: pd.Series, whole: float) -> pd.Series:
     return part.astype(float) / whole if whole > 0 else pd.Series(math.nan, index=part.index)
 
 
-def _describe(frame: pd.DataFrame, min_n: float, level: float) -> pd.DataFrame:
-    """Shares, lifts and their tests of one column's counted values (the hidden ones' counts NA)."""
+def _describe(frame: pd.DataFrame, totals: dict[str, float], min_n: float, level: float) -> pd.DataFrame:
+    """Shares, lifts and their tests of one column's counted values (the hidden ones' counts NA; ``totals`` of all)."""
     out = frame.copy()
     counts = {c: out[c].astype("float64") for c in COUNT_COLUMNS}
-    totals = {c: float(np.nansum(counts[c])) for c in COUNT_COLUMNS}
     out["share_overall"] = _share(counts["n"], totals["n"])
     out["share_promoters"] = _share(counts["promoters"], totals["promoters"])
     out["share_detractors"] = _share(counts["detractors"], totals["detractors"])
@@ -110,12 +109,13 @@ def profiles(cur: duckdb.DuckDBPyConnection, ds: Dataset, by: Sequence[str] | No
     parts = []
     for column in columns:
         frame = _counts(cur, ds, column, flt, plain)
+        totals = {c: float(frame[c].sum()) for c in COUNT_COLUMNS}
         if private:
             frame = anonymity.suppress_groups(frame, ds, ["value"], hide_all=small)
             for c in ("sevens", "eights"):
                 frame[c] = frame[c].astype("Int64")
                 frame.loc[frame[anonymity.SUPPRESSED], c] = pd.NA
-        described = _describe(frame, plain.min_n, plain.level)
+        described = _describe(frame, totals, plain.min_n, plain.level)
         described.insert(0, "dimension", column)
         parts.append(described)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PROFILE_COLUMNS))
