@@ -269,7 +269,12 @@ def test_the_analysis_of_a_dataset(con: duckdb.DuckDBPyConnection) -> None:
 def test_explicit_columns_override_the_name_rule(con: duckdb.DuckDBPyConnection) -> None:
     ds = make_dataset(con, FRAME.assign(Client=["X", "X", "Y", "Y", "Y", "Z", "Z"]), date="date")
     result = analyse_accounts(con, ds, account="Client", role="", revenue="")
-    assert result.columns.account == "Client"
+    assert (result.columns.account, result.columns.role, result.columns.revenue) == ("Client", None, None)
+    assert result.revenue_nps is None and result.revenue_at_risk is None
+    assert result.coverage["decision_maker_accounts"] is None
+    # Without the role rule, by the mean: X (10, 9) promoter, Y (3, 8, 7: mean 6) detractor, Z (2, 10) detractor.
+    assert result.table.set_index("account").loc[["X", "Y", "Z"], "account_class"].tolist() == [
+        "promoter", "detractor", "detractor"]
     assert sorted(result.table["account"]) == ["X", "Y", "Z"]
 
 

@@ -106,3 +106,13 @@ def test_profiles_of_the_sample_flags_values(capsys: pytest.CaptureFixture[str])
 def test_profiles_of_an_unknown_column(accounts_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["profiles", str(accounts_file), "--by", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_hostile_account_names_are_shown_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "hostile.csv"
+    path.write_text("score,Company\n10,\x1b[31mRed\n2,\x1b[31mRed\n9,Plain\n", encoding="utf-8")
+    assert main(["accounts", str(path), "--score-column", "score", "--role-column", "", "--revenue-column", ""]) == 0
+    text = capsys.readouterr().out
+    assert "\x1b" not in text and "\\x1b[31mRed" in text
+    assert main(["profiles", str(path), "--score-column", "score", "--by", "Company"]) == 0
+    assert "\x1b" not in capsys.readouterr().out

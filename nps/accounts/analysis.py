@@ -60,6 +60,8 @@ def account_columns(ds: Dataset, account: str | None = None, role: str | None = 
                     revenue: str | None = None) -> AccountColumns:
     """The account, role and revenue columns: those named, else those the name rule finds (:func:`find_column`).
 
+    An empty name (``""``) for the role or the revenue means none: the rule is not asked.
+
     Raises :class:`NoAccountColumnError` when there is no account column, and
     :class:`nps.errors.UnknownColumnError` (through the reads) for a named column the dataset lacks.
     """
@@ -71,9 +73,9 @@ def account_columns(ds: Dataset, account: str | None = None, role: str | None = 
             "no account (company) column found; name it (--account-column C): the rule looks for words such as "
             "account, company, azienda, cliente, société, entreprise, empresa, Firma in the column names")
     taken.append(account)
-    role = role or find_column(ROLE, ds.columns, ds.labels, taken)
+    role = find_column(ROLE, ds.columns, ds.labels, taken) if role is None else (role or None)
     taken.append(role)
-    revenue = revenue or find_column(REVENUE, ds.columns, ds.labels, taken)
+    revenue = find_column(REVENUE, ds.columns, ds.labels, taken) if revenue is None else (revenue or None)
     return AccountColumns(account, role, revenue)
 
 

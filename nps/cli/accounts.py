@@ -32,8 +32,8 @@ def add_accounts_parser(sub: Any, add_db: Callable[..., None], add_read_only: Ca
     _add_mapping(accounts)
     accounts.add_argument("--account-column", metavar="C", help="the account (company) column (default: found by name)")
     accounts.add_argument("--role-column", metavar="C",
-                          help="the contact's role / job level column (default: found by name)")
-    accounts.add_argument("--revenue-column", metavar="C", help="the account's revenue column (default: found by name)")
+                          help="the contact's role / job level column (default: found by name; \"\" for none)")
+    accounts.add_argument("--revenue-column", metavar="C", help="the account's revenue column (default: found by name; \"\" for none)")
     accounts.add_argument("--accounts", metavar="FILE.csv",
                           help="an account list (account, revenue): the revenue and the coverage of the whole book")
     add_selection(accounts)
@@ -63,7 +63,7 @@ def run_accounts(args: argparse.Namespace) -> int:
     account_list = _read_list(args.accounts) if args.accounts else None
     con, ds = open_source(args)
     try:
-        named = {k: store.resolve_column(ds, v) if v else None for k, v in
+        named = {k: store.resolve_column(ds, v) if v else v for k, v in
                  (("account", args.account_column), ("role", args.role_column), ("revenue", args.revenue_column))}
         chosen = selection(con, ds, args)
         try:

@@ -14,7 +14,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from nps.query.counting import OUTPUT_NAMES, count_items, key_columns
+from nps.query.counting import count_items, key_columns
 from nps.query.filters import Filter
 from nps.query.followup import case_values
 from nps.query.options import Options
@@ -36,7 +36,7 @@ def contacts(cur: duckdb.DuckDBPyConnection, ds: Dataset, account: str, role: st
     :class:`nps.errors.UnknownColumnError` for an unknown column.
     """
     names = [c for c in (account, role, revenue) if c]
-    key_columns(ds, names, OUTPUT_NAMES)
+    key_columns(ds, names, set())  # known columns, none twice
     col = {c: sql.column(c, ds.all_columns) for c in names}
     role_item = f"CAST({col[role]} AS VARCHAR)" if role else "NULL::VARCHAR"
     revenue_item = f"CAST({col[revenue]} AS VARCHAR)" if revenue else "NULL::VARCHAR"
@@ -59,7 +59,7 @@ def quarters(cur: duckdb.DuckDBPyConnection, ds: Dataset, account: str, flt: Fil
     Returns DataFrame[account, period, n, promoters, passives, detractors]; ``period`` is the
     quarter's first day.
     """
-    quoted = key_columns(ds, [account], OUTPUT_NAMES)[0]
+    quoted = key_columns(ds, [account], set())[0]
     plain = replace(opts, weighted=False)
     src, params = source(ds, flt, plain, partition=[f"date_trunc('quarter', {sql.DATE})"] if opts.dedupe else ())
     text = (f"SELECT CAST({quoted} AS VARCHAR) AS account, CAST(date_trunc('quarter', {sql.DATE}) AS DATE) AS period, "

@@ -27,7 +27,7 @@ import pandas as pd
 
 from nps import stats
 from nps.query import anonymity
-from nps.query.counting import OUTPUT_NAMES, count_items, key_columns, key_items
+from nps.query.counting import count_items, key_columns, key_items
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.query.rows import source
@@ -43,13 +43,12 @@ PROFILE_COLUMNS = (
     "detractor_lift", "detractor_lift_low", "detractor_lift_high", "detractor_p", "detractor_p_adjusted",
     "detractor_flag", "sevens_share", "eights_share", "share_of_sevens", "share_of_eights",
 )
-_TAKEN = OUTPUT_NAMES | set(PROFILE_COLUMNS)
 
 
 def _counts(cur: duckdb.DuckDBPyConnection, ds: Dataset, column: str, flt: Filter | None,
             opts: Options) -> pd.DataFrame:
     """DataFrame[value, n, promoters, passives, detractors, sevens, eights] of one column, by value."""
-    quoted = key_columns(ds, [column], _TAKEN)
+    quoted = key_columns(ds, [column], set())  # the column's name is a cell of the result, never a column
     src, params = source(ds, flt, opts)
     text = (f"SELECT {key_items(quoted)}, {count_items(opts)}, count(*) FILTER (WHERE {sql.SCORE} = 7) AS sevens, "
             f"count(*) FILTER (WHERE {sql.SCORE} = 8) AS eights FROM ({src}) GROUP BY ALL")
