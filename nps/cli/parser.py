@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
 
     add_reviews_parser(sub, _add_db, _add_read_only)
+    from nps.cli.accounts import add_accounts_parser  # B2B accounts: their own module
+    from nps.cli.profiles import add_profiles_parser  # promoter profiles: their own module
+
+    add_accounts_parser(sub, _add_db, _add_read_only, add_selection_options)
+    add_profiles_parser(sub, _add_db, _add_read_only, add_selection_options)
     return parser
 
 
