@@ -107,6 +107,25 @@ def since_last(view: MeetingView, ctx: Context) -> None:
                          column_config={"overdue": st.column_config.CheckboxColumn("overdue")})
 
 
+def flagged_indicators(ctx: Context) -> None:
+    """The dataset's indicators to monitor that are flagged (a significant deterioration, or past their threshold)
+    under the sidebar's filters, each in a line, with a link to the Indicators & benchmarks page; nothing without
+    indicators."""
+    from face import cached
+
+    found = tuple(records.list_indicators(ctx.dataset.id))
+    if not found:
+        return
+    book = face.codebook() if ctx.dataset.mapping.comment and any(i.kind == "theme" for i in found) else None
+    flagged = [s for s in cached.indicator_statuses(ctx, found, ctx.flt, ctx.grain, ctx.opts, book)
+               if s.deteriorated or s.alarm]
+    with st.container(border=True):
+        st.markdown(f"**Indicators to monitor**: {len(flagged)} of {len(found)} flagged")
+        for status in flagged:
+            st.text(f"⚠ {status.indicator.name}: {status.sentence}")
+        st.page_link("pages/indicators.py", label="All indicators", icon=":material/monitor_heart:")
+
+
 def minutes(view: MeetingView, ctx: Context) -> None:
     """This meeting's notes and decisions, and (editors) forms to add one and to decide a new action."""
     entries, actions = records.meeting_minutes(ctx.dataset, view.review, view.meeting)

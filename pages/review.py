@@ -84,6 +84,8 @@ face.anonymity_note(cards)
 pack_slot = st.container()  # the pack's download buttons, filled once the comments are tagged (at the end)
 if view is not None and not presenting:
     meeting.since_last(view, ctx)
+if not presenting:
+    meeting.flagged_indicators(ctx)
 if cards.empty:
     st.warning("No responses match this period and these filters.")
     if view is not None and not presenting:  # the meeting's minutes still matter without responses

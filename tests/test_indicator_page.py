@@ -70,3 +70,17 @@ def test_a_viewer_sees_no_forms(at: AppTest, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(auth, "current_user", lambda: User("viewer@example.com", "viewer"))
     _page(at)
     assert not [b for b in at.button if b.label in ("Save the indicator", "Add the benchmark")]
+
+
+def test_flagged_indicators_appear_in_the_review_meeting(at: AppTest, db: Path) -> None:
+    con = store.connect(db)
+    try:
+        indicators.add_indicator(con, dataset_id=1, name="Billing NPS", kind="nps",
+                                 conditions={"business_function": ["Billing"]}, threshold=90, actor="x")
+        indicators.add_indicator(con, dataset_id=1, name="All NPS", kind="nps", threshold=-100, actor="x")
+    finally:
+        con.close()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    assert any(m.value == "**Indicators to monitor**: 1 of 2 flagged" for m in at.markdown)
+    assert any(t.value.startswith("⚠ Billing NPS: ") for t in at.text)
