@@ -89,6 +89,7 @@ def _database(path: str) -> Database:
     register_delivery(jobs)
     jobs.register("follow-up sweep", FOLLOWUP_SWEEP_INTERVAL, _followup_sweep, first_after=30.0)
     jobs.register("review packs", REVIEW_PACKS_INTERVAL, _review_packs, first_after=90.0)
+    jobs.register("indicator alerts", 3600.0, _indicator_alerts, first_after=150.0)
     return Database(con, jobs.start())
 
 
@@ -116,6 +117,12 @@ def _review_packs(cur: duckdb.DuckDBPyConnection) -> None:
     from nps.reviews.sending import send_due_packs
 
     send_due_packs(cur, dt.datetime.now().replace(microsecond=0))
+
+
+def _indicator_alerts(cur: duckdb.DuckDBPyConnection) -> None:
+    from nps.monitoring import notify_flagged  # an indicator's owner hears once per period when it is flagged
+
+    notify_flagged(cur, dt.datetime.now().replace(microsecond=0))
 
 
 def db_path() -> str:

@@ -346,7 +346,7 @@ def test_the_app_runs_one_scheduler_per_database_that_writes_the_snapshot(
     at.run()
     app = sys.modules["face.session"]
     jobs = app.jobs()
-    assert sorted(jobs.jobs()) == ["follow-up sweep", "housekeeping", "notifications", "review packs", "snapshot"] and jobs.running
+    assert sorted(jobs.jobs()) == ["follow-up sweep", "housekeeping", "indicator alerts", "notifications", "review packs", "snapshot"] and jobs.running
     at.run()
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()  # another session
     assert app.jobs() is jobs

@@ -108,3 +108,20 @@ def test_the_command_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "nowhere" in capsys.readouterr().err
     assert cli.main(["indicators", "remove", "1", "--db", db]) == 0
     assert capsys.readouterr().out == "indicator 1 removed: Delivery NPS\n"
+
+
+def test_owners_hear_once_per_period(con: duckdb.DuckDBPyConnection, shop: store.Dataset) -> None:
+    from nps.monitoring import notify_flagged
+    from nps.store import outbox
+
+    indicators.add_indicator(con, dataset_id=shop.id, name="Delivery NPS", kind="nps",
+                             conditions={"touchpoint": ["Delivery"]}, owner="ana@example.com", actor="x")
+    indicators.add_indicator(con, dataset_id=shop.id, name="Billing NPS", kind="nps",
+                             conditions={"touchpoint": ["Billing"]}, owner="bo@example.com", actor="x")
+    now = dt.datetime(2026, 6, 1, 9, 0)
+    assert notify_flagged(con, now) == 1
+    assert notify_flagged(con, now + dt.timedelta(hours=1)) == 0  # the same period: nothing twice
+    (mail,) = outbox.messages(con)
+    assert (mail.recipient, mail.subject, mail.event_key) == (
+        "ana@example.com", "Indicator Delivery NPS deteriorated significantly", "indicator:1:2026-05:flagged")
+    assert "2026-05: −100.0 (n 40" in (mail.body or "")

@@ -45,6 +45,8 @@ def add_indicators_parser(sub: Any, add_db: Callable[..., None], add_read_only: 
     check.add_argument("--periods", type=int, default=6, help="how many periods to show (default 6)")
     add_selection(check)
     check.add_argument("--format", choices=FORMATS, default="table")
+    check.add_argument("--notify", action="store_true",
+                       help="also e-mail each flagged indicator's owner (once per period; needs the outbox's settings)")
     add_db(check)
     add_read_only(check)
     remove = verbs.add_parser("remove", help="delete an indicator by its number")
@@ -115,6 +117,14 @@ def _check(args: argparse.Namespace) -> int:
             tag_dataset(con, ds, codebook)
         statuses = evaluate(con, ds, found, chosen.flt, args.period, chosen.opts, codebook=codebook,
                             periods=args.periods)
+        if args.notify:
+            import datetime as dt
+
+            from nps.monitoring import enqueue_flags
+
+            queued = enqueue_flags(con, ds, statuses, dt.datetime.now().replace(microsecond=0))
+            print(f"note: {queued} e-mail(s) to owners queued (python -m nps follow-up deliver sends them)",
+                  file=sys.stderr)
     finally:
         con.close()
     if args.format == "json":
