@@ -34,6 +34,7 @@ from nps.query.filters import Filter
 if TYPE_CHECKING:
     from nps.followup.kpis import Kpis
     from nps.query.actions import Evidence
+    from nps.accounts.analysis import AccountAnalysis
     from nps.query.explorer import Search, SearchPage
     from nps.query.indicators import Status as IndicatorStatus
     from nps.store.indicators import Indicator
@@ -254,6 +255,28 @@ def indicator_statuses(ctx: Context, found: tuple[Indicator, ...], flt: Filter, 
 
     with cursor() as cur:
         return indicators.evaluate(cur, ctx.dataset, list(found), flt, grain, opts, codebook=book)
+
+
+@_cached
+def profiles(ctx: Context, by: tuple[str, ...], flt: Filter, opts: queries.Options) -> pd.DataFrame:
+    """The promoter and detractor profile of each value of ``by`` (``profiles.profiles``)."""
+    from nps.query import profiles as profiling
+
+    with cursor() as cur:
+        return profiling.profiles(cur, ctx.dataset, list(by), flt, opts)
+
+
+@_cached
+def accounts(ctx: Context, flt: Filter, opts: queries.Options) -> AccountAnalysis | str:
+    """The B2B accounts analysis (``accounts.analyse_accounts``), or the sentence saying why there is none."""
+    from nps.accounts.analysis import analyse_accounts
+    from nps.errors import NpsError
+
+    with cursor() as cur:
+        try:
+            return analyse_accounts(cur, ctx.dataset, flt=flt, opts=opts)
+        except NpsError as error:
+            return str(error)
 
 
 @_cached

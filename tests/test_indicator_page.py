@@ -84,3 +84,11 @@ def test_flagged_indicators_appear_in_the_review_meeting(at: AppTest, db: Path) 
     assert not at.exception
     assert any(m.value == "**Indicators to monitor**: 1 of 2 flagged" for m in at.markdown)
     assert any(t.value.startswith("⚠ Billing NPS: ") for t in at.text)
+
+
+def test_the_promoters_and_accounts_page(at: AppTest) -> None:
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "promoter lift" in d.value.columns)
+    assert set(table["column"]) and "95% interval (promoters)" in table.columns
+    assert any("no account column" in i.value.lower() or "account" in i.value.lower() for i in at.info)

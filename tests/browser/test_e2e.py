@@ -87,8 +87,8 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 # Single-user mode: the local user is an admin, so the Admin page is in the menu too.
-MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Responses", "Comments",
-        "Comment explorer", "Review meeting", "Actions", "Indicators & benchmarks", "Follow-up", "Admin"]
+MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Promoters & accounts", "Responses",
+        "Comments", "Comment explorer", "Review meeting", "Actions", "Indicators & benchmarks", "Follow-up", "Admin"]
 
 
 def menus_seen(page: Page) -> list[list[str]]:

@@ -1,0 +1,84 @@
+"""Promoters & accounts: who the promoters and detractors are (each value's lift), the passives closest to moving,
+and, when the file has an account column, the B2B accounts by revenue at risk."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import face
+from face import cached, md
+from nps import format as fmt
+
+ctx = face.context()
+if ctx is None:
+    st.stop()
+
+st.title("Promoters & accounts")
+st.caption(f"{md(ctx.dataset.name)} · {ctx.period_label}")
+face.show_notes(ctx)
+level = fmt.level(ctx.opts.level)
+who, passives_tab, accounts_tab = st.tabs(["Who they are", "Passives closest to moving", "B2B accounts"])
+dims = ctx.dimensions
+picked = st.session_state.get("profile_by") or dims[: min(3, len(dims))]
+
+with who:
+    by = st.multiselect("Profile by", dims, default=picked, key="profile_by", format_func=ctx.label)
+    frame = cached.profiles(ctx, tuple(by), ctx.flt, ctx.opts) if by else pd.DataFrame()
+    if frame.empty:
+        st.info("Pick one or more columns to profile.")
+    else:
+        st.caption(f"Lift = the value's share among promoters (or detractors) ÷ its share among all respondents: 1 is "
+                   f"as common as overall. ▲ / ▼ where the lift differs from 1 after Benjamini–Hochberg control across "
+                   f"the {frame.attrs.get('family', {}).get('tests', 0)} tests on this tab; intervals at {level}.")
+        shown = pd.DataFrame({
+            "column": [ctx.label(c) for c in frame["dimension"]],
+            "value": frame["value"].astype(str),
+            "n": frame["n"],
+            "share overall": frame["share_overall"].map(fmt.share),
+            "promoter lift": [f"{lift:.2f}{' ▲' if flag == 'high' else ' ▼' if flag == 'low' else ''}" if lift == lift
+                              else "—" for lift, flag in zip(frame["promoter_lift"], frame["promoter_flag"])],
+            f"{level} interval (promoters)": [f"{a:.2f}–{b:.2f}" if a == a else "—"
+                                              for a, b in zip(frame["promoter_lift_low"], frame["promoter_lift_high"])],
+            "detractor lift": [f"{lift:.2f}{' ▲' if flag == 'high' else ' ▼' if flag == 'low' else ''}" if lift == lift
+                               else "—" for lift, flag in zip(frame["detractor_lift"], frame["detractor_flag"])],
+            f"{level} interval (detractors)": [f"{a:.2f}–{b:.2f}" if a == a else "—" for a, b in
+                                               zip(frame["detractor_lift_low"], frame["detractor_lift_high"])],
+        })
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+with passives_tab:
+    if by and not frame.empty:
+        st.caption("The 8s are one point from promoting, the 7s closest to leaving: the targets of the loyalty actions "
+                   "of the follow-up (a passive's case asks what would make it a 9 or 10).")
+        st.dataframe(pd.DataFrame({
+            "column": [ctx.label(c) for c in frame["dimension"]], "value": frame["value"].astype(str), "n": frame["n"],
+            "8s": frame["eights"], "8s share": frame["eights_share"].map(fmt.share),
+            "7s": frame["sevens"], "7s share": frame["sevens_share"].map(fmt.share),
+        }), hide_index=True, width="stretch")
+    else:
+        st.info("Pick the columns on the first tab.")
+
+with accounts_tab:
+    found = cached.accounts(ctx, ctx.flt, ctx.opts)
+    if isinstance(found, str):
+        st.info(md(found))
+    else:
+        cols = found.columns
+        st.caption(f"Accounts by {md(cols.account)}" + (f", role by {md(cols.role)}" if cols.role else "")
+                   + (f", revenue by {md(cols.revenue)}" if cols.revenue else "") + ". An account is a promoter when "
+                   "its contacts' mean score (or, with a role column, its most senior role's) is 9 or more, a "
+                   "detractor at 6 or less.")
+        t1, t2, t3 = st.columns(3)
+        t1.metric("Account-based NPS", fmt.points(found.account_nps.nps))
+        t1.caption(f"{level} CI {fmt.points_range(found.account_nps.ci_low, found.account_nps.ci_high)} · "
+                   f"n {found.account_nps.n:,} accounts")
+        if found.revenue_nps is not None:
+            t2.metric("Revenue-weighted NPS", fmt.points(found.revenue_nps.nps))
+            t2.caption(f"{level} CI {fmt.points_range(found.revenue_nps.ci_low, found.revenue_nps.ci_high)}")
+        if found.revenue_at_risk is not None:
+            t3.metric("Revenue at risk", f"{found.revenue_at_risk:,.0f}", help="The revenue of the detractor accounts.")
+        for note in found.notes:
+            st.caption(md(note))
+        table = found.table.drop(columns=[c for c in ("trend", "se", "basis_n", "basis_mean") if c in found.table])
+        st.dataframe(table, hide_index=True, width="stretch")
