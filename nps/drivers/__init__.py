@@ -1,6 +1,8 @@
 """Key drivers of the score: which item ratings explain it (:mod:`~nps.drivers.analysis`) and where to act
 (:mod:`~nps.drivers.quadrant`). No SQL: the frame of scores and items comes from :mod:`nps.query.drivers`."""
 
+from __future__ import annotations
+
 from nps.drivers.analysis import (
     METHODS,
     Driver,
