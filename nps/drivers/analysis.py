@@ -247,7 +247,7 @@ def key_drivers(
     y = (y_raw >= PROMOTER).astype(float) if method == "logistic" else y_raw
     constant = [item for item, sd in zip(items, x.std(axis=0)) if sd == 0]
     if constant:
-        why = f"{', '.join(repr(c) for c in constant)} never vary{'s' if len(constant) == 1 else ''}: not computed"
+        why = f"{', '.join(repr(c) for c in constant)} {'never varies' if len(constant) == 1 else 'never vary'}: not computed"
         return _not_computed(outcome, method, n, dropped, level, items, [*warnings, why])
     if np.std(y) == 0:
         what = "everyone is a promoter, or no one is" if method == "logistic" else "every score is the same"
