@@ -101,7 +101,7 @@ def test_item_frame_reads_numbers_through_the_row_source(con: duckdb.DuckDBPyCon
     assert list(got.columns) == ["score", "rating_a", "rating_b", "region"]
     assert got["score"].tolist() == [9.0, 3.0, 10.0, 7.0]
     assert [None if math.isnan(v) else v for v in got["rating_a"]] == [5.0, None, 4.0, 2.0]
-    assert [None if math.isnan(v) else v for v in got["rating_b"]] == [1.0, 2.0, None, 4.0]
+    assert got["rating_b"].tolist() == [1.0, 2.0, 4.0, 4.0]  # "agree" stands for 4 (nps.domain.ITEM_LABELS)
     only_n = item_frame(con, ds, ["rating_a"], Filter.build(include={"region": ["N"]}))
     assert only_n["score"].tolist() == [9.0, 10.0]
     limited = scoped(ds, [("region", "S")])
@@ -109,3 +109,27 @@ def test_item_frame_reads_numbers_through_the_row_source(con: duckdb.DuckDBPyCon
     assert item_frame(con, limited, ["rating_a"])["score"].tolist() == [3.0, 7.0]
     with pytest.raises(Exception, match="nope"):
         item_frame(con, ds, ["nope"])
+
+
+def test_agreement_and_satisfaction_words_are_items_read_as_1_to_5(tmp_path: Path,
+                                                                   con: duckdb.DuckDBPyConnection) -> None:
+    data = survey(**{
+        "score": SCORES,
+        "Il personale era cortese": ["d’accordo", "Fortemente d'accordo", "in disaccordo", "Né d'accordo né in disaccordo"],
+        "Satisfaction livraison": ["Très satisfait", "satisfait", "insatisfait"],
+        "ease": ["Strongly agree", "Agree", "Disagree", "strongly disagree", "Neutral"],
+        "region": ["N", "S"],
+        "answer": ["yes", "agree"],  # "yes" is no scale word: no item
+    })
+    path = tmp_path / "labels.csv"
+    data.to_csv(path, index=False)
+    report = ingest.ingest_file(con, path)
+    m = report.dataset.mapping
+    assert m.items == ("Il personale era cortese", "Satisfaction livraison", "ease")
+    assert m.dimensions == ("region", "answer")
+    assert m.reasons["ease"] == ("'ease' holds the words of an agreement or satisfaction scale ('Strongly agree', "
+                                 "'Agree', 'Disagree'): an item rating on a 1–5 scale, read as 1–5")
+    got = item_frame(con, report.dataset, list(m.items))
+    assert got["Il personale era cortese"].tolist()[:4] == [4.0, 5.0, 2.0, 3.0]
+    assert got["Satisfaction livraison"].tolist()[:3] == [5.0, 4.0, 2.0]
+    assert got["ease"].tolist()[:5] == [5.0, 4.0, 2.0, 1.0, 3.0]

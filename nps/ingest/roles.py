@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from nps import domain
 from nps.errors import IngestError
 from nps.store import ColumnMapping
 from nps.ingest import dates
@@ -327,8 +328,9 @@ def choose_items(
     rating (``vocabulary.ITEM_NAME``: rating, satisfaction, agreement… in
     it/en/fr/es/de/pt) needs at least 2 different values; another numeric column at
     least 5 different values reaching 5 or more, and no name of metadata, a count
-    or an amount. Only numeric items are read in this round: labelled answers
-    ("agree", "d'accordo"…) are not items.
+    or an amount. A column whose sampled values (2 to 8 different) are all words of
+    a 5-point agreement or satisfaction scale (:data:`nps.domain.ITEM_LABELS`:
+    "agree", "d'accordo", "très satisfait"…) is an item on a 1–5 scale too.
     """
     by_name = {p.name: p for p in profiles}
     if override is not None:
@@ -336,6 +338,13 @@ def choose_items(
     chosen, reasons = [], {}
     for p in profiles:
         if p.name in exclude or p.nonblank == 0 or _is_metadata(p) or matches(vocabulary.NPS_GROUP, p):
+            continue
+        if _labelled(p):
+            reasons[p.name] = (
+                f"{p.name!r} holds the words of an agreement or satisfaction scale ({show_values(p.examples, 3)}): "
+                "an item rating on a 1–5 scale, read as 1–5"
+            )
+            chosen.append(p)
             continue
         if p.numeric < 0.95 * p.nonblank or p.whole < 0.95 * p.nonblank:
             continue
@@ -355,6 +364,13 @@ def choose_items(
         )
         chosen.append(p)
     return chosen, reasons
+
+
+def _labelled(p: ColumnProfile) -> bool:
+    """Whether every sampled value (2 to 8 different ones, all among the examples) is a word of an item scale."""
+    if not 2 <= p.distinct <= min(8, len(p.examples)) or p.numeric > 0:
+        return False
+    return all(domain.item_label_key(v) in domain.ITEM_LABELS for v in p.examples)
 
 
 def choose_dimensions(

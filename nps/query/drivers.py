@@ -2,9 +2,11 @@
 
 The rows come from the one row source (:func:`nps.query.rows.source`: the
 filter, the reader's scope, the latest response per respondent when asked). An
-item is stored as the file's text and read as a number with ``TRY_CAST``: a value
-that is no number (a label such as "agree", "N/A") reads as missing, and the
-analysis leaves that response out (:func:`nps.drivers.key_drivers`).
+item is stored as the file's text and read as a number with ``TRY_CAST``, or, for
+a word of a 5-point agreement or satisfaction scale (:data:`nps.domain.ITEM_LABELS`,
+"agree", "très satisfait"…), as the number 1–5 it stands for (a bound mapping); any
+other value ("N/A") reads as missing, and the analysis leaves that response out
+(:func:`nps.drivers.key_drivers`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from nps import domain
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.query.rows import source
@@ -36,11 +39,19 @@ def item_frame(
     """
     allowed = ds.columns
     parts = [f"CAST({sql.SCORE} AS DOUBLE) AS score"]
-    parts += [f"TRY_CAST({sql.column(item, allowed)} AS DOUBLE) AS i{j}" for j, item in enumerate(items)]
+    label_params: list[object] = []
+    for j, item in enumerate(items):
+        col = sql.column(item, allowed)
+        # A label's key as domain.item_label_key makes it: ’ as ', spaces single, trimmed, lower case.
+        key = f"lower(trim(regexp_replace(replace(CAST({col} AS VARCHAR), ?, ?), '\\s+', ' ', 'g')))"
+        parts.append(f"COALESCE(TRY_CAST({col} AS DOUBLE), (?::DOUBLE[])[list_position(?::VARCHAR[], {key})]) AS i{j}")
+        label_params += [[float(v) for v in domain.ITEM_LABELS.values()], list(domain.ITEM_LABELS), "’", "'"]
     if by is not None:
         parts.append(f"CAST({sql.column(by, allowed)} AS VARCHAR) AS grp")
     rows, params = source(ds, flt, opts)
-    frame = sql.fetch_df(cur, f"SELECT {', '.join(parts)} FROM ({rows}) ORDER BY {sql.WAVE}, {sql.ROW}", params)
+    frame = sql.fetch_df(
+        cur, f"SELECT {', '.join(parts)} FROM ({rows}) ORDER BY {sql.WAVE}, {sql.ROW}", [*label_params, *params]
+    )
     names = {f"i{j}": item for j, item in enumerate(items)}
     if by is not None:
         names["grp"] = by
