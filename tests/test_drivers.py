@@ -75,6 +75,14 @@ def test_lmg_equals_brute_force_shapley_four_items() -> None:
     assert importances == pytest.approx(_brute_shapley(4, lambda s: _r2(x, y, s)), abs=1e-10)
     assert sum(importances) == pytest.approx(r2, abs=1e-12)
     assert shapley(4, lambda s: _r2(x, y, s)) == pytest.approx(importances, abs=1e-10)
+    assert lmg_from_correlations(x, y)[0] == pytest.approx(importances, abs=1e-10)
+
+
+def test_perfectly_collinear_items_fall_back_to_the_pseudo_inverse() -> None:
+    x = np.column_stack([SMALL_X[:, :2], SMALL_X[:, 0] + SMALL_X[:, 1]])
+    with pytest.warns(UserWarning, match="rank deficient"):
+        expected, _ = lmg(x, SMALL_Y)
+    assert lmg_from_correlations(x, SMALL_Y)[0] == pytest.approx(expected, abs=1e-8)
 
 
 def test_the_shapley_values_of_a_known_game() -> None:

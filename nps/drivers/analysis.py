@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -86,21 +86,33 @@ def item_scale(values: pd.Series) -> tuple[int, int]:
     return next(((lo, hi) for lo, hi in SCALES if lo <= low and high <= hi), (0, 10))
 
 
+def _members(k: int) -> np.ndarray:
+    """Row ``mask``: which of the ``k`` players the subset numbered ``mask`` (a bitmask) holds, as 0/1."""
+    return (np.arange(2**k)[:, None] >> np.arange(k)) & 1
+
+
+def shapley_from_worth(worth: np.ndarray) -> np.ndarray:
+    """The Shapley values of the game whose subset numbered ``mask`` (bit j set: player j in it) is worth ``worth[mask]``."""
+    k = int(round(math.log2(len(worth))))
+    members = _members(k)
+    masks = np.arange(2**k)
+    size = members.sum(axis=1)
+    weight = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) if s < k else 0.0
+                       for s in range(k + 1)])
+    out = np.zeros(k)
+    for j in range(k):
+        without = masks[members[:, j] == 0]
+        out[j] = float(np.sum(weight[size[without]] * (worth[without | (1 << j)] - worth[without])))
+    return out
+
+
 def shapley(k: int, value: Callable[[tuple[int, ...]], float]) -> np.ndarray:
     """The Shapley values of ``k`` players for the set function ``value`` (a sorted tuple of players → a number).
 
     Brute force: ``value`` is called once per subset (2^k times).
     """
-    worth = {s: value(s) for size in range(k + 1) for s in combinations(range(k), size)}
-    out = np.zeros(k)
-    for j in range(k):
-        for s, v in worth.items():
-            if j in s:
-                continue
-            with_j = tuple(sorted((*s, j)))
-            weight = math.factorial(len(s)) * math.factorial(k - len(s) - 1) / math.factorial(k)
-            out[j] += weight * (worth[with_j] - v)
-    return out
+    worth = np.array([value(tuple(int(i) for i in np.flatnonzero(row))) for row in _members(k)], dtype=float)
+    return shapley_from_worth(worth)
 
 
 def lmg(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -116,21 +128,37 @@ def lmg(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return rows["relimp"].to_numpy(dtype=float), float(fit["r2"].iloc[0])
 
 
+@lru_cache(maxsize=16)
+def _subsets_by_size(k: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """For each subset size 1..k: the subsets' bitmasks and their members' indices (subsets × size)."""
+    members = _members(k).astype(bool)
+    size = members.sum(axis=1)
+    out = []
+    for s in range(1, k + 1):
+        masks = np.flatnonzero(size == s)
+        out.append((masks, np.array([np.flatnonzero(members[m]) for m in masks])))
+    return tuple(out)
+
+
 def lmg_from_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     """The same LMG importances as :func:`lmg`, computed from the correlation matrix directly (Shapley over subsets).
 
-    Used for the bootstrap resamples, where pingouin's full regression output would cost most of the time.
+    Used for the bootstrap resamples, where pingouin's full regression output would cost most of the time:
+    the R² of every subset of one size is solved in one batched call.
     """
     corr = np.corrcoef(np.column_stack([y, x]), rowvar=False)
     r, rxx = corr[1:, 0], corr[1:, 1:]
-
-    def value(subset: tuple[int, ...]) -> float:
-        if not subset:
-            return 0.0
-        idx = list(subset)
-        return float(r[idx] @ np.linalg.pinv(rxx[np.ix_(idx, idx)]) @ r[idx])
-
-    values = shapley(x.shape[1], value)
+    k = x.shape[1]
+    worth = np.zeros(2**k)
+    for masks, idx in _subsets_by_size(k):
+        blocks = rxx[idx[:, :, None], idx[:, None, :]]
+        rhs = r[idx]
+        try:
+            solved = np.linalg.solve(blocks, rhs[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # perfectly collinear items: the pseudo-inverse, as pingouin does
+            solved = np.einsum("nij,nj->ni", np.linalg.pinv(blocks), rhs)
+        worth[masks] = np.einsum("ni,ni->n", rhs, solved)
+    values = shapley_from_worth(worth)
     return values, float(values.sum())
 
 
