@@ -133,3 +133,23 @@ def test_agreement_and_satisfaction_words_are_items_read_as_1_to_5(tmp_path: Pat
     assert got["Il personale era cortese"].tolist()[:4] == [4.0, 5.0, 2.0, 3.0]
     assert got["Satisfaction livraison"].tolist()[:3] == [5.0, 4.0, 2.0]
     assert got["ease"].tolist()[:5] == [5.0, 4.0, 2.0, 1.0, 3.0]
+
+
+def test_a_remap_keeps_the_items_and_an_item_made_a_dimension_leaves_them(con: duckdb.DuckDBPyConnection,
+                                                                          tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from nps import store
+
+    data = survey(score=SCORES, rating_a=[1, 2, 3, 4, 5], rating_b=[5, 4, 3, 2, 1], region=["N", "S"])
+    path = tmp_path / "r.csv"
+    data.to_csv(path, index=False)
+    ds = ingest.ingest_file(con, path).dataset
+    assert ds.mapping.items == ("rating_a", "rating_b")
+    ingest.remap_dataset(con, ds.id, replace(ds.mapping, dimensions=()))
+    after = store.get_dataset(con, ds.id).mapping
+    assert (after.items, after.dimensions) == (("rating_a", "rating_b"), ())
+    assert after.reasons["rating_a"].startswith("'rating_a' is named like a rating")
+    ingest.remap_dataset(con, ds.id, replace(after, dimensions=("rating_b",)))
+    moved = store.get_dataset(con, ds.id).mapping
+    assert (moved.items, moved.dimensions) == (("rating_a",), ("rating_b",))
