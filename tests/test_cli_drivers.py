@@ -110,3 +110,21 @@ def test_no_items_is_said_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
                                        "with --items C (or load the file with --item-column C)\n")
     assert cli.main(["drivers", str(path), "--items", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_an_employee_dataset_needs_its_anonymity_threshold_too(ratings_csv: Path, tmp_path: Path) -> None:
+    from nps import ingest, store
+    from nps.store.privacy import set_privacy
+
+    db = tmp_path / "e.duckdb"
+    con = store.connect(str(db))
+    try:
+        frame = pd.read_csv(ratings_csv).head(100)
+        ds = ingest.ingest_dataframe(con, frame, name="staff", kind="employee").dataset
+        set_privacy(con, ds.id, 120)
+    finally:
+        con.close()
+    result = _json("staff", "--db", str(db))
+    assert (result["n"], result["drivers"]) == (95, [])
+    assert result["warnings"][-1] == ("only 95 complete responses: drivers need at least 120 and 10 per item (120 "
+                                      "for 3 item(s)); not computed")
