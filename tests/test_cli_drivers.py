@@ -51,7 +51,7 @@ def test_the_json_structure(ratings_csv: Path) -> None:
     assert [d["item"] for d in result["drivers"]] == ["rating_speed", "rating_staff", "rating_price"]
     first = result["drivers"][0]
     assert list(first) == ["item", "importance", "importance_low", "importance_high", "mean", "direction", "share",
-                           "performance", "quadrant"]
+                           "correlation", "performance", "quadrant"]
     assert first["direction"] == "+"
     assert first["importance_low"] <= first["importance"] <= first["importance_high"]
     assert sum(d["importance"] for d in result["drivers"]) == pytest.approx(result["r2"])
@@ -84,6 +84,18 @@ def test_items_chosen_on_the_command_line(ratings_csv: Path) -> None:
     assert [d["item"] for d in loaded["drivers"]] == ["rating_speed"]
     where = _json(str(ratings_csv), "--where", "segment=B2C")
     assert where["n"] == 270
+
+
+def test_the_simple_mode_places_items_by_correlation(ratings_csv: Path) -> None:
+    from nps.drivers import QUADRANTS
+
+    result = _json(str(ratings_csv), "--simple")
+    rows = result["drivers"]
+    corr = sorted(d["correlation"] for d in rows)
+    perf = sorted(d["performance"] for d in rows)
+    for d in rows:
+        key = (d["correlation"] > corr[1], d["performance"] > perf[1])  # three items: the median is the middle one
+        assert d["quadrant"] == QUADRANTS[key]
 
 
 def test_the_logistic_variant(ratings_csv: Path) -> None:

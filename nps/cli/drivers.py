@@ -1,7 +1,8 @@
 """The ``drivers`` command: which item ratings drive the score (key-driver analysis), as a table or JSON.
 
 ``python -m nps drivers FILE_OR_DATASET [--items C]... [--by C] [--since --until --where --where-not
---survey-type --dedupe] [--method lmg|logistic] [--level L] [--bootstrap N] [--seed S] --format table|json``.
+--survey-type --dedupe] [--method lmg|logistic] [--level L] [--bootstrap N] [--seed S] [--simple]
+--format table|json``.
 The items are the mapping's item ratings (detected, or ``--item-column`` on a file) unless ``--items`` names
 them; the rows counted are chosen as ``summary`` chooses them (:func:`nps.cli.summary.selection`).
 """
@@ -49,6 +50,8 @@ def add_drivers_parser(sub: Any, add_db: Callable[..., None], add_read_only: Cal
     drivers.add_argument("--level", type=float, default=0.95, help="the bootstrap interval's level (default 0.95)")
     drivers.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples (default 200)")
     drivers.add_argument("--seed", type=int, default=0, help="the bootstrap's seed (default 0)")
+    drivers.add_argument("--simple", action="store_true",
+                         help="the quadrant's importance is each item's plain correlation with the score")
     drivers.add_argument("--format", choices=("table", "json"), default="table")
     add_read_only(drivers)
 
@@ -94,24 +97,26 @@ def drivers_result(con: Any, ds: store.Dataset, args: argparse.Namespace) -> dic
     options: dict[str, Any] = {"method": args.method, "level": args.level, "bootstrap": args.bootstrap,
                                "seed": args.seed, "min_n": min_n}
     if by is None:
-        one = _one(key_drivers(frame, items, **options))
+        one = _one(key_drivers(frame, items, **options), args.simple)
         return {**one, "warnings": [*chosen.warnings, *one["warnings"]]}
     groups = []
     for value, result in key_drivers_by(frame, items, by, **options):
-        groups.append({args.by: plain(value), **_one(result)})
+        groups.append({args.by: plain(value), **_one(result, args.simple)})
     return {"outcome": "score", "method": args.method, "warnings": chosen.warnings, "groups": groups}
 
 
-def _one(result: Any) -> dict[str, Any]:
+def _one(result: Any, simple: bool = False) -> dict[str, Any]:
     from nps.drivers import importance_performance
 
-    quadrant = {row["item"]: row for row in importance_performance(result).to_dict("records")}
+    mode = "correlation" if simple else "drivers"
+    quadrant = {row["item"]: row for row in importance_performance(result, mode=mode).to_dict("records")}
     return {
         "outcome": result.outcome, "method": result.method, "n": result.n, "r2": plain(result.r2),
         "dropped_missing": result.dropped_missing, "warnings": list(result.warnings),
         "drivers": [{"item": d.item, "importance": plain(d.importance), "importance_low": plain(d.importance_low),
                      "importance_high": plain(d.importance_high), "mean": plain(d.mean), "direction": d.direction,
-                     "share": plain(d.share), "performance": plain(quadrant[d.item]["performance"]),
+                     "share": plain(d.share), "correlation": plain(d.correlation),
+                     "performance": plain(quadrant[d.item]["performance"]),
                      "quadrant": quadrant[d.item]["quadrant"]}
                     for d in result.drivers],
     }
