@@ -170,3 +170,48 @@ class Scope:
 def role_allows(role: str, needed: str) -> bool:
     """True when ``role`` may do what ``needed`` may (viewer < editor < admin); an unknown role allows nothing."""
     return role in ROLES and needed in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+# Item ratings given as words (the 5-point agreement and satisfaction scales in it/en/fr/es/de/pt), as the
+# numbers 1–5 they stand for. Keys are normalised by item_label_key. The load detects a column of these words
+# as an item (nps.ingest.roles); the drivers' reader (nps.query.drivers) translates them with a bound mapping.
+_ITEM_LABEL_SCALES: tuple[tuple[str, ...], ...] = (
+    # 1 | 2 | 3 | 4 | 5, each position's words separated by "|"
+    ("strongly disagree|totally disagree", "disagree", "neither agree nor disagree|neutral", "agree",
+     "strongly agree|totally agree"),
+    ("very dissatisfied|very unsatisfied", "dissatisfied|unsatisfied", "neither satisfied nor dissatisfied",
+     "satisfied", "very satisfied"),
+    ("fortemente in disaccordo|completamente in disaccordo|per niente d'accordo", "in disaccordo",
+     "né d'accordo né in disaccordo|ne d'accordo ne in disaccordo|neutrale", "d'accordo",
+     "fortemente d'accordo|completamente d'accordo|pienamente d'accordo"),
+    ("molto insoddisfatto|per niente soddisfatto", "insoddisfatto|poco soddisfatto",
+     "né soddisfatto né insoddisfatto|ne soddisfatto ne insoddisfatto|abbastanza soddisfatto", "soddisfatto",
+     "molto soddisfatto"),
+    ("pas du tout d'accord", "pas d'accord|plutôt pas d'accord", "ni d'accord ni pas d'accord|neutre",
+     "d'accord|plutôt d'accord", "tout à fait d'accord"),
+    ("très insatisfait|pas du tout satisfait", "insatisfait|peu satisfait", "ni satisfait ni insatisfait",
+     "satisfait|plutôt satisfait", "très satisfait"),
+    ("totalmente en desacuerdo|muy en desacuerdo", "en desacuerdo", "ni de acuerdo ni en desacuerdo",
+     "de acuerdo", "totalmente de acuerdo|muy de acuerdo"),
+    ("muy insatisfecho", "insatisfecho", "ni satisfecho ni insatisfecho", "satisfecho", "muy satisfecho"),
+    ("stimme überhaupt nicht zu|stimme gar nicht zu", "stimme nicht zu|stimme eher nicht zu", "weder noch|teils teils",
+     "stimme zu|stimme eher zu", "stimme voll und ganz zu|stimme voll zu"),
+    ("sehr unzufrieden", "unzufrieden|eher unzufrieden", "weder zufrieden noch unzufrieden",
+     "zufrieden|eher zufrieden", "sehr zufrieden"),
+    ("discordo totalmente|discordo completamente", "discordo", "não concordo nem discordo|nem concordo nem discordo",
+     "concordo", "concordo totalmente|concordo completamente"),
+    ("muito insatisfeito", "insatisfeito", "nem satisfeito nem insatisfeito", "satisfeito", "muito satisfeito"),
+)
+
+
+def item_label_key(text: str) -> str:
+    """A label as :data:`ITEM_LABELS` keys it: lower case, trimmed, inner spaces single, ’ as '."""
+    return " ".join(text.replace("’", "'").split()).casefold()
+
+
+ITEM_LABELS: dict[str, int] = {
+    item_label_key(word): position
+    for scale in _ITEM_LABEL_SCALES
+    for position, words in enumerate(scale, start=1)
+    for word in words.split("|")
+}

@@ -72,7 +72,7 @@ def _apply_remap(ds: store.Dataset) -> None:
         score=str(state[f"remap_score_{ds.id}"]), date=state[f"remap_date_{ds.id}"],
         comment=state[f"remap_comment_{ds.id}"], respondent=state[f"remap_respondent_{ds.id}"],
         weight=state[f"remap_weight_{ds.id}"], dimensions=tuple(state[f"remap_dims_{ds.id}"]),
-        survey_type=ds.mapping.survey_type, date_order=state[f"remap_order_{ds.id}"])
+        items=ds.mapping.items, survey_type=ds.mapping.survey_type, date_order=state[f"remap_order_{ds.id}"])
     try:
         result = records.remap_dataset(ds.id, wanted)  # forgets the cached reads when the roles changed
     except NpsError as error:

@@ -69,8 +69,9 @@ def test_a_throwaway_load_stores_the_roles_and_the_named_columns(tmp_path: Path)
         report = ingest.ingest_file(con, _export(tmp_path / "a.csv"), keep=["note"])
         stored = [r[0] for r in con.execute(f"DESCRIBE {report.dataset.table}").fetchall()]
         # The score's and the date's own text is left out too: _score and _date hold them.
-        assert report.dataset.columns == ("segment", "comment", "note")
-        assert {"response_id", "rating_speed", "date", "NPS"}.isdisjoint(stored)
+        # rating_speed is an item rating (a role: the drivers command reads it).
+        assert report.dataset.columns == ("segment", "rating_speed", "comment", "note")
+        assert {"response_id", "date", "NPS"}.isdisjoint(stored)
         assert {"_score", "_date", "_comment"} <= set(stored)
         counts = con.execute(f"SELECT count(_score), count(_date), count(_comment) FROM {report.dataset.table}")
         assert counts.fetchone() == (60, 60, 60)

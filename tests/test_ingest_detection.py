@@ -161,7 +161,8 @@ def test_flags_and_tier_codes_are_dimensions_ratings_and_amounts_are_not(tmp_pat
     assert ins.mapping.dimensions == ("is_admin", "plan_tier", "region")
     info = {c.name: c for c in ins.columns}
     assert info["plan_tier"].reason == "'plan_tier' holds 4 different whole numbers in the sample (1 to 4): a code or a flag"
-    assert info["rating_speed"].role is None
+    assert info["rating_speed"].role == "item"  # an item rating (nps.drivers), not a dimension
+    assert ins.mapping.items == ("rating_speed",)
 
 
 # --- 5. encodings: Western code pages first, and the user's choice ----------------------------------

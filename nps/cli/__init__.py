@@ -1,4 +1,5 @@
-"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit|follow-up|actions|reviews|accounts|profiles``.
+"""The command line: ``python -m nps ingest|summary|comments|datasets|sample|users|audit|follow-up|actions|reviews|report|
+benchmarks|indicators|accounts|profiles|drivers|caveats``.
 
 Exit status 0 on success, 2 on unusable input with a one-line message on stderr.
 Text for people (tables, reports, warnings, errors) shows control characters from
@@ -8,7 +9,8 @@ terminal; JSON stays JSON (control characters escaped as ``\\u001b``).
 The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
 :mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.followup` (with
-:mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`, :mod:`~nps.cli.reviews`, :mod:`~nps.cli.accounts`, :mod:`~nps.cli.profiles`); every write is recorded in the
+:mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`, :mod:`~nps.cli.reviews`,
+:mod:`~nps.cli.report`, :mod:`~nps.cli.accounts`, :mod:`~nps.cli.profiles`, :mod:`~nps.cli.drivers`); every write is recorded in the
 audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
@@ -93,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.profiles import run_profiles
 
             return run_profiles(args)
+        if args.command == "drivers":
+            from nps.cli.drivers import run_drivers
+
+            return run_drivers(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2

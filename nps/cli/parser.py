@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_accounts_parser(sub, _add_db, _add_read_only, add_selection_options)
     add_profiles_parser(sub, _add_db, _add_read_only, add_selection_options)
+    from nps.cli.drivers import add_drivers_parser  # key drivers: their own module
+
+    add_drivers_parser(sub, _add_db, _add_read_only, _date)
     return parser
 
 
@@ -207,6 +210,8 @@ def _add_mapping(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--respondent-column", metavar="C")
     parser.add_argument("--weight-column", metavar="C")
     parser.add_argument("--dimension", action="append", metavar="C", help="a dimension column (repeatable; replaces detection)")
+    parser.add_argument("--item-column", action="append", metavar="C",
+                        help="an item rating column (1-5, 1-7, 0-10…) for drivers (repeatable; replaces detection)")
     parser.add_argument("--date-order", choices=("dmy", "mdy", "ymd"), help="settle an ambiguous date column")
     parser.add_argument("--encoding", help="the text file's encoding, e.g. cp1252, cp850, utf-8 (default: detected)")
 

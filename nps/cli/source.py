@@ -66,6 +66,7 @@ def overrides(args: argparse.Namespace) -> Any:
         weight=args.weight_column,
         dimensions=tuple(args.dimension) if args.dimension else None,
         date_order=args.date_order,
+        items=tuple(args.item_column) if getattr(args, "item_column", None) else None,
     )
 
 

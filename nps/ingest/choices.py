@@ -21,7 +21,8 @@ class Overrides:
     A column may be given by its stored name, its header id or its question
     text (label). ``dimensions`` None keeps the detector's choice, ``()`` means
     none. ``date_order`` ('dmy', 'mdy' or 'ymd') settles an ambiguous date
-    column. ``no_date`` / ``no_comment`` drop those roles.
+    column. ``no_date`` / ``no_comment`` drop those roles. ``items`` (the item
+    ratings of the key-driver analysis): None keeps the detector's choice, ``()`` none.
     """
 
     score: str | None = None
@@ -33,6 +34,7 @@ class Overrides:
     date_order: str | None = None
     no_date: bool = False
     no_comment: bool = False
+    items: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def resolve_overrides(overrides: Overrides | None, layout: layouts.Layout, file:
         date_order=overrides.date_order,
         no_date=overrides.no_date,
         no_comment=overrides.no_comment,
+        items=None if overrides.items is None else tuple(resolve_column(i, layout, file) for i in overrides.items),
     )
 
 
@@ -105,4 +108,5 @@ def append_overrides(ds: Dataset) -> Overrides:
         date_order=m.date_order,
         no_date=m.date is None,
         no_comment=m.comment is None,
+        items=tuple(m.items),
     )

@@ -139,7 +139,7 @@ def inspect_source(
     infos = []
     for p in profiles:
         role = roles.find_role(p.name, mapping)
-        if role in ("dimension", "survey_type"):
+        if role in ("dimension", "survey_type", "item"):
             reason = mapping.reasons.get(p.name) or mapping.reasons.get("survey_type", "")
         elif role is not None:
             reason = mapping.reasons.get(role, "")

@@ -277,6 +277,7 @@ def _check_remap_columns(ds: Dataset, mapping: ColumnMapping) -> ColumnMapping:
         respondent=roles["respondent"],
         weight=roles["weight"],
         dimensions=dims,
+        items=tuple(dict.fromkeys(c for c in (one(i) for i in mapping.items) if c is not None and c not in dims)),
         survey_type=survey_type,
         date_order=mapping.date_order,
     )
@@ -406,6 +407,9 @@ def _remap_detection(
     for d in dims:
         if d.name in old.dimensions and d.name in old.reasons:
             reasons[d.name] = old.reasons[d.name]
+    for item in wanted.items:
+        reasons[item] = old.reasons.get(item, "chosen by you as an item rating") if item in old.items else (
+            "chosen by you as an item rating")
     mapping = replace(wanted, survey_type=survey_type, date_order=order, reasons=reasons)
     return roles.Detection(
         mapping=mapping,

@@ -77,6 +77,8 @@ class IngestReport:
             lines.append(f"date order: {m.date_order}")
         dims = ", ".join(m.dimensions) if m.dimensions else "none"
         lines.append(f"dimensions: {dims}")
+        if m.items:
+            lines.append(f"item ratings: {', '.join(m.items)}")
         lines.append(f"rows read: {self.rows_read:,}; accepted: {self.accepted:,}; rejected: {self.rejected:,}")
         for reason, count in sorted(self.rejected_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  rejected, {reason}: {count:,}")

@@ -1,4 +1,4 @@
-"""Which column plays which role (score, date, comment, respondent, weight, dimensions), with reasons.
+"""Which column plays which role (score, date, comment, respondent, weight, item ratings, dimensions), with reasons.
 
 Every choice comes with a sentence saying why, shown to the user next to the column; the words
 and patterns that recognise a role's column are in :mod:`nps.ingest.vocabulary`.
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from nps import domain
 from nps.errors import IngestError
 from nps.store import ColumnMapping
 from nps.ingest import dates
@@ -31,6 +32,7 @@ class ResolvedOverrides:
     date_order: str | None = None
     no_date: bool = False
     no_comment: bool = False
+    items: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +304,75 @@ def choose_weight(
     return None, "no weight column"
 
 
+# The scales an item rating may sit on, smallest first: (lowest, highest) value.
+ITEM_SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
+
+
+def item_scale(low: float | None, high: float | None) -> tuple[int, int] | None:
+    """The smallest item scale (:data:`ITEM_SCALES`) holding every value from ``low`` to ``high``, or None."""
+    if low is None or high is None:
+        return None
+    return next(((lo, hi) for lo, hi in ITEM_SCALES if lo <= low and high <= hi), None)
+
+
+def choose_items(
+    profiles: list[ColumnProfile],
+    *,
+    exclude: set[str],
+    override: tuple[str, ...] | None,
+) -> tuple[list[ColumnProfile], dict[str, str]]:
+    """Pick the item ratings (satisfaction or agreement items next to the score), with reasons.
+
+    An item holds whole numbers (at least 95% of its non-blank sampled values) on
+    a 1–5, 1–7, 1–10 or 0–10 scale (:func:`item_scale`). A column named like a
+    rating (``vocabulary.ITEM_NAME``: rating, satisfaction, agreement… in
+    it/en/fr/es/de/pt) needs at least 2 different values; another numeric column at
+    least 5 different values reaching 5 or more, and no name of metadata, a count
+    or an amount. A column whose sampled values (2 to 8 different) are all words of
+    a 5-point agreement or satisfaction scale (:data:`nps.domain.ITEM_LABELS`:
+    "agree", "d'accordo", "très satisfait"…) is an item on a 1–5 scale too.
+    """
+    by_name = {p.name: p for p in profiles}
+    if override is not None:
+        return [by_name[n] for n in override], {n: "chosen by you as an item rating" for n in override}
+    chosen, reasons = [], {}
+    for p in profiles:
+        if p.name in exclude or p.nonblank == 0 or _is_metadata(p) or matches(vocabulary.NPS_GROUP, p):
+            continue
+        if _labelled(p):
+            reasons[p.name] = (
+                f"{p.name!r} holds the words of an agreement or satisfaction scale ({show_values(p.examples, 3)}): "
+                "an item rating on a 1–5 scale, read as 1–5"
+            )
+            chosen.append(p)
+            continue
+        if p.numeric < 0.95 * p.nonblank or p.whole < 0.95 * p.nonblank:
+            continue
+        scale = item_scale(p.number_min, p.number_max)
+        if scale is None:
+            continue
+        named = matches(vocabulary.ITEM_NAME, p)
+        if named and p.distinct >= 2:
+            how = "is named like a rating and holds"
+        elif not named and p.distinct >= 5 and (p.number_max or 0) >= 5 and not matches(vocabulary.MEASURE_NAME, p):
+            how = "holds"
+        else:
+            continue
+        reasons[p.name] = (
+            f"{p.name!r} {how} whole numbers from {show_number(p.number_min)} to {show_number(p.number_max)}: "
+            f"an item rating on a {scale[0]}–{scale[1]} scale"
+        )
+        chosen.append(p)
+    return chosen, reasons
+
+
+def _labelled(p: ColumnProfile) -> bool:
+    """Whether every sampled value (2 to 8 different ones, all among the examples) is a word of an item scale."""
+    if not 2 <= p.distinct <= min(8, len(p.examples)) or p.numeric > 0:
+        return False
+    return all(domain.item_label_key(v) in domain.ITEM_LABELS for v in p.examples)
+
+
 def choose_dimensions(
     profiles: list[ColumnProfile],
     *,
@@ -420,7 +491,15 @@ def detect_roles(
     weight, reasons["weight"] = choose_weight(profiles, exclude=taken, override=overrides.weight)
     if weight is not None:
         taken.add(weight.name)
-    dims, dim_reasons = choose_dimensions(profiles, exclude=taken, override=overrides.dimensions)
+    items, item_reasons = choose_items(profiles, exclude=taken, override=overrides.items)
+    for column, sentence in item_reasons.items():
+        reasons.setdefault(column, sentence)
+    # An item is not also a dimension (unless the user names it as one, in which case it is no item).
+    chosen_dims = set(overrides.dimensions or ())
+    items = [p for p in items if p.name not in chosen_dims]
+    dims, dim_reasons = choose_dimensions(
+        profiles, exclude=taken | {p.name for p in items}, override=overrides.dimensions
+    )
     for column, sentence in dim_reasons.items():
         reasons.setdefault(column, sentence)  # a dimension named like a role keeps the role's reason
     survey_type, st_reason = choose_survey_type(dims)
@@ -436,6 +515,7 @@ def detect_roles(
         respondent=respondent.name if respondent else None,
         weight=weight.name if weight else None,
         dimensions=tuple(p.name for p in dims),
+        items=tuple(p.name for p in items),
         survey_type=survey_type.name if survey_type else None,
         date_order=order,
         reasons=reasons,
@@ -490,4 +570,6 @@ def find_role(name: str, mapping: ColumnMapping) -> str | None:
         return "survey_type"
     if name in mapping.dimensions:
         return "dimension"
+    if name in mapping.items:
+        return "item"
     return None

@@ -259,6 +259,7 @@ def _stored_columns(plan: inspecting.Plan, keep: Collection[str]) -> tuple[str, 
     # The score's and the date's own text is left out: ``_score`` and ``_date`` hold what they say.
     wanted = {mapping.comment, mapping.respondent, mapping.weight, mapping.survey_type}
     wanted.update(mapping.dimensions)
+    wanted.update(mapping.items)
     for name in keep:
         try:
             wanted.add(choices.resolve_column(name, layout, plan.source.file))

@@ -34,7 +34,9 @@ class ColumnMapping:
     (``ingest_file(keep=…)``), which may leave out the score's and the date's own
     text since ``_score`` and ``_date`` hold them. ``reasons`` maps a role
     (``score``, ``date``, ``comment``, ``respondent``, ``weight`` or a dimension's
-    column name) to a sentence a user can read.
+    or an item's column name) to a sentence a user can read. ``items`` are the
+    item ratings (1–5, 1–7, 0–10 or 1–10 scales) the key-driver analysis
+    (:mod:`nps.drivers`) explains the score with; an item is never a dimension.
     """
 
     score: str
@@ -43,19 +45,21 @@ class ColumnMapping:
     respondent: str | None = None
     weight: str | None = None
     dimensions: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
     survey_type: str | None = None
     date_order: str | None = None
     reasons: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> str:
         """Serialise for the catalog."""
-        return json.dumps(asdict(self) | {"dimensions": list(self.dimensions)})
+        return json.dumps(asdict(self) | {"dimensions": list(self.dimensions), "items": list(self.items)})
 
     @classmethod
     def from_json(cls, text: str | dict[str, Any]) -> ColumnMapping:
         """Read back what :meth:`to_json` wrote."""
         data = json.loads(text) if isinstance(text, str) else dict(text)
         data["dimensions"] = tuple(data.get("dimensions") or ())
+        data["items"] = tuple(data.get("items") or ())
         data["reasons"] = dict(data.get("reasons") or {})
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
