@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.reviews import add_reviews_parser  # review meetings: their own module
 
     add_reviews_parser(sub, _add_db, _add_read_only)
+    from nps.cli.caveats import add_caveats_parser  # how far to trust it: its own module
+
+    add_caveats_parser(sub, _add_db, _add_read_only, add_selection_options)
     return parser
 
 
