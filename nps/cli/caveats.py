@@ -65,8 +65,8 @@ def run_caveats(args: argparse.Namespace) -> int:
 
     population = _csv(args.population, "--population") if args.population else None
     invitations = _csv(args.invitations, "--invitations") if args.invitations else None
-    if population is not None:
-        population["share"] = population.get("share", "").map(_number)
+    if population is not None and "share" in population.columns:
+        population["share"] = population["share"].map(_number)
     con, ds = open_source(args, keep=None)
     try:
         chosen = selection(con, ds, args)
