@@ -75,6 +75,8 @@ def test_composition_names_the_values_five_points_off_or_more() -> None:
     assert found.severity == rules.WARN
     assert found.numbers["difference"] == {"A": pytest.approx(0.1), "B": pytest.approx(-0.1)}
     assert "A 60% of answers vs 50% of the population" in found.sentence
+    extra = rules.composition("segment", {"A": 0.5, "P": 0.5}, {"A": 1.0})
+    assert "P 50% of answers but not in the population table" in extra.sentence
     close = rules.composition("segment", {"A": 0.52, "B": 0.48}, {"A": 0.5, "B": 0.5})
     assert close.severity == rules.INFO
 
@@ -222,6 +224,15 @@ def test_invitations_table_gives_rate_coverage_and_trend(con: duckdb.DuckDBPyCon
                      invitation_column="")
     assert _one(only_a, "response_rate").numbers["response_rate"] == pytest.approx(6 / 20)
     assert _one(only_a, "coverage").numbers["not_covered"] == []
+    assert "invitations_scope" not in _kinds(only_a)
+    # A filter on a column the table does not break down by: said, since the rate is then understated.
+    narrowed = caveats(con, ds, Filter.build(include={"date": ["2026-01-10"]}), invitations=table, agent="",
+                       invitation_column="")
+    assert _one(narrowed, "invitations_scope").numbers == {"columns": ["date"]}
+    with pytest.raises(ValueError, match="'many' is not a count of invitations"):
+        caveats(con, ds, invitations=table.assign(invitations=["many"] * 6), agent="", invitation_column="")
+    with pytest.raises(ValueError, match="each period must be a date"):
+        caveats(con, ds, invitations=table.assign(period=["soon"] * 6), agent="", invitation_column="")
 
 
 def test_an_invitations_column_is_found_by_name_and_summed(con: duckdb.DuckDBPyConnection) -> None:

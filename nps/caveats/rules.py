@@ -119,6 +119,15 @@ def response_rate(responses: int, invitations: float) -> Caveat | None:
                   "answer are more often detractors, so the NPS may still be somewhat flattering.", numbers)
 
 
+def invitations_not_narrowed(columns: Sequence[str]) -> Caveat:
+    """Information: the view is narrowed by ``columns`` the invitations table does not break down by, so the
+    response rate compares the view's answers with more invitations than it stands for (it is understated)."""
+    return Caveat("invitations_scope", INFO, "Invitations not narrowed like the view",
+                  f"The invitations table is not broken down by {', '.join(columns)}, which this view is narrowed "
+                  "by: the response rate compares this view's answers with all the invitations of its period, so "
+                  "it is understated.", {"columns": list(columns)})
+
+
 def coverage(column: str, responses: Mapping[str, int], invitations: Mapping[str, float]) -> Caveat | None:
     """Per value of ``column``: invited but no response (not covered), and the rate of each value.
 
@@ -182,8 +191,8 @@ def composition(column: str, sample: Mapping[str, float], population: Mapping[st
         return Caveat("composition", INFO, f"Sample matches the population by {column}",
                       f"Every value of {column} is within {_pct(COMPOSITION_GAP)} points of its population share.",
                       numbers)
-    parts = [f"{v} {_pct(sample.get(v, 0.0))} of answers vs {_pct(population.get(v, 0.0))} of the population"
-             for v in off]
+    parts = [f"{v} {_pct(sample.get(v, 0.0))} of answers vs {_pct(population[v])} of the population" if v in population
+             else f"{v} {_pct(sample.get(v, 0.0))} of answers but not in the population table" for v in off]
     return Caveat("composition", WARN, f"Sample differs from the population by {column}",
                   f"The answers over- or under-represent some {column} values: {_listing(parts, 3)}. The weighted "
                   "NPS below corrects for it.", numbers)

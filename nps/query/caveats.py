@@ -163,7 +163,11 @@ def _invitation_table(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter |
     if len(keys) > 1:
         raise ValueError(f"an invitations table gives invitations by at most one column, not {', '.join(keys)}")
     frame = table.copy()
-    frame[INVITATIONS] = pd.to_numeric(frame[INVITATIONS], errors="raise").astype(float)
+    counts = pd.to_numeric(frame[INVITATIONS], errors="coerce")
+    if counts.isna().any() or (counts < 0).any():
+        bad = frame.loc[counts.isna() | (counts < 0), INVITATIONS].iloc[0]
+        raise ValueError(f"invitations table: {bad!r} is not a count of invitations")
+    frame[INVITATIONS] = counts.astype(float)
     key = resolve_column(ds, keys[0]) if keys else None
     if key is not None:
         frame = frame.rename(columns={keys[0]: key})
@@ -174,12 +178,19 @@ def _invitation_table(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter |
             frame = frame[frame[key].isin(chosen)]
         frame = frame[~frame[key].isin(dropped)]
     if PERIOD in frame.columns:
-        frame[PERIOD] = pd.to_datetime(frame[PERIOD].astype(str)).dt.to_period("M").astype(str)
+        try:
+            frame[PERIOD] = pd.to_datetime(frame[PERIOD].astype(str), format="mixed").dt.to_period("M").astype(str)
+        except (ValueError, TypeError):
+            raise ValueError("invitations table: each period must be a date (YYYY-MM-DD, or YYYY-MM)") from None
         if flt is not None and flt.since is not None:
             frame = frame[frame[PERIOD] >= flt.since.strftime("%Y-%m")]
         if flt is not None and flt.until is not None:
             frame = frame[frame[PERIOD] <= flt.until.strftime("%Y-%m")]
     out: list[Caveat | None] = [rules.response_rate(n_view, float(frame[INVITATIONS].sum()))]
+    if flt is not None:
+        others = sorted({c for c, _ in (*flt.include, *flt.exclude) if c != key})
+        if others or flt.categories or flt.text:
+            out.append(rules.invitations_not_narrowed(others or ["the answers' content"]))
     if key is not None:
         counts = anonymity.group_respondents(cur, ds, flt, key, opts)
         ok = _nameable(cur, ds, flt, opts, counts)
