@@ -325,6 +325,7 @@ def test_survey_types_pooled_are_warned_of_and_one_type_is_not(con: duckdb.DuckD
     assert mixed.numbers["counts"] == {"relationship": 3, "transactional": 2}
     assert caveats(con, ds)[0].kind == "survey_mix" and mixed.severity == rules.WARN
     assert "survey_mix" not in _kinds(caveats(con, ds, Filter.build(include={"kind": ["relationship"]})))
+    assert "survey_mix" not in _kinds(caveats(con, ds, by=["kind"]))  # split by type: each number is one type's
     # Given explicitly on a mapping without the role.
     plain = make_dataset(con, frame, dimensions=["kind"])
     assert "survey_mix" in _kinds(caveats(con, plain, survey_type="kind"))
@@ -382,3 +383,17 @@ def test_cells_count_each_combination(con: duckdb.DuckDBPyConnection) -> None:
         {"seg": "A", "reg": "S", "n": 1, "promoters": 0, "passives": 0, "detractors": 1},
         {"seg": "B", "reg": "N", "n": 1, "promoters": 0, "passives": 1, "detractors": 0},
     ]
+
+
+def test_employee_months_of_few_respondents_have_no_response_rate(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [("2026-01-1" + str(i % 9), 9) for i in range(10)] + [("2026-02-10", 8)] * 3
+    frame = pd.DataFrame(rows, columns=["date", "score"]).assign(invited="2")
+    ds = make_dataset(con, frame, date="date")
+    assert _one(caveats(con, ds), "response_rate_trend").numbers["periods"] == ["2026-01", "2026-02"]
+    sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+    from nps import store
+
+    employees = store.get_dataset(con, ds.id)
+    found = caveats(con, employees)
+    assert "response_rate_trend" not in _kinds(found)  # February's 3 would be told by its rate
+    assert _one(found, "response_rate").numbers["response_rate"] == pytest.approx(13 / 26)

@@ -79,10 +79,9 @@ def caveats(
     by = [resolve_column(ds, b) for b in by]
     found: list[Caveat | None] = []
     types = _role(ds, survey_type, ds.mapping.survey_type)
-    if types:
+    if types and types not in by:  # split by the survey type, each number is one type's
         found.append(rules.survey_mix(types, _nameable_counts(cur, ds, flt, plain, types)))
-    for column, words in ((_role(ds, country, None, names.COUNTRY_WORDS), "country"),
-                          (_role(ds, language, None, names.LANGUAGE_WORDS), "language")):
+    for column in (_role(ds, country, None, names.COUNTRY_WORDS), _role(ds, language, None, names.LANGUAGE_WORDS)):
         if column:
             values = [v for v, n in _nameable_counts(cur, ds, flt, plain, column).items() if n and v != BLANK]
             found.append(rules.culture(column, values, column in by))
@@ -149,6 +148,7 @@ def _invitation_caveats(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter
     text = (f"SELECT strftime(date_trunc('month', {sql.DATE}), '%Y-%m') AS p, count({sql.SCORE}) AS n, "
             f"sum(TRY_CAST({col} AS DOUBLE)) AS i FROM ({src}) GROUP BY ALL HAVING p IS NOT NULL ORDER BY p")
     rows = sql.fetch_all(cur, text, params)
+    rows = [r for r in rows if _month_shown(ds, int(r[1]))]
     out.append(rules.rate_trend([r[0] for r in rows], [int(r[1]) for r in rows], [float(r[2] or 0) for r in rows]))
     return out
 
@@ -204,8 +204,15 @@ def _invitation_table(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter |
                 f"FROM ({src}) GROUP BY ALL HAVING p IS NOT NULL ORDER BY p")
         answered = {str(p): int(n) for p, n in sql.fetch_all(cur, text, params)}
         per = frame.groupby(PERIOD)[INVITATIONS].sum().sort_index()
+        per = per[[_month_shown(ds, answered.get(p, 0)) for p in per.index]]
         out.append(rules.rate_trend(list(per.index), [answered.get(p, 0) for p in per.index], list(per.to_numpy())))
     return out
+
+
+def _month_shown(ds: Dataset, answered: int) -> bool:
+    """Whether a month's response rate may be shown: always, but on an employee dataset not for 1 to min_group − 1."""
+    privacy = anonymity.privacy_of(ds)
+    return privacy is None or answered == 0 or answered >= privacy.min_group
 
 
 # --- population ------------------------------------------------------------------------------------
