@@ -149,7 +149,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # nps.store.reviews keeps a review's cadence as nps.reviews.cadence.Cadence (pure; checked below).
     "store": ("domain", "errors", "format", "text", "stats", "reviews"),
     "ingest": ("domain", "errors", "format", "control_chars", "store", "text"),
-    "query": ("domain", "errors", "format", "store", "stats", "text"),
+    # nps.caveats holds the caveats' pure rules (it imports only stats); nps.query.caveats reads the data for them.
+    "caveats": ("domain", "errors", "stats"),
+    "query": ("domain", "errors", "format", "store", "stats", "text", "caveats"),
     "charts": ("domain", "errors", "format", "control_chars"),
 }
 

@@ -10,7 +10,8 @@ The parser is :mod:`~nps.cli.parser`; each command group has its module
 (:mod:`~nps.cli.datasets` for ingest, datasets and sample, :mod:`~nps.cli.summary`,
 :mod:`~nps.cli.comments`, :mod:`~nps.cli.users`, :mod:`~nps.cli.audit`, :mod:`~nps.cli.followup` (with
 :mod:`~nps.cli.notify` for the notification commands of ``follow-up``), :mod:`~nps.cli.actions`, :mod:`~nps.cli.reviews`,
-:mod:`~nps.cli.report`, :mod:`~nps.cli.accounts`, :mod:`~nps.cli.profiles`, :mod:`~nps.cli.drivers`); every write is recorded in the
+:mod:`~nps.cli.report`, :mod:`~nps.cli.accounts`, :mod:`~nps.cli.profiles`, :mod:`~nps.cli.drivers`,
+:mod:`~nps.cli.caveats`); every write is recorded in the
 audit trail as ``cli:`` and the local account; opening a database or a file is :mod:`~nps.cli.source`
 and writing for people or programs :mod:`~nps.cli.output`.
 """
@@ -99,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nps.cli.drivers import run_drivers
 
             return run_drivers(args)
+        if args.command == "caveats":
+            from nps.cli.caveats import run_caveats
+
+            return run_caveats(args)
     except store.DatabaseBusyError as error:
         print(f"error: {one_line(str(error))}{_busy_advice(args, error)}", file=sys.stderr)
         return 2

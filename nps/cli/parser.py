@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nps.cli.drivers import add_drivers_parser  # key drivers: their own module
 
     add_drivers_parser(sub, _add_db, _add_read_only, _date)
+    from nps.cli.caveats import add_caveats_parser  # how far to trust it: its own module
+
+    add_caveats_parser(sub, _add_db, _add_read_only, add_selection_options)
     return parser
 
 

@@ -7,7 +7,7 @@ row source: WHERE, dedupe, weights), :mod:`~nps.query.options` (:class:`Options`
 :mod:`~nps.query.comparisons`, :mod:`~nps.query.combined` (the Overview in one scan),
 :mod:`~nps.query.periods` (reporting periods), :mod:`~nps.query.simulation`,
 :mod:`~nps.query.responses` (single responses), :mod:`~nps.query.review` (the review
-meeting's cards), :mod:`~nps.query.actions` (an improvement action's before/since evidence), :mod:`~nps.query.themes`, :mod:`~nps.query.clusters` and
+meeting's cards), :mod:`~nps.query.actions` (an improvement action's before/since evidence), :mod:`~nps.query.caveats` (how far to trust a view), :mod:`~nps.query.themes`, :mod:`~nps.query.clusters` and
 :mod:`~nps.query.explorer` (comments, over the stored tags), :mod:`~nps.query.anonymity` (the
 employee survey's anonymity rule, applied by the questions above). This package exports the
 questions the pages and the command line ask.
