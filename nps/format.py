@@ -144,3 +144,16 @@ def chart_count(value: Any) -> str:
         return CHART_MISSING
     value = float(value)
     return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
+
+
+def period_code(start: Any, grain: str) -> str:
+    """A period's start (a date, datetime or pandas Timestamp) as a short, sortable label: ``2026`` (year),
+    ``2026-Q2`` (quarter), ``2026-03`` (month), else the day (``2026-03-02``). The packs' and indicators' periods."""
+    day = start.date() if hasattr(start, "date") and callable(start.date) else start
+    if grain == "year":
+        return f"{day.year}"
+    if grain == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if grain == "month":
+        return f"{day.year}-{day.month:02d}"
+    return day.isoformat()

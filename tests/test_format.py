@@ -131,3 +131,14 @@ def test_the_formatters_import_nothing_of_the_project() -> None:
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert not [m for m in imported if m.startswith("nps")]
+
+
+def test_period_code() -> None:
+    import datetime as dt
+
+    from nps.format import period_code
+
+    day = dt.date(2026, 8, 3)
+    assert [period_code(day, g) for g in ("year", "quarter", "month", "week", "day")] == [
+        "2026", "2026-Q3", "2026-08", "2026-08-03", "2026-08-03"]
+    assert period_code(dt.datetime(2026, 1, 31, 23, 0), "month") == "2026-01"

@@ -64,12 +64,6 @@ def _num(value: float | None) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _label(start: pd.Timestamp, grain: str) -> str:
-    day = start.date()
-    return {"year": f"{day.year}", "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
-            "month": f"{day.year}-{day.month:02d}"}.get(grain, day.isoformat())
-
-
 def _scope(indicator: Indicator, flt: Filter) -> Filter:
     out = flt
     for column, values in indicator.conditions:
@@ -83,7 +77,7 @@ def _nps_series(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter, grain:
     if anonymity.SUPPRESSED in frame.columns:
         frame = frame[~frame[anonymity.SUPPRESSED].fillna(False).astype(bool)]
     frame = frame[frame["n"] > 0].tail(periods)
-    points = [Point(_label(pd.Timestamp(r["period"]), grain), int(r["n"]), _num(r["nps"]), _num(r["ci_low"]),
+    points = [Point(fmt.period_code(pd.Timestamp(r["period"]), grain), int(r["n"]), _num(r["nps"]), _num(r["ci_low"]),
                     _num(r["ci_high"])) for r in frame.to_dict("records")]
     if len(frame) < 2:
         return points, None
@@ -108,7 +102,7 @@ def _theme_series(cur: duckdb.DuckDBPyConnection, ds: Dataset, codebook: Codeboo
         row = themes.theme_shares(cur, ds, codebook, window, [theme], category=domain.DETRACTOR).iloc[0]
         hits, n = int(row["mentions"]), int(row["comments"])
         low, high = stats.share_interval(hits, n, method=opts.method, level=opts.level) if n else (math.nan, math.nan)
-        points.append(Point(_label(start, grain), n, 100 * hits / n if n else None, _num(100 * low) if n else None,
+        points.append(Point(fmt.period_code(start, grain), n, 100 * hits / n if n else None, _num(100 * low) if n else None,
                             _num(100 * high) if n else None))
         counts.append((hits, n))
     if len(counts) < 2:

@@ -108,15 +108,8 @@ def _trend_points(frame: pd.DataFrame, grain: str) -> tuple[TrendPoint, ...]:
 
 
 def fmt_period(value: Any, grain: str) -> str:
-    """A period's start as its label: ``2026`` (year), ``2026-Q2`` (quarter), ``2026-03`` (month), else the day."""
-    day = pd.Timestamp(value).date()
-    if grain == "year":
-        return f"{day.year}"
-    if grain == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if grain == "month":
-        return f"{day.year}-{day.month:02d}"
-    return day.isoformat()
+    """A period's start as its label (:func:`nps.format.period_code`: ``2026``, ``2026-Q2``, ``2026-03``, the day)."""
+    return fmt.period_code(pd.Timestamp(value), grain)
 
 
 def _distribution(frame: pd.DataFrame) -> tuple[int, ...]:
