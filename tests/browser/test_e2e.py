@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import Locator, Page, expect
 
 from nps import store
@@ -31,8 +32,17 @@ PAGES = {
 def choose(page: Page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``, as a person would."""
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    target = page.get_by_role("option", name=option, exact=True)
+    # A rerun landing just after the click (another session starting on the server) can close the list before it
+    # is read: open it again, up to three times, waiting on the option itself (no sleep).
+    for _ in range(3):
+        box.locator("input").click()
+        try:
+            target.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    target.click()
 
 
 def nps_value(page: Page) -> Locator:
