@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from nps.followup.kpis import Kpis
     from nps.query.actions import Evidence
     from nps.accounts.analysis import AccountAnalysis
+    from nps.caveats.rules import Caveat
     from nps.query.explorer import Search, SearchPage
     from nps.query.indicators import Status as IndicatorStatus
     from nps.store.indicators import Indicator
@@ -277,6 +278,15 @@ def accounts(ctx: Context, flt: Filter, opts: queries.Options) -> AccountAnalysi
             return analyse_accounts(cur, ctx.dataset, flt=flt, opts=opts)
         except NpsError as error:
             return str(error)
+
+
+@_cached
+def caveats(ctx: Context, flt: Filter, opts: queries.Options) -> list[Caveat]:
+    """How far to trust the view: its caveats, warnings first (``caveats.caveats``, through the row source)."""
+    from nps.query import caveats as trust
+
+    with cursor() as cur:
+        return trust.caveats(cur, ctx.dataset, flt, opts)
 
 
 @_cached

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import streamlit as st
 
 import face
-from face import cached, change_delta, md, show_chart
+from face import cached, change_delta, md, show_chart, trust
 from nps import charts, domain
 from nps.charts import tables
 from nps.query.anonymity import groups_hidden_sentence, selection_hidden_sentence
@@ -83,6 +83,7 @@ if diff is not None:
                                "Changes marked significant on the tiles"))
 elif ctx.since is None:
     st.caption("Pick a period in the sidebar (for example *Last full quarter*) to compare it with the one before.")
+trust.caveats_panel(cached.caveats(ctx, ctx.flt, ctx.opts))
 
 left, right = st.columns([2, 3])
 with left:
@@ -92,8 +93,10 @@ with right:
     if trend["n"].sum() == 0:
         st.info("No dated responses in this period, so there is no trend to draw.")
     else:
+        placements = face.records.benchmark_placements(ctx)
         show_chart(charts.chart_trend, trend, title=f"NPS by {ctx.grain}", grain=ctx.grain,
-                       min_n=ctx.opts.min_n, fit_y=True, level=ctx.opts.level)
+                   min_n=ctx.opts.min_n, fit_y=True, level=ctx.opts.level, references=trust.reference_lines(placements))
+        trust.benchmark_note(placements)
         if "family" in trend.attrs:
             st.caption(describe_family(trend.attrs["family"], f"Changes from one {ctx.grain} to the next "
                                                               "marked significant in the tooltips"))

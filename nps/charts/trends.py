@@ -6,6 +6,7 @@ See :mod:`nps.charts` for what every builder promises.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -45,6 +46,7 @@ def chart_trend(
     min_n: float | None = None,
     level: float = 0.95,
     fit_y: bool = False,
+    references: Sequence[tuple[str, float]] = (),
 ) -> alt.Chart | alt.LayerChart:
     """NPS per period as a line with points over a shaded interval band (at ``level``).
 
@@ -54,10 +56,15 @@ def chart_trend(
     year) formats the period in tooltips; ``min_n`` is only used in the low-n
     legend text. The y axis spans −100..100, or with ``fit_y`` the data plus 0.
     Low-n periods are hollow, faded points; periods with n = 0 leave a gap.
-    Returns an ``alt.LayerChart`` (an ``alt.Chart`` saying "no data" when there
-    are no responses). Raises ValueError for a missing column or unknown grain.
+    ``references`` are (label, NPS) reference lines, e.g. the external benchmarks
+    comparable with the data: each a dashed horizontal rule labelled at its left
+    end (``fit_y`` keeps them in view). Returns an ``alt.LayerChart`` (an
+    ``alt.Chart`` saying "no data" when there are no responses). Raises
+    ValueError for a missing column or unknown grain, or a reference value outside
+    −100..100.
     """
     check_grain(grain)
+    lines = _references(references)
     if _is_empty(frame):
         return _no_data(title, height=280)
     _require(frame, ["period", *_STATS], "chart_trend")
@@ -74,7 +81,7 @@ def chart_trend(
         tips.insert(2, alt.Tooltip("change_text:N", title="Change vs previous period"))
     domain = list(NPS_DOMAIN)
     if fit_y:
-        values = pd.concat([data["ci_low"], data["ci_high"], data["nps"]]).dropna()
+        values = pd.concat([data["ci_low"], data["ci_high"], data["nps"], lines["value"]]).dropna()
         low = min(0.0, float(values.min()) if len(values) else 0.0)
         high = max(0.0, float(values.max()) if len(values) else 0.0)
         domain = [max(-100, math.floor(low / 10) * 10 - 10), min(100, math.ceil(high / 10) * 10 + 10)]
@@ -98,8 +105,32 @@ def chart_trend(
             tooltip=tips,
         )
     )
-    return alt.layer(_zero_rule("y"), band, line, points, data=_inline(data),
-                     title=_title(title, f"Shaded: {fmt.level(level)} interval"), width="container", height=280)
+    layers: list[alt.Chart] = [_zero_rule("y"), band, line, points]
+    if len(lines):
+        rule_y = alt.Y("value:Q", scale=y_scale)
+        tip = [alt.Tooltip("label:N", title="Reference"), alt.Tooltip("value_text:N", title="NPS")]
+        layers += [
+            alt.Chart(lines).mark_rule(color=REFERENCE_COLOUR, strokeDash=[6, 4], strokeWidth=1.5)
+            .encode(y=rule_y, tooltip=tip),
+            alt.Chart(lines).mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=REFERENCE_COLOUR,
+                                       fontSize=11).encode(x=alt.value(0), y=rule_y, text="label:N", tooltip=tip),
+        ]
+    subtitle = f"Shaded: {fmt.level(level)} interval" + ("; dashed: reference" if len(lines) else "")
+    return alt.layer(*layers, data=_inline(data), title=_title(title, subtitle), width="container", height=280)
+
+
+REFERENCE_COLOUR = "#7b3294"
+
+
+def _references(references: Sequence[tuple[str, float]]) -> pd.DataFrame:
+    """The reference lines as DataFrame[label, value, value_text]; ValueError for a value outside −100..100."""
+    rows = []
+    for label, value in references:
+        number = float(value)
+        if not -100 <= number <= 100:
+            raise ValueError(f"a reference NPS must be within -100..100, not {value!r} ({label})")
+        rows.append({"label": str(label), "value": number, "value_text": fmt.chart_points(number)})
+    return pd.DataFrame(rows, columns=["label", "value", "value_text"])
 
 
 def chart_trend_by(

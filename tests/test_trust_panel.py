@@ -1,0 +1,129 @@
+"""How far to trust the Overview (issue 14): the caveats panel and the benchmarks drawn as reference lines beside the
+trend, only where country and method match the data shown."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc  # noqa: F401 - pa.ipc
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from face.trust import panel_title, reference_lines
+from nps import ingest, store
+from nps.benchmarks import Placement
+from nps.caveats.rules import INFO, WARN, Caveat
+from nps.charts.trends import chart_trend
+from nps.ingest import Overrides
+from nps.query.caveats import caveats
+from nps.store import benchmarks
+from tests.factories import default_filter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _trend() -> pd.DataFrame:
+    return pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-02-01"]), "n": [50, 60],
+                         "promoters": [20, 25], "passives": [20, 20], "detractors": [10, 15], "nps": [20.0, 16.7],
+                         "ci_low": [5.0, 2.0], "ci_high": [35.0, 30.0], "low_n": [False, False]})
+
+
+def test_a_reference_line_is_a_labelled_dashed_rule_kept_in_view() -> None:
+    spec = chart_trend(_trend(), grain="month", fit_y=True, references=[("Retail IT +45", 45.0)]).to_dict()
+    assert len(spec["layer"]) == 6
+    rule, label = spec["layer"][4], spec["layer"][5]
+    assert rule["mark"]["type"] == "rule" and rule["mark"]["strokeDash"] == [6, 4]
+    assert label["mark"]["type"] == "text" and label["encoding"]["text"]["field"] == "label"
+    rows = spec["datasets"][rule["data"]["name"]]
+    assert rows == [{"label": "Retail IT +45", "value": 45.0, "value_text": "+45.0"}]
+    # fit_y spans the data and the reference: 2..45 → −10..60
+    assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [-10, 60]
+    assert "dashed: reference" in json.dumps(spec["title"])
+
+
+def test_no_reference_draws_what_it_drew_before() -> None:
+    assert len(chart_trend(_trend(), grain="month").to_dict()["layer"]) == 4
+
+
+def test_a_reference_outside_the_scale_is_refused() -> None:
+    with pytest.raises(ValueError, match="within -100..100, not 150"):
+        chart_trend(_trend(), grain="month", references=[("odd", 150)])
+
+
+def test_the_panel_title_counts_warnings_and_notes() -> None:
+    warn, info = Caveat("a", WARN, "A", "x"), Caveat("b", INFO, "B", "y")
+    assert panel_title([]) == "How far to trust this: nothing to flag"
+    assert panel_title([warn]) == "How far to trust this: 1 warning"
+    assert panel_title([warn, warn, info]) == "How far to trust this: 2 warnings, 1 note"
+    assert panel_title([info, info]) == "How far to trust this: 2 notes"
+
+
+def test_only_comparable_benchmarks_become_reference_lines() -> None:
+    one = benchmarks.Benchmark(1, "Retail IT", 32.0, "Study", 2025, "Italy", None, None, "relationship", 900)
+    two = benchmarks.Benchmark(2, "Retail FR", 12.0, "Study", 2025, "France", None, None, "relationship", 900)
+    assert reference_lines([Placement(one, True, ""), Placement(two, False, "other country")]) == [("Retail IT +32", 32.0)]
+
+
+def test_the_overview_panel_lists_the_engines_caveats(at: AppTest, db: Path) -> None:
+    flt, _ = default_filter(db)
+    con = store.connect(db)
+    try:
+        expected = caveats(con, store.get_dataset(con, 1), flt)
+    finally:
+        con.close()
+    (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
+    assert panel.label == panel_title(expected)
+    shown = [m.value for m in panel.markdown]
+    for caveat, line in zip(expected, shown, strict=False):
+        assert caveat.title.replace("-", "\\-") in line or caveat.title in line
+
+
+@pytest.fixture
+def italy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """400 answers from Italy over 8 months, 3 in 4 of a relationship survey; one store gives only 10s (gaming?)."""
+    rng = np.random.default_rng(3)
+    rows = 400
+    store_name = np.where(np.arange(rows) % 4 == 0, "Torino", rng.choice(["Milano", "Roma", "Napoli"], rows))
+    score = np.where(store_name == "Torino", 10, rng.integers(0, 11, rows))
+    frame = pd.DataFrame({"score": score, "date": pd.date_range("2025-01-01", periods=rows, freq="14h").strftime("%Y-%m-%d"),
+                          "country": "Italy", "survey": np.where(np.arange(rows) % 4 == 1, "transactional", "relationship"),
+                          "store": store_name})
+    path = tmp_path / "italy.duckdb"
+    con = store.connect(path)
+    try:
+        ingest.ingest_dataframe(con, frame, name="italy", overrides=Overrides(date="date", dimensions=("survey", "store")))
+        benchmarks.add_benchmark(con, actor="test", name="Retail IT", nps=32, source="Study", year=2025,
+                                 method="relationship", country="Italy", n=900)
+        benchmarks.add_benchmark(con, actor="test", name="Retail FR", nps=12, source="Study", year=2025,
+                                 method="relationship", country="France")
+    finally:
+        con.close()
+    monkeypatch.setenv(store.DB_ENV, str(path))
+    return path
+
+
+def test_a_comparable_benchmark_is_drawn_and_the_other_greyed(italy_db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["period"] = "All time"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (trend,) = [e.proto for e in at.main if "NPS by month" in str(getattr(getattr(e, "proto", None), "spec", ""))]
+    spec = json.loads(trend.spec)
+    (dashed,) = [layer for layer in spec["layer"] if layer["mark"].get("strokeDash")]
+    rows = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in trend.datasets}
+    assert rows[dashed["data"]["name"]] == [{"label": "Retail IT +32", "value": 32.0, "value_text": "+32.0"}]
+    captions = [c.value for c in at.caption]
+    # Captions are Markdown: the benchmark's text is escaped.
+    assert "Dashed: Retail IT\\: Italy, relationship, 2025 \\(Study, n 900\\), NPS \\+32. External benchmarks measured " \
+           "the same way as the data shown, not targets." in captions
+    assert ":gray[Not drawn: Retail FR\\: France, relationship, 2025 \\(Study\\), this benchmark is for France, the " \
+           "data shown is Italy.]" in captions
+    # The store giving only 10s is a warning, so the panel opens.
+    (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
+    assert "warning" in panel.label
+    assert any("Torino" in m.value for m in panel.markdown)
