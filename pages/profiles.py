@@ -9,6 +9,7 @@ import streamlit as st
 import face
 from face import cached, md
 from nps import format as fmt
+from nps.charts import tables
 
 ctx = face.context()
 if ctx is None:
@@ -80,5 +81,8 @@ with accounts_tab:
             t3.metric("Revenue at risk", f"{found.revenue_at_risk:,.0f}", help="The revenue of the detractor accounts.")
         for note in found.notes:
             st.caption(md(note))
-        table = found.table.drop(columns=[c for c in ("trend", "se", "basis_n", "basis_mean") if c in found.table])
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(tables.accounts_table(found.table, level=ctx.opts.level), hide_index=True, width="stretch",
+                     column_config={tables.ACCOUNT_TREND: st.column_config.LineChartColumn(
+                         tables.ACCOUNT_TREND, y_min=-100, y_max=100),
+                         "revenue": st.column_config.NumberColumn(format="localized"),
+                         "revenue at risk": st.column_config.NumberColumn(format="localized")})

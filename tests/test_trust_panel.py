@@ -127,3 +127,24 @@ def test_a_comparable_benchmark_is_drawn_and_the_other_greyed(italy_db: Path) ->
     (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
     assert "warning" in panel.label
     assert any("Torino" in m.value for m in panel.markdown)
+
+
+def test_the_accounts_table_reads_for_people() -> None:
+    from nps.charts.tables import accounts_table
+
+    table = pd.DataFrame({
+        "account": ["Acme", "Beta"], "n": [3, 2], "nps": [-100.0, 50.0], "ci_low": [-100.0, -20.5],
+        "ci_high": [-40.25, 90.0], "account_class": ["detractor", "passive"], "basis": ["decision maker", "all contacts"],
+        "basis_n": [1, 2], "basis_mean": [4.0, 8.25], "mean_score": [5.0, 8.25], "decision_maker_answered": [True, False],
+        "revenue": [1200.5, float("nan")], "revenue_at_risk": [1200.5, 0.0], "open_cases": [2, 0],
+        "trend": [[{"quarter": "2024Q1", "n": 1, "nps": -100.0}, {"quarter": "2024Q2", "n": 2, "nps": -50.0}], []],
+    })
+    out = accounts_table(table, level=0.9)
+    assert list(out.columns)[:5] == ["account", "n", "NPS", "90% interval", "class"]
+    assert out.iloc[0].to_dict() | {"NPS by quarter": None} == {
+        "account": "Acme", "n": 3, "NPS": "−100.0", "90% interval": "−100.0 to −40.2", "class": "detractor",
+        "based on": "decision maker 4.0 (1 answer)", "decision maker answered": True, "revenue": 1200,
+        "revenue at risk": 1200, "open cases": 2, "NPS by quarter": None}
+    assert out.iloc[0]["NPS by quarter"] == [-100.0, -50.0]
+    assert out.iloc[1]["based on"] == "all contacts 8.2 (2 answers)"
+    assert pd.isna(out.iloc[1]["revenue"]) and out.iloc[1]["NPS by quarter"] == []

@@ -95,3 +95,43 @@ def shift_share_table(parts: Any, dimension: str) -> pd.DataFrame:
         "within (points)": seg["within"].round(2),
         "mix (points)": (seg["mix"] + seg["interaction"]).round(2),
     })
+
+
+ACCOUNT_TREND = "NPS by quarter"
+
+
+def accounts_table(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+    """The accounts (from :func:`nps.accounts.analysis.analyse_accounts`' ``table``) laid out for people.
+
+    One row per account, in the table's order (revenue at risk first): account, contacts' answers (n), NPS,
+    its interval (the column named for ``level``), the account class and what it rests on (``decision
+    maker 4.7 (3 answers)`` or ``all contacts 7.8 (12 answers)``), whether a decision maker answered, revenue, revenue at
+    risk, open cases, and :data:`ACCOUNT_TREND`, the NPS of each quarter as a list (oldest first) for a
+    sparkline. Revenues are whole numbers, blank when unknown.
+    """
+    interval = f"{fmt.level(level)} interval"
+    columns = ["account", "n", "NPS", interval, "class", "based on", "decision maker answered", "revenue",
+               "revenue at risk", "open cases", ACCOUNT_TREND]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+
+    def basis(row: Any) -> str:
+        answers = int(row["basis_n"])
+        return f"{row['basis']} {row['basis_mean']:.1f} ({answers} answer{'s' * (answers != 1)})"
+
+    def money(value: Any) -> Any:
+        return None if value is None or pd.isna(value) else int(round(float(value)))
+
+    return pd.DataFrame({
+        "account": table["account"].astype(str),
+        "n": table["n"].astype("int64"),
+        "NPS": table["nps"].map(fmt.points),
+        interval: [fmt.points_range(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        "class": table["account_class"].astype(str),
+        "based on": [basis(row) for _, row in table.iterrows()],
+        "decision maker answered": table["decision_maker_answered"].astype(bool),
+        "revenue": pd.array([money(v) for v in table["revenue"]], dtype="Int64"),
+        "revenue at risk": pd.array([money(v) for v in table["revenue_at_risk"]], dtype="Int64"),
+        "open cases": table["open_cases"].astype("int64"),
+        ACCOUNT_TREND: [[float(p["nps"]) for p in trend] if isinstance(trend, list) else [] for trend in table["trend"]],
+    }, columns=columns)
