@@ -102,11 +102,11 @@ def chart_drivers(rows: pd.DataFrame, *, title: str, level: float = 0.95, mode: 
     x_split, y_split = float(rows["x_split"].iloc[0]), float(rows["y_split"].iloc[0])
     splits = pd.DataFrame({"x": [x_split], "y": [y_split]})
     rule = {"color": SPLIT_COLOUR, "strokeDash": [5, 4], "strokeWidth": 1}
-    layers.append(alt.Chart(splits).mark_rule(**rule).encode(x=x()))
-    layers.append(alt.Chart(splits).mark_rule(**rule).encode(y=y()))
+    layers.append(alt.Chart(_inline(splits)).mark_rule(**rule).encode(x=x()))
+    layers.append(alt.Chart(_inline(splits)).mark_rule(**rule).encode(y=y()))
     for name, (right, top) in _CORNERS.items():
         corner = pd.DataFrame({"x": [x1 if right else x0], "y": [y1 if top else y0], "name": [name]})
-        layers.append(alt.Chart(corner).mark_text(
+        layers.append(alt.Chart(_inline(corner)).mark_text(
             align="right" if right else "left", baseline="top" if top else "bottom", dx=-6 if right else 6,
             dy=4 if top else -4, fontSize=13, fontWeight="bold", opacity=0.55,
             color=QUADRANT_COLOURS[QUADRANT_ORDER.index(name)],
