@@ -258,15 +258,15 @@ def test_the_quadrant_chart_on_literal_rows() -> None:
     assert [_values(spec, layer["data"]) for layer in layers[:2]] == [[{"x": 0.15, "y": 60.0}]] * 2
     assert layers[0]["encoding"]["x"]["field"] == "x" and layers[1]["encoding"]["y"]["field"] == "y"
     corners = [(row["name"], row["x"], row["y"]) for layer in layers[2:6] for row in _values(spec, layer["data"])]
-    # x from 0 to 0.35 + 35% of the span (room for the names); y in tens around 30..90, within 0..100
-    assert corners == [("fix first", pytest.approx(0.4725), 20.0), ("keep up", pytest.approx(0.4725), 100.0),
+    # x from 0.02 − 10% of the span (not below 0) to 0.35 + 35% of it (room for the names); y in tens around 30..90
+    assert corners == [("fix first", pytest.approx(0.4655), 20.0), ("keep up", pytest.approx(0.4655), 100.0),
                        ("monitor", 0.0, 20.0), ("maintain", 0.0, 100.0)]
     bars, points, names = layers[6:]
     assert bars["mark"]["type"] == "rule" and bars["encoding"]["x"]["field"] == "x_low"
     assert bars["encoding"]["x2"] == {"field": "x_high"}
     assert points["encoding"]["color"]["scale"]["domain"] == list(QUADRANT_ORDER)
     assert points["encoding"]["color"]["scale"]["range"] == ["#d7301f", "#0f7c8c", "#737373", "#2b4c7e"]
-    assert points["encoding"]["x"]["scale"]["domain"] == [0.0, pytest.approx(0.4725)]
+    assert points["encoding"]["x"]["scale"]["domain"] == [0.0, pytest.approx(0.4655)]
     assert points["encoding"]["y"]["scale"]["domain"] == [20.0, 100.0]
     assert names["encoding"]["text"]["field"] == "label"
     rows = _values(spec, spec["data"])
@@ -285,8 +285,8 @@ def test_the_quadrant_chart_in_the_simple_mode_and_empty() -> None:
     spec = chart_drivers(rows, title="t", mode="correlation").to_dict()
     assert len(spec["layer"]) == 2 + 4 + 2  # no interval bars
     assert spec["layer"][-1]["encoding"]["x"]["title"] == "Correlation with the score"
-    # a negative correlation opens the axis below 0 (5% of the span)
-    assert spec["layer"][-2]["encoding"]["x"]["scale"]["domain"] == [pytest.approx(-0.4655), pytest.approx(1.0885)]
+    # below the lowest by 10% of the span (a negative correlation: not held at 0)
+    assert spec["layer"][-2]["encoding"]["x"]["scale"]["domain"] == [pytest.approx(-0.521), pytest.approx(1.0885)]
     assert chart_drivers(rows.iloc[:0], title="t").to_dict()["mark"]["type"] == "text"
 
 

@@ -34,12 +34,13 @@ def _finite(values: Any) -> list[float]:
 
 
 def _domains(rows: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The axes' extents: importance from 0 (or the lowest value) to past the highest interval, with room on the
-    right for the items' names; performance in tens around the items, within 0–100."""
+    """The axes' extents: importance around the items and their intervals (from 0 at the lowest, room on the right
+    for the items' names), so close items stay apart; performance in tens around the items, within 0–100."""
     xs = _finite([*rows["x"], *rows["x_low"], *rows["x_high"]]) or [0.0, 1.0]
-    low, high = min(0.0, min(xs)), max(0.0, max(xs))
-    span = (high - low) or 1.0
-    x_domain = (low - (0.05 * span if low < 0 else 0.0), high + 0.35 * span)
+    low, high = min(xs), max(xs)
+    span = (high - low) or abs(high) or 1.0
+    left = low - 0.1 * span
+    x_domain = (max(0.0, left) if low >= 0 else left, high + 0.35 * span)
     ys = _finite(rows["y"]) or [0.0, 100.0]
     y_domain = (max(0.0, math.floor((min(ys) - 10) / 10) * 10), min(100.0, math.ceil((max(ys) + 10) / 10) * 10))
     return x_domain, y_domain
@@ -64,7 +65,7 @@ def chart_drivers(rows: pd.DataFrame, *, title: str, level: float = 0.95, mode: 
     of R², the mean on its scale, the correlation, the direction and n. Empty rows give a "no data" chart.
     """
     if rows is None or rows.empty:
-        return _no_data(title, height=360)
+        return _no_data(title, height=420)
     _require(rows, _NEEDED, "chart_drivers")
     simple = mode == "correlation"
     frame = pd.DataFrame({
@@ -80,9 +81,11 @@ def chart_drivers(rows: pd.DataFrame, *, title: str, level: float = 0.95, mode: 
     frame["correlation_text"] = [f"{c:+.2f}" if fmt.is_finite(c) else fmt.CHART_MISSING for c in rows["correlation"]]
     frame["direction"] = rows["direction"].astype(str).to_numpy()
     (x0, x1), (y0, y1) = _domains(rows)
-    x_title = "Correlation with the score" if simple else "Importance: share of the score's variance explained"
-    x_axis = alt.Axis(format="+.2f" if simple else ".0%", grid=False)
-    y_title = "Performance: the item's mean, 0–100 on its scale"
+    # Short axis titles: Vega fits the whole chart, axis titles included, into its height, so a vertical title
+    # longer than the plot would squeeze the plot (the units are in the tooltip and the table).
+    x_title = "Correlation with the score" if simple else "Importance (share of the score's variance)"
+    x_axis = alt.Axis(format="+.2f" if simple else ".1%", grid=False, tickCount=8)
+    y_title = "Performance (mean, 0–100)"
 
     def x(field: str = "x") -> alt.X:
         return alt.X(f"{field}:Q", title=x_title, scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), axis=x_axis)
@@ -91,9 +94,9 @@ def chart_drivers(rows: pd.DataFrame, *, title: str, level: float = 0.95, mode: 
         return alt.Y(f"{field}:Q", title=y_title, scale=alt.Scale(domain=[y0, y1], nice=False, zero=False),
                      axis=alt.Axis(grid=False))
 
+    # No legend: each quadrant's name is written in its corner in its colour (and in the tooltip).
     colour = alt.Color("quadrant:N", title="Quadrant",
-                       scale=alt.Scale(domain=list(QUADRANT_ORDER), range=list(QUADRANT_COLOURS)),
-                       legend=alt.Legend(orient="bottom"))
+                       scale=alt.Scale(domain=list(QUADRANT_ORDER), range=list(QUADRANT_COLOURS)), legend=None)
     tooltip = [alt.Tooltip("label:N", title="Item"), alt.Tooltip("quadrant:N", title="Quadrant"),
                alt.Tooltip("importance_text:N", title="Importance"), alt.Tooltip("share_text:N", title="Share of R²"),
                alt.Tooltip("mean_text:N", title="Mean"), alt.Tooltip("correlation_text:N", title="Correlation"),
@@ -120,7 +123,7 @@ def chart_drivers(rows: pd.DataFrame, *, title: str, level: float = 0.95, mode: 
         x=x(), y=y(), text="label:N", tooltip=tooltip))
     subtitle = ("Dashed lines: the medians over the items, where the quadrants are cut"
                 + ("" if simple else f" · bars: {fmt.level(level)} bootstrap interval"))
-    return alt.layer(*layers, data=_inline(frame), title=_title(title, subtitle), width="container", height=380)
+    return alt.layer(*layers, data=_inline(frame), title=_title(title, subtitle), width="container", height=420)
 
 
 def drivers_table(rows: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
