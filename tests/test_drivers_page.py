@@ -297,3 +297,33 @@ def test_the_drivers_table_on_literal_rows() -> None:
                                        "mean": "2.60", "scale": "1–5", "correlation": "0.70", "n": "120"}
     assert table.iloc[2]["correlation"] == "−0.41"
     assert drivers_table(_rows().iloc[:0]).columns[3] == "95% interval"
+
+
+def test_an_employee_group_with_too_few_says_so_without_its_count(tmp_path: Path) -> None:
+    frame = _frame(90, ["workload", "manager"])
+    frame["Team"] = ["A"] * 80 + ["B"] * 10
+    path = tmp_path / "staff.duckdb"
+    con = store.connect(path)
+    try:
+        ingest.ingest_dataframe(con, frame, name="Staff", kind="employee",
+                                overrides=Overrides(score="Score", date="Date", dimensions=("Team",),
+                                                    items=("workload", "manager")))
+        ds = store.get_dataset(con, 1)
+        views = analyse_dataset(con, ds, ["workload", "manager"], by="Team", bootstrap=0)
+    finally:
+        con.close()
+    assert [(v.value, v.result.computed) for v in views] == [("A", True), ("B", False)]
+    assert views[1].result.warnings == ("fewer than 30 complete responses (this employee survey shows no count of a "
+                                        "group, and analyses none, below 30): not computed",)
+    assert views[1].drivers.empty and views[0].result.n == 80
+
+
+def test_the_employee_sample_by_department(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["ds"] = "Sample: employee survey (eNPS) · #2"
+    at.query_params["drv_by"] = "department"
+    _page(at)
+    tables = [d.value for d in at.dataframe if "quadrant" in d.value.columns]
+    assert tables and all(set(t["item"]) == {"Rating workload", "Rating manager", "Rating pay", "Rating colleagues"}
+                          for t in tables)
+    assert all("complete responses:" not in i.value for i in at.info)  # no group's count below the threshold

@@ -12,7 +12,7 @@ and the simple mode's plain correlations), so switching mode computes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -104,7 +104,8 @@ def analyse_dataset(
 
     One :class:`DriverView` for all responses, or with ``by`` one per value of that column (most
     responses first). The bootstrap interval is at ``opts.level``; responses count unweighted; the fewest
-    responses analysed is 30, or an employee dataset's anonymity threshold when larger. ``method`` is
+    responses analysed is 30, or an employee dataset's anonymity threshold when larger, and there a group with
+    too few says so without its count (the anonymity rule). ``method`` is
     ``lmg`` or ``logistic`` (:data:`nps.drivers.METHODS`). Raises ValueError for no items or an
     unknown method, :class:`nps.errors.UnknownColumnError` for a column the dataset does not have.
     """
@@ -116,6 +117,11 @@ def analyse_dataset(
         found: list[tuple[object, DriverResult]] = [(None, key_drivers(frame, items, **options))]  # type: ignore[arg-type]
     else:
         found = key_drivers_by(frame, items, by, **options)
+    if privacy is not None:  # an employee survey names no count below its threshold: too few says so without n
+        hidden = (f"fewer than {min_n} complete responses (this employee survey shows no count of a group, and "
+                  f"analyses none, below {min_n}): not computed")
+        found = [(value, replace(result, warnings=(hidden,)) if result.n < min_n else result)
+                 for value, result in found]
     return [DriverView(value=None if by is None else ("(blank)" if pd.isna(value) else str(value)), result=result,
                        drivers=quadrant_rows(result, mode="drivers", label=label),
                        simple=quadrant_rows(result, mode="correlation", label=label))
