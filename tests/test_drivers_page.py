@@ -327,3 +327,18 @@ def test_the_employee_sample_by_department(db: Path) -> None:
     assert tables and all(set(t["item"]) == {"Rating workload", "Rating manager", "Rating pay", "Rating colleagues"}
                           for t in tables)
     assert all("complete responses:" not in i.value for i in at.info)  # no group's count below the threshold
+
+
+def test_the_guard_rails_are_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _frame(300, ["speed", "staff", "price"])
+    frame["staff"] = [s if i % 10 else min(5, s + 1) for i, s in enumerate(frame["speed"])]  # nearly speed: collinear
+    frame["price"] = frame["price"].astype(object)
+    frame.loc[frame.index % 4 == 0, "price"] = "N/A"  # a quarter of the respondents skipped it
+    at = _app(_small_db(tmp_path, frame, Overrides(score="Score", date="Date", dimensions=("Team",),
+                                                   items=("speed", "staff", "price"))), monkeypatch)
+    warnings = [shown(w.value) for w in at.warning]
+    assert warnings[0] == ("'price' is missing for 75 of 300 respondents (25%): the drivers rest on those who "
+                           "answered every item")
+    assert warnings[1] == "75 response(s) left out: an item or the score missing"
+    assert warnings[2].startswith("collinear items: 'speed' (VIF ") and "'staff' (VIF " in warnings[2]
+    assert _metric(at, "Responses analysed (n)") == "225"
