@@ -28,7 +28,7 @@ if not items:
             "1–5, 1–7 or 0–10 scale, or agreement words). They are found when a file is loaded (columns named like "
             "ratings or satisfaction items); when they were not, load the file again with "
             "`python -m nps ingest FILE --item-column C` (once per item), or upload a file whose item columns are "
-            "named so (e.g. rating_speed).")
+            "named so (e.g. rating_speed). `python -m nps drivers DATASET --items C` names them for one analysis.")
     st.stop()
 
 METHODS = {"lmg": "Linear", "logistic": "Logistic", "correlation": "Correlation"}
