@@ -1,7 +1,6 @@
 """Passaparola's entrypoint, a router: page config, navigation, the shared sidebar, then the page in the error frame.
 
 Everything else lives in ``face`` (session, cached reads, sidebar, charts, widgets); pages import it, never this file.
-
 No garbage collection after a run: ``[runner] postScriptGC = false`` (.streamlit/config.toml). Streamlit's default
 ``gc.collect(2)`` after every run walks the ~135,000 long-lived objects of pandas, Altair and the Vega-Lite schema.
 Overview reruns, median of 30 (AppTest, 2 busy cores): default 369 ms; gc.freeze() 189 ms; the setting 177 ms.
@@ -28,6 +27,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Explore": [("pages/overview.py", "Overview", ":material/monitoring:", "overview"),
                 ("pages/segments.py", "Segments & functions", ":material/bar_chart:", "segments"),
                 ("pages/profiles.py", "Promoters & accounts", ":material/diversity_3:", "profiles"),
+                ("pages/drivers.py", "Key drivers", ":material/insights:", "drivers"),
                 ("pages/responses.py", "Responses", ":material/table_rows:", "responses"),
                 ("pages/comments.py", "Comments", ":material/forum:", "comments"),
                 ("pages/explorer.py", "Comment explorer", ":material/manage_search:", "explorer")],

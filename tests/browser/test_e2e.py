@@ -97,8 +97,9 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 # Single-user mode: the local user is an admin, so the Admin page is in the menu too.
-MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Promoters & accounts", "Responses",
-        "Comments", "Comment explorer", "Review meeting", "Actions", "Indicators & benchmarks", "Follow-up", "Admin"]
+MENU = ["Upload & datasets", "Codebook", "Overview", "Segments & functions", "Promoters & accounts", "Key drivers",
+        "Responses", "Comments", "Comment explorer", "Review meeting", "Actions", "Indicators & benchmarks", "Follow-up",
+        "Admin"]
 
 
 def menus_seen(page: Page) -> list[list[str]]:
