@@ -23,7 +23,7 @@ it, everything when the filter's complement is small, and the themes when the se
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -66,16 +66,22 @@ class Apart:
 
     ``items``: DataFrame[:data:`ITEM_COLUMNS`] in the mapping's order (means on each item's own scale,
     differences in its points); ``themes``: DataFrame[:data:`THEME_COLUMNS`] by mentions (desc), then
-    codebook order, shares as fractions 0..1, or None without themes (``notes`` say why); ``family``: the
-    multiplicity control across both tables (``{"method", "tests", "level"}``); ``codebook_version`` the
-    version the themes were read with.
+    codebook order, shares as fractions 0..1, or None without themes; ``family``: the multiplicity control
+    across both tables (``{"method", "tests", "level"}``); ``codebook_version`` the version the themes were
+    read with; ``items_note`` / ``themes_note`` say why a table is empty or missing.
     """
 
     items: pd.DataFrame
     themes: pd.DataFrame | None
     family: dict[str, Any]
     codebook_version: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    items_note: str | None = None
+    themes_note: str | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The notes there are (items', then themes')."""
+        return tuple(n for n in (self.items_note, self.themes_note) if n)
 
 
 def _moments(x: np.ndarray) -> tuple[float, float, float]:
@@ -211,7 +217,8 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
     """
     plain = replace(opts, weighted=False)
     chosen = list(ds.mapping.items if items is None else items)
-    notes: list[str] = []
+    items_note: str | None = None
+    themes_note: str | None = None
     privacy = anonymity.privacy_of(ds)
     hide_all = privacy is not None and anonymity.complement_too_small(cur, ds, flt, plain)
     if chosen:
@@ -221,13 +228,13 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
     else:
         table = pd.DataFrame(columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))]
                              + [f"_n_rest_{g}" for g in GROUPS])
-        notes.append("no item ratings in this dataset (name them with --item-column when loading)")
+        items_note = "this dataset has no item ratings (speed, staff, price… rated next to the 0–10 question)"
     themed: pd.DataFrame | None = None
     version: str | None = None
     if codebook is None:
         pass
     elif not ds.mapping.comment:
-        notes.append("no comment column, so no themes")
+        themes_note = "this dataset has no comment column, so no themes"
     else:
         from nps.query.themes import require_tagged
 
@@ -235,7 +242,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
         try:
             anonymity.require_comments(cur, ds, flt, plain)
         except anonymity.CommentsHidden as hidden:
-            notes.append(str(hidden))
+            themes_note = str(hidden)
         else:
             totals, hits = _theme_counts(cur, ds, flt, plain, version)
             themed = _theme_table(totals, hits, list(codebook.themes), plain)
@@ -262,7 +269,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
         themed["_order"] = range(len(themed))
         themed = themed.sort_values(["mentions", "_order"], ascending=[False, True], kind="stable")
         themed = themed[list(THEME_COLUMNS)].reset_index(drop=True)
-    return Apart(table, themed, family.as_dict(), version, tuple(notes))
+    return Apart(table, themed, family.as_dict(), version, items_note, themes_note)
 
 
 __all__ = ["GROUPS", "HIGH", "ITEM_COLUMNS", "LOW", "THEME_COLUMNS", "Apart", "what_sets_them_apart"]
