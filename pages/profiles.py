@@ -76,6 +76,8 @@ with apart_tab:
             shown[f"{level} interval ({who} − rest)"] = [f"{lo:+.2f} to {hi:+.2f}" if lo == lo else "—" for lo, hi
                                                          in zip(items[f"{g}_diff_low"], items[f"{g}_diff_high"])]
         st.dataframe(shown, hide_index=True, width="stretch")
+        if apart.items_note:
+            st.caption(md(apart.items_note))
     st.subheader("Comment themes")
     themes = apart.themes
     if themes is None or themes.empty:

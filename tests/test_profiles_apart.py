@@ -215,6 +215,10 @@ def test_the_employee_anonymity_rule(con: duckdb.DuckDBPyConnection) -> None:
 
     few = what_sets_them_apart(con, staff, Filter.build(include={"speed": ["5"]}), codebook=BOOK)
     assert few.themes is None and few.themes_note is not None and "comments" in few.themes_note
+    # Leaving out 3 respondents (speed 1 or 2: the detractors) would tell them by subtraction: all hidden.
+    rest = what_sets_them_apart(con, staff, Filter.build(exclude={"speed": ["1", "2"]}), codebook=BOOK)
+    assert rest.items.drop(columns=["item", "promoter_flag", "detractor_flag"]).isna().all().all()
+    assert rest.themes is None and rest.items_note == rest.themes_note and rest.items_note.startswith("Hidden:")
 
 
 @given(st.lists(st.tuples(st.integers(0, 10), st.sampled_from(["1", "2", "3", "4", "5", "x", None])),

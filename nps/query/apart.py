@@ -124,19 +124,29 @@ def _item_table(frame: pd.DataFrame, items: list[str], opts: Options) -> pd.Data
     return out
 
 
+def _blank(frame: pd.DataFrame, rows: Any, columns: list[str]) -> None:
+    """Hide ``columns`` on ``rows`` in place: NaN in a float column, NA in a count (made nullable first)."""
+    for c in columns:
+        if not pd.api.types.is_float_dtype(frame[c]):
+            frame[c] = frame[c].astype("Int64")
+            frame.loc[rows, c] = pd.NA
+        else:
+            frame.loc[rows, c] = math.nan
+
+
 def _protect_items(out: pd.DataFrame, min_group: int, hide_all: bool) -> pd.DataFrame:
     """The items table under the anonymity rule: a group of 1 to min_group − 1 ratings is hidden, with its difference."""
     out = out.copy()
     if hide_all:
-        out.loc[:, [c for c in out.columns if c != "item"]] = pd.NA
+        _blank(out, slice(None), [c for c in out.columns if c != "item"])
         return out
-    hide_all_rows = _small(out["n"].astype("float64"), min_group)
-    out.loc[hide_all_rows, "mean_all"] = math.nan
+    few = _small(out["n"].astype("float64"), min_group)
+    _blank(out, few, ["mean_all"])
     for g in GROUPS:
         group = _small(out[f"n_{g}s"].astype("float64"), min_group)
         rest = _small(out[f"_n_rest_{g}"], min_group)
-        out.loc[group | hide_all_rows, f"mean_{g}s"] = math.nan
-        out.loc[group | rest | hide_all_rows, [f"{g}_diff", f"{g}_diff_low", f"{g}_diff_high", f"{g}_p"]] = math.nan
+        _blank(out, group | few, [f"mean_{g}s"])
+        _blank(out, group | rest | few, [f"{g}_diff", f"{g}_diff_low", f"{g}_diff_high", f"{g}_p"])
     return out
 
 
@@ -189,10 +199,7 @@ def _protect_themes(out: pd.DataFrame, min_group: int) -> pd.DataFrame:
         comments = out[f"{g}_comments"].to_numpy(dtype=float)
         hide = per_theme | _small(comments, min_group) | _small(out["comments"].to_numpy(dtype=float) - comments,
                                                                   min_group)
-        cols = [f"share_{g}s", f"{g}_lift", f"{g}_lift_low", f"{g}_lift_high", f"{g}_p"]
-        out.loc[hide, cols] = math.nan
-        out[f"{g}_mentions"] = out[f"{g}_mentions"].astype("Int64")
-        out.loc[hide, f"{g}_mentions"] = pd.NA
+        _blank(out, hide, [f"{g}_mentions", f"share_{g}s", f"{g}_lift", f"{g}_lift_low", f"{g}_lift_high", f"{g}_p"])
     return out
 
 
@@ -225,6 +232,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
         table = _item_table(item_frame(cur, ds, chosen, flt, plain), chosen, plain)
         if privacy is not None:
             table = _protect_items(table, privacy.min_group, hide_all)
+            items_note = anonymity.selection_hidden_sentence(privacy) if hide_all else None
     else:
         table = pd.DataFrame(columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))]
                              + [f"_n_rest_{g}" for g in GROUPS])
@@ -244,12 +252,13 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
         except anonymity.CommentsHidden as hidden:
             themes_note = str(hidden)
         else:
-            totals, hits = _theme_counts(cur, ds, flt, plain, version)
-            themed = _theme_table(totals, hits, list(codebook.themes), plain)
-            if privacy is not None:
-                themed = _protect_themes(themed, privacy.min_group)
-            if hide_all:
-                themed.loc[:, [c for c in themed.columns if c != "theme"]] = math.nan
+            if hide_all and privacy is not None:
+                themes_note = anonymity.selection_hidden_sentence(privacy)
+            else:
+                totals, hits = _theme_counts(cur, ds, flt, plain, version)
+                themed = _theme_table(totals, hits, list(codebook.themes), plain)
+                if privacy is not None:
+                    themed = _protect_themes(themed, privacy.min_group)
     p_parts = [table[f"{g}_p"].to_numpy(dtype=float) for g in GROUPS]
     if themed is not None:
         p_parts += [themed[f"{g}_p"].to_numpy(dtype=float) for g in GROUPS]
