@@ -3,7 +3,7 @@
 For the responses a filter keeps (through the row source: filter, scope, dedupe), two tables:
 
 * **Items** (the mapping's item-rating columns, ``ColumnMapping.items``, read as the drivers read them:
-  :func:`nps.query.drivers.item_frame`): each item's mean rating among all responses that rated it, among
+  :func:`nps.query.drivers.item_frame`; counted, averaged and their variances taken per category in DuckDB): each item's mean rating among all responses that rated it, among
   promoters and among detractors, each with its n; the difference promoters − the rest (detractors and
   passives) and detractors − the rest (promoters and passives), with Welch's interval and test
   (:mod:`nps.stats.welch`). A response missing the item is left out of that item only.
@@ -32,7 +32,6 @@ import pandas as pd
 
 from nps import domain, stats
 from nps.query import anonymity
-from nps.query.drivers import item_frame
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.query.rows import source
@@ -84,34 +83,62 @@ class Apart:
         return tuple(n for n in (self.items_note, self.themes_note) if n)
 
 
-def _moments(x: np.ndarray) -> tuple[float, float, float]:
-    """(n, mean, sample variance) of the finite values of ``x``; NaN mean / variance where too few."""
-    n = float(x.size)
-    mean = float(x.mean()) if x.size else math.nan
-    var = float(x.var(ddof=1)) if x.size >= 2 else math.nan
-    return n, mean, var
-
-
 def _small(n: Any, min_group: int) -> np.ndarray:
     """Where a group count is 1 to min_group − 1 (a group the anonymity rule hides)."""
     arr = np.asarray(n, dtype=float)
     return (arr > 0) & (arr < min_group)
 
 
-def _item_table(frame: pd.DataFrame, items: list[str], opts: Options) -> pd.DataFrame:
+def _item_moments(cur: duckdb.DuckDBPyConnection, ds: Dataset, items: list[str], flt: Filter | None,
+                  opts: Options) -> pd.DataFrame:
+    """Per item and NPS category: the ratings' count, mean and sample variance (counted in DuckDB).
+
+    An item reads as the drivers read it (:func:`nps.query.drivers.item_frame`): a number with ``TRY_CAST``, or a
+    word of a 5-point scale (:data:`nps.domain.ITEM_LABELS`) as the number 1–5 it stands for; else missing.
+    """
+    allowed = ds.columns
+    parts: list[str] = []
+    params: list[object] = []
+    for j, item in enumerate(items):
+        col = sql.column(item, allowed)
+        key = f"lower(trim(regexp_replace(replace(CAST({col} AS VARCHAR), ?, ?), '\\s+', ' ', 'g')))"
+        parts.append(f"COALESCE(TRY_CAST({col} AS DOUBLE), (?::DOUBLE[])[list_position(?::VARCHAR[], {key})]) AS i{j}")
+        params += [[float(v) for v in domain.ITEM_LABELS.values()], list(domain.ITEM_LABELS), "’", "'"]
+    stats_ = ", ".join(f"count(i{j}) AS n{j}, avg(i{j}) AS m{j}, var_samp(i{j}) AS v{j}" for j in range(len(items)))
+    src, src_params = source(ds, flt, opts)
+    text = (f"SELECT {sql.CATEGORY} AS category, {stats_} FROM (SELECT {sql.CATEGORY}, {', '.join(parts)} "
+            f"FROM ({src})) GROUP BY ALL")
+    return sql.fetch_df(cur, text, [*params, *src_params]).set_index("category")
+
+
+def _pooled(n: np.ndarray, mean: np.ndarray, var: np.ndarray) -> tuple[float, float, float]:
+    """(n, mean, sample variance) of groups pooled from each one's (n, mean, sample variance); NaN where too few."""
+    keep = n > 0
+    n, mean, var = n[keep], mean[keep], var[keep]
+    total = float(n.sum())
+    if total == 0:
+        return 0.0, math.nan, math.nan
+    centre = float((n * mean).sum() / total)
+    within = np.where(n > 1, (n - 1) * np.nan_to_num(var), 0.0)
+    spread = float(within.sum() + (n * (mean - centre) ** 2).sum())
+    return total, centre, spread / (total - 1) if total > 1 else math.nan
+
+
+def _item_table(moments: pd.DataFrame, items: list[str], opts: Options) -> pd.DataFrame:
     """The items table's numbers (flags and adjusted p-values still empty)."""
-    score = frame["score"].to_numpy(dtype=float)
-    category = np.where(score <= domain.DETRACTOR_MAX, domain.DETRACTOR,
-                        np.where(score <= domain.PASSIVE_MAX, domain.PASSIVE, domain.PROMOTER))
+    cats = [c for c in domain.CATEGORIES if c in moments.index]
     rows: list[dict[str, Any]] = []
-    for item in items:
-        x = frame[item].to_numpy(dtype=float)
-        ok = np.isfinite(x)
-        n, mean, _ = _moments(x[ok])
+    for j, item in enumerate(items):
+        per = moments.reindex(cats)
+        n_c = per[f"n{j}"].to_numpy(dtype=float)
+        m_c = per[f"m{j}"].to_numpy(dtype=float)
+        v_c = per[f"v{j}"].to_numpy(dtype=float)
+        n, mean, _ = _pooled(n_c, m_c, v_c)
         row: dict[str, Any] = {"item": item, "n": int(n), "mean_all": mean}
         for group, name in ((domain.PROMOTER, "promoter"), (domain.DETRACTOR, "detractor")):
-            n_g, m_g, v_g = _moments(x[ok & (category == group)])
-            n_r, m_r, v_r = _moments(x[ok & (category != group)])
+            inside = np.array([c == group for c in cats], dtype=bool)
+            n_g, m_g, v_g = _pooled(n_c[inside], m_c[inside], v_c[inside])
+            n_r, m_r, v_r = _pooled(n_c[~inside], m_c[~inside], v_c[~inside])
             test = welch_arrays(m_g, v_g, n_g, m_r, v_r, n_r, level=opts.level, min_n=opts.min_n)
             row |= {f"n_{name}s": int(n_g), f"mean_{name}s": m_g, f"_n_rest_{name}": n_r,
                     f"{name}_diff": float(test["diff"][0]), f"{name}_diff_low": float(test["low"][0]),
@@ -229,7 +256,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
     privacy = anonymity.privacy_of(ds)
     hide_all = privacy is not None and anonymity.complement_too_small(cur, ds, flt, plain)
     if chosen:
-        table = _item_table(item_frame(cur, ds, chosen, flt, plain), chosen, plain)
+        table = _item_table(_item_moments(cur, ds, chosen, flt, plain), chosen, plain)
         if privacy is not None:
             table = _protect_items(table, privacy.min_group, hide_all)
             items_note = anonymity.selection_hidden_sentence(privacy) if hide_all else None
