@@ -202,10 +202,10 @@ def test_the_employee_anonymity_rule(con: duckdb.DuckDBPyConnection) -> None:
     tag_dataset(con, staff, BOOK)
     found = what_sets_them_apart(con, staff, opts=Options(min_n=1), codebook=BOOK)
     speed = found.items.iloc[0]
-    assert speed["mean_all"] == pytest.approx(58 / 15)
-    # The detractors' mean is hidden, and so are both differences: the promoters' rest is those 3 detractors.
-    assert all(math.isnan(speed[c]) for c in ("mean_detractors", "detractor_diff", "promoter_diff"))
-    assert speed["mean_promoters"] == 4.5
+    # The detractors' mean is hidden, and so are the overall mean and both differences, which with the promoters'
+    # mean would give it; the promoters' mean (12) stays.
+    assert all(math.isnan(speed[c]) for c in ("mean_all", "mean_detractors", "detractor_diff", "promoter_diff"))
+    assert speed["mean_promoters"] == 4.5 and (speed["n"], speed["n_detractors"]) == (15, 3)
     themes = found.themes.set_index("theme")  # type: ignore[union-attr]
     # Late: 3 mentioners (< 5): hidden; the detractors' comments (3) are a small group: hidden everywhere.
     assert themes[["share_detractors", "detractor_lift"]].isna().all().all()
@@ -219,6 +219,20 @@ def test_the_employee_anonymity_rule(con: duckdb.DuckDBPyConnection) -> None:
     rest = what_sets_them_apart(con, staff, Filter.build(exclude={"speed": ["1", "2"]}), codebook=BOOK)
     assert rest.items.drop(columns=["item", "promoter_flag", "detractor_flag"]).isna().all().all()
     assert rest.themes is None and rest.items_note == rest.themes_note and rest.items_note.startswith("Hidden:")
+
+
+def test_a_few_passives_hide_what_would_give_their_mean(con: duckdb.DuckDBPyConnection) -> None:
+    # 10 promoters, 2 passives, 10 detractors: the overall mean (or a difference) with the two groups' means would
+    # give the 2 passives' mean, so only the promoters' and detractors' means are shown.
+    frame = pd.DataFrame({"score": [10] * 10 + [8, 7] + [1] * 10, "speed": ["5"] * 10 + ["3", "2"] + ["1"] * 10})
+    ds = _small(con, frame, items=("speed",))
+    sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [ds.id])
+    staff = replace(store.get_dataset(con, ds.id), mapping=ds.mapping)
+    speed = what_sets_them_apart(con, staff).items.iloc[0]
+    assert (speed["mean_promoters"], speed["mean_detractors"]) == (5.0, 1.0)
+    assert all(math.isnan(speed[c]) for c in ("mean_all", "promoter_diff", "promoter_diff_low", "detractor_diff"))
+    # The same file as a customer survey shows everything.
+    assert what_sets_them_apart(con, ds).items.iloc[0]["mean_all"] == pytest.approx(65 / 22)
 
 
 @given(st.lists(st.tuples(st.integers(0, 10), st.sampled_from(["1", "2", "3", "4", "5", "x", None])),

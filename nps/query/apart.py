@@ -14,10 +14,12 @@ For the responses a filter keeps (through the row source: filter, scope, dedupe)
 
 Every test of both tables is one family: ``high`` / ``low`` flags only after Benjamini–Hochberg across them all
 (``Options.multiplicity`` overrides). A test needs ``Options.min_n`` on each side (items) or mentions (themes).
-Responses count unweighted. On an employee dataset the anonymity rule applies: a group (promoters, detractors,
-the rest, a theme's mentioners or the others) of 1 to min_group − 1 respondents is hidden with what depends on
-it, everything when the filter's complement is small, and the themes when the selection's comments are hidden
-(:mod:`nps.query.anonymity`).
+Responses count unweighted. On an employee dataset the anonymity rule applies (:mod:`nps.query.anonymity`): an
+item whose raters include 1 to min_group − 1 promoters, passives or detractors shows only the means of the large
+enough groups among promoters and detractors (the overall mean and the differences would give the small one's);
+the themes are protected as the Comments page's table (a theme's few mentioners or few others), and a group of
+few commenters (promoters', detractors' or the rest's) loses its shares and lift; everything is hidden when the
+filter's complement is small, and the themes when the selection's comments are hidden.
 """
 
 from __future__ import annotations
@@ -140,12 +142,11 @@ def _item_table(moments: pd.DataFrame, items: list[str], opts: Options) -> pd.Da
             n_g, m_g, v_g = _pooled(n_c[inside], m_c[inside], v_c[inside])
             n_r, m_r, v_r = _pooled(n_c[~inside], m_c[~inside], v_c[~inside])
             test = welch_arrays(m_g, v_g, n_g, m_r, v_r, n_r, level=opts.level, min_n=opts.min_n)
-            row |= {f"n_{name}s": int(n_g), f"mean_{name}s": m_g, f"_n_rest_{name}": n_r,
+            row |= {f"n_{name}s": int(n_g), f"mean_{name}s": m_g,
                     f"{name}_diff": float(test["diff"][0]), f"{name}_diff_low": float(test["low"][0]),
                     f"{name}_diff_high": float(test["high"][0]), f"{name}_p": float(test["p_value"][0])}
         rows.append(row)
-    out = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))]
-                       + [f"_n_rest_{g}" for g in GROUPS])
+    out = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))])
     for c in ("n", "n_promoters", "n_detractors"):
         out[c] = out[c].astype("Int64")
     return out
@@ -162,18 +163,25 @@ def _blank(frame: pd.DataFrame, rows: Any, columns: list[str]) -> None:
 
 
 def _protect_items(out: pd.DataFrame, min_group: int, hide_all: bool) -> pd.DataFrame:
-    """The items table under the anonymity rule: a group of 1 to min_group − 1 ratings is hidden, with its difference."""
+    """The items table under the anonymity rule: no small category's mean can be read or worked out.
+
+    Per item, when the promoters, passives or detractors who rated it count 1 to min_group − 1, the overall mean
+    and both differences are hidden (with the other means they would give the small category's mean), and so
+    is the mean of a small group; only the promoters' and detractors' means of large enough groups stay.
+    """
     out = out.copy()
     if hide_all:
         _blank(out, slice(None), [c for c in out.columns if c != "item"])
         return out
-    few = _small(out["n"].astype("float64"), min_group)
-    _blank(out, few, ["mean_all"])
+    n = out["n"].astype("float64").to_numpy()
+    promoters = out["n_promoters"].astype("float64").to_numpy()
+    detractors = out["n_detractors"].astype("float64").to_numpy()
+    small = {"promoter": _small(promoters, min_group), "detractor": _small(detractors, min_group)}
+    any_small = small["promoter"] | small["detractor"] | _small(n - promoters - detractors, min_group)
+    _blank(out, any_small, ["mean_all"])
     for g in GROUPS:
-        group = _small(out[f"n_{g}s"].astype("float64"), min_group)
-        rest = _small(out[f"_n_rest_{g}"], min_group)
-        _blank(out, group | few, [f"mean_{g}s"])
-        _blank(out, group | rest | few, [f"{g}_diff", f"{g}_diff_low", f"{g}_diff_high", f"{g}_p"])
+        _blank(out, small[g], [f"mean_{g}s"])
+        _blank(out, any_small, [f"{g}_diff", f"{g}_diff_low", f"{g}_diff_high", f"{g}_p"])
     return out
 
 
@@ -261,8 +269,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
             table = _protect_items(table, privacy.min_group, hide_all)
             items_note = anonymity.selection_hidden_sentence(privacy) if hide_all else None
     else:
-        table = pd.DataFrame(columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))]
-                             + [f"_n_rest_{g}" for g in GROUPS])
+        table = pd.DataFrame(columns=[c for c in ITEM_COLUMNS if not c.endswith(("_p_adjusted", "_flag"))])
         items_note = "this dataset has no item ratings (speed, staff, price… rated next to the 0–10 question)"
     themed: pd.DataFrame | None = None
     version: str | None = None
