@@ -66,8 +66,8 @@ class Apart:
     """What sets promoters and detractors apart in a selection.
 
     ``items``: DataFrame[:data:`ITEM_COLUMNS`] in the mapping's order (means on each item's own scale,
-    differences in its points); ``themes``: DataFrame[:data:`THEME_COLUMNS`] by mentions (desc), then
-    codebook order, shares as fractions 0..1, or None without themes; ``family``: the multiplicity control
+    differences in its points); ``themes``: DataFrame[:data:`THEME_COLUMNS`] of the themes mentioned at least
+    once, by mentions (desc), then codebook order, shares as fractions 0..1, or None without themes; ``family``: the multiplicity control
     across both tables (``{"method", "tests", "level"}``); ``codebook_version`` the version the themes were
     read with; ``items_note`` / ``themes_note`` say why a table is empty or missing.
     """
@@ -310,6 +310,7 @@ def what_sets_them_apart(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filte
     table = table[list(ITEM_COLUMNS)].reset_index(drop=True)
     if themed is not None:
         themed["_order"] = range(len(themed))
+        themed = themed[themed["mentions"].fillna(0) > 0]  # a theme no comment mentions sets no one apart
         themed = themed.sort_values(["mentions", "_order"], ascending=[False, True], kind="stable")
         themed = themed[list(THEME_COLUMNS)].reset_index(drop=True)
     return Apart(table, themed, family.as_dict(), version, items_note, themes_note)
