@@ -81,7 +81,7 @@ with apart_tab:
     st.subheader("Comment themes")
     themes = apart.themes
     if themes is None or themes.empty:
-        st.info(md(apart.themes_note or "No comment themes to compare (the codebook has no themes)."))
+        st.info(md(apart.themes_note or "No comment in view mentions a theme of the codebook."))
     else:
         st.caption(f"Share of the responses with a comment that mention the theme: all ({themes['comments'].iloc[0]:,}), "
                    f"promoters' ({themes['promoter_comments'].iloc[0]:,}), detractors' "

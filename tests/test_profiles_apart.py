@@ -304,6 +304,17 @@ def test_the_command_prints_what_sets_them_apart(small_file: Path, tmp_path: Pat
     assert "Late             4  50.0%       0.0%      100.0%  0.00 [0.00, 1.55]  2.00 [0.78, 2.00]" in text
 
 
+def test_no_theme_mentioned(small_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "book.yaml"
+    book.write_text("themes:\n  - name: Price\n    words:\n      en: [price]\n", encoding="utf-8")
+    args = ["profiles", str(small_file), "--score-column", "score", "--comment-column", "comment", "--by", "seg",
+            "--codebook", str(book)]
+    assert main([*args, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["apart"]["themes"] == []
+    assert main(args) == 0
+    assert "themes: no comment in view mentions a theme of the codebook" in capsys.readouterr().out
+
+
 def test_a_read_only_database_without_tags_says_so(small_file: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "t.duckdb"

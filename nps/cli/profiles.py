@@ -147,6 +147,8 @@ def apart_table(apart: dict[str, Any]) -> list[str]:
                   "group's / share among all", *grid(
                       ["theme", "mentions", "all", "promoters", "detractors", "promoter lift", "detractor lift"], rows,
                       right=frozenset({1, 2, 3, 4})), ""]
+    elif apart["themes"] == []:
+        lines += ["themes: no comment in view mentions a theme of the codebook", ""]
     lines += [f"note: {n}" for n in apart["notes"]]
     return lines
 
