@@ -371,3 +371,22 @@ def test_the_page_shows_what_sets_them_apart(at: object) -> None:
     # Arrows only where flagged: a value without one has no arrow.
     assert all(cell.endswith((" ▲", " ▼")) or "▲" not in cell and "▼" not in cell for cell in themes["detractor lift"])
     assert any("Benjamini–Hochberg" in c.value and "items and themes together" in c.value for c in at.caption)
+
+
+def test_hostile_names_stay_plain_on_the_tab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.hostile import THEME_NAME, build_hostile_db
+
+    db = build_hostile_db(tmp_path / "hostile.duckdb")
+    monkeypatch.setenv(store.DB_ENV, str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.query_params["period"] = "All time"
+    at.run()
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    themes = next(d.value for d in at.dataframe if "mentions" in d.value.columns)
+    assert THEME_NAME in set(themes["theme"])  # a table cell: data, never Markdown
+    assert any("no item ratings" in i.value for i in at.info)
+    for element in [*at.caption, *at.info, *at.markdown, *at.subheader]:
+        assert not any(raw in element.value for raw in ("[t](", "[ds](", "**late**", "**bold**")), element.value
