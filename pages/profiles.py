@@ -53,12 +53,20 @@ with apart_tab:
     book = face.codebook() if ctx.dataset.mapping.comment else None
     if book is not None:
         face.ensure_tagged(ctx, book)
-    apart = cached.profile_apart(ctx, book, ctx.flt, ctx.opts)
+    shown_values = [] if frame.empty else [
+        (d, v) for d, v, hidden in zip(frame["dimension"], frame["value"].astype(str),
+                                       frame.get("suppressed", pd.Series(False, index=frame.index))) if not hidden]
+    within = st.selectbox("Within", [None, *shown_values], key="apart_within",
+                          format_func=lambda pair: "all the responses in view" if pair is None
+                          else f"{ctx.label(pair[0])} = {pair[1]}",
+                          help="The promoters and detractors of one value of the columns picked on the first tab.")
+    flt = ctx.flt if within is None else ctx.flt.with_values(within[0], [within[1]])
+    apart = cached.profile_apart(ctx, book, flt, ctx.opts)
     tests = apart.family.get("tests", 0)
-    st.caption(f"Promoters (9–10) and detractors (0–6) against the rest of the responses in view. ▲ / ▼ only where the "
-               f"difference stays significant after Benjamini–Hochberg control across the {tests} tests of this tab "
-               f"(items and themes together); intervals at {level}. Filter the sidebar to a value (a segment, a "
-               "function) to see what sets its promoters and detractors apart.")
+    st.caption(f"Promoters (9–10) and detractors (0–6) against the rest of the responses in view"
+               f"{'' if within is None else ' within the value chosen'}. ▲ / ▼ only where the difference stays "
+               f"significant after Benjamini–Hochberg control across the {tests} tests of this tab (items and themes "
+               f"together); intervals at {level}.")
     st.subheader("Item ratings")
     items = apart.items
     if items.empty:

@@ -390,3 +390,22 @@ def test_hostile_names_stay_plain_on_the_tab(tmp_path: Path, monkeypatch: pytest
     assert any("no item ratings" in i.value for i in at.info)
     for element in [*at.caption, *at.info, *at.markdown, *at.subheader]:
         assert not any(raw in element.value for raw in ("[t](", "[ds](", "**late**", "**bold**")), element.value
+
+
+def test_the_tab_narrows_to_one_value(at: object) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    assert isinstance(at, AppTest)
+    at.switch_page("pages/profiles.py").run()
+    whole = next(d.value for d in at.dataframe if "detractors − rest" in d.value.columns)
+    within = at.selectbox(key="apart_within")
+    assert within.options[0] == "all the responses in view"
+    within.set_value(("segment", "B2B")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    narrowed = next(d.value for d in at.dataframe if "detractors − rest" in d.value.columns)
+    assert narrowed["all: mean (n)"].tolist() != whole["all: mean (n)"].tolist()
+    assert any("within the value chosen" in c.value for c in at.caption)
+    # Profiling by other columns drops the value chosen (it is no longer an option).
+    at.multiselect(key="profile_by").set_value(["channel"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="apart_within").value is None
