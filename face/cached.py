@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from nps.accounts.analysis import AccountAnalysis
     from nps.caveats.rules import Caveat
     from nps.drivers.dataset import DriverView
+    from nps.query.apart import Apart
     from nps.query.explorer import Search, SearchPage
     from nps.query.indicators import Status as IndicatorStatus
     from nps.store.indicators import Indicator
@@ -378,3 +379,16 @@ def action_evidence(ctx: Context, action: Action, opts: queries.Options, today: 
 
     with cursor() as cur:
         return actions.action_evidence(cur, ctx.dataset, action, opts, today=today, codebook=book, base=base)
+
+
+@_cached
+def profile_apart(ctx: Context, book: Codebook | None, flt: Filter, opts: queries.Options) -> Apart:
+    """The items and themes that set promoters and detractors apart (``apart.what_sets_them_apart``).
+
+    Themes need the dataset tagged with ``book`` (the page calls :func:`face.tagging.ensure_tagged` first); None
+    leaves them out.
+    """
+    from nps.query import apart
+
+    with cursor() as cur:
+        return apart.what_sets_them_apart(cur, ctx.dataset, flt, opts, codebook=book)
