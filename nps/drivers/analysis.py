@@ -146,9 +146,18 @@ def lmg_from_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, flo
     Used for the bootstrap resamples, where pingouin's full regression output would cost most of the time:
     the R² of every subset of one size is solved in one batched call.
     """
-    corr = np.corrcoef(np.column_stack([y, x]), rowvar=False)
+    return lmg_from_correlation_matrix(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+
+
+def lmg_from_correlation_matrix(corr: np.ndarray) -> tuple[np.ndarray, float]:
+    """LMG importances and R² from the correlation matrix of (outcome, item 1, …, item k), outcome first.
+
+    The R² of a subset of items is r'R⁻¹r over that subset (r: the items' correlations with the outcome,
+    R: theirs with each other), so the matrix is all the decomposition needs: the bootstrap passes each
+    resample's matrix (:func:`resample_correlation`) without building the resample.
+    """
     r, rxx = corr[1:, 0], corr[1:, 1:]
-    k = x.shape[1]
+    k = len(r)
     worth = np.zeros(2**k)
     for masks, idx in _subsets_by_size(k):
         blocks = rxx[idx[:, :, None], idx[:, None, :]]
@@ -160,6 +169,52 @@ def lmg_from_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, flo
         worth[masks] = np.einsum("ni,ni->n", rhs, solved)
     values = shapley_from_worth(worth)
     return values, float(values.sum())
+
+
+class Moments:
+    """The rows of (outcome, items) kept once, centred, so a bootstrap resample's correlation matrix costs one pass.
+
+    A resample that takes row i ``counts[i]`` times has the same means, variances
+    and covariances as the weighted rows, so :meth:`correlation` computes them
+    from the counts (one weighted cross-product, about 11 columns × n) instead of
+    copying the resampled rows and correlating them: the same matrix up to
+    rounding (the tests check the importances and intervals to 1e-12).
+    """
+
+    def __init__(self, z: np.ndarray) -> None:
+        """``z``: one row per response, the outcome then the items (floats)."""
+        self.z = z
+        self.n = len(z)
+        # A row of ones, then the columns centred by the full sample's means (the resample's own small offsets
+        # are taken off afterwards); rows are columns here so each is contiguous.
+        self.centred_t = np.vstack([np.ones(self.n), (z - z.mean(axis=0)).T])
+        self.variance = self.centred_t[1:].var(axis=1)
+        self._root = np.empty(self.n)
+        self._scaled = np.empty_like(self.centred_t)
+
+    def correlation(self, counts: np.ndarray) -> np.ndarray | None:
+        """The correlation matrix of the resample taking row i ``counts[i]`` times, or None when a column is constant in it.
+
+        Constant means every row drawn has the same value, checked exactly
+        among the drawn rows whenever the computed variance is too small to
+        tell (as the former per-resample ``std() == 0`` did).
+        """
+        # Each row scaled by √count, then one symmetric product (BLAS syrk) gives every weighted sum at once:
+        # Σw (row 0 × row 0), Σw·z (row 0 × the others) and Σw·z·z'.
+        np.sqrt(counts, out=self._root)
+        np.multiply(self.centred_t, self._root, out=self._scaled)
+        sums = self._scaled @ self._scaled.T
+        total = float(counts.sum())
+        offset = sums[0, 1:] / total
+        cov = sums[1:, 1:] / total - np.outer(offset, offset)
+        var = np.diag(cov)
+        unsure = np.flatnonzero(var <= 1e-6 * self.variance)
+        if unsure.size:
+            drawn = self.z[counts > 0][:, unsure]
+            if np.any(drawn.min(axis=0) == drawn.max(axis=0)):
+                return None
+        scale = 1.0 / np.sqrt(var)
+        return cov * scale[:, None] * scale[None, :]
 
 
 def _logit_loglik(x: np.ndarray, y: np.ndarray) -> float:
@@ -287,15 +342,21 @@ def key_drivers(
             warnings.append(f"collinear items: {', '.join(high)}; their shares are split between them and less "
                             "certain (VIF above 5)")
     importance, r2 = (mcfadden_shapley if method == "logistic" else lmg)(x, y)
-    decompose = mcfadden_shapley if method == "logistic" else lmg_from_correlations
+    decompose = mcfadden_shapley
     if method == "logistic":
         coef = _logit_coef(x, y)
     else:
         coef = np.linalg.lstsq(np.column_stack([np.ones(n), x]), y, rcond=None)[0][1:]
     rng = np.random.default_rng(seed)
     draws = []
+    moments = Moments(np.column_stack([y, x])) if method == "lmg" and bootstrap else None
     for _ in range(bootstrap):
         pick = rng.integers(0, n, n)
+        if moments is not None:  # the resample's correlations from its counts: no copy of the rows
+            corr = moments.correlation(np.bincount(pick, minlength=n))
+            if corr is not None:
+                draws.append(lmg_from_correlation_matrix(corr)[0])
+            continue
         xb, yb = x[pick], y[pick]
         if np.any(xb.std(axis=0) == 0) or np.std(yb) == 0:
             continue
