@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 
 from nps.drivers import (
     Driver,
+    Moments,
     DriverResult,
     importance_performance,
     key_drivers,
     key_drivers_by,
     lmg,
+    lmg_from_correlation_matrix,
     lmg_from_correlations,
     mcfadden_shapley,
     performance,
@@ -146,6 +148,71 @@ def test_the_same_seed_gives_the_same_intervals() -> None:
     one = key_drivers(frame, ["speed", "staff", "price"], bootstrap=30, seed=7)
     two = key_drivers(frame, ["speed", "staff", "price"], bootstrap=30, seed=7)
     assert one == two
+
+
+# --- the bootstrap from each resample's counts ----------------------------------------------------
+
+
+def _rated(n: int = 300) -> pd.DataFrame:
+    """Four correlated 1–5 items and a 0–10 score they drive (seeded)."""
+    rng = np.random.default_rng(11)
+    latent = 0.6 * rng.standard_normal(n)[:, None] + 0.8 * rng.standard_normal((n, 4))
+    items = np.clip(np.rint(3 + latent), 1, 5)
+    score = np.clip(np.rint(6 + latent @ np.array([1.2, 0.8, 0.4, 0.1]) + rng.standard_normal(n)), 0, 10)
+    frame = pd.DataFrame(items, columns=["speed", "staff", "price", "app"])
+    frame.insert(0, "score", score)
+    return frame
+
+
+def test_the_bootstrap_from_counts_gives_the_intervals_of_the_copied_resamples() -> None:
+    # Literal values: what the bootstrap gave when it copied each resample's rows and correlated them
+    # (before the resample's correlations came from its counts, for speed at 1M responses).
+    result = key_drivers(_rated(), ["speed", "staff", "price", "app"], bootstrap=50, seed=1)
+    assert result.r2 == pytest.approx(0.7505160335816622, abs=1e-12)
+    expected = {
+        "speed": (0.3382071687118028, 0.3004167633016229, 0.3923987216916168),
+        "staff": (0.2640057424557757, 0.20724980172363935, 0.3320472600000234),
+        "price": (0.08720044069315026, 0.0560878018964753, 0.11511215156571053),
+        "app": (0.06110268172093391, 0.03518990908911309, 0.08545154740989847),
+    }
+    assert [d.item for d in result.drivers] == list(expected)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_resamples_where_an_item_never_varies_are_left_out_as_before() -> None:
+    # "rare" is 4 in one row of 40: about a third of the resamples never draw it and are skipped.
+    frame = pd.DataFrame({"score": [9, 8, 7, 10, 6, 5, 9, 9, 8, 7] * 4, "rare": [3] * 39 + [4],
+                          "other": [1, 2, 3, 4, 5] * 8})
+    result = key_drivers(frame, ["rare", "other"], bootstrap=30, seed=2)
+    expected = {"rare": (0.006864236030902701, 0.004564734793732523, 0.033930767662985736),
+                "other": (0.001581709915043249, 0.0008005179249445166, 0.2411923252364363)}
+    assert result.r2 == pytest.approx(0.008445945945946054, abs=1e-12)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+@settings(deadline=None, max_examples=25)
+@given(n=st.integers(5, 200), k=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_a_resamples_correlations_from_its_counts_are_those_of_its_rows(n: int, k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 6, size=(n, k + 1)).astype(float)
+    pick = rng.integers(0, n, n)
+    rows = z[pick]
+    got = Moments(z).correlation(np.bincount(pick, minlength=n))
+    if np.any(rows.min(axis=0) == rows.max(axis=0)):
+        assert got is None  # a column the resample holds one value of
+    else:
+        assert got is not None
+        assert got == pytest.approx(np.corrcoef(rows, rowvar=False), abs=1e-12)
+
+
+def test_lmg_from_a_correlation_matrix_is_lmg() -> None:
+    frame = _rated()
+    x, y = frame[["speed", "staff", "price", "app"]].to_numpy(), frame["score"].to_numpy()
+    values, r2 = lmg_from_correlation_matrix(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+    expected, expected_r2 = lmg(x, y)
+    assert values == pytest.approx(expected, abs=1e-12) and r2 == pytest.approx(expected_r2, abs=1e-12)
 
 
 # --- the logistic variant -----------------------------------------------------------------------

@@ -193,7 +193,7 @@ class Moments:
         self._scaled = np.empty_like(self.centred_t)
 
     def correlation(self, counts: np.ndarray) -> np.ndarray | None:
-        """The correlation matrix of the resample taking row i ``counts[i]`` times, or None when a column is constant in it.
+        """The correlation matrix of the resample taking row i ``counts[i]`` times; None if a column is constant in it.
 
         Constant means every row drawn has the same value, checked exactly
         among the drawn rows whenever the computed variance is too small to
