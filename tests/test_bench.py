@@ -37,6 +37,7 @@ def test_bench_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     assert {"machine", "args", "table", "ingest", "queries", "cli", "browser", "comment_tagging", "sessions", "packs",
             "drivers", "missed", "errors", "duration_s"} <= set(results)
     assert results["drivers"]["rows"] == 20000 and results["drivers"]["order"][0] == "rating_speed"
+    assert results["drivers"]["logistic"]["items"] == ["rating_speed", "rating_staff", "rating_price", "rating_quality"]
     assert len(results["packs"]["sections"]) == 12 and results["packs"]["pdf"]["bytes"] > 0
     machine = results["machine"]
     assert machine["cpu_model"] and machine["cores"] >= 1 and machine["ram_bytes"] > 0 and machine["date"]
@@ -133,6 +134,10 @@ def test_the_drivers_answer_is_checked_for_its_promised_fields() -> None:
     assert run.planted_in_place({"drivers": answer["drivers"][2:]}) == 0
     with pytest.raises(AssertionError, match="not sorted"):
         run.check_drivers_json(json.dumps(answer), 100, "lmg")
+    four = {**_answer(run), "method": "logistic", "drivers": _answer(run)["drivers"][:4]}
+    assert run.check_drivers_json(json.dumps(four), 100, "logistic", run.LOGISTIC_ITEMS) == four
+    with pytest.raises(AssertionError):
+        run.check_drivers_json(json.dumps(four), 100, "lmg", run.LOGISTIC_ITEMS)
     for broken in ({k: v for k, v in _answer(run).items() if k != "r2"},
                    {**_answer(run), "n": 99},
                    {**_answer(run), "drivers": _answer(run)["drivers"][:9]},

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from nps.drivers import (
     Driver,
     Moments,
+    distinct_rows,
     DriverResult,
     importance_performance,
     key_drivers,
@@ -190,6 +191,40 @@ def test_resamples_where_an_item_never_varies_are_left_out_as_before() -> None:
     assert result.r2 == pytest.approx(0.008445945945946054, abs=1e-12)
     for d in result.drivers:
         assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_the_logistic_variant_on_distinct_rows_gives_the_former_values() -> None:
+    # Literal values: what the logistic variant gave when it fitted every response (and every resample's
+    # copied rows) instead of the distinct rows weighted by their counts.
+    result = key_drivers(_rated().iloc[:120], ["speed", "staff", "price"], bootstrap=20, seed=3, method="logistic")
+    expected = {
+        "speed": (0.3902012716095825, 0.2368091050695154, 0.6202278652517594),
+        "staff": (0.0945524930111539, 0.029289845429948926, 0.1892851128128506),
+        "price": (0.028036686229311582, 0.00404375105737105, 0.1491257929568655),
+    }
+    assert result.r2 == pytest.approx(0.5127904508500479, abs=1e-12)
+    assert [d.item for d in result.drivers] == list(expected)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_weighted_distinct_rows_fit_as_every_response() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 6, size=(400, 3)).astype(float)
+    y = (x[:, 0] + rng.normal(0, 1.5, 400) > 4).astype(float)
+    rows, row_of = distinct_rows(np.column_stack([y, x]))
+    assert len(rows) < 400 and np.array_equal(rows[row_of], np.column_stack([y, x]))
+    assert len(np.unique(rows, axis=0)) == len(rows)
+    weighted = mcfadden_shapley(rows[:, 1:], rows[:, 0], np.bincount(row_of).astype(float))
+    every = mcfadden_shapley(x, y)
+    assert weighted[0] == pytest.approx(every[0], abs=1e-12) and weighted[1] == pytest.approx(every[1], abs=1e-12)
+
+
+def test_distinct_rows_of_values_too_many_for_one_key_compare_whole_rows() -> None:
+    z = np.column_stack([np.arange(3000.0), np.arange(3000.0) % 7, np.arange(3000.0) * 0.5] * 7)
+    z[1] = z[0]
+    rows, row_of = distinct_rows(z)
+    assert len(rows) == 2999 and row_of[0] == row_of[1] and np.array_equal(rows[row_of], z)
 
 
 @settings(deadline=None, max_examples=25)

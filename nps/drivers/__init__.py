@@ -8,6 +8,7 @@ from nps.drivers.analysis import (
     Driver,
     DriverResult,
     Moments,
+    distinct_rows,
     item_scale,
     key_drivers,
     key_drivers_by,
@@ -21,7 +22,7 @@ from nps.drivers.analysis import (
 from nps.drivers.quadrant import QUADRANTS, importance_performance, performance
 
 __all__ = [
-    "METHODS", "QUADRANTS", "Driver", "DriverResult", "Moments", "importance_performance", "item_scale",
-    "key_drivers", "key_drivers_by", "lmg", "lmg_from_correlation_matrix", "lmg_from_correlations",
+    "METHODS", "QUADRANTS", "Driver", "DriverResult", "Moments", "distinct_rows", "importance_performance",
+    "item_scale", "key_drivers", "key_drivers_by", "lmg", "lmg_from_correlation_matrix", "lmg_from_correlations",
     "mcfadden_shapley", "performance", "shapley", "vif",
 ]
