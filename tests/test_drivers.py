@@ -277,13 +277,13 @@ def test_logistic_is_the_shapley_decomposition_of_mcfaddens_r2() -> None:
     assert result.drivers[0].item == "a"
 
 
-def test_logistic_refuses_more_than_twelve_items() -> None:
+def test_logistic_refuses_more_than_six_items() -> None:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.integers(1, 6, size=(200, 13)), columns=[f"q{i}" for i in range(13)])
+    frame = pd.DataFrame(rng.integers(1, 6, size=(200, 7)), columns=[f"q{i}" for i in range(7)])
     frame["score"] = rng.integers(0, 11, 200)
-    result = key_drivers(frame, [f"q{i}" for i in range(13)], method="logistic")
+    result = key_drivers(frame, [f"q{i}" for i in range(7)], method="logistic")
     assert not result.computed and result.drivers == ()
-    assert result.warnings[-1] == ("the logistic variant fits a model per subset of items: at most 12 items, not 13; "
+    assert result.warnings[-1] == ("the logistic variant fits a model per subset of items: at most 6 items, not 7; "
                                    "choose fewer items (--items) or use lmg")
 
 

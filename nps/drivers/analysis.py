@@ -30,7 +30,7 @@ PER_ITEM = 10
 MAX_MISSING = 0.20
 MAX_VIF = 5.0
 # The logistic variant fits a model per subset of items: 2^12 = 4,096 fits at most.
-MAX_LOGISTIC_ITEMS = 12
+MAX_LOGISTIC_ITEMS = 6  # 2**k models per decomposition: with 6 items on 1-5, about a second per resample at 20,000
 # The scales an item may sit on, smallest first (as nps.ingest.roles detects them).
 SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
 PROMOTER = 9
