@@ -42,17 +42,23 @@ EXPLAINED = {
                    "items each get all they share, so read it as a ranking, not as parts of a whole.",
 }
 level = fmt.level(ctx.opts.level)
-left, right = st.columns([3, 2])
+left, middle, right = st.columns([3, 3, 2])
 method = left.segmented_control("Method", list(METHODS), default="lmg", format_func=METHODS.get, key="drv_method",
                                 bind="query-params", required=True) or "lmg"
 dims = ctx.dimensions
 face.adopt_column_param("drv_by", dims, ctx)
 by = right.selectbox("Per value of", ["", *dims], format_func=lambda c: ctx.label(c) if c else "(all responses together)",
                      key="drv_by", bind="query-params") or None
+chosen = middle.multiselect("Items", list(items), default=list(items), key="drv_items", bind="query-params",
+                            format_func=ctx.label, help="The item ratings that explain the score (all by default); the "
+                            "logistic variant takes at most 6.")
 st.caption(EXPLAINED[method])
+if not chosen:
+    st.info("Pick at least one item rating under *Items*.")
+    st.stop()
 mode = "correlation" if method == "correlation" else "drivers"
 with st.spinner("Computing the key drivers and their bootstrap intervals…"):
-    views = cached.drivers(ctx, items, "lmg" if method == "correlation" else method, by, ctx.flt, ctx.opts)
+    views = cached.drivers(ctx, tuple(chosen), "lmg" if method == "correlation" else method, by, ctx.flt, ctx.opts)
 
 TOO_FEW = ("Widen the period (sidebar, Period), remove filters, or choose a dimension with fewer values; "
            "the analysis needs at least 30 complete responses and 10 per item.")

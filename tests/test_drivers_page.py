@@ -104,6 +104,35 @@ def test_a_link_opens_the_method_and_the_dimension_it_names(db: Path) -> None:
     assert at.selectbox(key="drv_by").value == "segment"
 
 
+def test_the_items_picked_are_the_items_analysed(at: AppTest, db: Path) -> None:
+    _page(at)
+    assert at.multiselect(key="drv_items").value == list(SAMPLE_ITEMS)
+    at.multiselect(key="drv_items").set_value(["rating_speed", "rating_price"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = _table(at)
+    assert sorted(table["item"]) == ["Rating price", "Rating speed"]
+    flt, _ = default_filter(db)
+    con = store.connect(db)
+    try:
+        (view,) = analyse_dataset(con, store.get_dataset(con, 1), ["rating_speed", "rating_price"], flt, Options(),
+                                  bootstrap=200)
+    finally:
+        con.close()
+    assert _metric(at, "R²") == f"{view.result.r2:.3f}" and _metric(at, "Items") == "2"
+    at.multiselect(key="drv_items").set_value([]).run()
+    assert [i.value for i in at.info][-1] == "Pick at least one item rating under *Items*."
+    assert not _specs(at)
+
+
+def test_a_link_names_the_items(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["drv_items"] = ["Rating staff", "Rating quality"]  # as the page writes them: readable names
+    at.switch_page("pages/drivers.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="drv_items").value == ["rating_staff", "rating_quality"]
+    assert set(_table(at)["item"]) == {"Rating staff", "Rating quality"}
+
+
 def test_one_analysis_per_value_of_the_by_dimension(at: AppTest, db: Path) -> None:
     _page(at)
     at.selectbox(key="drv_by").set_value("segment").run()
