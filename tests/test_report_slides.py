@@ -87,7 +87,7 @@ def _notes(slide: Any) -> str:
 def test_the_slides_and_their_titles(deck: Any) -> None:
     assert _titles(deck) == [
         "Review: Customer service, June 2026", "Summary: All functions", "Every business function", "All functions",
-        "Decisions and notes of the last meeting", "Billing", "Billing: what is behind it", "Billing: follow-up",
+        "How far to trust these numbers", "Decisions and notes of the last meeting", "Billing", "Billing: what is behind it", "Billing: follow-up",
         f"{HOSTILE}: hidden", "Provenance",
     ]
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
@@ -262,7 +262,7 @@ def test_an_empty_pack_works() -> None:
     pack = dataclasses.replace(PACK, sections=(), decisions=(), notes=())
     prs = _open(render_pptx(pack))
     assert _titles(prs) == ["Review: Customer service, June 2026", "Summary: All functions", "All functions",
-                            "Decisions and notes of the last meeting", "Provenance"]
+                            "How far to trust these numbers", "Decisions and notes of the last meeting", "Provenance"]
     assert NO_DECISIONS in _texts(_slide(prs, "Decisions and notes of the last meeting"))
     assert "No sections: the pack is not split by business function." in _texts(_slide(prs, "Summary: All functions"))
     for slide in prs.slides:
@@ -289,10 +289,10 @@ def test_long_text_is_shortened_with_an_ellipsis_and_kept_whole_in_the_notes() -
     long_quote = "word " * 1200
     section = dataclasses.replace(billing(), title=long_title.strip(), detractor_quotes=(Quote(1, long_quote),))
     prs = _open(render_pptx(dataclasses.replace(PACK, sections=(section,))))
-    scorecard = prs.slides[5]
+    scorecard = prs.slides[6]
     assert _title(scorecard).endswith("…") and len(_title(scorecard)) == 110
     assert long_title.strip() in _notes(scorecard).splitlines()
-    behind = prs.slides[6]
+    behind = prs.slides[7]
     [quote] = [t for t in _texts(behind) if t.startswith("1: ")]
     assert quote.endswith("…”") and len(quote) == len("1: “”") + slides.QUOTE_LIMIT
     assert any(long_quote.strip() in line for line in _notes(behind).splitlines())
@@ -303,7 +303,7 @@ def test_control_characters_are_replaced_never_written() -> None:
     section = dataclasses.replace(billing(), title=name, detractor_themes=(Theme(name, 0.5, 3, None, None, None, False),))
     data = render_pptx(dataclasses.replace(PACK, sections=(section,)))
     prs = _open(data)
-    assert _title(prs.slides[5]) == "Bad\ufffd[31mname\ufffd \ufffdhere"
+    assert _title(prs.slides[6]) == "Bad\ufffd[31mname\ufffd \ufffdhere"
     for slide in prs.slides:
         for text in _texts(slide, footer=True):
             assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", text) is None
@@ -332,7 +332,7 @@ def test_twelve_sections_draw_their_images_in_one_batch(monkeypatch: pytest.Monk
     sections = tuple(dataclasses.replace(billing(), title=f"Function {i}", value=f"Function {i}") for i in range(12))
     prs = _open(render_pptx(dataclasses.replace(PACK, sections=sections)))
     assert calls == [12]
-    assert len(prs.slides) == 5 + 3 * 12 + 1
+    assert len(prs.slides) == 6 + 3 * 12 + 1
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
     assert len(pictures) == 12
 
@@ -383,7 +383,7 @@ def test_a_template_with_other_layout_names_is_used_by_its_placeholders() -> Non
     names = [s.slide_layout.name for s in prs.slides]
     assert names[0] == "Corporate 0"  # the one with a centred title
     assert set(names[1:]) == {"Corporate 5"}  # a title and nothing else: "Title Only"
-    assert len(prs.slides) == 10 and _titles(prs)[-1] == "Provenance"
+    assert len(prs.slides) == 11 and _titles(prs)[-1] == "Provenance"
 
 
 # --- never fails, always footed ---------------------------------------------------------------------------
