@@ -298,5 +298,5 @@ def checks_words(pack: Pack) -> tuple[str, str]:
 def no_caveat_words(pack: Pack) -> str:
     """The one line of a pack without caveats: which checks were run and found nothing."""
     if not pack.checked:
-        return "No caveat: no check applies to this data."
-    return f"No caveat: {'; '.join(pack.checked)} were checked and nothing was found."
+        return "No caveat found: no check applies to this data."
+    return f"No caveat found. Checked, and nothing to warn about: {'; '.join(pack.checked)}."
