@@ -275,3 +275,11 @@ def test_a_pack_without_caveats_says_what_was_checked(con: duckdb.DuckDBPyConnec
     assert pack.caveats == () and all(s.caveats == () for s in pack.sections)
     assert pack.checked == ("signs of gaming by business_function (spikes of 10s, too little variance, comments "
                             "asking for a 10)",)
+
+
+def test_two_builds_with_caveats_give_the_same_deck_bytes(con: duckdb.DuckDBPyConnection) -> None:
+    from nps.report.slides import render_pptx
+
+    ds = _gaming(con)
+    first = render_pptx(build_pack(con, ds, _request(compare_flt=None), now=NOW))
+    assert render_pptx(build_pack(con, ds, _request(compare_flt=None), now=NOW)) == first
