@@ -68,10 +68,25 @@ def test_accounts_table_and_overrides(accounts_file: Path, capsys: pytest.Captur
     assert "Pro " in text and "Basic" not in text
 
 
-def test_accounts_without_an_account_column(capsys: pytest.CaptureFixture[str]) -> None:
-    # The bundled sample has a customer id (the respondent) but no account column.
-    assert main(["accounts", "data/sample_customers.csv"]) == 2
+def test_accounts_without_an_account_column(accounts_file: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # A respondent id is not an account: without the Company column nothing reads as one.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\n".join(",".join(line.split(",")[:3]) for line in CSV.splitlines()) + "\n", encoding="utf-8")
+    assert main(["accounts", str(plain)]) == 2
     assert "no account (company) column found" in capsys.readouterr().err
+
+
+def test_accounts_of_the_sample_put_the_planted_account_first(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, "accounts", "data/sample_customers.csv", "--survey-type", "all", "--since", "2024-11-01")
+    assert out["columns"] == {"account": "company", "role": "contact_role", "revenue": "annual_revenue_eur"}
+    first = out["accounts"][0]
+    assert first["account"] == "Ferri Logistica S.p.A."
+    assert (first["account_class"], first["basis"], first["nps"]) == ("detractor", "decision maker", -100.0)
+    assert out["revenue_at_risk"] >= 2_988_200
+    assert out["coverage"]["accounts"] == 90
+    # One large detractor account pulls the revenue-weighted NPS far below the account-based one.
+    assert out["revenue_weighted_nps"]["nps"] < out["account_nps"]["nps"] - 15
 
 
 def test_a_missing_account_list_is_a_usage_error(accounts_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

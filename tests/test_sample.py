@@ -143,6 +143,9 @@ def test_columns_read_like_an_export(customers: pd.DataFrame) -> None:
         "touchpoint",
         SCORE,
         *RATINGS,
+        "company",
+        "contact_role",
+        "annual_revenue_eur",
         "comment",
     ]
     assert customers["response_id"].is_unique
@@ -344,6 +347,63 @@ def test_overall_nps_falls_in_2026q3_from_mix_alone(customers: pd.DataFrame) -> 
     assert abs(reweighted - nps(before[SCORE])) < 3
 
 
+# --- B2B accounts --------------------------------------------------------------------
+
+
+def test_only_business_rows_name_a_company_a_title_and_a_revenue(customers: pd.DataFrame) -> None:
+    business = customers["segment"] == "B2B"
+    for column in ["company", "contact_role", "annual_revenue_eur"]:
+        assert customers.loc[business, column].notna().all(), column
+        assert customers.loc[~business, column].isna().all(), column
+    assert customers.loc[business, "company"].nunique() == 90
+    # A contact keeps one company and one title; a company has one revenue.
+    per_contact = customers[business].groupby("customer_id")[["company", "contact_role"]].nunique()
+    assert (per_contact == 1).all().all()
+    assert (customers[business].groupby("company")["annual_revenue_eur"].nunique() == 1).all()
+
+
+def test_every_job_title_reads_as_a_level_in_its_language(customers: pd.DataFrame) -> None:
+    from nps.accounts import role_level
+
+    titles = customers["contact_role"].dropna().unique()
+    assert len(titles) == 18
+    levels = {title: role_level(title)[0] for title in titles}
+    assert None not in levels.values()
+    assert levels["Direttore acquisti"] == levels["CEO"] == levels["Directeur général"] == "decision maker"
+    assert levels["Acheteur"] == levels["Responsabile logistica"] == levels["Purchasing manager"] == "influencer"
+    assert levels["Office staff"] == levels["Operatore di magazzino"] == levels["Employé administratif"] == "user"
+
+
+def test_the_largest_account_is_a_detractor_account(customers: pd.DataFrame) -> None:
+    business = customers[customers["segment"] == "B2B"]
+    revenue = business.groupby("company")["annual_revenue_eur"].first().sort_values(ascending=False)
+    assert revenue.index[0] == "Ferri Logistica S.p.A."
+    assert revenue.iloc[0] == 2_988_200
+    assert revenue.iloc[0] >= 1.4 * revenue.iloc[1]
+    ferri = business[business["company"] == "Ferri Logistica S.p.A."]
+    assert ferri["customer_id"].nunique() == 12
+    assert (ferri[SCORE] <= 6).all()
+    assert (ferri["contact_role"] == "Direttore acquisti").any()
+    # Elsewhere business customers mostly promote: the account stands out.
+    assert nps(business.loc[business["company"] != "Ferri Logistica S.p.A.", SCORE]) > 25
+
+
+def test_the_account_columns_leave_every_other_column_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nps.sample import customers as generator
+    from nps.sample.accounts import ACCOUNT_COLUMNS
+
+    with_accounts = sample.generate_customers(3_000, seed=5)
+
+    def no_accounts(frame: pd.DataFrame, **_: Any) -> pd.DataFrame:
+        return frame.assign(**{c: None for c in ACCOUNT_COLUMNS})
+
+    monkeypatch.setattr(generator, "add_accounts", no_accounts)
+    without = sample.generate_customers(3_000, seed=5)
+    others = [c for c in with_accounts.columns if c not in ACCOUNT_COLUMNS]
+    pd.testing.assert_frame_equal(with_accounts[others], without[others])
+    assert with_accounts.loc[with_accounts["segment"] == "B2B", "company"].notna().all()
+
+
 # --- employees ----------------------------------------------------------------------
 
 
@@ -401,7 +461,9 @@ def test_write_large_csv_writes_the_rows_and_columns_asked_for(tmp_path: Path, c
     assert path == tmp_path / "large.csv"
     large = pd.read_csv(path)
     assert len(large) == 20_000
-    assert list(large.columns) == list(customers.columns[:-1])
+    # The large file has no account columns (its bytes are the benchmark's reference).
+    assert list(large.columns) == [c for c in customers.columns[:-1] if c not in ("company", "contact_role",
+                                                                                  "annual_revenue_eur")]
     assert large["response_id"].is_unique
     assert large[SCORE].between(0, 10).all()
     assert set(large["segment"]) == {"B2B", "B2C", "Partners & investors"}
@@ -409,7 +471,8 @@ def test_write_large_csv_writes_the_rows_and_columns_asked_for(tmp_path: Path, c
     assert pd.to_datetime(large["submitted_at"], format="%Y-%m-%dT%H:%M:%S").dt.to_period("M").nunique() == 24
     # Same CSV dialect as the committed sample: ISO timestamps, empty cells for missing values.
     head = path.read_text(encoding="utf-8").splitlines()[0]
-    assert head == (ROOT / "data" / "sample_customers.csv").read_text(encoding="utf-8").splitlines()[0]
+    sample_head = (ROOT / "data" / "sample_customers.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert head == sample_head.replace(",company,contact_role,annual_revenue_eur", "")
 
 
 def test_write_large_csv_is_deterministic(tmp_path: Path) -> None:

@@ -25,6 +25,9 @@ figures for the default seed:
   goes from 49% in 2026Q2 to 72% in 2026Q3. Every segment's own NPS stays within
   about 1.5 points, yet the overall NPS falls from about +20 to about +13: a
   change of mix, not of experience.
+* **A detractor account** - B2B rows name the contact's company, job title and
+  the company's revenue (:mod:`~nps.sample.accounts`); Ferri Logistica S.p.A.,
+  the largest account by revenue, has 12 contacts who answered only 0-6.
 
 Scores are not drawn independently: within each quarter x segment x function cell
 the counts of every score are fixed to their expected values (systematic

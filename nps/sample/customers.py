@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nps.sample.accounts import add_accounts
 from nps.sample.comments import Verbatims, customer_themes
 from nps.sample.model import (
     _assign_scores,
@@ -24,6 +25,7 @@ from nps.sample.model import (
 )
 from nps.sample.vocab import (
     CHANNELS,
+    CUSTOMER_COLUMNS,
     FUNCTIONS,
     LANGUAGES,
     PLANS,
@@ -261,7 +263,8 @@ def generate_customers(
     ``submitted_at`` is a datetime (second resolution), the score column (headed by
     the NPS question) holds integers 0-10, the ``rating_*`` columns integers 1-5,
     ``plan`` is missing for partners and investors and ``comment`` for about 30% of
-    answers. The planted stories are described in this module's docstring. The
+    answers; ``company``, ``contact_role`` and ``annual_revenue_eur`` are filled on B2B
+    rows only (:mod:`nps.sample.accounts`). The planted stories are described in this module's docstring. The
     same ``seed`` always gives the same frame. Raises ``ValueError`` when ``n`` or
     ``months`` is not positive.
     """
@@ -270,7 +273,9 @@ def generate_customers(
     rng = np.random.default_rng(seed)
     block = _customer_block(rng, n, _Calendar(start, months))
     comments = _customer_comments(rng, block)
-    return _customer_frame(rng, block, comments)
+    frame = add_accounts(_customer_frame(rng, block, comments), seed=seed, segment=SEGMENTS[0], regions=REGIONS,
+                         score_column=SCORE_COLUMN)
+    return frame[list(CUSTOMER_COLUMNS)]
 
 
 def _customer_frame(rng: np.random.Generator, block: dict[str, np.ndarray], comments: list[str | None]) -> pd.DataFrame:

@@ -52,6 +52,9 @@ CUSTOMER_COLUMNS: tuple[str, ...] = (
     "touchpoint",
     SCORE_COLUMN,
     *RATING_COLUMNS,
+    "company",
+    "contact_role",
+    "annual_revenue_eur",
     "comment",
 )
 
