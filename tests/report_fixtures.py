@@ -3,8 +3,10 @@ hostile text in names, themes and verbatims, and every optional part present in 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+from nps.caveats.rules import INFO, WARN, Caveat
 from nps.report.model import (ActionLine, Bar, Breakdown, Change, Decision, Figure, FollowUp, Movement, Pack,
                               Provenance, Quote, Section, Theme, ThemeMove, TrendPoint)
 
@@ -93,3 +95,33 @@ def sample_pack() -> Pack:
                    Decision("note", HOSTILE, "anna@example.com", dt.date(2026, 6, 2))),
         notes=("One function is hidden by the anonymity rule.",),
     )
+
+
+SPIKE = Caveat("gaming_tens", WARN, "Spike of 10s: business_function Billing",
+               "68% of the answers for business_function Billing are 10s, against 9% elsewhere (30 of 44): check how "
+               "the survey is handed out there before rewarding the score.",
+               {"column": "business_function", "value": "Billing"})
+CAVEATS = (
+    Caveat("survey_mix", WARN, "Survey types pooled",
+           "This view pools 2 survey types: relationship (800), transactional (700). Relationship, transactional and "
+           "competitive scores answer different questions and are never pooled: pick one with the survey_type filter.",
+           {"column": "survey_type"}),
+    SPIKE,
+    Caveat("gaming_comments", WARN, f"Comments asking for a 10: store {HOSTILE}",
+           f"2 comments for store {HOSTILE} say the customer was asked for a 10 (or ask for one): scores there may "
+           "be steered.", {"column": "store", "value": HOSTILE}),
+    Caveat("culture", INFO, "This view mixes language values",
+           "People in different countries and languages use the 0-10 scale differently (some rarely give 9 or 10): "
+           "the 2 values of language (it, en) mix in this NPS, which moves when the mix does.", {}),
+)
+CHECKED = ("survey types pooled (survey_type)", "scale use across language values",
+           "signs of gaming by business_function (spikes of 10s, too little variance, comments asking for a 10)")
+NOT_CHECKED = ("response rate (no invitation counts given)", "sample vs population (no population table given)")
+
+
+def trusting_pack() -> Pack:
+    """The fixture pack with caveats: pooled survey types, a spike of 10s in Billing (its section carries it too),
+    comments asking for a 10 at a store with a hostile name, and a note on the languages mixed."""
+    pack = sample_pack()
+    sections = (dataclasses.replace(pack.sections[0], caveats=(SPIKE,)), *pack.sections[1:])
+    return dataclasses.replace(pack, sections=sections, caveats=CAVEATS, checked=CHECKED, not_checked=NOT_CHECKED)

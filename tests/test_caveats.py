@@ -367,7 +367,7 @@ def test_the_sample_mixes_survey_types_and_languages(con: duckdb.DuckDBPyConnect
     found = caveats(con, ds)
     mix = _one(found, "survey_mix")
     assert mix.numbers["counts"] == {"transactional": 20316, "relationship": 3684}
-    assert _one(found, "culture").numbers == {"column": "language", "values": ["it", "fr", "en"], "split": False}
+    assert _one(found, "culture").numbers == {"column": "language", "values": ["it", "en", "fr"], "split": False}
     assert _one(found, "fatigue").numbers["respondents"] == 4221
     assert not [c for c in found if c.kind.startswith("gaming")]
     one_type = caveats(con, ds, Filter.build(include={"survey_type": ["transactional"]}))

@@ -96,16 +96,81 @@ def test_a_stored_reviews_pack(shop_db: Path, tmp_path: Path) -> None:
     assert "2026-06-01 to 2026-06-30 (since the previous meeting)" in body
 
 
+TRUST = "How far to trust these numbers"
+
+
+def _trust_slide(path: Path) -> list[str]:
+    deck = Presentation(str(path))
+    slide = next(s for s in deck.slides if s.shapes.title is not None and s.shapes.title.text_frame.text == TRUST)
+    return [p.text for s in slide.shapes if s.has_text_frame and s.name != "Provenance"
+            and s.shape_id != slide.shapes.title.shape_id for p in s.text_frame.paragraphs]
+
+
+def test_the_population_and_invitations_files_reach_the_trust_slide(shop_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "pop.csv").write_text("column,value,share\nsegment,X,60%\nsegment,Y,40%\n")
+    (tmp_path / "inv.csv").write_text("invitations\n100\n")
+    out = tmp_path / "pack.pptx"
+    assert cli.main(["report", "shop", "--db", str(shop_db), "--since", "2026-06-01", "--until", "2026-06-30",
+                     "--population", str(tmp_path / "pop.csv"), "--invitations", str(tmp_path / "inv.csv"),
+                     "--format", "pptx", "--out", str(out)]) == 0
+    texts = _trust_slide(out)
+    assert texts[:2] == ["Warning · Low response rate",
+                         "Only 13% of those invited answered (13 of 100). Promoters answer more readily than "
+                         "detractors, so with a rate below 30% the NPS is probably higher than among all customers."]
+    assert "Note · Weighted and unweighted NPS" in texts
+    assert texts[-1] == "Not checked: survey fatigue (no respondent id)."
+    assert texts[-2].startswith("Checked: response rate; sample vs population and the weighted NPS; signs of gaming "
+                                "by business_function")
+
+
+def test_a_planted_spike_of_tens_is_on_the_slide_and_the_pdf_page(tmp_path: Path) -> None:
+    base = list(range(11)) * 4
+    scores = {"Billing": base, "Care": base, "Support": base, "Sales": [10] * 30 + list(range(10)) + [5] * 4}
+    rows = [(f, s, f"2026-06-{1 + i % 28:02d}") for f, spread in scores.items() for i, s in enumerate(spread)]
+    pd.DataFrame(rows, columns=["business_function", "score", "date"]).to_csv(tmp_path / "spike.csv", index=False)
+    spike = ("68% of the answers for business_function Sales are 10s, against 9% elsewhere (30 of 44): check how the "
+             "survey is handed out there before rewarding the score.")
+    for fmt in ("pptx", "pdf"):
+        assert cli.main(["report", str(tmp_path / "spike.csv"), "--dimension", "business_function",
+                         "--format", fmt, "--out", str(tmp_path / f"pack.{fmt}")]) == 0
+    assert _trust_slide(tmp_path / "pack.pptx") == [
+        "Warning · Spike of 10s: business_function Sales", spike,
+        "Checked: signs of gaming by business_function (spikes of 10s, too little variance).",
+        "Not checked: response rate (no invitation counts given); sample vs population (no population table given); "
+        "survey fatigue (no respondent id)."]
+    text = subprocess.run(["pdftotext", str(tmp_path / "pack.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    page = next(p for p in text.split("\f") if p.lstrip().startswith(TRUST))
+    assert " ".join(spike.split()) in " ".join(page.split())
+    sales = next(p for p in text.split("\f") if p.lstrip().startswith("Sales\n"))
+    assert "Warning · Spike of 10s: business_function Sales" in " ".join(sales.split())
+
+
+def test_a_pack_without_caveats_says_what_was_checked(shop_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pack.pptx"
+    assert cli.main(["report", "shop", "--db", str(shop_db), "--format", "pptx", "--out", str(out)]) == 0
+    assert _trust_slide(out) == [
+        "No caveat found. Checked, and nothing to warn about: signs of gaming by business_function (spikes of 10s, "
+        "too little variance).",
+        "Not checked: response rate (no invitation counts given); sample vs population (no population table given); "
+        "survey fatigue (no respondent id)."]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--format", "pdf", "--template", "x.pptx"], "--template is a PowerPoint file: it applies to --format pptx only"),
     (["--format", "pdf", "--value", "Billing"], "--value needs --by COLUMN"),
     (["--format", "pdf", "--review", "nope", "--since", "2026-01-01"], "--review covers its meeting's window"),
     (["--format", "pdf", "--review", "nope"], "nope"),
     (["--format", "pptx", "--by", "nowhere"], "nowhere"),
+    (["--format", "pptx", "--population", "missing.csv"], "missing.csv: no such file"),
+    (["--format", "pptx", "--population", "bad.csv"], "--population: share 'lots' is not a number"),
+    (["--format", "pptx", "--invitations", "bad.csv"], "an invitations table needs a column 'invitations'"),
 ])
 def test_errors_are_one_line(shop_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                              message: str) -> None:
     (tmp_path / "x.pptx").write_bytes(b"")
+    (tmp_path / "bad.csv").write_text("column,value,share\nsegment,X,lots\n")
+    args = [str(tmp_path / a) if a.endswith(".csv") else a for a in args]
     code = cli.main(["report", "shop", "--db", str(shop_db), "--out", str(tmp_path / "p"), *args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") <= 2, err

@@ -199,3 +199,87 @@ def test_themes_that_moved_literal(con: duckdb.DuckDBPyConnection) -> None:
     assert (by_theme["n_before"] == 10).all() and (by_theme["n_since"] == 10).all()
     assert moved.attrs["family"]["method"] == "bh" and list(moved.columns) == list(review.MOVED_COLUMNS)
     assert len(moved) <= 3 and moved["change_significant"].iloc[0]  # significant ones first
+
+
+# --- how far to trust these numbers: the pack's caveats --------------------------------------------------
+
+
+def _gaming(con: duckdb.DuckDBPyConnection) -> store.Dataset:
+    """Four functions of 44 answers in July, two survey types mixed; Sales has a planted spike of 10s (30 of 44)."""
+    base = list(range(11)) * 4  # 4 tens of 44
+    groups = {"Billing": base, "Care": base, "Support": base, "Sales": [10] * 30 + list(range(10)) + [5] * 4}
+    rows = [(f, "relationship" if i % 2 else "transactional", s, "2026-07-10")
+            for f, scores in groups.items() for i, s in enumerate(scores)]
+    frame = pd.DataFrame(rows, columns=["business_function", "survey_type", "score", "date"])
+    ds = make_dataset(con, frame, name="gamed", dimensions=["business_function", "survey_type"], date="date")
+    return dataclasses.replace(ds, mapping=dataclasses.replace(ds.mapping, survey_type="survey_type"))
+
+
+SPIKE = ("68% of the answers for business_function Sales are 10s, against 9% elsewhere (30 of 44): check how the "
+         "survey is handed out there before rewarding the score.")
+POOLED = ("This view pools 2 survey types: relationship (88), transactional (88). Relationship, transactional and "
+          "competitive scores answer different questions and are never pooled: pick one with the survey_type filter.")
+
+
+def test_the_pack_carries_the_caveats_of_its_selection(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _gaming(con)
+    pack = build_pack(con, ds, _request(compare_flt=None), now=NOW)
+    assert [(c.kind, c.severity, c.title) for c in pack.caveats] == [
+        ("survey_mix", "warn", "Survey types pooled"),
+        ("gaming_tens", "warn", "Spike of 10s: business_function Sales"),
+    ]
+    assert [c.sentence for c in pack.caveats] == [POOLED, SPIKE]
+    # the section of the function gamed carries its sign; the others none
+    assert {s.title: [c.kind for c in s.caveats] for s in pack.sections} == {
+        "Billing": [], "Care": [], "Sales": ["gaming_tens"], "Support": []}
+    assert pack.checked == ("survey types pooled (survey_type)",
+                            "signs of gaming by business_function (spikes of 10s, too little variance)")
+    assert pack.not_checked == ("response rate (no invitation counts given)",
+                                "sample vs population (no population table given)",
+                                "survey fatigue (no respondent id)")
+    # the engine's caveats for the same filter, split by the pack's dimension
+    assert pack.caveats == tuple(queries.caveats.caveats(con, ds, JULY, Options(min_n=2), by=["business_function"]))
+
+
+def test_a_pack_of_one_survey_type_does_not_warn_of_pooling(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _gaming(con)
+    one = Filter.build(since=dt.date(2026, 7, 1), until=dt.date(2026, 7, 31), include={"survey_type": ["relationship"]})
+    pack = build_pack(con, ds, _request(flt=one, compare_flt=None), now=NOW)
+    assert "survey_mix" not in [c.kind for c in pack.caveats]
+
+
+def test_a_scoped_readers_pack_has_the_caveats_of_their_rows(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _gaming(con)
+    mine = dataclasses.replace(ds, scope=Scope((("business_function", ("Billing", "Care", "Support")),)))
+    pack = build_pack(con, mine, _request(compare_flt=None), now=NOW)
+    assert [c.kind for c in pack.caveats] == ["survey_mix"]  # Sales, and its spike, are not theirs
+    assert pack.caveats[0].numbers["counts"] == {"relationship": 66, "transactional": 66}
+
+
+def test_the_tables_give_the_response_rate_and_the_weighted_nps(con: duckdb.DuckDBPyConnection) -> None:
+    ds = _gaming(con)
+    invitations = pd.DataFrame({"invitations": [1000]})
+    population = pd.DataFrame({"column": ["survey_type", "survey_type"], "value": ["relationship", "transactional"],
+                               "share": [0.5, 0.5]})
+    pack = build_pack(con, ds, _request(compare_flt=None), now=NOW, invitations=invitations, population=population)
+    rate = next(c for c in pack.caveats if c.kind == "response_rate")
+    assert (rate.severity, rate.title) == ("warn", "Low response rate")
+    assert rate.sentence.startswith("Only 18% of those invited answered (176 of 1,000).")
+    assert [c.kind for c in pack.caveats if c.severity == "info"] == ["composition", "weighted_nps"]
+    assert pack.checked[1:3] == ("response rate", "sample vs population and the weighted NPS")
+    assert pack.not_checked == ("survey fatigue (no respondent id)",)
+
+
+def test_a_pack_without_caveats_says_what_was_checked(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> None:
+    pack = build_pack(con, ds, _request(), now=NOW)
+    assert pack.caveats == () and all(s.caveats == () for s in pack.sections)
+    assert pack.checked == ("signs of gaming by business_function (spikes of 10s, too little variance, comments "
+                            "asking for a 10)",)
+
+
+def test_two_builds_with_caveats_give_the_same_deck_bytes(con: duckdb.DuckDBPyConnection) -> None:
+    from nps.report.slides import render_pptx
+
+    ds = _gaming(con)
+    first = render_pptx(build_pack(con, ds, _request(compare_flt=None), now=NOW))
+    assert render_pptx(build_pack(con, ds, _request(compare_flt=None), now=NOW)) == first

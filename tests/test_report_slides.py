@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from nps.charts import render
 from nps.report import slides
 from nps.report.model import Figure, Pack, Quote, Theme, TrendPoint
 from nps.report.slides import NO_COMMENTS, NO_COMPARISON, NO_DECISIONS, PROVENANCE_NAME, render_pptx
-from tests.report_fixtures import HOSTILE, billing, hidden, sample_pack
+from tests.report_fixtures import CAVEATS, HOSTILE, billing, hidden, sample_pack, trusting_pack
 
 PACK = sample_pack()
 FOOTER = PACK.provenance.footer()
@@ -87,7 +88,7 @@ def _notes(slide: Any) -> str:
 def test_the_slides_and_their_titles(deck: Any) -> None:
     assert _titles(deck) == [
         "Review: Customer service, June 2026", "Summary: All functions", "Every business function", "All functions",
-        "Decisions and notes of the last meeting", "Billing", "Billing: what is behind it", "Billing: follow-up",
+        "How far to trust these numbers", "Decisions and notes of the last meeting", "Billing", "Billing: what is behind it", "Billing: follow-up",
         f"{HOSTILE}: hidden", "Provenance",
     ]
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
@@ -262,7 +263,7 @@ def test_an_empty_pack_works() -> None:
     pack = dataclasses.replace(PACK, sections=(), decisions=(), notes=())
     prs = _open(render_pptx(pack))
     assert _titles(prs) == ["Review: Customer service, June 2026", "Summary: All functions", "All functions",
-                            "Decisions and notes of the last meeting", "Provenance"]
+                            "How far to trust these numbers", "Decisions and notes of the last meeting", "Provenance"]
     assert NO_DECISIONS in _texts(_slide(prs, "Decisions and notes of the last meeting"))
     assert "No sections: the pack is not split by business function." in _texts(_slide(prs, "Summary: All functions"))
     for slide in prs.slides:
@@ -289,10 +290,10 @@ def test_long_text_is_shortened_with_an_ellipsis_and_kept_whole_in_the_notes() -
     long_quote = "word " * 1200
     section = dataclasses.replace(billing(), title=long_title.strip(), detractor_quotes=(Quote(1, long_quote),))
     prs = _open(render_pptx(dataclasses.replace(PACK, sections=(section,))))
-    scorecard = prs.slides[5]
+    scorecard = prs.slides[6]
     assert _title(scorecard).endswith("…") and len(_title(scorecard)) == 110
     assert long_title.strip() in _notes(scorecard).splitlines()
-    behind = prs.slides[6]
+    behind = prs.slides[7]
     [quote] = [t for t in _texts(behind) if t.startswith("1: ")]
     assert quote.endswith("…”") and len(quote) == len("1: “”") + slides.QUOTE_LIMIT
     assert any(long_quote.strip() in line for line in _notes(behind).splitlines())
@@ -303,7 +304,7 @@ def test_control_characters_are_replaced_never_written() -> None:
     section = dataclasses.replace(billing(), title=name, detractor_themes=(Theme(name, 0.5, 3, None, None, None, False),))
     data = render_pptx(dataclasses.replace(PACK, sections=(section,)))
     prs = _open(data)
-    assert _title(prs.slides[5]) == "Bad\ufffd[31mname\ufffd \ufffdhere"
+    assert _title(prs.slides[6]) == "Bad\ufffd[31mname\ufffd \ufffdhere"
     for slide in prs.slides:
         for text in _texts(slide, footer=True):
             assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", text) is None
@@ -332,7 +333,7 @@ def test_twelve_sections_draw_their_images_in_one_batch(monkeypatch: pytest.Monk
     sections = tuple(dataclasses.replace(billing(), title=f"Function {i}", value=f"Function {i}") for i in range(12))
     prs = _open(render_pptx(dataclasses.replace(PACK, sections=sections)))
     assert calls == [12]
-    assert len(prs.slides) == 5 + 3 * 12 + 1
+    assert len(prs.slides) == 6 + 3 * 12 + 1
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
     assert len(pictures) == 12
 
@@ -383,7 +384,7 @@ def test_a_template_with_other_layout_names_is_used_by_its_placeholders() -> Non
     names = [s.slide_layout.name for s in prs.slides]
     assert names[0] == "Corporate 0"  # the one with a centred title
     assert set(names[1:]) == {"Corporate 5"}  # a title and nothing else: "Title Only"
-    assert len(prs.slides) == 10 and _titles(prs)[-1] == "Provenance"
+    assert len(prs.slides) == 11 and _titles(prs)[-1] == "Provenance"
 
 
 # --- never fails, always footed ---------------------------------------------------------------------------
@@ -444,3 +445,69 @@ def test_the_themes_that_moved_are_listed_with_their_change() -> None:
     behind = _texts(_slide(_open(render_pptx(PACK)), "Billing: what is behind it"))
     assert "Detractors' themes that moved" in behind
     assert "Billing errors: 25.0% → 41.0% of their comments, +16.0 pts (95% CI +5.5 to +26.5) ●" in behind
+
+
+# --- how far to trust these numbers ----------------------------------------------------------------------
+
+
+def _runs(slide: Any) -> list[str]:
+    return [run.text for shape in slide.shapes if shape.has_text_frame and shape.name != PROVENANCE_NAME
+            for paragraph in shape.text_frame.paragraphs for run in paragraph.runs]
+
+
+def test_the_trust_slide_lists_each_caveat_warnings_first_then_the_checks() -> None:
+    prs = _open(render_pptx(trusting_pack()))
+    slide = _slide(prs, slides.TRUST_TITLE)
+    assert _titles(prs).index(slides.TRUST_TITLE) == _titles(prs).index("All functions") + 1  # after the summary
+    assert _texts(slide) == [
+        "Warning · Survey types pooled", CAVEATS[0].sentence,
+        "Warning · Spike of 10s: business_function Billing", CAVEATS[1].sentence,
+        f"Warning · Comments asking for a 10: store {HOSTILE}", CAVEATS[2].sentence,
+        "Note · This view mixes language values", CAVEATS[3].sentence,
+        "Checked: survey types pooled (survey_type); scale use across language values; signs of gaming by "
+        "business_function (spikes of 10s, too little variance, comments asking for a 10).",
+        "Not checked: response rate (no invitation counts given); sample vs population (no population table given).",
+    ]
+    assert _notes(slide) == ""  # everything fits: nothing moved to the notes
+    # the warnings' titles in the warning colour, the note's in grey
+    colours = {p.runs[1].text: str(p.runs[1].font.color.rgb) for s in slide.shapes if s.has_text_frame
+               for p in s.text_frame.paragraphs if len(p.runs) == 2}
+    assert colours == {"Survey types pooled": "B02418", "Spike of 10s: business_function Billing": "B02418",
+                       f"Comments asking for a 10: store {HOSTILE}": "B02418",
+                       "This view mixes language values": "595959"}
+
+
+def test_hostile_caveat_text_stays_plain_text() -> None:
+    data = render_pptx(trusting_pack())
+    slide = _slide(_open(data), slides.TRUST_TITLE)
+    assert f"Comments asking for a 10: store {HOSTILE}" in _runs(slide)
+    assert CAVEATS[2].sentence in _runs(slide)  # one run: no markup read, no field, no link
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        xml = next(package.read(n).decode() for n in package.namelist()
+                   if n.startswith("ppt/slides/slide") and slides.TRUST_TITLE in package.read(n).decode())
+    assert "hlinkClick" not in xml and "<a:fld" not in xml
+    assert "&lt;b&gt;tag&lt;/b&gt;" in xml and "=SUM(A1)" in xml
+
+
+def test_a_section_with_a_caveat_says_it_on_its_scorecard() -> None:
+    prs = _open(render_pptx(trusting_pack()))
+    assert (f"Warning: Spike of 10s: business_function Billing. {CAVEATS[1].sentence}"
+            in _texts(_slide(prs, "Billing")))
+    assert not [t for t in _texts(_slide(prs, "All functions")) if t.startswith("Warning")]
+
+
+def test_without_caveats_one_line_says_what_was_checked() -> None:
+    pack = dataclasses.replace(PACK, checked=("survey types pooled (survey_type)", "survey fatigue (90 days)"),
+                               not_checked=("response rate (no invitation counts given)",))
+    slide = _slide(_open(render_pptx(pack)), slides.TRUST_TITLE)
+    assert _texts(slide) == [
+        "No caveat found. Checked, and nothing to warn about: survey types pooled (survey_type); survey fatigue "
+        "(90 days).",
+        "Not checked: response rate (no invitation counts given).",
+    ]
+    assert _texts(_slide(_open(render_pptx(PACK)), slides.TRUST_TITLE)) == [
+        "No caveat found: no check applies to this data."]
+
+
+def test_the_deck_with_caveats_is_the_same_each_time() -> None:
+    assert render_pptx(trusting_pack()) == render_pptx(trusting_pack())

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from nps.report import typeset
 from nps.report.model import (ActionLine, Bar, Breakdown, Change, Decision, Figure, Movement, Pack, Quote, Section,
                               Theme, TrendPoint)
-from tests.report_fixtures import HOSTILE, billing, hidden, sample_pack
+from tests.report_fixtures import CAVEATS, HOSTILE, billing, hidden, sample_pack, trusting_pack
 
 STUB_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120">'
             b'<rect width="400" height="120" fill="#ddd"/></svg>')
@@ -363,3 +363,65 @@ def test_the_themes_that_moved_are_a_table(rendered: tuple[bytes, list[str], Pat
     text = squash(" ".join(rendered[1]))
     assert "Detractors' themes that moved" in text
     assert "Billing errors 25.0% (n 140) 41.0% (n 156) +16.0 +5.5 to +26.5 ●" in text
+
+
+# --- how far to trust these numbers ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trusted(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list[str], Path]:
+    """The fixture pack with caveats, charts stubbed: the PDF, its pages' text, its folder."""
+    tmp = tmp_path_factory.mktemp("trust")
+    pdf = typeset.render_pdf(trusting_pack(), draw=stub_draw)
+    return pdf, pdf_pages(pdf, tmp), tmp
+
+
+def test_the_trust_page_lists_each_caveat_then_the_checks(trusted: tuple[bytes, list[str], Path]) -> None:
+    pdf, pages, tmp = trusted
+    [page] = [p for p in pages if p.lstrip().startswith(typeset.TRUST_HEADING)]
+    raw = squash(pdf_pages(pdf, tmp, layout=False)[pages.index(page)])
+    assert in_order(raw, typeset.TRUST_HEADING,
+                    "Warning · Survey types pooled", squash(CAVEATS[0].sentence),
+                    "Warning · Spike of 10s: business_function Billing", squash(CAVEATS[1].sentence))
+    assert bare(f"Warning · Comments asking for a 10: store {HOSTILE}") in bare(raw)
+    assert bare(CAVEATS[2].sentence) in bare(raw)
+    assert in_order(raw, "Note · This view mixes language values", squash(CAVEATS[3].sentence),
+                    "Checked: survey types pooled (survey_type); scale use across language values; signs of gaming "
+                    "by business_function (spikes of 10s, too little variance, comments asking for a 10).",
+                    "Not checked: response rate (no invitation counts given); sample vs population (no population "
+                    "table given).")
+    # after the summary, before the decisions, and in the contents
+    summary = next(i for i, p in enumerate(pages) if p.lstrip().startswith(typeset.SUMMARY_HEADING))
+    assert summary < pages.index(page)
+    assert in_order(raw, "table given).", typeset.DECISIONS_HEADING)
+    assert typeset.TRUST_HEADING in squash(pages[0])
+
+
+def test_the_hostile_caveat_is_literal_in_the_pdf(trusted: tuple[bytes, list[str], Path]) -> None:
+    _, pages, _ = trusted
+    text = squash("\n".join(pages))
+    for piece in ("*bold*", "#set", "$x$", "<b>tag</b>", "[click](http://evil)", "=SUM(A1)", "@mention"):
+        assert f"store {piece}" in text or piece in text
+    assert HOSTILE not in typeset.TEMPLATE
+    data, _ = typeset.document(trusting_pack())
+    blocks = [b for b in data["blocks"] if b["t"] == "caveat"]
+    assert blocks[2] == {"t": "caveat", "severity": "warn", "label": "Warning",
+                         "title": f"Comments asking for a 10: store {HOSTILE}", "text": CAVEATS[2].sentence}
+
+
+def test_the_section_of_a_gamed_function_says_so(trusted: tuple[bytes, list[str], Path]) -> None:
+    _, pages, _ = trusted
+    billing_page = next(p for p in pages if p.lstrip().startswith("Billing\n"))
+    assert in_order(squash(billing_page), typeset.SECTION_TRUST_HEADING,
+                    "Warning · Spike of 10s: business_function Billing")
+
+
+def test_without_caveats_the_page_says_what_was_checked(tmp_path: Path) -> None:
+    pack = dataclasses.replace(sample_pack(), checked=("survey types pooled (survey_type)", "survey fatigue (90 days)"),
+                               not_checked=("response rate (no invitation counts given)",))
+    pages = pdf_pages(typeset.render_pdf(pack, draw=stub_draw), tmp_path)
+    [page] = [p for p in pages if p.lstrip().startswith(typeset.TRUST_HEADING)]
+    assert in_order(squash(page), typeset.TRUST_HEADING,
+                    "No caveat found. Checked, and nothing to warn about: survey types pooled (survey_type); survey "
+                    "fatigue (90 days).", "Not checked: response rate (no invitation counts given).")
+    assert "Warning" not in page and typeset.SECTION_TRUST_HEADING not in squash("\n".join(pages))

@@ -31,12 +31,7 @@ def add_caveats_parser(sub: Any, add_db: Callable[..., None], add_read_only: Cal
     parser.add_argument("source", metavar="FILE_OR_DATASET")
     add_db(parser)
     _add_mapping(parser)
-    parser.add_argument("--population", metavar="FILE.csv",
-                        help="the population's shares: a CSV with columns column,value,share (composition and "
-                             "raking weights, weighted NPS beside the unweighted one)")
-    parser.add_argument("--invitations", metavar="FILE.csv",
-                        help="invitations sent: a CSV with a column invitations, optionally one column of the "
-                             "data (coverage by its values) and a column period (a date in the month: the trend)")
+    add_table_options(parser)
     parser.add_argument("--by", action="append", default=[], metavar="COLUMN",
                         help="the view is split by this column (a country or language split gets the culture note)")
     for role, text in (("country", "the country column"), ("language", "the language column"),
@@ -51,6 +46,26 @@ def add_caveats_parser(sub: Any, add_db: Callable[..., None], add_read_only: Cal
     add_read_only(parser)
 
 
+def add_table_options(parser: argparse.ArgumentParser) -> None:
+    """``--population FILE.csv`` and ``--invitations FILE.csv``: the caveats' optional tables (``caveats``, ``report``)."""
+    parser.add_argument("--population", metavar="FILE.csv",
+                        help="the population's shares: a CSV with columns column,value,share (composition and "
+                             "raking weights, weighted NPS beside the unweighted one)")
+    parser.add_argument("--invitations", metavar="FILE.csv",
+                        help="invitations sent: a CSV with a column invitations, optionally one column of the "
+                             "data (coverage by its values) and a column period (a date in the month: the trend)")
+
+
+def read_tables(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The ``--population`` and ``--invitations`` tables as DataFrames of text (shares as numbers), None when not
+    given; :class:`UsageError` for a missing file or a share that is not a number."""
+    population = _csv(args.population, "--population") if args.population else None
+    invitations = _csv(args.invitations, "--invitations") if args.invitations else None
+    if population is not None and "share" in population.columns:
+        population["share"] = population["share"].map(_number)
+    return population, invitations
+
+
 def _csv(path: str, option: str) -> Any:
     import pandas as pd
 
@@ -63,10 +78,7 @@ def run_caveats(args: argparse.Namespace) -> int:
     """``caveats``: compute and print the caveats of the selection; returns the exit status."""
     from nps.query.caveats import as_records, caveats
 
-    population = _csv(args.population, "--population") if args.population else None
-    invitations = _csv(args.invitations, "--invitations") if args.invitations else None
-    if population is not None and "share" in population.columns:
-        population["share"] = population["share"].map(_number)
+    population, invitations = read_tables(args)
     con, ds = open_source(args, keep=None)
     try:
         chosen = selection(con, ds, args)

@@ -2,7 +2,9 @@
 
 ``python -m nps report FILE_OR_DATASET [--review NAME [--on DATE] | --by COLUMN [--value V]...] [--period GRAIN]
 [--since --until --where --where-not --compare --survey-type --method --level --multiplicity --min-n
---weighted --dedupe] --format pptx|pdf --out FILE [--template DECK.pptx]``. The selection options are
+--weighted --dedupe] [--population FILE.csv] [--invitations FILE.csv] --format pptx|pdf --out FILE
+[--template DECK.pptx]``. ``--population`` and ``--invitations`` are ``caveats``' tables (the pack's
+*How far to trust these numbers*). The selection options are
 ``summary``'s (:func:`nps.cli.summary.selection`), so without them the pack covers the rows ``summary``
 would. The same arguments give the same numbers; every page names them (the provenance).
 """
@@ -32,6 +34,7 @@ def add_report_parser(sub: Any, add_db: Callable[..., None], add_read_only: Call
                       add_selection: Callable[[argparse.ArgumentParser], None],
                       as_date: Callable[[str], dt.date]) -> None:
     """Register ``report`` on the command line's sub-parsers (the shared options come from the parser module)."""
+    from nps.cli.caveats import add_table_options
     from nps.cli.parser import _add_mapping
 
     report = sub.add_parser("report", help="a review pack: PowerPoint deck or PDF, one section per business function")
@@ -57,6 +60,7 @@ def add_report_parser(sub: Any, add_db: Callable[..., None], add_read_only: Call
     report.add_argument("--title", help="the pack's title (default: from the review or the dataset)")
     report.add_argument("--template", metavar="DECK.pptx",
                         help="with --format pptx: an organisation's PowerPoint template whose layouts are used")
+    add_table_options(report)  # the caveats' tables, as `caveats` reads them
     report.add_argument("--format", choices=("pptx", "pdf"), required=True)
     report.add_argument("--out", metavar="FILE", required=True, help="where to write the pack")
     add_read_only(report)
@@ -81,6 +85,7 @@ def command_line(argv: list[str]) -> str:
 
 def run_report(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     """``report``: build the pack and write it to ``--out``; returns the exit status."""
+    from nps.cli.caveats import read_tables
     from nps.report.assemble import make_pack, render
 
     template = None
@@ -93,13 +98,17 @@ def run_report(args: argparse.Namespace, argv: list[str] | None = None) -> int:
         template = path.read_bytes()
     if args.value and not args.by:
         raise UsageError("--value needs --by COLUMN (the column whose values are the sections)")
-    named = [pair.split("=", 1)[0].strip() for pair in [*args.where, *args.where_not]]
-    con, ds = open_source(args, keep=[c for c in [args.by, args.breakdown_by, *named] if c])
+    population, invitations = read_tables(args)
+    con, ds = open_source(args, keep=None)  # every column: the caveats may read any (as `caveats` does)
     try:
         request, decisions, warnings = pack_request(con, ds, args, argv or sys.argv[1:])
         codebook = _codebook(con, ds, args)
-        pack = make_pack(con, ds, request, label=lambda c: column_label(c, ds.labels, among=ds.columns) if c else "",
-                         codebook=codebook, decisions=decisions)
+        try:
+            pack = make_pack(con, ds, request,
+                             label=lambda c: column_label(c, ds.labels, among=ds.columns) if c else "",
+                             codebook=codebook, decisions=decisions, invitations=invitations, population=population)
+        except ValueError as error:  # a malformed --population or --invitations table
+            raise UsageError(str(error)) from None
     finally:
         con.close()
     try:

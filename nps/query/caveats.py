@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -78,26 +78,86 @@ def caveats(
         return []
     by = [resolve_column(ds, b) for b in by]
     found: list[Caveat | None] = []
-    types = _role(ds, survey_type, ds.mapping.survey_type)
+    role = roles(ds, invitation_column=invitation_column, country=country, language=language, agent=agent,
+                 survey_type=survey_type, respondent=respondent)
+    types = role.survey_type
     if types and types not in by:  # split by the survey type, each number is one type's
         found.append(rules.survey_mix(types, _nameable_counts(cur, ds, flt, plain, types)))
-    for column in (_role(ds, country, None, names.COUNTRY_WORDS), _role(ds, language, None, names.LANGUAGE_WORDS)):
-        if column:
-            values = [v for v, n in _nameable_counts(cur, ds, flt, plain, column).items() if n and v != BLANK]
-            found.append(rules.culture(column, values, column in by))
-    found += _invitation_caveats(cur, ds, flt, plain, n_view, invitations,
-                                 _role(ds, invitation_column, None, names.INVITATION_WORDS))
+    for column in role.cultures:
+        counts = _nameable_counts(cur, ds, flt, plain, column)  # most answers first, then by name: a stable order
+        values = [v for v, n in sorted(counts.items(), key=lambda kv: (-(kv[1] or 0), kv[0])) if n and v != BLANK]
+        found.append(rules.culture(column, values, column in by))
+    found += _invitation_caveats(cur, ds, flt, plain, n_view, invitations, role.invitation_column)
     if population is not None:
         found += _population_caveats(cur, ds, flt, opts, population)
-    who = _role(ds, agent, None, names.AGENT_WORDS)
-    if agent is None and not who:
-        who = pick_review_dimension(ds)
-    if who:
-        found += _gaming_caveats(cur, ds, flt, plain, who)
-    if _role(ds, respondent, ds.mapping.respondent):
+    if role.agent:
+        found += _gaming_caveats(cur, ds, flt, plain, role.agent)
+    if role.respondent:
         found.append(_fatigue(cur, ds, flt, plain, fatigue_days))
     kept = [c for c in found if c is not None]
     return [c for c in kept if c.severity == WARN] + [c for c in kept if c.severity != WARN]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The columns the caveats look at (None, or empty, where the data has none): the survey type, the country and
+    language columns (``cultures``), a per-row invitation count, the store/agent/function looked at for gaming,
+    and the respondent id."""
+
+    survey_type: str | None
+    cultures: tuple[str, ...]
+    invitation_column: str | None
+    agent: str | None
+    respondent: str | None
+
+
+def roles(ds: Dataset, *, invitation_column: str | None = None, country: str | None = None,
+          language: str | None = None, agent: str | None = None, survey_type: str | None = None,
+          respondent: str | None = None) -> Roles:
+    """The columns :func:`caveats` looks at, given (resolved; :data:`NONE` for none) or found as it finds them."""
+    who = _role(ds, agent, None, names.AGENT_WORDS)
+    if agent is None and not who:
+        who = pick_review_dimension(ds)
+    cultures = (_role(ds, country, None, names.COUNTRY_WORDS), _role(ds, language, None, names.LANGUAGE_WORDS))
+    return Roles(survey_type=_role(ds, survey_type, ds.mapping.survey_type),
+                 cultures=tuple(c for c in cultures if c),
+                 invitation_column=_role(ds, invitation_column, None, names.INVITATION_WORDS),
+                 agent=who or None, respondent=_role(ds, respondent, ds.mapping.respondent))
+
+
+def checks(ds: Dataset, *, by: Sequence[str] = (), invitations: pd.DataFrame | None = None,
+           population: pd.DataFrame | None = None, fatigue_days: int = rules.FATIGUE_DAYS,
+           **columns: str | None) -> tuple[list[str], list[str]]:
+    """What :func:`caveats` looks at on ``ds`` with these arguments, in words: (the checks it runs, the checks it
+    cannot run with the reason). ``columns`` are :func:`roles`' overrides. For a reader who sees no caveat: the
+    sentence says what was checked and found nothing, and what could not be checked."""
+    role = roles(ds, **columns)
+    by = [resolve_column(ds, b) for b in by]
+    ran: list[str] = []
+    not_run: list[str] = []
+    if role.survey_type and role.survey_type not in by:
+        ran.append(f"survey types pooled ({role.survey_type})")
+    ran += [f"scale use across {column} values" for column in role.cultures]
+    if invitations is not None:
+        keys = [c for c in invitations.columns if c not in (INVITATIONS, PERIOD)]
+        ran.append("response rate" + (f" and coverage by {keys[0]}" if keys else "")
+                   + (" and its trend" if PERIOD in invitations.columns else ""))
+    elif role.invitation_column:
+        ran.append(f"response rate and its trend ({role.invitation_column})")
+    else:
+        not_run.append("response rate (no invitation counts given)")
+    if population is not None:
+        ran.append("sample vs population and the weighted NPS")
+    else:
+        not_run.append("sample vs population (no population table given)")
+    if role.agent:
+        kinds = "spikes of 10s, too little variance" + (", comments asking for a 10" if ds.mapping.comment else "")
+        ran.append(f"signs of gaming by {role.agent} ({kinds})")
+    if role.respondent:
+        ran.append(f"survey fatigue ({fatigue_days} days)")
+    else:
+        not_run.append("survey fatigue (no respondent id)")
+    return ran, not_run
 
 
 def _role(ds: Dataset, given: str | None, mapped: str | None, words: Sequence[str] = ()) -> str | None:
@@ -275,7 +335,7 @@ def _gaming_caveats(cur: duckdb.DuckDBPyConnection, ds: Dataset, flt: Filter | N
         table.setdefault(str(value), [0] * 11)[int(score)] += int(n)
     counts = {v: sum(row) for v, row in table.items()}
     ok = _nameable(cur, ds, flt, opts, counts) - {BLANK}
-    groups = {v: row for v, row in table.items() if v in ok}
+    groups = {v: table[v] for v in sorted(table) if v in ok}  # sorted: the same caveats in the same order each run
     asking: dict[str, int] = {}
     if ds.mapping.comment:
         folded = f"regexp_replace(strip_accents(lower({sql.COMMENT})), '[^0-9a-z]+', ' ', 'g')"

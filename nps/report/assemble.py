@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from nps.followup import kpis
 from nps.query import access
@@ -51,11 +52,13 @@ def followup_input(cur: duckdb.DuckDBPyConnection, ds: Dataset, dimension: str, 
 
 def make_pack(cur: duckdb.DuckDBPyConnection, ds: Dataset, request: PackRequest, *, label: object = None,
               codebook: Codebook | None = None, decisions: Sequence[Decision] = (), now: dt.datetime | None = None,
-              today: dt.date | None = None) -> Pack:
+              today: dt.date | None = None, invitations: pd.DataFrame | None = None,
+              population: pd.DataFrame | None = None) -> Pack:
     """The pack of ``request`` for the reader of ``ds`` (its scope applies), with actions and follow-up read here.
 
     ``codebook`` must be one ``ds`` is tagged with (None leaves the themes out); ``now`` is the generation
-    time and the moment overdue cases are judged at (default: now, UTC).
+    time and the moment overdue cases are judged at (default: now, UTC); ``invitations`` and ``population``
+    are the caveats' optional tables (:func:`nps.query.caveats.caveats`).
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     actions = [a for a in list_actions(cur, dataset_id=ds.id)
@@ -64,7 +67,8 @@ def make_pack(cur: duckdb.DuckDBPyConnection, ds: Dataset, request: PackRequest,
     if request.dimension is not None:
         follow = followup_input(cur, ds, request.dimension, now, since=request.flt.since, until=request.flt.until)
     return build_pack(cur, ds, request, label=label, codebook=codebook, actions=actions, followup=follow,
-                      decisions=decisions, today=today or now.date(), now=now)
+                      decisions=decisions, today=today or now.date(), now=now, invitations=invitations,
+                      population=population)
 
 
 def render(pack: Pack, fmt: str, *, template: bytes | str | Path | None = None) -> bytes:

@@ -7,7 +7,9 @@ page), the trend from one :func:`nps.query.trend` by the dimension, and per sect
 distribution, a breakdown by the next dimension with its ▲ / ▼ markers, the shift-share of its
 change by that dimension, its detractors' and promoters' top themes with their impact, a few masked
 verbatims, its follow-up KPIs and overdue cases, and its open improvement actions with their
-before/since evidence. Every read goes through the row source, so the reader's scope and the
+before/since evidence. The caveats of the whole selection (:func:`nps.query.caveats.caveats`, split by
+the dimension) are computed once; a section gets those about its own value (signs of gaming by the
+function). Every read goes through the row source, so the reader's scope and the
 employee anonymity rule apply as on screen; nothing here writes.
 """
 
@@ -27,9 +29,11 @@ from nps import format as fmt
 from nps.narrative import describe_family, describe_shift_share
 from nps.query import actions as action_reads
 from nps.query import anonymity, breakdowns, comparisons, review, scores, themes, trends
+from nps.query.caveats import caveats as find_caveats
+from nps.query.caveats import checks as caveat_checks
 from nps.query.filters import Filter
 from nps.query.options import Options
-from nps.report.model import (ActionLine, Bar, Breakdown, Change, Decision, Figure, FollowUp, Movement, Pack,
+from nps.report.model import (ActionLine, Bar, Breakdown, Caveat, Change, Decision, Figure, FollowUp, Movement, Pack,
                               Provenance, Quote, Section, Theme, ThemeMove, TrendPoint)
 from nps.store import Dataset
 from nps.store.actions import Action
@@ -236,6 +240,8 @@ def build_pack(
     decisions: Sequence[Decision] = (),
     today: dt.date | None = None,
     now: dt.datetime | None = None,
+    invitations: pd.DataFrame | None = None,
+    population: pd.DataFrame | None = None,
 ) -> Pack:
     """The review pack of ``request`` on ``ds`` (the reader's dataset: its scope and anonymity rule apply).
 
@@ -244,7 +250,9 @@ def build_pack(
     improvement actions (the open ones of each section's function are shown with their before/since
     evidence); ``followup``: the follow-up figures per value (None: an employee dataset, no cases);
     ``decisions``: the last meeting's notes and decisions; ``today``/``now``: the day the actions'
-    evidence is read on and the generation time (default: now, UTC). The numbers depend only on the
+    evidence is read on and the generation time (default: now, UTC); ``invitations`` and ``population``: the
+    optional tables of :func:`nps.query.caveats.caveats` (response rate, coverage; composition and the
+    weighted NPS), ValueError when malformed. The numbers depend only on the
     data and the request, so the same request gives the same numbers.
     """
     name = label or (lambda column: column)
@@ -274,6 +282,9 @@ def build_pack(
         value=None, figure=figure_of(overall), change=change, target=total_target,
         gap=_gap(_num(overall.nps), total_target), trend=_trend_points(summary_trend, request.grain),
         distribution=_distribution(scores.distribution(cur, ds, flt, opts)), grain=request.grain)
+    split = (request.dimension,) if request.dimension else ()
+    found = tuple(find_caveats(cur, ds, flt, opts, by=split, invitations=invitations, population=population))
+    checked, not_checked = caveat_checks(ds, by=split, invitations=invitations, population=population)
     sections: list[Section] = []
     family_text = ""
     pack_notes: list[str] = []
@@ -341,13 +352,19 @@ def build_pack(
                 detractor_quotes=quotes[domain.DETRACTOR], promoter_quotes=quotes[domain.PROMOTER],
                 followup=_followup(value, followup) if ds.kind != "employee" else None,
                 actions=_action_lines(cur, ds, mine, opts, today, flt.with_period(None, None)),
-                notes=tuple(notes), grain=request.grain))
+                notes=tuple(notes), grain=request.grain, caveats=_caveats_of(found, dimension, value)))
     if overall.suppressed:
         pack_notes.append("The whole selection is hidden by the anonymity rule.")
     return Pack(title=request.title, subtitle=request.subtitle, dimension=request.dimension,
                 dimension_label=name(request.dimension) if request.dimension else "",
                 level=float(opts.level), provenance=provenance, summary=summary, sections=tuple(sections),
-                family=family_text, decisions=tuple(decisions), notes=tuple(pack_notes))
+                family=family_text, decisions=tuple(decisions), notes=tuple(pack_notes), caveats=found,
+                checked=tuple(checked), not_checked=tuple(not_checked))
+
+
+def _caveats_of(found: Sequence[Caveat], column: str, value: str) -> tuple[Caveat, ...]:
+    """The caveats about one value of ``column`` (signs of gaming by it), in their order."""
+    return tuple(c for c in found if c.numbers.get("column") == column and c.numbers.get("value") == value)
 
 
 def _sources(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from nps.caveats.rules import WARN, Caveat
+
 DETRACTOR_HEADING = "Detractors say"
+TRUST_HEADING = "How far to trust these numbers"
+SEVERITY_WORDS = {WARN: "Warning"}  # any other severity reads "Note"
 PROMOTER_HEADING = "Promoters say"
 
 
@@ -248,6 +252,7 @@ class Section:
     actions: tuple[ActionLine, ...] = ()
     notes: tuple[str, ...] = ()  # sentences a reader must see (low n, hidden groups, no comments …)
     grain: str = "month"  # the trend's period (day, week, month, quarter, year)
+    caveats: tuple[Caveat, ...] = ()  # the pack's caveats about this value (signs of gaming by it), warnings first
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,9 @@ class Pack:
     ``summary`` has the pack's whole selection; ``sections`` one per value of ``dimension`` (by n);
     ``family`` says in words how the changes of the summary table were tested together;
     ``decisions`` are the notes and decisions of the last meeting of the review (empty without one).
+    ``caveats`` say how far to trust the numbers (:func:`nps.query.caveats.caveats` of the whole
+    selection, warnings first); ``checked`` names the checks that were run and ``not_checked`` those that
+    could not be, with why (so a pack without caveats says what was looked at).
     """
 
     title: str
@@ -270,3 +278,25 @@ class Pack:
     family: str
     decisions: tuple[Decision, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    caveats: tuple[Caveat, ...] = ()
+    checked: tuple[str, ...] = ()
+    not_checked: tuple[str, ...] = ()
+
+
+def severity_word(caveat: Caveat) -> str:
+    """``Warning`` for a caveat of severity warn, ``Note`` for one of information."""
+    return SEVERITY_WORDS.get(caveat.severity, "Note")
+
+
+def checks_words(pack: Pack) -> tuple[str, str]:
+    """The checks in words: (what was checked, what could not be, with why); empty strings when there are none."""
+    checked = f"Checked: {'; '.join(pack.checked)}." if pack.checked else ""
+    not_checked = f"Not checked: {'; '.join(pack.not_checked)}." if pack.not_checked else ""
+    return checked, not_checked
+
+
+def no_caveat_words(pack: Pack) -> str:
+    """The one line of a pack without caveats: which checks were run and found nothing."""
+    if not pack.checked:
+        return "No caveat found: no check applies to this data."
+    return f"No caveat found. Checked, and nothing to warn about: {'; '.join(pack.checked)}."

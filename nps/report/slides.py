@@ -2,6 +2,7 @@
 
 :func:`render_pptx` lays a :class:`~nps.report.model.Pack` out as slides: a title slide, the
 cross-functional summary (a native bar chart of every section's NPS and the table of sections),
+*How far to trust these numbers* (the pack's caveats, warnings first, or the checks that found nothing),
 the decisions of the last meeting, then three slides per section (the scorecard with its trend and
 0–10 distribution as native line and column charts; what is behind it: the breakdown as a native bar
 chart, "why did it move" as an image of the dashboard's own chart, themes and verbatims; the
@@ -48,8 +49,9 @@ from nps.charts.common import CATEGORY_COLOURS, LINE_COLOUR
 from nps.charts.render import ChartRenderError, render_specs
 from nps.control_chars import strip_unsafe
 from nps.report import figures
-from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Breakdown, Change, Decision, Figure,
-                              FollowUp, Pack, Section, Theme)
+from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, TRUST_HEADING, WARN, ActionLine, Breakdown, Change,
+                              Decision, Figure, FollowUp, Pack, Section, Theme, checks_words, no_caveat_words,
+                              severity_word)
 
 SIGNIFICANT = "●"
 ELLIPSIS = "…"
@@ -60,11 +62,13 @@ NO_COMPARISON = "No comparison period."
 NO_COMMENTS = "No comments."
 HIDDEN_TEXT = ("Hidden by the employee anonymity rule: this group has too few respondents to be shown "
                "without identifying people, so no number of it appears in this pack.")
+TRUST_TITLE = TRUST_HEADING
 SUMMARY_ROWS_PER_SLIDE = 12
 QUOTE_LIMIT = 300  # characters of a verbatim on a slide (the whole of a longer one is in the notes)
 _FOOTER_PT = 7
 _GREY = RGBColor(0x59, 0x59, 0x59)
 _MUTED = RGBColor(0x80, 0x80, 0x80)
+_WARN = RGBColor(0xB0, 0x24, 0x18)  # a darker shade of the detractors' red, readable as text
 _POINTS_FORMAT = '+0.0;"\u2212"0.0;0.0'
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _WIDE_WIDTH = Inches(13.333)
@@ -468,6 +472,8 @@ def _headline(section: Section, level: float) -> list[_P]:
         out.append(_p(f"Change {fmt.interval(section.change.ci_low, section.change.ci_high, level=level)}"))
     out += [_p(_target_words(section), space_before=6), _p(_shares(figure), space_before=6)]
     out += [_p(one_line(note), colour=_GREY, space_before=6) for note in section.notes]
+    out += [_P([(f"{severity_word(c)}: {one_line(c.title)}. ", True), (one_line(c.sentence), False)],
+               colour=_WARN if c.severity == WARN else _GREY, space_before=6) for c in section.caveats]
     return out
 
 
@@ -596,6 +602,27 @@ def _summary_table_slides(deck: _Deck) -> None:
                     [_p(f"{SIGNIFICANT} significant change vs the previous period. " + one_line(pack.family),
                         colour=_GREY)], size=11)
         writer.finish()
+
+
+def _trust_slide(deck: _Deck) -> None:
+    """How far to trust these numbers: each caveat's severity, title and sentence (warnings first, as the pack
+    has them), then what was and was not checked; without caveats, one line saying what was checked."""
+    pack = deck.pack
+    writer = _SlideWriter(deck, TRUST_TITLE)
+    checked, not_checked = checks_words(pack)
+    paragraphs: list[_P] = []
+    for caveat in pack.caveats:
+        warn = caveat.severity == WARN
+        paragraphs.append(_P([(f"{severity_word(caveat)} · ", True), (one_line(caveat.title), True)],
+                             colour=_WARN if warn else _GREY, space_before=8))
+        paragraphs.append(_p(one_line(caveat.sentence)))
+    if not paragraphs:
+        paragraphs = [_p(one_line(no_caveat_words(pack)), size=18)]
+        checked = ""
+    paragraphs += [_p(one_line(line), colour=_GREY, size=11, space_before=10) for line in (checked, not_checked)
+                   if line]
+    writer.text(writer.body, paragraphs, size=15, min_size=9)
+    writer.finish()
 
 
 def _decisions_slide(deck: _Deck) -> None:
@@ -948,8 +975,8 @@ def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
 def render_pptx(pack: Pack, *, template: bytes | str | Path | None = None) -> bytes:
     """The pack as a PowerPoint file's bytes (16:9 unless ``template``, a ``.pptx`` whose layouts and size it uses).
 
-    Slides: title; summary (native bar chart of each section's NPS); the table of sections; decisions of
-    the last meeting; per section a scorecard (native trend and distribution charts), what is behind it
+    Slides: title; summary (native bar chart of each section's NPS); the table of sections; how far to trust
+    these numbers (the caveats); decisions of the last meeting; per section a scorecard (native trend and distribution charts), what is behind it
     (native breakdown chart, the movement waterfall as an image, themes, verbatims) and the follow-up —
     or one slide for a section hidden by the anonymity rule; the full provenance last. Every slide carries
     the provenance footer (a text box named ``Provenance``). The images are drawn, in one batch, while the
@@ -986,6 +1013,7 @@ def _slides(deck: _Deck) -> None:
         _hidden_slide(deck, pack.summary)
     else:
         _scorecard_slide(deck, pack.summary)
+    _trust_slide(deck)
     _decisions_slide(deck)
     for section in pack.sections:
         if section.figure.suppressed:

@@ -1,7 +1,8 @@
 """A review pack as a PDF, typeset by Typst (its Python package): title, contents, summary, one section per function.
 
 The document is A4 portrait: a title block with the table of contents, the cross-functional
-summary (scorecard, charts, a table of every section), the decisions of the last meeting, one
+summary (scorecard, charts, a table of every section), *How far to trust these numbers* (the pack's
+caveats, warnings first, and what was and was not checked), the decisions of the last meeting, one
 heading per section (in the contents) and a last *Provenance* section. Every page's footer carries
 the pack's provenance (:meth:`~nps.report.model.Provenance.footer`) and ``page N of M``.
 
@@ -47,8 +48,9 @@ from nps import format as fmt
 from nps.charts.render import render_specs
 from nps.control_chars import strip_unsafe_in
 from nps.report import figures
-from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, ActionLine, Change, FollowUp, Pack, Quote, ThemeMove,
-                              Section, Theme)
+from nps.report.model import (DETRACTOR_HEADING, PROMOTER_HEADING, TRUST_HEADING, WARN, ActionLine, Caveat, Change,
+                              FollowUp, Pack, Quote, Section, Theme, ThemeMove, checks_words, no_caveat_words,
+                              severity_word)
 
 Block = dict[str, Any]
 ChartRenderer = Callable[[Sequence[dict[str, Any]], str], list[bytes]]
@@ -62,6 +64,7 @@ NO_COMMENTS = "No comments."
 NO_DECISIONS = "No decisions recorded at the last meeting."
 SUMMARY_HEADING = "Cross-functional summary"
 DECISIONS_HEADING = "Decisions of the last meeting"
+SECTION_TRUST_HEADING = "How far to trust it"
 PROVENANCE_HEADING = "Provenance"
 TEXT_WIDTH_PT = 595.28 - 2 * 51.02  # A4 less the template's margins (1.8 cm each side)
 # A breakdown's labels (up to 180 px) and markers sit beside its plot: a narrower plot keeps its text readable.
@@ -138,6 +141,14 @@ TEMPLATE = r"""
       block(below: 0.4em, text(weight: "bold", fit(b.title)))
       for line in b.lines { block(above: 0.3em, below: 0.3em, text(size: 9pt, fit(line))) }
     })
+  } else if t == "caveat" {
+    let warn = b.severity == "warn"
+    block(breakable: false, below: 0.9em, inset: (left: 8pt, y: 2pt),
+      stroke: (left: 2pt + if warn { rgb("#b02418") } else { luma(170) }), {
+        block(below: 0.45em, text(weight: "bold", fill: if warn { rgb("#b02418") } else { luma(70) },
+          fit(b.label + " · " + b.title)))
+        block(above: 0.45em, fit(b.text))
+      })
   } else if t == "image" {
     align(center, image(b.file, width: b.width * 100%))
   }
@@ -301,6 +312,8 @@ def _section(section: Section, level: float, charts: _Charts) -> list[Block]:
     if section.figure.suppressed:
         return [*out, _p(HIDDEN_TEXT, "muted")]
     out.extend(_cards(section, level))
+    if section.caveats:
+        out += [_h2(SECTION_TRUST_HEADING), *[_caveat(c) for c in section.caveats]]
     specs = figures.section_specs(section, level)
     out.append(_h2("Trend"))
     out.append(charts.add(specs["trend"], height=TREND_HEIGHT) if "trend" in specs
@@ -381,6 +394,26 @@ def _summary(pack: Pack, charts: _Charts) -> list[Block]:
     return out
 
 
+def _caveat(caveat: Caveat) -> Block:
+    """One caveat as a block: its severity in words, its title and its sentence (strings: data, never markup)."""
+    return {"t": "caveat", "severity": "warn" if caveat.severity == WARN else "info", "label": severity_word(caveat),
+            "title": caveat.title, "text": caveat.sentence}
+
+
+def _trust(pack: Pack) -> list[Block]:
+    """How far to trust these numbers: the caveats (warnings first), then what was and was not checked; without
+    caveats, one line saying what was checked and found nothing."""
+    out: list[Block] = [_h1(TRUST_HEADING)]
+    checked, not_checked = checks_words(pack)
+    if pack.caveats:
+        out += [_caveat(c) for c in pack.caveats]
+    else:
+        out.append(_p(no_caveat_words(pack)))
+        checked = ""
+    out += [_p(line, "muted") for line in (checked, not_checked) if line]
+    return out
+
+
 def _decisions(pack: Pack) -> list[Block]:
     out: list[Block] = [{"t": "h1", "text": DECISIONS_HEADING, "page": False}]
     if not pack.decisions:
@@ -402,6 +435,7 @@ def document(pack: Pack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """
     charts = _Charts()
     blocks: list[Block] = _summary(pack, charts)
+    blocks += _trust(pack)
     blocks += _decisions(pack)
     for section in pack.sections:
         blocks += _section(section, pack.level, charts)
