@@ -303,12 +303,16 @@ def drivers(ctx: Context, items: tuple[str, ...], method: str, by: str | None, f
 
 
 @_cached
-def caveats(ctx: Context, flt: Filter, opts: queries.Options) -> list[Caveat]:
-    """How far to trust the view: its caveats, warnings first (``caveats.caveats``, through the row source)."""
+def caveats(ctx: Context, flt: Filter, opts: queries.Options, population: pd.DataFrame | None = None,
+            invitations: pd.DataFrame | None = None) -> tuple[list[Caveat], list[str], list[str]]:
+    """How far to trust the view: its caveats, warnings first (``caveats.caveats``, through the row source), the
+    checks run and those that could not be (``caveats.checks``), with the optional population and invitations."""
     from nps.query import caveats as trust
 
     with cursor() as cur:
-        return trust.caveats(cur, ctx.dataset, flt, opts)
+        found = trust.caveats(cur, ctx.dataset, flt, opts, population=population, invitations=invitations)
+    ran, not_run = trust.checks(ctx.dataset, population=population, invitations=invitations)
+    return found, ran, not_run
 
 
 @_cached

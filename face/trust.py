@@ -1,7 +1,7 @@
 """How far to trust what a page shows: the caveats panel and the benchmarks' note, drawn from engine results.
 
 :func:`caveats_panel` draws :func:`nps.query.caveats.caveats`' list (computed by :func:`face.cached.caveats`)
-as one expander, open when something is a warning; :func:`benchmark_note` says which external benchmarks are
+as one expander, open when something is a warning, with the checks run and two uploads that sharpen them; :func:`benchmark_note` says which external benchmarks are
 drawn as reference lines and, greyed, which are not and why (:func:`nps.benchmarks.place`). The engine's
 sentences name dataset values (a store, a country), so everything is escaped with :func:`face.widgets.md`.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
+from face import cached
+from face.session import Context
 from face.widgets import md
 from nps.benchmarks import Placement
 from nps.caveats.rules import WARN, Caveat
+from nps.errors import NpsError
 
-CHECKS = ("response rate and coverage (with invitation counts)", "sample vs population (with a population table)",
-          "comparisons across countries or languages", "signs of gaming (spikes of 10s, flat scores, asked-for 10s)",
-          "survey fatigue", "survey types pooled")
 
 
 def panel_title(found: Sequence[Caveat]) -> str:
@@ -36,19 +37,60 @@ def reference_lines(placements: Sequence[Placement]) -> list[tuple[str, float]]:
     return [(f"{p.benchmark.name} {p.benchmark.nps:+.0f}", p.benchmark.nps) for p in placements if p.comparable]
 
 
-def caveats_panel(found: Sequence[Caveat]) -> None:
-    """The "how far to trust this" expander: each caveat's severity, title and sentence, warnings first; open when
-    there is a warning. With none, the checks that were run."""
-    warned = any(c.severity == WARN for c in found)
+POPULATION_KEY, INVITATIONS_KEY = "trust_population", "trust_invitations"
+
+
+def uploaded_tables() -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """The panel's uploaded population and invitations tables, read and checked (:mod:`nps.caveats.tables`):
+    (population, invitations, the problems found, each naming the file, row and column)."""
+    from nps.caveats.tables import TableError, read_invitations, read_population
+
+    out: list[pd.DataFrame | None] = []
+    problems: list[str] = []
+    for key, read in ((POPULATION_KEY, read_population), (INVITATIONS_KEY, read_invitations)):
+        upload = st.session_state.get(key)
+        table = None
+        if upload is not None:
+            try:
+                table = read(upload.getvalue(), upload.name)
+            except TableError as error:
+                problems.append(str(error))
+        out.append(table)
+    return out[0], out[1], problems
+
+
+def caveats_panel(ctx: Context) -> None:
+    """The "how far to trust this" expander of the sidebar's view: each caveat's severity, title and sentence,
+    warnings first, open when there is a warning; the checks run and not run; and two uploads (a population's
+    shares, the invitations sent) that sharpen them for this session (not stored)."""
+    population, invitations, problems = uploaded_tables()
+    try:
+        found, ran, not_run = cached.caveats(ctx, ctx.flt, ctx.opts, population, invitations)
+    except (NpsError, ValueError) as error:  # a table naming a column the data lacks, or values it cannot use
+        problems.append(str(error))
+        found, ran, not_run = cached.caveats(ctx, ctx.flt, ctx.opts)
+    warned = any(c.severity == WARN for c in found) or bool(problems)
     with st.expander(panel_title(found), icon=":material/warning:" if warned else ":material/verified:",
                      expanded=warned):
+        for problem in problems:
+            st.error(md(f"Not used: {problem}"))
         for caveat in found:
             icon = "⚠️" if caveat.severity == WARN else "ℹ️"
             st.markdown(f"{icon} **{md(caveat.title)}**: {md(caveat.sentence)}")
         if not found:
-            st.markdown("Checked: " + "; ".join(CHECKS) + ". Nothing in the data shown calls for a warning.")
-        st.caption("Invitation counts and a population table sharpen these checks: `python -m nps caveats "
-                   "--invitations FILE.csv --population FILE.csv` (see the README, *How far to trust it*).")
+            st.markdown("Nothing in the data shown calls for a warning.")
+        st.caption(md("Checked: " + "; ".join(ran) + ".") if ran else "Nothing could be checked.")
+        if not_run:
+            st.caption(md("Not checked: " + "; ".join(not_run) + "."))
+        left, right = st.columns(2)
+        left.file_uploader("Population shares (CSV: column, value, share)", type=["csv", "txt"], key=POPULATION_KEY,
+                           help="The population's make-up, e.g. segment,B2B,40%: the sample is compared with it and "
+                                "raked to it, the weighted NPS shown beside the unweighted one. Used for this "
+                                "session only, not stored.")
+        right.file_uploader("Invitations sent (CSV: invitations, optionally a column of the data and period)",
+                            type=["csv", "txt"], key=INVITATIONS_KEY,
+                            help="How many were invited (per value of one column, per month): the response rate, "
+                                 "coverage and its trend. Used for this session only, not stored.")
 
 
 def benchmark_note(placements: Sequence[Placement]) -> None:

@@ -83,7 +83,7 @@ if diff is not None:
                                "Changes marked significant on the tiles"))
 elif ctx.since is None:
     st.caption("Pick a period in the sidebar (for example *Last full quarter*) to compare it with the one before.")
-trust.caveats_panel(cached.caveats(ctx, ctx.flt, ctx.opts))
+trust.caveats_panel(ctx)
 
 left, right = st.columns([2, 3])
 with left:

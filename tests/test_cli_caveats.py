@@ -93,10 +93,11 @@ def test_errors_are_one_line(tmp_path: Path, shop: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("column,value\nsegment,B2B\n", encoding="utf-8")
     code, _, err = _run(str(SAMPLE), "--population", str(bad))
-    assert code == 2 and "needs the columns column, value, share" in err and err.count("\n") == 1
+    assert code == 2 and "bad.csv: the columns must be column, value, share; missing share" in err
+    assert err.count("\n") == 1
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("agent,region,invitations\nA,N,3\n", encoding="utf-8")
     code, _, err = _run(str(shop), "--invitations", str(wrong))
-    assert code == 2 and "at most one column" in err
+    assert code == 2 and "wrong.csv: invitations by at most one column of the data, not agent, region" in err
     code, _, err = _run(str(shop), "--agent-column", "nope")
     assert code == 2 and "no column 'nope'" in err

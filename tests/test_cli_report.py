@@ -163,8 +163,8 @@ def test_a_pack_without_caveats_says_what_was_checked(shop_db: Path, tmp_path: P
     (["--format", "pdf", "--review", "nope"], "nope"),
     (["--format", "pptx", "--by", "nowhere"], "nowhere"),
     (["--format", "pptx", "--population", "missing.csv"], "missing.csv: no such file"),
-    (["--format", "pptx", "--population", "bad.csv"], "--population: share 'lots' is not a number"),
-    (["--format", "pptx", "--invitations", "bad.csv"], "an invitations table needs a column 'invitations'"),
+    (["--format", "pptx", "--population", "bad.csv"], "bad.csv, row 2, column 'share': 'lots' is not a share"),
+    (["--format", "pptx", "--invitations", "bad.csv"], "bad.csv: no column 'invitations'"),
 ])
 def test_errors_are_one_line(shop_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                              message: str) -> None:

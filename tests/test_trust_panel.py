@@ -23,6 +23,7 @@ from nps.ingest import Overrides
 from nps.query.caveats import caveats
 from nps.store import benchmarks
 from tests.factories import default_filter
+from tests.test_hostile_pages import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,9 +79,50 @@ def test_the_overview_panel_lists_the_engines_caveats(at: AppTest, db: Path) -> 
         con.close()
     (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
     assert panel.label == panel_title(expected)
-    shown = [m.value for m in panel.markdown]
-    for caveat, line in zip(expected, shown, strict=False):
-        assert caveat.title.replace("-", "\\-") in line or caveat.title in line
+    lines = [m.value for m in panel.markdown]
+    assert len(lines) == len(expected)
+    for caveat, line in zip(expected, lines, strict=True):
+        assert line.startswith("⚠️" if caveat.severity == WARN else "ℹ️")
+    captions = [shown(c.value) for c in panel.caption]
+    assert any(c.startswith("Not checked: response rate (no invitation counts given); sample vs population")
+               for c in captions), captions
+
+
+def test_an_uploaded_population_and_invitations_sharpen_the_checks(at: AppTest, db: Path) -> None:
+    at.file_uploader(key="trust_population").upload(
+        "population.csv", b"column,value,share\nsegment,B2B,45%\nsegment,B2C,45%\nsegment,Partners & investors,10%\n",
+        "text/csv").run()
+    at.file_uploader(key="trust_invitations").upload("inv.csv", b"invitations\n200000\n", "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    flt, _ = default_filter(db)
+    population = pd.DataFrame({"column": ["segment"] * 3, "value": ["B2B", "B2C", "Partners & investors"],
+                               "share": [45.0, 45.0, 10.0]})
+    invitations = pd.DataFrame({"invitations": [200000.0]})
+    con = store.connect(db)
+    try:
+        expected = caveats(con, store.get_dataset(con, 1), flt, population=population, invitations=invitations)
+    finally:
+        con.close()
+    kinds = {c.kind for c in expected}
+    assert {"response_rate", "composition"} <= kinds
+    (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
+    assert panel.label == panel_title(expected)
+    assert len(panel.markdown) == len(expected)
+    assert not any(shown(c.value).startswith("Not checked: response rate") for c in panel.caption)
+
+
+def test_a_bad_upload_says_where_and_is_not_used(at: AppTest) -> None:
+    at.file_uploader(key="trust_population").upload("pop.csv", b"column,value,share\nsegment,B2B,lots\n",
+                                                    "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
+    assert [shown(e.value) for e in panel.error] == [
+        "Not used: pop.csv, row 2, column 'share': 'lots' is not a share (0.4, 40 or 40%)"]
+    at.file_uploader(key="trust_population").upload("pop.csv", b"column,value,share\nnowhere,B2B,1\n",
+                                                    "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (panel,) = [e for e in at.expander if e.label.startswith("How far to trust this")]
+    assert len(panel.error) == 1 and "nowhere" in panel.error[0].value
 
 
 @pytest.fixture

@@ -57,21 +57,23 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
 
 
 def read_tables(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The ``--population`` and ``--invitations`` tables as DataFrames of text (shares as numbers), None when not
-    given; :class:`UsageError` for a missing file or a share that is not a number."""
-    population = _csv(args.population, "--population") if args.population else None
-    invitations = _csv(args.invitations, "--invitations") if args.invitations else None
-    if population is not None and "share" in population.columns:
-        population["share"] = population["share"].map(_number)
-    return population, invitations
+    """The ``--population`` and ``--invitations`` tables, checked (:mod:`nps.caveats.tables`), None when not given;
+    :class:`UsageError` for a missing file or a bad cell, naming the option, file, row and column."""
+    from nps.caveats.tables import TableError, read_invitations, read_population
 
-
-def _csv(path: str, option: str) -> Any:
-    import pandas as pd
-
-    if not Path(path).is_file():
-        raise UsageError(f"{option} {path}: no such file")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = []
+    for option, path, read in (("--population", args.population, read_population),
+                               ("--invitations", args.invitations, read_invitations)):
+        if not path:
+            out.append(None)
+            continue
+        if not Path(path).is_file():
+            raise UsageError(f"{option} {path}: no such file")
+        try:
+            out.append(read(Path(path), f"{option} {path}"))
+        except TableError as error:
+            raise UsageError(str(error)) from None
+    return out[0], out[1]
 
 
 def run_caveats(args: argparse.Namespace) -> int:
@@ -103,10 +105,3 @@ def run_caveats(args: argparse.Namespace) -> int:
         lines.append(f"note: {warning}")
     say("\n".join(lines) + "\n")
     return 0
-
-
-def _number(text: str) -> float:
-    try:
-        return float(str(text).strip().rstrip("%"))
-    except ValueError:
-        raise UsageError(f"--population: share {text!r} is not a number") from None
