@@ -19,6 +19,9 @@ ROLES = ("score", "date", "comment", "respondent", "weight")
 ROLE_LABELS = {"score": "Score (0–10)", "date": "Response date", "comment": "Comment",
                "respondent": "Respondent id", "weight": "Weight"}
 TEXT_FORMATS = set(reader.TEXT_FORMATS.values()) | {reader.JSON, reader.NDJSON}
+ITEMS_LABEL = "Item ratings (speed, staff, price… beside the 0–10 question: the key drivers)"
+ITEMS_HELP = ("Ratings on a 1–5, 1–7, 0–10 or 1–10 scale, or agreement words (agree, d'accordo, d'accord…); found by "
+              "their names and values, change them here. The Key drivers page explains the score with them.")
 DATE_ORDERS = {None: "decided from the data", "dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
                "ymd": "year first (yyyy-mm-dd)"}
 
@@ -72,7 +75,13 @@ def _apply_remap(ds: store.Dataset) -> None:
         score=str(state[f"remap_score_{ds.id}"]), date=state[f"remap_date_{ds.id}"],
         comment=state[f"remap_comment_{ds.id}"], respondent=state[f"remap_respondent_{ds.id}"],
         weight=state[f"remap_weight_{ds.id}"], dimensions=tuple(state[f"remap_dims_{ds.id}"]),
-        items=ds.mapping.items, survey_type=ds.mapping.survey_type, date_order=state[f"remap_order_{ds.id}"])
+        items=tuple(state[f"remap_items_{ds.id}"]), survey_type=ds.mapping.survey_type,
+        date_order=state[f"remap_order_{ds.id}"])
+    both = [c for c in wanted.items if c in wanted.dimensions]
+    if both:
+        state["remap_result"] = (ds.id, "error", f"{', '.join(map(repr, both))} cannot be both a dimension and an item "
+                                 "rating: remove it from one of the two lists.", [])
+        return
     try:
         result = records.remap_dataset(ds.id, wanted)  # forgets the cached reads when the roles changed
     except NpsError as error:
@@ -159,6 +168,8 @@ def _remap_section(ds: store.Dataset) -> None:
             st.multiselect("Dimensions (segment, function, touchpoint, …)", columns,
                            default=[d for d in m.dimensions if d in columns], key=f"remap_dims_{ds.id}",
                            format_func=lambda c: _column_label(ds, c))
+            st.multiselect(ITEMS_LABEL, columns, default=[i for i in m.items if i in columns],
+                           key=f"remap_items_{ds.id}", format_func=lambda c: _column_label(ds, c), help=ITEMS_HELP)
             st.form_submit_button("Apply", type="primary", icon=":material/published_with_changes:",
                                   on_click=_apply_remap, args=(ds,))
         history = records.dataset_history(ds.id)
@@ -227,6 +238,7 @@ with tab_load:
             overrides = ingest.Overrides(**{role: st.session_state.get(f"map_{role}") for role in ROLES
                                             if st.session_state.get(f"map_{role}")},
                                          dimensions=tuple(st.session_state["map_dims"]) if "map_dims" in st.session_state else None,
+                                         items=tuple(st.session_state["map_items"]) if "map_items" in st.session_state else None,
                                          no_date=st.session_state.get("map_date") == "",
                                          no_comment=st.session_state.get("map_comment") == "")
             inspection = face.inspect_upload(path, sheet=sheet, overrides=overrides, display_name=upload.name,
@@ -260,6 +272,7 @@ with tab_load:
                            key=f"map_{role}", format_func=lambda v: v or "(none)", help=md(mapping.reasons.get(role) or "") or None)
         cols[2].multiselect("Dimensions (segment, function, touchpoint, …)", names, default=list(mapping.dimensions),
                             key="map_dims")
+        st.multiselect(ITEMS_LABEL, names, default=list(mapping.items), key="map_items", help=ITEMS_HELP)
 
         left, right = st.columns([3, 2])
         with left:

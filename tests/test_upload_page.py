@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nps import ingest, store
+from tests.test_hostile_pages import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 FRENCH = ["Très bon accueil", "Délai de livraison trop long", "Prix élevés", "FÉLICITER LE PERSONNEL", "Personnel compétent"]
@@ -289,3 +290,47 @@ def test_confirming_the_delete_removes_the_dataset_and_records_who(at: AppTest, 
     assert _trail(db) == [("local user", "dataset loaded", "dataset #1"),
                           ("local user", "dataset deleted", "dataset #1")]
     assert any(i.value == "No dataset yet." for i in at.info)
+
+
+def items_bytes() -> bytes:
+    rows = ["score,date,rating_speed,rating_staff,ticket_count"]
+    rows += [f"{i % 11},2024-03-{i % 28 + 1:02d},{i % 5 + 1},{(i * 3) % 5 + 1},{i % 7 + 1}" for i in range(60)]
+    return "\n".join(rows).encode()
+
+
+def test_the_item_ratings_found_can_be_changed_before_loading(at: AppTest, db: Path) -> None:
+    at.file_uploader[0].upload("items.csv", items_bytes(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="map_items").value == ["rating_speed", "rating_staff"]
+    at.multiselect(key="map_items").set_value(["rating_speed"]).run()
+    info = next(d.value for d in at.dataframe if "why" in d.value.columns).set_index("column")
+    assert info.loc["rating_speed", "why"] == "chosen by you as an item rating"
+    assert info.loc["rating_staff", "role"] == ""
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = store.connect(db)
+    try:
+        loaded = [d for d in store.list_datasets(con) if d.name != "small"]
+    finally:
+        con.close()
+    assert [d.mapping.items for d in loaded] == [("rating_speed",)]
+
+
+def test_a_datasets_item_ratings_can_be_corrected(at: AppTest, db: Path) -> None:
+    assert at.multiselect(key="remap_items_1").value == []
+    at.multiselect(key="remap_items_1").set_value(["segment"])  # still a dimension too: said, nothing changed
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [shown(e.value) for e in at.error] == [
+        "'segment' cannot be both a dimension and an item rating: remove it from one of the two lists."]
+    at.multiselect(key="remap_dims_1").set_value([])
+    at.multiselect(key="remap_items_1").set_value(["segment"])
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = store.connect(db)
+    try:
+        mapping = store.get_dataset(con, 1).mapping
+    finally:
+        con.close()
+    assert (mapping.items, mapping.dimensions) == (("segment",), ())
+    assert mapping.reasons["segment"] == "chosen by you as an item rating"
