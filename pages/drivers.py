@@ -26,9 +26,9 @@ items = tuple(ctx.dataset.mapping.items)
 if not items:
     st.info("This dataset has no item ratings: the questions asked beside the 0–10 one (speed, staff, price… on a "
             "1–5, 1–7 or 0–10 scale, or agreement words). They are found when a file is loaded (columns named like "
-            "ratings or satisfaction items); when they were not, load the file again with "
-            "`python -m nps ingest FILE --item-column C` (once per item), or upload a file whose item columns are "
-            "named so (e.g. rating_speed). `python -m nps drivers DATASET --items C` names them for one analysis.")
+            "ratings or satisfaction items); when they were not, choose them on *Upload & datasets → Columns and "
+            "roles → Item ratings* (editors), or load the file with `python -m nps ingest FILE --item-column C` "
+            "(once per item). `python -m nps drivers DATASET --items C` names them for one analysis.")
     st.stop()
 
 METHODS = {"lmg": "Linear", "logistic": "Logistic", "correlation": "Correlation"}

@@ -189,7 +189,7 @@ def test_a_dataset_without_item_ratings_says_how_to_get_them(tmp_path: Path, mon
               monkeypatch)
     (info,) = [i.value for i in at.info]
     assert info.startswith("This dataset has no item ratings")
-    assert "--item-column C" in info
+    assert "--item-column C" in info and "Columns and roles → Item ratings" in info
     assert not at.dataframe and not _specs(at)
 
 
