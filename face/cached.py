@@ -270,15 +270,17 @@ def profiles(ctx: Context, by: tuple[str, ...], flt: Filter, opts: queries.Optio
 
 
 @_cached
-def accounts(ctx: Context, flt: Filter, opts: queries.Options) -> AccountAnalysis | str:
-    """The B2B accounts analysis (``accounts.analyse_accounts``), or the sentence saying why there is none."""
+def accounts(ctx: Context, flt: Filter, opts: queries.Options,
+             account_list: pd.DataFrame | None = None) -> AccountAnalysis | str:
+    """The B2B accounts analysis (``accounts.analyse_accounts``), with an account list if given, or the sentence
+    saying why there is none."""
     from nps.accounts.analysis import analyse_accounts
     from nps.errors import NpsError
 
     with cursor() as cur:
         try:
-            return analyse_accounts(cur, ctx.dataset, flt=flt, opts=opts)
-        except NpsError as error:
+            return analyse_accounts(cur, ctx.dataset, flt=flt, opts=opts, account_list=account_list)
+        except (NpsError, ValueError) as error:
             return str(error)
 
 

@@ -7,9 +7,8 @@ import pandas as pd
 import streamlit as st
 
 import face
-from face import cached, md
+from face import accounts, cached, md
 from nps import format as fmt
-from nps.charts import tables
 
 ctx = face.context()
 if ctx is None:
@@ -120,28 +119,4 @@ with passives_tab:
         st.info("Pick the columns on the first tab.")
 
 with accounts_tab:
-    found = cached.accounts(ctx, ctx.flt, ctx.opts)
-    if isinstance(found, str):
-        st.info(md(found))
-    else:
-        cols = found.columns
-        st.caption(f"Accounts by {md(cols.account)}" + (f", role by {md(cols.role)}" if cols.role else "")
-                   + (f", revenue by {md(cols.revenue)}" if cols.revenue else "") + ". An account is a promoter when "
-                   "its contacts' mean score (or, with a role column, its most senior role's) is 9 or more, a "
-                   "detractor at 6 or less.")
-        t1, t2, t3 = st.columns(3)
-        t1.metric("Account-based NPS", fmt.points(found.account_nps.nps))
-        t1.caption(f"{level} CI {fmt.points_range(found.account_nps.ci_low, found.account_nps.ci_high)} · "
-                   f"n {found.account_nps.n:,} accounts")
-        if found.revenue_nps is not None:
-            t2.metric("Revenue-weighted NPS", fmt.points(found.revenue_nps.nps))
-            t2.caption(f"{level} CI {fmt.points_range(found.revenue_nps.ci_low, found.revenue_nps.ci_high)}")
-        if found.revenue_at_risk is not None:
-            t3.metric("Revenue at risk", f"{found.revenue_at_risk:,.0f}", help="The revenue of the detractor accounts.")
-        for note in found.notes:
-            st.caption(md(note))
-        st.dataframe(tables.accounts_table(found.table, level=ctx.opts.level), hide_index=True, width="stretch",
-                     column_config={tables.ACCOUNT_TREND: st.column_config.LineChartColumn(
-                         tables.ACCOUNT_TREND, y_min=-100, y_max=100),
-                         "revenue": st.column_config.NumberColumn(format="localized"),
-                         "revenue at risk": st.column_config.NumberColumn(format="localized")})
+    accounts.accounts_tab(ctx)

@@ -12,6 +12,7 @@ from nps import store
 from nps.accounts import analyse_accounts
 from nps.format import points
 from tests.factories import default_filter
+from tests.test_hostile_pages import shown
 from nps.store import audit, benchmarks, indicators
 
 
@@ -112,3 +113,21 @@ def test_the_promoters_and_accounts_page(at: AppTest, db: Path) -> None:
     assert list(first["NPS by quarter"]) == [p["nps"] for p in found.table.iloc[0]["trend"]]
     assert next(m for m in at.metric if m.label == "Revenue at risk").value == f"{found.revenue_at_risk:,.0f}"
     assert next(m for m in at.metric if m.label == "Account-based NPS").value == points(found.account_nps.nps)
+
+
+def test_an_account_list_gives_the_revenue_and_the_books_coverage(at: AppTest) -> None:
+    at.switch_page("pages/profiles.py").run()
+    assert any(shown(c.value).startswith("Coverage: 90 of 90 accounts answered") for c in at.caption)
+    listing = "account;revenue\nFerri Logistica S.p.A.;1.000\nNobody Srl;5000\nOther One;lots\n"
+    at.file_uploader(key="acct_list").upload("book.csv", listing.encode(), "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [shown(c.value) for c in at.caption]
+    assert any(c.startswith("Accounts by company, role by contact_role, revenue from the account list.") for c in captions)
+    # 3 listed accounts, 1 of them answered; the other 89 answering accounts are not in the list.
+    assert any(c.startswith("Coverage: 1 of 3 accounts answered; revenue 1,000 of 6,000 (16.7%)")
+               and "89 responding account(s) not in the list" in c for c in captions), captions
+    assert any("row 4, column 'revenue'" in c and "'lots'" in c for c in captions), captions
+    accounts = next(d.value for d in at.dataframe if "revenue at risk" in d.value.columns)
+    assert accounts.iloc[0]["account"] == "Ferri Logistica S.p.A." and accounts.iloc[0]["revenue at risk"] == 1000
+    at.file_uploader(key="acct_list").upload("empty.csv", b"", "text/csv").run()
+    assert [shown(e.value) for e in at.error] == ["Not used: empty.csv: the file is empty"]

@@ -20,14 +20,18 @@ Rules (the README's "Promoter profiles and B2B accounts"):
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from nps import domain, stats
+from nps import format as fmt
+from nps.errors import NpsError
 from nps.accounts.columns import DECISION_MAKER, parse_amount, role_level
 
 PROMOTER_MEAN = 9.0
@@ -275,3 +279,50 @@ def sort_by_risk(table: pd.DataFrame) -> pd.DataFrame:
     out = out.sort_values(["revenue_at_risk", "_r", "nps", "account"], ascending=[False, False, True, True],
                           kind="stable")
     return out.drop(columns="_r").reset_index(drop=True)
+
+
+class AccountListError(NpsError):
+    """An account list that cannot be read; the message names the file."""
+
+
+def read_account_list(data: bytes | str | Path, name: str = "account list") -> pd.DataFrame:
+    """An account list (one row per account: the account and its revenue, ``,`` or ``;`` separated, UTF-8 or
+    cp1252) as a DataFrame of text, for :func:`revenues_from_list` (which names a bad amount's row and column).
+    :class:`AccountListError` naming the file when it is empty or not a table."""
+    raw = Path(data).read_bytes() if isinstance(data, Path) else data
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raw = raw.decode("cp1252")
+    if not raw.strip():
+        raise AccountListError(f"{name}: the file is empty")
+    try:
+        frame = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (ValueError, pd.errors.ParserError) as error:
+        raise AccountListError(f"{name}: not a readable CSV ({error})") from None
+    if len(frame.columns) < 2:
+        raise AccountListError(f"{name}: an account list needs two columns, the account and its revenue")
+    if frame.empty:
+        raise AccountListError(f"{name}: no rows under the header")
+    return frame
+
+
+def _money(value: float | int | None) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.0f}"
+
+
+def coverage_sentence(cov: Mapping[str, float | int | None]) -> str:
+    """:func:`coverage` in words: ``coverage: 88 of 90 accounts answered; revenue 14,633,200 of 14,633,200
+    (100.0%); decision maker answered in 80 (88.9%)``, with the responding accounts missing from a list."""
+    part = f"coverage: {cov['accounts_answered']} of {cov['accounts']} accounts answered"
+    if cov["revenue_share"] is not None:
+        part += (f"; revenue {_money(cov['revenue_answered'])} of {_money(cov['revenue_total'])} "
+                 f"({fmt.share(float(cov['revenue_share']))})")
+    if cov["decision_maker_accounts"] is not None:
+        share = cov["decision_maker_share"]
+        part += f"; decision maker answered in {cov['decision_maker_accounts']}" + (
+            f" ({fmt.share(float(share))})" if share is not None else "")
+    if cov["not_listed"]:
+        part += f"; {cov['not_listed']} responding account(s) not in the list"
+    return part

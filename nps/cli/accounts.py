@@ -42,15 +42,15 @@ def add_accounts_parser(sub: Any, add_db: Callable[..., None], add_read_only: Ca
 
 
 def _read_list(path: str) -> Any:
-    import pandas as pd
+    from nps.accounts.scoring import AccountListError, read_account_list
 
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"--accounts {path}: no such file")
     try:
-        return pd.read_csv(file, dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (ValueError, pd.errors.ParserError) as error:
-        raise UsageError(f"--accounts {path}: not a readable CSV ({error})") from None
+        return read_account_list(file, f"--accounts {path}")
+    except AccountListError as error:
+        raise UsageError(str(error)) from None
 
 
 def run_accounts(args: argparse.Namespace) -> int:
@@ -117,6 +117,8 @@ def _money(value: Any) -> str:
 
 def as_table(out: dict[str, Any]) -> str:
     """The command's result for people: the summaries, then the accounts sorted by revenue at risk."""
+    from nps.accounts.scoring import coverage_sentence
+
     cols = out["columns"]
     lines = [f"account: {cols['account']}   role: {cols['role'] or '–'}   revenue: {cols['revenue'] or '–'}"
              + (f" (from the account list)" if out["revenue_source"] == "account list" else "")]
@@ -129,15 +131,7 @@ def as_table(out: dict[str, Any]) -> str:
         lines.append(f"revenue-weighted NPS {fmt.number(r['nps'])}  {fmt.number_range(r['ci_low'], r['ci_high'])}  "
                      f"n {r['n']} accounts with a revenue")
         lines.append(f"revenue at risk (detractor accounts): {_money(out['revenue_at_risk'])}")
-    cov = out["coverage"]
-    part = f"coverage: {cov['accounts_answered']} of {cov['accounts']} accounts answered"
-    if cov["revenue_share"] is not None:
-        part += f"; revenue {_money(cov['revenue_answered'])} of {_money(cov['revenue_total'])} ({fmt.share(cov['revenue_share'])})"
-    if cov["decision_maker_accounts"] is not None:
-        part += f"; decision maker answered in {cov['decision_maker_accounts']} ({fmt.share(cov['decision_maker_share'])})"
-    if cov["not_listed"]:
-        part += f"; {cov['not_listed']} responding account(s) not in the list"
-    lines.append(part)
+    lines.append(coverage_sentence(out["coverage"]))
     header = ["account", "n", "NPS", "interval", "class", "based on", "revenue", "at risk", "open cases", "trend"]
     rows = []
     for row in out["accounts"]:
