@@ -227,7 +227,7 @@ def test_distinct_rows_of_values_too_many_for_one_key_compare_whole_rows() -> No
     assert len(rows) == 2999 and row_of[0] == row_of[1] and np.array_equal(rows[row_of], z)
 
 
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None)
 @given(n=st.integers(5, 200), k=st.integers(1, 5), seed=st.integers(0, 2**16))
 def test_a_resamples_correlations_from_its_counts_are_those_of_its_rows(n: int, k: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
