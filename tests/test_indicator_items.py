@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from nps import store
 from nps.query.filters import Filter
-from nps.query.indicators import evaluate, item_scale
+from nps.query.indicators import define, evaluate, item_scale
 from nps.query.options import Options
 from nps.stats.welch import mean_interval_arrays, welch_arrays
 from nps.store import audit, indicators, schema, sql
@@ -55,33 +55,35 @@ def rated(con: duckdb.DuckDBPyConnection) -> store.Dataset:
 def test_an_item_indicator_is_validated_stored_and_audited(con: duckdb.DuckDBPyConnection,
                                                            rated: store.Dataset) -> None:
     with pytest.raises(IndicatorError, match="needs one of the dataset's items .*: not 'price'; its items are 'speed'"):
-        indicators.add_indicator(con, dataset_id=rated.id, name="Price", kind="item", item="price", actor="x")
+        define(con, dataset_id=rated.id, name="Price", kind="item", item="price", actor="x")
     with pytest.raises(IndicatorError, match="its items are 'speed'"):
-        indicators.add_indicator(con, dataset_id=rated.id, name="Nothing", kind="item", actor="x")
+        define(con, dataset_id=rated.id, name="Nothing", kind="item", actor="x")
     with pytest.raises(IndicatorError, match="the threshold 6.0 is outside 1..5, the scale of the item 'speed'"):
-        indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", threshold=6.0,
+        define(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", threshold=6.0,
                                  actor="x")
     with pytest.raises(IndicatorError, match="the target 0.5 is outside 1..5"):
-        indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", target=0.5,
+        define(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", target=0.5,
                                  actor="x")
-    made = indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item=" speed ",
+    made = define(con, dataset_id=rated.id, name="Speed", kind="item", item=" speed ",
                                     conditions={"touchpoint": ["Delivery"]}, threshold=3, target=4, actor="ana")
     assert (made.kind, made.item, made.threshold, made.target) == ("item", "speed", 3.0, 4.0)
     assert indicators.list_indicators(con, rated.id) == [made]
     # an NPS indicator keeps no item, whatever is passed
-    other = indicators.add_indicator(con, dataset_id=rated.id, name="NPS", kind="nps", item="speed", actor="ana")
+    other = define(con, dataset_id=rated.id, name="NPS", kind="nps", item="speed", actor="ana")
     assert other.item is None
     (entry,) = [e for e in audit.audit_entries(con) if e.target == f"indicator #{made.id}"]
     assert entry.action == "indicator added" and '"item": "speed"' in json.dumps(entry.after)
     assert item_scale(con, rated, "speed") == (1, 5)
+    with pytest.raises(ValueError, match="with its item's scale"):  # the store alone cannot read it
+        indicators.add_indicator(con, dataset_id=rated.id, name="Raw", kind="item", item="speed", actor="x")
 
 
 def test_means_interval_welch_and_one_family_with_an_nps_indicator(con: duckdb.DuckDBPyConnection,
                                                                    rated: store.Dataset) -> None:
-    speed = indicators.add_indicator(con, dataset_id=rated.id, name="Delivery speed", kind="item", item="speed",
+    speed = define(con, dataset_id=rated.id, name="Delivery speed", kind="item", item="speed",
                                      conditions={"touchpoint": ["Delivery"]}, threshold=3, target=4,
                                      owner="ana@example.com", actor="x")
-    nps = indicators.add_indicator(con, dataset_id=rated.id, name="Delivery NPS", kind="nps",
+    nps = define(con, dataset_id=rated.id, name="Delivery NPS", kind="nps",
                                    conditions={"touchpoint": ["Delivery"]}, actor="x")
     opts = Options(min_n=3)
     found = {s.indicator.name: s for s in evaluate(con, rated, [speed, nps], Filter(), "month", opts)}
@@ -112,14 +114,14 @@ def test_means_interval_welch_and_one_family_with_an_nps_indicator(con: duckdb.D
 
 def test_a_rising_item_is_not_a_deterioration_and_one_period_is_not_compared(con: duckdb.DuckDBPyConnection,
                                                                               rated: store.Dataset) -> None:
-    speed = indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item="speed",
+    speed = define(con, dataset_id=rated.id, name="Speed", kind="item", item="speed",
                                      conditions={"touchpoint": ["Delivery"]}, actor="x")
     (may,) = evaluate(con, rated, [speed], Filter(since=dt.date(2026, 5, 1)), "month", Options(min_n=3))
     assert [p.period for p in may.series] == ["2026-05"] and may.change is None
     assert may.sentence.endswith("; no previous period to compare with.")
     (april_only,) = evaluate(con, rated, [speed], Filter(until=dt.date(2026, 4, 30)), "month", Options(min_n=3))
     assert april_only.series[0].value == 4.5 and not april_only.alarm
-    billing = indicators.add_indicator(con, dataset_id=rated.id, name="Billing speed", kind="item", item="speed",
+    billing = define(con, dataset_id=rated.id, name="Billing speed", kind="item", item="speed",
                                        conditions={"touchpoint": ["Billing"]}, actor="x")
     (flat,) = evaluate(con, rated, [billing], Filter(), "month", Options(min_n=3))
     # every rating 1: the interval is the mean itself and there is nothing to test
@@ -129,7 +131,7 @@ def test_a_rising_item_is_not_a_deterioration_and_one_period_is_not_compared(con
 
 def test_the_employee_anonymity_rule_hides_small_periods(con: duckdb.DuckDBPyConnection,
                                                          rated: store.Dataset) -> None:
-    speed = indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item="speed",
+    speed = define(con, dataset_id=rated.id, name="Speed", kind="item", item="speed",
                                      conditions={"touchpoint": ["Delivery"]}, actor="x")
     sql.execute(con, "UPDATE datasets SET kind = 'employee' WHERE id = ?", [rated.id])
     staff = store.get_dataset(con, rated.id)
@@ -139,7 +141,7 @@ def test_the_employee_anonymity_rule_hides_small_periods(con: duckdb.DuckDBPyCon
 
 
 def test_an_item_removed_from_the_mapping_says_so(con: duckdb.DuckDBPyConnection, rated: store.Dataset) -> None:
-    speed = indicators.add_indicator(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", actor="x")
+    speed = define(con, dataset_id=rated.id, name="Speed", kind="item", item="speed", actor="x")
     (gone,) = evaluate(con, _with_items(con, rated, ()), [speed], Filter(), "month", Options())
     assert gone.series == () and gone.sentence == "Its item is no longer one of the dataset's item ratings."
 
@@ -243,7 +245,7 @@ def test_the_owner_hears_of_an_item_indicator(con: duckdb.DuckDBPyConnection, ra
     from nps.monitoring import notify_flagged
     from nps.store import outbox
 
-    indicators.add_indicator(con, dataset_id=rated.id, name="Delivery speed", kind="item", item="speed",
+    define(con, dataset_id=rated.id, name="Delivery speed", kind="item", item="speed",
                              conditions={"touchpoint": ["Delivery"]}, threshold=3, owner="ana@example.com", actor="x")
     now = dt.datetime(2026, 6, 1, 9, 0)
     assert notify_flagged(con, now) == 1  # past its threshold (not tested below the minimum n)
@@ -294,7 +296,7 @@ def test_the_sample_s_delivery_speed_dips_in_2025_q3(db: Path) -> None:
     con = store.connect(db)
     try:
         ds = store.get_dataset(con, 1)
-        made = indicators.add_indicator(con, dataset_id=1, name="Speed", kind="item", item="rating_speed",
+        made = define(con, dataset_id=1, name="Speed", kind="item", item="rating_speed",
                                         conditions={"business_function": ["Delivery & logistics"]}, threshold=3,
                                         actor="x")
         (status,) = evaluate(con, ds, [made], Filter(until=dt.date(2025, 9, 30)), "quarter", Options())
@@ -314,7 +316,7 @@ def test_hostile_item_names_stay_plain(tmp_path: Path, monkeypatch: pytest.Monke
                      Overrides(score="Score", date="Date", dimensions=("Team",), items=tuple(HOSTILE_ITEMS)))
     con = store.connect(path)
     try:
-        indicators.add_indicator(con, dataset_id=1, name="[i](http://evil) **ind**", kind="item",
+        define(con, dataset_id=1, name="[i](http://evil) **ind**", kind="item",
                                  item=HOSTILE_ITEMS[0], threshold=1, actor="x")
     finally:
         con.close()

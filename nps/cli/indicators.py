@@ -90,10 +90,12 @@ def run_indicators(args: argparse.Namespace) -> int:
     try:
         if command == "add":
             ds = store.find_dataset(con, args.dataset)
-            made = indicators.add_indicator(con, dataset_id=ds.id, name=args.name, kind=args.kind,
-                                            conditions={store.resolve_column(ds, c): v for c, v in _pairs(args.on).items()},
-                                            theme=args.theme, threshold=args.threshold, target=args.target,
-                                            owner=args.owner, item=_item(ds, args.item), actor=cli_actor())
+            from nps.query.indicators import define  # an item indicator with its item's scale
+
+            made = define(con, dataset_id=ds.id, name=args.name, kind=args.kind,
+                          conditions={store.resolve_column(ds, c): v for c, v in _pairs(args.on).items()},
+                          theme=args.theme, threshold=args.threshold, target=args.target, owner=args.owner,
+                          item=_item(ds, args.item), actor=cli_actor())
             say(f"indicator {made.id}: {_visible(made.name)} ({made.kind}) on {_visible(ds.name)}\n")
         elif command == "list":
             ds_id = store.find_dataset(con, args.dataset).id if args.dataset else None

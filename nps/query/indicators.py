@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,7 +38,8 @@ from nps.query.options import GRAINS, Options
 from nps.query.rows import source
 from nps.stats.welch import mean_interval_arrays, welch_arrays
 from nps.store import Dataset, sql
-from nps.store.indicators import ITEM, NPS, THEME, Indicator
+from nps.store.catalog import get_dataset
+from nps.store.indicators import ITEM, NPS, THEME, Indicator, add_indicator
 from nps.text.codebook import Codebook
 
 
@@ -127,15 +129,25 @@ def item_scale(cur: duckdb.DuckDBPyConnection, ds: Dataset, item: str) -> tuple[
     """The scale of the item column ``item``: the smallest of 1–5, 1–7, 1–10, 0–10 holding every rating of the
     dataset (read through the row source as the drivers read them), else its lowest to highest rating; 0–10 when
     it has none."""
-    from nps.ingest.roles import item_scale as smallest_scale
-
     expression, bound = item_value(item, ds.columns)
     src, params = source(ds, None, Options())
     row = sql.fetch_one(cur, f"SELECT min(v), max(v) FROM (SELECT {expression} AS v FROM ({src}))", [*bound, *params])
     low, high = (None, None) if row is None else row
     if low is None or high is None:
         return (0, 10)
-    return smallest_scale(float(low), float(high)) or (math.floor(float(low)), math.ceil(float(high)))
+    return domain.item_scale(float(low), float(high)) or (math.floor(float(low)), math.ceil(float(high)))
+
+
+def define(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, kind: str, item: str | None = None,
+           **fields: Any) -> Indicator:
+    """Store an indicator (:func:`nps.store.indicators.add_indicator`, same fields), an item indicator with its item's
+    scale (:func:`item_scale`) so that its threshold and target are checked against it."""
+    scale = None
+    if kind == ITEM:
+        ds = get_dataset(cur, dataset_id)
+        clean = (item or "").strip()
+        scale = item_scale(cur, ds, clean) if clean in ds.mapping.items else None
+    return add_indicator(cur, dataset_id=dataset_id, kind=kind, item=item, scale=scale, **fields)
 
 
 def scale_text(scale: tuple[int, int]) -> str:

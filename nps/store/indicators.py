@@ -67,10 +67,12 @@ def _row(row: tuple[Any, ...]) -> Indicator:
 def add_indicator(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, name: str, kind: str,
                   conditions: Mapping[str, Sequence[str]] | None = None, theme: str | None = None,
                   threshold: float | None = None, target: float | None = None, owner: str | None = None,
-                  item: str | None = None, actor: str, now: dt.datetime | None = None) -> Indicator:
+                  item: str | None = None, scale: tuple[float, float] | None = None, actor: str,
+                  now: dt.datetime | None = None) -> Indicator:
     """Store an indicator; :class:`IndicatorError` for an empty or taken name, an unknown kind, a theme indicator
     without a theme, an item indicator without one of the dataset's items, a condition on a column the dataset
-    lacks, or a threshold/target out of range (an item's: its scale, read from its ratings)."""
+    lacks, or a threshold/target out of range — an item's is its ``scale`` (lowest, highest), which the store
+    cannot read from the ratings: :func:`nps.query.indicators.define` passes it (ValueError without it)."""
     clean = " ".join((name or "").split())
     if not clean:
         raise IndicatorError("an indicator needs a name")
@@ -90,9 +92,9 @@ def add_indicator(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, name: str,
         raise IndicatorError(f"the dataset {ds.name!r} has no column {', '.join(repr(c) for c in unknown)}")
     low, high = (-100.0, 100.0) if kind == NPS else (0.0, 100.0)
     if kind == ITEM:
-        from nps.query.indicators import item_scale  # reads the ratings through the row source
-
-        low, high = (float(v) for v in item_scale(cur, ds, str(item)))
+        if scale is None:
+            raise ValueError("an item indicator is stored with its item's scale (nps.query.indicators.define)")
+        low, high = float(scale[0]), float(scale[1])
     for label, value in (("threshold", threshold), ("target", target)):
         if value is not None and not low <= float(value) <= high:
             what = f"the scale of the item {item!r}" if kind == ITEM else f"a {kind} indicator"
