@@ -104,6 +104,12 @@ def test_means_interval_welch_and_one_family_with_an_nps_indicator(con: duckdb.D
     assert s.deteriorated and s.alarm and s.gap == pytest.approx(-1.5)
     assert s.sentence == ("2026-05: 2.50 on 1–5 (n 4 ratings, 95% CI 1.58 to 3.42); −2.00 on its scale vs the period "
                           "before — a significant deterioration. Past its threshold (below 3).")
+    # The ratings read as the drivers read them (one reader): the drivers' frame gives the same monthly means.
+    from nps.query.drivers import item_frame
+
+    frame = item_frame(con, rated, ["speed"], Filter.build(include={"touchpoint": ["Delivery"]}))
+    assert frame["speed"].iloc[:4].tolist() == [4.0, 5.0, 4.0, 5.0] and math.isnan(frame["speed"].iloc[4])
+    assert [frame["speed"].iloc[:5].mean(), frame["speed"].iloc[5:].mean()] == [4.5, 2.5]
     # On its own the item's test is its own family.
     (alone,) = evaluate(con, rated, [speed], Filter(), "month", opts)
     assert alone.p_adjusted == pytest.approx(WELCH_P)
@@ -160,6 +166,7 @@ def test_the_interval_contains_the_mean(values: list[int], level: float) -> None
         assert low <= arr.mean() <= high and high - low >= 0
 
 
+@pytest.mark.filterwarnings("ignore:Precision loss:RuntimeWarning")  # scipy, on nearly equal ratings
 @given(ratings, ratings)
 def test_the_change_interval_contains_the_change(a: list[int], b: list[int]) -> None:
     x, y = np.array(a, dtype=float), np.array(b, dtype=float)
@@ -329,3 +336,19 @@ def test_hostile_item_names_stay_plain(tmp_path: Path, monkeypatch: pytest.Monke
     texts = [t.value for t in at.text]
     assert any(t.startswith(f"mean of {HOSTILE_ITEMS[0]} on 1–5") for t in texts), texts
     assert at.selectbox(key="ind_item").options == HOSTILE_ITEMS
+
+
+def test_the_chart_draws_an_item_on_its_scale() -> None:
+    from nps.charts.indicators import chart_indicator
+    from nps.query.indicators import Point
+
+    points = [Point("2026-04", 4, 4.5, 4.5 - HALF4, 4.5 + HALF4), Point("2026-05", 4, 2.5, 2.5 - HALF4, 2.5 + HALF4)]
+    spec = chart_indicator(points, unit="1–5", title="Delivery speed", threshold=3, target=4, scale=(1, 5),
+                           item="Speed [x](http://evil)").to_dict()
+    band, line, dots, threshold, target = spec["layer"]
+    assert band["encoding"]["y"]["scale"] == {"domain": [1.0, 5.0], "nice": False, "zero": False}
+    assert band["encoding"]["y"]["title"] == "Mean of Speed [x](http://evil) (1–5)"  # a Vega-Lite title: plain text
+    assert line["encoding"]["y"]["scale"]["domain"] == [1.0, 5.0]
+    data = spec["data"]["values"] if "values" in spec.get("data", {}) else spec["datasets"][spec["data"]["name"]]
+    assert [v["value_text"] for v in data] == ["4.50 (95% CI 3.58 to 5.42)", "2.50 (95% CI 1.58 to 3.42)"]
+    assert [spec["datasets"][layer["data"]["name"]][0]["y"] for layer in (threshold, target)] == [3, 4]
