@@ -36,6 +36,11 @@ the load average printed beside them.
    process. No reference here: the target is absolute, 1M comments tagged in
    at most 60 s on this machine (extrapolated linearly below 1M).
 
+Further sections (``--only``): the command line end to end (``cli``), review packs
+(``packs``), key drivers (``drivers``: ``python -m nps drivers`` on 1M generated
+responses × 10 items, against ``python -m nps summary`` of the same dataset;
+absolute target 60 s), many browser sessions at once (``sessions``).
+
 It prints ``metric | nps | reference | ratio | target | ok`` and writes
 ``--out`` (JSON, with the machine and every sample). Exit status 0 even when a
 target is missed (the table says MISSED); non-zero only when something failed.
@@ -1572,6 +1577,211 @@ def bench_packs(db: Path, sizes: Sequence[int], workdir: Path, repeat: int,
 
 
 # ---------------------------------------------------------------------------------------------
+# 8. Key drivers (issue 14): `python -m nps drivers` at 1M responses with 10 items
+# ---------------------------------------------------------------------------------------------
+
+# Ten item ratings (1–5), named so the load detects them as items, and the importances planted in the score:
+# the score's linear part is the sum of weight × item (standardised), strictly decreasing so the order is known.
+DRIVER_ITEMS: tuple[str, ...] = (
+    "rating_speed", "rating_staff", "rating_price", "rating_quality", "rating_delivery",
+    "rating_support", "rating_app", "rating_billing", "rating_range", "rating_returns",
+)
+DRIVER_WEIGHTS: tuple[float, ...] = (0.30, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05, 0.035, 0.02, 0.01)
+DRIVERS_ROWS = 1_000_000  # the issue's size: judged at 1M responses (informative below)
+DRIVERS_TARGET_S = 60.0  # one analysis, default method and bootstrap, as a fresh process: at most a minute
+# The logistic variant fits a logistic regression per subset of items (2^10 = 1,024 at 10 items) on the distinct
+# rows of (promoter, items), again for each bootstrap resample. With 4 items there are at most 1,250 distinct rows
+# whatever the number of responses, so it is timed on the first 4 items; with 10 items at 1M there are about
+# 500,000 distinct rows and one analysis without resamples takes minutes (20k × 10 items: 16-19 s without
+# resamples, ~14 s per resample; 2026-12-03), so it is not timed.
+LOGISTIC_ITEMS = DRIVER_ITEMS[:4]
+LOGISTIC_NOT_RUN = ("10 items not timed: a model per subset of items (1,024) on ~500k distinct rows, per resample "
+                    "(20k × 10 items: 16 s, then ~14 s per resample); see the README")
+DRIVER_FIELDS = frozenset({"outcome", "method", "n", "r2", "dropped_missing", "warnings", "drivers"})
+DRIVER_ROW_FIELDS = frozenset({"item", "importance", "importance_low", "importance_high", "mean", "direction",
+                               "share", "correlation", "performance", "quadrant"})
+
+
+def driver_columns(rows: int, seed: int = SEED) -> dict[str, Any]:
+    """``rows`` responses with :data:`DRIVER_ITEMS` (1–5) and a 0–10 score they drive, as numpy columns.
+
+    Each item is a shared factor (0.6) plus its own noise (0.8), so the items correlate (about 0.36 between
+    any two, the halo of real surveys), rounded onto 1–5 around 3.6; the score is 7 plus 3 × the sum of
+    :data:`DRIVER_WEIGHTS` × the items' latent values, plus noise (sd 1.5), rounded and clipped to 0–10.
+    Dates spread over 2025 (one per response, in order). Deterministic for a seed.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    k = len(DRIVER_ITEMS)
+    latent = 0.6 * rng.standard_normal(rows)[:, None] + 0.8 * rng.standard_normal((rows, k))
+    items = np.clip(np.rint(3.6 + 1.1 * latent), 1, 5).astype(np.int8)
+    drive = latent @ np.asarray(DRIVER_WEIGHTS)
+    score = np.clip(np.rint(7 + 3 * drive + 1.5 * rng.standard_normal(rows)), 0, 10).astype(np.int8)
+    days = np.sort(rng.integers(0, 365, rows))
+    out: dict[str, Any] = {
+        "response_id": np.char.add("D", np.arange(1, rows + 1).astype(str)),
+        "submitted_at": np.datetime64("2025-01-01") + days.astype("timedelta64[D]"),
+        "score": score,
+    }
+    out.update({name: items[:, j] for j, name in enumerate(DRIVER_ITEMS)})
+    return out
+
+
+def _drivers_fingerprint() -> str:
+    """Changes when the generator changes, so a cached file is rebuilt."""
+    import inspect
+
+    text = inspect.getsource(driver_columns) + repr((DRIVER_ITEMS, DRIVER_WEIGHTS, SEED))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def ensure_drivers_csv(workdir: Path, rows: int, log: Callable[[str], None]) -> Path:
+    """The drivers file of ``rows`` responses (:func:`driver_columns`) in ``workdir``, generated unless there."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = workdir / f"drivers_{rows}.csv"
+    marker = path.with_suffix(".csv.ok")
+    stamp = f"{rows} {_drivers_fingerprint()}"
+    if path.exists() and marker.exists() and marker.read_text().strip() == f"{stamp} {path.stat().st_size}":
+        log(f"  using {path.name} ({path.stat().st_size / 1e6:,.0f} MB, already generated)")
+        return path
+    began = time.perf_counter()
+    marker.unlink(missing_ok=True)
+    pacsv.write_csv(pa.table(driver_columns(rows)), path)
+    marker.write_text(f"{stamp} {path.stat().st_size}\n")
+    log(f"  generated {path.name}: {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - began:.1f} s")
+    return path
+
+
+def drivers_dataset_name(rows: int) -> str:
+    return f"drivers {size_label(rows)} ({rows:,} rows, {len(DRIVER_ITEMS)} items)"
+
+
+def check_drivers_json(stdout: str, rows: int, method: str, items: Sequence[str] = DRIVER_ITEMS) -> dict[str, Any]:
+    """The ``drivers --format json`` answer, checked: the promised fields, n, every item, sorted by importance.
+
+    Raises AssertionError when one is missing or wrong; returns the parsed answer.
+    """
+    answer = json.loads(stdout)
+    missing = DRIVER_FIELDS - set(answer)
+    if missing:
+        raise AssertionError(f"drivers --method {method}: no {sorted(missing)} in the JSON")
+    if answer["method"] != method or answer["n"] != rows or answer["dropped_missing"] != 0:
+        raise AssertionError(f"drivers --method {method}: method {answer['method']!r}, n {answer['n']}, "
+                             f"dropped {answer['dropped_missing']} (expected {method!r}, {rows}, 0)")
+    drivers = answer["drivers"]
+    if sorted(d.get("item") for d in drivers) != sorted(items):
+        raise AssertionError(f"drivers --method {method}: items {[d.get('item') for d in drivers]}")
+    for d in drivers:
+        if DRIVER_ROW_FIELDS - set(d):
+            raise AssertionError(f"drivers --method {method}: {d['item']} lacks {sorted(DRIVER_ROW_FIELDS - set(d))}")
+        if not d["importance_low"] <= d["importance"] <= d["importance_high"]:
+            raise AssertionError(f"drivers --method {method}: {d['item']}'s importance is outside its interval")
+    importances = [d["importance"] for d in drivers]
+    if importances != sorted(importances, reverse=True):
+        raise AssertionError(f"drivers --method {method}: not sorted by importance")
+    return answer
+
+
+def planted_in_place(answer: dict[str, Any]) -> int:
+    """How many items the analysis ranks where :data:`DRIVER_WEIGHTS` planted them (10 at 1M)."""
+    return sum(d["item"] == planted for d, planted in zip(answer["drivers"], DRIVER_ITEMS))
+
+
+def bench_drivers(db: Path, sizes: Sequence[int], workdir: Path, repeat: int,
+                  log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """Key drivers: ``python -m nps drivers DATASET --format json``, N = min(largest --rows, 1M) responses × 10 items.
+
+    The data (:func:`driver_columns`: correlated 1–5 items, planted importances, a 0–10 score) are
+    generated once into the work folder and loaded into ``db`` with ``nps.ingest.ingest_file`` as their
+    own dataset (untimed; reused while the generator is unchanged). Each run is a fresh process with the
+    default method (LMG) and bootstrap (200 resamples), interleaved with the reference: ``python -m nps
+    summary`` of the same dataset (what any command pays to start, open it and count its rows), and with
+    the logistic variant on the first 4 items (informative; 10 items: :data:`LOGISTIC_NOT_RUN`). The JSON
+    is checked for the promised fields. Target: one LMG analysis in at most 60 s, absolute, at N = 1M
+    (informative below).
+    """
+    from nps import store
+    from nps.ingest import ingest_file
+
+    n = min(max(sizes), DRIVERS_ROWS)
+    label = size_label(n)
+    csv = ensure_drivers_csv(workdir, n, log)
+    name = drivers_dataset_name(n)
+    con = store.connect(db)
+    try:
+        have = {d.name: d for d in store.list_datasets(con)}
+        digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+        stale = name in have and have[name].sha256 != digest
+        if name not in have or stale:
+            began = time.perf_counter()
+            if stale:
+                store.delete_dataset(con, have[name].id)
+            ingest_file(con, csv, name=name, allow_duplicate=True)
+            log(f"  loaded {name} into {db.name} in {time.perf_counter() - began:.1f} s (untimed)")
+        else:
+            log(f"  using {name} in {db.name} (already loaded)")
+        items = store.get_dataset(con, name).mapping.items
+    finally:
+        con.close()
+    if sorted(items) != sorted(DRIVER_ITEMS):
+        raise AssertionError(f"{name}: the load detected items {list(items)}, not the ten rating columns")
+    common = [name, "--db", str(db), "--format", "json"]
+    commands = {"nps": [sys.executable, "-m", "nps", "drivers", *common],
+                "reference": [sys.executable, "-m", "nps", "summary", *common],
+                "logistic": [sys.executable, "-m", "nps", "drivers", *common, "--method", "logistic",
+                             *(a for item in LOGISTIC_ITEMS for a in ("--items", item))]}
+    out_dir = workdir / "drivers"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, list[dict[str, Any]]] = {key: [] for key in commands}
+    answer: dict[str, Any] = {}
+    logistic: dict[str, Any] = {}
+    for _ in range(repeat):
+        for key, command in commands.items():
+            result = run_timed(command, out_dir / f"{key}.err")  # raises when the command fails
+            stdout = result.pop("stdout")
+            if key == "nps":
+                answer = check_drivers_json(stdout, n, "lmg")
+            elif key == "logistic":
+                logistic = check_drivers_json(stdout, n, "logistic", LOGISTIC_ITEMS)
+            samples[key].append(result)
+            log(f"  {key}: {result['seconds']:.2f} s (CPU {result['cpu_s']:.2f} s), "
+                f"peak RSS {gigabytes(result['peak_rss_bytes'])}")
+    took, ref = (median([r["seconds"] for r in samples[key]]) for key in ("nps", "reference"))
+    cpu, ref_cpu = (median([r["cpu_s"] for r in samples[key]]) for key in ("nps", "reference"))
+    rss = median([r["peak_rss_bytes"] for r in samples["nps"]])
+    in_place = planted_in_place(answer)
+    log(f"  R² {answer['r2']:.3f}; {in_place} of {len(DRIVER_ITEMS)} items ranked where they were planted")
+    judged = n >= DRIVERS_ROWS
+    what = f"drivers {label} × {len(DRIVER_ITEMS)} items (LMG, 200 resamples)"
+    rows = [
+        Row(f"{what}: time", seconds(took), reference=seconds(ref), ratio=f"{took / ref:.1f}×",
+            target=f"≤ {DRIVERS_TARGET_S:.0f} s" + ("" if judged else " (at 1M)"),
+            ok=(took <= DRIVERS_TARGET_S) if judged else None, section="drivers",
+            values={"s": took, "reference_s": ref}),
+        Row(f"{what}: CPU time (less noise-prone)", seconds(cpu), reference=seconds(ref_cpu),
+            ratio=f"{cpu / ref_cpu:.1f}×", section="drivers", values={"cpu_s": cpu, "reference_cpu_s": ref_cpu}),
+        Row(f"{what}: peak RSS", gigabytes(rss), section="drivers", values={"peak_rss_bytes": rss}),
+    ]
+    took_logistic = median([r["seconds"] for r in samples["logistic"]])
+    cpu_logistic = median([r["cpu_s"] for r in samples["logistic"]])
+    rows.append(Row(f"drivers {label} × {len(LOGISTIC_ITEMS)} items (logistic, 200 resamples): time",
+                    f"{seconds(took_logistic)} (CPU {seconds(cpu_logistic)})", reference=seconds(ref),
+                    ratio=f"{took_logistic / ref:.1f}×", section="drivers",
+                    values={"s": took_logistic, "cpu_s": cpu_logistic}))
+    raw = {"rows": n, "items": len(DRIVER_ITEMS), "dataset": name, "samples": samples, "target_s": DRIVERS_TARGET_S,
+           "median_s": took, "median_cpu_s": cpu, "reference_s": ref, "reference_cpu_s": ref_cpu,
+           "peak_rss_bytes": rss, "r2": answer["r2"], "planted_in_place": in_place,
+           "order": [d["item"] for d in answer["drivers"]],
+           "logistic": {"items": list(LOGISTIC_ITEMS), "median_s": took_logistic, "median_cpu_s": cpu_logistic,
+                        "r2": logistic["r2"], "order": [d["item"] for d in logistic["drivers"]],
+                        "ten_items": LOGISTIC_NOT_RUN}}
+    return rows, raw
+
+
+# ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
 
@@ -1586,7 +1796,7 @@ def parse_rows(text: str) -> list[int]:
     return sorted(dict.fromkeys(sizes))
 
 
-SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "packs", "browser", "sessions")
+SECTIONS = ("ingest", "queries", "cli", "comment_tagging", "packs", "drivers", "browser", "sessions")
 
 
 def parse_sections(text: str) -> list[str]:
@@ -1629,7 +1839,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rounds of the query set (default: max(7, 3 × --repeat))")
     parser.add_argument("--skip-browser", action="store_true", help="leave out the browser measurements")
     parser.add_argument("--only", type=parse_sections, default=list(SECTIONS), metavar="SECTION[,SECTION]",
-                        help="run only these sections (ingest, queries, cli, comment_tagging, browser, sessions); "
+                        help="run only these sections (ingest, queries, cli, comment_tagging, packs, drivers, browser, "
+                             "sessions); "
                              "without "
                              "ingest, the work folder's bench.duckdb is reused (loaded once, untimed, if missing)")
     parser.add_argument("--sessions", type=int, default=10,
@@ -1665,7 +1876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "args": {"rows": sizes, "repeat": args.repeat, "query_repeat": query_repeat,
                  "skip_browser": args.skip_browser, "only": args.only, "workdir": str(workdir)},
         "table": [], "ingest": None, "queries": None, "cli": None, "browser": None, "comment_tagging": None,
-        "sessions": None, "packs": None,
+        "sessions": None, "packs": None, "drivers": None,
         "missed": [], "errors": [],
     }
     table: list[Row] = []
@@ -1687,6 +1898,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     kept: dict[int, Path] = {}
 
     def data() -> tuple[list[Row], Any]:
+        if not set(args.only) - {"drivers"}:  # the drivers section makes and loads its own file
+            return [], {}
         for size in sizes:
             csvs[size] = ensure_csv(workdir, size, log)
         return [], {str(s): {"file": str(p), "bytes": p.stat().st_size} for s, p in csvs.items()}
@@ -1716,6 +1929,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             section("comment_tagging", lambda: bench_comment_tagging(bench_db, sizes, args.repeat, log))
         if "packs" in only:
             section("packs", lambda: bench_packs(bench_db, sizes, workdir, args.repeat, log))
+        if "drivers" in only:
+            section("drivers", lambda: bench_drivers(bench_db, sizes, workdir, args.repeat, log))
         if args.skip_browser or "browser" not in only:
             results["browser"] = {"skipped": True}
         else:

@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 
 from nps.drivers import (
     Driver,
+    Moments,
+    distinct_rows,
     DriverResult,
     importance_performance,
     key_drivers,
     key_drivers_by,
     lmg,
+    lmg_from_correlation_matrix,
     lmg_from_correlations,
     mcfadden_shapley,
     performance,
@@ -148,6 +151,105 @@ def test_the_same_seed_gives_the_same_intervals() -> None:
     assert one == two
 
 
+# --- the bootstrap from each resample's counts ----------------------------------------------------
+
+
+def _rated(n: int = 300) -> pd.DataFrame:
+    """Four correlated 1–5 items and a 0–10 score they drive (seeded)."""
+    rng = np.random.default_rng(11)
+    latent = 0.6 * rng.standard_normal(n)[:, None] + 0.8 * rng.standard_normal((n, 4))
+    items = np.clip(np.rint(3 + latent), 1, 5)
+    score = np.clip(np.rint(6 + latent @ np.array([1.2, 0.8, 0.4, 0.1]) + rng.standard_normal(n)), 0, 10)
+    frame = pd.DataFrame(items, columns=["speed", "staff", "price", "app"])
+    frame.insert(0, "score", score)
+    return frame
+
+
+def test_the_bootstrap_from_counts_gives_the_intervals_of_the_copied_resamples() -> None:
+    # Literal values: what the bootstrap gave when it copied each resample's rows and correlated them
+    # (before the resample's correlations came from its counts, for speed at 1M responses).
+    result = key_drivers(_rated(), ["speed", "staff", "price", "app"], bootstrap=50, seed=1)
+    assert result.r2 == pytest.approx(0.7505160335816622, abs=1e-12)
+    expected = {
+        "speed": (0.3382071687118028, 0.3004167633016229, 0.3923987216916168),
+        "staff": (0.2640057424557757, 0.20724980172363935, 0.3320472600000234),
+        "price": (0.08720044069315026, 0.0560878018964753, 0.11511215156571053),
+        "app": (0.06110268172093391, 0.03518990908911309, 0.08545154740989847),
+    }
+    assert [d.item for d in result.drivers] == list(expected)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_resamples_where_an_item_never_varies_are_left_out_as_before() -> None:
+    # "rare" is 4 in one row of 40: about a third of the resamples never draw it and are skipped.
+    frame = pd.DataFrame({"score": [9, 8, 7, 10, 6, 5, 9, 9, 8, 7] * 4, "rare": [3] * 39 + [4],
+                          "other": [1, 2, 3, 4, 5] * 8})
+    result = key_drivers(frame, ["rare", "other"], bootstrap=30, seed=2)
+    expected = {"rare": (0.006864236030902701, 0.004564734793732523, 0.033930767662985736),
+                "other": (0.001581709915043249, 0.0008005179249445166, 0.2411923252364363)}
+    assert result.r2 == pytest.approx(0.008445945945946054, abs=1e-12)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_the_logistic_variant_on_distinct_rows_gives_the_former_values() -> None:
+    # Literal values: what the logistic variant gave when it fitted every response (and every resample's
+    # copied rows) instead of the distinct rows weighted by their counts.
+    result = key_drivers(_rated().iloc[:120], ["speed", "staff", "price"], bootstrap=20, seed=3, method="logistic")
+    expected = {
+        "speed": (0.3902012716095825, 0.2368091050695154, 0.6202278652517594),
+        "staff": (0.0945524930111539, 0.029289845429948926, 0.1892851128128506),
+        "price": (0.028036686229311582, 0.00404375105737105, 0.1491257929568655),
+    }
+    assert result.r2 == pytest.approx(0.5127904508500479, abs=1e-12)
+    assert [d.item for d in result.drivers] == list(expected)
+    for d in result.drivers:
+        assert (d.importance, d.importance_low, d.importance_high) == pytest.approx(expected[d.item], abs=1e-12)
+
+
+def test_weighted_distinct_rows_fit_as_every_response() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 6, size=(400, 3)).astype(float)
+    y = (x[:, 0] + rng.normal(0, 1.5, 400) > 4).astype(float)
+    rows, row_of = distinct_rows(np.column_stack([y, x]))
+    assert len(rows) < 400 and np.array_equal(rows[row_of], np.column_stack([y, x]))
+    assert len(np.unique(rows, axis=0)) == len(rows)
+    weighted = mcfadden_shapley(rows[:, 1:], rows[:, 0], np.bincount(row_of).astype(float))
+    every = mcfadden_shapley(x, y)
+    assert weighted[0] == pytest.approx(every[0], abs=1e-12) and weighted[1] == pytest.approx(every[1], abs=1e-12)
+
+
+def test_distinct_rows_of_values_too_many_for_one_key_compare_whole_rows() -> None:
+    z = np.column_stack([np.arange(3000.0), np.arange(3000.0) % 7, np.arange(3000.0) * 0.5] * 7)
+    z[1] = z[0]
+    rows, row_of = distinct_rows(z)
+    assert len(rows) == 2999 and row_of[0] == row_of[1] and np.array_equal(rows[row_of], z)
+
+
+@settings(deadline=None, max_examples=25)
+@given(n=st.integers(5, 200), k=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_a_resamples_correlations_from_its_counts_are_those_of_its_rows(n: int, k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 6, size=(n, k + 1)).astype(float)
+    pick = rng.integers(0, n, n)
+    rows = z[pick]
+    got = Moments(z).correlation(np.bincount(pick, minlength=n))
+    if np.any(rows.min(axis=0) == rows.max(axis=0)):
+        assert got is None  # a column the resample holds one value of
+    else:
+        assert got is not None
+        assert got == pytest.approx(np.corrcoef(rows, rowvar=False), abs=1e-12)
+
+
+def test_lmg_from_a_correlation_matrix_is_lmg() -> None:
+    frame = _rated()
+    x, y = frame[["speed", "staff", "price", "app"]].to_numpy(), frame["score"].to_numpy()
+    values, r2 = lmg_from_correlation_matrix(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+    expected, expected_r2 = lmg(x, y)
+    assert values == pytest.approx(expected, abs=1e-12) and r2 == pytest.approx(expected_r2, abs=1e-12)
+
+
 # --- the logistic variant -----------------------------------------------------------------------
 
 
@@ -175,13 +277,13 @@ def test_logistic_is_the_shapley_decomposition_of_mcfaddens_r2() -> None:
     assert result.drivers[0].item == "a"
 
 
-def test_logistic_refuses_more_than_twelve_items() -> None:
+def test_logistic_refuses_more_than_six_items() -> None:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.integers(1, 6, size=(200, 13)), columns=[f"q{i}" for i in range(13)])
+    frame = pd.DataFrame(rng.integers(1, 6, size=(200, 7)), columns=[f"q{i}" for i in range(7)])
     frame["score"] = rng.integers(0, 11, 200)
-    result = key_drivers(frame, [f"q{i}" for i in range(13)], method="logistic")
+    result = key_drivers(frame, [f"q{i}" for i in range(7)], method="logistic")
     assert not result.computed and result.drivers == ()
-    assert result.warnings[-1] == ("the logistic variant fits a model per subset of items: at most 12 items, not 13; "
+    assert result.warnings[-1] == ("the logistic variant fits a model per subset of items: at most 6 items, not 7; "
                                    "choose fewer items (--items) or use lmg")
 
 

@@ -46,7 +46,7 @@ def add_drivers_parser(sub: Any, add_db: Callable[..., None], add_read_only: Cal
     drivers.add_argument("--dedupe", action="store_true", help="count only the latest response per respondent")
     drivers.add_argument("--method", choices=METHODS, default="lmg",
                          help="lmg: shares of the 0-10 score's R² (default); logistic: of promoter vs not "
-                              "(McFadden's pseudo-R², at most 12 items)")
+                              "(McFadden's pseudo-R², at most 6 items)")
     drivers.add_argument("--level", type=float, default=0.95, help="the bootstrap interval's level (default 0.95)")
     drivers.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples (default 200)")
     drivers.add_argument("--seed", type=int, default=0, help="the bootstrap's seed (default 0)")

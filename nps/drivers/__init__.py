@@ -7,10 +7,13 @@ from nps.drivers.analysis import (
     METHODS,
     Driver,
     DriverResult,
+    Moments,
+    distinct_rows,
     item_scale,
     key_drivers,
     key_drivers_by,
     lmg,
+    lmg_from_correlation_matrix,
     lmg_from_correlations,
     mcfadden_shapley,
     shapley,
@@ -19,6 +22,7 @@ from nps.drivers.analysis import (
 from nps.drivers.quadrant import QUADRANTS, importance_performance, performance
 
 __all__ = [
-    "METHODS", "QUADRANTS", "Driver", "DriverResult", "importance_performance", "item_scale", "key_drivers",
-    "key_drivers_by", "lmg", "lmg_from_correlations", "mcfadden_shapley", "performance", "shapley", "vif",
+    "METHODS", "QUADRANTS", "Driver", "DriverResult", "Moments", "distinct_rows", "importance_performance",
+    "item_scale", "key_drivers", "key_drivers_by", "lmg", "lmg_from_correlation_matrix", "lmg_from_correlations",
+    "mcfadden_shapley", "performance", "shapley", "vif",
 ]

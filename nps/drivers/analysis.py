@@ -30,7 +30,7 @@ PER_ITEM = 10
 MAX_MISSING = 0.20
 MAX_VIF = 5.0
 # The logistic variant fits a model per subset of items: 2^12 = 4,096 fits at most.
-MAX_LOGISTIC_ITEMS = 12
+MAX_LOGISTIC_ITEMS = 6  # 2**k models per decomposition: with 6 items on 1-5, about a second per resample at 20,000
 # The scales an item may sit on, smallest first (as nps.ingest.roles detects them).
 SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
 PROMOTER = 9
@@ -146,9 +146,18 @@ def lmg_from_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, flo
     Used for the bootstrap resamples, where pingouin's full regression output would cost most of the time:
     the R² of every subset of one size is solved in one batched call.
     """
-    corr = np.corrcoef(np.column_stack([y, x]), rowvar=False)
+    return lmg_from_correlation_matrix(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+
+
+def lmg_from_correlation_matrix(corr: np.ndarray) -> tuple[np.ndarray, float]:
+    """LMG importances and R² from the correlation matrix of (outcome, item 1, …, item k), outcome first.
+
+    The R² of a subset of items is r'R⁻¹r over that subset (r: the items' correlations with the outcome,
+    R: theirs with each other), so the matrix is all the decomposition needs: the bootstrap passes each
+    resample's matrix (:func:`resample_correlation`) without building the resample.
+    """
     r, rxx = corr[1:, 0], corr[1:, 1:]
-    k = x.shape[1]
+    k = len(r)
     worth = np.zeros(2**k)
     for masks, idx in _subsets_by_size(k):
         blocks = rxx[idx[:, :, None], idx[:, None, :]]
@@ -162,21 +171,72 @@ def lmg_from_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, flo
     return values, float(values.sum())
 
 
-def _logit_loglik(x: np.ndarray, y: np.ndarray) -> float:
-    """The maximised log-likelihood of a logistic regression of ``y`` (0/1) on ``x`` and an intercept (Newton)."""
+class Moments:
+    """The rows of (outcome, items) kept once, centred, so a bootstrap resample's correlation matrix costs one pass.
+
+    A resample that takes row i ``counts[i]`` times has the same means, variances
+    and covariances as the weighted rows, so :meth:`correlation` computes them
+    from the counts (one weighted cross-product, about 11 columns × n) instead of
+    copying the resampled rows and correlating them: the same matrix up to
+    rounding (the tests check the importances and intervals to 1e-12).
+    """
+
+    def __init__(self, z: np.ndarray) -> None:
+        """``z``: one row per response, the outcome then the items (floats)."""
+        self.z = z
+        self.n = len(z)
+        # A row of ones, then the columns centred by the full sample's means (the resample's own small offsets
+        # are taken off afterwards); rows are columns here so each is contiguous.
+        self.centred_t = np.vstack([np.ones(self.n), (z - z.mean(axis=0)).T])
+        self.variance = self.centred_t[1:].var(axis=1)
+        self._root = np.empty(self.n)
+        self._scaled = np.empty_like(self.centred_t)
+
+    def correlation(self, counts: np.ndarray) -> np.ndarray | None:
+        """The correlation matrix of the resample taking row i ``counts[i]`` times; None if a column is constant in it.
+
+        Constant means every row drawn has the same value, checked exactly
+        among the drawn rows whenever the computed variance is too small to
+        tell (as the former per-resample ``std() == 0`` did).
+        """
+        # Each row scaled by √count, then one symmetric product (BLAS syrk) gives every weighted sum at once:
+        # Σw (row 0 × row 0), Σw·z (row 0 × the others) and Σw·z·z'.
+        np.sqrt(counts, out=self._root)
+        np.multiply(self.centred_t, self._root, out=self._scaled)
+        sums = self._scaled @ self._scaled.T
+        total = float(counts.sum())
+        offset = sums[0, 1:] / total
+        cov = sums[1:, 1:] / total - np.outer(offset, offset)
+        var = np.diag(cov)
+        unsure = np.flatnonzero(var <= 1e-6 * self.variance)
+        if unsure.size:
+            drawn = self.z[counts > 0][:, unsure]
+            if np.any(drawn.min(axis=0) == drawn.max(axis=0)):
+                return None
+        scale = 1.0 / np.sqrt(var)
+        return cov * scale[:, None] * scale[None, :]
+
+
+def _logit_loglik(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The maximised log-likelihood of a logistic regression of ``y`` (0/1) on ``x`` and an intercept (Newton).
+
+    ``weights``: how many responses each row stands for (1 each when None), so that distinct rows with
+    their counts give the fit, and the log-likelihood, of all the responses.
+    """
+    w = np.ones(len(y)) if weights is None else weights
     design = np.column_stack([np.ones(len(y)), x])
     beta = np.zeros(design.shape[1])
     for _ in range(50):
         eta = np.clip(design @ beta, -30, 30)
         p = 1.0 / (1.0 + np.exp(-eta))
-        grad = design.T @ (y - p)
-        hess = design.T @ (design * (p * (1 - p))[:, None]) + 1e-9 * np.eye(design.shape[1])
+        grad = design.T @ (w * (y - p))
+        hess = design.T @ (design * (w * p * (1 - p))[:, None]) + 1e-9 * np.eye(design.shape[1])
         step = np.linalg.solve(hess, grad)
         beta += step
         if np.max(np.abs(step)) < 1e-9:
             break
     eta = np.clip(design @ beta, -30, 30)
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    return float(np.sum(w * (y * eta - np.logaddexp(0.0, eta))))
 
 
 def _logit_coef(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -192,17 +252,41 @@ def _logit_coef(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta[1:]
 
 
-def mcfadden_shapley(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Shapley decomposition of McFadden's pseudo-R² (1 − LL(model)/LL(intercept only)) among the columns of ``x``."""
-    null = _logit_loglik(np.empty((len(y), 0)), y)
+def mcfadden_shapley(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Shapley decomposition of McFadden's pseudo-R² (1 − LL(model)/LL(intercept only)) among the columns of ``x``.
+
+    ``weights``: how many responses each row stands for (see :func:`distinct_rows`); 1 each when None.
+    """
+    null = _logit_loglik(np.empty((len(y), 0)), y, weights)
 
     def value(subset: tuple[int, ...]) -> float:
         if not subset:
             return 0.0
-        return 1.0 - _logit_loglik(x[:, list(subset)], y) / null
+        return 1.0 - _logit_loglik(x[:, list(subset)], y, weights) / null
 
     values = shapley(x.shape[1], value)
     return values, float(values.sum())
+
+
+def distinct_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``z`` and, for each row of ``z``, the number of its distinct row.
+
+    Item ratings take few values, so responses repeat: 4 items on 1–5 and promoter or not make at most 1,250
+    distinct rows however many responses there are. A logistic fit on the distinct rows weighted by their
+    counts is the fit on every response (the log-likelihood is a sum over responses), at a fraction of the cost.
+    """
+    radix = 1
+    key = np.zeros(len(z), dtype=np.int64)
+    for column in z.T:
+        _, code = np.unique(column, return_inverse=True)
+        size = int(code.max()) + 1 if len(code) else 1
+        if radix * size >= 2**62:  # too many combinations for one integer key: compare whole rows
+            unique, inverse = np.unique(z, axis=0, return_inverse=True)
+            return unique, inverse.reshape(-1)
+        key += code.reshape(-1) * radix
+        radix *= size
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return z[first], inverse.reshape(-1)
 
 
 def vif(x: np.ndarray) -> np.ndarray:
@@ -286,20 +370,32 @@ def key_drivers(
         if high:
             warnings.append(f"collinear items: {', '.join(high)}; their shares are split between them and less "
                             "certain (VIF above 5)")
-    importance, r2 = (mcfadden_shapley if method == "logistic" else lmg)(x, y)
-    decompose = mcfadden_shapley if method == "logistic" else lmg_from_correlations
+    if method == "logistic":  # on the distinct rows, each weighted by how many responses it stands for
+        rows_z, row_of = distinct_rows(np.column_stack([y, x]))
+        importance, r2 = mcfadden_shapley(rows_z[:, 1:], rows_z[:, 0], np.bincount(row_of).astype(float))
+    else:
+        importance, r2 = lmg(x, y)
     if method == "logistic":
         coef = _logit_coef(x, y)
     else:
         coef = np.linalg.lstsq(np.column_stack([np.ones(n), x]), y, rcond=None)[0][1:]
     rng = np.random.default_rng(seed)
     draws = []
+    moments = Moments(np.column_stack([y, x])) if method == "lmg" and bootstrap else None
     for _ in range(bootstrap):
         pick = rng.integers(0, n, n)
-        xb, yb = x[pick], y[pick]
-        if np.any(xb.std(axis=0) == 0) or np.std(yb) == 0:
+        if moments is not None:  # the resample's correlations from its counts: no copy of the rows
+            corr = moments.correlation(np.bincount(pick, minlength=n))
+            if corr is not None:
+                draws.append(lmg_from_correlation_matrix(corr)[0])
             continue
-        draws.append(decompose(xb, yb)[0])
+        # The logistic variant: the resample as the distinct rows it drew, weighted by how often.
+        drawn = np.bincount(row_of[pick], minlength=len(rows_z))
+        held = drawn > 0
+        zb = rows_z[held]
+        if np.any(zb.min(axis=0) == zb.max(axis=0)):  # an item or the outcome never varies in it
+            continue
+        draws.append(mcfadden_shapley(zb[:, 1:], zb[:, 0], drawn[held].astype(float))[0])
     alpha = (1 - level) / 2
     if draws:
         low, high_ = np.quantile(np.array(draws), [alpha, 1 - alpha], axis=0)
