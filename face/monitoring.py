@@ -1,10 +1,11 @@
-"""The Indicators & benchmarks page's forms and callbacks: define and delete indicators, add, import and remove
-benchmarks (editors). Each write goes through :mod:`face.records` (role checked, audited) from a callback, and its
+"""The Indicators & benchmarks page's forms and callbacks: define (an NPS, a theme share or an item rating's mean) and
+delete indicators, add, import and remove benchmarks (editors), and the line saying what an indicator follows. Each write goes through :mod:`face.records` (role checked, audited) from a callback, and its
 outcome is shown once on the next run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -14,6 +15,9 @@ from face.session import Context
 from nps.errors import NpsError
 from nps.store.benchmarks import METHODS
 from nps.store.indicators import KINDS
+
+if TYPE_CHECKING:
+    from nps.query.indicators import Status as IndicatorStatus
 
 FLASH = "_monitoring_flash"
 KIND_NAMES = {"nps": "NPS", "theme": "theme share", "item": "item rating"}
@@ -27,6 +31,20 @@ def _write(change: Callable[[], object], done: str) -> None:
         face.flash(FLASH, str(error), "error")
     else:
         face.flash(FLASH, done)
+
+
+def what_it_follows(ctx: Context, status: IndicatorStatus) -> str:
+    """One line (plain text) of what an indicator follows, of which responses, and its owner: "mean of rating speed
+    on 1–5 · Business function = Delivery & logistics · owner …"."""
+    item = status.indicator
+    scope = "; ".join(f"{ctx.label(c)} = {' or '.join(v)}" for c, v in item.conditions) or "all responses"
+    if item.kind == "item":
+        kind = f"mean of {ctx.label(str(item.item), in_sentence=True)} on {status.unit}"
+    elif item.kind == "theme":
+        kind = f"share of detractors' comments mentioning {item.theme}"
+    else:
+        kind = "NPS"
+    return f"{kind} · {scope}" + (f" · owner {item.owner}" if item.owner else "")
 
 
 def indicator_form(ctx: Context, themes: list[str]) -> None:

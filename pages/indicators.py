@@ -45,10 +45,7 @@ with indicators_tab:
             if editor:
                 head[1].button("Delete", key=f"ind_del_{item.id}", icon=":material/delete:",
                                on_click=monitoring.delete_indicator, args=(item.id,))
-            scope = "; ".join(f"{ctx.label(c)} = {' or '.join(v)}" for c, v in item.conditions) or "all responses"
-            kind = ("NPS" if item.kind == "nps" else f"mean of {ctx.label(str(item.item), in_sentence=True)} on {status.unit}"
-                    if item.kind == "item" else f"share of detractors' comments mentioning {item.theme}")
-            st.text(f"{kind} · {scope}" + (f" · owner {item.owner}" if item.owner else ""))
+            st.text(monitoring.what_it_follows(ctx, status))
             st.text(status.sentence)
             show_chart(charts.chart_indicator(status.series, unit=status.unit, title=item.name, level=ctx.opts.level,
                                               threshold=item.threshold, target=item.target, scale=status.scale,
