@@ -52,4 +52,4 @@ def chart_indicator(points: Sequence[Any], *, unit: str, title: str, level: floa
                                                                            alt.Tooltip("y:Q", title="at")]))
     subtitle = f"Shaded: {fmt.level(level)} interval" + (" · red dashed: threshold" if threshold is not None else "") \
         + (" · grey dashed: target" if target is not None else "")
-    return alt.layer(*layers, data=_inline(frame), title=_title(title, subtitle), width="container", height=180)
+    return alt.layer(*layers, data=_inline(frame), title=_title(title, subtitle), width="container", height=260)
