@@ -1,10 +1,11 @@
-"""The Indicators & benchmarks page's forms and callbacks: define and delete indicators, add, import and remove
-benchmarks (editors). Each write goes through :mod:`face.records` (role checked, audited) from a callback, and its
+"""The Indicators & benchmarks page's forms and callbacks: define (an NPS, a theme share or an item rating's mean) and
+delete indicators, add, import and remove benchmarks (editors), and the line saying what an indicator follows. Each write goes through :mod:`face.records` (role checked, audited) from a callback, and its
 outcome is shown once on the next run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -15,7 +16,11 @@ from nps.errors import NpsError
 from nps.store.benchmarks import METHODS
 from nps.store.indicators import KINDS
 
+if TYPE_CHECKING:
+    from nps.query.indicators import Status as IndicatorStatus
+
 FLASH = "_monitoring_flash"
+KIND_NAMES = {"nps": "NPS", "theme": "theme share", "item": "item rating"}
 WHOLE = "(the whole dataset)"
 
 
@@ -28,22 +33,41 @@ def _write(change: Callable[[], object], done: str) -> None:
         face.flash(FLASH, done)
 
 
+def what_it_follows(ctx: Context, status: IndicatorStatus) -> str:
+    """One line (plain text) of what an indicator follows, of which responses, and its owner: "mean of rating speed
+    on 1–5 · Business function = Delivery & logistics · owner …"."""
+    item = status.indicator
+    scope = "; ".join(f"{ctx.label(c)} = {' or '.join(v)}" for c, v in item.conditions) or "all responses"
+    if item.kind == "item":
+        kind = f"mean of {ctx.label(str(item.item), in_sentence=True)} on {status.unit}"
+    elif item.kind == "theme":
+        kind = f"share of detractors' comments mentioning {item.theme}"
+    else:
+        kind = "NPS"
+    return f"{kind} · {scope}" + (f" · owner {item.owner}" if item.owner else "")
+
+
 def indicator_form(ctx: Context, themes: list[str]) -> None:
-    """*Define an indicator*: name, kind, the responses it follows (a column and values), theme, threshold, target,
-    owner."""
+    """*Define an indicator*: name, kind, the responses it follows (a column and values), theme or item (the
+    dataset's item ratings, by their readable names), threshold, target, owner."""
     with st.form("indicator_define", border=True):
         st.markdown("**Define an indicator**")
         a, b = st.columns([2, 1])
         a.text_input("Name", key="ind_name", placeholder="e.g. NPS of deliveries")
-        b.selectbox("Kind", KINDS, key="ind_kind", format_func={"nps": "NPS", "theme": "theme share"}.get)
+        b.selectbox("Kind", KINDS, key="ind_kind", format_func=KIND_NAMES.get)
         c, d = st.columns([1, 2])
         c.selectbox("Of the responses of", [WHOLE, *ctx.dimensions], key="ind_column",
                     format_func=lambda col: col if col == WHOLE else ctx.label(col))
         d.text_input("with the values (comma separated)", key="ind_values", placeholder="e.g. Delivery")
-        e, f, g = st.columns(3)
+        e, h = st.columns(2)
         e.selectbox("Theme (theme share)", themes, index=None, key="ind_theme", placeholder="a codebook theme")
+        h.selectbox("Item (item rating)", list(ctx.dataset.mapping.items), index=None, key="ind_item",
+                    format_func=ctx.label, placeholder="one of the dataset's item ratings"
+                    if ctx.dataset.mapping.items else "the dataset has no item ratings")
+        f, g = st.columns(2)
         f.number_input("Alarm threshold", value=None, key="ind_threshold",
-                       help="An NPS below it, or a theme share (%) above it, is an alarm.")
+                       help="An NPS or an item's mean (on its scale) below it, or a theme share (%) above it, is an "
+                            "alarm.")
         g.number_input("Target", value=None, key="ind_target")
         st.text_input("Owner (e-mail)", key="ind_owner")
         st.form_submit_button("Save the indicator", icon=":material/save:", on_click=_save_indicator, args=(ctx,))
@@ -57,7 +81,8 @@ def _save_indicator(ctx: Context) -> None:
     _write(lambda: records.add_indicator(
         ctx.dataset.id, name=str(state.get("ind_name") or ""), kind=state.get("ind_kind") or KINDS[0],
         conditions=conditions, theme=state.get("ind_theme"), threshold=state.get("ind_threshold"),
-        target=state.get("ind_target"), owner=state.get("ind_owner")), "The indicator is saved.")
+        target=state.get("ind_target"), owner=state.get("ind_owner"), item=state.get("ind_item")),
+        "The indicator is saved.")
 
 
 def delete_indicator(indicator_id: int) -> None:

@@ -623,12 +623,13 @@ def list_indicators(dataset_id: int) -> list[Indicator]:
 
 
 def add_indicator(dataset_id: int, **fields: Any) -> Indicator:
-    """Define an indicator (``indicators.add_indicator``; editor; IndicatorError on a bad one)."""
-    from nps.store import indicators
+    """Define an indicator (``nps.query.indicators.define``: an item's with its scale; editor; IndicatorError on a
+    bad one)."""
+    from nps.query import indicators
 
     auth.check(domain.EDITOR, "Defining an indicator")
     with cursor() as cur:
-        return indicators.add_indicator(cur, dataset_id=dataset_id, **fields, actor=auth.actor())
+        return indicators.define(cur, dataset_id=dataset_id, **fields, actor=auth.actor())
 
 
 def remove_indicator(indicator_id: int) -> None:

@@ -204,6 +204,18 @@ _ITEM_LABEL_SCALES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# The scales an item rating may sit on, smallest first: (lowest, highest) value (nps.ingest.roles detects items on
+# them; an item indicator's threshold and target lie on its item's).
+ITEM_SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
+
+
+def item_scale(low: float | None, high: float | None) -> tuple[int, int] | None:
+    """The smallest item scale (:data:`ITEM_SCALES`) holding every value from ``low`` to ``high``, or None."""
+    if low is None or high is None:
+        return None
+    return next(((lo, hi) for lo, hi in ITEM_SCALES if lo <= low and high <= hi), None)
+
+
 def item_label_key(text: str) -> str:
     """A label as :data:`ITEM_LABELS` keys it: lower case, trimmed, inner spaces single, ’ as '."""
     return " ".join(text.replace("’", "'").split()).casefold()

@@ -28,8 +28,9 @@ indicators_tab, benchmarks_tab = st.tabs(["Indicators to monitor", "Benchmarks"]
 
 with indicators_tab:
     if not found:
-        st.info("No indicators yet. An indicator is the NPS of some responses (a touchpoint, a segment) or a theme's "
-                "share of their detractors' comments, with an alarm threshold, a target and an owner.")
+        st.info("No indicators yet. An indicator is the NPS of some responses (a touchpoint, a segment), a theme's "
+                "share of their detractors' comments or the mean of an item rating, with an alarm threshold, a target "
+                "and an owner.")
     statuses = cached.indicator_statuses(ctx, found, ctx.flt, ctx.grain, ctx.opts, book) if found else []
     flagged = [s for s in statuses if s.deteriorated or s.alarm]
     if statuses:
@@ -44,12 +45,11 @@ with indicators_tab:
             if editor:
                 head[1].button("Delete", key=f"ind_del_{item.id}", icon=":material/delete:",
                                on_click=monitoring.delete_indicator, args=(item.id,))
-            scope = "; ".join(f"{ctx.label(c)} = {' or '.join(v)}" for c, v in item.conditions) or "all responses"
-            kind = "NPS" if item.kind == "nps" else f"share of detractors' comments mentioning {item.theme}"
-            st.text(f"{kind} · {scope}" + (f" · owner {item.owner}" if item.owner else ""))
+            st.text(monitoring.what_it_follows(ctx, status))
             st.text(status.sentence)
             show_chart(charts.chart_indicator(status.series, unit=status.unit, title=item.name, level=ctx.opts.level,
-                                              threshold=item.threshold, target=item.target))
+                                              threshold=item.threshold, target=item.target, scale=status.scale,
+                                              item=ctx.label(item.item) if item.item else None))
     if editor:
         monitoring.indicator_form(ctx, list(book.themes) if book is not None else [])
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nps import store
+from nps.errors import NpsError
 from nps.cli.output import grid, say, to_json
 from nps.cli.source import cli_actor, connect
 from nps.control_chars import escape_for_terminal as _visible
@@ -21,7 +22,8 @@ def add_indicators_parser(sub: Any, add_db: Callable[..., None], add_read_only: 
     """Register ``indicators add|list|check|remove`` on the command line's sub-parsers."""
     from nps import domain
 
-    parser = sub.add_parser("indicators", help="indicators to monitor: an NPS of some responses or a theme's share")
+    parser = sub.add_parser("indicators",
+                            help="indicators to monitor: an NPS of some responses, a theme's share or an item's mean")
     verbs = parser.add_subparsers(dest="indicators_command", required=True)
     add = verbs.add_parser("add", help="define an indicator on a dataset")
     add.add_argument("name", metavar="NAME")
@@ -30,7 +32,10 @@ def add_indicators_parser(sub: Any, add_db: Callable[..., None], add_read_only: 
     add.add_argument("--on", action="append", default=[], metavar="COLUMN=VALUE",
                      help="the responses it follows (repeatable; none: the whole dataset)")
     add.add_argument("--theme", help="with --kind theme: the codebook theme whose share of detractors' comments it follows")
-    add.add_argument("--threshold", type=float, help="alarm level: an NPS below it, a theme share (%%) above it")
+    add.add_argument("--item", metavar="COLUMN",
+                     help="with --kind item: the item rating (one of the dataset's items) whose mean it follows")
+    add.add_argument("--threshold", type=float,
+                     help="alarm level: an NPS or an item's mean below it, a theme share (%%) above it")
     add.add_argument("--target", type=float, help="what it should reach")
     add.add_argument("--owner", help="who answers for it (an e-mail)")
     add_db(add)
@@ -66,6 +71,16 @@ def _pairs(pairs: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def _item(ds: store.Dataset, item: str | None) -> str | None:
+    """``--item`` as the stored column name (a readable name or label is resolved as ``--on`` columns are)."""
+    if not item:
+        return item
+    try:
+        return store.resolve_column(ds, item)
+    except NpsError:
+        return item  # add_indicator names the dataset's items
+
+
 def run_indicators(args: argparse.Namespace) -> int:
     """``indicators add|list|check|remove``; returns the exit status."""
     command = args.indicators_command
@@ -75,10 +90,12 @@ def run_indicators(args: argparse.Namespace) -> int:
     try:
         if command == "add":
             ds = store.find_dataset(con, args.dataset)
-            made = indicators.add_indicator(con, dataset_id=ds.id, name=args.name, kind=args.kind,
-                                            conditions={store.resolve_column(ds, c): v for c, v in _pairs(args.on).items()},
-                                            theme=args.theme, threshold=args.threshold, target=args.target,
-                                            owner=args.owner, actor=cli_actor())
+            from nps.query.indicators import define  # an item indicator with its item's scale
+
+            made = define(con, dataset_id=ds.id, name=args.name, kind=args.kind,
+                          conditions={store.resolve_column(ds, c): v for c, v in _pairs(args.on).items()},
+                          theme=args.theme, threshold=args.threshold, target=args.target, owner=args.owner,
+                          item=_item(ds, args.item), actor=cli_actor())
             say(f"indicator {made.id}: {_visible(made.name)} ({made.kind}) on {_visible(ds.name)}\n")
         elif command == "list":
             ds_id = store.find_dataset(con, args.dataset).id if args.dataset else None
@@ -89,9 +106,10 @@ def run_indicators(args: argparse.Namespace) -> int:
                 say("no indicators yet (python -m nps indicators add)\n")
             else:
                 rows = [[str(i.id), i.name, i.kind, "; ".join(f"{c} = {' or '.join(v)}" for c, v in i.conditions) or "all",
-                         i.theme or "", "" if i.threshold is None else f"{i.threshold:g}",
+                         i.theme or i.item or "", "" if i.threshold is None else f"{i.threshold:g}",
                          "" if i.target is None else f"{i.target:g}", i.owner or ""] for i in found]
-                say("\n".join(grid(["id", "name", "kind", "on", "theme", "threshold", "target", "owner"], rows)) + "\n")
+                say("\n".join(grid(["id", "name", "kind", "on", "theme or item", "threshold", "target", "owner"], rows))
+                    + "\n")
         else:
             gone = indicators.remove_indicator(con, args.id, actor=cli_actor())
             say(f"indicator {gone.id} removed: {_visible(gone.name)}\n")
@@ -129,7 +147,8 @@ def _check(args: argparse.Namespace) -> int:
         con.close()
     if args.format == "json":
         sys.stdout.write(to_json({"indicators": [{
-            "id": s.indicator.id, "name": s.indicator.name, "kind": s.indicator.kind, "unit": s.unit,
+            "id": s.indicator.id, "name": s.indicator.name, "kind": s.indicator.kind, "theme": s.indicator.theme,
+            "item": s.indicator.item, "scale": list(s.scale) if s.scale else None, "unit": s.unit,
             "series": [{"period": p.period, "n": p.n, "value": p.value, "low": p.low, "high": p.high} for p in s.series],
             "change": s.change, "change_low": s.change_low, "change_high": s.change_high, "p": s.p,
             "p_adjusted": s.p_adjusted, "deteriorated": s.deteriorated, "alarm": s.alarm, "gap_to_target": s.gap,

@@ -304,15 +304,9 @@ def choose_weight(
     return None, "no weight column"
 
 
-# The scales an item rating may sit on, smallest first: (lowest, highest) value.
-ITEM_SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
-
-
-def item_scale(low: float | None, high: float | None) -> tuple[int, int] | None:
-    """The smallest item scale (:data:`ITEM_SCALES`) holding every value from ``low`` to ``high``, or None."""
-    if low is None or high is None:
-        return None
-    return next(((lo, hi) for lo, hi in ITEM_SCALES if lo <= low and high <= hi), None)
+# The scales an item rating may sit on, and the smallest holding some values: nps.domain's (the indicators use them).
+ITEM_SCALES = domain.ITEM_SCALES
+item_scale = domain.item_scale
 
 
 def choose_items(

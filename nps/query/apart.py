@@ -34,6 +34,7 @@ import pandas as pd
 
 from nps import domain, stats
 from nps.query import anonymity
+from nps.query.drivers import item_value
 from nps.query.filters import Filter
 from nps.query.options import Options
 from nps.query.rows import source
@@ -102,10 +103,9 @@ def _item_moments(cur: duckdb.DuckDBPyConnection, ds: Dataset, items: list[str],
     parts: list[str] = []
     params: list[object] = []
     for j, item in enumerate(items):
-        col = sql.column(item, allowed)
-        key = f"lower(trim(regexp_replace(replace(CAST({col} AS VARCHAR), ?, ?), '\\s+', ' ', 'g')))"
-        parts.append(f"COALESCE(TRY_CAST({col} AS DOUBLE), (?::DOUBLE[])[list_position(?::VARCHAR[], {key})]) AS i{j}")
-        params += [[float(v) for v in domain.ITEM_LABELS.values()], list(domain.ITEM_LABELS), "’", "'"]
+        expression, bound = item_value(item, allowed)
+        parts.append(f"{expression} AS i{j}")
+        params += bound
     stats_ = ", ".join(f"count(i{j}) AS n{j}, avg(i{j}) AS m{j}, var_samp(i{j}) AS v{j}" for j in range(len(items)))
     src, src_params = source(ds, flt, opts)
     text = (f"SELECT {sql.CATEGORY} AS category, {stats_} FROM (SELECT {sql.CATEGORY}, {', '.join(parts)} "

@@ -23,6 +23,20 @@ from nps.query.rows import source
 from nps.store import Dataset, sql
 
 
+def item_value(item: str, allowed: Sequence[str]) -> tuple[str, list[object]]:
+    """The SQL expression reading the item column ``item`` as a number, and its bound parameters (in order).
+
+    A number with ``TRY_CAST``, or a word of a 5-point scale (:data:`nps.domain.ITEM_LABELS`, keyed as
+    :func:`nps.domain.item_label_key` keys it: ’ as ', spaces single, trimmed, lower case) as the number 1–5 it
+    stands for; anything else NULL. Every reader of item ratings uses it, so they all read a rating alike.
+    ``item`` must be one of ``allowed`` (:class:`nps.errors.UnknownColumnError` otherwise).
+    """
+    col = sql.column(item, allowed)
+    key = f"lower(trim(regexp_replace(replace(CAST({col} AS VARCHAR), ?, ?), '\\s+', ' ', 'g')))"
+    expression = f"COALESCE(TRY_CAST({col} AS DOUBLE), (?::DOUBLE[])[list_position(?::VARCHAR[], {key})])"
+    return expression, [[float(v) for v in domain.ITEM_LABELS.values()], list(domain.ITEM_LABELS), "’", "'"]
+
+
 def item_frame(
     cur: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -41,11 +55,9 @@ def item_frame(
     parts = [f"CAST({sql.SCORE} AS DOUBLE) AS score"]
     label_params: list[object] = []
     for j, item in enumerate(items):
-        col = sql.column(item, allowed)
-        # A label's key as domain.item_label_key makes it: ’ as ', spaces single, trimmed, lower case.
-        key = f"lower(trim(regexp_replace(replace(CAST({col} AS VARCHAR), ?, ?), '\\s+', ' ', 'g')))"
-        parts.append(f"COALESCE(TRY_CAST({col} AS DOUBLE), (?::DOUBLE[])[list_position(?::VARCHAR[], {key})]) AS i{j}")
-        label_params += [[float(v) for v in domain.ITEM_LABELS.values()], list(domain.ITEM_LABELS), "’", "'"]
+        expression, bound = item_value(item, allowed)
+        parts.append(f"{expression} AS i{j}")
+        label_params += bound
     if by is not None:
         parts.append(f"CAST({sql.column(by, allowed)} AS VARCHAR) AS grp")
     rows, params = source(ds, flt, opts)

@@ -52,4 +52,20 @@ def welch_arrays(mean_a: Any, var_a: Any, n_a: Any, mean_b: Any, var_b: Any, n_b
     return out
 
 
-__all__ = ["welch_arrays"]
+def mean_interval_arrays(mean: Any, var: Any, n: Any, *, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of the t interval of a mean, element-wise: mean ± t(n − 1)·sqrt(var / n) (``var`` the sample
+    variance, denominator n − 1); NaN with fewer than 2 ratings; the mean itself when every rating is equal."""
+    check_level(level)
+    m, v, k = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (mean, var, n))
+    if np.any(k < 0) or np.any(v < 0):
+        raise ValueError("counts and variances cannot be negative")
+    from scipy.special import stdtrit
+
+    with np.errstate(all="ignore"):
+        spread = k >= 2
+        t = np.where(spread, stdtrit(np.where(spread, k - 1, 1.0), 0.5 + level / 2), 0.0)
+        half = np.where(spread, t * np.sqrt(np.where(spread, v / k, 0.0)), math.nan)
+    return m - half, m + half
+
+
+__all__ = ["mean_interval_arrays", "welch_arrays"]

@@ -2,8 +2,9 @@
 
 An indicator is either the **NPS** of some responses (a touchpoint, a segment, a function: ``conditions``,
 column → values; none for the whole dataset) or a **theme**'s share of the detractors' comments among those
-responses (``theme``, a codebook theme). ``threshold`` is the alarm level (an NPS below it, a theme share
-above it, in points / percent), ``target`` what it should reach, ``owner`` who answers for it. How they move
+responses (``theme``, a codebook theme) or the mean of an **item** rating among them (``item``, one of the
+dataset's :attr:`~nps.store.catalog.ColumnMapping.items`). ``threshold`` is the alarm level (an NPS or an item's
+mean below it, a theme share above it, in points / percent / the item's scale), ``target`` what it should reach, ``owner`` who answers for it. How they move
 is computed by :mod:`nps.query.indicators`. Every change is audited.
 """
 
@@ -22,9 +23,9 @@ from nps.store import audit, sql
 from nps.store.catalog import get_dataset
 from nps.store.transactions import transaction
 
-NPS, THEME = "nps", "theme"
-KINDS: tuple[str, ...] = (NPS, THEME)
-_COLUMNS = "id, dataset_id, name, kind, conditions, theme, threshold, target, owner, created_at, created_by"
+NPS, THEME, ITEM = "nps", "theme", "item"
+KINDS: tuple[str, ...] = (NPS, THEME, ITEM)
+_COLUMNS = "id, dataset_id, name, kind, conditions, theme, threshold, target, owner, created_at, created_by, item"
 
 
 class IndicatorError(NpsError):
@@ -46,6 +47,7 @@ class Indicator:
     owner: str | None
     created_at: dt.datetime | None = None
     created_by: str | None = None
+    item: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """Plain values (the audit trail, JSON)."""
@@ -59,15 +61,18 @@ def _row(row: tuple[Any, ...]) -> Indicator:
     conditions = tuple((str(c), tuple(str(v) for v in vals)) for c, vals in sorted(json.loads(row[4]).items()))
     return Indicator(int(row[0]), int(row[1]), str(row[2]), str(row[3]), conditions, row[5],
                      None if row[6] is None else float(row[6]), None if row[7] is None else float(row[7]), row[8],
-                     row[9], row[10])
+                     row[9], row[10], row[11] if len(row) > 11 else None)
 
 
 def add_indicator(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, name: str, kind: str,
                   conditions: Mapping[str, Sequence[str]] | None = None, theme: str | None = None,
                   threshold: float | None = None, target: float | None = None, owner: str | None = None,
-                  actor: str, now: dt.datetime | None = None) -> Indicator:
+                  item: str | None = None, scale: tuple[float, float] | None = None, actor: str,
+                  now: dt.datetime | None = None) -> Indicator:
     """Store an indicator; :class:`IndicatorError` for an empty or taken name, an unknown kind, a theme indicator
-    without a theme, a condition on a column the dataset lacks, or a threshold/target out of range."""
+    without a theme, an item indicator without one of the dataset's items, a condition on a column the dataset
+    lacks, or a threshold/target out of range — an item's is its ``scale`` (lowest, highest), which the store
+    cannot read from the ratings: :func:`nps.query.indicators.define` passes it (ValueError without it)."""
     clean = " ".join((name or "").split())
     if not clean:
         raise IndicatorError("an indicator needs a name")
@@ -76,14 +81,24 @@ def add_indicator(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, name: str,
     if kind == THEME and not (theme or "").strip():
         raise IndicatorError("a theme indicator needs the theme it follows (--theme)")
     ds = get_dataset(cur, dataset_id)
+    item = ((item or "").strip() or None) if kind == ITEM else None
+    if kind == ITEM and item not in ds.mapping.items:
+        listed = ", ".join(repr(i) for i in ds.mapping.items) or "none: the dataset has no item ratings"
+        raise IndicatorError(f"an item indicator needs one of the dataset's items (--item): "
+                             f"{'not ' + repr(item) + '; ' if item else ''}its items are {listed}")
     wanted = {str(c): sorted({str(v) for v in vals}) for c, vals in (conditions or {}).items()}
     unknown = [c for c in wanted if c not in ds.columns]
     if unknown:
         raise IndicatorError(f"the dataset {ds.name!r} has no column {', '.join(repr(c) for c in unknown)}")
     low, high = (-100.0, 100.0) if kind == NPS else (0.0, 100.0)
+    if kind == ITEM:
+        if scale is None:
+            raise ValueError("an item indicator is stored with its item's scale (nps.query.indicators.define)")
+        low, high = float(scale[0]), float(scale[1])
     for label, value in (("threshold", threshold), ("target", target)):
         if value is not None and not low <= float(value) <= high:
-            raise IndicatorError(f"the {label} {value} is outside {low:g}..{high:g} for a {kind} indicator")
+            what = f"the scale of the item {item!r}" if kind == ITEM else f"a {kind} indicator"
+            raise IndicatorError(f"the {label} {value} is outside {low:g}..{high:g}, {what}")
     now = now or dt.datetime.now()
     with transaction(cur):
         if sql.fetch_value(cur, "SELECT count(*) FROM indicators WHERE dataset_id = ? AND lower(name) = lower(?)",
@@ -91,11 +106,11 @@ def add_indicator(cur: duckdb.DuckDBPyConnection, *, dataset_id: int, name: str,
             raise IndicatorError(f"the dataset {ds.name!r} already has an indicator named {clean!r}")
         new_id = int(sql.fetch_value(
             cur, "INSERT INTO indicators (dataset_id, name, kind, conditions, theme, threshold, target, owner, "
-                 "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 "created_at, created_by, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [ds.id, clean, kind, json.dumps(wanted, ensure_ascii=False), (theme or "").strip() or None,
-             threshold, target, (owner or "").strip() or None, now, actor]))
+             threshold, target, (owner or "").strip() or None, now, actor, item]))
         made = _row((new_id, ds.id, clean, kind, json.dumps(wanted), (theme or "").strip() or None, threshold, target,
-                     (owner or "").strip() or None, now, actor))
+                     (owner or "").strip() or None, now, actor, item))
         audit.record(cur, actor, "indicator added", f"indicator #{new_id}", None, made.describe())
     return made
 

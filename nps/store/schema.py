@@ -465,6 +465,11 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    (
+        12,
+        "indicators: the item rating an item indicator follows (its mean per period)",
+        ("ALTER TABLE indicators ADD COLUMN IF NOT EXISTS item VARCHAR",),
+    ),
 )
 
 
