@@ -347,7 +347,8 @@ def test_the_chart_draws_an_item_on_its_scale() -> None:
                            item="Speed [x](http://evil)").to_dict()
     band, line, dots, threshold, target = spec["layer"]
     assert band["encoding"]["y"]["scale"] == {"domain": [1.0, 5.0], "nice": False, "zero": False}
-    assert band["encoding"]["y"]["title"] == "Mean of Speed [x](http://evil) (1–5)"  # a Vega-Lite title: plain text
+    assert band["encoding"]["y"]["title"] == "Mean (1–5)"
+    assert spec["title"]["subtitle"].startswith("Mean of Speed [x](http://evil) · ")  # a Vega-Lite title: plain text
     assert line["encoding"]["y"]["scale"]["domain"] == [1.0, 5.0]
     data = spec["data"]["values"] if "values" in spec.get("data", {}) else spec["datasets"][spec["data"]["name"]]
     assert [v["value_text"] for v in data] == ["4.50 (95% CI 3.58 to 5.42)", "2.50 (95% CI 1.58 to 3.42)"]

@@ -31,10 +31,11 @@ def chart_indicator(points: Sequence[Any], *, unit: str, title: str, level: floa
              else (lambda v: f"{v:.2f}"))
     frame["value_text"] = [f"{shown(v)} ({fmt.level(level)} CI {shown(lo)} to {shown(hi)})"
                            for v, lo, hi in zip(frame["value"], frame["low"], frame["high"])]
-    axis = "NPS (points)" if unit == "points" else "Share of detractors' comments (%)"
+    axis = "NPS (points)" if unit == "points" else "Share (%)"
     y_scale = alt.Scale(zero=True)
     if scale is not None:
-        axis = f"Mean of {item or 'the item'} ({scale[0]:g}–{scale[1]:g})"
+        # Short: Vega fits a vertical axis title into the chart's height, and a long one pushes the title out.
+        axis = f"Mean ({scale[0]:g}–{scale[1]:g})"
         y_scale = alt.Scale(domain=[float(scale[0]), float(scale[1])], zero=False, nice=False)
     x = alt.X("period:O", title="Period", sort=None, axis=alt.Axis(labelAngle=0))
     band = alt.Chart().mark_area(opacity=0.18, color=LINE_COLOUR).encode(
@@ -50,6 +51,9 @@ def chart_indicator(points: Sequence[Any], *, unit: str, title: str, level: floa
             layers.append(alt.Chart(pd.DataFrame({"y": [level_value], "what": [name]})).mark_rule(
                 color=colour, strokeDash=[4, 3]).encode(y="y:Q", tooltip=[alt.Tooltip("what:N", title=""),
                                                                            alt.Tooltip("y:Q", title="at")]))
-    subtitle = f"Shaded: {fmt.level(level)} interval" + (" · red dashed: threshold" if threshold is not None else "") \
-        + (" · grey dashed: target" if target is not None else "")
+    parts = ([f"Mean of {item or 'the item'}"] if scale is not None else
+             ["Share of the detractors' comments"] if unit != "points" else [])
+    parts.append(f"Shaded: {fmt.level(level)} interval")
+    parts += ["red dashed: threshold"] * (threshold is not None) + ["grey dashed: target"] * (target is not None)
+    subtitle = " · ".join(parts)
     return alt.layer(*layers, data=_inline(frame), title=_title(title, subtitle), width="container", height=260)

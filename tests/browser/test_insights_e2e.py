@@ -24,7 +24,7 @@ def test_the_planted_detractor_account_heads_the_accounts_from_a_cold_link(tmp_p
         screenshot(page, "page-profiles")
         page.get_by_role("tab", name="B2B accounts").click()
         wait_idle(page)
-        expect(page.get_by_text("Accounts by company, role by contact_role, revenue by annual_revenue_eur",
+        expect(page.get_by_text("Accounts by company, role by contact_role, revenue from annual_revenue_eur",
                                 exact=False)).to_be_visible()
         # The planted account alone puts 2,988,200 at risk (the table itself is a canvas: AppTest reads its rows).
         at_risk = page.locator("[data-testid='stMetric']").filter(has_text="Revenue at risk")
@@ -72,7 +72,11 @@ def test_the_overview_says_how_far_to_trust_it(page: Page, server: object) -> No
     if "warning" not in panel.inner_text():  # closed when nothing is a warning: open it
         panel.click()
         wait_idle(page)
-    expect(page.get_by_text("Invitation counts and a population table sharpen these checks", exact=False)
-           ).to_be_visible()
+    expect(page.get_by_text("Checked: survey types pooled", exact=False)).to_be_visible()
+    expect(page.get_by_text("Population shares (CSV: column, value, share)", exact=False)).to_be_visible()
+    expect(page.locator("[data-testid='stFileUploaderDropzone']").first).to_be_visible()
+    # The expander opens with a height animation: wait until it shows all of its content.
+    page.wait_for_function("""() => [...document.querySelectorAll("[data-testid='stExpander'] details[open]")]
+        .every(d => d.getBoundingClientRect().height + 1 >= d.scrollHeight)""", polling="raf")
     assert_no_exception(page)
     screenshot(page, "page-overview-trust")
