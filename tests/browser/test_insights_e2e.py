@@ -66,7 +66,7 @@ def test_indicators_and_benchmarks_from_a_cold_link(tmp_path: Path, page: Page, 
 
 
 def test_the_overview_says_how_far_to_trust_it(page: Page, server: object) -> None:
-    open_page(page, f"{server.url}/overview", "Overview")  # type: ignore[attr-defined]
+    open_page(page, f"{server.url}/", "Overview")  # type: ignore[attr-defined]  # the default page: the root
     panel = page.get_by_text("How far to trust this", exact=False).first
     expect(panel).to_be_visible()
     if "warning" not in panel.inner_text():  # closed when nothing is a warning: open it
