@@ -686,3 +686,29 @@ def remove_benchmark(benchmark_id: int) -> None:
     auth.check(domain.EDITOR, "Removing a benchmark")
     with cursor() as cur:
         benchmarks.remove_benchmark(cur, benchmark_id, actor=auth.actor())
+
+
+def kept_caveat_tables(ds: store.Dataset) -> Any:
+    """The population and invitations tables kept for the dataset, read back (``caveats.stored_tables``)."""
+    from nps.query.caveats import stored_tables
+
+    with cursor() as cur:
+        return stored_tables(cur, ds)
+
+
+def keep_caveat_table(dataset_id: int, kind: str, name: str, content: str) -> None:
+    """Keep a checked population or invitations table for the dataset (editor; audited)."""
+    from nps.store import caveat_tables
+
+    auth.check(domain.EDITOR, "Keeping a table for the caveats")
+    with cursor() as cur:
+        caveat_tables.save_table(cur, dataset_id, kind, name=name, content=content, actor=auth.actor())
+
+
+def forget_caveat_table(dataset_id: int, kind: str) -> bool:
+    """Forget the dataset's kept population or invitations table (editor; audited); False when none was kept."""
+    from nps.store import caveat_tables
+
+    auth.check(domain.EDITOR, "Forgetting a table of the caveats")
+    with cursor() as cur:
+        return caveat_tables.remove_table(cur, dataset_id, kind, actor=auth.actor())

@@ -156,6 +156,7 @@ MIGRATIONS = [
     (10, "benchmarks: external NPS references with their source, year, country, industry, touchpoint, method and n"),
     (11, "indicators to monitor: an NPS of some responses or a theme's share, with threshold, target and owner"),
     (12, "indicators: the item rating an item indicator follows (its mean per period)"),
+    (13, "caveat tables: a dataset's population shares and invitations, kept for its caveats and packs"),
 ]
 
 
@@ -178,7 +179,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
     old.close()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 12
+        assert store.schema_version(con) == 13
         assert rows(con, "SELECT version, note FROM schema_migrations ORDER BY version") == MIGRATIONS
         assert rows(con, "SELECT count(*) FROM targets") == [(1,)]
         assert store.dataset_history(con, 1) == []
@@ -188,7 +189,7 @@ def test_a_database_made_before_migrations_is_migrated(tmp_path) -> None:
         con.close()
     again = store.connect(path)  # applied once
     try:
-        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(12,)]
+        assert rows(again, "SELECT count(*) FROM schema_migrations") == [(13,)]
     finally:
         again.close()
 
@@ -240,7 +241,7 @@ def test_a_private_copy_for_reading_gets_the_migrations_and_the_database_does_no
     old.close()
     opened = store.connect_read_only(path, writable_copy=True)
     try:
-        assert store.schema_version(opened.con) == 12
+        assert store.schema_version(opened.con) == 13
         assert codebooks.current_number(opened.con) == 1  # the default codebook, saved in the copy
     finally:
         opened.close()
@@ -262,7 +263,7 @@ def test_a_migration_that_fails_is_not_recorded_and_changes_nothing(tmp_path, mo
     monkeypatch.undo()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == 12
+        assert store.schema_version(con) == 13
         assert rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_made'") == [(0,)]
     finally:
         con.close()

@@ -35,7 +35,8 @@ class TableError(NpsError):
     """A population or invitations table that cannot be used; the message names the file, row and column."""
 
 
-def _text(data: bytes | str, name: str) -> str:
+def as_text(data: bytes | str, name: str) -> str:
+    """The file's text: UTF-8 (a byte-order mark dropped) or, failing that, cp1252."""
     if isinstance(data, str):
         return data
     for encoding in ("utf-8-sig", "cp1252"):
@@ -48,7 +49,7 @@ def _text(data: bytes | str, name: str) -> str:
 
 def _frame(data: bytes | str | Path, name: str) -> pd.DataFrame:
     raw = Path(data).read_bytes() if isinstance(data, Path) else data
-    text = _text(raw, name).strip("\n\r")
+    text = as_text(raw, name).strip("\n\r")
     if not text.strip():
         raise TableError(f"{name}: the file is empty")
     header = text.splitlines()[0]

@@ -80,9 +80,14 @@ def run_caveats(args: argparse.Namespace) -> int:
     """``caveats``: compute and print the caveats of the selection; returns the exit status."""
     from nps.query.caveats import as_records, caveats
 
+    from nps.query.caveats import stored_tables
+
     population, invitations = read_tables(args)
     con, ds = open_source(args, keep=None)
     try:
+        kept = stored_tables(con, ds)  # the dataset's kept tables, unless given here
+        population = population if population is not None else kept.population
+        invitations = invitations if invitations is not None else kept.invitations
         chosen = selection(con, ds, args)
         try:
             found = caveats(con, ds, chosen.flt, chosen.opts, by=args.by, invitations=invitations,

@@ -379,3 +379,36 @@ def as_records(found: Sequence[Caveat]) -> list[dict[str, Any]]:
             return value.isoformat()
         return value
     return [plain(c.as_dict()) for c in found]
+
+
+@dataclass(frozen=True)
+class StoredInputs:
+    """A dataset's kept caveat tables read back (:mod:`nps.store.caveat_tables`): the population and invitations
+    frames (None when not kept) and, in words, what they are or why one could not be used."""
+
+    population: pd.DataFrame | None
+    invitations: pd.DataFrame | None
+    notes: tuple[str, ...]
+
+
+def stored_tables(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> StoredInputs:
+    """The population and invitations tables kept for ``ds``, checked again (:mod:`nps.caveats.tables`): a kept
+    table that no longer reads is left out with a note naming it and the problem."""
+    from nps.caveats.tables import TableError, read_invitations, read_population
+    from nps.store import caveat_tables
+
+    kept = caveat_tables.stored_tables(cur, ds.id)
+    frames: dict[str, pd.DataFrame | None] = {}
+    notes: list[str] = []
+    for kind, read in ((caveat_tables.POPULATION, read_population), (caveat_tables.INVITATIONS, read_invitations)):
+        table = kept.get(kind)
+        frames[kind] = None
+        if table is None:
+            continue
+        try:
+            frames[kind] = read(table.content, table.name)
+        except TableError as error:
+            notes.append(f"the kept {kind} table is not used: {error}")
+            continue
+        notes.append(f"{kind} table {table.name} (kept by {table.saved_by}, {table.saved_at:%Y-%m-%d})")
+    return StoredInputs(frames[caveat_tables.POPULATION], frames[caveat_tables.INVITATIONS], tuple(notes))

@@ -58,8 +58,15 @@ def make_pack(cur: duckdb.DuckDBPyConnection, ds: Dataset, request: PackRequest,
 
     ``codebook`` must be one ``ds`` is tagged with (None leaves the themes out); ``now`` is the generation
     time and the moment overdue cases are judged at (default: now, UTC); ``invitations`` and ``population``
-    are the caveats' optional tables (:func:`nps.query.caveats.caveats`).
+    are the caveats' optional tables (:func:`nps.query.caveats.caveats`); one not given is the one kept for the
+    dataset, if any (:func:`nps.query.caveats.stored_tables`).
     """
+    from nps.query.caveats import stored_tables
+
+    if invitations is None or population is None:
+        kept = stored_tables(cur, ds)
+        invitations = invitations if invitations is not None else kept.invitations
+        population = population if population is not None else kept.population
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     actions = [a for a in list_actions(cur, dataset_id=ds.id)
                if access.action_in_scope(ds, a.conditions, a.business_function)]

@@ -470,6 +470,23 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "indicators: the item rating an item indicator follows (its mean per period)",
         ("ALTER TABLE indicators ADD COLUMN IF NOT EXISTS item VARCHAR",),
     ),
+    (
+        13,
+        "caveat tables: a dataset's population shares and invitations, kept for its caveats and packs",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS caveat_tables (
+                dataset_id BIGINT NOT NULL,
+                kind VARCHAR NOT NULL,
+                name VARCHAR NOT NULL,
+                content VARCHAR NOT NULL,
+                saved_at TIMESTAMP NOT NULL,
+                saved_by VARCHAR NOT NULL,
+                PRIMARY KEY (dataset_id, kind)
+            )
+            """,
+        ),
+    ),
 )
 
 
