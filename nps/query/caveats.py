@@ -23,6 +23,7 @@ from nps.caveats import columns as names
 from nps.caveats import rules
 from nps.caveats.raking import population_targets, rake
 from nps.caveats.rules import INFO, WARN, Caveat
+from nps.caveats.tables import INVITATIONS, PERIOD  # an invitations table's count and period columns
 from nps.query import anonymity
 from nps.query.counting import BLANK, count_items, count_names, key_columns, key_items
 from nps.query.filters import Filter
@@ -32,9 +33,6 @@ from nps.query.rows import source
 from nps.store import Dataset, sql
 from nps.store.catalog import resolve_column
 
-# The column of an invitations table holding the counts, and its optional period column.
-INVITATIONS = "invitations"
-PERIOD = "period"
 # Passing NONE as a column override says "the data has no such column" (no guess is made).
 NONE = ""
 
